@@ -1,0 +1,40 @@
+import type { Actor } from "./actor";
+
+export const FLEET_EVENT_TYPES = [
+  "worker.created",
+  "worker.imported",
+  "worker.operation_requested",
+  "worker.status_changed",
+  "worker.service_status_changed",
+  "worker.license_changed",
+  "worker.telemetry_updated",
+  "worker.idle_warning",
+  "worker.idle_warning_cancelled",
+  "worker.auto_stopped",
+  "worker.auto_stop_skipped",
+  "worker.keep_alive",
+  "worker.idle_policy_changed",
+  "worker.tags_changed",
+  "worker.failed",
+  "worker.terminated",
+  "fleet.orphan_detected",
+] as const;
+export type FleetEventType = (typeof FLEET_EVENT_TYPES)[number];
+
+/** An append-only record of something that happened to a worker or the fleet. */
+export interface FleetEvent {
+  readonly id: string;
+  readonly type: FleetEventType;
+  readonly workerId: string | null;
+  readonly at: Date;
+  /** One line a person can read in a log pane. */
+  readonly message: string;
+  /** Why it happened (an operator's reason, or the policy's numbers). */
+  readonly reason: string | null;
+  readonly actor: Actor;
+  /** Structured details (previous and next state, policy inputs, ...). */
+  readonly data: Readonly<Record<string, unknown>>;
+}
+
+/** A fleet event before persistence gives it an id. */
+export type NewFleetEvent = Omit<FleetEvent, "id">;

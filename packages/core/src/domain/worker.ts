@@ -1,0 +1,108 @@
+import type { DesiredStatus, LicenseStatus, ServiceStatus, WorkerStatus } from "./worker-status";
+
+/** A CML license as last read from the worker's CML API. */
+export interface LicenseState {
+  readonly status: LicenseStatus;
+  readonly nodeLimit: number | null;
+  readonly nodesInUse: number | null;
+  readonly checkedAt: Date | null;
+}
+
+/** The latest telemetry of a worker: EC2/CloudWatch figures and CML figures of one sweep. */
+export interface TelemetrySnapshot {
+  readonly sampledAt: Date;
+  readonly cpuPercent: number | null;
+  readonly memoryPercent: number | null;
+  readonly networkInBytes: number | null;
+  readonly networkOutBytes: number | null;
+  /** Sum of `running_nodes` over all computes; null when the CML API did not answer. */
+  readonly runningNodes: number | null;
+  readonly startedLabs: number | null;
+  /** Whether the CML API answered during this sample. */
+  readonly cmlReachable: boolean;
+  /** EC2 status checks, e.g. "ok", "impaired", "initializing"; null when not known. */
+  readonly instanceStatusCheck: string | null;
+  readonly systemStatusCheck: string | null;
+}
+
+/** Per-worker overrides of the fleet's idle policy; null means "use the fleet default". */
+export interface WorkerIdlePolicy {
+  readonly enabled: boolean | null;
+  readonly thresholdMinutes: number | null;
+}
+
+/** What the fleet knows about a worker's idleness; decided by the idle policy, kept on the worker. */
+export interface IdleTracking {
+  /** Latest user-intent event seen on the worker's CML (or a start). */
+  readonly lastActivityAt: Date | null;
+  /** When the worker was first judged idle in the current idle stretch. */
+  readonly idleSince: Date | null;
+  /** When an idle warning was issued for the current stretch. */
+  readonly warnedAt: Date | null;
+  /** When the worker will be stopped if it stays idle (set with the warning). */
+  readonly autoStopAt: Date | null;
+  /** No auto-stop before this instant (operator's keep-alive). */
+  readonly keepAliveUntil: Date | null;
+  /** Last time the worker was started (by provisioning or a start); opens the snooze window. */
+  readonly lastStartedAt: Date | null;
+}
+
+export interface CmlLab {
+  readonly id: string;
+  readonly title: string;
+  readonly state: string;
+}
+
+export type Tags = Readonly<Record<string, string>>;
+
+export interface Worker {
+  readonly id: string;
+  readonly name: string;
+  /** The key of the AWS account (from settings) the worker lives in. */
+  readonly accountId: string;
+  readonly region: string;
+  readonly instanceType: string;
+  readonly amiId: string;
+  readonly amiName: string | null;
+  readonly cmlVersion: string | null;
+  readonly instanceId: string | null;
+  readonly publicIp: string | null;
+  readonly privateIp: string | null;
+  /** Base URL of the worker's CML API, e.g. `https://203.0.113.7:443`. */
+  readonly endpoint: string | null;
+  readonly status: WorkerStatus;
+  readonly desiredStatus: DesiredStatus;
+  readonly serviceStatus: ServiceStatus;
+  readonly statusReason: string | null;
+  readonly statusChangedAt: Date;
+  readonly license: LicenseState;
+  readonly telemetry: TelemetrySnapshot | null;
+  readonly labs: readonly CmlLab[];
+  readonly idle: IdleTracking;
+  readonly idlePolicy: WorkerIdlePolicy;
+  readonly tags: Tags;
+  readonly createdBy: string | null;
+  readonly idempotencyKey: string | null;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+  /** Optimistic concurrency: every saved change increments it. */
+  readonly version: number;
+}
+
+export const UNKNOWN_LICENSE: LicenseState = {
+  status: "UNKNOWN",
+  nodeLimit: null,
+  nodesInUse: null,
+  checkedAt: null,
+};
+
+export const NO_IDLE_TRACKING: IdleTracking = {
+  lastActivityAt: null,
+  idleSince: null,
+  warnedAt: null,
+  autoStopAt: null,
+  keepAliveUntil: null,
+  lastStartedAt: null,
+};
+
+export const DEFAULT_WORKER_IDLE_POLICY: WorkerIdlePolicy = { enabled: null, thresholdMinutes: null };

@@ -1,0 +1,177 @@
+/**
+ * Typed errors. Each carries a stable `code` the API maps to the contract's
+ * `extensions.code`, and a `retryable` flag the jobs use to decide between a
+ * retry with backoff and a permanent failure.
+ */
+
+export type ErrorCode =
+  | "NOT_FOUND"
+  | "CONFLICT"
+  | "BAD_USER_INPUT"
+  | "FORBIDDEN"
+  | "UNAUTHENTICATED"
+  | "QUOTA_EXCEEDED"
+  | "UPSTREAM_UNAVAILABLE";
+
+export abstract class FleetError extends Error {
+  abstract readonly code: ErrorCode;
+  /** Whether trying the same thing again later may succeed. */
+  readonly retryable: boolean = false;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+export class NotFoundError extends FleetError {
+  readonly code = "NOT_FOUND";
+  constructor(
+    readonly entity: string,
+    readonly id: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${entity} ${id} was not found`, options);
+  }
+}
+
+/** An operation that the current state does not allow. */
+export class ConflictError extends FleetError {
+  readonly code = "CONFLICT";
+}
+
+/** An operation not allowed from a worker status; names both. */
+export class InvalidTransitionError extends ConflictError {
+  constructor(
+    readonly operation: string,
+    readonly from: string,
+    readonly to: string | null,
+  ) {
+    super(
+      to === null
+        ? `cannot ${operation} a worker that is ${from}`
+        : `cannot ${operation} a worker that is ${from} (it would become ${to})`,
+    );
+  }
+}
+
+/** Someone else changed the record between our read and our write. */
+export class ConcurrentModificationError extends ConflictError {
+  override readonly retryable = true;
+  constructor(
+    readonly entity: string,
+    readonly id: string,
+  ) {
+    super(`${entity} ${id} was changed by someone else; try again`);
+  }
+}
+
+export class ValidationError extends FleetError {
+  readonly code = "BAD_USER_INPUT";
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field}: ${message}`);
+  }
+}
+
+export class UnauthenticatedError extends FleetError {
+  readonly code = "UNAUTHENTICATED";
+}
+
+export class PermissionDeniedError extends FleetError {
+  readonly code = "FORBIDDEN";
+}
+
+export class QuotaExceededError extends FleetError {
+  readonly code = "QUOTA_EXCEEDED";
+}
+
+export type Upstream = "ec2" | "cloudwatch" | "sts" | "cml" | "database" | "redis" | "queue";
+
+/** An upstream service failed or did not answer. `retryable` says whether waiting may help. */
+export class UpstreamUnavailableError extends FleetError {
+  readonly code = "UPSTREAM_UNAVAILABLE";
+  override readonly retryable: boolean;
+  constructor(
+    readonly upstream: Upstream,
+    message: string,
+    options?: { cause?: unknown; retryable?: boolean },
+  ) {
+    super(`${upstream}: ${message}`, options);
+    this.retryable = options?.retryable ?? true;
+  }
+}
+
+/**
+ * An error reported by a cloud API, kept with the provider's own code and
+ * request id. `kind` says what it means for the fleet.
+ */
+export type CloudErrorKind =
+  | "not-found"
+  | "permission-denied"
+  | "quota-exceeded"
+  | "throttled"
+  | "invalid-state"
+  | "invalid-parameter"
+  | "unavailable";
+
+const CLOUD_KIND_CODE: Record<CloudErrorKind, ErrorCode> = {
+  "not-found": "NOT_FOUND",
+  "permission-denied": "FORBIDDEN",
+  "quota-exceeded": "QUOTA_EXCEEDED",
+  throttled: "UPSTREAM_UNAVAILABLE",
+  "invalid-state": "CONFLICT",
+  "invalid-parameter": "BAD_USER_INPUT",
+  unavailable: "UPSTREAM_UNAVAILABLE",
+};
+
+export class CloudError extends FleetError {
+  readonly code: ErrorCode;
+  override readonly retryable: boolean;
+  constructor(
+    readonly kind: CloudErrorKind,
+    readonly upstream: Upstream,
+    readonly awsCode: string,
+    message: string,
+    readonly requestId: string | null,
+    options?: { cause?: unknown },
+  ) {
+    super(`${upstream} ${awsCode}: ${message}`, options);
+    this.code = CLOUD_KIND_CODE[kind];
+    this.retryable = kind === "throttled" || kind === "unavailable";
+  }
+}
+
+/** An error reported by a worker's CML API. */
+export type CmlErrorKind =
+  | "unreachable"
+  | "timeout"
+  | "unauthorized"
+  | "not-ready"
+  | "refused"
+  | "bad-token"
+  | "not-found"
+  | "protocol";
+
+export class CmlError extends FleetError {
+  readonly code: ErrorCode;
+  override readonly retryable: boolean;
+  constructor(
+    readonly kind: CmlErrorKind,
+    readonly endpoint: string,
+    message: string,
+    readonly httpStatus: number | null = null,
+    options?: { cause?: unknown },
+  ) {
+    super(`CML at ${endpoint}: ${message}`, options);
+    this.code =
+      kind === "refused" ? "CONFLICT" : kind === "bad-token" ? "BAD_USER_INPUT" : "UPSTREAM_UNAVAILABLE";
+    this.retryable = kind === "unreachable" || kind === "timeout" || kind === "not-ready";
+  }
+}
+
+export function isFleetError(error: unknown): error is FleetError {
+  return error instanceof FleetError;
+}

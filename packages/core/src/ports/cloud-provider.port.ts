@@ -1,0 +1,112 @@
+import type { Ec2InstanceState } from "../domain/worker-status";
+
+/** Which account (a key of the settings' accounts) and region a call addresses. */
+export interface CloudTarget {
+  readonly accountId: string;
+  readonly region: string;
+}
+
+export interface CloudInstance {
+  readonly instanceId: string;
+  readonly region: string;
+  readonly state: Ec2InstanceState;
+  readonly stateReason: string | null;
+  readonly instanceType: string;
+  readonly imageId: string;
+  readonly publicIp: string | null;
+  readonly privateIp: string | null;
+  readonly launchTime: Date | null;
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+export interface LaunchRequest {
+  readonly target: CloudTarget;
+  /** Idempotency token (<= 64 ASCII chars): the same token never launches a second instance. */
+  readonly clientToken: string;
+  readonly name: string;
+  readonly instanceType: string;
+  readonly imageId: string;
+  readonly subnetId?: string | undefined;
+  readonly securityGroupIds?: readonly string[] | undefined;
+  readonly keyName?: string | undefined;
+  readonly assignPublicIp?: boolean | undefined;
+  readonly detailedMonitoring?: boolean | undefined;
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+export interface InstanceStateChange {
+  readonly instanceId: string;
+  readonly previousState: Ec2InstanceState;
+  readonly currentState: Ec2InstanceState;
+}
+
+export interface InstanceStatusCheck {
+  readonly instanceId: string;
+  readonly state: Ec2InstanceState;
+  /** e.g. "ok", "impaired", "initializing", "not-applicable". */
+  readonly instanceStatus: string;
+  readonly systemStatus: string;
+}
+
+export interface MachineImage {
+  readonly imageId: string;
+  readonly name: string;
+  readonly state: string;
+  readonly creationDate: Date | null;
+}
+
+export interface MetricWindow {
+  readonly start: Date;
+  readonly end: Date;
+  readonly periodSeconds: number;
+}
+
+/** Latest value per metric for one instance; null where CloudWatch had no datapoint. */
+export interface InstanceMetrics {
+  readonly cpuPercent: number | null;
+  readonly memoryPercent: number | null;
+  readonly networkInBytes: number | null;
+  readonly networkOutBytes: number | null;
+}
+
+/** One custom metric datum (the CML figures the fleet publishes to CloudWatch). */
+export interface CustomMetricDatum {
+  readonly name: string;
+  readonly dimensions: Readonly<Record<string, string>>;
+  readonly value: number;
+  readonly unit: "Count" | "None" | "Percent";
+  readonly at: Date;
+}
+
+/**
+ * The cloud as the fleet needs it. Batch methods take any number of ids and
+ * page or chunk internally (1000 instances a describe page, 100 ids a status
+ * call, 500 queries a GetMetricData call).
+ */
+export interface CloudProvider {
+  launch(request: LaunchRequest): Promise<CloudInstance>;
+  start(target: CloudTarget, instanceId: string): Promise<InstanceStateChange>;
+  stop(target: CloudTarget, instanceId: string): Promise<InstanceStateChange>;
+  terminate(target: CloudTarget, instanceId: string): Promise<InstanceStateChange>;
+  /** One instance, or null when EC2 does not know it. */
+  describe(target: CloudTarget, instanceId: string): Promise<CloudInstance | null>;
+  /** Every instance carrying the fleet tag in the target (all pages). */
+  describeFleet(target: CloudTarget): Promise<CloudInstance[]>;
+  /** Instances by id, chunked; unknown ids are left out, not thrown. */
+  describeMany(target: CloudTarget, instanceIds: readonly string[]): Promise<CloudInstance[]>;
+  /** Status checks of the fleet's instances (IncludeAllInstances), all pages. */
+  statusChecks(target: CloudTarget, instanceIds: readonly string[]): Promise<InstanceStatusCheck[]>;
+  setTags(
+    target: CloudTarget,
+    instanceIds: readonly string[],
+    tags: Readonly<Record<string, string>>,
+  ): Promise<void>;
+  deleteTags(target: CloudTarget, instanceIds: readonly string[], keys: readonly string[]): Promise<void>;
+  findImages(target: CloudTarget, namePattern: string): Promise<MachineImage[]>;
+  metrics(
+    target: CloudTarget,
+    instanceIds: readonly string[],
+    window: MetricWindow,
+  ): Promise<Map<string, InstanceMetrics>>;
+  publishMetrics(target: CloudTarget, namespace: string, data: readonly CustomMetricDatum[]): Promise<void>;
+}
