@@ -1,0 +1,86 @@
+import { type Clock, systemClock } from "../../ports/clock.port";
+import type { CloudProvider } from "../../ports/cloud-provider.port";
+import { type AwsClientCache, createAwsClientCache } from "./aws-client-cache";
+import {
+  type AwsCloudProviderOptions,
+  CREDENTIAL_REFRESH_MARGIN_MS,
+  DEFAULT_CONNECTION_TIMEOUT_MS,
+  DEFAULT_FLEET_TAG,
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  DEFAULT_STATUS_CHECKS_BY_ID_LIMIT,
+} from "./aws-cloud-options";
+import { ALL_METRICS } from "./cloudwatch-metric-queries";
+import { instanceMetrics, publishMetrics } from "./cloudwatch-metrics";
+import {
+  changeInstanceState,
+  describeFleet,
+  describeMany,
+  describeOne,
+  launchInstance,
+} from "./ec2-instances";
+import { statusChecks } from "./ec2-status-checks";
+import { deleteTags, findImages, setTags } from "./ec2-tags-images";
+
+export interface AwsCloudProvider extends CloudProvider {
+  /** The per-(account, region, service) SDK clients, exposed so reuse is observable. */
+  readonly clients: AwsClientCache;
+  /** Closes the SDK clients' connection pools. */
+  close(): void;
+}
+
+/**
+ * The CloudProvider on AWS (or anything speaking its wire protocols, such as
+ * the simulator: only `endpoints` differ).
+ */
+export function createAwsCloudProvider(
+  options: AwsCloudProviderOptions,
+  deps: { readonly clock?: Clock } = {},
+): AwsCloudProvider {
+  const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
+    throw new RangeError(`maxAttempts must be a positive integer, got ${maxAttempts}`);
+  }
+  const clients = createAwsClientCache({
+    accounts: options.accounts,
+    staticCredentials: options.staticCredentials,
+    endpoints: options.endpoints ?? {},
+    maxAttempts,
+    requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    connectionTimeoutMs: options.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS,
+    credentialRefreshMarginMs: CREDENTIAL_REFRESH_MARGIN_MS,
+    clock: deps.clock ?? systemClock,
+  });
+  const instances = { clients, fleetTag: options.fleetTag ?? DEFAULT_FLEET_TAG };
+  const status = {
+    clients,
+    byIdLimit: options.statusChecksByIdLimit ?? DEFAULT_STATUS_CHECKS_BY_ID_LIMIT,
+  };
+  const metrics = { clients, metricNames: options.metricNames ?? ALL_METRICS };
+  const logger = options.logger.child({ component: "aws-cloud-provider" });
+
+  return {
+    clients,
+    async launch(request) {
+      const instance = await launchInstance(instances, request);
+      logger.info(
+        { instanceId: instance.instanceId, region: instance.region, clientToken: request.clientToken },
+        "launched instance",
+      );
+      return instance;
+    },
+    start: (target, instanceId) => changeInstanceState(instances, target, instanceId, "start"),
+    stop: (target, instanceId) => changeInstanceState(instances, target, instanceId, "stop"),
+    terminate: (target, instanceId) => changeInstanceState(instances, target, instanceId, "terminate"),
+    describe: (target, instanceId) => describeOne(instances, target, instanceId),
+    describeFleet: (target) => describeFleet(instances, target),
+    describeMany: (target, instanceIds) => describeMany(instances, target, instanceIds),
+    statusChecks: (target, instanceIds) => statusChecks(status, target, instanceIds),
+    setTags: (target, instanceIds, tags) => setTags(clients, target, instanceIds, tags),
+    deleteTags: (target, instanceIds, keys) => deleteTags(clients, target, instanceIds, keys),
+    findImages: (target, namePattern) => findImages(clients, target, namePattern),
+    metrics: (target, instanceIds, window) => instanceMetrics(metrics, target, instanceIds, window),
+    publishMetrics: (target, namespace, data) => publishMetrics(clients, target, namespace, data),
+    close: () => clients.destroy(),
+  };
+}
