@@ -1,0 +1,138 @@
+import {
+  booleanSetting,
+  durationSetting,
+  integerSetting,
+  optionalTextSetting,
+  percentSetting,
+  portSetting,
+  textSetting,
+} from "./settings-fields";
+
+/** The default password of the CML service account; refused in production. */
+export const DEFAULT_CML_PASSWORD = "cml-fleet-dev-password";
+
+/** Settings of the CML service on the workers, licensing, the idle policy, telemetry and jobs. */
+export const cmlSettingsShape = {
+  // --- CML service ---
+  cml_https_port: portSetting(443, "Port of the CML web UI on a worker (links shown to users)."),
+  cml_api_port: portSetting(443, "Port of the CML REST API on a worker (what the fleet calls)."),
+  cml_health_check_interval: durationSetting(
+    "30s",
+    "How often the CML service of a starting worker is polled.",
+    {
+      min: 100,
+    },
+  ),
+  cml_startup_timeout: durationSetting(
+    "10m",
+    "How long a started worker may take until its CML API is ready.",
+    {
+      min: 1_000,
+    },
+  ),
+  cml_username: textSetting(
+    "admin",
+    "CML account the fleet uses on every worker (its own events are not user activity).",
+  ),
+  cml_password: textSetting(
+    DEFAULT_CML_PASSWORD,
+    "Password of CML_USERNAME. Must be changed in production.",
+    {
+      secret: true,
+    },
+  ),
+  cml_tls_verify: booleanSetting(
+    true,
+    "Verify the TLS certificate of the workers' CML API. CML ships a self-signed certificate: provide CML_CA_BUNDLE, or turn this off knowingly.",
+  ),
+  cml_ca_bundle: optionalTextSetting("Path of a PEM file of CA certificates trusted for the CML API.", {
+    type: "path",
+  }),
+  cml_request_timeout: durationSetting("15s", "Timeout of one request to a CML API.", { min: 100 }),
+  cml_request_concurrency: integerSetting(8, "Most CML API requests in flight at once (per process).", {
+    min: 1,
+    max: 256,
+  }),
+
+  // --- licensing ---
+  cml_license_token: optionalTextSetting("Smart Licensing token registered on every new worker when set.", {
+    secret: true,
+  }),
+  cml_license_check_on_startup: booleanSetting(
+    true,
+    "Read each worker's license state as soon as its CML is ready.",
+  ),
+  cml_license_registration_timeout: durationSetting("5m", "How long a license registration may take.", {
+    min: 1_000,
+  }),
+
+  // --- lifecycle and idle policy ---
+  cml_worker_idle_threshold: durationSetting(
+    "30m",
+    "Idle this long: the worker is stopped (if auto-shutdown is on).",
+    {
+      min: 1_000,
+    },
+  ),
+  cml_worker_max_idle_before_warning: durationSetting(
+    "20m",
+    "Idle this long: a warning is raised; must be shorter than CML_WORKER_IDLE_THRESHOLD.",
+  ),
+  cml_worker_auto_shutdown_enabled: booleanSetting(true, "Stop workers that stay idle for the threshold."),
+  cml_worker_telemetry_collection_interval: durationSetting(
+    "60s",
+    "Period of the telemetry sweep (EC2 status, CloudWatch, CML stats) and of the idle check.",
+    { min: 1_000 },
+  ),
+  cml_worker_idle_snooze_after_start: durationSetting(
+    "60m",
+    "No auto-stop this long after a worker is started, so people get time to begin.",
+  ),
+  cml_worker_idle_min_uptime: durationSetting(
+    "15m",
+    "No auto-stop before a worker has been up this long since boot (its CML may still be loading).",
+  ),
+  cml_worker_idle_stale_telemetry_age: durationSetting(
+    "5m",
+    "Telemetry older than this counts as unknown, and an unknown worker is never judged idle.",
+    { min: 1_000 },
+  ),
+  cml_worker_idle_cpu_veto_percent: percentSetting(
+    20,
+    "CPU at or above this percent vetoes an idle verdict even without running nodes.",
+  ),
+  cml_worker_idle_dry_run: booleanSetting(
+    false,
+    "Judge idleness and record warnings and would-be stops as events, but never stop a worker.",
+  ),
+  cml_worker_auto_import_orphans: booleanSetting(
+    false,
+    "Import instances carrying the fleet tag that the database does not know (else they are only reported).",
+  ),
+
+  // --- telemetry ---
+  cml_telemetry_retention: durationSetting("7d", "How long telemetry samples are kept.", { min: 60_000 }),
+  cml_custom_metrics_enabled: booleanSetting(
+    false,
+    "Publish CML figures (running nodes, started labs) as CloudWatch custom metrics.",
+  ),
+  cml_custom_metrics_namespace: textSetting("CMLFleet", "CloudWatch namespace of the custom metrics."),
+
+  // --- jobs ---
+  cml_provisioning_timeout: durationSetting(
+    "20m",
+    "How long provisioning (launch, boot, CML ready, license) may take before the worker is marked FAILED.",
+    { min: 1_000 },
+  ),
+  cml_job_timeout: durationSetting(
+    "10m",
+    "How long any other job (start, stop, terminate, import ...) may run.",
+    {
+      min: 1_000,
+    },
+  ),
+  cml_job_attempts: integerSetting(5, "Attempts of a job failing with a retryable error (with backoff).", {
+    min: 1,
+    max: 50,
+  }),
+};
