@@ -1,0 +1,29 @@
+import type { InstanceStateName, SimInstance } from "../state/instance";
+import { publicIpOf } from "../state/instance";
+
+/** An instance as `GET /_sim/instances` shows it (the contract's shape). */
+export interface SimInstanceView {
+  readonly instanceId: string;
+  readonly region: string;
+  readonly state: InstanceStateName;
+  readonly instanceType: string;
+  readonly imageId: string;
+  readonly tags: Record<string, string>;
+  readonly publicIp: string | null;
+  readonly privateIp: string;
+  readonly launchTime: string;
+}
+
+export function instanceView(instance: SimInstance): SimInstanceView {
+  return {
+    instanceId: instance.instanceId,
+    region: instance.region,
+    state: instance.state,
+    instanceType: instance.instanceType,
+    imageId: instance.imageId,
+    tags: Object.fromEntries(instance.tags),
+    publicIp: publicIpOf(instance),
+    privateIp: instance.privateIp,
+    launchTime: instance.launchTime.toISOString(),
+  };
+}

@@ -1,0 +1,67 @@
+import { pickFault } from "../faults";
+import { type HttpRequest, type HttpResponse, regionFromAuthorization } from "../http/http-types";
+import { newRequestId } from "../state/instance";
+import type { SimState } from "../state/sim-state";
+import { describeImages } from "./describe-images";
+import { describeInstanceStatus } from "./describe-instance-status";
+import { describeInstances } from "./describe-instances";
+import type { Ec2Action } from "./ec2-action";
+import { Ec2Error, ec2Errors } from "./ec2-error";
+import { startInstances, stopInstances, terminateInstances } from "./instance-state-actions";
+import { QueryParams } from "./query-params";
+import { runInstances } from "./run-instances";
+import { createTags, deleteTags } from "./tag-actions";
+import { ec2ErrorResponse, ec2Response } from "./xml";
+
+const ACTIONS: Readonly<Record<string, Ec2Action>> = {
+  RunInstances: runInstances,
+  StartInstances: startInstances,
+  StopInstances: stopInstances,
+  TerminateInstances: terminateInstances,
+  DescribeInstances: describeInstances,
+  DescribeInstanceStatus: describeInstanceStatus,
+  CreateTags: createTags,
+  DeleteTags: deleteTags,
+  DescribeImages: describeImages,
+};
+
+const XML_HEADERS = { "content-type": "text/xml;charset=UTF-8" };
+
+/** EC2's ec2Query protocol: form-encoded `Action=...` in, XML out. */
+export function handleEc2(request: HttpRequest, state: SimState): HttpResponse {
+  const requestId = newRequestId();
+  const params = QueryParams.parse(request.body);
+  const action = params.string("Action") ?? "";
+  const region = regionFromAuthorization(request.headers, "us-east-1");
+  state.stats.count("ec2", action || "(none)");
+  try {
+    const handler = ACTIONS[action];
+    if (!handler) {
+      throw new Ec2Error("InvalidAction", `The action ${action} is not valid for this web service.`);
+    }
+    const fault = pickFault(state.faults, action);
+    if (fault === "deny") {
+      throw ec2Errors.unauthorized(action);
+    }
+    if (fault === "throttle") {
+      throw ec2Errors.throttled();
+    }
+    if (fault === "fail") {
+      throw ec2Errors.internal();
+    }
+    return {
+      status: 200,
+      headers: XML_HEADERS,
+      body: ec2Response(action, requestId, handler(params, region, state)),
+    };
+  } catch (error) {
+    if (error instanceof Ec2Error) {
+      return {
+        status: error.httpStatus,
+        headers: XML_HEADERS,
+        body: ec2ErrorResponse(error.code, error.message, requestId),
+      };
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,55 @@
+/** Settings of one simulator; every field has a default suited to tests (short delays). */
+export interface SimulatorOptions {
+  /** HTTP port of the EC2/CloudWatch/control endpoint; 0 (default) picks a free one. */
+  readonly port?: number;
+  /** Address the HTTP endpoint binds (default 127.0.0.1). */
+  readonly host?: string;
+  /** Port of every instance's CML HTTPS API; 0 (default) picks one free port for all instances. */
+  readonly cmlPort?: number;
+  /** Second octet of the instances' loopback addresses 127.<ipBlock>.x.y (1..254); parallel simulators should differ. */
+  readonly ipBlock?: number;
+  readonly bootDelayMs?: number;
+  readonly stopDelayMs?: number;
+  /** shutting-down -> terminated; defaults to stopDelayMs. */
+  readonly terminateDelayMs?: number;
+  /** running -> CML `ready`. */
+  readonly cmlReadyDelayMs?: number;
+  /** running -> EC2 status checks `ok` (before: `initializing`). */
+  readonly statusCheckDelayMs?: number;
+  /** How long terminated instances stay visible before they are purged. */
+  readonly terminatedRetentionMs?: number;
+  /** License registration IN_PROGRESS -> COMPLETED. */
+  readonly licenseRegistrationDelayMs?: number;
+  /** The CML service account every simulated controller accepts. */
+  readonly cmlUsername?: string;
+  readonly cmlPassword?: string;
+  readonly cmlTokenTtlMs?: number;
+  /** The simulated AWS account id. */
+  readonly accountId?: string;
+  /** Where unexpected handler errors go (default: console.error). */
+  readonly onError?: (error: unknown) => void;
+}
+
+export type ResolvedSimulatorOptions = Required<SimulatorOptions>;
+
+export function resolveOptions(options: SimulatorOptions = {}): ResolvedSimulatorOptions {
+  const stopDelayMs = options.stopDelayMs ?? 200;
+  return {
+    port: options.port ?? 0,
+    host: options.host ?? "127.0.0.1",
+    cmlPort: options.cmlPort ?? 0,
+    ipBlock: options.ipBlock ?? 1 + Math.floor(Math.random() * 254),
+    bootDelayMs: options.bootDelayMs ?? 200,
+    stopDelayMs,
+    terminateDelayMs: options.terminateDelayMs ?? stopDelayMs,
+    cmlReadyDelayMs: options.cmlReadyDelayMs ?? 200,
+    statusCheckDelayMs: options.statusCheckDelayMs ?? 200,
+    terminatedRetentionMs: options.terminatedRetentionMs ?? 60 * 60 * 1000,
+    licenseRegistrationDelayMs: options.licenseRegistrationDelayMs ?? 300,
+    cmlUsername: options.cmlUsername ?? "admin",
+    cmlPassword: options.cmlPassword ?? "cml-fleet-sim",
+    cmlTokenTtlMs: options.cmlTokenTtlMs ?? 8 * 60 * 60 * 1000,
+    accountId: options.accountId ?? "123456789012",
+    onError: options.onError ?? ((error: unknown) => console.error("[sim] unexpected error", error)),
+  };
+}

@@ -1,0 +1,74 @@
+import { newInstanceId, newReservationId, type SimInstance } from "./instance";
+import type { SimState } from "./sim-state";
+
+export interface LaunchSpec {
+  readonly region: string;
+  readonly imageId: string;
+  readonly instanceType: string;
+  readonly tags: ReadonlyMap<string, string>;
+  readonly clientToken: string | null;
+  readonly keyName: string | null;
+  readonly subnetId: string | null;
+  readonly securityGroupIds: readonly string[];
+  readonly assignPublicIp: boolean;
+  readonly detailedMonitoring: boolean;
+}
+
+/** Creates `count` pending instances in one reservation and starts their boot. */
+export function launchInstances(state: SimState, spec: LaunchSpec, count: number): SimInstance[] {
+  const reservationId = newReservationId();
+  const launchTime = new Date(Math.floor(state.now() / 1000) * 1000);
+  const instances: SimInstance[] = [];
+  for (let index = 0; index < count; index++) {
+    const { loopbackIp, privateIp } = state.ips.allocate();
+    const instance: SimInstance = {
+      instanceId: newInstanceId(),
+      seq: state.store.nextSeq(),
+      region: spec.region,
+      reservationId,
+      ownerId: state.accountId,
+      imageId: spec.imageId,
+      instanceType: spec.instanceType,
+      launchTime,
+      amiLaunchIndex: index,
+      clientToken: spec.clientToken,
+      keyName: spec.keyName,
+      subnetId: spec.subnetId ?? defaultSubnet(spec.region),
+      vpcId: `vpc-0${hexOf(spec.region).slice(0, 16)}`,
+      securityGroupIds:
+        spec.securityGroupIds.length > 0
+          ? spec.securityGroupIds
+          : [`sg-0${hexOf(`${spec.region}-default`).slice(0, 16)}`],
+      availabilityZone: `${spec.region}a`,
+      detailedMonitoring: spec.detailedMonitoring,
+      loopbackIp,
+      hasPublicIp: spec.assignPublicIp,
+      privateIp,
+      state: "pending",
+      stateReason: null,
+      stateTransitionReason: "",
+      runningSince: null,
+      tags: new Map(spec.tags),
+    };
+    state.lifecycle.launch(instance);
+    instances.push(instance);
+  }
+  return instances;
+}
+
+function defaultSubnet(region: string): string {
+  return `subnet-0${hexOf(`${region}-subnet`).slice(0, 16)}`;
+}
+
+/** A stable hex string per input, so default VPC/subnet/group ids look real and never change. */
+function hexOf(text: string): string {
+  let hash = 0x811c9dc5;
+  let out = "";
+  for (let round = 0; round < 3; round++) {
+    for (const char of `${round}${text}`) {
+      hash = Math.imul(hash ^ char.charCodeAt(0), 0x01000193) >>> 0;
+    }
+    out += hash.toString(16).padStart(8, "0");
+  }
+  return out;
+}

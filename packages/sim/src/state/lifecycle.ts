@@ -1,0 +1,145 @@
+import type { InstanceStateName, SimInstance } from "./instance";
+import type { InstanceStore } from "./instance-store";
+import type { IpAllocator } from "./ip-allocator";
+import type { ScheduledTask, Scheduler } from "./scheduler";
+
+export interface LifecycleTimings {
+  readonly bootDelayMs: number;
+  readonly stopDelayMs: number;
+  readonly terminateDelayMs: number;
+  readonly terminatedRetentionMs: number;
+}
+
+export interface StateChange {
+  readonly instance: SimInstance;
+  readonly previousState: InstanceStateName;
+  readonly currentState: InstanceStateName;
+}
+
+export type StateChangeListener = (change: StateChange) => void;
+
+/** Thrown when an instance is not in a state the requested transition starts from. */
+export class IncorrectStateError extends Error {
+  constructor(
+    readonly instance: SimInstance,
+    readonly action: "start" | "stop",
+  ) {
+    const verb = action === "start" ? "started" : "stopped";
+    super(`The instance '${instance.instanceId}' is not in a state from which it can be ${verb}.`);
+  }
+}
+
+/**
+ * EC2's instance state machine: pending -> running after the boot delay,
+ * stopping -> stopped after the stop delay, shutting-down -> terminated, and
+ * terminated instances purged after the retention period.
+ */
+export class Lifecycle {
+  private readonly pendingTransitions = new Map<string, ScheduledTask>();
+  private readonly listeners: StateChangeListener[] = [];
+
+  constructor(
+    private readonly deps: {
+      readonly store: InstanceStore;
+      readonly scheduler: Scheduler;
+      readonly ips: IpAllocator;
+      readonly timings: LifecycleTimings;
+      readonly now: () => number;
+    },
+  ) {}
+
+  onStateChange(listener: StateChangeListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** Adds a freshly built instance (state `pending`) and schedules its boot. */
+  launch(instance: SimInstance): void {
+    this.deps.store.add(instance);
+    this.schedule(instance, this.deps.timings.bootDelayMs, "running");
+  }
+
+  start(instance: SimInstance): StateChange {
+    if (instance.state === "pending" || instance.state === "running") {
+      return { instance, previousState: instance.state, currentState: instance.state };
+    }
+    if (instance.state !== "stopped") {
+      throw new IncorrectStateError(instance, "start");
+    }
+    instance.stateReason = null;
+    instance.stateTransitionReason = "";
+    const change = this.transition(instance, "pending");
+    this.schedule(instance, this.deps.timings.bootDelayMs, "running");
+    return change;
+  }
+
+  stop(instance: SimInstance): StateChange {
+    if (instance.state === "stopping" || instance.state === "stopped") {
+      return { instance, previousState: instance.state, currentState: instance.state };
+    }
+    if (instance.state !== "running") {
+      throw new IncorrectStateError(instance, "stop");
+    }
+    const reason = `User initiated (${formatReasonTime(this.deps.now())})`;
+    instance.stateTransitionReason = reason;
+    instance.stateReason = {
+      code: "Client.UserInitiatedShutdown",
+      message: "Client.UserInitiatedShutdown: User initiated shutdown",
+    };
+    const change = this.transition(instance, "stopping");
+    this.schedule(instance, this.deps.timings.stopDelayMs, "stopped");
+    return change;
+  }
+
+  terminate(instance: SimInstance): StateChange {
+    if (instance.state === "shutting-down" || instance.state === "terminated") {
+      return { instance, previousState: instance.state, currentState: instance.state };
+    }
+    instance.stateTransitionReason = `User initiated (${formatReasonTime(this.deps.now())})`;
+    instance.stateReason = {
+      code: "Client.UserInitiatedShutdown",
+      message: "Client.UserInitiatedShutdown: User initiated shutdown",
+    };
+    const change = this.transition(instance, "shutting-down");
+    this.schedule(instance, this.deps.timings.terminateDelayMs, "terminated");
+    return change;
+  }
+
+  private schedule(instance: SimInstance, delayMs: number, target: InstanceStateName): void {
+    this.pendingTransitions.get(instance.instanceId)?.cancel();
+    const task = this.deps.scheduler.after(delayMs, () => {
+      this.pendingTransitions.delete(instance.instanceId);
+      this.transition(instance, target);
+      if (target === "terminated") {
+        this.schedulePurge(instance);
+      }
+    });
+    this.pendingTransitions.set(instance.instanceId, task);
+  }
+
+  private schedulePurge(instance: SimInstance): void {
+    const task = this.deps.scheduler.after(this.deps.timings.terminatedRetentionMs, () => {
+      this.pendingTransitions.delete(instance.instanceId);
+      this.deps.store.remove(instance);
+      this.deps.ips.release(instance.loopbackIp);
+    });
+    this.pendingTransitions.set(instance.instanceId, task);
+  }
+
+  private transition(instance: SimInstance, target: InstanceStateName): StateChange {
+    const previousState = instance.state;
+    instance.state = target;
+    instance.runningSince = target === "running" ? this.deps.now() : null;
+    const change = { instance, previousState, currentState: target };
+    for (const listener of this.listeners) {
+      listener(change);
+    }
+    return change;
+  }
+}
+
+function formatReasonTime(epochMs: number): string {
+  return new Date(epochMs)
+    .toISOString()
+    .replace("T", " ")
+    .replace(/\.\d+Z$/, " GMT");
+}
