@@ -1,0 +1,10 @@
+import { defineConfig } from "drizzle-kit";
+
+export default defineConfig({
+  dialect: "postgresql",
+  schema: "./src/db/schema/*.ts",
+  out: "./drizzle",
+  casing: "snake_case",
+  strict: true,
+  verbose: true,
+});

@@ -1,0 +1,32 @@
+import type { Actor } from "@cml-fleet/core/domain/actor";
+import type { FleetEventType } from "@cml-fleet/core/domain/fleet-event";
+import { bigint, index, jsonb, pgTable, text } from "drizzle-orm/pg-core";
+import { instant } from "./columns";
+
+/**
+ * Append-only history of the fleet. The identity id orders events written in
+ * the same millisecond; `worker_id` is null for fleet-wide events.
+ *
+ * Tables that point at a worker carry no foreign key on purpose: drizzle-kit
+ * writes FK targets as "public"."workers", which would break running the same
+ * migrations into an isolated schema (each test file gets its own), and worker
+ * rows are never deleted (a terminated worker stays as history), so the key
+ * would only guard this package's own writes while costing a lookup on every
+ * telemetry insert.
+ */
+export const fleetEvents = pgTable(
+  "fleet_events",
+  {
+    id: bigint({ mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    workerId: text(),
+    type: text().$type<FleetEventType>().notNull(),
+    at: instant().notNull(),
+    message: text().notNull(),
+    reason: text(),
+    actor: jsonb().$type<Actor>().notNull(),
+    data: jsonb().$type<Record<string, unknown>>().notNull().default({}),
+  },
+  (t) => [index().on(t.workerId, t.at), index().on(t.at)],
+);
+
+export type FleetEventRow = typeof fleetEvents.$inferSelect;

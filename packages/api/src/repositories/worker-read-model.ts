@@ -1,0 +1,179 @@
+import { WORKER_STATUSES, type WorkerStatus } from "@cml-fleet/core/domain/worker-status";
+import type {
+  FleetCounts,
+  StatusHistoryEntry,
+  WorkerReadModel,
+} from "@cml-fleet/core/ports/worker-read-model.port";
+import { and, asc, count, desc, eq, inArray, isNotNull, lt, ne, sql } from "drizzle-orm";
+import type { Db } from "../db/database";
+import { fleetEvents } from "../db/schema/events";
+import { telemetrySamples } from "../db/schema/telemetry";
+import { workers } from "../db/schema/workers";
+import { toFleetEvent, toTelemetrySample } from "./worker-row.mapper";
+
+const notTerminated = ne(workers.status, "TERMINATED");
+
+/**
+ * The batch reads behind the GraphQL read side. The per-worker limits use a
+ * lateral join driven by the requested worker ids, so each worker costs one
+ * short walk of the (worker, time) index and the whole page one statement.
+ */
+export function createWorkerReadModel(db: Db): WorkerReadModel {
+  return {
+    async statusHistoryMany(workerIds) {
+      const history = emptyMap<StatusHistoryEntry>(workerIds);
+      if (workerIds.length === 0) {
+        return history;
+      }
+      const rows = await db
+        .select({
+          workerId: fleetEvents.workerId,
+          at: fleetEvents.at,
+          status: sql<string>`${fleetEvents.data} ->> 'to'`,
+        })
+        .from(fleetEvents)
+        .where(
+          and(eq(fleetEvents.type, "worker.status_changed"), inArray(fleetEvents.workerId, [...workerIds])),
+        )
+        .orderBy(asc(fleetEvents.workerId), asc(fleetEvents.at), asc(fleetEvents.id));
+      for (const row of rows) {
+        if (row.workerId !== null && isWorkerStatus(row.status)) {
+          history.get(row.workerId)?.push({ status: row.status, at: row.at });
+        }
+      }
+      return history;
+    },
+
+    async recentTelemetryMany(workerIds, perWorker) {
+      const samples = emptyMap<ReturnType<typeof toTelemetrySample>>(workerIds);
+      if (workerIds.length === 0 || perWorker <= 0) {
+        return samples;
+      }
+      const recent = db
+        .select()
+        .from(telemetrySamples)
+        .where(eq(telemetrySamples.workerId, workers.id))
+        .orderBy(desc(telemetrySamples.sampledAt), desc(telemetrySamples.id))
+        .limit(perWorker)
+        .as("recent");
+      const rows = await db
+        .select({
+          workerId: recent.workerId,
+          sampledAt: recent.sampledAt,
+          cpuPercent: recent.cpuPercent,
+          memoryPercent: recent.memoryPercent,
+          networkInBytes: recent.networkInBytes,
+          networkOutBytes: recent.networkOutBytes,
+          runningNodes: recent.runningNodes,
+          startedLabs: recent.startedLabs,
+          cmlReachable: recent.cmlReachable,
+          instanceStatusCheck: recent.instanceStatusCheck,
+          systemStatusCheck: recent.systemStatusCheck,
+        })
+        .from(workers)
+        .crossJoinLateral(recent)
+        .where(inArray(workers.id, [...workerIds]))
+        .orderBy(asc(recent.workerId), asc(recent.sampledAt), asc(recent.id));
+      for (const row of rows) {
+        samples.get(row.workerId)?.push(toTelemetrySample(row));
+      }
+      return samples;
+    },
+
+    async eventsMany(workerIds, perWorker) {
+      const events = emptyMap<ReturnType<typeof toFleetEvent>>(workerIds);
+      if (workerIds.length === 0 || perWorker <= 0) {
+        return events;
+      }
+      const latest = db
+        .select()
+        .from(fleetEvents)
+        .where(eq(fleetEvents.workerId, workers.id))
+        .orderBy(desc(fleetEvents.at), desc(fleetEvents.id))
+        .limit(perWorker)
+        .as("latest");
+      const rows = await db
+        .select({
+          id: latest.id,
+          workerId: latest.workerId,
+          type: latest.type,
+          at: latest.at,
+          message: latest.message,
+          reason: latest.reason,
+          actor: latest.actor,
+          data: latest.data,
+        })
+        .from(workers)
+        .crossJoinLateral(latest)
+        .where(inArray(workers.id, [...workerIds]))
+        .orderBy(asc(latest.workerId), desc(latest.at), desc(latest.id));
+      for (const row of rows) {
+        if (row.workerId !== null) {
+          events.get(row.workerId)?.push(toFleetEvent(row));
+        }
+      }
+      return events;
+    },
+
+    async fleetCounts(): Promise<FleetCounts> {
+      const rows = await db
+        .select({
+          status: workers.status,
+          region: workers.region,
+          instanceType: workers.instanceType,
+          count: count(),
+          idle: count(sql`case when ${and(notTerminated, isNotNull(workers.idleSince))} then 1 end`),
+          warned: count(sql`case when ${and(notTerminated, isNotNull(workers.idleWarnedAt))} then 1 end`),
+        })
+        .from(workers)
+        .groupBy(workers.status, workers.region, workers.instanceType)
+        .orderBy(asc(workers.status), asc(workers.region), asc(workers.instanceType));
+      const byStatus = Object.fromEntries(WORKER_STATUSES.map((status) => [status, 0])) as Record<
+        WorkerStatus,
+        number
+      >;
+      let total = 0;
+      let idle = 0;
+      let warned = 0;
+      for (const row of rows) {
+        byStatus[row.status] += row.count;
+        total += row.count;
+        idle += row.idle;
+        warned += row.warned;
+      }
+      return {
+        total,
+        byStatus,
+        idle,
+        warned,
+        groups: rows.map(({ status, region, instanceType, count }) => ({
+          status,
+          region,
+          instanceType,
+          count,
+        })),
+      };
+    },
+
+    async pruneTelemetry(olderThan) {
+      const pruned = db
+        .$with("pruned")
+        .as(
+          db
+            .delete(telemetrySamples)
+            .where(lt(telemetrySamples.sampledAt, olderThan))
+            .returning({ id: telemetrySamples.id }),
+        );
+      const [result] = await db.with(pruned).select({ count: count() }).from(pruned);
+      return result?.count ?? 0;
+    },
+  };
+}
+
+function emptyMap<T>(ids: readonly string[]): Map<string, T[]> {
+  return new Map(ids.map((id) => [id, []]));
+}
+
+function isWorkerStatus(value: string): value is WorkerStatus {
+  return (WORKER_STATUSES as readonly string[]).includes(value);
+}

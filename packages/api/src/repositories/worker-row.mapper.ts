@@ -1,0 +1,176 @@
+import type { FleetEvent, NewFleetEvent } from "@cml-fleet/core/domain/fleet-event";
+import type { CmlLab, TelemetrySnapshot, Worker } from "@cml-fleet/core/domain/worker";
+import type { TelemetrySample } from "@cml-fleet/core/ports/worker-repository.port";
+import { getTableColumns, sql } from "drizzle-orm";
+import type { FleetEventRow } from "../db/schema/events";
+import { workerLabs } from "../db/schema/labs";
+import type { TelemetrySampleRow } from "../db/schema/telemetry";
+import { type NewWorkerRow, type StoredTelemetry, type WorkerRow, workers } from "../db/schema/workers";
+
+/**
+ * Every worker read selects the row plus its labs, aggregated by a correlated
+ * subquery, so a page of any size is one statement (and UPDATE ... RETURNING
+ * can hand back the whole worker too).
+ */
+export const workerSelection = {
+  ...getTableColumns(workers),
+  labs: sql<CmlLab[]>`(
+    select coalesce(
+      jsonb_agg(
+        jsonb_build_object('id', ${workerLabs.labId}, 'title', ${workerLabs.title}, 'state', ${workerLabs.state})
+        order by ${workerLabs.position}
+      ),
+      '[]'::jsonb
+    )
+    from ${workerLabs} where ${workerLabs.workerId} = ${workers.id}
+  )`,
+};
+
+export type WorkerRecord = WorkerRow & { readonly labs: CmlLab[] };
+
+export function toWorker(row: WorkerRecord): Worker {
+  return {
+    id: row.id,
+    name: row.name,
+    accountId: row.accountId,
+    region: row.region,
+    instanceType: row.instanceType,
+    amiId: row.amiId,
+    amiName: row.amiName,
+    cmlVersion: row.cmlVersion,
+    instanceId: row.instanceId,
+    publicIp: row.publicIp,
+    privateIp: row.privateIp,
+    endpoint: row.endpoint,
+    status: row.status,
+    desiredStatus: row.desiredStatus,
+    serviceStatus: row.serviceStatus,
+    statusReason: row.statusReason,
+    statusChangedAt: row.statusChangedAt,
+    license: {
+      status: row.licenseStatus,
+      nodeLimit: row.licenseNodeLimit,
+      nodesInUse: row.licenseNodesInUse,
+      checkedAt: row.licenseCheckedAt,
+    },
+    telemetry: row.telemetry === null ? null : fromStoredTelemetry(row.telemetry),
+    labs: row.labs,
+    idle: {
+      lastActivityAt: row.lastActivityAt,
+      idleSince: row.idleSince,
+      warnedAt: row.idleWarnedAt,
+      autoStopAt: row.autoStopAt,
+      keepAliveUntil: row.keepAliveUntil,
+      lastStartedAt: row.lastStartedAt,
+    },
+    idlePolicy: { enabled: row.idlePolicyEnabled, thresholdMinutes: row.idleThresholdMinutes },
+    tags: row.tags,
+    createdBy: row.createdBy,
+    idempotencyKey: row.idempotencyKey,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+    version: row.version,
+  };
+}
+
+/** The columns a save may change (identity, creation and versioning are handled by the repository). */
+export function toMutableColumns(worker: Worker) {
+  return {
+    name: worker.name,
+    accountId: worker.accountId,
+    region: worker.region,
+    instanceType: worker.instanceType,
+    amiId: worker.amiId,
+    amiName: worker.amiName,
+    cmlVersion: worker.cmlVersion,
+    instanceId: worker.instanceId,
+    publicIp: worker.publicIp,
+    privateIp: worker.privateIp,
+    endpoint: worker.endpoint,
+    status: worker.status,
+    desiredStatus: worker.desiredStatus,
+    serviceStatus: worker.serviceStatus,
+    statusReason: worker.statusReason,
+    statusChangedAt: worker.statusChangedAt,
+    licenseStatus: worker.license.status,
+    licenseNodeLimit: worker.license.nodeLimit,
+    licenseNodesInUse: worker.license.nodesInUse,
+    licenseCheckedAt: worker.license.checkedAt,
+    telemetry: worker.telemetry === null ? null : toStoredTelemetry(worker.telemetry),
+    lastActivityAt: worker.idle.lastActivityAt,
+    idleSince: worker.idle.idleSince,
+    idleWarnedAt: worker.idle.warnedAt,
+    autoStopAt: worker.idle.autoStopAt,
+    keepAliveUntil: worker.idle.keepAliveUntil,
+    lastStartedAt: worker.idle.lastStartedAt,
+    idlePolicyEnabled: worker.idlePolicy.enabled,
+    idleThresholdMinutes: worker.idlePolicy.thresholdMinutes,
+    tags: { ...worker.tags },
+    createdBy: worker.createdBy,
+  } satisfies Partial<NewWorkerRow>;
+}
+
+export function toNewWorkerRow(worker: Worker): NewWorkerRow {
+  return {
+    ...toMutableColumns(worker),
+    id: worker.id,
+    idempotencyKey: worker.idempotencyKey,
+    createdAt: worker.createdAt,
+    updatedAt: worker.updatedAt,
+    version: worker.version,
+  };
+}
+
+function toStoredTelemetry(snapshot: TelemetrySnapshot): StoredTelemetry {
+  return { ...snapshot, sampledAt: snapshot.sampledAt.toISOString() };
+}
+
+function fromStoredTelemetry(stored: StoredTelemetry): TelemetrySnapshot {
+  return { ...stored, sampledAt: new Date(stored.sampledAt) };
+}
+
+export function toFleetEvent(row: FleetEventRow): FleetEvent {
+  return {
+    id: String(row.id),
+    type: row.type,
+    workerId: row.workerId,
+    at: row.at,
+    message: row.message,
+    reason: row.reason,
+    actor: row.actor,
+    data: row.data,
+  };
+}
+
+export function toEventRow(event: NewFleetEvent) {
+  return {
+    workerId: event.workerId,
+    type: event.type,
+    at: event.at,
+    message: event.message,
+    reason: event.reason,
+    actor: event.actor,
+    data: { ...event.data },
+  };
+}
+
+export function toTelemetrySample(row: Omit<TelemetrySampleRow, "id">): TelemetrySample {
+  return {
+    workerId: row.workerId,
+    sampledAt: row.sampledAt,
+    cpuPercent: row.cpuPercent,
+    memoryPercent: row.memoryPercent,
+    networkInBytes: row.networkInBytes,
+    networkOutBytes: row.networkOutBytes,
+    runningNodes: row.runningNodes,
+    startedLabs: row.startedLabs,
+    cmlReachable: row.cmlReachable,
+    instanceStatusCheck: row.instanceStatusCheck,
+    systemStatusCheck: row.systemStatusCheck,
+  };
+}
+
+/** `ILIKE` pattern matching `text` anywhere, with the pattern characters in it taken literally. */
+export function containsPattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (match) => `\\${match}`)}%`;
+}

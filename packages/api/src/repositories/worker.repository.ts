@@ -1,0 +1,236 @@
+import type { FleetEvent, NewFleetEvent } from "@cml-fleet/core/domain/fleet-event";
+import type { CmlLab } from "@cml-fleet/core/domain/worker";
+import { ConcurrentModificationError, ConflictError, NotFoundError } from "@cml-fleet/core/errors";
+import type { WorkerReadModel } from "@cml-fleet/core/ports/worker-read-model.port";
+import type {
+  TelemetrySample,
+  WorkerFilter,
+  WorkerPage,
+  WorkerRepository,
+} from "@cml-fleet/core/ports/worker-repository.port";
+import { and, asc, count, desc, eq, ilike, inArray, ne, or, type SQL, sql } from "drizzle-orm";
+import type { Db } from "../db/database";
+import { fleetEvents } from "../db/schema/events";
+import { workerLabs } from "../db/schema/labs";
+import { telemetrySamples } from "../db/schema/telemetry";
+import { workers } from "../db/schema/workers";
+import { isUniqueViolation } from "./database-errors";
+import { decodeWorkerCursor } from "./worker-cursor";
+import { createWorkerReadModel } from "./worker-read-model";
+import {
+  containsPattern,
+  toEventRow,
+  toFleetEvent,
+  toMutableColumns,
+  toNewWorkerRow,
+  toTelemetrySample,
+  toWorker,
+  workerSelection,
+} from "./worker-row.mapper";
+
+/** The worker repository together with the batch reads of the GraphQL read side. */
+export type DrizzleWorkerRepository = WorkerRepository & WorkerReadModel;
+
+export function createWorkerRepository(db: Db): DrizzleWorkerRepository {
+  const selectWorkers = () => db.select(workerSelection).from(workers);
+
+  async function insertEvents(executor: Db, events: readonly NewFleetEvent[]): Promise<FleetEvent[]> {
+    if (events.length === 0) {
+      return [];
+    }
+    const rows = await executor.insert(fleetEvents).values(events.map(toEventRow)).returning();
+    return rows.map(toFleetEvent);
+  }
+
+  return {
+    ...createWorkerReadModel(db),
+
+    async findById(id) {
+      const [row] = await selectWorkers().where(eq(workers.id, id));
+      return row === undefined ? null : toWorker(row);
+    },
+
+    async findByIds(ids) {
+      if (ids.length === 0) {
+        return [];
+      }
+      const rows = await selectWorkers()
+        .where(inArray(workers.id, [...ids]))
+        .orderBy(asc(workers.createdAt), asc(workers.id));
+      return rows.map(toWorker);
+    },
+
+    async findByIdempotencyKey(key) {
+      const [row] = await selectWorkers().where(eq(workers.idempotencyKey, key));
+      return row === undefined ? null : toWorker(row);
+    },
+
+    async findByInstanceIds(instanceIds) {
+      if (instanceIds.length === 0) {
+        return [];
+      }
+      const rows = await selectWorkers()
+        .where(inArray(workers.instanceId, [...instanceIds]))
+        .orderBy(asc(workers.createdAt), asc(workers.id));
+      return rows.map(toWorker);
+    },
+
+    async list(filter, first, after): Promise<WorkerPage> {
+      const where = filterCondition(filter);
+      const cursor = after === null ? null : decodeWorkerCursor(after);
+      const pageWhere =
+        cursor === null
+          ? where
+          : and(
+              where,
+              sql`(${workers.createdAt}, ${workers.id}) > (${cursor.createdAt.toISOString()}::timestamptz, ${cursor.id})`,
+            );
+      const [rows, [total]] = await Promise.all([
+        selectWorkers()
+          .where(pageWhere)
+          .orderBy(asc(workers.createdAt), asc(workers.id))
+          .limit(first + 1),
+        db.select({ count: count() }).from(workers).where(where),
+      ]);
+      return {
+        workers: rows.slice(0, first).map(toWorker),
+        hasNextPage: rows.length > first,
+        totalCount: total?.count ?? 0,
+      };
+    },
+
+    async listActive() {
+      const rows = await selectWorkers()
+        .where(ne(workers.status, "TERMINATED"))
+        .orderBy(asc(workers.createdAt), asc(workers.id));
+      return rows.map(toWorker);
+    },
+
+    async insert(worker, events) {
+      try {
+        return await db.transaction(async (tx) => {
+          await tx.insert(workers).values(toNewWorkerRow(worker));
+          if (worker.labs.length > 0) {
+            await tx.insert(workerLabs).values(labRows(worker.id, worker.labs));
+          }
+          return { worker, events: await insertEvents(tx, events) };
+        });
+      } catch (error) {
+        if (isUniqueViolation(error, "workers_idempotency_key_unique")) {
+          throw new ConflictError(`a worker with idempotency key "${worker.idempotencyKey}" already exists`, {
+            cause: error,
+          });
+        }
+        if (isUniqueViolation(error, "workers_pkey")) {
+          throw new ConflictError(`worker ${worker.id} already exists`, { cause: error });
+        }
+        throw error;
+      }
+    },
+
+    async save(worker, events) {
+      return db.transaction(async (tx) => {
+        const [row] = await tx
+          .update(workers)
+          .set({
+            ...toMutableColumns(worker),
+            version: sql`${workers.version} + 1`,
+            // Strictly increasing, so subscribers can order the snapshots they receive.
+            updatedAt: sql`greatest(${worker.updatedAt.toISOString()}::timestamptz, ${workers.updatedAt} + interval '1 millisecond')`,
+          })
+          .where(and(eq(workers.id, worker.id), eq(workers.version, worker.version)))
+          .returning(workerSelection);
+        if (row === undefined) {
+          const [existing] = await tx
+            .select({ id: workers.id })
+            .from(workers)
+            .where(eq(workers.id, worker.id));
+          throw existing === undefined
+            ? new NotFoundError("worker", worker.id)
+            : new ConcurrentModificationError("worker", worker.id);
+        }
+        return { worker: toWorker(row), events: await insertEvents(tx, events) };
+      });
+    },
+
+    appendEvents(events) {
+      return insertEvents(db, events);
+    },
+
+    async listEvents(workerId, first) {
+      const rows = await db
+        .select()
+        .from(fleetEvents)
+        .where(workerId === null ? undefined : eq(fleetEvents.workerId, workerId))
+        .orderBy(desc(fleetEvents.at), desc(fleetEvents.id))
+        .limit(first);
+      return rows.map(toFleetEvent);
+    },
+
+    async saveTelemetry(samples) {
+      if (samples.length === 0) {
+        return;
+      }
+      await db.insert(telemetrySamples).values(samples.map((sample) => ({ ...sample })));
+    },
+
+    async recentTelemetry(workerId, limit): Promise<TelemetrySample[]> {
+      const rows = await db
+        .select()
+        .from(telemetrySamples)
+        .where(eq(telemetrySamples.workerId, workerId))
+        .orderBy(desc(telemetrySamples.sampledAt), desc(telemetrySamples.id))
+        .limit(limit);
+      return rows.reverse().map(toTelemetrySample);
+    },
+
+    async saveLabs(workerId, labs) {
+      await db.transaction(async (tx) => {
+        await tx.delete(workerLabs).where(eq(workerLabs.workerId, workerId));
+        if (labs.length > 0) {
+          await tx.insert(workerLabs).values(labRows(workerId, labs));
+        }
+      });
+    },
+  };
+}
+
+function labRows(workerId: string, labs: readonly CmlLab[]) {
+  // A lab listed twice by CML would break the key; the last listing wins.
+  const unique = new Map(labs.map((lab) => [lab.id, lab]));
+  return [...unique.values()].map((lab, position) => ({
+    workerId,
+    labId: lab.id,
+    title: lab.title,
+    state: lab.state,
+    position,
+  }));
+}
+
+function filterCondition(filter: WorkerFilter): SQL | undefined {
+  const conditions: (SQL | undefined)[] = [];
+  if (filter.region !== undefined) {
+    conditions.push(eq(workers.region, filter.region));
+  }
+  if (filter.statuses !== undefined) {
+    conditions.push(
+      filter.statuses.length === 0 ? sql`false` : inArray(workers.status, [...filter.statuses]),
+    );
+  }
+  const search = filter.search?.trim();
+  if (search !== undefined && search !== "") {
+    const pattern = containsPattern(search);
+    conditions.push(
+      or(
+        ilike(workers.name, pattern),
+        ilike(workers.instanceId, pattern),
+        ilike(workers.publicIp, pattern),
+        ilike(workers.privateIp, pattern),
+      ),
+    );
+  }
+  if (filter.tag !== undefined) {
+    conditions.push(sql`${workers.tags} @> ${JSON.stringify({ [filter.tag.key]: filter.tag.value })}::jsonb`);
+  }
+  return and(...conditions);
+}

@@ -1,0 +1,48 @@
+import type { FleetEvent } from "../domain/fleet-event";
+import type { WorkerStatus } from "../domain/worker-status";
+import type { TelemetrySample } from "./worker-repository.port";
+
+/** A status a worker entered, and when (from its `worker.status_changed` events, `data.to`). */
+export interface StatusHistoryEntry {
+  readonly status: WorkerStatus;
+  readonly at: Date;
+}
+
+/** Workers per status, region and instance type: enough to price the running fleet. */
+export interface FleetCountGroup {
+  readonly status: WorkerStatus;
+  readonly region: string;
+  readonly instanceType: string;
+  readonly count: number;
+}
+
+export interface FleetCounts {
+  /** Every worker, terminated ones included. */
+  readonly total: number;
+  readonly byStatus: Readonly<Record<WorkerStatus, number>>;
+  /** Workers not terminated whose current idle stretch has begun (`idle.idleSince` set). */
+  readonly idle: number;
+  /** Workers not terminated with an idle warning outstanding. */
+  readonly warned: number;
+  readonly groups: readonly FleetCountGroup[];
+}
+
+/**
+ * Batch reads for pages of workers: each method is one statement whatever the
+ * number of ids, and every requested id is a key of the returned map (with an
+ * empty list when it has nothing).
+ */
+export interface WorkerReadModel {
+  /** Oldest first. */
+  statusHistoryMany(workerIds: readonly string[]): Promise<Map<string, StatusHistoryEntry[]>>;
+  /** The latest `perWorker` samples of each worker, oldest first. */
+  recentTelemetryMany(
+    workerIds: readonly string[],
+    perWorker: number,
+  ): Promise<Map<string, TelemetrySample[]>>;
+  /** The latest `perWorker` events of each worker, newest first. */
+  eventsMany(workerIds: readonly string[], perWorker: number): Promise<Map<string, FleetEvent[]>>;
+  fleetCounts(): Promise<FleetCounts>;
+  /** Deletes telemetry samples taken before `olderThan`; returns how many. */
+  pruneTelemetry(olderThan: Date): Promise<number>;
+}
