@@ -1,6 +1,8 @@
+import { SIM_IMAGES } from "@cml-fleet/sim/catalog";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { at, aWorker, T0, telemetry } from "../../test/domain/worker-factory";
+import { at, aWorker, telemetry } from "../../test/domain/worker-factory";
+import { loadSettings } from "../settings/load-settings";
 import { decideIdle, type IdleInput, type IdlePolicySettings } from "./idle-policy";
 import type { TelemetrySnapshot, Worker } from "./worker";
 import { SERVICE_STATUSES, WORKER_STATUSES } from "./worker-status";
