@@ -1,0 +1,241 @@
+import { systemActor } from "../domain/actor";
+import type { NewFleetEvent } from "../domain/fleet-event";
+import { decideIdle, type IdleDecision, type IdlePolicySettings } from "../domain/idle-policy";
+import type { IdleTracking, Worker } from "../domain/worker";
+import type { JobQueue } from "../ports/job-queue.port";
+import { lastActionTags } from "./fleet-tags";
+import { type ReadinessDeps, targetOf } from "./instance-readiness";
+import { workerEvent } from "./worker-events";
+import { observeWorker } from "./worker-observation";
+import { updateWorker } from "./worker-writer";
+
+export interface IdleAutoStopConfig {
+  readonly policy: IdlePolicySettings;
+  /** Decide and record, never stop. */
+  readonly dryRun: boolean;
+  /** USD per hour of a worker (for the savings an auto-stop brings); null when unknown. */
+  readonly hourlyRate: (worker: Worker) => number | null;
+  /** Samples the policy looks back over to see when nodes last ran. */
+  readonly recentSamples: number;
+}
+
+export interface IdleAutoStopDeps extends ReadinessDeps {
+  readonly idle: IdleAutoStopConfig;
+  /** Stops go through the stop job, so they take the worker's operation slot like any other stop. */
+  readonly jobs: Pick<JobQueue, "enqueue">;
+}
+
+export type IdleOutcome = "none" | "warned" | "cancelled" | "stopped" | "dry-run" | "skipped";
+
+const actor = systemActor("idle-auto-stop");
+const CHECKED_STATUSES = new Set(["RUNNING"]);
+
+/** The policy numbers an auto-stop decision rested on, for the event and the audit. */
+function policyNumbers(config: IdleAutoStopConfig, worker: Worker, decision: IdleDecision) {
+  return {
+    reasonCode: decision.reasonCode,
+    idleSince: decision.idleSince?.toISOString() ?? null,
+    stopAt: decision.stopAt?.toISOString() ?? null,
+    thresholdMinutes: worker.idlePolicy.thresholdMinutes ?? config.policy.thresholdMs / 60_000,
+    warningAfterMinutes: config.policy.warningAfterMs / 60_000,
+    cpuVetoPercent: config.policy.cpuVetoPercent,
+    runningNodes: worker.telemetry?.runningNodes ?? null,
+    startedLabs: worker.telemetry?.startedLabs ?? null,
+    cpuPercent: worker.telemetry?.cpuPercent ?? null,
+    lastActivityAt: worker.idle.lastActivityAt?.toISOString() ?? null,
+    dryRun: config.dryRun,
+  };
+}
+
+const NOT_WARNED: Pick<IdleTracking, "warnedAt" | "autoStopAt"> = { warnedAt: null, autoStopAt: null };
+
+/**
+ * Warns, then stops, workers that stay idle. Fails closed: the stop itself
+ * is preceded by a fresh look at EC2 and CML and a second verdict, and any
+ * veto (activity, a keep-alive, nodes, an unreachable API) cancels the warning.
+ */
+export function createIdleAutoStopService(deps: IdleAutoStopDeps) {
+  const config = deps.idle;
+  const leadMs = Math.max(0, config.policy.thresholdMs - config.policy.warningAfterMs);
+
+  async function decide(worker: Worker): Promise<IdleDecision> {
+    const recentTelemetry = await deps.workers.recentTelemetry(worker.id, config.recentSamples);
+    return decideIdle({
+      worker,
+      activity: [],
+      recentTelemetry,
+      policy: config.policy,
+      now: deps.clock.now(),
+    });
+  }
+
+  function cancelWarning(worker: Worker, reason: string): Promise<Worker> {
+    return updateWorker(deps, worker.id, (current, now) =>
+      current.idle.warnedAt === null
+        ? null
+        : {
+            worker: { ...current, idle: { ...current.idle, ...NOT_WARNED, idleSince: null } },
+            events: [
+              workerEvent(
+                "worker.idle_warning_cancelled",
+                current,
+                actor,
+                now,
+                `${current.name}: idle warning cancelled`,
+                {
+                  reason,
+                },
+              ),
+            ],
+          },
+    );
+  }
+
+  function warn(worker: Worker, decision: IdleDecision): Promise<Worker> {
+    return updateWorker(deps, worker.id, (current, now) => {
+      if (current.idle.warnedAt !== null) {
+        return null;
+      }
+      // The warning always comes the full lead time before the stop, even when this
+      // check runs late (the sweep was down, or the policy just got stricter).
+      const earliest = now.getTime() + leadMs;
+      const autoStopAt = new Date(Math.max(decision.stopAt?.getTime() ?? earliest, earliest));
+      const event = workerEvent(
+        "worker.idle_warning",
+        current,
+        actor,
+        now,
+        `${current.name} is idle and will be stopped at ${autoStopAt.toISOString()} unless it is used`,
+        {
+          reason: decision.reason,
+          data: { ...policyNumbers(config, current, decision), autoStopAt: autoStopAt.toISOString() },
+        },
+      );
+      return {
+        worker: {
+          ...current,
+          idle: { ...current.idle, idleSince: decision.idleSince, warnedAt: now, autoStopAt },
+        },
+        events: [event],
+      };
+    });
+  }
+
+  async function stop(worker: Worker, decision: IdleDecision): Promise<IdleOutcome> {
+    const numbers = policyNumbers(config, worker, decision);
+    const reason = `idle: ${decision.reason}`;
+    if (!config.dryRun) {
+      await deps.jobs.enqueue("stop", { workerId: worker.id, actor, reason });
+      if (worker.instanceId !== null) {
+        await deps.cloud
+          .setTags(
+            targetOf(worker),
+            [worker.instanceId],
+            lastActionTags("auto-stop", actor, reason, deps.clock.now()),
+          )
+          .catch((error: unknown) =>
+            deps.logger.warn({ err: error, workerId: worker.id }, "could not tag an auto-stop"),
+          );
+      }
+    }
+    const hourlyRate = config.hourlyRate(worker);
+    await updateWorker(deps, worker.id, (current, now) => {
+      const event: NewFleetEvent = config.dryRun
+        ? workerEvent(
+            "worker.auto_stop_skipped",
+            current,
+            actor,
+            now,
+            `${current.name} would be stopped as idle (dry run)`,
+            {
+              reason,
+              data: { ...numbers, hourlyRate },
+            },
+          )
+        : workerEvent("worker.auto_stopped", current, actor, now, `${current.name} was stopped as idle`, {
+            reason,
+            data: { ...numbers, hourlyRate },
+          });
+      return { worker: { ...current, idle: { ...current.idle, autoStopAt: null } }, events: [event] };
+    });
+    return config.dryRun ? "dry-run" : "stopped";
+  }
+
+  async function checkOne(worker: Worker): Promise<IdleOutcome> {
+    const decision = await decide(worker);
+    const warned = worker.idle.warnedAt !== null;
+    const judgedQuiet = decision.reasonCode === "IDLE" || decision.reasonCode === "IDLE_WARNING";
+    const activitySinceWarning =
+      warned &&
+      decision.idleSince !== null &&
+      worker.idle.warnedAt !== null &&
+      decision.idleSince > worker.idle.warnedAt;
+
+    if (warned && (!judgedQuiet || activitySinceWarning)) {
+      await cancelWarning(worker, decision.reason);
+      return "cancelled";
+    }
+    if (!judgedQuiet) {
+      return "none";
+    }
+    if (!warned) {
+      await warn(worker, decision);
+      return "warned";
+    }
+    const autoStopAt = worker.idle.autoStopAt;
+    if (autoStopAt === null || deps.clock.now() < autoStopAt || decision.reasonCode !== "IDLE") {
+      return "none";
+    }
+    // Last look before acting: the sweep's figures may be a minute old.
+    const fresh = await observeWorker(deps, worker, actor);
+    const second = await decide(fresh);
+    if (second.reasonCode !== "IDLE") {
+      await cancelWarning(fresh, `not stopped: ${second.reason}`);
+      await updateWorker(deps, worker.id, (current, now) => ({
+        worker: current,
+        events: [
+          workerEvent(
+            "worker.auto_stop_skipped",
+            current,
+            actor,
+            now,
+            `${current.name} was not stopped: the last check found it in use`,
+            {
+              reason: second.reason,
+              data: policyNumbers(config, current, second),
+            },
+          ),
+        ],
+      }));
+      return "skipped";
+    }
+    return stop(fresh, second);
+  }
+
+  return {
+    async check(): Promise<Record<IdleOutcome, number>> {
+      const counts: Record<IdleOutcome, number> = {
+        none: 0,
+        warned: 0,
+        cancelled: 0,
+        stopped: 0,
+        "dry-run": 0,
+        skipped: 0,
+      };
+      const workers = (await deps.workers.listActive()).filter((worker) =>
+        CHECKED_STATUSES.has(worker.status),
+      );
+      for (const worker of workers) {
+        try {
+          counts[await checkOne(worker)]++;
+        } catch (error) {
+          // One worker's trouble (a conflict, an unreachable API) must not spare the rest.
+          deps.logger.warn({ err: error, workerId: worker.id }, "idle check of a worker failed");
+        }
+      }
+      return counts;
+    },
+  };
+}
+
+export type IdleAutoStopService = ReturnType<typeof createIdleAutoStopService>;

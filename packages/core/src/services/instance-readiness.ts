@@ -1,0 +1,161 @@
+import type { Actor } from "../domain/actor";
+import type { Worker } from "../domain/worker";
+import { workerStatusFromEc2 } from "../domain/worker-status";
+import { ConflictError } from "../errors";
+import type { CloudInstance, CloudProvider, CloudTarget } from "../ports/cloud-provider.port";
+import type { CmlClient, CmlEndpoint } from "../ports/cml-client.port";
+import { type PollDeps, pollUntil } from "./poll";
+import { withStatus, workerEvent } from "./worker-events";
+import { updateWorker, type WorkerWriterDeps } from "./worker-writer";
+
+export interface ReadinessConfig {
+  /** Port of the CML REST API on a worker. */
+  readonly cmlApiPort: number;
+  /** How long an instance may take from launch or start to running. */
+  readonly bootTimeoutMs: number;
+  /** How long CML may take from running to ready. */
+  readonly cmlReadyTimeoutMs: number;
+  readonly pollInitialMs: number;
+  readonly pollMaxMs: number;
+}
+
+export interface ReadinessDeps extends WorkerWriterDeps, PollDeps {
+  readonly cloud: CloudProvider;
+  readonly cml: CmlClient;
+  readonly readiness: ReadinessConfig;
+}
+
+export function targetOf(worker: Pick<Worker, "accountId" | "region">): CloudTarget {
+  return { accountId: worker.accountId, region: worker.region };
+}
+
+export function endpointOf(worker: Pick<Worker, "id" | "endpoint">): CmlEndpoint | null {
+  return worker.endpoint === null ? null : { workerId: worker.id, baseUrl: worker.endpoint };
+}
+
+export function endpointUrl(
+  instance: Pick<CloudInstance, "publicIp" | "privateIp">,
+  port: number,
+): string | null {
+  const host = instance.publicIp ?? instance.privateIp;
+  return host === null ? null : `https://${host}:${port}`;
+}
+
+/** The worker with EC2's view of its instance applied (status, addresses, endpoint). */
+export function withInstance(
+  worker: Worker,
+  instance: CloudInstance,
+  cmlApiPort: number,
+  actor: Actor,
+  now: Date,
+): { worker: Worker; events: ReturnType<typeof withStatus>["events"] } {
+  const status = workerStatusFromEc2(instance.state);
+  const changed = withStatus(
+    worker,
+    status,
+    actor,
+    now,
+    status === worker.status ? worker.statusReason : null,
+  );
+  const running = instance.state === "running";
+  return {
+    worker: {
+      ...changed.worker,
+      instanceId: instance.instanceId,
+      publicIp: instance.publicIp,
+      privateIp: instance.privateIp,
+      endpoint: running ? endpointUrl(instance, cmlApiPort) : worker.endpoint,
+      serviceStatus: running ? worker.serviceStatus : "UNAVAILABLE",
+    },
+    events: changed.events,
+  };
+}
+
+/**
+ * Polls EC2 until the worker's instance runs, then records its addresses and
+ * endpoint. The bound starts when PENDING was recorded, so a retried job does
+ * not get a fresh allowance.
+ */
+export async function waitUntilRunning(deps: ReadinessDeps, worker: Worker, actor: Actor): Promise<Worker> {
+  const instanceId = requireInstanceId(worker);
+  const deadline = new Date(worker.statusChangedAt.getTime() + deps.readiness.bootTimeoutMs);
+  const instance = await pollUntil(
+    deps,
+    {
+      what: `instance ${instanceId} to run`,
+      upstream: "ec2",
+      deadline,
+      initialDelayMs: deps.readiness.pollInitialMs,
+      maxDelayMs: deps.readiness.pollMaxMs,
+    },
+    async () => {
+      const found = await deps.cloud.describe(targetOf(worker), instanceId);
+      if (found === null) {
+        return null;
+      }
+      if (found.state === "terminated" || found.state === "shutting-down") {
+        throw new ConflictError(
+          `instance ${instanceId} is ${found.state}${found.stateReason === null ? "" : `: ${found.stateReason}`}`,
+        );
+      }
+      return found.state === "running" ? found : null;
+    },
+  );
+  return updateWorker(deps, worker.id, (current, now) => {
+    const applied = withInstance(current, instance, deps.readiness.cmlApiPort, actor, now);
+    return {
+      worker: { ...applied.worker, serviceStatus: "STARTING" },
+      events: applied.events,
+    };
+  });
+}
+
+/** Polls the worker's CML until it reports ready, then marks the service AVAILABLE. */
+export async function waitUntilCmlReady(deps: ReadinessDeps, worker: Worker, actor: Actor): Promise<Worker> {
+  const endpoint = endpointOf(worker);
+  if (endpoint === null) {
+    throw new ConflictError(`worker ${worker.name} has no CML endpoint (no IP address)`);
+  }
+  const deadline = new Date(worker.statusChangedAt.getTime() + deps.readiness.cmlReadyTimeoutMs);
+  const info = await pollUntil(
+    deps,
+    {
+      what: `CML on ${worker.name} to be ready`,
+      upstream: "cml",
+      deadline,
+      initialDelayMs: deps.readiness.pollInitialMs,
+      maxDelayMs: deps.readiness.pollMaxMs,
+    },
+    async () => {
+      const answer = await deps.cml.systemInformation(endpoint);
+      return answer.ready ? answer : null;
+    },
+  );
+  return updateWorker(deps, worker.id, (current, now) => {
+    if (current.serviceStatus === "AVAILABLE" && current.cmlVersion === info.version) {
+      return null;
+    }
+    return {
+      worker: { ...current, serviceStatus: "AVAILABLE", cmlVersion: info.version, statusReason: null },
+      events: [
+        workerEvent(
+          "worker.service_status_changed",
+          current,
+          actor,
+          now,
+          `${current.name}: CML ${info.version} is ready`,
+          {
+            data: { from: current.serviceStatus, to: "AVAILABLE" },
+          },
+        ),
+      ],
+    };
+  });
+}
+
+export function requireInstanceId(worker: Worker): string {
+  if (worker.instanceId === null) {
+    throw new ConflictError(`worker ${worker.name} has no instance`);
+  }
+  return worker.instanceId;
+}

@@ -1,0 +1,112 @@
+import type { Actor } from "../domain/actor";
+import type { NewFleetEvent } from "../domain/fleet-event";
+import type { LicenseState, Worker } from "../domain/worker";
+import type { LicenseStatus } from "../domain/worker-status";
+import { CmlError, ConflictError } from "../errors";
+import type { CmlClient, CmlLicensing, LicenseRegistrationOptions } from "../ports/cml-client.port";
+import { endpointOf } from "./instance-readiness";
+import type { PollDeps } from "./poll";
+import { workerEvent } from "./worker-events";
+import { updateWorker, type WorkerWriterDeps } from "./worker-writer";
+
+export interface LicenseDeps extends WorkerWriterDeps, PollDeps {
+  readonly cml: CmlClient;
+  readonly licenseRegistration: LicenseRegistrationOptions;
+}
+
+export function licenseFromCml(licensing: CmlLicensing, at: Date): LicenseState {
+  return {
+    status: licensing.status,
+    nodeLimit: licensing.nodeLimit,
+    nodesInUse: licensing.nodesInUse,
+    checkedAt: at,
+  };
+}
+
+/** The worker with a new license state, and an event when its status moved. */
+export function withLicense(
+  worker: Worker,
+  license: LicenseState,
+  actor: Actor,
+  now: Date,
+  reason: string | null = null,
+): { worker: Worker; events: NewFleetEvent[] } {
+  const moved = worker.license.status !== license.status;
+  const events = moved
+    ? [
+        workerEvent(
+          "worker.license_changed",
+          worker,
+          actor,
+          now,
+          `${worker.name}: license ${worker.license.status} -> ${license.status}`,
+          { reason, data: { from: worker.license.status, to: license.status } },
+        ),
+      ]
+    : [];
+  return { worker: { ...worker, license }, events };
+}
+
+function licenseStatusChange(
+  deps: LicenseDeps,
+  workerId: string,
+  status: LicenseStatus,
+  actor: Actor,
+  reason: string | null = null,
+): Promise<Worker> {
+  return updateWorker(deps, workerId, (current, now) =>
+    current.license.status === status
+      ? null
+      : withLicense(current, { ...current.license, status, checkedAt: now }, actor, now, reason),
+  );
+}
+
+/**
+ * Registers `token` on the worker's CML and waits (bounded) for Cisco to
+ * complete it. A token CML refuses leaves the license INVALID with the
+ * reason, and the error is rethrown for the caller to judge.
+ */
+export async function registerWorkerLicense(
+  deps: LicenseDeps,
+  worker: Worker,
+  token: string,
+  actor: Actor,
+): Promise<Worker> {
+  const endpoint = endpointOf(worker);
+  if (endpoint === null || worker.status !== "RUNNING") {
+    throw new ConflictError(`cannot register a license on ${worker.name}: it is ${worker.status}`);
+  }
+  await licenseStatusChange(deps, worker.id, "REGISTERING", actor);
+  try {
+    const licensing = await deps.cml.registerLicense(endpoint, token, deps.licenseRegistration);
+    return await updateWorker(deps, worker.id, (current, now) =>
+      withLicense(current, licenseFromCml(licensing, now), actor, now),
+    );
+  } catch (error) {
+    if (error instanceof CmlError && (error.kind === "bad-token" || error.kind === "refused")) {
+      await licenseStatusChange(deps, worker.id, "INVALID", actor, error.message);
+    } else {
+      // Unknown outcome (CML unreachable mid-registration): say so rather than guess.
+      await licenseStatusChange(
+        deps,
+        worker.id,
+        "UNKNOWN",
+        actor,
+        error instanceof Error ? error.message : null,
+      );
+    }
+    throw error;
+  }
+}
+
+/** Reads the worker's license from CML and records it (no event unless its status moved). */
+export async function readWorkerLicense(deps: LicenseDeps, worker: Worker, actor: Actor): Promise<Worker> {
+  const endpoint = endpointOf(worker);
+  if (endpoint === null) {
+    return worker;
+  }
+  const licensing = await deps.cml.licensing(endpoint);
+  return updateWorker(deps, worker.id, (current, now) =>
+    withLicense(current, licenseFromCml(licensing, now), actor, now),
+  );
+}

@@ -1,0 +1,92 @@
+import type { Actor } from "../domain/actor";
+import type { Worker } from "../domain/worker";
+import { ConflictError, NotFoundError, ValidationError } from "../errors";
+import { endpointOf } from "./instance-readiness";
+import type { ProgressReporter } from "./job-progress";
+import {
+  type LicenseDeps,
+  readWorkerLicense,
+  registerWorkerLicense,
+  withLicense,
+} from "./license-registration";
+import { updateWorker } from "./worker-writer";
+
+export interface LicenseServiceDeps extends LicenseDeps {
+  /** The configured token (CML_LICENSE_TOKEN), or null. */
+  readonly configuredToken: string | null;
+  /** Resolves a token an operator handed to the API (kept out of job data); null when it expired. */
+  readonly resolveTokenRef: (ref: string) => Promise<string | null>;
+}
+
+export function createLicenseService(deps: LicenseServiceDeps) {
+  async function load(workerId: string): Promise<Worker> {
+    const worker = await deps.workers.findById(workerId);
+    if (worker === null) {
+      throw new NotFoundError("worker", workerId);
+    }
+    return worker;
+  }
+
+  async function tokenFor(useConfiguredToken: boolean, tokenRef: string | null): Promise<string> {
+    if (tokenRef !== null) {
+      const token = await deps.resolveTokenRef(tokenRef);
+      if (token === null) {
+        throw new ValidationError(
+          "token",
+          "the license token handed to this job is no longer available; request again",
+        );
+      }
+      return token;
+    }
+    if (useConfiguredToken && deps.configuredToken !== null) {
+      return deps.configuredToken;
+    }
+    throw new ValidationError("token", "no license token given and CML_LICENSE_TOKEN is not set");
+  }
+
+  return {
+    async register(
+      workerId: string,
+      actor: Actor,
+      request: { useConfiguredToken: boolean; tokenRef: string | null },
+      progress: ProgressReporter,
+    ): Promise<Worker> {
+      const token = await tokenFor(request.useConfiguredToken, request.tokenRef);
+      await progress.report(0.2, "registering the license");
+      const worker = await registerWorkerLicense(deps, await load(workerId), token, actor);
+      await progress.report(1, "registered");
+      return worker;
+    },
+
+    /** Deregisters without stopping anything: CML's refusal while nodes run is reported as is. */
+    async deregister(workerId: string, actor: Actor, progress: ProgressReporter): Promise<Worker> {
+      const worker = await load(workerId);
+      const endpoint = endpointOf(worker);
+      if (worker.status !== "RUNNING" || endpoint === null) {
+        throw new ConflictError(`cannot deregister the license of ${worker.name}: it is ${worker.status}`);
+      }
+      await progress.report(0.2, "deregistering the license");
+      const result = await deps.cml.deregisterLicense(endpoint);
+      const saved = await updateWorker(deps, workerId, (current, now) =>
+        withLicense(
+          current,
+          { status: "UNREGISTERED", nodeLimit: null, nodesInUse: null, checkedAt: now },
+          actor,
+          now,
+          result.localOnly
+            ? "deregistered on the worker only: Cisco's licensing service did not answer; release the seat on the Smart Account"
+            : null,
+        ),
+      );
+      await progress.report(1, "deregistered");
+      return saved;
+    },
+
+    /** Re-reads the license from CML (after a registration the sweep would otherwise pick up later). */
+    async read(workerId: string, actor: Actor): Promise<Worker> {
+      return readWorkerLicense(deps, await load(workerId), actor);
+    },
+  };
+}
+
+export type LicenseService = ReturnType<typeof createLicenseService>;

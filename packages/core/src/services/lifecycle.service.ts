@@ -1,0 +1,222 @@
+import type { Actor } from "../domain/actor";
+import type { NewFleetEvent } from "../domain/fleet-event";
+import type { Worker } from "../domain/worker";
+import { NotFoundError } from "../errors";
+import { lastActionTags } from "./fleet-tags";
+import {
+  type ReadinessDeps,
+  requireInstanceId,
+  targetOf,
+  waitUntilCmlReady,
+  waitUntilRunning,
+  withInstance,
+} from "./instance-readiness";
+import type { ProgressReporter } from "./job-progress";
+import type { LicenseDeps } from "./license-registration";
+import { releaseLicenseBeforeTerminate } from "./license-release";
+import { pollUntil } from "./poll";
+import { withStatus, workerEvent } from "./worker-events";
+import { observeWorker } from "./worker-observation";
+import { updateWorker } from "./worker-writer";
+
+export interface LifecycleDeps extends ReadinessDeps, LicenseDeps {}
+
+export function createLifecycleService(deps: LifecycleDeps) {
+  async function load(workerId: string): Promise<Worker> {
+    const worker = await deps.workers.findById(workerId);
+    if (worker === null) {
+      throw new NotFoundError("worker", workerId);
+    }
+    return worker;
+  }
+
+  async function tagLastAction(
+    worker: Worker,
+    action: string,
+    actor: Actor,
+    reason: string | null,
+  ): Promise<void> {
+    if (worker.instanceId === null) {
+      return;
+    }
+    try {
+      await deps.cloud.setTags(
+        targetOf(worker),
+        [worker.instanceId],
+        lastActionTags(action, actor, reason, deps.clock.now()),
+      );
+    } catch (error) {
+      // The tag is a courtesy for people reading the console; the state change stands.
+      deps.logger.warn(
+        { err: error, workerId: worker.id },
+        "could not tag the instance with its last action",
+      );
+    }
+  }
+
+  /** Polls EC2 until the instance reaches `state`, recording what it passes through. */
+  async function waitForState(
+    worker: Worker,
+    state: "stopped" | "terminated",
+    actor: Actor,
+    reachedEvents: (reached: Worker, now: Date) => NewFleetEvent[] = () => [],
+  ): Promise<Worker> {
+    const instanceId = requireInstanceId(worker);
+    const instance = await pollUntil(
+      deps,
+      {
+        what: `instance ${instanceId} to be ${state}`,
+        upstream: "ec2",
+        deadline: new Date(deps.clock.now().getTime() + deps.readiness.bootTimeoutMs),
+        initialDelayMs: deps.readiness.pollInitialMs,
+        maxDelayMs: deps.readiness.pollMaxMs,
+      },
+      async () => {
+        const found = await deps.cloud.describe(targetOf(worker), instanceId);
+        if (found === null && state === "terminated") {
+          return { gone: true as const };
+        }
+        return found !== null && found.state === state ? { gone: false as const, found } : null;
+      },
+    );
+    return updateWorker(deps, worker.id, (current, now) => {
+      const next = instance.gone
+        ? withStatus(current, "TERMINATED", actor, now)
+        : withInstance(current, instance.found, deps.readiness.cmlApiPort, actor, now);
+      return { worker: next.worker, events: [...next.events, ...reachedEvents(next.worker, now)] };
+    });
+  }
+
+  return {
+    async start(workerId: string, actor: Actor, progress: ProgressReporter): Promise<Worker> {
+      let worker = await load(workerId);
+      const instanceId = requireInstanceId(worker);
+      if (worker.status !== "RUNNING") {
+        await progress.report(0.1, "starting instance");
+        const change = await deps.cloud.start(targetOf(worker), instanceId);
+        await tagLastAction(worker, "start", actor, null);
+        worker = await updateWorker(deps, workerId, (current, now) => {
+          const next = withStatus(
+            current,
+            change.currentState === "running" ? "RUNNING" : "PENDING",
+            actor,
+            now,
+          );
+          return {
+            worker: {
+              ...next.worker,
+              desiredStatus: "RUNNING",
+              serviceStatus: "UNAVAILABLE",
+              idle: {
+                ...current.idle,
+                lastStartedAt: now,
+                idleSince: null,
+                warnedAt: null,
+                autoStopAt: null,
+              },
+            },
+            events: next.events,
+          };
+        });
+      }
+      if (worker.status !== "RUNNING" || worker.serviceStatus === "UNAVAILABLE") {
+        await progress.report(0.3, "waiting for the instance to run");
+        // A stopped and started instance usually gets a new public IP: re-read it.
+        worker = await waitUntilRunning(deps, worker, actor);
+      }
+      if (worker.serviceStatus !== "AVAILABLE") {
+        await progress.report(0.6, "waiting for CML to be ready");
+        worker = await waitUntilCmlReady(deps, worker, actor);
+      }
+      await progress.report(1, "available");
+      return worker;
+    },
+
+    async stop(
+      workerId: string,
+      actor: Actor,
+      reason: string | null,
+      progress: ProgressReporter,
+    ): Promise<Worker> {
+      let worker = await load(workerId);
+      const instanceId = requireInstanceId(worker);
+      if (worker.status !== "STOPPED") {
+        await progress.report(0.1, "stopping instance");
+        const change = await deps.cloud.stop(targetOf(worker), instanceId);
+        await tagLastAction(worker, "stop", actor, reason);
+        worker = await updateWorker(deps, workerId, (current, now) => {
+          const next = withStatus(
+            current,
+            change.currentState === "stopped" ? "STOPPED" : "STOPPING",
+            actor,
+            now,
+            reason,
+          );
+          return {
+            worker: { ...next.worker, desiredStatus: "STOPPED", serviceStatus: "UNAVAILABLE" },
+            events: next.events,
+          };
+        });
+        deps.cml.forget(workerId);
+      }
+      if (worker.status !== "STOPPED") {
+        await progress.report(0.4, "waiting for the instance to stop");
+        worker = await waitForState(worker, "stopped", actor);
+      }
+      await progress.report(1, "stopped");
+      return worker;
+    },
+
+    /**
+     * Deregisters the license first (a license on a destroyed instance stays
+     * "in use" on the Smart Account), then terminates the instance.
+     */
+    async terminate(
+      workerId: string,
+      actor: Actor,
+      force: boolean,
+      progress: ProgressReporter,
+    ): Promise<Worker> {
+      let worker = await load(workerId);
+      if (worker.status === "TERMINATED") {
+        return worker;
+      }
+      if (worker.instanceId === null) {
+        return updateWorker(deps, workerId, (current, now) => {
+          const next = withStatus(current, "TERMINATED", actor, now, "never launched");
+          return { worker: { ...next.worker, desiredStatus: "TERMINATED" }, events: next.events };
+        });
+      }
+      if (worker.status !== "SHUTTING_DOWN") {
+        await progress.report(0.1, "deregistering the license");
+        worker = await releaseLicenseBeforeTerminate(deps, worker, actor, force);
+        await progress.report(0.4, "terminating instance");
+        await deps.cloud.terminate(targetOf(worker), requireInstanceId(worker));
+        worker = await updateWorker(deps, workerId, (current, now) => {
+          const next = withStatus(current, "SHUTTING_DOWN", actor, now);
+          return {
+            worker: { ...next.worker, desiredStatus: "TERMINATED", serviceStatus: "UNAVAILABLE" },
+            events: next.events,
+          };
+        });
+        deps.cml.forget(workerId);
+      }
+      await progress.report(0.7, "waiting for the instance to terminate");
+      worker = await waitForState(worker, "terminated", actor, (reached, now) => [
+        workerEvent("worker.terminated", reached, actor, now, `${reached.name} was terminated`),
+      ]);
+      await progress.report(1, "terminated");
+      return worker;
+    },
+
+    /** One worker's full state now: EC2, then CML when it runs. */
+    async refresh(workerId: string, actor: Actor, progress: ProgressReporter): Promise<Worker> {
+      await progress.report(0.1, "reading EC2 and CML");
+      const worker = await observeWorker(deps, await load(workerId), actor);
+      await progress.report(1, "refreshed");
+      return worker;
+    },
+  };
+}
+
+export type LifecycleService = ReturnType<typeof createLifecycleService>;

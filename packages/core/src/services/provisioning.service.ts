@@ -1,0 +1,198 @@
+import { launchClientToken } from "../adapters/aws/launch-client-token";
+import type { Actor } from "../domain/actor";
+import type { Worker } from "../domain/worker";
+import { NotFoundError } from "../errors";
+import type { LaunchRequest } from "../ports/cloud-provider.port";
+import { launchTags } from "./fleet-tags";
+import {
+  type ReadinessDeps,
+  targetOf,
+  waitUntilCmlReady,
+  waitUntilRunning,
+  withInstance,
+} from "./instance-readiness";
+import type { ProgressReporter } from "./job-progress";
+import { type LicenseDeps, registerWorkerLicense } from "./license-registration";
+import { isRetryable } from "./poll";
+import { withStatus, workerEvent } from "./worker-events";
+import { updateWorker } from "./worker-writer";
+
+/** Where and how a worker's instance is launched (network, key pair), from settings. */
+export type LaunchPlacement = Pick<
+  LaunchRequest,
+  "subnetId" | "securityGroupIds" | "keyName" | "assignPublicIp" | "detailedMonitoring"
+>;
+
+export interface ProvisioningDeps extends ReadinessDeps, LicenseDeps {
+  readonly placement: (worker: Worker) => LaunchPlacement;
+  /** Registered on each new worker when set. */
+  readonly licenseToken: string | null;
+  /**
+   * Test hook: runs right after the launch call answered and before its
+   * instance id is saved, so a test can kill the process at the worst moment.
+   */
+  readonly afterLaunch?: ((workerId: string, instanceId: string) => Promise<void>) | undefined;
+}
+
+const PROVISION_FAILED = "provision";
+
+export function createProvisioningService(deps: ProvisioningDeps) {
+  async function load(workerId: string): Promise<Worker> {
+    const worker = await deps.workers.findById(workerId);
+    if (worker === null) {
+      throw new NotFoundError("worker", workerId);
+    }
+    return worker;
+  }
+
+  /**
+   * A new launch attempt starts after each provisioning that failed and gave
+   * its instance back; until then every retry reuses the same client token, so
+   * a job that died after RunInstances gets the same instance, not a second.
+   */
+  async function launchAttempt(worker: Worker): Promise<number> {
+    const events = await deps.workers.listEvents(worker.id, 500);
+    return events.filter(
+      (event) =>
+        event.type === "worker.failed" &&
+        event.data.phase === PROVISION_FAILED &&
+        event.data.instanceReleased === true,
+    ).length;
+  }
+
+  /** The worker's live instance, or null when it has none yet (or its last one is gone). */
+  async function liveInstanceOf(worker: Worker) {
+    if (worker.instanceId === null) {
+      return null;
+    }
+    const instance = await deps.cloud.describe(targetOf(worker), worker.instanceId);
+    if (instance === null || instance.state === "terminated" || instance.state === "shutting-down") {
+      return null;
+    }
+    return instance;
+  }
+
+  async function launch(worker: Worker, actor: Actor): Promise<Worker> {
+    const attempt = await launchAttempt(worker);
+    const instance = await deps.cloud.launch({
+      target: targetOf(worker),
+      clientToken: launchClientToken(worker.id, attempt),
+      name: worker.name,
+      instanceType: worker.instanceType,
+      imageId: worker.amiId,
+      tags: launchTags(worker),
+      ...deps.placement(worker),
+    });
+    if (deps.afterLaunch !== undefined) {
+      await deps.afterLaunch(worker.id, instance.instanceId);
+    }
+    return updateWorker(deps, worker.id, (current, now) => {
+      const pending = withStatus(current, "PENDING", actor, now);
+      const applied = withInstance(pending.worker, instance, deps.readiness.cmlApiPort, actor, now);
+      const launched = workerEvent(
+        "worker.operation_requested",
+        current,
+        actor,
+        now,
+        `${current.name}: launched ${instance.instanceId} (${current.instanceType} in ${current.region})`,
+        { data: { operation: "launch", instanceId: instance.instanceId, attempt } },
+      );
+      return {
+        worker: { ...applied.worker, desiredStatus: "RUNNING" },
+        events: [...pending.events, ...applied.events, launched],
+      };
+    });
+  }
+
+  return {
+    /**
+     * Launch -> running -> addresses -> CML ready -> license -> AVAILABLE.
+     * Every step first looks at what is already done, so the job can be
+     * retried (or resumed by another process) at any point.
+     */
+    async provision(workerId: string, actor: Actor, progress: ProgressReporter): Promise<Worker> {
+      let worker = await load(workerId);
+      if (worker.status === "TERMINATED" || worker.desiredStatus === "TERMINATED") {
+        return worker;
+      }
+      const instance = await liveInstanceOf(worker);
+      if (instance === null) {
+        await progress.report(0.05, "launching instance");
+        worker = await launch(worker, actor);
+      }
+      if (worker.status !== "RUNNING" || worker.endpoint === null) {
+        await progress.report(0.25, "waiting for the instance to run");
+        worker = await waitUntilRunning(deps, worker, actor);
+      }
+      if (worker.serviceStatus !== "AVAILABLE") {
+        await progress.report(0.5, "waiting for CML to be ready");
+        worker = await waitUntilCmlReady(deps, worker, actor);
+      }
+      if (deps.licenseToken !== null && worker.license.status !== "REGISTERED") {
+        await progress.report(0.8, "registering the license");
+        try {
+          worker = await registerWorkerLicense(deps, worker, deps.licenseToken, actor);
+        } catch (error) {
+          // A refused token leaves a working CML: the worker stays AVAILABLE, its
+          // license INVALID with the reason (an event), and the operator can register
+          // another token. Anything transient is retried with the job.
+          if (isRetryable(error)) {
+            throw error;
+          }
+          worker = await load(workerId);
+        }
+      }
+      await progress.report(1, "available");
+      return worker;
+    },
+
+    /**
+     * After the last attempt: the worker shows FAILED with the reason, and an
+     * instance it leaves behind is terminated, so nothing runs unnoticed.
+     */
+    async failProvisioning(workerId: string, actor: Actor, reason: string): Promise<Worker> {
+      const worker = await load(workerId);
+      if (worker.status === "TERMINATED") {
+        return worker;
+      }
+      let releaseNote = "no instance was left";
+      let instanceReleased = false;
+      const instance = await liveInstanceOf(worker).catch(() => null);
+      if (instance !== null) {
+        try {
+          await deps.cloud.terminate(targetOf(worker), instance.instanceId);
+          instanceReleased = true;
+          releaseNote = `instance ${instance.instanceId} was terminated`;
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          releaseNote = `instance ${instance.instanceId} could NOT be terminated (${message}); it may still run`;
+        }
+      } else if (worker.instanceId !== null) {
+        instanceReleased = true;
+      }
+      deps.cml.forget(worker.id);
+      return updateWorker(deps, workerId, (current, now) => {
+        const failed = withStatus(current, "FAILED", actor, now, reason);
+        return {
+          worker: { ...failed.worker, serviceStatus: "UNAVAILABLE" },
+          events: [
+            ...failed.events,
+            workerEvent(
+              "worker.failed",
+              current,
+              actor,
+              now,
+              `${current.name}: provisioning failed; ${releaseNote}`,
+              {
+                reason,
+                data: { phase: PROVISION_FAILED, instanceId: current.instanceId, instanceReleased },
+              },
+            ),
+          ],
+        };
+      });
+    },
+  };
+}
+
+export type ProvisioningService = ReturnType<typeof createProvisioningService>;

@@ -1,0 +1,290 @@
+import { type Actor, describeActor, systemActor } from "../domain/actor";
+import type { NewFleetEvent } from "../domain/fleet-event";
+import { DEFAULT_WORKER_IDLE_POLICY, NO_IDLE_TRACKING, UNKNOWN_LICENSE, type Worker } from "../domain/worker";
+import { workerStatusFromEc2 } from "../domain/worker-status";
+import type { CloudInstance, CloudProvider, CloudTarget } from "../ports/cloud-provider.port";
+import { FLEET_TAGS } from "./fleet-tags";
+import { endpointUrl, targetOf, withInstance } from "./instance-readiness";
+import { withStatus, workerEvent } from "./worker-events";
+import { publishSaved, updateWorker, type WorkerWriterDeps } from "./worker-writer";
+
+export interface ReconciliationConfig {
+  /** Every account and region the fleet may have instances in (from settings). */
+  readonly targets: readonly CloudTarget[];
+  /** Import unknown tagged instances (else they are only reported). */
+  readonly autoImport: boolean;
+  readonly cmlApiPort: number;
+}
+
+export interface ReconciliationDeps extends WorkerWriterDeps {
+  readonly cloud: CloudProvider;
+  readonly reconciliation: ReconciliationConfig;
+  readonly newId: () => string;
+}
+
+export interface ReconcileSummary {
+  readonly orphans: readonly { target: CloudTarget; instanceId: string }[];
+  readonly imported: readonly string[];
+  readonly terminated: readonly string[];
+  readonly corrected: readonly string[];
+}
+
+const reconciler = systemActor("reconciliation");
+
+/** Statuses a job is moving the worker through: the job, not reconciliation, decides them. */
+const IN_FLIGHT = new Set(["PENDING", "STOPPING", "SHUTTING_DOWN"]);
+
+function targetKey(target: CloudTarget): string {
+  return `${target.accountId}/${target.region}`;
+}
+
+/**
+ * Keeps the database honest about EC2: workers whose instance vanished or was
+ * terminated outside the fleet become TERMINATED, a status EC2 contradicts is
+ * corrected from EC2, and tagged instances nobody knows are reported (and
+ * imported when the settings say so).
+ */
+export function createReconciliationService(deps: ReconciliationDeps) {
+  /** Orphans already reported by this process, so a repeating job does not repeat itself. */
+  const reported = new Set<string>();
+
+  function importedWorker(instance: CloudInstance, target: CloudTarget, actor: Actor, now: Date): Worker {
+    const name = instance.tags.Name ?? instance.instanceId;
+    const running = instance.state === "running";
+    return {
+      id: deps.newId(),
+      name,
+      accountId: target.accountId,
+      region: target.region,
+      instanceType: instance.instanceType,
+      amiId: instance.imageId,
+      amiName: null,
+      cmlVersion: null,
+      instanceId: instance.instanceId,
+      publicIp: instance.publicIp,
+      privateIp: instance.privateIp,
+      endpoint: running ? endpointUrl(instance, deps.reconciliation.cmlApiPort) : null,
+      status: workerStatusFromEc2(instance.state),
+      desiredStatus: instance.state === "stopped" || instance.state === "stopping" ? "STOPPED" : "RUNNING",
+      serviceStatus: "UNKNOWN",
+      statusReason: null,
+      statusChangedAt: now,
+      license: UNKNOWN_LICENSE,
+      telemetry: null,
+      labs: [],
+      idle: { ...NO_IDLE_TRACKING, lastStartedAt: running ? (instance.launchTime ?? now) : null },
+      idlePolicy: DEFAULT_WORKER_IDLE_POLICY,
+      tags: Object.fromEntries(
+        Object.entries(instance.tags).filter(([key]) => !key.startsWith("cml-fleet:")),
+      ),
+      createdBy: instance.tags[FLEET_TAGS.createdBy] ?? describeActor(actor),
+      idempotencyKey: null,
+      createdAt: now,
+      updatedAt: now,
+      version: 0,
+    };
+  }
+
+  async function importInstances(
+    target: CloudTarget,
+    instances: readonly CloudInstance[],
+    actor: Actor,
+  ): Promise<Worker[]> {
+    const known = new Set(
+      (await deps.workers.findByInstanceIds(instances.map((instance) => instance.instanceId))).map(
+        (worker) => worker.instanceId,
+      ),
+    );
+    const imported: Worker[] = [];
+    for (const instance of instances) {
+      if (
+        known.has(instance.instanceId) ||
+        instance.state === "terminated" ||
+        instance.state === "shutting-down"
+      ) {
+        continue;
+      }
+      const now = deps.clock.now();
+      const worker = importedWorker(instance, target, actor, now);
+      const saved = await deps.workers.insert(worker, [
+        workerEvent(
+          "worker.imported",
+          worker,
+          actor,
+          now,
+          `${worker.name}: imported ${instance.instanceId}`,
+          {
+            data: { instanceId: instance.instanceId, region: target.region, state: instance.state },
+          },
+        ),
+      ]);
+      await publishSaved(deps, saved.worker, saved.events);
+      // Tag it as the fleet's, so discovery (and the next reconciliation) finds it by tag.
+      await deps.cloud.setTags(target, [instance.instanceId], {
+        [FLEET_TAGS.managed]: "true",
+        [FLEET_TAGS.workerId]: saved.worker.id,
+      });
+      imported.push(saved.worker);
+    }
+    return imported;
+  }
+
+  async function reconcileWorker(
+    worker: Worker,
+    instance: CloudInstance | null,
+  ): Promise<"terminated" | "corrected" | null> {
+    if (instance === null || instance.state === "terminated") {
+      if (worker.status === "TERMINATED") {
+        return null;
+      }
+      const why =
+        instance === null
+          ? `instance ${worker.instanceId} no longer exists`
+          : `instance ${worker.instanceId} was terminated`;
+      await updateWorker(deps, worker.id, (current, now) => {
+        if (current.status === "TERMINATED") {
+          return null;
+        }
+        const next = withStatus(current, "TERMINATED", reconciler, now, `${why} outside the fleet`);
+        const events: NewFleetEvent[] = [
+          ...next.events,
+          workerEvent(
+            "worker.terminated",
+            current,
+            reconciler,
+            now,
+            `${current.name}: ${why} outside the fleet`,
+            {
+              reason: instance?.stateReason ?? null,
+              data: {
+                instanceId: current.instanceId,
+                outsideFleet: true,
+                licenseStatus: current.license.status,
+              },
+            },
+          ),
+        ];
+        return {
+          worker: {
+            ...next.worker,
+            desiredStatus: "TERMINATED",
+            serviceStatus: "UNAVAILABLE",
+            endpoint: null,
+          },
+          events,
+        };
+      });
+      return "terminated";
+    }
+    const ec2Status = workerStatusFromEc2(instance.state);
+    if (ec2Status === worker.status || worker.status === "FAILED" || IN_FLIGHT.has(worker.status)) {
+      return null;
+    }
+    await updateWorker(deps, worker.id, (current, now) => {
+      if (workerStatusFromEc2(instance.state) === current.status) {
+        return null;
+      }
+      const applied = withInstance(current, instance, deps.reconciliation.cmlApiPort, reconciler, now);
+      return {
+        worker: { ...applied.worker, statusReason: `corrected from EC2 (${instance.state})` },
+        events: applied.events,
+      };
+    });
+    return "corrected";
+  }
+
+  return {
+    async reconcile(): Promise<ReconcileSummary> {
+      const active = (await deps.workers.listActive()).filter((worker) => worker.instanceId !== null);
+      const targets = new Map<string, CloudTarget>(
+        deps.reconciliation.targets.map((target) => [targetKey(target), target]),
+      );
+      for (const worker of active) {
+        targets.set(targetKey(targetOf(worker)), targetOf(worker));
+      }
+      const orphans: { target: CloudTarget; instanceId: string }[] = [];
+      const imported: string[] = [];
+      const terminated: string[] = [];
+      const corrected: string[] = [];
+      for (const target of targets.values()) {
+        const fleet = await deps.cloud.describeFleet(target);
+        const byId = new Map(fleet.map((instance) => [instance.instanceId, instance]));
+        const mine = active.filter((worker) => targetKey(targetOf(worker)) === targetKey(target));
+        // An instance can lose its fleet tag; look those up by id before calling them gone.
+        const missing = mine.flatMap((worker) =>
+          worker.instanceId !== null && !byId.has(worker.instanceId) ? [worker.instanceId] : [],
+        );
+        if (missing.length > 0) {
+          for (const instance of await deps.cloud.describeMany(target, missing)) {
+            byId.set(instance.instanceId, instance);
+          }
+        }
+        for (const worker of mine) {
+          const outcome = await reconcileWorker(worker, byId.get(worker.instanceId ?? "") ?? null);
+          if (outcome === "terminated") {
+            terminated.push(worker.id);
+          } else if (outcome === "corrected") {
+            corrected.push(worker.id);
+          }
+        }
+        const knownIds = new Set(
+          (await deps.workers.findByInstanceIds(fleet.map((instance) => instance.instanceId))).map(
+            (worker) => worker.instanceId,
+          ),
+        );
+        const unknown = fleet.filter(
+          (instance) =>
+            !knownIds.has(instance.instanceId) &&
+            instance.state !== "terminated" &&
+            instance.state !== "shutting-down",
+        );
+        for (const instance of unknown) {
+          orphans.push({ target, instanceId: instance.instanceId });
+          if (!reported.has(instance.instanceId)) {
+            reported.add(instance.instanceId);
+            const [event] = await deps.workers.appendEvents([
+              {
+                type: "fleet.orphan_detected",
+                workerId: null,
+                at: deps.clock.now(),
+                message: `instance ${instance.instanceId} in ${target.region} carries the fleet tag but no worker knows it`,
+                reason: null,
+                actor: reconciler,
+                data: {
+                  instanceId: instance.instanceId,
+                  ...target,
+                  state: instance.state,
+                  tags: instance.tags,
+                },
+              },
+            ]);
+            if (event !== undefined) {
+              await deps.publisher.fleetEvent(event).catch((error: unknown) => {
+                deps.logger.warn({ err: error }, "could not publish an orphan report");
+              });
+            }
+          }
+        }
+        if (deps.reconciliation.autoImport && unknown.length > 0) {
+          imported.push(...(await importInstances(target, unknown, reconciler)).map((worker) => worker.id));
+        }
+      }
+      return { orphans, imported, terminated, corrected };
+    },
+
+    /** Imports given instances, or every tagged instance of the target the fleet does not know. */
+    async importWorkers(
+      target: CloudTarget,
+      instanceIds: readonly string[] | null,
+      actor: Actor,
+    ): Promise<Worker[]> {
+      const instances =
+        instanceIds === null
+          ? await deps.cloud.describeFleet(target)
+          : await deps.cloud.describeMany(target, instanceIds);
+      return importInstances(target, instances, actor);
+    },
+  };
+}
+
+export type ReconciliationService = ReturnType<typeof createReconciliationService>;

@@ -1,0 +1,207 @@
+import type { Actor } from "../domain/actor";
+import type { NewFleetEvent } from "../domain/fleet-event";
+import type { CmlLab, TelemetrySnapshot, Worker } from "../domain/worker";
+import type { ServiceStatus } from "../domain/worker-status";
+import type { CloudInstance, InstanceMetrics, InstanceStatusCheck } from "../ports/cloud-provider.port";
+import type { CmlClient, CmlEndpoint, CmlLicensing, CmlSystemStats } from "../ports/cml-client.port";
+import { endpointUrl, type ReadinessDeps, targetOf, withInstance } from "./instance-readiness";
+import { licenseFromCml, withLicense } from "./license-registration";
+import { workerEvent } from "./worker-events";
+import { updateWorker } from "./worker-writer";
+
+/** What one look at a worker's CML found; `reachable: false` means nothing is known. */
+export type CmlObservation =
+  | { readonly reachable: false; readonly error: string }
+  | {
+      readonly reachable: true;
+      readonly ready: boolean;
+      readonly version: string;
+      readonly stats: CmlSystemStats;
+      readonly licensing: CmlLicensing;
+      readonly labs: CmlLab[];
+      readonly lastActivityAt: Date | null;
+    };
+
+/** Everything one observation (a sweep, a refresh, a pre-stop check) learned about a worker. */
+export interface WorkerObservation {
+  /** EC2's view; null when EC2 does not know the instance (any more). */
+  readonly instance: CloudInstance | null;
+  readonly statusCheck: InstanceStatusCheck | null;
+  readonly metrics: InstanceMetrics | null;
+  /** Null when CML was not asked (the instance does not run). */
+  readonly cml: CmlObservation | null;
+  readonly at: Date;
+}
+
+/**
+ * Asks a worker's CML for everything the fleet tracks, all at once. Any
+ * failure makes the whole look "unreachable": partial answers would let the
+ * idle policy see "no running nodes" when it merely failed to ask.
+ */
+export async function observeCml(
+  cml: CmlClient,
+  endpoint: CmlEndpoint,
+  lastActivityAt: Date | null,
+): Promise<CmlObservation> {
+  try {
+    const [info, stats, licensing, labs, activity] = await Promise.all([
+      cml.systemInformation(endpoint),
+      cml.systemStats(endpoint),
+      cml.licensing(endpoint),
+      cml.labs(endpoint),
+      cml.activity(endpoint, lastActivityAt),
+    ]);
+    const newest = activity.reduce<Date | null>(
+      (latest, event) => (latest === null || event.at > latest ? event.at : latest),
+      null,
+    );
+    return {
+      reachable: true,
+      ready: info.ready,
+      version: info.version,
+      stats,
+      licensing,
+      labs,
+      lastActivityAt:
+        newest !== null && (lastActivityAt === null || newest > lastActivityAt) ? newest : lastActivityAt,
+    };
+  } catch (error) {
+    return { reachable: false, error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+export function isStartedLab(lab: CmlLab): boolean {
+  return lab.state === "STARTED" || lab.state === "BOOTED" || lab.state === "QUEUED";
+}
+
+function snapshotOf(observation: WorkerObservation): TelemetrySnapshot {
+  const cml = observation.cml?.reachable === true ? observation.cml : null;
+  return {
+    sampledAt: observation.at,
+    cpuPercent: observation.metrics?.cpuPercent ?? cml?.stats.cpuPercent ?? null,
+    memoryPercent: observation.metrics?.memoryPercent ?? cml?.stats.memoryPercent ?? null,
+    networkInBytes: observation.metrics?.networkInBytes ?? null,
+    networkOutBytes: observation.metrics?.networkOutBytes ?? null,
+    runningNodes: cml === null ? null : cml.stats.runningNodes,
+    startedLabs: cml === null ? null : cml.labs.filter(isStartedLab).length,
+    cmlReachable: cml !== null,
+    instanceStatusCheck: observation.statusCheck?.instanceStatus ?? null,
+    systemStatusCheck: observation.statusCheck?.systemStatus ?? null,
+  };
+}
+
+const round = (value: number | null) => (value === null ? null : Math.round(value));
+
+/** Whether two snapshots differ in a way a person watching the fleet would notice. */
+export function telemetryMoved(before: TelemetrySnapshot | null, after: TelemetrySnapshot): boolean {
+  if (before === null) {
+    return true;
+  }
+  return (
+    round(before.cpuPercent) !== round(after.cpuPercent) ||
+    round(before.memoryPercent) !== round(after.memoryPercent) ||
+    before.runningNodes !== after.runningNodes ||
+    before.startedLabs !== after.startedLabs ||
+    before.cmlReachable !== after.cmlReachable ||
+    before.instanceStatusCheck !== after.instanceStatusCheck ||
+    before.systemStatusCheck !== after.systemStatusCheck
+  );
+}
+
+export interface AppliedObservation {
+  readonly worker: Worker;
+  readonly events: NewFleetEvent[];
+  readonly snapshot: TelemetrySnapshot;
+  /** Something a subscriber should see changed (beyond the sample's timestamp). */
+  readonly moved: boolean;
+}
+
+/** The worker with an observation applied: status, addresses, CML service, license, labs, telemetry. */
+export function applyObservation(
+  worker: Worker,
+  observation: WorkerObservation,
+  cmlApiPort: number,
+  actor: Actor,
+  now: Date,
+): AppliedObservation {
+  const events: NewFleetEvent[] = [];
+  let next = worker;
+  if (observation.instance !== null) {
+    const applied = withInstance(next, observation.instance, cmlApiPort, actor, now);
+    next = applied.worker;
+    events.push(...applied.events);
+  }
+  const cml = observation.cml;
+  if (cml !== null) {
+    const serviceStatus: ServiceStatus = !cml.reachable
+      ? "UNAVAILABLE"
+      : cml.ready
+        ? "AVAILABLE"
+        : "STARTING";
+    if (serviceStatus !== next.serviceStatus) {
+      events.push(
+        workerEvent(
+          "worker.service_status_changed",
+          next,
+          actor,
+          now,
+          `${next.name}: CML ${serviceStatus.toLowerCase()}`,
+          {
+            reason: cml.reachable ? null : cml.error,
+            data: { from: next.serviceStatus, to: serviceStatus },
+          },
+        ),
+      );
+      next = { ...next, serviceStatus };
+    }
+    if (cml.reachable) {
+      const licensed = withLicense(next, licenseFromCml(cml.licensing, now), actor, now);
+      events.push(...licensed.events);
+      next = {
+        ...licensed.worker,
+        cmlVersion: cml.version,
+        labs: cml.labs,
+        idle: { ...licensed.worker.idle, lastActivityAt: cml.lastActivityAt },
+      };
+    }
+  }
+  const snapshot = snapshotOf(observation);
+  const moved =
+    events.length > 0 ||
+    telemetryMoved(worker.telemetry, snapshot) ||
+    JSON.stringify(worker.labs) !== JSON.stringify(next.labs) ||
+    worker.license.nodesInUse !== next.license.nodesInUse ||
+    worker.license.nodeLimit !== next.license.nodeLimit ||
+    worker.publicIp !== next.publicIp ||
+    worker.idle.lastActivityAt?.getTime() !== next.idle.lastActivityAt?.getTime();
+  return { worker: { ...next, telemetry: snapshot }, events, snapshot, moved };
+}
+
+/** Looks at one worker now (EC2, then CML when it runs) and records what it found. */
+export async function observeWorker(deps: ReadinessDeps, worker: Worker, actor: Actor): Promise<Worker> {
+  const observation = await observeOne(deps, worker);
+  const saved = await updateWorker(deps, worker.id, (current, now) => {
+    const applied = applyObservation(current, observation, deps.readiness.cmlApiPort, actor, now);
+    return { worker: applied.worker, events: applied.events };
+  });
+  if (saved.telemetry !== null) {
+    await deps.workers.saveTelemetry([{ ...saved.telemetry, workerId: saved.id }]);
+  }
+  return saved;
+}
+
+/** EC2 and CML as they are now, for one worker. */
+export async function observeOne(deps: ReadinessDeps, worker: Worker): Promise<WorkerObservation> {
+  const target = targetOf(worker);
+  const instance = worker.instanceId === null ? null : await deps.cloud.describe(target, worker.instanceId);
+  const [statusCheck] = instance === null ? [] : await deps.cloud.statusChecks(target, [instance.instanceId]);
+  let cml: CmlObservation | null = null;
+  if (instance?.state === "running") {
+    const baseUrl = endpointUrl(instance, deps.readiness.cmlApiPort);
+    cml =
+      baseUrl === null
+        ? null
+        : await observeCml(deps.cml, { workerId: worker.id, baseUrl }, worker.idle.lastActivityAt);
+  }
+  return { instance, statusCheck: statusCheck ?? null, metrics: null, cml, at: deps.clock.now() };
+}

@@ -1,0 +1,89 @@
+import type { FleetEvent, NewFleetEvent } from "../domain/fleet-event";
+import type { Worker } from "../domain/worker";
+import { ConcurrentModificationError, NotFoundError } from "../errors";
+import type { Clock } from "../ports/clock.port";
+import type { EventPublisher } from "../ports/event-publisher.port";
+import type { Logger } from "../ports/logger.port";
+import type { WorkerRepository } from "../ports/worker-repository.port";
+
+/** What every service that changes workers needs. */
+export interface WorkerWriterDeps {
+  readonly workers: WorkerRepository;
+  readonly publisher: EventPublisher;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+/** A change computed from the freshest stored worker; null means "nothing to change". */
+export type WorkerChange = (
+  worker: Worker,
+  now: Date,
+) => {
+  readonly worker: Worker;
+  readonly events: readonly NewFleetEvent[];
+  /** Overrides `WriteOptions.notify` for this change (e.g. only when something visible moved). */
+  readonly notify?: boolean;
+} | null;
+
+export interface WriteOptions {
+  /** Publish `workerChanged` for this change (false for quiet bookkeeping such as a fresh sampledAt). */
+  readonly notify?: boolean;
+}
+
+const MAX_CONFLICT_RETRIES = 5;
+
+/**
+ * Reads the worker, applies `change`, saves it with its events and publishes
+ * the result. A concurrent writer (an API mutation, a sweep) makes the save
+ * fail optimistically; the change is then recomputed on the newer worker,
+ * which is why it is a function and not a value.
+ */
+export async function updateWorker(
+  deps: WorkerWriterDeps,
+  workerId: string,
+  change: WorkerChange,
+  options: WriteOptions = {},
+): Promise<Worker> {
+  for (let attempt = 0; ; attempt++) {
+    const current = await deps.workers.findById(workerId);
+    if (current === null) {
+      throw new NotFoundError("worker", workerId);
+    }
+    const now = deps.clock.now();
+    const next = change(current, now);
+    if (next === null) {
+      return current;
+    }
+    try {
+      const saved = await deps.workers.save({ ...next.worker, updatedAt: now }, next.events);
+      await publishSaved(deps, saved.worker, saved.events, next.notify ?? options.notify ?? true);
+      return saved.worker;
+    } catch (error) {
+      if (!(error instanceof ConcurrentModificationError) || attempt >= MAX_CONFLICT_RETRIES) {
+        throw error;
+      }
+    }
+  }
+}
+
+/**
+ * Publishing is a notification after the fact: the saved state is the truth,
+ * so a Redis hiccup is logged instead of failing (and re-running) the job.
+ */
+export async function publishSaved(
+  deps: Pick<WorkerWriterDeps, "publisher" | "logger">,
+  worker: Worker,
+  events: readonly FleetEvent[],
+  notify = true,
+): Promise<void> {
+  try {
+    if (notify || events.length > 0) {
+      await deps.publisher.workerChanged(worker);
+    }
+    for (const event of events) {
+      await deps.publisher.fleetEvent(event);
+    }
+  } catch (error) {
+    deps.logger.warn({ err: error, workerId: worker.id }, "could not publish a worker change");
+  }
+}
