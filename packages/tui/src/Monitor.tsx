@@ -1,0 +1,111 @@
+import { useApp, useInput } from "ink";
+import { useCallback, useMemo, useReducer } from "react";
+import { computeLayout } from "./components/layout";
+import { MonitorScreen } from "./components/MonitorScreen";
+import { layoutColumns } from "./components/worker-columns";
+import type { FleetClient } from "./data/fleet-client.port";
+import { selectActiveJob, selectFleetTotals, selectJobs, selectVisibleWorkers } from "./data/selectors";
+import { useCommandRunner } from "./hooks/use-command-runner";
+import { useFleetStore } from "./hooks/use-fleet-store";
+import { useNow } from "./hooks/use-now";
+import { useScrollOffset } from "./hooks/use-scroll-offset";
+import { useTerminalSize } from "./hooks/use-terminal-size";
+import { useWorkerEvents } from "./hooks/use-worker-events";
+import { bindingsFor } from "./ui-state/bindings";
+import { resolveKey } from "./ui-state/keymap";
+import { initialUiState, uiReducer } from "./ui-state/ui-reducer";
+
+export interface MonitorProps {
+  readonly client: FleetClient;
+  readonly readonly?: boolean;
+  /** How often streamed updates reach the screen (ms); 100 keeps 1,000 chatty workers cheap. */
+  readonly flushIntervalMs?: number;
+  readonly clock?: () => number;
+}
+
+/** The monitor: wires the data layer and key handling to the screen. */
+export function Monitor({ client, readonly = false, flushIntervalMs = 100, clock = Date.now }: MonitorProps) {
+  const { exit } = useApp();
+  const [ui, dispatch] = useReducer(uiReducer, initialUiState);
+  const showError = useCallback(
+    (text: string) => dispatch({ type: "show-message", message: { text, tone: "error" } }),
+    [],
+  );
+  const [fleet] = useFleetStore(client, { flushIntervalMs, onError: showError });
+  const size = useTerminalSize();
+  const now = useNow(1000, clock);
+
+  const layout = computeLayout(size, ui.view, ui.overlay, ui.showEventLog);
+  const columns = useMemo(() => layoutColumns(layout.width), [layout.width]);
+  const visible = useMemo(
+    () => selectVisibleWorkers(fleet.workers, ui.filter, ui.sort, now),
+    [fleet.workers, ui.filter, ui.sort, now],
+  );
+  const visibleIds = useMemo(() => visible.map((entry) => entry.worker.id), [visible]);
+  const jobs = useMemo(() => selectJobs(fleet.jobs), [fleet.jobs]);
+  const jobIds = useMemo(() => jobs.map((job) => job.id), [jobs]);
+  const workerNames = useMemo(
+    () => new Map([...fleet.workers.values()].map(({ worker }) => [worker.id, worker.name])),
+    [fleet.workers],
+  );
+
+  // Until the user moves, the cursor rests on the first row.
+  const selectedWorkerId = ui.selectedWorkerId ?? visibleIds[0] ?? null;
+  const selectedJobId = ui.selectedJobId ?? jobIds[0] ?? null;
+  const effectiveUi = { ...ui, selectedWorkerId, selectedJobId };
+
+  const tableRows = Math.max(1, layout.tableHeight - 1);
+  const jobRows = Math.max(1, layout.mainHeight - 1);
+  const workerOffset = useScrollOffset(visibleIds.indexOf(selectedWorkerId ?? ""), tableRows, visible.length);
+  const jobOffset = useScrollOffset(jobIds.indexOf(selectedJobId ?? ""), jobRows, jobs.length);
+
+  const detailId = ui.overlay.kind === "detail" ? ui.overlay.workerId : null;
+  const detailEntry = detailId ? fleet.workers.get(detailId) : undefined;
+  const detailEvents = useWorkerEvents(client, detailId, fleet.events, showError);
+
+  const run = useCommandRunner({
+    client,
+    fleet,
+    ui: effectiveUi,
+    dispatch,
+    visibleWorkerIds: visibleIds,
+    jobIds,
+    pageSize: ui.view === "jobs" ? jobRows : tableRows,
+    readonly,
+    exit: () => exit(),
+    now: clock,
+  });
+
+  useInput((input, key) => {
+    const command = resolveKey(effectiveUi, input, key);
+    if (command) {
+      run(command);
+    }
+  });
+
+  return (
+    <MonitorScreen
+      layout={layout}
+      fleet={fleet}
+      ui={effectiveUi}
+      totals={selectFleetTotals(fleet.workers)}
+      columns={columns}
+      workerRows={visible.slice(workerOffset, workerOffset + tableRows)}
+      jobRows={jobs.slice(jobOffset, jobOffset + jobRows)}
+      jobsTotal={jobs.length}
+      detail={
+        detailEntry
+          ? {
+              entry: detailEntry,
+              activeJob: selectActiveJob(fleet, detailEntry.worker),
+              events: detailEvents,
+            }
+          : null
+      }
+      bindings={bindingsFor(ui.view, fleet.viewer, readonly)}
+      workerNames={workerNames}
+      readonly={readonly}
+      now={now}
+    />
+  );
+}

@@ -1,0 +1,167 @@
+import { Box, Text } from "ink";
+import type { WorkerEntry } from "../data/fleet-reducer";
+import type { FleetEvent, Job } from "../data/fleet-types";
+import { formatDuration, formatMoney, progressBar, sparkline } from "../format";
+import { jobStateColor, licenseColor, serviceColor, statusColor, type ThemeColor, theme } from "../theme";
+
+export interface DetailPaneProps {
+  readonly entry: WorkerEntry;
+  readonly activeJob: Job | null;
+  /** This worker's events, newest first. */
+  readonly events: readonly FleetEvent[];
+  readonly now: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+interface Line {
+  readonly key: string;
+  readonly label?: string;
+  readonly value: string;
+  readonly color?: ThemeColor;
+}
+
+function ago(iso: string | null, now: number): string {
+  return iso ? `${formatDuration(now - Date.parse(iso))} ago` : "-";
+}
+
+function until(iso: string | null, now: number): string {
+  return iso ? `in ${formatDuration(Date.parse(iso) - now)}` : "-";
+}
+
+function factLines({ worker, cpu }: WorkerEntry, now: number): Line[] {
+  const t = worker.telemetry;
+  const pct = (value: number | null | undefined) =>
+    value === null || value === undefined ? "-" : `${Math.round(value)}%`;
+  return [
+    {
+      key: "status",
+      label: "status",
+      value: `${worker.status} (wants ${worker.desiredStatus})`,
+      color: statusColor[worker.status],
+    },
+    { key: "reason", label: "reason", value: worker.statusReason ?? "-" },
+    { key: "region", label: "region", value: `${worker.region}  ${worker.instanceType}` },
+    {
+      key: "ami",
+      label: "image",
+      value: `${worker.amiName ?? worker.amiId}  CML ${worker.cmlVersion ?? "?"}`,
+    },
+    { key: "instance", label: "instance", value: worker.instanceId ?? "-" },
+    { key: "ip", label: "addresses", value: `${worker.publicIp ?? "-"} / ${worker.privateIp ?? "-"}` },
+    { key: "endpoint", label: "endpoint", value: worker.endpoint ?? "-" },
+    { key: "service", label: "CML", value: worker.serviceStatus, color: serviceColor[worker.serviceStatus] },
+    {
+      key: "license",
+      label: "license",
+      value: `${worker.license.status}  nodes ${worker.license.nodesInUse ?? "-"}/${worker.license.nodeLimit ?? "-"}`,
+      color: licenseColor[worker.license.status],
+    },
+    {
+      key: "cpu",
+      label: "cpu / mem",
+      value: `${pct(t?.cpuPercent)} / ${pct(t?.memoryPercent)}  ${sparkline(
+        cpu.map((s) => s.cpu),
+        20,
+      ).trim()}`,
+    },
+    {
+      key: "nodes",
+      label: "nodes/labs",
+      value: `${t?.runningNodes ?? "-"} / ${t?.startedLabs ?? worker.labs.length}`,
+    },
+    {
+      key: "idle",
+      label: "idle",
+      value: worker.idle.isIdle ? `since ${ago(worker.idle.idleSince, now)}` : "no",
+      color: worker.idle.isIdle ? theme.warning : undefined,
+    },
+    {
+      key: "policy",
+      label: "auto-stop",
+      value: worker.idle.enabled
+        ? `after ${worker.idle.thresholdMinutes}m idle, next ${until(worker.idle.autoStopAt, now)}`
+        : "disabled",
+    },
+    { key: "activity", label: "last activity", value: ago(worker.idle.lastActivityAt, now) },
+    { key: "keep", label: "keep-alive", value: until(worker.idle.keepAliveUntil, now) },
+    {
+      key: "cost",
+      label: "cost",
+      value: `${formatMoney(worker.cost.hourlyRate)}/h  accrued ${formatMoney(worker.cost.accrued)}  saved ${formatMoney(worker.cost.savedByAutoStop)}`,
+    },
+    {
+      key: "created",
+      label: "created",
+      value: `${ago(worker.createdAt, now)} by ${worker.createdBy ?? "-"}`,
+    },
+    { key: "updated", label: "updated", value: ago(worker.updatedAt, now) },
+  ];
+}
+
+function sideLines({ worker }: WorkerEntry, job: Job | null, events: readonly FleetEvent[]): Line[] {
+  const lines: Line[] = [{ key: "job-title", value: "Active job", color: theme.title }];
+  if (job) {
+    lines.push(
+      {
+        key: "job",
+        value: `${job.name}  ${job.state}  attempt ${job.attempts}`,
+        color: jobStateColor[job.state],
+      },
+      { key: "job-bar", value: `${progressBar(job.progress, 20)} ${job.step ?? ""}` },
+    );
+  } else {
+    lines.push({ key: "job-none", value: "none", color: theme.muted });
+  }
+  lines.push({ key: "tags-title", value: "Tags", color: theme.title });
+  lines.push(
+    worker.tags.length === 0
+      ? { key: "tags-none", value: "none", color: theme.muted }
+      : { key: "tags", value: worker.tags.map((tag) => `${tag.key}=${tag.value}`).join("  ") },
+  );
+  lines.push({ key: "labs-title", value: `Labs (${worker.labs.length})`, color: theme.title });
+  for (const lab of worker.labs.slice(0, 5)) {
+    lines.push({ key: `lab-${lab.id}`, value: `${lab.title}  ${lab.state}` });
+  }
+  lines.push({ key: "events-title", value: "Recent events", color: theme.title });
+  for (const event of events.slice(0, 10)) {
+    lines.push({ key: `event-${event.id}`, value: `${event.at.slice(11, 19)} ${event.message}` });
+  }
+  return lines;
+}
+
+function LineList({ lines, height, width }: { lines: readonly Line[]; height: number; width: number }) {
+  return (
+    <Box flexDirection="column" height={height} width={width} overflow="hidden">
+      {lines.slice(0, height).map((line) => (
+        <Text key={line.key} wrap="truncate" bold={line.label === undefined && line.color === theme.title}>
+          {line.label ? <Text color={theme.muted}>{line.label.padEnd(14)}</Text> : null}
+          <Text color={line.color}>{line.value}</Text>
+        </Text>
+      ))}
+    </Box>
+  );
+}
+
+/** Everything about one worker; two columns when there is room, one otherwise. */
+export function DetailPane({ entry, activeJob, events, now, width, height }: DetailPaneProps) {
+  const title = `${entry.worker.name}  ${entry.worker.id}`;
+  const facts = factLines(entry, now);
+  const side = sideLines(entry, activeJob, events);
+  const body = Math.max(0, height - 1);
+  return (
+    <Box flexDirection="column" height={height} overflow="hidden">
+      <Text bold color={theme.accent} wrap="truncate">
+        {title}
+      </Text>
+      {width >= 90 ? (
+        <Box flexDirection="row" height={body}>
+          <LineList lines={facts} height={body} width={Math.floor(width / 2)} />
+          <LineList lines={side} height={body} width={width - Math.floor(width / 2)} />
+        </Box>
+      ) : (
+        <LineList lines={[...facts, ...side]} height={body} width={width} />
+      )}
+    </Box>
+  );
+}

@@ -1,0 +1,38 @@
+import { Box, Text } from "ink";
+import type { FleetEvent } from "../data/fleet-types";
+import { theme } from "../theme";
+
+export interface EventLogProps {
+  /** Newest first. */
+  readonly events: readonly FleetEvent[];
+  readonly workerNames: ReadonlyMap<string, string>;
+  /** Lines, title included. */
+  readonly height: number;
+  readonly title?: string;
+}
+
+function clock(iso: string): string {
+  return new Date(iso).toISOString().slice(11, 19);
+}
+
+export function EventLog({ events, workerNames, height, title = "Events" }: EventLogProps) {
+  const shown = events.slice(0, Math.max(0, height - 1));
+  return (
+    <Box flexDirection="column" height={height} overflow="hidden">
+      <Text bold color={theme.title} wrap="truncate">
+        {title}
+      </Text>
+      {shown.length === 0 ? <Text color={theme.muted}>No events yet</Text> : null}
+      {shown.map((event) => (
+        <Text key={event.id} wrap="truncate">
+          <Text color={theme.muted}>{clock(event.at)} </Text>
+          <Text color={theme.accent}>
+            {event.workerId ? (workerNames.get(event.workerId) ?? "-") : "fleet"}{" "}
+          </Text>
+          <Text>{event.message}</Text>
+          <Text color={theme.muted}> ({event.actor})</Text>
+        </Text>
+      ))}
+    </Box>
+  );
+}

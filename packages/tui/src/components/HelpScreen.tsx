@@ -1,0 +1,46 @@
+import { Box, Text } from "ink";
+import { theme } from "../theme";
+import type { Binding } from "../ui-state/bindings";
+
+export interface HelpScreenProps {
+  readonly bindings: readonly Binding[];
+  readonly height: number;
+}
+
+const GENERAL: readonly [string, string][] = [
+  ["↑/↓ j/k", "move; PgUp/PgDn ctrl-b/f page; g/G first/last"],
+  ["enter", "worker detail (esc or q closes)"],
+  ["/", "filter by name, region or status (esc clears)"],
+  ["N R S C I P", "sort by name, region, status, CPU, idle, cost (again: reverse)"],
+  ["tab, :jobs", "switch between workers and jobs"],
+  ["e, :events", "show or hide the event log"],
+];
+
+export function HelpScreen({ bindings, height }: HelpScreenProps) {
+  const actions = bindings.filter((binding) => ["s", "x", "t", "r", "K"].includes(binding.keys));
+  const lines: { key: string; text: string; unavailable: string | null }[] = [
+    ...GENERAL.map(([key, text]) => ({ key, text, unavailable: null })),
+    ...actions.map((binding) => ({
+      key: binding.keys,
+      text: binding.label,
+      unavailable: binding.availability.kind === "unavailable" ? binding.availability.reason : null,
+    })),
+    { key: "?", text: "close this help", unavailable: null },
+    { key: "q, ctrl-c", text: "quit", unavailable: null },
+  ];
+  return (
+    <Box flexDirection="column" height={height} overflow="hidden">
+      <Text bold color={theme.title}>
+        Keys
+      </Text>
+      {lines.slice(0, Math.max(0, height - 1)).map((line) => (
+        <Text key={line.key} wrap="truncate">
+          <Text color={line.unavailable ? theme.muted : theme.key}>{line.key.padEnd(14)}</Text>
+          <Text color={line.unavailable ? theme.muted : undefined}>
+            {line.unavailable ? `${line.text} — unavailable: ${line.unavailable}` : line.text}
+          </Text>
+        </Text>
+      ))}
+    </Box>
+  );
+}

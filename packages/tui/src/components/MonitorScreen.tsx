@@ -1,0 +1,111 @@
+import { Box, Text } from "ink";
+import type { FleetState, WorkerEntry } from "../data/fleet-reducer";
+import type { FleetEvent, Job } from "../data/fleet-types";
+import type { FleetTotals } from "../data/selectors";
+import { theme } from "../theme";
+import type { Binding } from "../ui-state/bindings";
+import type { UiState } from "../ui-state/ui-reducer";
+import { DetailPane } from "./DetailPane";
+import { EventLog } from "./EventLog";
+import { FleetTable } from "./FleetTable";
+import { Footer } from "./Footer";
+import { Header } from "./Header";
+import { HelpScreen } from "./HelpScreen";
+import { JobsView } from "./JobsView";
+import type { Layout } from "./layout";
+import { StatusLine } from "./StatusLine";
+import type { Column } from "./worker-columns";
+
+export interface DetailData {
+  readonly entry: WorkerEntry;
+  readonly activeJob: Job | null;
+  readonly events: readonly FleetEvent[];
+}
+
+export interface MonitorScreenProps {
+  readonly layout: Layout;
+  readonly fleet: FleetState;
+  readonly ui: UiState;
+  readonly totals: FleetTotals;
+  readonly columns: readonly Column[];
+  readonly workerRows: readonly WorkerEntry[];
+  readonly jobRows: readonly Job[];
+  readonly jobsTotal: number;
+  readonly detail: DetailData | null;
+  readonly bindings: readonly Binding[];
+  readonly workerNames: ReadonlyMap<string, string>;
+  readonly readonly: boolean;
+  readonly now: number;
+}
+
+function MainArea(props: MonitorScreenProps) {
+  const { layout, ui, fleet, now, workerNames } = props;
+  if (ui.overlay.kind === "help") {
+    return <HelpScreen bindings={props.bindings} height={layout.mainHeight} />;
+  }
+  if (props.detail) {
+    return <DetailPane {...props.detail} now={now} width={layout.width} height={layout.mainHeight} />;
+  }
+  if (ui.view === "jobs") {
+    return (
+      <JobsView
+        rows={props.jobRows}
+        total={props.jobsTotal}
+        selectedId={ui.selectedJobId}
+        workerNames={workerNames}
+        now={now}
+        width={layout.width}
+        height={layout.mainHeight}
+      />
+    );
+  }
+  return (
+    <>
+      <FleetTable
+        rows={props.workerRows}
+        columns={props.columns}
+        selectedId={ui.selectedWorkerId}
+        now={now}
+        height={layout.tableHeight}
+        loaded={fleet.loaded}
+        filter={ui.filter}
+      />
+      {layout.eventLogHeight > 0 ? (
+        <EventLog events={fleet.events} workerNames={workerNames} height={layout.eventLogHeight} />
+      ) : null}
+    </>
+  );
+}
+
+/** The whole frame, exactly `layout.frameHeight` lines tall, from state alone. */
+export function MonitorScreen(props: MonitorScreenProps) {
+  const { layout, fleet, ui } = props;
+  if (layout.tooSmall) {
+    return (
+      <Text wrap="truncate" color={theme.warning}>
+        Terminal too small ({layout.width} columns): enlarge it
+      </Text>
+    );
+  }
+  return (
+    <Box flexDirection="column" width={layout.width} height={layout.frameHeight} overflow="hidden">
+      <Header
+        totals={props.totals}
+        connection={fleet.connection}
+        viewer={fleet.viewer}
+        readonly={props.readonly}
+        now={props.now}
+      />
+      <Box flexDirection="column" height={layout.mainHeight} overflow="hidden">
+        <MainArea {...props} />
+      </Box>
+      <StatusLine
+        overlay={ui.overlay}
+        message={ui.message}
+        connection={fleet.connection}
+        filter={ui.filter}
+      />
+      <Footer bindings={props.bindings} />
+    </Box>
+  );
+}

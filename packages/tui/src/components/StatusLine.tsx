@@ -1,0 +1,57 @@
+import { Text } from "ink";
+import type { ConnectionState } from "../data/fleet-types";
+import { theme } from "../theme";
+import type { Message, Overlay } from "../ui-state/ui-reducer";
+
+export interface StatusLineProps {
+  readonly overlay: Overlay;
+  readonly message: Message | null;
+  readonly connection: ConnectionState;
+  readonly filter: string;
+}
+
+const PROMPT_LABEL = {
+  filter: "/",
+  command: ":",
+  "keep-alive": "keep alive for (e.g. 30m, 2h, 0 clears): ",
+} as const;
+
+/** The one line for prompts, confirmations and messages; the frame never grows to show them. */
+export function StatusLine({ overlay, message, connection, filter }: StatusLineProps) {
+  if (overlay.kind === "prompt") {
+    return (
+      <Text wrap="truncate">
+        <Text color={theme.accent}>{PROMPT_LABEL[overlay.purpose]}</Text>
+        <Text>{overlay.text}</Text>
+        <Text inverse> </Text>
+      </Text>
+    );
+  }
+  if (overlay.kind === "confirm") {
+    const force = overlay.action === "terminate" ? "  f force (stop labs, release license)" : "";
+    return (
+      <Text wrap="truncate" color={theme.danger} bold>
+        {`${overlay.action === "stop" ? "Stop" : "Terminate"} ${overlay.workerName}? y yes${force}  n no`}
+      </Text>
+    );
+  }
+  if (message) {
+    return (
+      <Text wrap="truncate" color={message.tone === "error" ? theme.danger : theme.ok}>
+        {message.text}
+      </Text>
+    );
+  }
+  if (connection.kind === "reconnecting" && connection.reason) {
+    return (
+      <Text wrap="truncate" color={theme.danger}>
+        {`API connection lost: ${connection.reason}`}
+      </Text>
+    );
+  }
+  return (
+    <Text wrap="truncate" color={theme.muted}>
+      {filter ? `filter: ${filter}` : " "}
+    </Text>
+  );
+}

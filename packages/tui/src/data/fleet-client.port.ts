@@ -1,0 +1,38 @@
+import type { ConnectionState, FleetEvent, Job, SnapshotWorker, Viewer, Worker } from "./fleet-types";
+
+/** Stops a subscription or listener. */
+export type Unsubscribe = () => void;
+
+export interface StreamHandlers<T> {
+  readonly next: (value: T) => void;
+  /** A failure the stream cannot recover from by reconnecting (e.g. a GraphQL error). */
+  readonly error: (error: Error) => void;
+}
+
+export type WorkerAction = "start" | "stop" | "terminate" | "refresh";
+
+/**
+ * Everything the monitor needs from the API. The GraphQL implementation lives in
+ * graphql-fleet-client.ts; component tests pass a fake, so the view is tested
+ * without a server.
+ */
+export interface FleetClient {
+  viewer(): Promise<Viewer>;
+  /** Every worker, all pages. */
+  workers(): Promise<SnapshotWorker[]>;
+  jobs(first: number): Promise<Job[]>;
+  events(first: number): Promise<FleetEvent[]>;
+  workerEvents(workerId: string, first: number): Promise<FleetEvent[]>;
+
+  onWorkerChanged(handlers: StreamHandlers<Worker>): Unsubscribe;
+  onFleetEvent(handlers: StreamHandlers<FleetEvent>): Unsubscribe;
+  onJobUpdated(handlers: StreamHandlers<Job>): Unsubscribe;
+  /** Called with the current state at once, then on every change. */
+  onConnectionChange(listener: (state: ConnectionState) => void): Unsubscribe;
+
+  runWorkerAction(action: WorkerAction, workerId: string, options?: { force?: boolean }): Promise<void>;
+  keepAlive(workerId: string, until: Date): Promise<void>;
+  retryJob(jobId: string): Promise<void>;
+
+  close(): Promise<void>;
+}

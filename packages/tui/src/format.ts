@@ -1,0 +1,79 @@
+/** Text formatting for the monitor's cells: pure, so every column renders the same way everywhere. */
+
+const SPARK_BARS = "▁▂▃▄▅▆▇█";
+
+/** CPU percentages (0..100) as a sparkline of the last `width` samples. */
+export function sparkline(values: readonly number[], width: number): string {
+  const recent = values.slice(-width);
+  const bars = recent.map((value) => {
+    const clamped = Math.max(0, Math.min(100, value));
+    const index = Math.min(SPARK_BARS.length - 1, Math.floor((clamped / 100) * SPARK_BARS.length));
+    return SPARK_BARS[index] ?? " ";
+  });
+  return bars.join("").padStart(width, " ");
+}
+
+/** A duration as its two largest units: 45s, 12m05s, 3h07m, 2d04h. */
+export function formatDuration(ms: number): string {
+  const seconds = Math.max(0, Math.floor(ms / 1000));
+  const pad = (n: number) => String(n).padStart(2, "0");
+  if (seconds < 60) {
+    return `${seconds}s`;
+  }
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) {
+    return `${minutes}m${pad(seconds % 60)}s`;
+  }
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) {
+    return `${hours}h${pad(minutes % 60)}m`;
+  }
+  return `${Math.floor(hours / 24)}d${pad(hours % 24)}h`;
+}
+
+export function formatMoney(amount: number): string {
+  return `$${amount.toFixed(2)}`;
+}
+
+/** A progress bar for 0..1, e.g. "[#####-----] 50%". */
+export function progressBar(progress: number | null, width: number): string {
+  if (progress === null) {
+    return `[${"·".repeat(width)}]  ?%`;
+  }
+  const clamped = Math.max(0, Math.min(1, progress));
+  const filled = Math.round(clamped * width);
+  return `[${"#".repeat(filled)}${"-".repeat(width - filled)}] ${String(Math.round(clamped * 100)).padStart(3)}%`;
+}
+
+/** Fits text into exactly `width` columns: truncated with an ellipsis, or padded. */
+export function fit(text: string, width: number, align: "left" | "right" = "left"): string {
+  if (width <= 0) {
+    return "";
+  }
+  const chars = [...text];
+  if (chars.length > width) {
+    return width === 1 ? "…" : `${chars.slice(0, width - 1).join("")}…`;
+  }
+  return align === "left" ? text.padEnd(width) : text.padStart(width);
+}
+
+const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/**
+ * Parses a keep-alive duration as the project writes them ("90s", "30m", "2h", "1d",
+ * or "1h30m"); "0" means clear. Returns milliseconds, or null when it does not parse.
+ */
+export function parseDuration(text: string): number | null {
+  const trimmed = text.trim().toLowerCase();
+  if (trimmed === "0") {
+    return 0;
+  }
+  if (!/^(\d+(\.\d+)?[smhd])+$/.test(trimmed)) {
+    return null;
+  }
+  let total = 0;
+  for (const match of trimmed.matchAll(/(\d+(?:\.\d+)?)([smhd])/g)) {
+    total += Number(match[1]) * (UNITS[match[2] ?? ""] ?? 0);
+  }
+  return total;
+}

@@ -1,0 +1,217 @@
+import type { Dispatch } from "react";
+import { describeFailure } from "../data/api-error";
+import type { FleetClient, WorkerAction } from "../data/fleet-client.port";
+import type { FleetState } from "../data/fleet-reducer";
+import { formatDuration, parseDuration } from "../format";
+import type { Command } from "../ui-state/keymap";
+import { type ActionName, actionAvailability } from "../ui-state/permissions";
+import { moveSelection, type UiAction, type UiState } from "../ui-state/ui-reducer";
+
+export interface CommandContext {
+  readonly client: FleetClient;
+  readonly fleet: FleetState;
+  readonly ui: UiState;
+  readonly dispatch: Dispatch<UiAction>;
+  readonly visibleWorkerIds: readonly string[];
+  readonly jobIds: readonly string[];
+  readonly pageSize: number;
+  readonly readonly: boolean;
+  readonly exit: () => void;
+  readonly now: () => number;
+}
+
+const VIEW_COMMANDS: Readonly<Record<string, "workers" | "jobs">> = {
+  jobs: "jobs",
+  job: "jobs",
+  j: "jobs",
+  workers: "workers",
+  worker: "workers",
+  wk: "workers",
+  w: "workers",
+};
+
+/** Carries out what a key press means: UI changes at once, API calls with their outcome as a message. */
+export function useCommandRunner(context: CommandContext): (command: Command) => void {
+  const { client, fleet, ui, dispatch, readonly, exit } = context;
+  const info = (text: string) => dispatch({ type: "show-message", message: { text, tone: "info" } });
+  const fail = (text: string) => dispatch({ type: "show-message", message: { text, tone: "error" } });
+
+  const call = (pending: Promise<void>, done: string) => {
+    pending.then(
+      () => info(done),
+      (error: unknown) => fail(describeFailure(error)),
+    );
+  };
+
+  const targetWorker = () => {
+    const id = ui.overlay.kind === "detail" ? ui.overlay.workerId : ui.selectedWorkerId;
+    return (id && fleet.workers.get(id)?.worker) || null;
+  };
+
+  const runWorkerAction = (action: WorkerAction, workerId: string, name: string, force = false) => {
+    call(client.runWorkerAction(action, workerId, { force }), `${action} requested for ${name}`);
+  };
+
+  const select = (pick: (ids: readonly string[], current: string | null) => string | null) => {
+    if (ui.view === "jobs") {
+      dispatch({ type: "select-job", id: pick(context.jobIds, ui.selectedJobId) });
+    } else {
+      dispatch({ type: "select-worker", id: pick(context.visibleWorkerIds, ui.selectedWorkerId) });
+    }
+  };
+
+  const startAction = (action: ActionName) => {
+    const availability = actionAvailability(action, fleet.viewer, readonly);
+    if (availability.kind === "hidden") {
+      return;
+    }
+    if (availability.kind === "unavailable") {
+      fail(`Unavailable: ${availability.reason}`);
+      return;
+    }
+    if (action === "retry") {
+      const job = ui.selectedJobId ? fleet.jobs.get(ui.selectedJobId) : undefined;
+      if (!job) {
+        fail("No job selected");
+        return;
+      }
+      call(client.retryJob(job.id), `retry requested for job ${job.name}`);
+      return;
+    }
+    const worker = targetWorker();
+    if (!worker) {
+      fail("No worker selected");
+      return;
+    }
+    switch (action) {
+      case "start":
+      case "refresh":
+        runWorkerAction(action, worker.id, worker.name);
+        return;
+      case "stop":
+      case "terminate":
+        dispatch({
+          type: "open",
+          overlay: { kind: "confirm", action, workerId: worker.id, workerName: worker.name },
+        });
+        return;
+      case "keep-alive":
+        dispatch({
+          type: "open",
+          overlay: { kind: "prompt", purpose: "keep-alive", text: "", workerId: worker.id },
+        });
+        return;
+    }
+  };
+
+  const submitPrompt = () => {
+    const { overlay } = ui;
+    if (overlay.kind !== "prompt") {
+      return;
+    }
+    dispatch({ type: "close-overlay" });
+    const text = overlay.text.trim();
+    switch (overlay.purpose) {
+      case "filter":
+        return;
+      case "command": {
+        const view = VIEW_COMMANDS[text];
+        if (view) {
+          dispatch({ type: "set-view", view });
+        } else if (text === "events" || text === "e") {
+          dispatch({ type: "toggle-event-log" });
+        } else if (text === "q" || text === "quit") {
+          exit();
+        } else if (text === "help") {
+          dispatch({ type: "open", overlay: { kind: "help" } });
+        } else if (text !== "") {
+          fail(`Unknown command ":${text}" (try :jobs, :workers, :events, :help, :q)`);
+        }
+        return;
+      }
+      case "keep-alive": {
+        const ms = parseDuration(text);
+        const worker = overlay.workerId ? fleet.workers.get(overlay.workerId)?.worker : undefined;
+        if (ms === null || !worker) {
+          fail(
+            ms === null ? `"${text}" is not a duration (e.g. 45m, 2h, 1h30m; 0 clears)` : "Worker is gone",
+          );
+          return;
+        }
+        // An instant in the past clears the keep-alive (see the API's keepAlive).
+        const until = new Date(ms === 0 ? context.now() - 1000 : context.now() + ms);
+        call(
+          client.keepAlive(worker.id, until),
+          ms === 0
+            ? `keep-alive cleared for ${worker.name}`
+            : `${worker.name} kept alive for ${formatDuration(ms)}`,
+        );
+        return;
+      }
+    }
+  };
+
+  return (command) => {
+    if (ui.message && command.type !== "edit-prompt") {
+      dispatch({ type: "clear-message" });
+    }
+    switch (command.type) {
+      case "move":
+        return select((ids, current) => moveSelection(ids, current, command.delta));
+      case "move-page":
+        return select((ids, current) => moveSelection(ids, current, command.direction * context.pageSize));
+      case "move-to":
+        return select((ids) => (command.edge === "first" ? ids[0] : ids.at(-1)) ?? null);
+      case "open-detail": {
+        const id = ui.selectedWorkerId ?? context.visibleWorkerIds[0];
+        if (id) {
+          dispatch({ type: "open", overlay: { kind: "detail", workerId: id } });
+        }
+        return;
+      }
+      case "escape":
+        if (ui.overlay.kind === "prompt" && ui.overlay.purpose === "filter") {
+          dispatch({ type: "set-filter", filter: "" });
+        } else if (ui.overlay.kind === "none" && ui.filter) {
+          dispatch({ type: "set-filter", filter: "" });
+        }
+        return dispatch({ type: "close-overlay" });
+      case "open-prompt":
+        return dispatch({
+          type: "open",
+          overlay: {
+            kind: "prompt",
+            purpose: command.purpose,
+            text: command.purpose === "filter" ? ui.filter : "",
+            workerId: null,
+          },
+        });
+      case "edit-prompt":
+        return dispatch({ type: "edit-prompt", text: command.text });
+      case "submit-prompt":
+        return submitPrompt();
+      case "sort":
+        return dispatch({ type: "sort-by", key: command.key });
+      case "action":
+        return startAction(command.action);
+      case "confirm": {
+        if (ui.overlay.kind === "confirm") {
+          const { action, workerId, workerName } = ui.overlay;
+          dispatch({ type: "close-overlay" });
+          runWorkerAction(action, workerId, workerName, command.force);
+        }
+        return;
+      }
+      case "next-view":
+        return dispatch({ type: "set-view", view: ui.view === "workers" ? "jobs" : "workers" });
+      case "set-view":
+        return dispatch({ type: "set-view", view: command.view });
+      case "toggle-event-log":
+        return dispatch({ type: "toggle-event-log" });
+      case "help":
+        return dispatch({ type: "open", overlay: { kind: "help" } });
+      case "quit":
+        return exit();
+    }
+  };
+}
