@@ -60,11 +60,14 @@ export interface CmlClient {
   systemHealth(endpoint: CmlEndpoint): Promise<CmlSystemHealth>;
   systemStats(endpoint: CmlEndpoint): Promise<CmlSystemStats>;
   licensing(endpoint: CmlEndpoint): Promise<CmlLicensing>;
-  /** Registers and polls until COMPLETED or failure (bounded by `timeoutMs`). */
+  /**
+   * Registers and polls until COMPLETED or failure (bounded by `timeoutMs`);
+   * without options the implementation's configured defaults apply.
+   */
   registerLicense(
     endpoint: CmlEndpoint,
     token: string,
-    options: LicenseRegistrationOptions,
+    options?: LicenseRegistrationOptions,
   ): Promise<CmlLicensing>;
   /** Throws a `CmlError` of kind "refused" while nodes run. */
   deregisterLicense(endpoint: CmlEndpoint): Promise<LicenseDeregistration>;

@@ -1,0 +1,155 @@
+import http from "node:http";
+import https from "node:https";
+import { CmlError } from "../../errors";
+import type { CmlTlsOptions } from "./cml-client-options";
+
+export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
+
+export interface CmlHttpRequest {
+  readonly baseUrl: string;
+  readonly method: HttpMethod;
+  /** Path under the API root, e.g. `/system_information`. */
+  readonly path: string;
+  readonly token?: string | undefined;
+  readonly json?: unknown;
+}
+
+export interface CmlHttpResponse {
+  readonly status: number;
+  /** Parsed JSON, the raw text when it is not JSON, or null when empty. */
+  readonly body: unknown;
+}
+
+export interface CmlTransport {
+  send(request: CmlHttpRequest): Promise<CmlHttpResponse>;
+  /** Closes the keep-alive connections. */
+  destroy(): void;
+}
+
+export const API_ROOT = "/api/v0";
+/** The telemetry event list has no paging; cap what one answer may weigh. */
+const MAX_BODY_BYTES = 64 * 1024 * 1024;
+
+const UNREACHABLE_CODES: ReadonlySet<string> = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ETIMEDOUT",
+  "EPIPE",
+]);
+
+function errorCode(error: unknown): string | null {
+  if (typeof error === "object" && error !== null && "code" in error && typeof error.code === "string") {
+    return error.code;
+  }
+  return null;
+}
+
+function networkError(endpoint: string, error: unknown, timeoutMs: number): CmlError {
+  const code = errorCode(error);
+  const message = error instanceof Error ? error.message : String(error);
+  if (code === "ABORT_ERR" || (error instanceof Error && error.name === "AbortError")) {
+    return new CmlError("timeout", endpoint, `no answer within ${timeoutMs} ms`, null, { cause: error });
+  }
+  if (code !== null && UNREACHABLE_CODES.has(code)) {
+    return new CmlError("unreachable", endpoint, `${code}: ${message}`, null, { cause: error });
+  }
+  // Certificate problems and anything else below HTTP: the API cannot be talked to.
+  return new CmlError("unreachable", endpoint, `${code ?? "connection failed"}: ${message}`, null, {
+    cause: error,
+  });
+}
+
+function parseBody(text: string, contentType: string | undefined): unknown {
+  if (text.length === 0) {
+    return null;
+  }
+  if (contentType?.includes("json") === true || /^[[{"]/.test(text.trimStart())) {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text;
+    }
+  }
+  return text;
+}
+
+/**
+ * HTTP(S) to CML controllers over dedicated keep-alive agents: the TLS choice
+ * (a CA bundle, or no verification when the operator says so) never leaks into
+ * Node's global agent and so never weakens any other HTTPS the process makes.
+ */
+export function createCmlTransport(options: {
+  readonly tls: CmlTlsOptions;
+  readonly requestTimeoutMs: number;
+}): CmlTransport {
+  const httpsAgent = new https.Agent({
+    keepAlive: true,
+    maxSockets: 8,
+    rejectUnauthorized: options.tls.verify,
+    ...(options.tls.caBundle === undefined ? {} : { ca: options.tls.caBundle }),
+  });
+  const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+
+  function send(request: CmlHttpRequest): Promise<CmlHttpResponse> {
+    const url = new URL(`${API_ROOT}${request.path}`, request.baseUrl);
+    const payload = request.json === undefined ? undefined : JSON.stringify(request.json);
+    const headers: Record<string, string> = { accept: "application/json" };
+    if (payload !== undefined) {
+      headers["content-type"] = "application/json";
+      headers["content-length"] = String(Buffer.byteLength(payload));
+    }
+    if (request.token !== undefined) {
+      headers.authorization = `Bearer ${request.token}`;
+    }
+    const isHttps = url.protocol === "https:";
+    const requestFn = isHttps ? https.request : http.request;
+    const timeoutMs = options.requestTimeoutMs;
+
+    return new Promise<CmlHttpResponse>((resolve, reject) => {
+      const req = requestFn(
+        url,
+        {
+          method: request.method,
+          headers,
+          agent: isHttps ? httpsAgent : httpAgent,
+          signal: AbortSignal.timeout(timeoutMs),
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on("data", (chunk: Buffer) => {
+            size += chunk.length;
+            if (size > MAX_BODY_BYTES) {
+              req.destroy(
+                new CmlError("protocol", request.baseUrl, `answer larger than ${MAX_BODY_BYTES} bytes`),
+              );
+              return;
+            }
+            chunks.push(chunk);
+          });
+          res.on("end", () => {
+            const text = Buffer.concat(chunks).toString("utf8");
+            resolve({ status: res.statusCode ?? 0, body: parseBody(text, res.headers["content-type"]) });
+          });
+          res.on("error", (error) => reject(error));
+        },
+      );
+      req.on("error", (error) => reject(error));
+      req.end(payload);
+    }).catch((error: unknown) => {
+      throw error instanceof CmlError ? error : networkError(request.baseUrl, error, timeoutMs);
+    });
+  }
+
+  return {
+    send,
+    destroy() {
+      httpsAgent.destroy();
+      httpAgent.destroy();
+    },
+  };
+}

@@ -1,0 +1,138 @@
+import type { z } from "zod";
+import { CmlError, type CmlErrorKind } from "../../errors";
+import type { CmlEndpoint } from "../../ports/cml-client.port";
+import type { Logger } from "../../ports/logger.port";
+import { parseAnswer, statusError } from "./cml-errors";
+import type { CmlHttpResponse, CmlTransport, HttpMethod } from "./cml-http-transport";
+import { authExtendedSchema } from "./cml-schemas";
+
+interface Session {
+  readonly baseUrl: string;
+  readonly token: string;
+  readonly userId: string;
+}
+
+export interface CmlCall {
+  readonly method: HttpMethod;
+  readonly path: string;
+  readonly json?: unknown;
+  /** Short name of the call for messages, e.g. "GET /licensing". */
+  readonly what?: string;
+}
+
+export interface CmlSessions {
+  /** Sends an authenticated call; on a 401 authenticates again once and retries once. */
+  call(endpoint: CmlEndpoint, call: CmlCall): Promise<CmlHttpResponse>;
+  /** Like `call`, but any status outside 2xx is an error and the body must match `schema`. */
+  get<S extends z.ZodType>(endpoint: CmlEndpoint, path: string, schema: S): Promise<z.infer<S>>;
+  /** The service account's own user id on this worker (authenticating if needed). */
+  userId(endpoint: CmlEndpoint): Promise<string>;
+  forget(workerId: string): void;
+}
+
+/**
+ * One session (token and own user id) per worker. `POST /auth_extended` gives
+ * both in one call; the id is what lets activity polling ignore the fleet's
+ * own requests. Concurrent callers share a pending login.
+ */
+export function createCmlSessions(deps: {
+  readonly transport: CmlTransport;
+  readonly username: string;
+  readonly password: string;
+  readonly logger: Logger;
+}): CmlSessions {
+  const sessions = new Map<string, Session>();
+  const pending = new Map<string, Promise<Session>>();
+
+  async function login(endpoint: CmlEndpoint): Promise<Session> {
+    const response = await deps.transport.send({
+      baseUrl: endpoint.baseUrl,
+      method: "POST",
+      path: "/auth_extended",
+      json: { username: deps.username, password: deps.password },
+    });
+    if (response.status !== 200) {
+      throw statusError(endpoint.baseUrl, "POST /auth_extended", response);
+    }
+    const answer = parseAnswer(authExtendedSchema, response.body, endpoint.baseUrl, "POST /auth_extended");
+    deps.logger.debug({ workerId: endpoint.workerId }, "authenticated to CML");
+    return { baseUrl: endpoint.baseUrl, token: answer.token, userId: answer.id };
+  }
+
+  function session(endpoint: CmlEndpoint): Promise<Session> {
+    const current = sessions.get(endpoint.workerId);
+    // A stopped and started worker comes back on another address: its old token is useless there.
+    if (current !== undefined && current.baseUrl === endpoint.baseUrl) {
+      return Promise.resolve(current);
+    }
+    const inFlight = pending.get(endpoint.workerId);
+    if (inFlight !== undefined) {
+      return inFlight;
+    }
+    const started = login(endpoint)
+      .then((fresh) => {
+        sessions.set(endpoint.workerId, fresh);
+        return fresh;
+      })
+      .finally(() => pending.delete(endpoint.workerId));
+    pending.set(endpoint.workerId, started);
+    return started;
+  }
+
+  async function call(endpoint: CmlEndpoint, request: CmlCall): Promise<CmlHttpResponse> {
+    const send = (token: string) =>
+      deps.transport.send({
+        baseUrl: endpoint.baseUrl,
+        method: request.method,
+        path: request.path,
+        json: request.json,
+        token,
+      });
+    const first = await session(endpoint);
+    const response = await send(first.token);
+    if (response.status !== 401) {
+      return response;
+    }
+    // The token expired or CML restarted: one fresh login, one retry.
+    if (sessions.get(endpoint.workerId) === first) {
+      sessions.delete(endpoint.workerId);
+    }
+    const second = await session(endpoint);
+    return send(second.token);
+  }
+
+  return {
+    call,
+    async get(endpoint, path, schema) {
+      const what = `GET ${path}`;
+      const response = await call(endpoint, { method: "GET", path });
+      if (response.status < 200 || response.status >= 300) {
+        throw statusError(endpoint.baseUrl, what, response);
+      }
+      return parseAnswer(schema, response.body, endpoint.baseUrl, what);
+    },
+    async userId(endpoint) {
+      return (await session(endpoint)).userId;
+    },
+    forget(workerId) {
+      sessions.delete(workerId);
+    },
+  };
+}
+
+/** Throws unless the answer is one of `ok`; `overrides` re-kind specific statuses. */
+export function expectStatus(
+  endpoint: CmlEndpoint,
+  what: string,
+  response: CmlHttpResponse,
+  ok: readonly number[],
+  overrides: Readonly<Partial<Record<number, CmlErrorKind>>> = {},
+): void {
+  if (!ok.includes(response.status)) {
+    throw statusError(endpoint.baseUrl, what, response, overrides);
+  }
+}
+
+export function isCmlError(error: unknown, kind: CmlErrorKind): error is CmlError {
+  return error instanceof CmlError && error.kind === kind;
+}
