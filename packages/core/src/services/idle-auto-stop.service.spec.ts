@@ -1,0 +1,165 @@
+import { describe, expect, it } from "vitest";
+import { fakeServiceDeps } from "../../test/support/service-deps";
+import { aWorker } from "../../test/support/worker-factory";
+import type { JobKind, JobPayloads } from "../domain/job";
+import { createIdleAutoStopService } from "./idle-auto-stop.service";
+
+const MINUTE = 60_000;
+
+async function idleWorker(
+  options: { dryRun?: boolean; runningNodes?: number; keepAliveMinutes?: number } = {},
+) {
+  const deps = fakeServiceDeps();
+  const now = deps.clock.now();
+  const instance = deps.cloud.add({ region: "us-east-1" });
+  const worker = await deps.seed(
+    aWorker({
+      status: "RUNNING",
+      serviceStatus: "AVAILABLE",
+      instanceId: instance.instanceId,
+      endpoint: `https://${instance.publicIp}:443`,
+      telemetry: {
+        sampledAt: now,
+        cpuPercent: 2,
+        memoryPercent: 10,
+        networkInBytes: 0,
+        networkOutBytes: 0,
+        runningNodes: options.runningNodes ?? 0,
+        startedLabs: 0,
+        cmlReachable: true,
+        instanceStatusCheck: "ok",
+        systemStatusCheck: "ok",
+      },
+      idle: {
+        lastActivityAt: null,
+        idleSince: null,
+        warnedAt: null,
+        autoStopAt: null,
+        keepAliveUntil:
+          options.keepAliveMinutes === undefined
+            ? null
+            : new Date(now.getTime() + options.keepAliveMinutes * MINUTE),
+        lastStartedAt: new Date(now.getTime() - 20 * MINUTE),
+      },
+    }),
+  );
+  deps.cml.of(worker.id).runningNodes = options.runningNodes ?? 0;
+  const enqueued: { kind: JobKind; payload: JobPayloads[JobKind] }[] = [];
+  const service = createIdleAutoStopService({
+    ...deps,
+    jobs: {
+      enqueue: async (kind, payload) => {
+        enqueued.push({ kind, payload });
+        return {
+          id: `${kind}.${worker.id}`,
+          name: kind,
+          workerId: worker.id,
+          state: "WAITING",
+          progress: null,
+          step: null,
+          attempts: 0,
+          failedReason: null,
+          createdAt: now,
+          finishedAt: null,
+        };
+      },
+    },
+    idle: {
+      dryRun: options.dryRun ?? false,
+      recentSamples: 30,
+      hourlyRate: () => 0.34,
+      policy: {
+        autoShutdownEnabled: true,
+        thresholdMs: 10 * MINUTE,
+        warningAfterMs: 8 * MINUTE,
+        snoozeAfterStartMs: 0,
+        minUptimeMs: 0,
+        staleTelemetryMs: 5 * MINUTE,
+        cpuVetoPercent: 90,
+      },
+    },
+  });
+  return { deps, worker, service, enqueued };
+}
+
+describe("idle auto-stop", () => {
+  it("warns first, then stops at the announced time with the policy numbers recorded", async () => {
+    const { deps, worker, service, enqueued } = await idleWorker();
+
+    expect((await service.check()).warned).toBe(1);
+    const warned = await deps.workers.findById(worker.id);
+    expect(warned?.idle.autoStopAt).toEqual(new Date(deps.clock.now().getTime() + 2 * MINUTE));
+    expect((await service.check()).none).toBe(1);
+    expect(enqueued).toEqual([]);
+
+    deps.clock.advance(2 * MINUTE);
+    expect((await service.check()).stopped).toBe(1);
+
+    expect(enqueued).toEqual([
+      {
+        kind: "stop",
+        payload: expect.objectContaining({ workerId: worker.id, reason: expect.stringMatching(/^idle/) }),
+      },
+    ]);
+    const stopped = deps.workers.events.find((e) => e.type === "worker.auto_stopped");
+    expect(stopped?.data).toMatchObject({
+      thresholdMinutes: 10,
+      warningAfterMinutes: 8,
+      runningNodes: 0,
+      hourlyRate: 0.34,
+    });
+    expect(deps.cloud.instances.get(worker.instanceId ?? "")?.tags["cml-fleet:last-action"]).toBe(
+      "auto-stop",
+    );
+  });
+
+  it("cancels the warning when someone uses the worker during it", async () => {
+    const { deps, worker, service, enqueued } = await idleWorker();
+    await service.check();
+    deps.clock.advance(2 * MINUTE);
+    deps.cml.of(worker.id).activity.push({ category: "start_lab", at: deps.clock.now(), userId: "student" });
+
+    expect((await service.check()).skipped).toBe(1);
+
+    expect(enqueued).toEqual([]);
+    expect(deps.workers.eventTypes(worker.id)).toContain("worker.idle_warning_cancelled");
+    expect((await deps.workers.findById(worker.id))?.idle.warnedAt).toBeNull();
+  });
+
+  it("never warns a worker with running nodes or a keep-alive", async () => {
+    for (const options of [{ runningNodes: 2 }, { keepAliveMinutes: 60 }]) {
+      const { deps, service, enqueued } = await idleWorker(options);
+      await service.check();
+      deps.clock.advance(3 * MINUTE);
+      await service.check();
+      expect(enqueued).toEqual([]);
+      expect(deps.workers.events.filter((e) => e.type === "worker.idle_warning")).toEqual([]);
+    }
+  });
+
+  it("does not stop a worker whose CML stops answering during the warning", async () => {
+    const { deps, worker, service, enqueued } = await idleWorker();
+    await service.check();
+    deps.clock.advance(2 * MINUTE);
+    deps.cml.of(worker.id).reachable = false;
+
+    await service.check();
+
+    expect(enqueued).toEqual([]);
+    expect(deps.workers.eventTypes(worker.id)).toContain("worker.auto_stop_skipped");
+  });
+
+  it("records but never stops in dry-run mode", async () => {
+    const { deps, worker, service, enqueued } = await idleWorker({ dryRun: true });
+    await service.check();
+    deps.clock.advance(2 * MINUTE);
+
+    expect((await service.check())["dry-run"]).toBe(1);
+
+    expect(enqueued).toEqual([]);
+    expect(deps.cloud.calls.setTags).toBeUndefined();
+    const skipped = deps.workers.events.find((e) => e.type === "worker.auto_stop_skipped");
+    expect(skipped?.data.dryRun).toBe(true);
+    expect((await deps.workers.findById(worker.id))?.status).toBe("RUNNING");
+  });
+});
