@@ -1,3 +1,11 @@
+import { createServer as createNetServer } from "node:net";
+import { handleCloudWatch, isCloudWatchRequest } from "./cloudwatch/cloudwatch-handler";
+import { CustomMetricStore } from "./cloudwatch/custom-metric-store";
+import type { MetricDeps } from "./cloudwatch/get-metric-data";
+import { CmlListeners } from "./cml/cml-listeners";
+import { CmlService } from "./cml/cml-service";
+import { simTlsMaterial } from "./cml/tls";
+import { cmlControlRoutes } from "./control/cml-control-routes";
 import { dispatchControl, instanceControlRoutes } from "./control/control-routes";
 import { handleEc2 } from "./ec2/ec2-handler";
 import { NO_FAULTS } from "./faults";
@@ -19,8 +27,10 @@ export interface RunningSimulator {
   readonly port: number;
   /** The port every instance's CML HTTPS API listens on (at the instance's public IP). */
   readonly cmlPort: number;
-  /** The live state, for in-process tests (read it; change it through the control API). */
+  /** The live EC2 side, for in-process assertions (change it through the control API or the SDK). */
   readonly state: SimState;
+  /** The simulated CML controllers. */
+  readonly cml: CmlService;
   close(): Promise<void>;
 }
 
@@ -52,7 +62,27 @@ export async function startSimulator(options?: SimulatorOptions): Promise<Runnin
     statusCheckDelayMs: settings.statusCheckDelayMs,
     faults: NO_FAULTS,
   };
-  const controlRoutes = instanceControlRoutes(state);
+  const cmlPort = settings.cmlPort === 0 ? await freePort() : settings.cmlPort;
+  const listeners = new CmlListeners({ port: cmlPort, tls: simTlsMaterial(), onError: settings.onError });
+  const cml = new CmlService({
+    state,
+    scheduler,
+    listeners,
+    settings: {
+      port: cmlPort,
+      readyDelayMs: settings.cmlReadyDelayMs,
+      username: settings.cmlUsername,
+      password: settings.cmlPassword,
+      tokenTtlMs: settings.cmlTokenTtlMs,
+      licenseRegistrationDelayMs: settings.licenseRegistrationDelayMs,
+    },
+  });
+  const metricDeps: MetricDeps = {
+    state,
+    customMetrics: new CustomMetricStore(),
+    loadOf: (instance) => cml.loadOf(instance),
+  };
+  const controlRoutes = [...instanceControlRoutes(state), ...cmlControlRoutes(cml)];
 
   const handle = async (request: HttpRequest): Promise<HttpResponse> => {
     if (request.path.startsWith("/_sim/")) {
@@ -64,20 +94,39 @@ export async function startSimulator(options?: SimulatorOptions): Promise<Runnin
     if (state.faults.latencyMs > 0) {
       await new Promise((resolve) => setTimeout(resolve, state.faults.latencyMs));
     }
-    return handleEc2(request, state);
+    return isCloudWatchRequest(request) ? handleCloudWatch(request, metricDeps) : handleEc2(request, state);
   };
 
   const server = serve(handle, settings.onError);
   const port = await listen(server, settings.port, settings.host);
   const urlHost = settings.host.includes(":") ? `[${settings.host}]` : settings.host;
+  let closed: Promise<void> | undefined;
   return {
     url: `http://${urlHost}:${port}`,
     port,
-    cmlPort: settings.cmlPort,
+    cmlPort,
     state,
-    close: async () => {
-      scheduler.close();
-      await closeServer(server);
+    cml,
+    close: () => {
+      closed ??= (async () => {
+        scheduler.close();
+        await Promise.all([closeServer(server), listeners.closeAll()]);
+      })();
+      return closed;
     },
   };
+}
+
+/** A port free on loopback right now; every instance's CML listener then uses it on its own address. */
+async function freePort(): Promise<number> {
+  const probe = createNetServer();
+  const port = await new Promise<number>((resolve, reject) => {
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const address = probe.address();
+      resolve(typeof address === "object" && address ? address.port : 0);
+    });
+  });
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
 }

@@ -35,12 +35,13 @@ export function dispatchControl(
   return pathMatched ? json(405, { error: "method not allowed" }) : json(404, { error: "no such route" });
 }
 
-export function parseJsonBody(request: HttpRequest): unknown {
-  if (request.body.trim() === "") {
+/** A JSON body; empty means `{}`, malformed means `undefined` (which every parser rejects). */
+export function parseJsonText(text: string): unknown {
+  if (text.trim() === "") {
     return {};
   }
   try {
-    return JSON.parse(request.body);
+    return JSON.parse(text);
   } catch {
     return undefined;
   }
@@ -62,7 +63,7 @@ export function instanceControlRoutes(state: SimState): ControlRouteEntry[] {
       method: "POST",
       pattern: /^\/_sim\/instances$/,
       route: (request) => {
-        const parsed = parseLaunchRequest(parseJsonBody(request));
+        const parsed = parseLaunchRequest(parseJsonText(request.body));
         if (typeof parsed === "string") {
           return badRequest(parsed);
         }
@@ -99,7 +100,7 @@ export function instanceControlRoutes(state: SimState): ControlRouteEntry[] {
       method: "PUT",
       pattern: /^\/_sim\/faults$/,
       route: (request) => {
-        const merged = mergeFaults(state.faults, parseJsonBody(request));
+        const merged = mergeFaults(state.faults, parseJsonText(request.body));
         if (typeof merged === "string") {
           return badRequest(merged);
         }

@@ -17,6 +17,7 @@ export interface StateChange {
 }
 
 export type StateChangeListener = (change: StateChange) => void;
+export type PurgeListener = (instance: SimInstance) => void;
 
 /** Thrown when an instance is not in a state the requested transition starts from. */
 export class IncorrectStateError extends Error {
@@ -37,6 +38,7 @@ export class IncorrectStateError extends Error {
 export class Lifecycle {
   private readonly pendingTransitions = new Map<string, ScheduledTask>();
   private readonly listeners: StateChangeListener[] = [];
+  private readonly purgeListeners: PurgeListener[] = [];
 
   constructor(
     private readonly deps: {
@@ -50,6 +52,10 @@ export class Lifecycle {
 
   onStateChange(listener: StateChangeListener): void {
     this.listeners.push(listener);
+  }
+
+  onPurge(listener: PurgeListener): void {
+    this.purgeListeners.push(listener);
   }
 
   /** Adds a freshly built instance (state `pending`) and schedules its boot. */
@@ -120,6 +126,9 @@ export class Lifecycle {
     const task = this.deps.scheduler.after(this.deps.timings.terminatedRetentionMs, () => {
       this.pendingTransitions.delete(instance.instanceId);
       this.deps.store.remove(instance);
+      for (const listener of this.purgeListeners) {
+        listener(instance);
+      }
       this.deps.ips.release(instance.loopbackIp);
     });
     this.pendingTransitions.set(instance.instanceId, task);

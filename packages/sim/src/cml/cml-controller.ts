@@ -1,0 +1,111 @@
+import { createHmac, randomBytes, randomUUID } from "node:crypto";
+import type { ScheduledTask } from "../state/scheduler";
+
+export type LabState = "STARTED" | "STOPPED" | "DEFINED_ON_CORE" | "QUEUED" | "BOOTED";
+
+export interface CmlLab {
+  readonly id: string;
+  title: string;
+  state: string;
+  nodeCount: number;
+  readonly created: string;
+  modified: string;
+}
+
+export interface CmlEvent {
+  readonly category: string;
+  /** ISO 8601 without zone (UTC), as CML writes it. */
+  readonly timestamp: string;
+  readonly data: { readonly user_id: string; readonly lab_id?: string };
+}
+
+export type RegistrationStatus = "NOT_REGISTERED" | "IN_PROGRESS" | "COMPLETED" | "FAILED";
+
+/** Events kept per controller; CML keeps more, but the fleet only needs the recent window. */
+const MAX_EVENTS = 1000;
+
+export function cmlTimestamp(epochMs: number): string {
+  return new Date(epochMs).toISOString().replace(/Z$/, "");
+}
+
+/** The state of one simulated CML controller (lives as long as its instance). */
+export class CmlController {
+  /** The service account's user id: what `user_activity` events of the fleet's own calls carry. */
+  readonly serviceUserId = randomUUID();
+  /** A different user, whose activity is what the idle policy must notice. */
+  readonly studentUserId = randomUUID();
+  readonly computeId = randomUUID();
+  readyOverride: boolean | null = null;
+  reachable = true;
+  runningNodes = 0;
+  readonly labs = new Map<string, CmlLab>();
+  private readonly eventLog: CmlEvent[] = [];
+  registration: RegistrationStatus = "NOT_REGISTERED";
+  registeredAt: number | null = null;
+  registerCalls = 0;
+  deregisterCalls = 0;
+  pendingRegistration: ScheduledTask | null = null;
+  private readonly tokens = new Map<string, number>();
+  private readonly secret = randomBytes(32);
+
+  get events(): readonly CmlEvent[] {
+    return this.eventLog;
+  }
+
+  appendEvent(category: string, userId: string, at: number, labId?: string): void {
+    this.eventLog.push({
+      category,
+      timestamp: cmlTimestamp(at),
+      data: labId === undefined ? { user_id: userId } : { user_id: userId, lab_id: labId },
+    });
+    if (this.eventLog.length > MAX_EVENTS) {
+      this.eventLog.splice(0, this.eventLog.length - MAX_EVENTS);
+    }
+  }
+
+  /** A JWT-shaped token (header.payload.signature) valid until `now + ttlMs`. */
+  issueToken(username: string, now: number, ttlMs: number): string {
+    const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
+    const expiresAt = now + ttlMs;
+    const header = encode({ alg: "HS256", typ: "JWT" });
+    const payload = encode({
+      iss: "cml-simulator",
+      sub: this.serviceUserId,
+      username,
+      iat: Math.floor(now / 1000),
+      exp: Math.floor(expiresAt / 1000),
+      jti: randomUUID(),
+    });
+    const signature = createHmac("sha256", this.secret).update(`${header}.${payload}`).digest("base64url");
+    const token = `${header}.${payload}.${signature}`;
+    for (const [known, expiry] of this.tokens) {
+      if (expiry <= now) {
+        this.tokens.delete(known);
+      }
+    }
+    this.tokens.set(token, expiresAt);
+    return token;
+  }
+
+  tokenStatus(token: string, now: number): "valid" | "expired" | "unknown" {
+    const expiresAt = this.tokens.get(token);
+    if (expiresAt === undefined) {
+      return "unknown";
+    }
+    return expiresAt > now ? "valid" : "expired";
+  }
+
+  expireTokens(): void {
+    this.tokens.clear();
+  }
+
+  startedLabs(): number {
+    let started = 0;
+    for (const lab of this.labs.values()) {
+      if (lab.state === "STARTED") {
+        started++;
+      }
+    }
+    return started;
+  }
+}

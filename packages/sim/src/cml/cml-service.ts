@@ -1,0 +1,102 @@
+import type { InstanceLoad } from "../cloudwatch/metric-synth";
+import type { HttpRequest, HttpResponse } from "../http/http-types";
+import type { SimInstance } from "../state/instance";
+import type { StateChange } from "../state/lifecycle";
+import type { Scheduler } from "../state/scheduler";
+import type { SimState } from "../state/sim-state";
+import { CmlController } from "./cml-controller";
+import type { CmlListeners } from "./cml-listeners";
+import { handleCmlRequest } from "./cml-routes";
+import type { CmlSettings } from "./cml-settings";
+
+/**
+ * The CML controllers of all instances: created with the instance, listening
+ * over HTTPS while the instance runs and is reachable, dropped when purged.
+ */
+export class CmlService {
+  private readonly controllers = new Map<string, CmlController>();
+
+  constructor(
+    private readonly deps: {
+      readonly state: SimState;
+      readonly scheduler: Scheduler;
+      readonly listeners: CmlListeners;
+      readonly settings: CmlSettings;
+    },
+  ) {
+    deps.state.lifecycle.onStateChange((change) => this.onStateChange(change));
+    deps.state.lifecycle.onPurge((instance) => this.forget(instance));
+  }
+
+  get settings(): CmlSettings {
+    return this.deps.settings;
+  }
+
+  get scheduler(): Scheduler {
+    return this.deps.scheduler;
+  }
+
+  get state(): SimState {
+    return this.deps.state;
+  }
+
+  controller(instance: SimInstance): CmlController {
+    let controller = this.controllers.get(instance.instanceId);
+    if (!controller) {
+      controller = new CmlController();
+      this.controllers.set(instance.instanceId, controller);
+    }
+    return controller;
+  }
+
+  /** `ready` as system_information reports it: forced by the control API, else after the ready delay. */
+  isReady(instance: SimInstance): boolean {
+    if (instance.state !== "running" || instance.runningSince === null) {
+      return false;
+    }
+    const forced = this.controllers.get(instance.instanceId)?.readyOverride ?? null;
+    return forced ?? this.deps.state.now() - instance.runningSince >= this.deps.settings.readyDelayMs;
+  }
+
+  isListening(instance: SimInstance): boolean {
+    return this.deps.listeners.isOpen(instance.loopbackIp);
+  }
+
+  loadOf(instance: SimInstance): InstanceLoad {
+    return { runningNodes: this.controllers.get(instance.instanceId)?.runningNodes ?? 0 };
+  }
+
+  /** Opens or closes the instance's listener to match its state and reachability. */
+  sync(instance: SimInstance): Promise<void> {
+    const controller = this.controller(instance);
+    const wanted = instance.state === "running" && controller.reachable;
+    return this.deps.listeners.set(instance.loopbackIp, wanted, (request) => this.handle(instance, request));
+  }
+
+  private handle(instance: SimInstance, request: HttpRequest): HttpResponse {
+    return handleCmlRequest(request, { instance, controller: this.controller(instance), service: this });
+  }
+
+  private onStateChange(change: StateChange): void {
+    const controller = this.controller(change.instance);
+    if (change.currentState !== "running") {
+      // A rebooted controller boots again: a forced readiness does not survive a stop.
+      controller.readyOverride = null;
+      if (change.currentState !== "pending") {
+        controller.runningNodes = 0;
+        for (const lab of controller.labs.values()) {
+          if (lab.state === "STARTED") {
+            lab.state = "STOPPED";
+          }
+        }
+      }
+    }
+    void this.sync(change.instance);
+  }
+
+  private forget(instance: SimInstance): void {
+    this.controllers.get(instance.instanceId)?.pendingRegistration?.cancel();
+    this.controllers.delete(instance.instanceId);
+    void this.deps.listeners.set(instance.loopbackIp, false, () => ({ status: 503 }));
+  }
+}
