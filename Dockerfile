@@ -1,0 +1,52 @@
+# syntax=docker/dockerfile:1.7
+# One image, three roles: the API, the job workers and the simulator. Each stage
+# below `runtime` is a role; `docker compose` picks one with `target:`.
+# cml-fleet runs TypeScript directly with tsx (no build step), so the image holds
+# the sources of the deployed package and its workspace dependencies.
+
+ARG NODE_VERSION=20.19
+FROM node:${NODE_VERSION}-bookworm-slim AS base
+ENV PNPM_HOME=/pnpm PATH=/pnpm:$PATH \
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
+RUN npm install -g pnpm@10.34.9
+
+FROM base AS deps
+WORKDIR /src
+COPY pnpm-lock.yaml pnpm-workspace.yaml package.json ./
+COPY packages/core/package.json packages/core/
+COPY packages/api/package.json packages/api/
+COPY packages/jobs/package.json packages/jobs/
+COPY packages/sim/package.json packages/sim/
+COPY packages/tui/package.json packages/tui/
+RUN --mount=type=cache,id=pnpm,target=/pnpm/store pnpm fetch --frozen-lockfile
+
+FROM deps AS deploy
+COPY . .
+RUN --mount=type=cache,id=pnpm,target=/pnpm/store \
+    pnpm install --frozen-lockfile --offline \
+ && pnpm deploy --filter @cml-fleet/api --prod --legacy /out/api \
+ && pnpm deploy --filter @cml-fleet/jobs --prod --legacy /out/jobs \
+ && pnpm deploy --filter @cml-fleet/sim --prod --legacy /out/sim
+
+FROM node:${NODE_VERSION}-bookworm-slim AS runtime
+ENV NODE_ENV=production AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
+RUN apt-get update && apt-get install -y --no-install-recommends tini curl && rm -rf /var/lib/apt/lists/*
+USER node
+WORKDIR /app
+ENTRYPOINT ["/usr/bin/tini", "--"]
+
+FROM runtime AS api
+COPY --from=deploy --chown=node:node /out/api /app
+EXPOSE 4000
+HEALTHCHECK --interval=10s --timeout=3s --retries=6 CMD curl -fsS http://127.0.0.1:4000/readyz || exit 1
+CMD ["node", "--import", "tsx", "src/main.ts"]
+
+FROM runtime AS jobs
+COPY --from=deploy --chown=node:node /out/jobs /app
+CMD ["node", "--import", "tsx", "src/main.ts"]
+
+FROM runtime AS sim
+COPY --from=deploy --chown=node:node /out/sim /app
+EXPOSE 4566
+HEALTHCHECK --interval=10s --timeout=3s --retries=6 CMD curl -fsS http://127.0.0.1:4566/_sim/stats || exit 1
+CMD ["node", "--import", "tsx", "src/main.ts"]
