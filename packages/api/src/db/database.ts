@@ -24,8 +24,8 @@ export interface DatabaseOptions {
    */
   readonly dataDir?: string | undefined;
   /**
-   * Postgres schema holding the tables (created if missing), set as the
-   * search_path of every connection. Tests give each file its own.
+   * Postgres schema holding the tables, set as the search_path of every
+   * connection; `migrateDatabase` creates it. Tests give each file its own.
    */
   readonly schema?: string | undefined;
   /** Called with every statement drizzle sends (tests count them). */
@@ -55,7 +55,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
   const onQuery = options.onQuery;
   const logger: DrizzleLogger | false = onQuery === undefined ? false : { logQuery: onQuery };
   const connection =
-    options.url === undefined ? await openPglite(options.dataDir, schema) : await openPool(options, schema);
+    options.url === undefined ? await openPglite(options.dataDir, schema) : openPool(options, schema);
   const db: Db =
     connection.kind === "pg"
       ? drizzleNodePg({ client: connection.pool, casing: "snake_case", logger })
@@ -77,21 +77,13 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
   };
 }
 
-async function openPool(options: DatabaseOptions, schema: string): Promise<Connection> {
+function openPool(options: DatabaseOptions, schema: string): Connection {
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolSize ?? 10,
     options: `-c search_path=${schema}`,
   });
   pool.on("error", options.onPoolError ?? (() => undefined));
-  if (schema !== "public") {
-    try {
-      await pool.query(`create schema if not exists "${schema}"`);
-    } catch (error) {
-      await pool.end();
-      throw error;
-    }
-  }
   return { kind: "pg", pool };
 }
 

@@ -10,8 +10,9 @@ const MIGRATIONS_FOLDER = fileURLToPath(new URL("../../drizzle", import.meta.url
 /**
  * Applies the committed migrations. Safe when several processes start at
  * once: on Postgres they queue on an advisory lock (per schema), and each
- * applies only what the one before it has not. Drizzle keeps its journal in
- * schema "drizzle" for the default schema, and inside the schema itself
+ * applies only what the one before it has not (the lock also covers creating
+ * the schema, which races even with IF NOT EXISTS). Drizzle keeps its journal
+ * in schema "drizzle" for the default schema, and inside the schema itself
  * otherwise, so isolated schemas never share a journal.
  */
 export async function migrateDatabase(database: Database): Promise<void> {
@@ -28,12 +29,13 @@ export async function migrateDatabase(database: Database): Promise<void> {
   const lockKey = `cml-fleet:migrate:${database.schema}`;
   try {
     await client.query("select pg_advisory_lock(hashtext($1))", [lockKey]);
-    try {
-      await migrateNodePg(drizzleNodePg({ client }), config);
-    } finally {
-      await client.query("select pg_advisory_unlock(hashtext($1))", [lockKey]);
-    }
-  } finally {
+    await client.query(`create schema if not exists "${database.schema}"`);
+    await migrateNodePg(drizzleNodePg({ client }), config);
+    await client.query("select pg_advisory_unlock(hashtext($1))", [lockKey]);
     client.release();
+  } catch (error) {
+    // Discarding the connection ends its session, which releases the lock whatever state it is in.
+    client.release(error instanceof Error ? error : new Error(String(error)));
+    throw error;
   }
 }

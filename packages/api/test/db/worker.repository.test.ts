@@ -132,6 +132,7 @@ describe("worker repository", () => {
     await expect(
       repository.save({ ...worker, id: "missing" }, [anEvent({ workerId: "missing" })]),
     ).rejects.toBeInstanceOf(NotFoundError);
+    // An event the database refuses (message is NOT NULL) must undo the worker change with it.
     const badEvent = anEvent({
       workerId: worker.id,
       type: "worker.failed",

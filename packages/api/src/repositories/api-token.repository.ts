@@ -1,0 +1,125 @@
+import { createHash } from "node:crypto";
+import { NotFoundError } from "@cml-fleet/core/errors";
+import { and, asc, eq, isNull, lt, ne, or, sql } from "drizzle-orm";
+import type { Db } from "../db/database";
+import { type ApiRole, type ApiTokenRow, apiTokens } from "../db/schema/tokens";
+
+export interface ApiToken {
+  readonly id: string;
+  readonly name: string;
+  readonly role: ApiRole;
+  readonly createdAt: Date;
+  readonly lastUsedAt: Date | null;
+  readonly revokedAt: Date | null;
+}
+
+export interface NewApiToken {
+  readonly name: string;
+  readonly role: ApiRole;
+  /** {@link hashTokenSecret} of the secret, which is never stored. */
+  readonly tokenHash: string;
+  readonly createdAt: Date;
+}
+
+export interface ApiTokenRepository {
+  create(token: NewApiToken): Promise<ApiToken>;
+  /** The token with this hash unless it is revoked. */
+  findActiveByHash(tokenHash: string): Promise<ApiToken | null>;
+  /** Every token, revoked ones included, oldest first. */
+  list(): Promise<ApiToken[]>;
+  /** Revokes a token (a second revoke keeps the first instant); throws NotFoundError for an unknown id. */
+  revoke(id: string, at: Date): Promise<ApiToken>;
+  /** Records a use; writes at most once a minute per token, so authenticating stays read-mostly. */
+  touchLastUsed(id: string, at: Date): Promise<void>;
+  /**
+   * Makes the bootstrap secret an active ADMIN token named `name`, and revokes
+   * other tokens of that name, so changing BOOTSTRAP_ADMIN_TOKEN retires the old value.
+   */
+  upsertBootstrap(tokenHash: string, name: string, at: Date): Promise<ApiToken>;
+}
+
+/** SHA-256 (hex) of a token secret: secrets are long and random, so no salt or slow hash is needed. */
+export function hashTokenSecret(secret: string): string {
+  return createHash("sha256").update(secret, "utf8").digest("hex");
+}
+
+const TOUCH_INTERVAL = sql`interval '1 minute'`;
+
+export function createApiTokenRepository(db: Db): ApiTokenRepository {
+  return {
+    async create(token) {
+      const [row] = await db.insert(apiTokens).values(token).returning();
+      return toApiToken(required(row, "api token", token.name));
+    },
+
+    async findActiveByHash(tokenHash) {
+      const [row] = await db
+        .select()
+        .from(apiTokens)
+        .where(and(eq(apiTokens.tokenHash, tokenHash), isNull(apiTokens.revokedAt)));
+      return row === undefined ? null : toApiToken(row);
+    },
+
+    async list() {
+      const rows = await db.select().from(apiTokens).orderBy(asc(apiTokens.createdAt), asc(apiTokens.id));
+      return rows.map(toApiToken);
+    },
+
+    async revoke(id, at) {
+      const [row] = await db
+        .update(apiTokens)
+        .set({ revokedAt: sql`coalesce(${apiTokens.revokedAt}, ${at.toISOString()}::timestamptz)` })
+        .where(eq(apiTokens.id, id))
+        .returning();
+      return toApiToken(required(row, "api token", id));
+    },
+
+    async touchLastUsed(id, at) {
+      const stamp = sql`${at.toISOString()}::timestamptz`;
+      await db
+        .update(apiTokens)
+        .set({ lastUsedAt: stamp })
+        .where(
+          and(
+            eq(apiTokens.id, id),
+            or(isNull(apiTokens.lastUsedAt), lt(apiTokens.lastUsedAt, sql`${stamp} - ${TOUCH_INTERVAL}`)),
+          ),
+        );
+    },
+
+    async upsertBootstrap(tokenHash, name, at) {
+      return db.transaction(async (tx) => {
+        const [row] = await tx
+          .insert(apiTokens)
+          .values({ name, role: "ADMIN", tokenHash, createdAt: at })
+          .onConflictDoUpdate({ target: apiTokens.tokenHash, set: { name, role: "ADMIN", revokedAt: null } })
+          .returning();
+        await tx
+          .update(apiTokens)
+          .set({ revokedAt: at })
+          .where(
+            and(eq(apiTokens.name, name), ne(apiTokens.tokenHash, tokenHash), isNull(apiTokens.revokedAt)),
+          );
+        return toApiToken(required(row, "api token", name));
+      });
+    },
+  };
+}
+
+function required(row: ApiTokenRow | undefined, entity: string, id: string): ApiTokenRow {
+  if (row === undefined) {
+    throw new NotFoundError(entity, id);
+  }
+  return row;
+}
+
+function toApiToken(row: ApiTokenRow): ApiToken {
+  return {
+    id: row.id,
+    name: row.name,
+    role: row.role,
+    createdAt: row.createdAt,
+    lastUsedAt: row.lastUsedAt,
+    revokedAt: row.revokedAt,
+  };
+}

@@ -1,0 +1,162 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { fleetEvents } from "../../src/db/schema/events";
+import { workerLabs } from "../../src/db/schema/labs";
+import { telemetrySamples } from "../../src/db/schema/telemetry";
+import { workers } from "../../src/db/schema/workers";
+import {
+  createWorkerRepository,
+  type DrizzleWorkerRepository,
+} from "../../src/repositories/worker.repository";
+import { createTestDatabase, type TestDatabase } from "../support/test-database";
+import { anEvent, aSample, aWorker } from "../support/worker-factory";
+
+let testDb: TestDatabase;
+let repository: DrizzleWorkerRepository;
+
+beforeAll(async () => {
+  testDb = await createTestDatabase("read_model");
+  repository = createWorkerRepository(testDb.db);
+});
+afterAll(() => testDb.cleanup());
+beforeEach(async () => {
+  for (const table of [telemetrySamples, fleetEvents, workerLabs, workers]) {
+    await testDb.db.delete(table);
+  }
+});
+
+function statusChange(workerId: string, to: string, at: string) {
+  return anEvent({
+    workerId,
+    type: "worker.status_changed",
+    at: new Date(at),
+    data: { from: "PENDING", to },
+  });
+}
+
+describe("worker read model", () => {
+  it("returns each worker's latest samples, oldest first, for many workers in one statement", async () => {
+    const [a, b, quiet] = [aWorker({}, 1), aWorker({}, 2), aWorker({}, 3)];
+    for (const worker of [a, b, quiet]) {
+      await repository.insert(worker, []);
+    }
+    await repository.saveTelemetry([0, 1, 2, 3, 4].map((minute) => aSample(a.id, minute)));
+    await repository.saveTelemetry([aSample(b.id, 7)]);
+
+    const statements = await testDb.recordStatements(async () => {
+      const recent = await repository.recentTelemetryMany([a.id, b.id, quiet.id, "unknown"], 3);
+      expect(recent.get(a.id)?.map((s) => s.cpuPercent)).toEqual([2, 3, 4]);
+      expect(recent.get(b.id)).toEqual([aSample(b.id, 7)]);
+      expect(recent.get(quiet.id)).toEqual([]);
+      expect(recent.get("unknown")).toEqual([]);
+    });
+    expect(statements).toHaveLength(1);
+    expect(await repository.recentTelemetry(a.id, 2)).toEqual([aSample(a.id, 3), aSample(a.id, 4)]);
+  });
+
+  it("prunes samples older than the retention instant and says how many", async () => {
+    const worker = aWorker();
+    await repository.insert(worker, []);
+    await repository.saveTelemetry([0, 1, 2, 3].map((minute) => aSample(worker.id, minute)));
+
+    const cutoff = aSample(worker.id, 2).sampledAt;
+    expect(await repository.pruneTelemetry(cutoff)).toBe(2);
+    expect((await repository.recentTelemetry(worker.id, 10)).map((s) => s.cpuPercent)).toEqual([2, 3]);
+    expect(await repository.pruneTelemetry(cutoff)).toBe(0);
+  });
+
+  it("builds status histories from status-changed events, oldest first", async () => {
+    const [a, b] = [aWorker({}, 1), aWorker({}, 2)];
+    await repository.insert(a, [statusChange(a.id, "RUNNING", "2026-01-01T10:00:00Z")]);
+    await repository.insert(b, []);
+    await repository.appendEvents([
+      statusChange(a.id, "STOPPED", "2026-01-01T12:00:00Z"),
+      anEvent({ workerId: a.id, type: "worker.tags_changed", at: new Date("2026-01-01T11:00:00Z") }),
+    ]);
+
+    const history = await repository.statusHistoryMany([a.id, b.id]);
+    expect(history.get(a.id)).toEqual([
+      { status: "RUNNING", at: new Date("2026-01-01T10:00:00Z") },
+      { status: "STOPPED", at: new Date("2026-01-01T12:00:00Z") },
+    ]);
+    expect(history.get(b.id)).toEqual([]);
+  });
+
+  it("returns each worker's latest events, newest first", async () => {
+    const [a, b] = [aWorker({}, 1), aWorker({}, 2)];
+    await repository.insert(a, []);
+    await repository.insert(b, []);
+    await repository.appendEvents(
+      [1, 2, 3].map((n) =>
+        anEvent({ workerId: a.id, message: `a${n}`, at: new Date(Date.UTC(2026, 0, 1, n)) }),
+      ),
+    );
+    await repository.appendEvents([anEvent({ workerId: b.id, message: "b1" })]);
+
+    const events = await repository.eventsMany([a.id, b.id], 2);
+    expect(events.get(a.id)?.map((e) => e.message)).toEqual(["a3", "a2"]);
+    expect(events.get(b.id)?.map((e) => e.message)).toEqual(["b1"]);
+  });
+
+  it("counts the fleet by status, idleness and instance type in one statement", async () => {
+    const idle = { ...aWorker().idle, idleSince: new Date("2026-01-01T10:00:00Z") };
+    const warned = { ...idle, warnedAt: new Date("2026-01-01T10:20:00Z") };
+    await repository.insert(aWorker({ status: "RUNNING", idle: warned }, 1), []);
+    await repository.insert(aWorker({ status: "RUNNING", idle }, 2), []);
+    await repository.insert(aWorker({ status: "STOPPED", region: "us-west-2" }, 3), []);
+    // A terminated worker counts in total and by status, never as idle.
+    await repository.insert(aWorker({ status: "TERMINATED", desiredStatus: "TERMINATED", idle }, 4), []);
+
+    const statements = await testDb.recordStatements(async () => {
+      const counts = await repository.fleetCounts();
+      expect(counts.total).toBe(4);
+      expect(counts.byStatus).toMatchObject({ RUNNING: 2, STOPPED: 1, TERMINATED: 1, PENDING: 0 });
+      expect(counts.idle).toBe(2);
+      expect(counts.warned).toBe(1);
+      expect(counts.groups).toContainEqual({
+        status: "RUNNING",
+        region: "us-east-1",
+        instanceType: "c5.2xlarge",
+        count: 2,
+      });
+    });
+    expect(statements).toHaveLength(1);
+  });
+});
+
+describe("reading a page of workers with everything nested", () => {
+  async function seed(count: number): Promise<void> {
+    for (let n = 0; n < count; n += 1) {
+      const worker = aWorker({ labs: [{ id: `lab-${n}`, title: "Lab", state: "STARTED" }] }, n);
+      await repository.insert(worker, [statusChange(worker.id, "RUNNING", "2026-01-01T10:00:00Z")]);
+      await repository.saveTelemetry([aSample(worker.id, 1), aSample(worker.id, 2)]);
+    }
+  }
+
+  async function statementsForPage(first: number): Promise<number> {
+    const statements = await testDb.recordStatements(async () => {
+      const page = await repository.list({}, first, null);
+      expect(page.workers).toHaveLength(first);
+      expect(page.workers.every((w) => w.labs.length === 1)).toBe(true);
+      const ids = page.workers.map((w) => w.id);
+      const [history, telemetry, events] = await Promise.all([
+        repository.statusHistoryMany(ids),
+        repository.recentTelemetryMany(ids, 30),
+        repository.eventsMany(ids, 5),
+        repository.fleetCounts(),
+      ]);
+      expect([...history.values()].every((entries) => entries.length === 1)).toBe(true);
+      expect([...telemetry.values()].every((samples) => samples.length === 2)).toBe(true);
+      expect(events.size).toBe(first);
+    });
+    return statements.length;
+  }
+
+  it("sends as many statements for 100 workers as for 10", { timeout: 120_000 }, async () => {
+    await seed(100);
+    const forTen = await statementsForPage(10);
+    const forHundred = await statementsForPage(100);
+    expect(forHundred).toBe(forTen);
+    // list (page + count) and one per batch read.
+    expect(forTen).toBe(6);
+  });
+});
