@@ -1,0 +1,74 @@
+import type { RunningSimulator } from "@cml-fleet/sim/simulator";
+import type { Logger } from "../../src/ports/logger.port";
+
+export const silentLogger: Logger = {
+  debug: () => {},
+  info: () => {},
+  warn: () => {},
+  error: () => {},
+  child: () => silentLogger,
+};
+
+export const SIM_CREDENTIALS = { accessKeyId: "AKIDSIMULATOR", secretAccessKey: "sim-secret" };
+
+export interface SimStats {
+  readonly ec2: Readonly<Record<string, number>>;
+  readonly cloudwatch: Readonly<Record<string, number>>;
+  readonly cml: Readonly<Record<string, number>>;
+}
+
+/** The simulator's `/_sim` control API. */
+export function simControl(sim: RunningSimulator) {
+  async function call(method: string, path: string, body?: unknown): Promise<unknown> {
+    const response = await fetch(`${sim.url}${path}`, {
+      method,
+      headers: body === undefined ? {} : { "content-type": "application/json" },
+      body: body === undefined ? null : JSON.stringify(body),
+    });
+    if (!response.ok) {
+      throw new Error(`${method} ${path}: HTTP ${response.status} ${await response.text()}`);
+    }
+    const text = await response.text();
+    return text === "" ? null : JSON.parse(text);
+  }
+  return {
+    call,
+    stats: async () => (await call("GET", "/_sim/stats")) as SimStats,
+    resetStats: () => call("DELETE", "/_sim/stats"),
+    faults: (patch: Record<string, unknown>) => call("PUT", "/_sim/faults", patch),
+    clearFaults: () =>
+      call("PUT", "/_sim/faults", {
+        throttleRate: 0,
+        latencyMs: 0,
+        failRate: 0,
+        denyActions: [],
+        instanceLimit: null,
+        insufficientCapacityTypes: [],
+      }),
+    seed: async (count: number, tags: Record<string, string>, region = "us-east-1") =>
+      (await call("POST", "/_sim/instances", { count, tags, region })) as { instanceId: string }[],
+  };
+}
+
+/** Polls `probe` until it returns a value, failing after `timeoutMs` with the last error. */
+export async function eventually<T>(
+  probe: () => Promise<T | undefined>,
+  { timeoutMs = 20_000, intervalMs = 25 } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown = null;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) {
+        return value;
+      }
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`condition not met within ${timeoutMs} ms`, { cause: lastError });
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
