@@ -1,0 +1,183 @@
+import { ValidationError } from "../errors";
+import type { Actor } from "./actor";
+import type { IdleDecision } from "./idle-policy";
+import type { IdleTracking, Worker, WorkerIdlePolicy } from "./worker";
+import { changed, unchanged, type WorkerChange, workerEvent } from "./worker-changes-common";
+import { planOperation } from "./worker-transitions";
+
+const MAX_THRESHOLD_MINUTES = 7 * 24 * 60;
+
+const NO_WARNING: Pick<IdleTracking, "idleSince" | "warnedAt" | "autoStopAt"> = {
+  idleSince: null,
+  warnedAt: null,
+  autoStopAt: null,
+};
+
+/** Sets the per-worker overrides of the idle policy; null fields follow the fleet default. */
+export function setIdlePolicy(
+  worker: Worker,
+  policy: WorkerIdlePolicy,
+  actor: Actor,
+  reason: string | null,
+  now: Date,
+): WorkerChange {
+  const minutes = policy.thresholdMinutes;
+  if (minutes !== null && (!Number.isInteger(minutes) || minutes < 1 || minutes > MAX_THRESHOLD_MINUTES)) {
+    throw new ValidationError(
+      "thresholdMinutes",
+      `must be a whole number of minutes from 1 to ${MAX_THRESHOLD_MINUTES}`,
+    );
+  }
+  if (policy.enabled === worker.idlePolicy.enabled && minutes === worker.idlePolicy.thresholdMinutes) {
+    return unchanged(worker);
+  }
+  const describe = (p: WorkerIdlePolicy) =>
+    `${p.enabled === null ? "fleet default" : p.enabled ? "on" : "off"}, threshold ${
+      p.thresholdMinutes === null ? "fleet default" : `${p.thresholdMinutes} min`
+    }`;
+  const event = workerEvent(worker, "worker.idle_policy_changed", `auto-stop: ${describe(policy)}`, {
+    actor,
+    reason,
+    now,
+    data: { from: worker.idlePolicy, to: policy },
+  });
+  // A policy turned off (or lengthened) must not leave a stale warning behind; the next check re-warns if due.
+  return changed(worker, { idlePolicy: { ...policy }, idle: { ...worker.idle, ...NO_WARNING } }, now, [
+    event,
+  ]);
+}
+
+/**
+ * Keeps the worker from being auto-stopped until `until`; an instant not in
+ * the future clears the keep-alive. Any pending idle warning is withdrawn.
+ */
+export function keepAlive(
+  worker: Worker,
+  until: Date,
+  actor: Actor,
+  reason: string | null,
+  now: Date,
+): WorkerChange {
+  const keepAliveUntil = until.getTime() > now.getTime() ? until : null;
+  if (keepAliveUntil?.getTime() === worker.idle.keepAliveUntil?.getTime() && worker.idle.warnedAt === null) {
+    return unchanged(worker);
+  }
+  const message =
+    keepAliveUntil === null ? "keep-alive cleared" : `kept alive until ${keepAliveUntil.toISOString()}`;
+  const event = workerEvent(worker, "worker.keep_alive", message, {
+    actor,
+    reason,
+    now,
+    data: { until: keepAliveUntil, cancelledWarning: worker.idle.warnedAt !== null },
+  });
+  return changed(worker, { idle: { ...worker.idle, ...NO_WARNING, keepAliveUntil } }, now, [event]);
+}
+
+/** Remembers the latest user activity seen on the worker's CML; no event (activity is not news). */
+export function recordActivity(worker: Worker, lastActivityAt: Date, now: Date): WorkerChange {
+  const known = worker.idle.lastActivityAt;
+  if (known !== null && known.getTime() >= lastActivityAt.getTime()) {
+    return unchanged(worker);
+  }
+  return changed(worker, { idle: { ...worker.idle, lastActivityAt } }, now, []);
+}
+
+/**
+ * Warns, once per quiet stretch, that the worker will be stopped at the
+ * decision's `stopAt` unless it is used.
+ */
+export function markIdleWarning(
+  worker: Worker,
+  decision: IdleDecision,
+  actor: Actor,
+  now: Date,
+): WorkerChange {
+  const { idleSince, stopAt } = decision;
+  if (idleSince === null || stopAt === null) {
+    throw new ValidationError(
+      "decision",
+      `a ${decision.reasonCode} verdict carries no idle stretch to warn about`,
+    );
+  }
+  if (worker.idle.warnedAt !== null && worker.idle.idleSince?.getTime() === idleSince.getTime()) {
+    return unchanged(worker);
+  }
+  const event = workerEvent(
+    worker,
+    "worker.idle_warning",
+    `idle; will be stopped at ${stopAt.toISOString()}`,
+    {
+      actor,
+      reason: decision.reason,
+      now,
+      data: { idleSince, stopAt, reasonCode: decision.reasonCode },
+    },
+  );
+  return changed(worker, { idle: { ...worker.idle, idleSince, warnedAt: now, autoStopAt: stopAt } }, now, [
+    event,
+  ]);
+}
+
+/** Withdraws a warning because the worker is in use again (or otherwise no longer idle). */
+export function cancelIdleWarning(worker: Worker, reason: string, actor: Actor, now: Date): WorkerChange {
+  if (worker.idle.warnedAt === null) {
+    return unchanged(worker);
+  }
+  const event = workerEvent(worker, "worker.idle_warning_cancelled", "idle warning withdrawn", {
+    actor,
+    reason,
+    now,
+    data: { idleSince: worker.idle.idleSince, autoStopAt: worker.idle.autoStopAt },
+  });
+  return changed(worker, { idle: { ...worker.idle, ...NO_WARNING } }, now, [event]);
+}
+
+/**
+ * Records that the idle policy stops the worker: desired STOPPED and an
+ * `auto_stopped` event carrying the verdict. Throws a conflict when the
+ * worker's status does not allow a stop.
+ */
+export function markAutoStopped(
+  worker: Worker,
+  decision: IdleDecision,
+  actor: Actor,
+  now: Date,
+): WorkerChange {
+  if (!decision.idle) {
+    throw new ValidationError("decision", `a ${decision.reasonCode} verdict does not allow an auto-stop`);
+  }
+  const plan = planOperation("stop", worker.status);
+  if (plan.kind === "join") {
+    return unchanged(worker);
+  }
+  const event = workerEvent(worker, "worker.auto_stopped", "stopped by the idle policy", {
+    actor,
+    reason: decision.reason,
+    now,
+    data: { idleSince: decision.idleSince, stopAt: decision.stopAt, from: worker.status },
+  });
+  // The warning stays until the worker leaves RUNNING, so a stop that fails is not warned about twice.
+  return changed(worker, { desiredStatus: "STOPPED" }, now, [event]);
+}
+
+/** Records a stop the policy would have made but did not (dry run, or a stop that could not be sent). */
+export function markAutoStopSkipped(
+  worker: Worker,
+  decision: IdleDecision,
+  why: string,
+  actor: Actor,
+  now: Date,
+): WorkerChange {
+  const event = workerEvent(
+    worker,
+    "worker.auto_stop_skipped",
+    `would be stopped by the idle policy: ${why}`,
+    {
+      actor,
+      reason: decision.reason,
+      now,
+      data: { idleSince: decision.idleSince, stopAt: decision.stopAt },
+    },
+  );
+  return { worker, events: [event] };
+}

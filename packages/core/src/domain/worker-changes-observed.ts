@@ -1,0 +1,147 @@
+import type { Actor } from "./actor";
+import type { LicenseState, TelemetrySnapshot, Worker } from "./worker";
+import { changed, unchanged, type WorkerChange, workerEvent } from "./worker-changes-common";
+import type { ServiceStatus, WorkerStatus } from "./worker-status";
+import { assertTransition } from "./worker-transitions";
+
+const RUNNING_LIKE: ReadonlySet<WorkerStatus> = new Set(["RUNNING"]);
+
+/**
+ * Records a status the cloud reported. Checks the transition table (a
+ * TERMINATED worker never comes back); no change and no event when the
+ * status is the same. Reaching RUNNING opens a new idle stretch (the snooze
+ * window counts from it); leaving RUNNING ends any idle warning and marks the
+ * CML service unavailable.
+ */
+export function applyObservedStatus(
+  worker: Worker,
+  status: WorkerStatus,
+  reason: string | null,
+  actor: Actor,
+  now: Date,
+): WorkerChange {
+  if (status === worker.status) {
+    return unchanged(worker);
+  }
+  assertTransition("observe", worker.status, status);
+  const started = RUNNING_LIKE.has(status) && !RUNNING_LIKE.has(worker.status);
+  const left = RUNNING_LIKE.has(worker.status) && !RUNNING_LIKE.has(status);
+  const next: Partial<Worker> = {
+    status,
+    statusReason: reason,
+    statusChangedAt: now,
+    ...(status === "TERMINATED" ? { desiredStatus: "TERMINATED" as const } : {}),
+    ...(started
+      ? { idle: { ...worker.idle, lastStartedAt: now, idleSince: null, warnedAt: null, autoStopAt: null } }
+      : {}),
+    ...(left
+      ? {
+          idle: { ...worker.idle, idleSince: null, warnedAt: null, autoStopAt: null },
+          serviceStatus: "UNAVAILABLE" as const,
+        }
+      : {}),
+  };
+  const type = status === "TERMINATED" ? "worker.terminated" : "worker.status_changed";
+  const event = workerEvent(worker, type, `${worker.status} → ${status}`, {
+    actor,
+    reason,
+    now,
+    data: { from: worker.status, to: status },
+  });
+  return changed(worker, next, now, [event]);
+}
+
+/** Records the health of the CML service; an event only when it changes. */
+export function applyServiceStatus(
+  worker: Worker,
+  serviceStatus: ServiceStatus,
+  reason: string | null,
+  actor: Actor,
+  now: Date,
+): WorkerChange {
+  if (serviceStatus === worker.serviceStatus) {
+    return unchanged(worker);
+  }
+  const event = workerEvent(
+    worker,
+    "worker.service_status_changed",
+    `CML ${worker.serviceStatus} → ${serviceStatus}`,
+    {
+      actor,
+      reason,
+      now,
+      data: { from: worker.serviceStatus, to: serviceStatus },
+    },
+  );
+  return changed(worker, { serviceStatus }, now, [event]);
+}
+
+/**
+ * Records a license reading. Fresher figures with the same status update the
+ * worker without an event, so periodic checks do not flood the event log.
+ */
+export function applyLicense(worker: Worker, license: LicenseState, actor: Actor, now: Date): WorkerChange {
+  const same =
+    license.status === worker.license.status &&
+    license.nodeLimit === worker.license.nodeLimit &&
+    license.nodesInUse === worker.license.nodesInUse &&
+    license.checkedAt?.getTime() === worker.license.checkedAt?.getTime();
+  if (same) {
+    return unchanged(worker);
+  }
+  if (license.status === worker.license.status) {
+    return changed(worker, { license }, now, []);
+  }
+  const event = workerEvent(
+    worker,
+    "worker.license_changed",
+    `license ${worker.license.status} → ${license.status}`,
+    {
+      actor,
+      reason: null,
+      now,
+      data: { from: worker.license.status, to: license.status, nodeLimit: license.nodeLimit },
+    },
+  );
+  return changed(worker, { license }, now, [event]);
+}
+
+/**
+ * Records a telemetry sample. Samples arrive every sweep for every worker,
+ * so an event is written only when something a person would notice flips:
+ * CML reachability, or nodes/labs going from none to some or back.
+ */
+export function applyTelemetry(
+  worker: Worker,
+  telemetry: TelemetrySnapshot,
+  actor: Actor,
+  now: Date,
+): WorkerChange {
+  const before = worker.telemetry;
+  const busy = (sample: TelemetrySnapshot | null) =>
+    sample === null ? null : (sample.runningNodes ?? 0) > 0 || (sample.startedLabs ?? 0) > 0;
+  const flips: string[] = [];
+  if (before !== null && before.cmlReachable !== telemetry.cmlReachable) {
+    flips.push(telemetry.cmlReachable ? "CML API answers again" : "CML API stopped answering");
+  }
+  if (before !== null && busy(before) !== busy(telemetry)) {
+    flips.push(busy(telemetry) ? "labs in use" : "no nodes running and no labs started");
+  }
+  const events =
+    flips.length === 0
+      ? []
+      : [
+          workerEvent(worker, "worker.telemetry_updated", flips.join("; "), {
+            actor,
+            reason: null,
+            now,
+            data: {
+              runningNodes: telemetry.runningNodes,
+              startedLabs: telemetry.startedLabs,
+              cmlReachable: telemetry.cmlReachable,
+              cpuPercent: telemetry.cpuPercent,
+            },
+          }),
+        ];
+  return changed(worker, { telemetry }, now, events);
+}
