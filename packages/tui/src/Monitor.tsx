@@ -1,19 +1,21 @@
 import { useApp, useInput } from "ink";
-import { useCallback, useMemo, useReducer } from "react";
+import { useCallback, useMemo } from "react";
 import { computeLayout } from "./components/layout";
 import { MonitorScreen } from "./components/MonitorScreen";
 import { layoutColumns } from "./components/worker-columns";
 import type { FleetClient } from "./data/fleet-client.port";
 import { selectActiveJob, selectFleetTotals, selectJobs, selectVisibleWorkers } from "./data/selectors";
-import { useCommandRunner } from "./hooks/use-command-runner";
 import { useFleetStore } from "./hooks/use-fleet-store";
+import { useLatest } from "./hooks/use-latest";
 import { useNow } from "./hooks/use-now";
 import { useScrollOffset } from "./hooks/use-scroll-offset";
+import { useSyncReducer } from "./hooks/use-sync-reducer";
 import { useTerminalSize } from "./hooks/use-terminal-size";
 import { useWorkerEvents } from "./hooks/use-worker-events";
 import { bindingsFor } from "./ui-state/bindings";
 import { resolveKey } from "./ui-state/keymap";
-import { initialUiState, uiReducer } from "./ui-state/ui-reducer";
+import { runCommand } from "./ui-state/run-command";
+import { initialUiState, type UiState, uiReducer } from "./ui-state/ui-reducer";
 
 export interface MonitorProps {
   readonly client: FleetClient;
@@ -23,13 +25,22 @@ export interface MonitorProps {
   readonly clock?: () => number;
 }
 
+/** Until the user moves, the cursor rests on the first row. */
+function withDefaultSelection(ui: UiState, workerIds: readonly string[], jobIds: readonly string[]): UiState {
+  return {
+    ...ui,
+    selectedWorkerId: ui.selectedWorkerId ?? workerIds[0] ?? null,
+    selectedJobId: ui.selectedJobId ?? jobIds[0] ?? null,
+  };
+}
+
 /** The monitor: wires the data layer and key handling to the screen. */
 export function Monitor({ client, readonly = false, flushIntervalMs = 100, clock = Date.now }: MonitorProps) {
   const { exit } = useApp();
-  const [ui, dispatch] = useReducer(uiReducer, initialUiState);
+  const [ui, dispatch, getUi] = useSyncReducer(uiReducer, initialUiState);
   const showError = useCallback(
     (text: string) => dispatch({ type: "show-message", message: { text, tone: "error" } }),
-    [],
+    [dispatch],
   );
   const [fleet] = useFleetStore(client, { flushIntervalMs, onError: showError });
   const size = useTerminalSize();
@@ -49,10 +60,8 @@ export function Monitor({ client, readonly = false, flushIntervalMs = 100, clock
     [fleet.workers],
   );
 
-  // Until the user moves, the cursor rests on the first row.
-  const selectedWorkerId = ui.selectedWorkerId ?? visibleIds[0] ?? null;
-  const selectedJobId = ui.selectedJobId ?? jobIds[0] ?? null;
-  const effectiveUi = { ...ui, selectedWorkerId, selectedJobId };
+  const effectiveUi = withDefaultSelection(ui, visibleIds, jobIds);
+  const { selectedWorkerId, selectedJobId } = effectiveUi;
 
   const tableRows = Math.max(1, layout.tableHeight - 1);
   const jobRows = Math.max(1, layout.mainHeight - 1);
@@ -63,23 +72,27 @@ export function Monitor({ client, readonly = false, flushIntervalMs = 100, clock
   const detailEntry = detailId ? fleet.workers.get(detailId) : undefined;
   const detailEvents = useWorkerEvents(client, detailId, fleet.events, showError);
 
-  const run = useCommandRunner({
-    client,
-    fleet,
-    ui: effectiveUi,
-    dispatch,
-    visibleWorkerIds: visibleIds,
-    jobIds,
-    pageSize: ui.view === "jobs" ? jobRows : tableRows,
-    readonly,
-    exit: () => exit(),
-    now: clock,
-  });
-
+  const latest = useLatest({ fleet, visibleIds, jobIds, pageSize: ui.view === "jobs" ? jobRows : tableRows });
   useInput((input, key) => {
-    const command = resolveKey(effectiveUi, input, key);
+    const { fleet: current, visibleIds: ids, jobIds: jobList, pageSize } = latest.current;
+    const uiNow = withDefaultSelection(getUi(), ids, jobList);
+    const command = resolveKey(uiNow, input, key);
     if (command) {
-      run(command);
+      runCommand(
+        {
+          client,
+          fleet: current,
+          ui: uiNow,
+          dispatch,
+          visibleWorkerIds: ids,
+          jobIds: jobList,
+          pageSize,
+          readonly,
+          exit: () => exit(),
+          now: clock,
+        },
+        command,
+      );
     }
   });
 

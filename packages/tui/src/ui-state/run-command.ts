@@ -1,17 +1,16 @@
-import type { Dispatch } from "react";
 import { describeFailure } from "../data/api-error";
 import type { FleetClient, WorkerAction } from "../data/fleet-client.port";
 import type { FleetState } from "../data/fleet-reducer";
 import { formatDuration, parseDuration } from "../format";
-import type { Command } from "../ui-state/keymap";
-import { type ActionName, actionAvailability } from "../ui-state/permissions";
-import { moveSelection, type UiAction, type UiState } from "../ui-state/ui-reducer";
+import type { Command } from "./keymap";
+import { type ActionName, actionAvailability } from "./permissions";
+import { moveSelection, type UiAction, type UiState } from "./ui-reducer";
 
 export interface CommandContext {
   readonly client: FleetClient;
   readonly fleet: FleetState;
   readonly ui: UiState;
-  readonly dispatch: Dispatch<UiAction>;
+  readonly dispatch: (action: UiAction) => void;
   readonly visibleWorkerIds: readonly string[];
   readonly jobIds: readonly string[];
   readonly pageSize: number;
@@ -30,8 +29,12 @@ const VIEW_COMMANDS: Readonly<Record<string, "workers" | "jobs">> = {
   w: "workers",
 };
 
-/** Carries out what a key press means: UI changes at once, API calls with their outcome as a message. */
-export function useCommandRunner(context: CommandContext): (command: Command) => void {
+/**
+ * Carries out what a key press means: UI changes at once, API calls with their
+ * outcome as a message. `context.ui` must be the state after every earlier key
+ * press, even ones not rendered yet (see use-sync-reducer.ts).
+ */
+export function runCommand(context: CommandContext, command: Command): void {
   const { client, fleet, ui, dispatch, readonly, exit } = context;
   const info = (text: string) => dispatch({ type: "show-message", message: { text, tone: "info" } });
   const fail = (text: string) => dispatch({ type: "show-message", message: { text, tone: "error" } });
@@ -151,67 +154,79 @@ export function useCommandRunner(context: CommandContext): (command: Command) =>
     }
   };
 
-  return (command) => {
-    if (ui.message && command.type !== "edit-prompt") {
-      dispatch({ type: "clear-message" });
-    }
-    switch (command.type) {
-      case "move":
-        return select((ids, current) => moveSelection(ids, current, command.delta));
-      case "move-page":
-        return select((ids, current) => moveSelection(ids, current, command.direction * context.pageSize));
-      case "move-to":
-        return select((ids) => (command.edge === "first" ? ids[0] : ids.at(-1)) ?? null);
-      case "open-detail": {
-        const id = ui.selectedWorkerId ?? context.visibleWorkerIds[0];
-        if (id) {
-          dispatch({ type: "open", overlay: { kind: "detail", workerId: id } });
-        }
-        return;
+  if (ui.message && command.type !== "edit-prompt") {
+    dispatch({ type: "clear-message" });
+  }
+  switch (command.type) {
+    case "move":
+      select((ids, current) => moveSelection(ids, current, command.delta));
+      return;
+    case "move-page":
+      select((ids, current) => moveSelection(ids, current, command.direction * context.pageSize));
+      return;
+    case "move-to":
+      select((ids) => (command.edge === "first" ? ids[0] : ids.at(-1)) ?? null);
+      return;
+    case "open-detail": {
+      const id = ui.selectedWorkerId ?? context.visibleWorkerIds[0];
+      if (id) {
+        dispatch({ type: "open", overlay: { kind: "detail", workerId: id } });
       }
-      case "escape":
-        if (ui.overlay.kind === "prompt" && ui.overlay.purpose === "filter") {
-          dispatch({ type: "set-filter", filter: "" });
-        } else if (ui.overlay.kind === "none" && ui.filter) {
-          dispatch({ type: "set-filter", filter: "" });
-        }
-        return dispatch({ type: "close-overlay" });
-      case "open-prompt":
-        return dispatch({
-          type: "open",
-          overlay: {
-            kind: "prompt",
-            purpose: command.purpose,
-            text: command.purpose === "filter" ? ui.filter : "",
-            workerId: null,
-          },
-        });
-      case "edit-prompt":
-        return dispatch({ type: "edit-prompt", text: command.text });
-      case "submit-prompt":
-        return submitPrompt();
-      case "sort":
-        return dispatch({ type: "sort-by", key: command.key });
-      case "action":
-        return startAction(command.action);
-      case "confirm": {
-        if (ui.overlay.kind === "confirm") {
-          const { action, workerId, workerName } = ui.overlay;
-          dispatch({ type: "close-overlay" });
-          runWorkerAction(action, workerId, workerName, command.force);
-        }
-        return;
-      }
-      case "next-view":
-        return dispatch({ type: "set-view", view: ui.view === "workers" ? "jobs" : "workers" });
-      case "set-view":
-        return dispatch({ type: "set-view", view: command.view });
-      case "toggle-event-log":
-        return dispatch({ type: "toggle-event-log" });
-      case "help":
-        return dispatch({ type: "open", overlay: { kind: "help" } });
-      case "quit":
-        return exit();
+      return;
     }
-  };
+    case "escape":
+      if (ui.overlay.kind === "prompt" && ui.overlay.purpose === "filter") {
+        dispatch({ type: "set-filter", filter: "" });
+      } else if (ui.overlay.kind === "none" && ui.filter) {
+        dispatch({ type: "set-filter", filter: "" });
+      }
+      dispatch({ type: "close-overlay" });
+      return;
+    case "open-prompt":
+      dispatch({
+        type: "open",
+        overlay: {
+          kind: "prompt",
+          purpose: command.purpose,
+          text: command.purpose === "filter" ? ui.filter : "",
+          workerId: null,
+        },
+      });
+      return;
+    case "edit-prompt":
+      dispatch({ type: "edit-prompt", text: command.text });
+      return;
+    case "submit-prompt":
+      submitPrompt();
+      return;
+    case "sort":
+      dispatch({ type: "sort-by", key: command.key });
+      return;
+    case "action":
+      startAction(command.action);
+      return;
+    case "confirm": {
+      if (ui.overlay.kind === "confirm") {
+        const { action, workerId, workerName } = ui.overlay;
+        dispatch({ type: "close-overlay" });
+        runWorkerAction(action, workerId, workerName, command.force);
+      }
+      return;
+    }
+    case "next-view":
+      dispatch({ type: "set-view", view: ui.view === "workers" ? "jobs" : "workers" });
+      return;
+    case "set-view":
+      dispatch({ type: "set-view", view: command.view });
+      return;
+    case "toggle-event-log":
+      dispatch({ type: "toggle-event-log" });
+      return;
+    case "help":
+      dispatch({ type: "open", overlay: { kind: "help" } });
+      return;
+    case "quit":
+      exit();
+      return;
+  }
 }

@@ -1,0 +1,145 @@
+import type { FleetClient, StreamHandlers, WorkerAction } from "../../src/data/fleet-client.port";
+import type {
+  ConnectionState,
+  FleetEvent,
+  Job,
+  SnapshotWorker,
+  Viewer,
+  Worker,
+} from "../../src/data/fleet-types";
+
+export type RecordedCall =
+  | {
+      readonly kind: "action";
+      readonly action: WorkerAction;
+      readonly workerId: string;
+      readonly force: boolean;
+    }
+  | { readonly kind: "keep-alive"; readonly workerId: string; readonly until: Date }
+  | { readonly kind: "retry"; readonly jobId: string };
+
+export interface FakeFleetData {
+  viewer?: Viewer;
+  workers?: SnapshotWorker[];
+  jobs?: Job[];
+  events?: FleetEvent[];
+  connection?: ConnectionState;
+}
+
+/**
+ * An in-memory FleetClient: serves fixed data, lets a test push stream items
+ * and connection changes, and records every mutation the monitor sends.
+ */
+export class FakeFleetClient implements FleetClient {
+  readonly calls: RecordedCall[] = [];
+  viewerValue: Viewer;
+  workerList: SnapshotWorker[];
+  jobList: Job[];
+  eventList: FleetEvent[];
+  /** When set, mutations reject with it (as the API would answer). */
+  mutationError: Error | null = null;
+  snapshotLoads = 0;
+  private connection: ConnectionState;
+  private readonly workerHandlers = new Set<StreamHandlers<Worker>>();
+  private readonly eventHandlers = new Set<StreamHandlers<FleetEvent>>();
+  private readonly jobHandlers = new Set<StreamHandlers<Job>>();
+  private readonly connectionListeners = new Set<(state: ConnectionState) => void>();
+
+  constructor(data: FakeFleetData = {}) {
+    this.viewerValue = data.viewer ?? { name: "ops", role: "ADMIN" };
+    this.workerList = data.workers ?? [];
+    this.jobList = data.jobs ?? [];
+    this.eventList = data.events ?? [];
+    this.connection = data.connection ?? { kind: "live" };
+  }
+
+  async viewer() {
+    return this.viewerValue;
+  }
+  async workers() {
+    this.snapshotLoads += 1;
+    return this.workerList;
+  }
+  async jobs() {
+    return this.jobList;
+  }
+  async events() {
+    return this.eventList;
+  }
+  async workerEvents(workerId: string) {
+    return this.eventList.filter((event) => event.workerId === workerId);
+  }
+
+  onWorkerChanged(handlers: StreamHandlers<Worker>) {
+    this.workerHandlers.add(handlers);
+    return () => {
+      this.workerHandlers.delete(handlers);
+    };
+  }
+  onFleetEvent(handlers: StreamHandlers<FleetEvent>) {
+    this.eventHandlers.add(handlers);
+    return () => {
+      this.eventHandlers.delete(handlers);
+    };
+  }
+  onJobUpdated(handlers: StreamHandlers<Job>) {
+    this.jobHandlers.add(handlers);
+    return () => {
+      this.jobHandlers.delete(handlers);
+    };
+  }
+  onConnectionChange(listener: (state: ConnectionState) => void) {
+    this.connectionListeners.add(listener);
+    listener(this.connection);
+    return () => {
+      this.connectionListeners.delete(listener);
+    };
+  }
+
+  async runWorkerAction(action: WorkerAction, workerId: string, options?: { force?: boolean }) {
+    this.calls.push({ kind: "action", action, workerId, force: options?.force ?? false });
+    if (this.mutationError) {
+      throw this.mutationError;
+    }
+  }
+  async keepAlive(workerId: string, until: Date) {
+    this.calls.push({ kind: "keep-alive", workerId, until });
+    if (this.mutationError) {
+      throw this.mutationError;
+    }
+  }
+  async retryJob(jobId: string) {
+    this.calls.push({ kind: "retry", jobId });
+    if (this.mutationError) {
+      throw this.mutationError;
+    }
+  }
+  async close() {}
+
+  emitWorker(worker: Worker) {
+    for (const handlers of this.workerHandlers) {
+      handlers.next(worker);
+    }
+  }
+  emitEvent(event: FleetEvent) {
+    for (const handlers of this.eventHandlers) {
+      handlers.next(event);
+    }
+  }
+  emitJob(job: Job) {
+    for (const handlers of this.jobHandlers) {
+      handlers.next(job);
+    }
+  }
+  emitStreamError(error: Error) {
+    for (const handlers of this.workerHandlers) {
+      handlers.error(error);
+    }
+  }
+  setConnection(state: ConnectionState) {
+    this.connection = state;
+    for (const listener of this.connectionListeners) {
+      listener(state);
+    }
+  }
+}
