@@ -1,3 +1,4 @@
+import http from "node:http";
 import type { RunningSimulator } from "@cml-fleet/sim/simulator";
 import type { Logger } from "../../src/ports/logger.port";
 
@@ -19,17 +20,36 @@ export interface SimStats {
 
 /** The simulator's `/_sim` control API. */
 export function simControl(sim: RunningSimulator) {
-  async function call(method: string, path: string, body?: unknown): Promise<unknown> {
-    const response = await fetch(`${sim.url}${path}`, {
-      method,
-      headers: body === undefined ? {} : { "content-type": "application/json" },
-      body: body === undefined ? null : JSON.stringify(body),
+  // Plain node:http without keep-alive: a pooled connection the simulator closed while a test was busy
+  // would otherwise fail the next control call with ECONNRESET.
+  function call(method: string, path: string, body?: unknown): Promise<unknown> {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    return new Promise((resolve, reject) => {
+      const req = http.request(
+        `${sim.url}${path}`,
+        {
+          method,
+          agent: false,
+          headers: payload === undefined ? {} : { "content-type": "application/json" },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (chunk: Buffer) => chunks.push(chunk));
+          res.on("error", reject);
+          res.on("end", () => {
+            const text = Buffer.concat(chunks).toString("utf8");
+            const status = res.statusCode ?? 0;
+            if (status < 200 || status >= 300) {
+              reject(new Error(`${method} ${path}: HTTP ${status} ${text}`));
+              return;
+            }
+            resolve(text === "" ? null : JSON.parse(text));
+          });
+        },
+      );
+      req.on("error", reject);
+      req.end(payload);
     });
-    if (!response.ok) {
-      throw new Error(`${method} ${path}: HTTP ${response.status} ${await response.text()}`);
-    }
-    const text = await response.text();
-    return text === "" ? null : JSON.parse(text);
   }
   return {
     call,
