@@ -19,7 +19,8 @@ export class CloudWatchError extends Error {
 }
 
 export const cloudWatchErrors = {
-  validation: (message: string) => new CloudWatchError("ValidationError", message),
+  validation: (message: string) =>
+    new CloudWatchError("ValidationError", message, 400, "ValidationException"),
   invalidParameter: (message: string) =>
     new CloudWatchError("InvalidParameterValue", message, 400, "InvalidParameterValueException"),
   missingParameter: (name: string) =>

@@ -1,22 +1,28 @@
-import { createServer, type Server } from "node:https";
+import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
+import { createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
 import type { RequestHandler } from "../http/sim-server";
-import { closeServer, listen, readRequest, writeResponse } from "../http/sim-server";
+import { readRequest, writeResponse } from "../http/sim-server";
 import type { TlsMaterial } from "./tls";
 
 interface Listener {
   /** Whether the listener should be open; the chain converges on the latest wish. */
   wanted: boolean;
-  server: Server | null;
+  server: NetServer | null;
+  handler: RequestHandler;
+  readonly sockets: Set<Socket>;
   chain: Promise<void>;
 }
 
 /**
- * One HTTPS server per instance on its own loopback address. Opening and
- * closing are serialized per address, so a quick stop/start never leaves a
- * listener half-open; a closed address refuses connections like a stopped VM.
+ * A TCP listener per instance on its own loopback address, all feeding one
+ * HTTPS server (one TLS context: building one per instance costs ~5 ms, too
+ * much for 10,000). Opening and closing are serialized per address, so a quick
+ * stop/start never leaves a listener half-open; a closed address refuses
+ * connections like a stopped VM, and its open connections are cut.
  */
 export class CmlListeners {
   private readonly listeners = new Map<string, Listener>();
+  private readonly https: HttpsServer;
   private closed = false;
 
   constructor(
@@ -25,7 +31,26 @@ export class CmlListeners {
       readonly tls: TlsMaterial;
       readonly onError: (error: unknown) => void;
     },
-  ) {}
+  ) {
+    this.https = createHttpsServer({ key: deps.tls.key, cert: deps.tls.cert }, (req, res) => {
+      const handler = this.listeners.get(req.socket.localAddress ?? "")?.handler;
+      if (!handler) {
+        res.destroy();
+        return;
+      }
+      readRequest(req)
+        .then((request) => handler(request))
+        .then((response) => writeResponse(res, response))
+        .catch((error: unknown) => {
+          this.deps.onError(error);
+          if (!res.headersSent) {
+            writeResponse(res, { status: 500, body: "internal error" });
+          }
+        });
+    });
+    // A client giving up mid-handshake is normal (probes, refused certificates), not a simulator error.
+    this.https.on("tlsClientError", () => undefined);
+  }
 
   /** Opens (`wanted`) or closes the listener on `ip`, serving `handler`. */
   set(ip: string, requested: boolean, handler: RequestHandler): Promise<void> {
@@ -35,13 +60,14 @@ export class CmlListeners {
       if (!wanted) {
         return Promise.resolve();
       }
-      listener = { wanted, server: null, chain: Promise.resolve() };
+      listener = { wanted, server: null, handler, sockets: new Set(), chain: Promise.resolve() };
       this.listeners.set(ip, listener);
     }
     const current = listener;
     current.wanted = wanted;
+    current.handler = handler;
     current.chain = current.chain
-      .then(() => this.converge(ip, current, handler))
+      .then(() => this.converge(ip, current))
       .catch((error: unknown) => this.deps.onError(error));
     return current.chain;
   }
@@ -50,36 +76,36 @@ export class CmlListeners {
     return (this.listeners.get(ip)?.server ?? null) !== null;
   }
 
-  /** Resolves once every pending open/close has settled. */
-  async settled(): Promise<void> {
-    await Promise.all([...this.listeners.values()].map((listener) => listener.chain));
-  }
-
   /** Closes every listener; none opens afterwards. */
   async closeAll(): Promise<void> {
     this.closed = true;
-    await Promise.all([...this.listeners.keys()].map((ip) => this.set(ip, false, () => ({ status: 503 }))));
+    await Promise.all([...this.listeners].map(([ip, listener]) => this.set(ip, false, listener.handler)));
+    this.https.close();
   }
 
-  private async converge(ip: string, listener: Listener, handler: RequestHandler): Promise<void> {
+  private async converge(ip: string, listener: Listener): Promise<void> {
     if (listener.wanted && !listener.server) {
-      const server = createServer({ key: this.deps.tls.key, cert: this.deps.tls.cert }, (req, res) => {
-        readRequest(req)
-          .then((request) => handler(request))
-          .then((response) => writeResponse(res, response))
-          .catch((error: unknown) => {
-            this.deps.onError(error);
-            if (!res.headersSent) {
-              writeResponse(res, { status: 500, body: "internal error" });
-            }
-          });
+      const server = createNetServer((socket) => {
+        listener.sockets.add(socket);
+        socket.once("close", () => listener.sockets.delete(socket));
+        this.https.emit("connection", socket);
       });
-      await listen(server, this.deps.port, ip);
+      await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(this.deps.port, ip, () => {
+          server.off("error", reject);
+          resolve();
+        });
+      });
       listener.server = server;
     } else if (!listener.wanted && listener.server) {
       const server = listener.server;
       listener.server = null;
-      await closeServer(server);
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const socket of listener.sockets) {
+        socket.destroy();
+      }
+      await closed;
     }
     if (!listener.wanted && !listener.server && this.listeners.get(ip) === listener) {
       this.listeners.delete(ip);
