@@ -1,0 +1,163 @@
+import { describe, expect, it } from "vitest";
+import { at, aWorker } from "../../test/domain/worker-factory";
+import { InvalidTransitionError, ValidationError } from "../errors";
+import { systemActor, userActor } from "./actor";
+import type { IdleDecision } from "./idle-policy";
+import {
+  cancelIdleWarning,
+  keepAlive,
+  markAutoStopped,
+  markAutoStopSkipped,
+  markIdleWarning,
+  recordActivity,
+  setIdlePolicy,
+} from "./worker-changes-idle";
+
+const ada = userActor("u1", "ada");
+const policy = systemActor("idle-auto-stop");
+
+const warning: IdleDecision = {
+  idle: false,
+  reasonCode: "IDLE_WARNING",
+  reason: "quiet for 20 min",
+  idleSince: at(60),
+  warnAt: at(80),
+  stopAt: at(90),
+};
+const stopNow: IdleDecision = { ...warning, idle: true, reasonCode: "IDLE", reason: "quiet for 30 min" };
+const vetoed: IdleDecision = {
+  idle: false,
+  reasonCode: "NODES_RUNNING",
+  reason: "2 node(s) running",
+  idleSince: null,
+  warnAt: null,
+  stopAt: null,
+};
+
+describe("idle warnings", () => {
+  it("warns once per quiet stretch", () => {
+    const { worker, events } = markIdleWarning(aWorker(), warning, policy, at(80));
+    expect(worker.idle).toMatchObject({ idleSince: at(60), warnedAt: at(80), autoStopAt: at(90) });
+    expect(events).toEqual([
+      expect.objectContaining({ type: "worker.idle_warning", reason: "quiet for 20 min", actor: policy }),
+    ]);
+    expect(markIdleWarning(worker, warning, policy, at(81)).events).toEqual([]);
+  });
+
+  it("warns again for a new quiet stretch", () => {
+    const warned = markIdleWarning(aWorker(), warning, policy, at(80)).worker;
+    const later = { ...warning, idleSince: at(100), stopAt: at(130) };
+    expect(markIdleWarning(warned, later, policy, at(120)).events).toHaveLength(1);
+  });
+
+  it("refuses to warn on a veto", () => {
+    expect(() => markIdleWarning(aWorker(), vetoed, policy, at(80))).toThrow(ValidationError);
+  });
+
+  it("withdraws a warning, and only when there is one", () => {
+    const warned = markIdleWarning(aWorker(), warning, policy, at(80)).worker;
+    const { worker, events } = cancelIdleWarning(warned, "2 node(s) running", policy, at(85));
+    expect(worker.idle).toMatchObject({ idleSince: null, warnedAt: null, autoStopAt: null });
+    expect(events).toEqual([
+      expect.objectContaining({ type: "worker.idle_warning_cancelled", reason: "2 node(s) running" }),
+    ]);
+    expect(cancelIdleWarning(worker, "again", policy, at(86)).events).toEqual([]);
+  });
+});
+
+describe("auto-stop", () => {
+  it("wants the worker STOPPED and says why", () => {
+    const { worker, events } = markAutoStopped(aWorker(), stopNow, policy, at(90));
+    expect(worker.desiredStatus).toBe("STOPPED");
+    expect(events).toEqual([
+      expect.objectContaining({
+        type: "worker.auto_stopped",
+        reason: "quiet for 30 min",
+        data: expect.objectContaining({ from: "RUNNING" }),
+      }),
+    ]);
+  });
+
+  it("refuses without an idle verdict", () => {
+    expect(() => markAutoStopped(aWorker(), warning, policy, at(90))).toThrow(ValidationError);
+  });
+
+  it("does nothing for a worker already stopping", () => {
+    const worker = aWorker({ status: "STOPPING" });
+    expect(markAutoStopped(worker, stopNow, policy, at(90))).toEqual({ worker, events: [] });
+  });
+
+  it("refuses for a terminated worker", () => {
+    expect(() => markAutoStopped(aWorker({ status: "TERMINATED" }), stopNow, policy, at(90))).toThrow(
+      InvalidTransitionError,
+    );
+  });
+
+  it("records a skipped stop without changing the worker", () => {
+    const worker = aWorker();
+    const change = markAutoStopSkipped(worker, stopNow, "dry run", policy, at(90));
+    expect(change.worker).toBe(worker);
+    expect(change.events).toEqual([expect.objectContaining({ type: "worker.auto_stop_skipped" })]);
+  });
+});
+
+describe("keepAlive", () => {
+  it("keeps the worker alive and withdraws a pending warning", () => {
+    const warned = markIdleWarning(aWorker(), warning, policy, at(80)).worker;
+    const { worker, events } = keepAlive(warned, at(240), ada, "exam", at(85));
+    expect(worker.idle).toMatchObject({ keepAliveUntil: at(240), warnedAt: null, autoStopAt: null });
+    expect(events).toEqual([
+      expect.objectContaining({
+        type: "worker.keep_alive",
+        reason: "exam",
+        data: { until: at(240), cancelledWarning: true },
+      }),
+    ]);
+  });
+
+  it("clears the keep-alive with an instant in the past", () => {
+    const kept = keepAlive(aWorker(), at(240), ada, null, at(85)).worker;
+    expect(keepAlive(kept, at(10), ada, null, at(86)).worker.idle.keepAliveUntil).toBeNull();
+  });
+
+  it("is a no-op when nothing changes", () => {
+    const worker = aWorker();
+    expect(keepAlive(worker, at(1), ada, null, at(85))).toEqual({ worker, events: [] });
+  });
+});
+
+describe("setIdlePolicy", () => {
+  it("sets the overrides and records them", () => {
+    const { worker, events } = setIdlePolicy(
+      aWorker(),
+      { enabled: false, thresholdMinutes: null },
+      ada,
+      "demo day",
+      at(1),
+    );
+    expect(worker.idlePolicy).toEqual({ enabled: false, thresholdMinutes: null });
+    expect(events[0]?.message).toContain("auto-stop: off");
+  });
+
+  it.each([0, -5, 1.5, 20_000])("refuses a threshold of %d minutes", (minutes) => {
+    expect(() =>
+      setIdlePolicy(aWorker(), { enabled: null, thresholdMinutes: minutes }, ada, null, at(1)),
+    ).toThrow(ValidationError);
+  });
+
+  it("is a no-op for the same policy", () => {
+    const worker = aWorker();
+    expect(setIdlePolicy(worker, { enabled: null, thresholdMinutes: null }, ada, null, at(1))).toEqual({
+      worker,
+      events: [],
+    });
+  });
+});
+
+describe("recordActivity", () => {
+  it("keeps only the latest activity", () => {
+    const seen = recordActivity(aWorker(), at(70), at(71)).worker;
+    expect(seen.idle.lastActivityAt).toEqual(at(70));
+    expect(recordActivity(seen, at(65), at(72)).worker).toBe(seen);
+  });
+});

@@ -1,0 +1,171 @@
+import { describe, expect, it } from "vitest";
+import { at, aWorker, telemetry } from "../../test/domain/worker-factory";
+import { InvalidTransitionError } from "../errors";
+import { systemActor } from "./actor";
+import { UNKNOWN_LICENSE } from "./worker";
+import {
+  applyLicense,
+  applyObservedStatus,
+  applyServiceStatus,
+  applyTelemetry,
+} from "./worker-changes-observed";
+import { WORKER_STATUSES } from "./worker-status";
+import { STATUS_TRANSITIONS } from "./worker-transitions";
+
+const sweep = systemActor("telemetry");
+
+describe("applyObservedStatus", () => {
+  const pairs = WORKER_STATUSES.flatMap((from) =>
+    WORKER_STATUSES.filter((to) => to !== from).map((to) => [from, to] as const),
+  );
+
+  it.each(pairs.filter(([from, to]) => STATUS_TRANSITIONS[from].includes(to)))(
+    "records %s → %s with one event",
+    (from, to) => {
+      const { worker, events } = applyObservedStatus(
+        aWorker({ status: from }),
+        to,
+        "seen by sweep",
+        sweep,
+        at(3),
+      );
+      expect(worker).toMatchObject({
+        status: to,
+        statusReason: "seen by sweep",
+        statusChangedAt: at(3),
+        updatedAt: at(3),
+      });
+      expect(events).toEqual([
+        expect.objectContaining({
+          type: to === "TERMINATED" ? "worker.terminated" : "worker.status_changed",
+          reason: "seen by sweep",
+          actor: sweep,
+          data: { from, to },
+        }),
+      ]);
+    },
+  );
+
+  it.each(pairs.filter(([from, to]) => !STATUS_TRANSITIONS[from].includes(to)))(
+    "refuses %s → %s",
+    (from, to) => {
+      expect(() => applyObservedStatus(aWorker({ status: from }), to, null, sweep, at(3))).toThrow(
+        InvalidTransitionError,
+      );
+    },
+  );
+
+  it.each(WORKER_STATUSES)("changes nothing when %s is seen again", (status) => {
+    const worker = aWorker({ status });
+    expect(applyObservedStatus(worker, status, "again", sweep, at(3))).toEqual({ worker, events: [] });
+  });
+
+  it("opens a new idle stretch when the worker comes up", () => {
+    const stopped = aWorker({ status: "STOPPED" });
+    const { worker } = applyObservedStatus(stopped, "RUNNING", null, sweep, at(90));
+    expect(worker.idle.lastStartedAt).toEqual(at(90));
+  });
+
+  it("withdraws an idle warning and marks CML unavailable when the worker leaves RUNNING", () => {
+    const warned = aWorker({
+      idle: { ...aWorker().idle, idleSince: at(60), warnedAt: at(80), autoStopAt: at(90) },
+    });
+    const { worker } = applyObservedStatus(warned, "STOPPED", null, sweep, at(91));
+    expect(worker.idle).toMatchObject({ idleSince: null, warnedAt: null, autoStopAt: null });
+    expect(worker.serviceStatus).toBe("UNAVAILABLE");
+  });
+
+  it("makes an observed termination the desired status too", () => {
+    expect(applyObservedStatus(aWorker(), "TERMINATED", null, sweep, at(1)).worker.desiredStatus).toBe(
+      "TERMINATED",
+    );
+  });
+});
+
+describe("applyServiceStatus", () => {
+  it("records a change of the CML service", () => {
+    const { worker, events } = applyServiceStatus(
+      aWorker({ serviceStatus: "STARTING" }),
+      "AVAILABLE",
+      "ready",
+      sweep,
+      at(1),
+    );
+    expect(worker.serviceStatus).toBe("AVAILABLE");
+    expect(events).toEqual([
+      expect.objectContaining({
+        type: "worker.service_status_changed",
+        data: { from: "STARTING", to: "AVAILABLE" },
+      }),
+    ]);
+  });
+
+  it("is a no-op when unchanged", () => {
+    const worker = aWorker();
+    expect(applyServiceStatus(worker, "AVAILABLE", null, sweep, at(1))).toEqual({ worker, events: [] });
+  });
+});
+
+describe("applyLicense", () => {
+  const registered = { status: "REGISTERED" as const, nodeLimit: 20, nodesInUse: 0, checkedAt: at(1) };
+
+  it("records a change of license status", () => {
+    const { worker, events } = applyLicense(aWorker(), registered, systemActor("licensing"), at(1));
+    expect(worker.license).toEqual(registered);
+    expect(events).toEqual([
+      expect.objectContaining({
+        type: "worker.license_changed",
+        data: expect.objectContaining({ from: "UNKNOWN", to: "REGISTERED" }),
+      }),
+    ]);
+  });
+
+  it("keeps fresher figures of the same status without an event", () => {
+    const worker = aWorker({ license: registered });
+    const { worker: next, events } = applyLicense(
+      worker,
+      { ...registered, nodesInUse: 5, checkedAt: at(2) },
+      sweep,
+      at(2),
+    );
+    expect(next.license.nodesInUse).toBe(5);
+    expect(events).toEqual([]);
+  });
+
+  it("is a no-op for the same reading", () => {
+    const worker = aWorker({ license: UNKNOWN_LICENSE });
+    expect(applyLicense(worker, { ...UNKNOWN_LICENSE }, sweep, at(1))).toEqual({ worker, events: [] });
+  });
+});
+
+describe("applyTelemetry", () => {
+  it("stores a routine sample without an event", () => {
+    const worker = aWorker({ telemetry: telemetry({ sampledAt: at(1) }) });
+    const { worker: next, events } = applyTelemetry(
+      worker,
+      telemetry({ sampledAt: at(2), cpuPercent: 9 }),
+      sweep,
+      at(2),
+    );
+    expect(next.telemetry?.cpuPercent).toBe(9);
+    expect(events).toEqual([]);
+  });
+
+  it("records when labs come into use and when the CML API stops answering", () => {
+    const worker = aWorker({ telemetry: telemetry({ sampledAt: at(1) }) });
+    const busy = applyTelemetry(
+      worker,
+      telemetry({ sampledAt: at(2), runningNodes: 4, startedLabs: 1 }),
+      sweep,
+      at(2),
+    );
+    expect(busy.events[0]?.message).toContain("labs in use");
+    const lost = applyTelemetry(
+      busy.worker,
+      telemetry({ sampledAt: at(3), cmlReachable: false, runningNodes: null, startedLabs: null }),
+      sweep,
+      at(3),
+    );
+    expect(lost.events[0]?.message).toContain("CML API stopped answering");
+  });
+});

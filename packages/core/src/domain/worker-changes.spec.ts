@@ -1,0 +1,162 @@
+import { describe, expect, it } from "vitest";
+import { at, aWorker, T0 } from "../../test/domain/worker-factory";
+import { InvalidTransitionError } from "../errors";
+import { systemActor, userActor } from "./actor";
+import { createWorker, markFailed, recordOperationRequested, setTags } from "./worker-changes";
+import { laterThan } from "./worker-changes-common";
+import { planOperation } from "./worker-transitions";
+
+const ada = userActor("u1", "ada");
+const lifecycle = systemActor("lifecycle");
+
+describe("createWorker", () => {
+  const request = {
+    id: "wkr_02",
+    name: "lab-b",
+    accountId: "default",
+    region: "us-west-2",
+    instanceType: "c5.2xlarge",
+    image: { amiId: "ami-0f7a3b9c2d1e45a68", amiName: "CML-2.9.0-Ubuntu-22.04", cmlVersion: "2.9.0" },
+    amiId: null,
+    tags: { course: "ccna" },
+    idempotencyKey: "key-1",
+    createdBy: "ada",
+    actor: ada,
+    now: T0,
+  };
+
+  it("creates a PENDING worker wanted RUNNING with the region's image, and a created event", () => {
+    const { worker, events } = createWorker(request);
+    expect(worker).toMatchObject({
+      status: "PENDING",
+      desiredStatus: "RUNNING",
+      serviceStatus: "UNKNOWN",
+      amiId: "ami-0f7a3b9c2d1e45a68",
+      cmlVersion: "2.9.0",
+      instanceId: null,
+      version: 0,
+      createdAt: T0,
+    });
+    expect(events).toEqual([
+      expect.objectContaining({
+        type: "worker.created",
+        workerId: "wkr_02",
+        actor: ada,
+        at: T0,
+        reason: null,
+      }),
+    ]);
+    expect(events[0]?.message).toContain("lab-b");
+  });
+
+  it("uses an explicit AMI without claiming the region's name and version for it", () => {
+    const { worker } = createWorker({ ...request, amiId: "ami-0aaaaaaaaaaaaaaaa" });
+    expect(worker).toMatchObject({ amiId: "ami-0aaaaaaaaaaaaaaaa", amiName: null, cmlVersion: null });
+  });
+});
+
+describe("recordOperationRequested", () => {
+  it("sets the desired status and records who asked and why, leaving the status to the job", () => {
+    const worker = aWorker();
+    const { worker: next, events } = recordOperationRequested(
+      worker,
+      "stop",
+      planOperation("stop", "RUNNING"),
+      ada,
+      "end of class",
+      at(5),
+    );
+    expect(next).toMatchObject({ status: "RUNNING", desiredStatus: "STOPPED", updatedAt: at(5) });
+    expect(events).toEqual([
+      expect.objectContaining({
+        type: "worker.operation_requested",
+        reason: "end of class",
+        actor: ada,
+        data: expect.objectContaining({
+          operation: "stop",
+          from: "RUNNING",
+          desired: "STOPPED",
+          next: "STOPPING",
+        }),
+      }),
+    ]);
+  });
+
+  it("keeps the desired status for operations that aim at none", () => {
+    const { worker } = recordOperationRequested(
+      aWorker(),
+      "refresh",
+      planOperation("refresh", "RUNNING"),
+      ada,
+      null,
+      at(1),
+    );
+    expect(worker.desiredStatus).toBe("RUNNING");
+  });
+
+  it("changes nothing when the request joins work already under way", () => {
+    const worker = aWorker({ status: "STOPPING", desiredStatus: "STOPPED" });
+    expect(
+      recordOperationRequested(worker, "stop", planOperation("stop", "STOPPING"), ada, null, at(1)),
+    ).toEqual({
+      worker,
+      events: [],
+    });
+  });
+});
+
+describe("markFailed", () => {
+  it("fails the worker with the reason", () => {
+    const { worker, events } = markFailed(
+      aWorker({ status: "PENDING" }),
+      "CML not ready after 20m",
+      lifecycle,
+      at(20),
+    );
+    expect(worker).toMatchObject({
+      status: "FAILED",
+      statusReason: "CML not ready after 20m",
+      statusChangedAt: at(20),
+    });
+    expect(events).toEqual([
+      expect.objectContaining({ type: "worker.failed", reason: "CML not ready after 20m" }),
+    ]);
+  });
+
+  it("refuses to fail a terminated worker", () => {
+    expect(() => markFailed(aWorker({ status: "TERMINATED" }), "late", lifecycle, at(1))).toThrow(
+      InvalidTransitionError,
+    );
+  });
+
+  it("does not repeat the same failure", () => {
+    const worker = aWorker({ status: "FAILED", statusReason: "boom" });
+    expect(markFailed(worker, "boom", lifecycle, at(1)).events).toEqual([]);
+  });
+});
+
+describe("setTags", () => {
+  it("records what was set and removed", () => {
+    const { worker, events } = setTags(
+      aWorker({ tags: { course: "ccna", owner: "ada" } }),
+      { course: "ccnp", lab: "3" },
+      ada,
+      at(1),
+    );
+    expect(worker.tags).toEqual({ course: "ccnp", lab: "3" });
+    expect(events[0]?.data).toEqual({ set: { course: "ccnp", lab: "3" }, removed: ["owner"] });
+  });
+
+  it("is a no-op for the same tags", () => {
+    const worker = aWorker({ tags: { course: "ccna" } });
+    expect(setTags(worker, { course: "ccna" }, ada, at(1))).toEqual({ worker, events: [] });
+  });
+});
+
+describe("laterThan", () => {
+  it("moves updatedAt forward even within the same millisecond", () => {
+    expect(laterThan(T0, T0)).toEqual(new Date(T0.getTime() + 1));
+    expect(laterThan(T0, at(1))).toEqual(at(1));
+    expect(laterThan(at(2), at(1))).toEqual(new Date(at(2).getTime() + 1));
+  });
+});
