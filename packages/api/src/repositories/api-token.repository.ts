@@ -43,6 +43,7 @@ export function hashTokenSecret(secret: string): string {
   return createHash("sha256").update(secret, "utf8").digest("hex");
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TOUCH_INTERVAL = sql`interval '1 minute'`;
 
 export function createApiTokenRepository(db: Db): ApiTokenRepository {
@@ -66,6 +67,10 @@ export function createApiTokenRepository(db: Db): ApiTokenRepository {
     },
 
     async revoke(id, at) {
+      // Ids are UUIDs; anything else would make Postgres reject the statement instead of finding nothing.
+      if (!UUID.test(id)) {
+        throw new NotFoundError("api token", id);
+      }
       const [row] = await db
         .update(apiTokens)
         .set({ revokedAt: sql`coalesce(${apiTokens.revokedAt}, ${at.toISOString()}::timestamptz)` })

@@ -1,3 +1,4 @@
+import type { FleetEventType } from "@cml-fleet/core/domain/fleet-event";
 import { WORKER_STATUSES, type WorkerStatus } from "@cml-fleet/core/domain/worker-status";
 import type {
   FleetCounts,
@@ -12,6 +13,22 @@ import { workers } from "../db/schema/workers";
 import { toFleetEvent, toTelemetrySample } from "./worker-row.mapper";
 
 const notTerminated = ne(workers.status, "TERMINATED");
+
+/** The events that mark a status change, and the status each one entered (see StatusHistoryEntry). */
+const STATUS_EVENT_TYPES: FleetEventType[] = [
+  "worker.created",
+  "worker.imported",
+  "worker.status_changed",
+  "worker.failed",
+  "worker.terminated",
+];
+const enteredStatus = sql<string | null>`case ${fleetEvents.type}
+  when 'worker.created' then 'PENDING'
+  when 'worker.imported' then ${fleetEvents.data} ->> 'status'
+  when 'worker.status_changed' then ${fleetEvents.data} ->> 'to'
+  when 'worker.failed' then 'FAILED'
+  when 'worker.terminated' then 'TERMINATED'
+end`;
 
 /**
  * The batch reads behind the GraphQL read side. The per-worker limits use a
@@ -29,15 +46,15 @@ export function createWorkerReadModel(db: Db): WorkerReadModel {
         .select({
           workerId: fleetEvents.workerId,
           at: fleetEvents.at,
-          status: sql<string>`${fleetEvents.data} ->> 'to'`,
+          status: enteredStatus,
         })
         .from(fleetEvents)
         .where(
-          and(eq(fleetEvents.type, "worker.status_changed"), inArray(fleetEvents.workerId, [...workerIds])),
+          and(inArray(fleetEvents.type, STATUS_EVENT_TYPES), inArray(fleetEvents.workerId, [...workerIds])),
         )
         .orderBy(asc(fleetEvents.workerId), asc(fleetEvents.at), asc(fleetEvents.id));
       for (const row of rows) {
-        if (row.workerId !== null && isWorkerStatus(row.status)) {
+        if (row.workerId !== null && row.status !== null && isWorkerStatus(row.status)) {
           history.get(row.workerId)?.push({ status: row.status, at: row.at });
         }
       }

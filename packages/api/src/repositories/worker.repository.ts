@@ -1,6 +1,11 @@
 import type { FleetEvent, NewFleetEvent } from "@cml-fleet/core/domain/fleet-event";
 import type { CmlLab } from "@cml-fleet/core/domain/worker";
-import { ConcurrentModificationError, ConflictError, NotFoundError } from "@cml-fleet/core/errors";
+import {
+  ConcurrentModificationError,
+  ConflictError,
+  NotFoundError,
+  ValidationError,
+} from "@cml-fleet/core/errors";
 import type { WorkerReadModel } from "@cml-fleet/core/ports/worker-read-model.port";
 import type {
   TelemetrySample,
@@ -76,6 +81,9 @@ export function createWorkerRepository(db: Db): DrizzleWorkerRepository {
     },
 
     async list(filter, first, after): Promise<WorkerPage> {
+      if (!Number.isInteger(first) || first < 0) {
+        throw new ValidationError("first", "must be a whole number, 0 or more");
+      }
       const where = filterCondition(filter);
       const cursor = after === null ? null : decodeWorkerCursor(after);
       const pageWhere =

@@ -64,21 +64,48 @@ describe("worker read model", () => {
     expect(await repository.pruneTelemetry(cutoff)).toBe(0);
   });
 
-  it("builds status histories from status-changed events, oldest first", async () => {
-    const [a, b] = [aWorker({}, 1), aWorker({}, 2)];
-    await repository.insert(a, [statusChange(a.id, "RUNNING", "2026-01-01T10:00:00Z")]);
+  it("builds status histories from the events that change a status, oldest first", async () => {
+    const [a, b, c] = [aWorker({}, 1), aWorker({}, 2), aWorker({}, 3)];
+    await repository.insert(a, [
+      anEvent({ workerId: a.id, type: "worker.created", at: new Date("2026-01-01T09:00:00Z") }),
+    ]);
     await repository.insert(b, []);
+    await repository.insert(c, [
+      anEvent({
+        workerId: c.id,
+        type: "worker.imported",
+        at: new Date("2026-01-01T08:00:00Z"),
+        data: { status: "STOPPED" },
+      }),
+    ]);
     await repository.appendEvents([
-      statusChange(a.id, "STOPPED", "2026-01-01T12:00:00Z"),
+      statusChange(a.id, "RUNNING", "2026-01-01T10:00:00Z"),
       anEvent({ workerId: a.id, type: "worker.tags_changed", at: new Date("2026-01-01T11:00:00Z") }),
+      statusChange(a.id, "STOPPED", "2026-01-01T12:00:00Z"),
+      anEvent({
+        workerId: a.id,
+        type: "worker.failed",
+        at: new Date("2026-01-01T13:00:00Z"),
+        data: { from: "STOPPED" },
+      }),
+      anEvent({
+        workerId: a.id,
+        type: "worker.terminated",
+        at: new Date("2026-01-01T14:00:00Z"),
+        data: { from: "FAILED", to: "TERMINATED" },
+      }),
     ]);
 
-    const history = await repository.statusHistoryMany([a.id, b.id]);
+    const history = await repository.statusHistoryMany([a.id, b.id, c.id]);
     expect(history.get(a.id)).toEqual([
+      { status: "PENDING", at: new Date("2026-01-01T09:00:00Z") },
       { status: "RUNNING", at: new Date("2026-01-01T10:00:00Z") },
       { status: "STOPPED", at: new Date("2026-01-01T12:00:00Z") },
+      { status: "FAILED", at: new Date("2026-01-01T13:00:00Z") },
+      { status: "TERMINATED", at: new Date("2026-01-01T14:00:00Z") },
     ]);
     expect(history.get(b.id)).toEqual([]);
+    expect(history.get(c.id)).toEqual([{ status: "STOPPED", at: new Date("2026-01-01T08:00:00Z") }]);
   });
 
   it("returns each worker's latest events, newest first", async () => {

@@ -270,5 +270,6 @@ describe("worker list", () => {
 
   it("refuses a cursor it did not make", async () => {
     await expect(repository.list({}, 10, "not-a-cursor")).rejects.toBeInstanceOf(ValidationError);
+    await expect(repository.list({}, -1, null)).rejects.toBeInstanceOf(ValidationError);
   });
 });

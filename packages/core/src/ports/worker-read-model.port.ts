@@ -2,7 +2,12 @@ import type { FleetEvent } from "../domain/fleet-event";
 import type { WorkerStatus } from "../domain/worker-status";
 import type { TelemetrySample } from "./worker-repository.port";
 
-/** A status a worker entered, and when (from its `worker.status_changed` events, `data.to`). */
+/**
+ * A status a worker entered, and when, read from its events: `worker.created`
+ * (PENDING), `worker.imported` (`data.status`), `worker.status_changed`
+ * (`data.to`), `worker.failed` (FAILED) and `worker.terminated` (TERMINATED).
+ * Same shape as the cost module's `StatusPoint`.
+ */
 export interface StatusHistoryEntry {
   readonly status: WorkerStatus;
   readonly at: Date;
