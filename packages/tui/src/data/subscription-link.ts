@@ -35,6 +35,8 @@ export function createSubscriptionLink(options: SubscriptionLinkOptions): Subscr
   let state: ConnectionState = { kind: "connecting" };
   let lastCloseReason: string | null = null;
   let closed = false;
+  /** Ends the current backoff wait early, so closing never waits out a long delay. */
+  let wakeRetry: (() => void) | null = null;
 
   const setState = (next: ConnectionState) => {
     state = next;
@@ -47,12 +49,9 @@ export function createSubscriptionLink(options: SubscriptionLinkOptions): Subscr
     url: toWebSocketUrl(options.url),
     webSocketImpl: WebSocket,
     connectionParams: options.token ? { authorization: `Bearer ${options.token}` } : {},
-    lazy: false,
-    // Errors reach the UI through the connection state; never print over the Ink frame.
-    onNonLazyError: () => undefined,
     retryAttempts: Number.POSITIVE_INFINITY,
     // Connection refused arrives as an error event, not a close event: retry those too.
-    shouldRetry: () => !closed,
+    shouldRetry: () => true,
     retryWait: async (retries) => {
       const delay = backoffDelay(retries, backoff);
       setState({
@@ -61,7 +60,14 @@ export function createSubscriptionLink(options: SubscriptionLinkOptions): Subscr
         retryAt: Date.now() + delay,
         reason: lastCloseReason,
       });
-      await new Promise((resolve) => setTimeout(resolve, delay));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        wakeRetry = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wakeRetry = null;
     },
     keepAlive: 10_000,
     on: {
@@ -153,7 +159,13 @@ export function createSubscriptionLink(options: SubscriptionLinkOptions): Subscr
     async close() {
       closed = true;
       listeners.clear();
-      await client.dispose();
+      wakeRetry?.();
+      // dispose() waits for a connection attempt in flight and rejects if it fails;
+      // neither matters to a client that is going away.
+      await Promise.race([
+        client.dispose().catch(() => undefined),
+        new Promise((resolve) => setTimeout(resolve, 1000).unref()),
+      ]);
     },
   };
 }
