@@ -163,7 +163,7 @@ export function createSubscriptionLink(options: SubscriptionLinkOptions): Subscr
       // dispose() waits for a connection attempt in flight and rejects if it fails;
       // neither matters to a client that is going away.
       await Promise.race([
-        client.dispose().catch(() => undefined),
+        Promise.resolve(client.dispose()).catch(() => undefined),
         new Promise((resolve) => setTimeout(resolve, 1000).unref()),
       ]);
     },
