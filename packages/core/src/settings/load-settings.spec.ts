@@ -186,6 +186,20 @@ describe("loadSettings", () => {
     expect(problems).toHaveLength(5);
   });
 
+  it("reports problems between valid settings even while another setting is invalid", () => {
+    const problems = problemsOf(() =>
+      loadSettings(
+        { PORT: "http", AWS_DEFAULT_REGION: "eu-west-1", CML_WORKER_IDLE_THRESHOLD: "soon" },
+        { demoImages: SIM_IMAGES },
+      ),
+    );
+    expect(problems).toEqual([
+      'PORT: must be a whole number (got "http")',
+      expect.stringMatching(/^CML_WORKER_IDLE_THRESHOLD: is not a duration/),
+      'AWS_DEFAULT_REGION: "eu-west-1" is not in AWS_ALLOWED_REGIONS',
+    ]);
+  });
+
   it("refuses default and weak secrets in production, without echoing them", () => {
     const problems = problemsOf(() =>
       loadSettings(

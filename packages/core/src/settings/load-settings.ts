@@ -5,6 +5,8 @@ import { type DemoImageCatalog, demoSettings } from "./demo-settings";
 import { type Settings, settingsSchema } from "./settings.schema";
 import { SettingsError } from "./settings-error";
 import { settingsRegistry } from "./settings-fields";
+import type { RawSettings } from "./settings-model";
+import { crossFieldProblems, type SettingsProblem } from "./settings-rules";
 import { settingsShape } from "./settings-shape";
 
 export interface LoadSettingsOptions {
@@ -80,7 +82,18 @@ export function loadSettings(
   const result = settingsSchema.safeParse(raw);
   const problems = [...collected.problems];
   if (!result.success) {
-    problems.push(...result.error.issues.map((issue) => describeIssue(issue, raw, collected.labels)));
+    const issues = result.error.issues;
+    problems.push(...issues.map((issue) => describeIssue(issue, raw, collected.labels)));
+    // zod skips the cross-field refinement when a field is invalid; run the rules that do not read one.
+    const invalid = new Set(issues.filter((issue) => !isCrossField(issue)).map((issue) => issue.path[0]));
+    if (invalid.size > 0) {
+      const keys = new Set(KEYS.filter((key) => invalid.has(key)));
+      problems.push(
+        ...crossFieldProblems(withStandIns(raw, keys), keys).map((problem) =>
+          describeProblem(problem, collected.labels),
+        ),
+      );
+    }
   }
   if (problems.length > 0 || !result.success) {
     throw new SettingsError(problems);
@@ -175,6 +188,34 @@ function assign(
   collected.labels[key] = label;
 }
 
+function isCrossField(issue: z.core.$ZodIssue): boolean {
+  return issue.code === "custom" && issue.params?.crossField === true;
+}
+
+/** The fields parsed one by one, with each invalid one replaced by its parsed default. */
+function withStandIns(raw: Readonly<Record<string, unknown>>, invalid: ReadonlySet<SettingKey>): RawSettings {
+  const parsed: Record<string, unknown> = {};
+  for (const key of KEYS) {
+    const schema = settingsShape[key];
+    const value = invalid.has(key) ? settingsRegistry.get(schema)?.default : raw[key];
+    const result = schema.safeParse(value ?? null);
+    parsed[key] = result.success ? result.data : null;
+  }
+  return parsed as RawSettings;
+}
+
+function nameOf(
+  key: SettingKey,
+  path: readonly string[],
+  labels: Partial<Record<SettingKey, string>>,
+): string {
+  return `${labels[key] ?? `${key.toUpperCase()} (default)`}${path.map((part) => `.${part}`).join("")}`;
+}
+
+function describeProblem(problem: SettingsProblem, labels: Partial<Record<SettingKey, string>>): string {
+  return `${nameOf(problem.key, problem.path ?? [], labels)}: ${problem.message}`;
+}
+
 function describeIssue(
   issue: z.core.$ZodIssue,
   raw: Readonly<Record<string, unknown>>,
@@ -184,11 +225,12 @@ function describeIssue(
   if (first === undefined || !isKey(first)) {
     return issue.message;
   }
-  const name = `${labels[first] ?? `${first.toUpperCase()} (default)`}${rest.map((part) => `.${part}`).join("")}`;
+  const name = nameOf(first, rest, labels);
   const secret = settingsRegistry.get(settingsShape[first])?.secret === true;
   const value = rest.length === 0 ? raw[first] : undefined;
-  const crossField = issue.code === "custom" && issue.params?.crossField === true;
   const shown =
-    !secret && !crossField && issue.code === "custom" && typeof value === "string" ? ` (got "${value}")` : "";
+    !secret && !isCrossField(issue) && issue.code === "custom" && typeof value === "string"
+      ? ` (got "${value}")`
+      : "";
   return `${name}: ${issue.message}${shown}`;
 }

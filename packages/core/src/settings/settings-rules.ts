@@ -3,99 +3,152 @@ import { type RawSettings, resolveImages, resolvePrices } from "./settings-model
 import { MIN_PRODUCTION_TOKEN_LENGTH } from "./settings-shape";
 import { DEFAULT_CML_PASSWORD } from "./settings-shape-cml";
 
-type Problem = {
-  readonly key: keyof RawSettings;
+type Key = keyof RawSettings;
+
+export interface SettingsProblem {
+  /** The setting to fix. */
+  readonly key: Key;
   readonly path?: readonly string[];
   readonly message: string;
-};
-
-/** Rules that span several settings; each problem names the setting to fix. */
-export function crossFieldProblems(raw: RawSettings): Problem[] {
-  const problems: Problem[] = [];
-  const allowedRegions = new Set(raw.aws_allowed_regions);
-  const allowedTypes = new Set(raw.cml_worker_allowed_instance_types);
-
-  if (!allowedRegions.has(raw.aws_default_region)) {
-    problems.push({
-      key: "aws_default_region",
-      message: `"${raw.aws_default_region}" is not in AWS_ALLOWED_REGIONS`,
-    });
-  }
-  const images = resolveImages(raw);
-  for (const region of raw.aws_allowed_regions) {
-    if (images[region] === undefined) {
-      problems.push({
-        key: "aws_allowed_regions",
-        message: `region ${region} has no AMI (set it in CML_WORKER_AMI_CONFIG, CML_WORKER_AMI_IDS or CML_WORKER_AMI_NAMES)`,
-      });
-    }
-  }
-  for (const [region, id] of Object.entries(raw.cml_worker_ami_ids)) {
-    const full = raw.cml_worker_ami_config[region]?.ami_id;
-    if (full !== undefined && full !== id) {
-      problems.push({
-        key: "cml_worker_ami_ids",
-        path: [region],
-        message: `${id} contradicts CML_WORKER_AMI_CONFIG.${region}.ami_id (${full})`,
-      });
-    }
-  }
-  if (!allowedTypes.has(raw.cml_worker_default_instance_type)) {
-    problems.push({
-      key: "cml_worker_default_instance_type",
-      message: `"${raw.cml_worker_default_instance_type}" is not in CML_WORKER_ALLOWED_INSTANCE_TYPES`,
-    });
-  }
-  const prices = resolvePrices(raw);
-  for (const type of raw.cml_worker_allowed_instance_types) {
-    if (prices[type] === undefined) {
-      problems.push({
-        key: "cml_worker_allowed_instance_types",
-        message: `${type} has no price (add it to CML_WORKER_HOURLY_PRICES)`,
-      });
-    }
-  }
-  for (const key of [
-    "cml_worker_network_config",
-    "cml_worker_key_pairs",
-    "cml_worker_regional_hourly_prices",
-  ] as const) {
-    for (const region of Object.keys(raw[key])) {
-      if (!allowedRegions.has(region)) {
-        problems.push({ key, path: [region], message: "is not in AWS_ALLOWED_REGIONS" });
-      }
-    }
-  }
-  if (raw.cml_worker_max_idle_before_warning >= raw.cml_worker_idle_threshold) {
-    problems.push({
-      key: "cml_worker_max_idle_before_warning",
-      message: "must be shorter than CML_WORKER_IDLE_THRESHOLD (the warning comes before the stop)",
-    });
-  }
-  if (raw.cml_worker_idle_stale_telemetry_age <= raw.cml_worker_telemetry_collection_interval) {
-    problems.push({
-      key: "cml_worker_idle_stale_telemetry_age",
-      message:
-        "must be longer than CML_WORKER_TELEMETRY_COLLECTION_INTERVAL, else every sample is stale before the next sweep and nothing is ever judged idle",
-    });
-  }
-  if (raw.aws_accounts[raw.aws_default_account] === undefined) {
-    problems.push({
-      key: "aws_default_account",
-      message: `"${raw.aws_default_account}" is not a key of AWS_ACCOUNTS`,
-    });
-  }
-  if (raw.oidc_issuer !== null && raw.oidc_audience === null) {
-    problems.push({ key: "oidc_audience", message: "is required when OIDC_ISSUER is set" });
-  }
-  if (raw.node_env === "production") {
-    problems.push(...productionProblems(raw));
-  }
-  return problems;
 }
 
-function productionProblems(raw: RawSettings): Problem[] {
-  const problems: Problem[] = [];
+/** A rule that spans several settings; `inputs` are the settings it reads. */
+interface Rule {
+  readonly inputs: readonly Key[];
+  check(raw: RawSettings): SettingsProblem[];
+}
+
+const AMI_KEYS = ["cml_worker_ami_config", "cml_worker_ami_ids", "cml_worker_ami_names"] as const;
+
+const RULES: readonly Rule[] = [
+  {
+    inputs: ["aws_default_region", "aws_allowed_regions"],
+    check: (raw) =>
+      raw.aws_allowed_regions.includes(raw.aws_default_region)
+        ? []
+        : [
+            {
+              key: "aws_default_region",
+              message: `"${raw.aws_default_region}" is not in AWS_ALLOWED_REGIONS`,
+            },
+          ],
+  },
+  {
+    inputs: ["aws_allowed_regions", ...AMI_KEYS],
+    check: (raw) => {
+      const images = resolveImages(raw);
+      return raw.aws_allowed_regions
+        .filter((region) => images[region] === undefined)
+        .map((region) => ({
+          key: "aws_allowed_regions",
+          message: `region ${region} has no AMI (set it in CML_WORKER_AMI_CONFIG, CML_WORKER_AMI_IDS or CML_WORKER_AMI_NAMES)`,
+        }));
+    },
+  },
+  {
+    inputs: ["cml_worker_ami_ids", "cml_worker_ami_config"],
+    check: (raw) =>
+      Object.entries(raw.cml_worker_ami_ids).flatMap(([region, id]): SettingsProblem[] => {
+        const full = raw.cml_worker_ami_config[region]?.ami_id;
+        return full === undefined || full === id
+          ? []
+          : [
+              {
+                key: "cml_worker_ami_ids",
+                path: [region],
+                message: `${id} contradicts CML_WORKER_AMI_CONFIG.${region}.ami_id (${full})`,
+              },
+            ];
+      }),
+  },
+  {
+    inputs: ["cml_worker_default_instance_type", "cml_worker_allowed_instance_types"],
+    check: (raw) =>
+      raw.cml_worker_allowed_instance_types.includes(raw.cml_worker_default_instance_type)
+        ? []
+        : [
+            {
+              key: "cml_worker_default_instance_type",
+              message: `"${raw.cml_worker_default_instance_type}" is not in CML_WORKER_ALLOWED_INSTANCE_TYPES`,
+            },
+          ],
+  },
+  {
+    inputs: ["cml_worker_allowed_instance_types", "cml_worker_hourly_prices"],
+    check: (raw) => {
+      const prices = resolvePrices(raw);
+      return raw.cml_worker_allowed_instance_types
+        .filter((type) => prices[type] === undefined)
+        .map((type) => ({
+          key: "cml_worker_allowed_instance_types",
+          message: `${type} has no price (add it to CML_WORKER_HOURLY_PRICES)`,
+        }));
+    },
+  },
+  ...(
+    ["cml_worker_network_config", "cml_worker_key_pairs", "cml_worker_regional_hourly_prices"] as const
+  ).map(
+    (key): Rule => ({
+      inputs: [key, "aws_allowed_regions"],
+      check: (raw) =>
+        Object.keys(raw[key])
+          .filter((region) => !raw.aws_allowed_regions.includes(region))
+          .map((region) => ({ key, path: [region], message: "is not in AWS_ALLOWED_REGIONS" })),
+    }),
+  ),
+  {
+    inputs: ["cml_worker_max_idle_before_warning", "cml_worker_idle_threshold"],
+    check: (raw) =>
+      raw.cml_worker_max_idle_before_warning < raw.cml_worker_idle_threshold
+        ? []
+        : [
+            {
+              key: "cml_worker_max_idle_before_warning",
+              message: "must be shorter than CML_WORKER_IDLE_THRESHOLD (the warning comes before the stop)",
+            },
+          ],
+  },
+  {
+    inputs: ["cml_worker_idle_stale_telemetry_age", "cml_worker_telemetry_collection_interval"],
+    check: (raw) =>
+      raw.cml_worker_idle_stale_telemetry_age > raw.cml_worker_telemetry_collection_interval
+        ? []
+        : [
+            {
+              key: "cml_worker_idle_stale_telemetry_age",
+              message:
+                "must be longer than CML_WORKER_TELEMETRY_COLLECTION_INTERVAL, else every sample is stale before the next sweep and nothing is ever judged idle",
+            },
+          ],
+  },
+  {
+    inputs: ["aws_default_account", "aws_accounts"],
+    check: (raw) =>
+      raw.aws_accounts[raw.aws_default_account] !== undefined
+        ? []
+        : [
+            {
+              key: "aws_default_account",
+              message: `"${raw.aws_default_account}" is not a key of AWS_ACCOUNTS`,
+            },
+          ],
+  },
+  {
+    inputs: ["oidc_issuer", "oidc_audience"],
+    check: (raw) =>
+      raw.oidc_issuer !== null && raw.oidc_audience === null
+        ? [{ key: "oidc_audience", message: "is required when OIDC_ISSUER is set" }]
+        : [],
+  },
+  {
+    inputs: ["node_env", "cml_password", "bootstrap_admin_token", "cors_origins"],
+    check: (raw) => (raw.node_env === "production" ? productionProblems(raw) : []),
+  },
+];
+
+/** Default or weak secrets, refused in production. */
+function productionProblems(raw: RawSettings): SettingsProblem[] {
+  const problems: SettingsProblem[] = [];
   if (raw.cml_password === DEFAULT_CML_PASSWORD) {
     problems.push({
       key: "cml_password",
@@ -113,6 +166,20 @@ function productionProblems(raw: RawSettings): Problem[] {
     problems.push({ key: "cors_origins", message: "* is refused in production; list the allowed origins" });
   }
   return problems;
+}
+
+/**
+ * The problems between settings, skipping rules that read a setting listed
+ * in `invalid` (that setting's own problem is reported instead, and a rule
+ * fed a stand-in value would report nonsense).
+ */
+export function crossFieldProblems(
+  raw: RawSettings,
+  invalid: ReadonlySet<Key> = new Set(),
+): SettingsProblem[] {
+  return RULES.filter((rule) => rule.inputs.every((key) => !invalid.has(key))).flatMap((rule) =>
+    rule.check(raw),
+  );
 }
 
 /** Adds the cross-field problems to a zod refinement context. */
