@@ -1,5 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
+import { ValidationError } from "@cml-fleet/core/errors";
 import { PGlite } from "@electric-sql/pglite";
 import { sql } from "drizzle-orm";
 import type { Logger as DrizzleLogger } from "drizzle-orm/logger";
@@ -33,6 +34,8 @@ export interface DatabaseOptions {
   /** Called when an idle pooled connection fails; the pool drops it and reconnects on demand. */
   readonly onPoolError?: ((error: Error) => void) | undefined;
   readonly poolSize?: number | undefined;
+  /** How long a new Postgres connection may take before the query fails (default 5 s). */
+  readonly connectTimeoutMs?: number | undefined;
 }
 
 export interface Database {
@@ -50,7 +53,10 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
   const schema = options.schema ?? "public";
   if (!SCHEMA_NAME.test(schema)) {
     // The name is spliced into a connection option and DDL, so only plain identifiers pass.
-    throw new Error(`invalid Postgres schema name "${schema}": use lower-case letters, digits and _`);
+    throw new ValidationError(
+      "schema",
+      `"${schema}" is not a plain Postgres name: use lower-case letters, digits and _`,
+    );
   }
   const onQuery = options.onQuery;
   const logger: DrizzleLogger | false = onQuery === undefined ? false : { logQuery: onQuery };
@@ -81,7 +87,10 @@ function openPool(options: DatabaseOptions, schema: string): Connection {
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolSize ?? 10,
-    options: `-c search_path=${schema}`,
+    // Without it a connect to an unreachable server waits forever, and so would /readyz.
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
+    // The default schema leaves the server's (or the URL's) search_path alone.
+    ...(schema === "public" ? {} : { options: `-c search_path=${schema}` }),
   });
   pool.on("error", options.onPoolError ?? (() => undefined));
   return { kind: "pg", pool };

@@ -64,7 +64,7 @@ describe("migrations", () => {
   it("refuse a schema name that is not a plain identifier", async () => {
     await expect(
       openDatabase({ url: TEST_DATABASE_URL, schema: 'x"; drop table workers; --' }),
-    ).rejects.toThrow(/invalid Postgres schema name/);
+    ).rejects.toThrow(/not a plain Postgres name/);
   });
 
   it("answer a ping while the database is up", async () => {
