@@ -56,6 +56,7 @@ export function createAwsClientCache(options: AwsClientCacheOptions): AwsClientC
       accountId,
       staticCredentials: options.staticCredentials,
       stsEndpoint: options.endpoints.sts,
+      // Credentials are per account, not per region: one STS region serves every client of the account.
       stsRegion: "us-east-1",
       maxAttempts: options.maxAttempts,
       requestTimeoutMs: options.requestTimeoutMs,

@@ -1,5 +1,5 @@
 import { type Clock, systemClock } from "../../ports/clock.port";
-import type { CloudProvider } from "../../ports/cloud-provider.port";
+import type { CloudProvider, CloudTarget } from "../../ports/cloud-provider.port";
 import { type AwsClientCache, createAwsClientCache } from "./aws-client-cache";
 import {
   type AwsCloudProviderOptions,
@@ -18,6 +18,7 @@ import {
   describeMany,
   describeOne,
   launchInstance,
+  type StateAction,
 } from "./ec2-instances";
 import { statusChecks } from "./ec2-status-checks";
 import { deleteTags, findImages, setTags } from "./ec2-tags-images";
@@ -59,6 +60,12 @@ export function createAwsCloudProvider(
   const metrics = { clients, metricNames: options.metricNames ?? ALL_METRICS };
   const logger = options.logger.child({ component: "aws-cloud-provider" });
 
+  async function changeState(target: CloudTarget, instanceId: string, action: StateAction) {
+    const change = await changeInstanceState(instances, target, instanceId, action);
+    logger.info({ ...target, ...change, action }, "instance state change requested");
+    return change;
+  }
+
   return {
     clients,
     async launch(request) {
@@ -69,9 +76,9 @@ export function createAwsCloudProvider(
       );
       return instance;
     },
-    start: (target, instanceId) => changeInstanceState(instances, target, instanceId, "start"),
-    stop: (target, instanceId) => changeInstanceState(instances, target, instanceId, "stop"),
-    terminate: (target, instanceId) => changeInstanceState(instances, target, instanceId, "terminate"),
+    start: (target, instanceId) => changeState(target, instanceId, "start"),
+    stop: (target, instanceId) => changeState(target, instanceId, "stop"),
+    terminate: (target, instanceId) => changeState(target, instanceId, "terminate"),
     describe: (target, instanceId) => describeOne(instances, target, instanceId),
     describeFleet: (target) => describeFleet(instances, target),
     describeMany: (target, instanceIds) => describeMany(instances, target, instanceIds),

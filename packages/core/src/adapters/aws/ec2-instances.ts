@@ -52,6 +52,7 @@ export function runInstancesInput(request: LaunchRequest, fleetTag: FleetTag): R
   return {
     ClientToken: request.clientToken,
     ImageId: request.imageId,
+    // EC2 adds instance types faster than this SDK version's enum: pass the name through as given.
     InstanceType: request.instanceType as RunInstancesCommandInput["InstanceType"],
     MinCount: 1,
     MaxCount: 1,
