@@ -1,7 +1,7 @@
 import { launchClientToken } from "../adapters/aws/launch-client-token";
 import type { Actor } from "../domain/actor";
 import type { Worker } from "../domain/worker";
-import { NotFoundError } from "../errors";
+import { NotFoundError, ValidationError } from "../errors";
 import type { LaunchRequest } from "../ports/cloud-provider.port";
 import { launchTags } from "./fleet-tags";
 import {
@@ -72,14 +72,33 @@ export function createProvisioningService(deps: ProvisioningDeps) {
     return instance;
   }
 
+  /** The worker's AMI id; a worker created with only an AMI name gets the newest available image of that name. */
+  async function imageIdOf(worker: Worker): Promise<string> {
+    if (worker.amiId !== "") {
+      return worker.amiId;
+    }
+    if (worker.amiName === null) {
+      throw new ValidationError("amiId", `worker ${worker.name} has neither an AMI id nor an AMI name`);
+    }
+    const images = await deps.cloud.findImages(targetOf(worker), worker.amiName);
+    const newest = images
+      .filter((image) => image.state === "available")
+      .sort((a, b) => (b.creationDate?.getTime() ?? 0) - (a.creationDate?.getTime() ?? 0))[0];
+    if (newest === undefined) {
+      throw new ValidationError("amiId", `no available AMI named ${worker.amiName} in ${worker.region}`);
+    }
+    return newest.imageId;
+  }
+
   async function launch(worker: Worker, actor: Actor): Promise<Worker> {
     const attempt = await launchAttempt(worker);
+    const imageId = await imageIdOf(worker);
     const instance = await deps.cloud.launch({
       target: targetOf(worker),
       clientToken: launchClientToken(worker.id, attempt),
       name: worker.name,
       instanceType: worker.instanceType,
-      imageId: worker.amiId,
+      imageId,
       tags: launchTags(worker),
       ...deps.placement(worker),
     });
@@ -98,7 +117,7 @@ export function createProvisioningService(deps: ProvisioningDeps) {
         { data: { operation: "launch", instanceId: instance.instanceId, attempt } },
       );
       return {
-        worker: { ...applied.worker, desiredStatus: "RUNNING" },
+        worker: { ...applied.worker, amiId: imageId, desiredStatus: "RUNNING" },
         events: [...pending.events, ...applied.events, launched],
       };
     });

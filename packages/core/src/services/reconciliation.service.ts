@@ -272,7 +272,7 @@ export function createReconciliationService(deps: ReconciliationDeps) {
       return { orphans, imported, terminated, corrected };
     },
 
-    /** Imports given instances, or every tagged instance of the target the fleet does not know. */
+    /** Imports given instances (or every tagged one of the target) the fleet does not know; returns their workers. */
     async importWorkers(
       target: CloudTarget,
       instanceIds: readonly string[] | null,
@@ -282,7 +282,9 @@ export function createReconciliationService(deps: ReconciliationDeps) {
         instanceIds === null
           ? await deps.cloud.describeFleet(target)
           : await deps.cloud.describeMany(target, instanceIds);
-      return importInstances(target, instances, actor);
+      await importInstances(target, instances, actor);
+      // Instances the fleet already knew are part of the answer too: they are its workers now either way.
+      return deps.workers.findByInstanceIds(instances.map((instance) => instance.instanceId));
     },
   };
 }

@@ -1,0 +1,207 @@
+import { randomUUID } from "node:crypto";
+import {
+  JOB_KINDS,
+  type JobInfo,
+  type JobKind,
+  type JobPayloads,
+  workerJobId,
+} from "@cml-fleet/core/domain/job";
+import { ConflictError, NotFoundError, UpstreamUnavailableError } from "@cml-fleet/core/errors";
+import type { EventPublisher } from "@cml-fleet/core/ports/event-publisher.port";
+import type { JobListFilter, JobQueue } from "@cml-fleet/core/ports/job-queue.port";
+import type { Logger } from "@cml-fleet/core/ports/logger.port";
+import { type Job, Queue } from "bullmq";
+import { Redis } from "ioredis";
+import { resultOf, toJobInfo } from "./job-info";
+import { type JobRetryPolicy, jobIdFor, jobOptions, queueName, WORKER_KINDS } from "./queue-definitions";
+
+export interface BullmqJobQueueOptions {
+  readonly redisUrl: string;
+  /** BullMQ key prefix; tests use their own. */
+  readonly prefix: string;
+  readonly retry: JobRetryPolicy;
+  readonly publisher: EventPublisher;
+  readonly logger: Logger;
+  /** How often `waitForResult` looks at the job. */
+  readonly pollIntervalMs?: number;
+}
+
+export interface BullmqJobQueue extends JobQueue {
+  close(): Promise<void>;
+}
+
+const FINISHED = new Set(["completed", "failed"]);
+
+/** The kind a job id names (`<kind>.<...>`), or null for ids BullMQ made up. */
+function kindOfId(id: string): JobKind | null {
+  const kinds = [...JOB_KINDS].sort((a, b) => b.length - a.length);
+  return kinds.find((kind) => id.startsWith(`${kind}.`)) ?? null;
+}
+
+/**
+ * The producer side of the job queues. Producers fail fast when Redis is
+ * down (no offline queue) so an API request gets UPSTREAM_UNAVAILABLE instead
+ * of hanging; the workers are the ones that wait for Redis to come back.
+ */
+export function createBullmqJobQueue(options: BullmqJobQueueOptions): BullmqJobQueue {
+  const connection = new Redis(options.redisUrl, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectionName: "cml-fleet-producer",
+  });
+  connection.on("error", (error) => options.logger.warn({ err: error }, "job queue connection error"));
+  const queues = new Map<JobKind, Queue>(
+    JOB_KINDS.map((kind) => [kind, new Queue(queueName(kind), { connection, prefix: options.prefix })]),
+  );
+  const defaults = jobOptions(options.retry);
+
+  function queueOf(kind: JobKind): Queue {
+    const queue = queues.get(kind);
+    if (queue === undefined) {
+      throw new Error(`no queue for job kind ${kind}`);
+    }
+    return queue;
+  }
+
+  async function info(job: Job, kind: JobKind): Promise<JobInfo> {
+    return toJobInfo(job, await job.getState(), kind);
+  }
+
+  async function find(id: string): Promise<{ job: Job; kind: JobKind } | null> {
+    const hinted = kindOfId(id);
+    const kinds = hinted === null ? JOB_KINDS : [hinted];
+    for (const kind of kinds) {
+      const job = await queueOf(kind).getJob(id);
+      if (job !== undefined) {
+        return { job, kind };
+      }
+    }
+    return null;
+  }
+
+  async function unavailable<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (
+        error instanceof Error &&
+        /Stream isn't writeable|Connection is closed|ECONNREFUSED/.test(error.message)
+      ) {
+        throw new UpstreamUnavailableError("queue", "Redis does not answer; try again shortly", {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  }
+
+  return {
+    enqueue<K extends JobKind>(kind: K, payload: JobPayloads[K]): Promise<JobInfo> {
+      return unavailable(async () => {
+        const queue = queueOf(kind);
+        const jobId = jobIdFor(kind, payload) ?? `${kind}.${randomUUID()}`;
+        const existing = await queue.getJob(jobId);
+        if (existing !== undefined) {
+          const state = await existing.getState();
+          if (!FINISHED.has(state)) {
+            return toJobInfo(existing, state, kind);
+          }
+          // A finished job of the same operation is history; a new request starts anew.
+          await existing.remove();
+        }
+        const job = await queue.add(kind, payload, { ...defaults, jobId });
+        const added = await info(job, kind);
+        await options.publisher.jobUpdated(added).catch((error: unknown) => {
+          options.logger.warn({ err: error, jobId }, "could not publish a new job");
+        });
+        return added;
+      });
+    },
+
+    get(id: string): Promise<JobInfo | null> {
+      return unavailable(async () => {
+        const found = await find(id);
+        return found === null ? null : info(found.job, found.kind);
+      });
+    },
+
+    list(filter: JobListFilter): Promise<JobInfo[]> {
+      return unavailable(async () => {
+        const states = filter.states ?? [];
+        const wanted = (job: JobInfo) => states.length === 0 || states.includes(job.state);
+        const jobs: JobInfo[] = [];
+        if (filter.workerId !== undefined) {
+          for (const kind of WORKER_KINDS) {
+            const job = await queueOf(kind).getJob(workerJobId(kind, filter.workerId));
+            if (job !== undefined) {
+              jobs.push(await info(job, kind));
+            }
+          }
+        } else {
+          for (const kind of JOB_KINDS) {
+            const found = await queueOf(kind).getJobs(
+              ["active", "waiting", "delayed", "prioritized", "completed", "failed"],
+              0,
+              filter.first - 1,
+            );
+            for (const job of found) {
+              jobs.push(await info(job, kind));
+            }
+          }
+        }
+        return jobs
+          .filter(wanted)
+          .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
+          .slice(0, filter.first);
+      });
+    },
+
+    retry(id: string): Promise<JobInfo> {
+      return unavailable(async () => {
+        const found = await find(id);
+        if (found === null) {
+          throw new NotFoundError("job", id);
+        }
+        const state = await found.job.getState();
+        if (state !== "failed") {
+          throw new ConflictError(`job ${id} is ${state}, not failed; only failed jobs can be retried`);
+        }
+        await found.job.retry("failed", { resetAttemptsMade: true });
+        const retried = await info(found.job, found.kind);
+        await options.publisher.jobUpdated(retried).catch(() => {});
+        return retried;
+      });
+    },
+
+    async waitForResult(id: string, timeoutMs: number): Promise<unknown> {
+      const deadline = Date.now() + timeoutMs;
+      const interval = options.pollIntervalMs ?? 100;
+      for (;;) {
+        const found = await unavailable(() => find(id));
+        if (found === null) {
+          throw new NotFoundError("job", id);
+        }
+        const state = await found.job.getState();
+        if (FINISHED.has(state)) {
+          // Read again: the copy fetched before the state check may predate the result.
+          const job = (await unavailable(() => find(id)))?.job ?? found.job;
+          if (state === "completed") {
+            return resultOf(job);
+          }
+          throw new ConflictError(`job ${id} failed: ${job.failedReason ?? "unknown reason"}`);
+        }
+        if (Date.now() >= deadline) {
+          throw new UpstreamUnavailableError("queue", `job ${id} did not finish within ${timeoutMs} ms`, {
+            retryable: true,
+          });
+        }
+        await new Promise((resolve) => setTimeout(resolve, interval));
+      }
+    },
+
+    async close(): Promise<void> {
+      await Promise.allSettled([...queues.values()].map((queue) => queue.close()));
+      await connection.quit().catch(() => connection.disconnect());
+    },
+  };
+}

@@ -1,0 +1,198 @@
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { openDatabase } from "@cml-fleet/api/db/database";
+import { migrateDatabase } from "@cml-fleet/api/db/migrate";
+import { createLogger } from "@cml-fleet/api/infra/logger";
+import { openRedisConnections } from "@cml-fleet/api/infra/redis";
+import { createRedisLicenseTokenVault } from "@cml-fleet/api/infra/redis-license-token-vault";
+import { createFleetPubSub } from "@cml-fleet/api/pubsub/fleet-pubsub";
+import { createRedisEventPublisher } from "@cml-fleet/api/pubsub/redis-event-publisher";
+import { createBullmqJobQueue } from "@cml-fleet/api/queue/bullmq-job-queue";
+import { redisPrefixes } from "@cml-fleet/api/queue/queue-definitions";
+import { createWorkerRepository } from "@cml-fleet/api/repositories/worker.repository";
+import { createAwsCloudProvider } from "@cml-fleet/core/adapters/aws/create-aws-cloud-provider";
+import { createCmlClient } from "@cml-fleet/core/adapters/cml/create-cml-client";
+import { hourlyRate } from "@cml-fleet/core/domain/cost";
+import { systemClock } from "@cml-fleet/core/ports/clock.port";
+import type { Logger } from "@cml-fleet/core/ports/logger.port";
+import { realSleep } from "@cml-fleet/core/services/poll";
+import type { Settings } from "@cml-fleet/core/settings/settings.schema";
+import type { JobRuntimeConfig, JobWorkerDeps } from "./job-worker-deps";
+import { type RunningJobWorkers, startJobWorkers } from "./start-job-workers";
+
+export interface JobProcessOptions {
+  readonly settings: Settings;
+  readonly logger?: Logger | undefined;
+  /** Postgres schema of the tables (tests give each file its own). */
+  readonly databaseSchema?: string | undefined;
+  /** Overrides of the queue runtime (tests: short locks, no schedules, their own prefix). */
+  readonly runtime?: Partial<JobRuntimeConfig> | undefined;
+  /** Overrides of the service timings (tests: short polls). */
+  readonly tune?: ((deps: JobWorkerDeps) => JobWorkerDeps) | undefined;
+  readonly afterLaunch?: JobWorkerDeps["afterLaunch"];
+}
+
+export interface RunningJobProcess {
+  readonly workers: RunningJobWorkers;
+  readonly deps: JobWorkerDeps;
+  /** Workers first (active jobs finish or go back to the queue), then Redis, then the database. */
+  close(): Promise<void>;
+}
+
+/** The simulator speaks the AWS wire protocols; only the endpoint and dummy credentials differ. */
+function cloudEndpoint(settings: Settings): string | null {
+  if (settings.cloud.provider !== "sim") {
+    return null;
+  }
+  return settings.cloud.sim.url ?? `http://127.0.0.1:${settings.cloud.sim.port}`;
+}
+
+/**
+ * The job process's composition root: real adapters built from settings.
+ * `pnpm start` (all-in-one) and the job process's own main both use it.
+ */
+export async function startJobProcess(options: JobProcessOptions): Promise<RunningJobProcess> {
+  const { settings } = options;
+  const logger = options.logger ?? createLogger({ level: settings.logLevel, name: "cml-fleet-jobs" });
+  const prefixes = redisPrefixes(settings.redis.keyPrefix);
+
+  const database = await openDatabase({
+    url: settings.database.url ?? undefined,
+    dataDir: settings.database.dataDir,
+    schema: options.databaseSchema,
+    onPoolError: (error) => logger.warn({ err: error }, "database pool error"),
+  });
+  await migrateDatabase(database);
+  const redis = openRedisConnections(settings.redis.url, "cml-fleet-jobs");
+  const publisher = createRedisEventPublisher(
+    createFleetPubSub({
+      publishClient: redis.commands,
+      subscribeClient: redis.subscriber,
+      keyPrefix: prefixes.keys,
+    }),
+  );
+  const vault = createRedisLicenseTokenVault(redis.commands, prefixes.keys);
+
+  const endpoint = cloudEndpoint(settings);
+  const accounts = Object.fromEntries(
+    Object.entries(settings.aws.accounts).map(([key, account]) => [
+      key,
+      { roleArn: account.roleArn ?? undefined, externalId: account.externalId ?? undefined },
+    ]),
+  );
+  accounts[settings.aws.defaultAccount] ??= { roleArn: undefined, externalId: undefined };
+  const cloud = createAwsCloudProvider({
+    accounts,
+    endpoints: endpoint === null ? undefined : { ec2: endpoint, cloudwatch: endpoint, sts: endpoint },
+    staticCredentials: endpoint === null ? undefined : { accessKeyId: "sim", secretAccessKey: "sim" },
+    logger,
+  });
+  const cml = createCmlClient({
+    username: settings.cml.username,
+    password: settings.cml.password,
+    tls: {
+      verify: settings.cml.tlsVerify,
+      caBundle:
+        settings.cml.caBundlePath === null ? undefined : readFileSync(settings.cml.caBundlePath, "utf8"),
+    },
+    requestTimeoutMs: settings.cml.requestTimeoutMs,
+    logger,
+  });
+  const producer = createBullmqJobQueue({
+    redisUrl: settings.redis.url,
+    prefix: prefixes.bullmq,
+    retry: { attempts: settings.jobs.attempts, backoffMs: 2_000 },
+    publisher,
+    logger,
+  });
+
+  const interval = settings.telemetry.collectionIntervalMs;
+  const pollMaxMs = settings.cml.healthCheckIntervalMs;
+  const base: JobWorkerDeps = {
+    workers: createWorkerRepository(database.db),
+    publisher,
+    cloud,
+    cml,
+    clock: systemClock,
+    sleep: realSleep,
+    logger,
+    jobs: producer,
+    newId: randomUUID,
+    readiness: {
+      cmlApiPort: settings.cml.apiPort,
+      bootTimeoutMs: settings.jobs.provisioningTimeoutMs,
+      cmlReadyTimeoutMs: settings.cml.startupTimeoutMs,
+      pollInitialMs: Math.min(1_000, pollMaxMs),
+      pollMaxMs,
+    },
+    licenseRegistration: {
+      pollIntervalMs: Math.min(5_000, pollMaxMs),
+      timeoutMs: settings.license.registrationTimeoutMs,
+    },
+    licenseToken: settings.license.token,
+    resolveTokenRef: (ref) => vault.take(ref),
+    placement: (worker) => {
+      const network = settings.worker.networks[worker.region];
+      return {
+        subnetId: network?.subnetId ?? undefined,
+        securityGroupIds: network?.securityGroupIds,
+        assignPublicIp: network?.assignPublicIp,
+        keyName: settings.worker.keyPairs[worker.region],
+      };
+    },
+    sweep: {
+      cmlApiPort: settings.cml.apiPort,
+      cmlConcurrency: settings.cml.concurrency,
+      perWorkerTimeoutMs: settings.cml.requestTimeoutMs * 2,
+      metricWindowMs: 10 * 60_000,
+      metricPeriodSeconds: 60,
+      saveConcurrency: 8,
+      customMetrics: settings.telemetry.customMetrics,
+    },
+    idle: {
+      policy: settings.idle,
+      dryRun: settings.idle.dryRun,
+      hourlyRate: (worker) => hourlyRate(settings.pricing, worker.instanceType, worker.region),
+      recentSamples: 30,
+    },
+    reconciliation: {
+      targets: Object.keys(accounts).flatMap((accountId) =>
+        settings.aws.allowedRegions.map((region) => ({ accountId, region })),
+      ),
+      autoImport: settings.reconciliation.autoImportOrphans,
+      cmlApiPort: settings.cml.apiPort,
+    },
+    runtime: {
+      redisUrl: settings.redis.url,
+      prefix: prefixes.bullmq,
+      concurrency: 10,
+      lockDurationMs: 30_000,
+      stalledIntervalMs: 30_000,
+      workerLockTtlMs: 30_000,
+      busyRetryDelayMs: 2_000,
+      heartbeatIntervalMs: 5_000,
+      schedules: {
+        telemetrySweepMs: interval,
+        idleCheckMs: interval,
+        reconcileMs: Math.max(interval * 5, 60_000),
+      },
+      ...options.runtime,
+    },
+    afterLaunch: options.afterLaunch,
+  };
+  const deps = options.tune === undefined ? base : options.tune(base);
+  const workers = await startJobWorkers(deps);
+
+  return {
+    workers,
+    deps,
+    async close() {
+      await workers.close();
+      await producer.close();
+      await redis.close();
+      cloud.close();
+      cml.close();
+      await database.close();
+    },
+  };
+}

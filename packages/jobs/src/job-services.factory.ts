@@ -1,0 +1,19 @@
+import { createIdleAutoStopService } from "@cml-fleet/core/services/idle-auto-stop.service";
+import { createLicenseService } from "@cml-fleet/core/services/license.service";
+import { createLifecycleService } from "@cml-fleet/core/services/lifecycle.service";
+import { createProvisioningService } from "@cml-fleet/core/services/provisioning.service";
+import { createReconciliationService } from "@cml-fleet/core/services/reconciliation.service";
+import { createTelemetrySweepService } from "@cml-fleet/core/services/telemetry-sweep.service";
+import type { JobWorkerDeps } from "./job-worker-deps";
+import type { JobServices } from "./processors/job-services";
+
+export function createJobServices(deps: JobWorkerDeps): JobServices {
+  return {
+    provisioning: createProvisioningService(deps),
+    lifecycle: createLifecycleService(deps),
+    license: createLicenseService({ ...deps, configuredToken: deps.licenseToken }),
+    telemetry: createTelemetrySweepService(deps),
+    idle: createIdleAutoStopService(deps),
+    reconciliation: createReconciliationService(deps),
+  };
+}

@@ -1,0 +1,59 @@
+import type { JobKind } from "@cml-fleet/core/domain/job";
+import type { Worker } from "@cml-fleet/core/domain/worker";
+import type { Clock } from "@cml-fleet/core/ports/clock.port";
+import type { CloudProvider } from "@cml-fleet/core/ports/cloud-provider.port";
+import type { CmlClient, LicenseRegistrationOptions } from "@cml-fleet/core/ports/cml-client.port";
+import type { EventPublisher } from "@cml-fleet/core/ports/event-publisher.port";
+import type { JobQueue } from "@cml-fleet/core/ports/job-queue.port";
+import type { Logger } from "@cml-fleet/core/ports/logger.port";
+import type { WorkerRepository } from "@cml-fleet/core/ports/worker-repository.port";
+import type { IdleAutoStopConfig } from "@cml-fleet/core/services/idle-auto-stop.service";
+import type { ReadinessConfig } from "@cml-fleet/core/services/instance-readiness";
+import type { Sleep } from "@cml-fleet/core/services/poll";
+import type { LaunchPlacement } from "@cml-fleet/core/services/provisioning.service";
+import type { ReconciliationConfig } from "@cml-fleet/core/services/reconciliation.service";
+import type { TelemetrySweepConfig } from "@cml-fleet/core/services/telemetry-sweep.service";
+import type { ScheduleIntervals } from "./runtime/schedulers";
+
+/** How the job process runs its queues. */
+export interface JobRuntimeConfig {
+  readonly redisUrl: string;
+  /** BullMQ key prefix (tests use their own). */
+  readonly prefix: string;
+  /** Which queues this process serves (default: all). */
+  readonly kinds?: readonly JobKind[] | undefined;
+  /** Jobs of one kind run at once in this process. */
+  readonly concurrency: number;
+  readonly lockDurationMs: number;
+  readonly stalledIntervalMs: number;
+  readonly workerLockTtlMs: number;
+  readonly busyRetryDelayMs: number;
+  readonly heartbeatIntervalMs: number;
+  /** Null: this process declares no repeating jobs. */
+  readonly schedules: ScheduleIntervals | null;
+}
+
+/** Everything the job workers need: ports, configuration, and the runtime settings. */
+export interface JobWorkerDeps {
+  readonly workers: WorkerRepository;
+  readonly publisher: EventPublisher;
+  readonly cloud: CloudProvider;
+  readonly cml: CmlClient;
+  readonly clock: Clock;
+  readonly sleep: Sleep;
+  readonly logger: Logger;
+  /** The producer, for jobs that start other jobs (an idle stop is a stop job). */
+  readonly jobs: Pick<JobQueue, "enqueue">;
+  readonly newId: () => string;
+  readonly readiness: ReadinessConfig;
+  readonly licenseRegistration: LicenseRegistrationOptions;
+  readonly licenseToken: string | null;
+  readonly resolveTokenRef: (ref: string) => Promise<string | null>;
+  readonly placement: (worker: Worker) => LaunchPlacement;
+  readonly sweep: TelemetrySweepConfig;
+  readonly idle: IdleAutoStopConfig;
+  readonly reconciliation: ReconciliationConfig;
+  readonly runtime: JobRuntimeConfig;
+  /** Test hook (see ProvisioningDeps.afterLaunch). */
+  readonly afterLaunch?: ((workerId: string, instanceId: string) => Promise<void>) | undefined;
+}

@@ -1,0 +1,77 @@
+import { writeFileSync } from "node:fs";
+import { loadSettings } from "@cml-fleet/core/settings/load-settings";
+import { SettingsError } from "@cml-fleet/core/settings/settings-error";
+import { SIM_IMAGES } from "@cml-fleet/sim/catalog";
+import { type RunningJobProcess, startJobProcess } from "./job-process";
+
+/**
+ * The job process on its own (`pnpm --filter @cml-fleet/jobs start`): any
+ * number of them may serve the same Redis and Postgres.
+ *
+ * Test-only knobs (never set in production):
+ * - CML_FLEET_TEST_DB_SCHEMA: the Postgres schema of a test file.
+ * - CML_FLEET_TEST_BULLMQ_PREFIX / CML_FLEET_TEST_LOCK_MS: queue isolation and short locks.
+ * - CML_FLEET_TEST_PAUSE_AFTER_LAUNCH: a file path; after a launch call the process writes the
+ *   instance id there and hangs, so a test can kill it at the worst moment of provisioning.
+ */
+async function main(): Promise<void> {
+  const env = process.env;
+  let settings: ReturnType<typeof loadSettings>;
+  try {
+    settings = loadSettings(env, { demoImages: SIM_IMAGES });
+  } catch (error) {
+    if (error instanceof SettingsError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const pauseFile = env.CML_FLEET_TEST_PAUSE_AFTER_LAUNCH;
+  const lockMs = env.CML_FLEET_TEST_LOCK_MS === undefined ? undefined : Number(env.CML_FLEET_TEST_LOCK_MS);
+  const prefix = env.CML_FLEET_TEST_BULLMQ_PREFIX;
+  const running: RunningJobProcess = await startJobProcess({
+    settings,
+    databaseSchema: env.CML_FLEET_TEST_DB_SCHEMA,
+    runtime: {
+      ...(prefix === undefined ? {} : { prefix }),
+      ...(lockMs === undefined
+        ? {}
+        : {
+            lockDurationMs: lockMs,
+            stalledIntervalMs: lockMs,
+            workerLockTtlMs: lockMs,
+            busyRetryDelayMs: 200,
+          }),
+    },
+    afterLaunch:
+      pauseFile === undefined
+        ? undefined
+        : async (workerId, instanceId) => {
+            writeFileSync(pauseFile, JSON.stringify({ workerId, instanceId }));
+            await new Promise<never>(() => {});
+          },
+  });
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) {
+      return;
+    }
+    stopping = true;
+    running.deps.logger.info({ signal }, "shutting down");
+    running.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        running.deps.logger.error({ err: error }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

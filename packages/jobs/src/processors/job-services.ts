@@ -1,0 +1,27 @@
+import type { Worker } from "@cml-fleet/core/domain/worker";
+import type { IdleAutoStopService } from "@cml-fleet/core/services/idle-auto-stop.service";
+import type { LicenseService } from "@cml-fleet/core/services/license.service";
+import type { LifecycleService } from "@cml-fleet/core/services/lifecycle.service";
+import type { ProvisioningService } from "@cml-fleet/core/services/provisioning.service";
+import type { ReconciliationService } from "@cml-fleet/core/services/reconciliation.service";
+import type { TelemetrySweepService } from "@cml-fleet/core/services/telemetry-sweep.service";
+
+/** The domain services the processors call, one each. */
+export interface JobServices {
+  readonly provisioning: ProvisioningService;
+  readonly lifecycle: LifecycleService;
+  readonly license: LicenseService;
+  readonly telemetry: TelemetrySweepService;
+  readonly idle: IdleAutoStopService;
+  readonly reconciliation: ReconciliationService;
+}
+
+/** A job's result: enough to show, small enough to keep. */
+export function workerResult(worker: Worker) {
+  return {
+    workerId: worker.id,
+    status: worker.status,
+    serviceStatus: worker.serviceStatus,
+    license: worker.license.status,
+  };
+}

@@ -1,0 +1,10 @@
+import type { JobDefinition } from "../runtime/job-definition";
+import { type JobServices, workerResult } from "./job-services";
+
+export function startProcessor(services: JobServices): JobDefinition<"start"> {
+  return {
+    kind: "start",
+    process: async ({ workerId, actor }, { progress }) =>
+      workerResult(await services.lifecycle.start(workerId, actor, progress)),
+  };
+}

@@ -1,0 +1,47 @@
+import { hostname } from "node:os";
+import { heartbeatKey, type JobProcessHeartbeat } from "@cml-fleet/api/queue/job-worker-health";
+import type { JobKind } from "@cml-fleet/core/domain/job";
+import type { Logger } from "@cml-fleet/core/ports/logger.port";
+import type { Redis } from "ioredis";
+
+export interface HeartbeatOptions {
+  readonly redis: Redis;
+  readonly prefix: string;
+  readonly processId: string;
+  readonly queues: readonly JobKind[];
+  readonly intervalMs: number;
+  readonly logger: Logger;
+}
+
+/**
+ * Tells the API (via Redis) that this process serves these queues: a key per
+ * process, refreshed every interval and expiring after three missed beats,
+ * so a killed process disappears by itself.
+ */
+export function startHeartbeat(options: HeartbeatOptions): { stop(): Promise<void> } {
+  const key = heartbeatKey(options.prefix, options.processId);
+  const startedAt = new Date().toISOString();
+  const beat = async () => {
+    const value: JobProcessHeartbeat = {
+      processId: options.processId,
+      hostname: hostname(),
+      pid: process.pid,
+      queues: options.queues,
+      startedAt,
+      beatAt: new Date().toISOString(),
+    };
+    await options.redis.set(key, JSON.stringify(value), "PX", options.intervalMs * 3);
+  };
+  const tick = () => {
+    beat().catch((error: unknown) => options.logger.warn({ err: error }, "heartbeat failed"));
+  };
+  tick();
+  const timer = setInterval(tick, options.intervalMs);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await options.redis.del(key).catch(() => {});
+    },
+  };
+}

@@ -1,0 +1,121 @@
+import { toJobInfo } from "@cml-fleet/api/queue/job-info";
+import {
+  isWorkerKind,
+  type JobProgressValue,
+  queueName,
+  workerIdOf,
+} from "@cml-fleet/api/queue/queue-definitions";
+import type { JobKind, JobPayloads } from "@cml-fleet/core/domain/job";
+import { isFleetError } from "@cml-fleet/core/errors";
+import type { EventPublisher } from "@cml-fleet/core/ports/event-publisher.port";
+import type { Logger } from "@cml-fleet/core/ports/logger.port";
+import { DelayedError, type Job, UnrecoverableError, Worker } from "bullmq";
+import type { Redis } from "ioredis";
+import type { JobDefinition } from "./job-definition";
+import type { WorkerLocks } from "./worker-lock";
+
+export interface QueueWorkerOptions {
+  readonly connection: Redis;
+  readonly prefix: string;
+  readonly concurrency: number;
+  /** BullMQ's job lock; a job whose process died is taken back after about this long. */
+  readonly lockDurationMs: number;
+  readonly stalledIntervalMs: number;
+  /** How long a job waits before trying again when its worker is busy with another operation. */
+  readonly busyRetryDelayMs: number;
+  readonly locks: WorkerLocks;
+  readonly publisher: EventPublisher;
+  readonly logger: Logger;
+}
+
+/** An error a retry cannot fix: a typed fleet error that says it is not retryable. */
+function isPermanent(error: unknown): boolean {
+  return isFleetError(error) && !error.retryable;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * A BullMQ worker for one job kind: takes the worker's operation slot,
+ * reports progress, publishes the job's changes, and sorts failures into
+ * retry-with-backoff and UnrecoverableError.
+ */
+export function createQueueWorker<K extends JobKind>(
+  definition: JobDefinition<K>,
+  options: QueueWorkerOptions,
+): Worker {
+  const kind = definition.kind;
+  const logger = options.logger.child({ queue: kind });
+
+  const publish = async (job: Job, state: Parameters<typeof toJobInfo>[1]) => {
+    await options.publisher.jobUpdated(toJobInfo(job, state, kind)).catch((error: unknown) => {
+      logger.warn({ err: error, jobId: job.id }, "could not publish a job update");
+    });
+  };
+
+  const processor = async (job: Job<JobPayloads[K]>, token?: string): Promise<unknown> => {
+    const jobId = job.id ?? "";
+    const workerId = isWorkerKind(kind) ? workerIdOf(kind, job.data) : null;
+    const lock = workerId === null ? null : await options.locks.acquire(workerId, jobId);
+    if (workerId !== null && lock === null) {
+      // Another operation holds this worker: come back later without spending an attempt.
+      await job.moveToDelayed(Date.now() + options.busyRetryDelayMs, token);
+      throw new DelayedError();
+    }
+    try {
+      await publish(job, "active");
+      return await definition.process(job.data, {
+        jobId,
+        progress: {
+          report: async (progress: number, step: string) => {
+            const value: JobProgressValue = { progress, step };
+            await job.updateProgress(value);
+            await publish(job, "active");
+          },
+        },
+      });
+    } catch (error) {
+      const permanent = isPermanent(error);
+      const lastAttempt = permanent || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      logger.warn(
+        { err: error, jobId, attempt: job.attemptsMade + 1, permanent, lastAttempt },
+        "job attempt failed",
+      );
+      if (lastAttempt && definition.onFinalFailure !== undefined) {
+        await definition.onFinalFailure(job.data, messageOf(error)).catch((cleanupError: unknown) => {
+          logger.error({ err: cleanupError, jobId }, "could not record the failure of a job");
+        });
+      }
+      if (permanent) {
+        throw new UnrecoverableError(messageOf(error));
+      }
+      throw error;
+    } finally {
+      await lock
+        ?.release()
+        .catch((error: unknown) => logger.warn({ err: error, jobId }, "could not release a worker lock"));
+    }
+  };
+
+  const worker = new Worker<JobPayloads[K]>(queueName(kind), processor, {
+    connection: options.connection,
+    prefix: options.prefix,
+    concurrency: options.concurrency,
+    lockDuration: options.lockDurationMs,
+    stalledInterval: options.stalledIntervalMs,
+    // Every processor is idempotent, so a job whose process died may run again.
+    maxStalledCount: 3,
+    autorun: true,
+  });
+  worker.on("error", (error) => logger.error({ err: error }, "job worker error"));
+  worker.on("completed", (job) => void publish(job, "completed"));
+  worker.on("failed", (job, error) => {
+    if (job !== undefined && !(error instanceof DelayedError)) {
+      void publish(job, job.finishedOn === undefined ? "delayed" : "failed");
+    }
+  });
+  worker.on("stalled", (jobId) => logger.warn({ jobId }, "job stalled; it will be run again"));
+  return worker;
+}

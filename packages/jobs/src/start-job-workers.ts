@@ -1,0 +1,109 @@
+import { randomUUID } from "node:crypto";
+import { JOB_KINDS, type JobKind } from "@cml-fleet/core/domain/job";
+import type { Worker } from "bullmq";
+import { Redis } from "ioredis";
+import { createJobServices } from "./job-services.factory";
+import type { JobWorkerDeps } from "./job-worker-deps";
+import { deregisterLicenseProcessor } from "./processors/deregister-license.processor";
+import { idleCheckProcessor } from "./processors/idle-check.processor";
+import { importProcessor } from "./processors/import.processor";
+import type { JobServices } from "./processors/job-services";
+import { provisionProcessor } from "./processors/provision.processor";
+import { reconcileProcessor } from "./processors/reconcile.processor";
+import { refreshProcessor } from "./processors/refresh.processor";
+import { registerLicenseProcessor } from "./processors/register-license.processor";
+import { startProcessor } from "./processors/start.processor";
+import { stopProcessor } from "./processors/stop.processor";
+import { telemetrySweepProcessor } from "./processors/telemetry-sweep.processor";
+import { terminateProcessor } from "./processors/terminate.processor";
+import { startHeartbeat } from "./runtime/heartbeat";
+import type { AnyJobDefinition } from "./runtime/job-definition";
+import { createQueueWorker } from "./runtime/queue-worker";
+import { upsertSchedulers } from "./runtime/schedulers";
+import { createWorkerLocks } from "./runtime/worker-lock";
+
+export interface RunningJobWorkers {
+  readonly processId: string;
+  readonly kinds: readonly JobKind[];
+  /** Closes the BullMQ workers (active jobs finish, or are handed back when they cannot), then Redis. */
+  close(): Promise<void>;
+}
+
+function definitions(services: JobServices): Record<JobKind, AnyJobDefinition> {
+  return {
+    provision: provisionProcessor(services),
+    start: startProcessor(services),
+    stop: stopProcessor(services),
+    terminate: terminateProcessor(services),
+    refresh: refreshProcessor(services),
+    "register-license": registerLicenseProcessor(services),
+    "deregister-license": deregisterLicenseProcessor(services),
+    import: importProcessor(services),
+    "telemetry-sweep": telemetrySweepProcessor(services),
+    "idle-check": idleCheckProcessor(services),
+    reconcile: reconcileProcessor(services),
+  };
+}
+
+/**
+ * Starts a BullMQ worker per served queue, the repeating schedules and the
+ * heartbeat. The caller owns the database and the adapters in `deps` and
+ * closes them after this.
+ */
+export async function startJobWorkers(deps: JobWorkerDeps): Promise<RunningJobWorkers> {
+  const runtime = deps.runtime;
+  const processId = randomUUID();
+  const kinds = runtime.kinds ?? JOB_KINDS;
+  const logger = deps.logger.child({ component: "job-workers", processId });
+  // Workers wait for Redis to come back rather than fail their commands (BullMQ requires it).
+  const connection = new Redis(runtime.redisUrl, {
+    maxRetriesPerRequest: null,
+    connectionName: `cml-fleet-jobs-${processId}`,
+  });
+  connection.on("error", (error) => logger.warn({ err: error }, "job worker Redis connection error"));
+  const locks = createWorkerLocks(connection, runtime.prefix, runtime.workerLockTtlMs);
+  const byKind = definitions(createJobServices(deps));
+
+  if (runtime.schedules !== null) {
+    await upsertSchedulers(connection, runtime.prefix, runtime.schedules);
+  }
+  const workers: Worker[] = kinds.map((kind) =>
+    createQueueWorker(byKind[kind] as Parameters<typeof createQueueWorker>[0], {
+      connection,
+      prefix: runtime.prefix,
+      concurrency:
+        kind === "telemetry-sweep" || kind === "idle-check" || kind === "reconcile" ? 1 : runtime.concurrency,
+      lockDurationMs: runtime.lockDurationMs,
+      stalledIntervalMs: runtime.stalledIntervalMs,
+      busyRetryDelayMs: runtime.busyRetryDelayMs,
+      locks,
+      publisher: deps.publisher,
+      logger,
+    }),
+  );
+  await Promise.all(workers.map((worker) => worker.waitUntilReady()));
+  const heartbeat = startHeartbeat({
+    redis: connection,
+    prefix: runtime.prefix,
+    processId,
+    queues: kinds,
+    intervalMs: runtime.heartbeatIntervalMs,
+    logger,
+  });
+  logger.info({ queues: kinds }, "job workers started");
+
+  let closing: Promise<void> | null = null;
+  return {
+    processId,
+    kinds,
+    close() {
+      closing ??= (async () => {
+        await heartbeat.stop();
+        await Promise.allSettled(workers.map((worker) => worker.close()));
+        await connection.quit().catch(() => connection.disconnect());
+        logger.info({}, "job workers closed");
+      })();
+      return closing;
+    },
+  };
+}
