@@ -136,6 +136,8 @@ export function createWorkerRepository(db: Db): DrizzleWorkerRepository {
       }
     },
 
+    // Labs are not written here: they belong to saveLabs, so a save from a worker read
+    // before the last sweep cannot bring back labs the sweep has since replaced.
     async save(worker, events) {
       return db.transaction(async (tx) => {
         const [row] = await tx
