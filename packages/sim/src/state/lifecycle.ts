@@ -19,13 +19,26 @@ export interface StateChange {
 export type StateChangeListener = (change: StateChange) => void;
 export type PurgeListener = (instance: SimInstance) => void;
 
+export type Transition = "start" | "stop" | "terminate";
+
+/** The states each transition may start from (the target states themselves are no-ops, as on EC2). */
+const ALLOWED_FROM: Readonly<Record<Transition, readonly InstanceStateName[]>> = {
+  start: ["pending", "running", "stopped"],
+  stop: ["running", "stopping", "stopped"],
+  terminate: ["pending", "running", "stopping", "stopped", "shutting-down", "terminated"],
+};
+
+export function canTransition(instance: SimInstance, transition: Transition): boolean {
+  return ALLOWED_FROM[transition].includes(instance.state);
+}
+
 /** Thrown when an instance is not in a state the requested transition starts from. */
 export class IncorrectStateError extends Error {
   constructor(
     readonly instance: SimInstance,
-    readonly action: "start" | "stop",
+    readonly transition: Transition,
   ) {
-    const verb = action === "start" ? "started" : "stopped";
+    const verb = transition === "start" ? "started" : transition === "stop" ? "stopped" : "terminated";
     super(`The instance '${instance.instanceId}' is not in a state from which it can be ${verb}.`);
   }
 }
@@ -65,11 +78,11 @@ export class Lifecycle {
   }
 
   start(instance: SimInstance): StateChange {
-    if (instance.state === "pending" || instance.state === "running") {
-      return { instance, previousState: instance.state, currentState: instance.state };
+    if (!canTransition(instance, "start")) {
+      throw new IncorrectStateError(instance, "start");
     }
     if (instance.state !== "stopped") {
-      throw new IncorrectStateError(instance, "start");
+      return { instance, previousState: instance.state, currentState: instance.state };
     }
     instance.stateReason = null;
     instance.stateTransitionReason = "";
@@ -79,11 +92,11 @@ export class Lifecycle {
   }
 
   stop(instance: SimInstance): StateChange {
-    if (instance.state === "stopping" || instance.state === "stopped") {
-      return { instance, previousState: instance.state, currentState: instance.state };
+    if (!canTransition(instance, "stop")) {
+      throw new IncorrectStateError(instance, "stop");
     }
     if (instance.state !== "running") {
-      throw new IncorrectStateError(instance, "stop");
+      return { instance, previousState: instance.state, currentState: instance.state };
     }
     const reason = `User initiated (${formatReasonTime(this.deps.now())})`;
     instance.stateTransitionReason = reason;
