@@ -291,6 +291,40 @@ describe("connection state", () => {
   });
 });
 
+describe("robustness", () => {
+  it("retries a failed snapshot and shows the failure meanwhile", async () => {
+    const client = new FakeFleetClient({ workers: threeWorkers() });
+    client.failingSnapshots = 1;
+    const view = renderMonitor(client);
+    await until(() => expect(view.frame()).toContain("Unexpected error."));
+    await until(() => expect(view.frame()).toContain("charlie"));
+    expect(client.snapshotLoads).toBe(2);
+  });
+
+  it("shows a stream error as one line and keeps the table", async () => {
+    const client = new FakeFleetClient({ workers: threeWorkers() });
+    const view = renderMonitor(client);
+    await until(() => expect(view.frame()).toContain("charlie"));
+    client.emitStreamError(new Error("Not allowed to subscribe"));
+    await until(() => expect(view.frame()).toContain("Not allowed to subscribe"));
+    expect(view.frame()).toContain("alpha");
+  });
+
+  it("applies a burst of 1,000 streamed updates in a single frame", async () => {
+    const workers = Array.from({ length: 1000 }, (_, i) => aSnapshotWorker({ id: `w-${i}`, name: `n-${i}` }));
+    const client = new FakeFleetClient({ workers });
+    const view = renderMonitor(client, { columns: 100, rows: 20 });
+    await until(() => expect(view.frame()).toContain("1000 workers"));
+    const framesBefore = view.frames.length;
+    for (const worker of workers) {
+      client.emitWorker({ ...worker, status: "STOPPING", updatedAt: iso(T0 + 1000) });
+    }
+    await until(() => expect(view.frame()).toContain("stopping 1000"));
+    // One batch; a second frame is allowed in case an unrelated render lands in between.
+    expect(view.frames.length - framesBefore).toBeLessThanOrEqual(2);
+  });
+});
+
 describe("terminal size", () => {
   it("fits a narrow terminal: fewer columns, one line per row, never wider or taller", async () => {
     const view = renderMonitor(new FakeFleetClient({ workers: threeWorkers() }), { columns: 44, rows: 12 });

@@ -60,6 +60,19 @@ describe("selectVisibleWorkers", () => {
     ]);
   });
 
+  it("orders numbered names as people count", () => {
+    const numbered = entries(
+      aWorker({ name: "lab-10" }),
+      aWorker({ name: "lab-9" }),
+      aWorker({ name: "Lab-1" }),
+    );
+    expect(names(selectVisibleWorkers(numbered, "", { key: "name", descending: false }, T0))).toEqual([
+      "Lab-1",
+      "lab-9",
+      "lab-10",
+    ]);
+  });
+
   it("filters before sorting", () => {
     expect(
       names(selectVisibleWorkers(entries(a, b, c), "running", { key: "name", descending: true }, T0)),

@@ -1,5 +1,6 @@
 import { type Dispatch, useEffect, useReducer } from "react";
 import { describeFailure } from "../data/api-error";
+import { backoffDelay } from "../data/backoff";
 import type { FleetClient } from "../data/fleet-client.port";
 import { type FleetAction, type FleetState, fleetReducer, initialFleetState } from "../data/fleet-reducer";
 import type { FleetEvent, Job, Worker } from "../data/fleet-types";
@@ -49,6 +50,8 @@ export function useFleetStore(
     );
     const reportError = guard((error: unknown) => onError(describeFailure(error)));
 
+    let retryTimer: NodeJS.Timeout | undefined;
+    let live = false;
     const loadSnapshot = async () => {
       const [viewer, snapshot, jobList, eventList] = await Promise.all([
         client.viewer(),
@@ -64,6 +67,16 @@ export function useFleetStore(
       dispatch({ type: "jobs-changed", jobs: jobList });
       dispatch({ type: "events-received", events: eventList });
     };
+    // A failed snapshot is retried while the link stays up; a reconnect starts over.
+    const loadUntilDone = (attempt: number) => {
+      clearTimeout(retryTimer);
+      loadSnapshot().catch((error: unknown) => {
+        reportError(error);
+        if (live && !disposed) {
+          retryTimer = setTimeout(() => loadUntilDone(attempt + 1), backoffDelay(attempt));
+        }
+      });
+    };
 
     const stops = [
       client.onWorkerChanged({ next: (worker) => workers.push(worker), error: reportError }),
@@ -72,8 +85,11 @@ export function useFleetStore(
       client.onConnectionChange(
         guard((connection) => {
           dispatch({ type: "connection-changed", connection });
-          if (connection.kind === "live") {
-            loadSnapshot().catch(reportError);
+          live = connection.kind === "live";
+          if (live) {
+            loadUntilDone(0);
+          } else {
+            clearTimeout(retryTimer);
           }
         }),
       ),
@@ -81,6 +97,7 @@ export function useFleetStore(
 
     return () => {
       disposed = true;
+      clearTimeout(retryTimer);
       for (const stop of stops) {
         stop();
       }

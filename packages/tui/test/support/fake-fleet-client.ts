@@ -39,6 +39,8 @@ export class FakeFleetClient implements FleetClient {
   /** When set, mutations reject with it (as the API would answer). */
   mutationError: Error | null = null;
   snapshotLoads = 0;
+  /** The next this-many snapshot loads fail, as an API that is up but erroring would. */
+  failingSnapshots = 0;
   private connection: ConnectionState;
   private readonly workerHandlers = new Set<StreamHandlers<Worker>>();
   private readonly eventHandlers = new Set<StreamHandlers<FleetEvent>>();
@@ -58,6 +60,10 @@ export class FakeFleetClient implements FleetClient {
   }
   async workers() {
     this.snapshotLoads += 1;
+    if (this.failingSnapshots > 0) {
+      this.failingSnapshots -= 1;
+      throw new Error("Unexpected error.");
+    }
     return this.workerList;
   }
   async jobs() {
