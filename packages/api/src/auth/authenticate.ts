@@ -1,0 +1,63 @@
+import type { Clock } from "@cml-fleet/core/ports/clock.port";
+import { type ApiTokenRepository, hashTokenSecret } from "../repositories/api-token.repository";
+import type { OidcVerifier } from "./oidc-verifier";
+import type { Principal } from "./principal";
+import { looksLikeTokenSecret } from "./token-secret";
+
+export type Authentication =
+  | { readonly kind: "anonymous" }
+  | { readonly kind: "authenticated"; readonly principal: Principal }
+  | { readonly kind: "rejected"; readonly reason: string };
+
+export interface AuthenticatorDeps {
+  readonly tokens: Pick<ApiTokenRepository, "findActiveByHash" | "touchLastUsed">;
+  readonly oidc: OidcVerifier | null;
+  readonly clock: Clock;
+}
+
+/** Writing lastUsedAt on every request would turn each read into a write; once a minute is enough. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+/**
+ * Resolves an `Authorization` value (HTTP header, SSE header or graphql-ws
+ * connection param) to a principal. No credential is anonymous; a credential
+ * that does not check out is rejected, never downgraded to anonymous.
+ */
+export async function authenticate(deps: AuthenticatorDeps, authorization: unknown): Promise<Authentication> {
+  if (authorization === undefined || authorization === null || authorization === "") {
+    return { kind: "anonymous" };
+  }
+  if (typeof authorization !== "string") {
+    return { kind: "rejected", reason: "authorization must be text: Bearer <token>" };
+  }
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+  const credential = match?.[1];
+  if (credential === undefined) {
+    return { kind: "rejected", reason: "authorization must be written as: Bearer <token>" };
+  }
+  if (looksLikeTokenSecret(credential)) {
+    return authenticateApiToken(deps, credential);
+  }
+  if (deps.oidc !== null) {
+    const result = await deps.oidc.verify(credential);
+    return result.ok
+      ? { kind: "authenticated", principal: result.principal }
+      : { kind: "rejected", reason: result.reason };
+  }
+  return { kind: "rejected", reason: "unknown token" };
+}
+
+async function authenticateApiToken(deps: AuthenticatorDeps, secret: string): Promise<Authentication> {
+  const token = await deps.tokens.findActiveByHash(hashTokenSecret(secret));
+  if (token === null) {
+    return { kind: "rejected", reason: "unknown or revoked token" };
+  }
+  const now = deps.clock.now();
+  if (token.lastUsedAt === null || now.getTime() - token.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
+    await deps.tokens.touchLastUsed(token.id, now);
+  }
+  return {
+    kind: "authenticated",
+    principal: { id: token.id, name: token.name, role: token.role, via: "api-token" },
+  };
+}

@@ -1,0 +1,59 @@
+import { ValidationError } from "@cml-fleet/core/errors";
+import SchemaBuilder from "@pothos/core";
+import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
+import { Kind } from "graphql";
+import type { Role } from "../auth/roles";
+import type { GraphQLContext } from "./context";
+
+/**
+ * The schema builder and its plugins, nothing else. Authorization is declared
+ * per root field as `authScopes: { role: "OPERATOR" }` and decided in one
+ * place (`authScopes` below): the caller's role must include the required one.
+ */
+export const builder = new SchemaBuilder<{
+  Context: GraphQLContext;
+  AuthScopes: { role: Role };
+  Scalars: { DateTime: { Input: Date; Output: Date } };
+  DefaultFieldNullability: false;
+}>({
+  // Non-null unless a field says otherwise, as the contract mostly is.
+  defaultFieldNullability: false,
+  plugins: [ScopeAuthPlugin],
+  scopeAuth: {
+    authorizeOnSubscribe: true,
+    authScopes: (context) => ({ role: (required: Role) => context.access.allows(required) }),
+    unauthorizedError: (_parent, context, info) => context.access.deny(info.fieldName),
+  },
+});
+
+builder.scalarType("DateTime", {
+  description: "An instant, written as ISO 8601 text with a UTC offset, e.g. 2026-11-27T09:30:00Z.",
+  serialize: (value) => value.toISOString(),
+  parseValue: (value) => parseDateTime(value),
+  parseLiteral: (node) => {
+    if (node.kind !== Kind.STRING) {
+      throw new ValidationError("DateTime", "must be ISO 8601 text, e.g. 2026-11-27T09:30:00Z");
+    }
+    return parseDateTime(node.value);
+  },
+});
+
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+
+function parseDateTime(value: unknown): Date {
+  if (typeof value !== "string" || !ISO_INSTANT.test(value)) {
+    throw new ValidationError(
+      "DateTime",
+      "must be ISO 8601 text with a UTC offset, e.g. 2026-11-27T09:30:00Z",
+    );
+  }
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) {
+    throw new ValidationError("DateTime", `${value} is not a real instant`);
+  }
+  return date;
+}
+
+builder.queryType({});
+builder.mutationType({});
+builder.subscriptionType({});

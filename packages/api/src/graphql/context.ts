@@ -1,0 +1,40 @@
+import type { Clock } from "@cml-fleet/core/ports/clock.port";
+import type { JobQueue } from "@cml-fleet/core/ports/job-queue.port";
+import type { Logger } from "@cml-fleet/core/ports/logger.port";
+import type { WorkerReadModel } from "@cml-fleet/core/ports/worker-read-model.port";
+import type { WorkerRepository } from "@cml-fleet/core/ports/worker-repository.port";
+import type { Settings } from "@cml-fleet/core/settings/settings.schema";
+import type { AccessControl } from "../auth/access-control";
+import type { FleetPubSub } from "../pubsub/fleet-pubsub";
+import type { ApiTokenService } from "../services/api-token.service";
+import type { WorkerCommandService } from "../services/worker-commands.service";
+import type { WorkerImportService } from "../services/worker-import.service";
+import type { WorkerSettingsService } from "../services/worker-settings.service";
+import type { WorkerLoaders } from "./loaders";
+
+/** The application services the mutations call (resolvers stay thin). */
+export interface ApiServices {
+  readonly workerCommands: WorkerCommandService;
+  readonly workerSettings: WorkerSettingsService;
+  readonly workerImport: WorkerImportService;
+  readonly apiTokens: ApiTokenService;
+}
+
+/** What the queries read from. */
+export interface ApiReads {
+  readonly workers: WorkerRepository & WorkerReadModel;
+  readonly jobs: JobQueue;
+  readonly settings: Settings;
+  readonly clock: Clock;
+}
+
+/** One per HTTP request, SSE stream or WebSocket operation. */
+export interface GraphQLContext {
+  readonly requestId: string;
+  readonly logger: Logger;
+  readonly access: AccessControl;
+  readonly services: ApiServices;
+  readonly reads: ApiReads;
+  readonly loaders: WorkerLoaders;
+  readonly pubsub: FleetPubSub;
+}

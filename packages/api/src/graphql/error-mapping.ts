@@ -1,0 +1,56 @@
+import { isFleetError } from "@cml-fleet/core/errors";
+import type { Logger } from "@cml-fleet/core/ports/logger.port";
+import { GraphQLError } from "graphql";
+import { usePayloadFormatter } from "graphql-yoga";
+
+export const INTERNAL_ERROR_CODE = "INTERNAL_SERVER_ERROR";
+
+interface ErrorContext {
+  readonly requestId: string;
+  readonly logger: Logger;
+}
+
+/**
+ * Turns one execution error into what the contract promises: a typed fleet
+ * error keeps its message and gets its code as `extensions.code`; an error
+ * raised as a GraphQL error on purpose passes; anything else is masked and
+ * logged under the request id, which the client also gets to quote.
+ */
+export function toContractError(error: GraphQLError, context: ErrorContext): GraphQLError {
+  const original = error.originalError;
+  if (isFleetError(original)) {
+    return new GraphQLError(original.message, {
+      nodes: error.nodes,
+      path: error.path,
+      extensions: { code: original.code },
+    });
+  }
+  // Errors raised as GraphQL errors on purpose (validation, coercion, auth at the edge) are already fit to show.
+  if (original === undefined || original instanceof GraphQLError) {
+    return error;
+  }
+  context.logger.error(
+    { err: original ?? error, requestId: context.requestId, path: error.path },
+    "unexpected error in a GraphQL operation",
+  );
+  return new GraphQLError(`Unexpected error; quote request id ${context.requestId} when reporting it.`, {
+    nodes: error.nodes,
+    path: error.path,
+    extensions: { code: INTERNAL_ERROR_CODE, requestId: context.requestId },
+  });
+}
+
+function isErrorContext(value: unknown): value is ErrorContext {
+  return typeof value === "object" && value !== null && "requestId" in value && "logger" in value;
+}
+
+/** Applies {@link toContractError} to every result, of queries, mutations and each subscription event. */
+export function useContractErrors() {
+  return usePayloadFormatter((result, args) => {
+    const context = args.contextValue;
+    if (result.errors === undefined || result.errors.length === 0 || !isErrorContext(context)) {
+      return false;
+    }
+    return { ...result, errors: result.errors.map((error) => toContractError(error, context)) };
+  });
+}

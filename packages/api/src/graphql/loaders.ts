@@ -1,0 +1,71 @@
+import type { FleetEvent } from "@cml-fleet/core/domain/fleet-event";
+import { type JobInfo, workerJobId } from "@cml-fleet/core/domain/job";
+import type { JobQueue } from "@cml-fleet/core/ports/job-queue.port";
+import type { StatusHistoryEntry, WorkerReadModel } from "@cml-fleet/core/ports/worker-read-model.port";
+import type { TelemetrySample } from "@cml-fleet/core/ports/worker-repository.port";
+import DataLoader from "dataloader";
+
+/**
+ * Per-request batch loaders for the nested fields of a page of workers: one
+ * statement per field (and per distinct `first`), whatever the page size.
+ */
+export interface WorkerLoaders {
+  statusHistory: DataLoader<string, StatusHistoryEntry[]>;
+  recentTelemetry(perWorker: number): DataLoader<string, TelemetrySample[]>;
+  events(perWorker: number): DataLoader<string, FleetEvent[]>;
+  /** The job of the worker's pending operation, if any; reads Redis, never SQL. */
+  activeJob: DataLoader<string, JobInfo | null>;
+}
+
+export interface WorkerLoaderDeps {
+  readonly readModel: WorkerReadModel;
+  readonly jobs: JobQueue;
+}
+
+const ACTIVE_JOB_KINDS = ["provision", "start", "stop", "terminate"] as const;
+
+export function createWorkerLoaders(deps: WorkerLoaderDeps): WorkerLoaders {
+  const telemetryByLimit = new Map<number, DataLoader<string, TelemetrySample[]>>();
+  const eventsByLimit = new Map<number, DataLoader<string, FleetEvent[]>>();
+
+  return {
+    statusHistory: new DataLoader(async (ids) => pick(ids, await deps.readModel.statusHistoryMany(ids))),
+    recentTelemetry: (perWorker) =>
+      memo(
+        telemetryByLimit,
+        perWorker,
+        () =>
+          new DataLoader(async (ids) => pick(ids, await deps.readModel.recentTelemetryMany(ids, perWorker))),
+      ),
+    events: (perWorker) =>
+      memo(
+        eventsByLimit,
+        perWorker,
+        () => new DataLoader(async (ids) => pick(ids, await deps.readModel.eventsMany(ids, perWorker))),
+      ),
+    activeJob: new DataLoader(async (ids) => Promise.all(ids.map((id) => activeJobOf(deps.jobs, id)))),
+  };
+}
+
+/** The lifecycle job of a worker that is still queued or running (at most one kind runs at a time). */
+async function activeJobOf(jobs: JobQueue, workerId: string): Promise<JobInfo | null> {
+  const candidates = await Promise.all(ACTIVE_JOB_KINDS.map((kind) => jobs.get(workerJobId(kind, workerId))));
+  const active = candidates.filter(
+    (job): job is JobInfo => job !== null && job.state !== "COMPLETED" && job.state !== "FAILED",
+  );
+  return active.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())[0] ?? null;
+}
+
+function pick<T>(ids: readonly string[], found: Map<string, T[]>): T[][] {
+  return ids.map((id) => found.get(id) ?? []);
+}
+
+function memo<K, V>(cache: Map<K, V>, key: K, create: () => V): V {
+  const existing = cache.get(key);
+  if (existing !== undefined) {
+    return existing;
+  }
+  const created = create();
+  cache.set(key, created);
+  return created;
+}

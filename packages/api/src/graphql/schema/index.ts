@@ -1,0 +1,14 @@
+import { builder } from "../builder";
+import "./enums";
+import "./tag";
+import "./worker-details";
+import "./worker";
+import "./worker-connection";
+import "./worker-mutations";
+import "./job";
+import "./fleet-event";
+import "./fleet-summary";
+import "./api-token";
+
+/** The whole schema: every type module registers itself on the builder when imported. */
+export const schema = builder.toSchema({ sortSchema: true });

@@ -1,0 +1,84 @@
+import type { JobInfo } from "@cml-fleet/core/domain/job";
+import { NotFoundError } from "@cml-fleet/core/errors";
+import { filter, pipe } from "graphql-yoga";
+import { TOPICS } from "../../pubsub/topics";
+import { builder } from "../builder";
+import { JobStateEnum } from "./enums";
+import { boundedFirst } from "./worker";
+
+export const JobRef = builder.objectRef<JobInfo>("Job");
+
+JobRef.implement({
+  description: "A unit of background work (BullMQ job): provisioning, a start, a stop, an import ...",
+  fields: (t) => ({
+    id: t.exposeID("id"),
+    name: t.exposeString("name"),
+    workerId: t.exposeID("workerId", { nullable: true }),
+    state: t.expose("state", { type: JobStateEnum }),
+    progress: t.exposeFloat("progress", { nullable: true }),
+    step: t.exposeString("step", { nullable: true }),
+    attempts: t.exposeInt("attempts"),
+    failedReason: t.exposeString("failedReason", { nullable: true }),
+    result: t.string({
+      nullable: true,
+      description: "The job's return value as JSON text, when it has one (e.g. import results).",
+      resolve: (job) => ("result" in job && job.result !== undefined ? JSON.stringify(job.result) : null),
+    }),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
+    finishedAt: t.expose("finishedAt", { type: "DateTime", nullable: true }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  jobs: t.field({
+    type: [JobRef],
+    authScopes: { role: "VIEWER" },
+    args: {
+      workerId: t.arg.id(),
+      state: t.arg({ type: [JobStateEnum] }),
+      first: t.arg.int(),
+    },
+    resolve: (_root, args, context) =>
+      context.reads.jobs.list({
+        workerId: args.workerId === null || args.workerId === undefined ? undefined : String(args.workerId),
+        states: args.state ?? undefined,
+        first: boundedFirst("first", args.first, 50),
+      }),
+  }),
+  job: t.field({
+    type: JobRef,
+    nullable: true,
+    authScopes: { role: "VIEWER" },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, args, context) => context.reads.jobs.get(String(args.id)),
+  }),
+}));
+
+builder.mutationField("retryJob", (t) =>
+  t.field({
+    type: JobRef,
+    authScopes: { role: "OPERATOR" },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, args, context) => {
+      const id = String(args.id);
+      if ((await context.reads.jobs.get(id)) === null) {
+        throw new NotFoundError("job", id);
+      }
+      return context.reads.jobs.retry(id);
+    },
+  }),
+);
+
+builder.subscriptionField("jobUpdated", (t) =>
+  t.field({
+    type: JobRef,
+    authScopes: { role: "VIEWER" },
+    args: { id: t.arg.id() },
+    subscribe: (_root, args, context) =>
+      pipe(
+        context.pubsub.subscribe(TOPICS.jobUpdated),
+        filter((job: JobInfo) => args.id === null || args.id === undefined || job.id === String(args.id)),
+      ),
+    resolve: (job) => job,
+  }),
+);

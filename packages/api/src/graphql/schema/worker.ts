@@ -1,0 +1,121 @@
+import type { Worker } from "@cml-fleet/core/domain/worker";
+import { ValidationError } from "@cml-fleet/core/errors";
+import { filter, pipe } from "graphql-yoga";
+import { TOPICS } from "../../pubsub/topics";
+import { autoStopInstants, costOf, idleStateOf } from "../../services/worker-insights";
+import { builder } from "../builder";
+import { ServiceStatusEnum, WorkerStatusEnum } from "./enums";
+import { FleetEventRef } from "./fleet-event";
+import { JobRef } from "./job";
+import { TagRef, tagEntries } from "./tag";
+import { IdleStateRef, LabRef, LicenseRef, TelemetryRef, WorkerCostRef } from "./worker-details";
+
+export const WorkerRef = builder.objectRef<Worker>("Worker");
+
+/** Events read to find auto-stops for savings: enough for months of daily stops, one statement per page. */
+const AUTO_STOP_EVENT_WINDOW = 500;
+const MAX_NESTED_LIST = 500;
+
+export function boundedFirst(field: string, first: number | null | undefined, fallback: number): number {
+  const value = first ?? fallback;
+  if (!Number.isInteger(value) || value < 1 || value > MAX_NESTED_LIST) {
+    throw new ValidationError(field, `must be between 1 and ${MAX_NESTED_LIST}`);
+  }
+  return value;
+}
+
+WorkerRef.implement({
+  description: "A CML server on an EC2 instance, managed by the fleet.",
+  fields: (t) => ({
+    id: t.exposeID("id"),
+    name: t.exposeString("name"),
+    region: t.exposeString("region"),
+    instanceType: t.exposeString("instanceType"),
+    amiId: t.exposeString("amiId"),
+    amiName: t.exposeString("amiName", { nullable: true }),
+    cmlVersion: t.exposeString("cmlVersion", { nullable: true }),
+    instanceId: t.exposeString("instanceId", { nullable: true }),
+    publicIp: t.exposeString("publicIp", { nullable: true }),
+    privateIp: t.exposeString("privateIp", { nullable: true }),
+    endpoint: t.exposeString("endpoint", { nullable: true }),
+    status: t.expose("status", { type: WorkerStatusEnum }),
+    desiredStatus: t.expose("desiredStatus", { type: WorkerStatusEnum }),
+    statusReason: t.exposeString("statusReason", { nullable: true }),
+    serviceStatus: t.expose("serviceStatus", { type: ServiceStatusEnum }),
+    license: t.field({ type: LicenseRef, resolve: (worker) => worker.license }),
+    telemetry: t.field({ type: TelemetryRef, nullable: true, resolve: (worker) => worker.telemetry }),
+    recentTelemetry: t.field({
+      type: [TelemetryRef],
+      description: "The latest samples, oldest first (for sparklines).",
+      args: { first: t.arg.int({ defaultValue: 30 }) },
+      resolve: (worker, args, context) =>
+        context.loaders.recentTelemetry(boundedFirst("first", args.first, 30)).load(worker.id),
+    }),
+    labs: t.field({ type: [LabRef], resolve: (worker) => worker.labs }),
+    idle: t.field({
+      type: IdleStateRef,
+      resolve: (worker, _args, context) =>
+        idleStateOf(worker, context.reads.settings.idle, context.reads.clock.now()),
+    }),
+    cost: t.field({
+      type: WorkerCostRef,
+      resolve: async (worker, _args, context) => {
+        const [history, events] = await Promise.all([
+          context.loaders.statusHistory.load(worker.id),
+          context.loaders.events(AUTO_STOP_EVENT_WINDOW).load(worker.id),
+        ]);
+        return costOf(
+          worker,
+          history,
+          autoStopInstants(events),
+          context.reads.settings.pricing,
+          context.reads.clock.now(),
+        );
+      },
+    }),
+    tags: t.field({ type: [TagRef], resolve: (worker) => tagEntries(worker.tags) }),
+    events: t.field({
+      type: [FleetEventRef],
+      description: "The worker's latest events, newest first.",
+      args: { first: t.arg.int() },
+      resolve: (worker, args, context) =>
+        context.loaders.events(boundedFirst("first", args.first, 20)).load(worker.id),
+    }),
+    activeJob: t.field({
+      type: JobRef,
+      nullable: true,
+      description: "The lifecycle job still queued or running for this worker.",
+      resolve: (worker, _args, context) => context.loaders.activeJob.load(worker.id),
+    }),
+    createdBy: t.exposeString("createdBy", { nullable: true }),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
+    updatedAt: t.expose("updatedAt", { type: "DateTime" }),
+  }),
+});
+
+builder.queryField("worker", (t) =>
+  t.field({
+    type: WorkerRef,
+    nullable: true,
+    authScopes: { role: "VIEWER" },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, args, context) => context.reads.workers.findById(String(args.id)),
+  }),
+);
+
+builder.subscriptionField("workerChanged", (t) =>
+  t.field({
+    type: WorkerRef,
+    description: "The whole current worker after each change; keep the copy with the newest updatedAt.",
+    authScopes: { role: "VIEWER" },
+    args: { id: t.arg.id() },
+    subscribe: (_root, args, context) =>
+      pipe(
+        context.pubsub.subscribe(TOPICS.workerChanged),
+        filter(
+          (worker: Worker) => args.id === null || args.id === undefined || worker.id === String(args.id),
+        ),
+      ),
+    resolve: (worker) => worker,
+  }),
+);

@@ -1,0 +1,49 @@
+import type { ServerResponse } from "node:http";
+
+/** A dependency /readyz checks: resolves when it answers. */
+export type ReadinessCheck = () => Promise<void>;
+
+const CHECK_TIMEOUT_MS = 2_000;
+
+/** GET /healthz: the process runs and serves HTTP. */
+export function answerHealth(response: ServerResponse): void {
+  sendJson(response, 200, { status: "ok" });
+}
+
+/** GET /readyz: 200 only when every dependency (Postgres, Redis) answers within the timeout. */
+export async function answerReadiness(
+  response: ServerResponse,
+  checks: Readonly<Record<string, ReadinessCheck>>,
+): Promise<void> {
+  const results = await Promise.all(
+    Object.entries(checks).map(async ([name, check]) => [name, await probe(check)] as const),
+  );
+  const ready = results.every(([, result]) => result === "ok");
+  sendJson(response, ready ? 200 : 503, {
+    status: ready ? "ready" : "not ready",
+    checks: Object.fromEntries(results),
+  });
+}
+
+async function probe(check: ReadinessCheck): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<string>((resolve) => {
+    timer = setTimeout(() => resolve(`no answer within ${CHECK_TIMEOUT_MS}ms`), CHECK_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([
+      check().then(
+        () => "ok",
+        (error: unknown) => (error instanceof Error ? error.message : "failed"),
+      ),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" });
+  response.end(JSON.stringify(body));
+}

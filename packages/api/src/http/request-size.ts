@@ -1,0 +1,38 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+
+/**
+ * Refuses a request body over `maxBytes` before anything reads it. A body
+ * must announce its length: a chunked upload could only be measured by
+ * reading it, which is the work the limit exists to avoid.
+ * Returns true when it answered (and the request must go no further).
+ */
+export function refuseOversizedBody(
+  request: IncomingMessage,
+  response: ServerResponse,
+  maxBytes: number,
+): boolean {
+  if (request.method === "GET" || request.method === "HEAD" || request.method === "OPTIONS") {
+    return false;
+  }
+  const declared = request.headers["content-length"];
+  if (declared === undefined) {
+    if (request.headers["transfer-encoding"] === undefined) {
+      return false;
+    }
+    return refuse(response, 411, "a request body must carry Content-Length");
+  }
+  const length = Number(declared);
+  if (!Number.isSafeInteger(length) || length < 0) {
+    return refuse(response, 400, "Content-Length is not a number");
+  }
+  if (length > maxBytes) {
+    return refuse(response, 413, `request body is ${length} bytes; the limit is ${maxBytes}`);
+  }
+  return false;
+}
+
+function refuse(response: ServerResponse, status: number, message: string): true {
+  response.writeHead(status, { "content-type": "application/json", connection: "close" });
+  response.end(JSON.stringify({ errors: [{ message, extensions: { code: "BAD_USER_INPUT" } }] }));
+  return true;
+}

@@ -1,0 +1,33 @@
+import { loadSettings } from "@cml-fleet/core/settings/load-settings";
+import { SIM_IMAGES } from "@cml-fleet/sim/catalog";
+import { createApiApp } from "./app";
+import { startApiServer } from "./http/server";
+import { createLogger } from "./infra/logger";
+
+/** The API as a process of its own (`pnpm --filter @cml-fleet/api start`); the jobs run elsewhere. */
+const settings = loadSettings(process.env, { demoImages: SIM_IMAGES });
+const logger = createLogger({ level: settings.logLevel, name: "cml-fleet-api" });
+const app = await createApiApp({ settings, logger });
+const server = await startApiServer(app.deps, { port: settings.port, host: "0.0.0.0" });
+logger.info({ url: server.url }, "cml-fleet API ready");
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) {
+    return;
+  }
+  stopping = true;
+  logger.info({ signal }, "shutting down");
+  // Servers first (ends subscriptions), then Redis and the database they use.
+  await server.close();
+  await app.close();
+  process.exit(0);
+}
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    shutdown(signal).catch((error: unknown) => {
+      logger.error({ err: error }, "shutdown failed");
+      process.exit(1);
+    });
+  });
+}

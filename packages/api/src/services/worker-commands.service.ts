@@ -1,0 +1,218 @@
+import { randomUUID } from "node:crypto";
+import type { Actor } from "@cml-fleet/core/domain/actor";
+import { type JobInfo, workerJobId } from "@cml-fleet/core/domain/job";
+import type { Worker } from "@cml-fleet/core/domain/worker";
+import { createWorker, recordOperationRequested } from "@cml-fleet/core/domain/worker-changes";
+import { planOperation, type WorkerOperation } from "@cml-fleet/core/domain/worker-transitions";
+import { ConflictError, ValidationError } from "@cml-fleet/core/errors";
+import { actorOf, type Principal } from "../auth/principal";
+import type { LicenseTokenVault } from "../infra/redis-license-token-vault";
+import {
+  type TagPair,
+  validateAmiId,
+  validateIdempotencyKey,
+  validateInstanceType,
+  validateRegion,
+  validateTags,
+  validateWorkerName,
+} from "./worker-input";
+import {
+  publishSaved,
+  type SavedWorker,
+  successAudit,
+  type WorkerServiceDeps,
+  writeWorkerChange,
+} from "./worker-service-deps";
+
+export interface WorkerJobResult {
+  readonly worker: Worker;
+  readonly job: JobInfo | null;
+}
+
+export interface CreateWorkerInput {
+  readonly name: string;
+  readonly region: string;
+  readonly instanceType?: string | null | undefined;
+  readonly amiId?: string | null | undefined;
+  readonly tags?: readonly TagPair[] | null | undefined;
+  readonly idempotencyKey?: string | null | undefined;
+}
+
+export interface WorkerCommandServiceDeps extends WorkerServiceDeps {
+  readonly licenseTokens: LicenseTokenVault;
+}
+
+const OPERATION_FIELDS: Record<WorkerOperation, string> = {
+  start: "startWorker",
+  stop: "stopWorker",
+  terminate: "terminateWorker",
+  refresh: "refreshWorker",
+  "register-license": "registerLicense",
+  "deregister-license": "deregisterLicense",
+};
+
+/**
+ * The lifecycle mutations. Each validates, checks the transition, writes the
+ * intent (desired status, event, audit) in one transaction, queues the job
+ * that does the work, publishes, and returns at once.
+ */
+export function createWorkerCommandService(deps: WorkerCommandServiceDeps) {
+  const { workers, jobs, clock, settings } = deps;
+
+  /** Persists the intent of an operation, then queues its job (or answers with the one under way). */
+  async function operate(
+    by: Principal,
+    operation: WorkerOperation,
+    id: string,
+    options: { reason?: string | null; details?: Record<string, unknown> },
+    enqueue: (worker: Worker, actor: Actor) => Promise<JobInfo>,
+  ): Promise<WorkerJobResult> {
+    const actor = actorOf(by);
+    const details = options.details ?? {};
+    let joined = false;
+    const { before, saved } = await writeWorkerChange(
+      deps,
+      id,
+      (now) =>
+        successAudit(
+          by,
+          OPERATION_FIELDS[operation],
+          { id, reason: options.reason ?? null, ...details },
+          now,
+        ),
+      (worker, now) => {
+        const plan = planOperation(operation, worker.status);
+        joined = plan.kind === "join";
+        return recordOperationRequested(worker, operation, plan, actor, options.reason ?? null, now, details);
+      },
+    );
+    if (joined || saved === null) {
+      return { worker: before, job: await jobs.get(workerJobId(operation, id)) };
+    }
+    return { worker: saved.worker, job: await enqueue(saved.worker, actor) };
+  }
+
+  /** The same idempotency key answers with the same worker and its provisioning job. */
+  async function replayCreate(
+    existing: Worker,
+    input: CreateWorkerInput,
+    actor: Actor,
+  ): Promise<WorkerJobResult> {
+    if (existing.name !== input.name.trim() || existing.region !== input.region) {
+      throw new ConflictError(
+        `idempotencyKey was already used to create worker ${existing.name} in ${existing.region}`,
+      );
+    }
+    const job = await jobs.get(workerJobId("provision", existing.id));
+    // The first request may have stored the worker and then lost Redis before queueing: queue it now
+    // (the job id makes this a no-op while the first one exists).
+    if (job === null && existing.instanceId === null && existing.status === "PENDING") {
+      return { worker: existing, job: await jobs.enqueue("provision", { workerId: existing.id, actor }) };
+    }
+    return { worker: existing, job };
+  }
+
+  return {
+    async createWorker(by: Principal, input: CreateWorkerInput): Promise<WorkerJobResult> {
+      const actor = actorOf(by);
+      const idempotencyKey =
+        input.idempotencyKey === null || input.idempotencyKey === undefined
+          ? null
+          : validateIdempotencyKey(input.idempotencyKey);
+      if (idempotencyKey !== null) {
+        const existing = await workers.findByIdempotencyKey(idempotencyKey);
+        if (existing !== null) {
+          return replayCreate(existing, input, actor);
+        }
+      }
+      const name = validateWorkerName(input.name);
+      const region = validateRegion(settings, input.region);
+      const instanceType = validateInstanceType(settings, input.instanceType);
+      const amiId = input.amiId === null || input.amiId === undefined ? null : validateAmiId(input.amiId);
+      const tags = validateTags(input.tags ?? []);
+      const now = clock.now();
+      const change = createWorker({
+        id: randomUUID(),
+        name,
+        accountId: settings.aws.defaultAccount,
+        region,
+        instanceType,
+        image: settings.worker.images[region] ?? { amiId: null, amiName: null, cmlVersion: null },
+        amiId,
+        tags,
+        idempotencyKey,
+        createdBy: by.name,
+        actor,
+        now,
+      });
+      let saved: SavedWorker;
+      try {
+        saved = await workers.insert(change.worker, change.events, {
+          audit: [
+            successAudit(
+              by,
+              "createWorker",
+              { name, region, instanceType, amiId, tags, idempotencyKey },
+              now,
+            ),
+          ],
+        });
+      } catch (error) {
+        // Two requests with one key raced: the loser answers with the winner's worker.
+        const winner = idempotencyKey === null ? null : await workers.findByIdempotencyKey(idempotencyKey);
+        if (error instanceof ConflictError && winner !== null) {
+          return replayCreate(winner, input, actor);
+        }
+        throw error;
+      }
+      const job = await jobs.enqueue("provision", { workerId: saved.worker.id, actor });
+      await publishSaved(deps.publisher, saved);
+      return { worker: saved.worker, job };
+    },
+
+    startWorker: (by: Principal, id: string) =>
+      operate(by, "start", id, {}, (worker, actor) => jobs.enqueue("start", { workerId: worker.id, actor })),
+
+    stopWorker: (by: Principal, id: string, reason: string | null) =>
+      operate(by, "stop", id, { reason }, (worker, actor) =>
+        jobs.enqueue("stop", { workerId: worker.id, actor, reason }),
+      ),
+
+    terminateWorker: (by: Principal, id: string, force: boolean) =>
+      operate(by, "terminate", id, { details: { force } }, (worker, actor) =>
+        jobs.enqueue("terminate", { workerId: worker.id, actor, force }),
+      ),
+
+    refreshWorker: (by: Principal, id: string) =>
+      operate(by, "refresh", id, {}, (worker, actor) =>
+        jobs.enqueue("refresh", { workerId: worker.id, actor }),
+      ),
+
+    async registerLicense(by: Principal, id: string, token: string | null): Promise<WorkerJobResult> {
+      const given = token === null ? null : token.trim();
+      if (given === "") {
+        throw new ValidationError("token", "must not be empty");
+      }
+      if (given === null && settings.license.token === null) {
+        throw new ValidationError("token", "give a license token, or set CML_LICENSE_TOKEN on the fleet");
+      }
+      // The secret itself never reaches the audit log, the event data or the job data.
+      const details = { tokenGiven: given !== null };
+      return operate(by, "register-license", id, { details }, async (worker, actor) =>
+        jobs.enqueue("register-license", {
+          workerId: worker.id,
+          actor,
+          useConfiguredToken: given === null,
+          tokenRef: given === null ? null : await deps.licenseTokens.put(given),
+        }),
+      );
+    },
+
+    deregisterLicense: (by: Principal, id: string) =>
+      operate(by, "deregister-license", id, {}, (worker, actor) =>
+        jobs.enqueue("deregister-license", { workerId: worker.id, actor }),
+      ),
+  };
+}
+
+export type WorkerCommandService = ReturnType<typeof createWorkerCommandService>;
