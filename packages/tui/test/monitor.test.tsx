@@ -2,7 +2,7 @@ import { stripVTControlCharacters } from "node:util";
 import { cleanup } from "ink-testing-library";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { FakeFleetClient } from "./support/fake-fleet-client";
-import { aJob, anEvent, aSnapshotWorker, aWorker, iso, T0 } from "./support/fleet-factory";
+import { aJob, anEvent, aSnapshotWorker, iso, T0 } from "./support/fleet-factory";
 import { KEYS, renderMonitor } from "./support/render-monitor";
 
 afterEach(() => {
@@ -47,8 +47,8 @@ describe("the fleet table", () => {
 
   it("reorders on a sort key and reverses on the same key again", async () => {
     const workers = [
-      aSnapshotWorker({ name: "low", telemetry: { ...aWorker().telemetry, cpuPercent: 5 } as never }),
-      aSnapshotWorker({ name: "high", telemetry: { ...aWorker().telemetry, cpuPercent: 95 } as never }),
+      aSnapshotWorker({ name: "low", telemetry: { cpuPercent: 5 } }),
+      aSnapshotWorker({ name: "high", telemetry: { cpuPercent: 95 } }),
     ];
     const view = renderMonitor(new FakeFleetClient({ workers }));
     await until(() => expect(view.frame()).toContain("high"));

@@ -1,6 +1,8 @@
-import type { FleetEvent, Job, SnapshotWorker, Worker } from "../../src/data/fleet-types";
+import type { FleetEvent, Job, SnapshotWorker, Telemetry, Worker } from "../../src/data/fleet-types";
 
-type DeepPartialWorker = Partial<Omit<Worker, "idle" | "cost" | "license">> & {
+type DeepPartialWorker = Partial<Omit<Worker, "idle" | "cost" | "license" | "telemetry">> & {
+  /** null: no sample yet; an object: fields over the default sample. */
+  telemetry?: Partial<Telemetry> | null;
   idle?: Partial<Worker["idle"]>;
   cost?: Partial<Worker["cost"]>;
   license?: Partial<Worker["license"]>;
@@ -18,7 +20,7 @@ export function iso(ms: number): string {
 export function aWorker(overrides: DeepPartialWorker = {}): Worker {
   sequence += 1;
   const id = overrides.id ?? `w-${String(sequence).padStart(4, "0")}`;
-  const { idle, cost, license, ...rest } = overrides;
+  const { idle, cost, license, telemetry, ...rest } = overrides;
   return {
     id,
     name: `worker-${sequence}`,
@@ -36,13 +38,17 @@ export function aWorker(overrides: DeepPartialWorker = {}): Worker {
     statusReason: null,
     serviceStatus: "AVAILABLE",
     license: { status: "REGISTERED", nodeLimit: 20, nodesInUse: 4, ...license },
-    telemetry: {
-      sampledAt: iso(T0),
-      cpuPercent: 42,
-      memoryPercent: 30,
-      runningNodes: 4,
-      startedLabs: 1,
-    },
+    telemetry:
+      telemetry === null
+        ? null
+        : {
+            sampledAt: iso(T0),
+            cpuPercent: 42,
+            memoryPercent: 30,
+            runningNodes: 4,
+            startedLabs: 1,
+            ...telemetry,
+          },
     labs: [{ id: "lab-1", title: "OSPF lab", state: "STARTED" }],
     idle: {
       enabled: true,
