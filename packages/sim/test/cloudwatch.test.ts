@@ -122,6 +122,39 @@ describe("CloudWatch through the AWS SDK (JSON 1.0, query-compatible)", () => {
     expect(result.MetricDataResults?.[0]?.Timestamps).toEqual([at]);
   });
 
+  it("accepts the gzip-compressed bodies the SDK sends for large PutMetricData calls", async () => {
+    const at = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 60_000);
+    const data = Array.from({ length: 400 }, (_, index) => ({
+      MetricName: "CpuPercent",
+      Dimensions: [{ Name: "WorkerId", Value: `worker-with-a-long-identifier-${index}` }],
+      Value: index,
+      Unit: "Percent" as const,
+      Timestamp: at,
+    }));
+    await cloudWatch.send(new PutMetricDataCommand({ Namespace: "CMLFleet", MetricData: data }));
+    const result = await cloudWatch.send(
+      new GetMetricDataCommand({
+        StartTime: new Date(at.getTime() - 60_000),
+        EndTime: new Date(at.getTime() + 120_000),
+        MetricDataQueries: [
+          {
+            Id: "last",
+            MetricStat: {
+              Metric: {
+                Namespace: "CMLFleet",
+                MetricName: "CpuPercent",
+                Dimensions: [{ Name: "WorkerId", Value: "worker-with-a-long-identifier-399" }],
+              },
+              Period: 60,
+              Stat: "Average",
+            },
+          },
+        ],
+      }),
+    );
+    expect(result.MetricDataResults?.[0]?.Values).toEqual([399]);
+  });
+
   it("refuses more than 500 queries with a ValidationError", async () => {
     const queries = Array.from({ length: 501 }, (_, index) =>
       query(`q${index}`, "AWS/EC2", "CPUUtilization", idle.instanceId),
@@ -169,7 +202,7 @@ describe("CloudWatch through the AWS SDK (JSON 1.0, query-compatible)", () => {
     await control(sim.url, "PUT", "/_sim/faults", { denyActions: [] });
     await expect(call()).resolves.toBeDefined();
     const stats = await control<{ cloudwatch: Record<string, number> }>(sim.url, "GET", "/_sim/stats");
-    expect(stats.cloudwatch.GetMetricData).toBeGreaterThanOrEqual(6);
-    expect(stats.cloudwatch.PutMetricData).toBe(1);
+    expect(stats.cloudwatch.GetMetricData).toBeGreaterThanOrEqual(7);
+    expect(stats.cloudwatch.PutMetricData).toBe(2);
   });
 });

@@ -166,7 +166,7 @@ describe("EC2 describe, tags, idempotency and errors through the AWS SDK", () =>
       ec2.send(new DescribeInstancesCommand({ InstanceIds: ["i-0123456789abcdef0"] })),
     ).rejects.toMatchObject({
       name: "InvalidInstanceID.NotFound",
-      $metadata: { httpStatusCode: 400 },
+      $metadata: { httpStatusCode: 400, requestId: expect.stringMatching(/^[0-9a-f-]{36}$/) },
     });
     await expect(ec2.send(new DescribeInstancesCommand({ InstanceIds: ["bogus"] }))).rejects.toMatchObject({
       name: "InvalidInstanceID.Malformed",

@@ -25,7 +25,9 @@ const ACTIONS: Readonly<Record<string, Ec2Action>> = {
   DescribeImages: describeImages,
 };
 
-const XML_HEADERS = { "content-type": "text/xml;charset=UTF-8" };
+function xmlHeaders(requestId: string): Record<string, string> {
+  return { "content-type": "text/xml;charset=UTF-8", "x-amzn-requestid": requestId };
+}
 
 /** EC2's ec2Query protocol: form-encoded `Action=...` in, XML out. */
 export function handleEc2(request: HttpRequest, state: SimState): HttpResponse {
@@ -51,14 +53,14 @@ export function handleEc2(request: HttpRequest, state: SimState): HttpResponse {
     }
     return {
       status: 200,
-      headers: XML_HEADERS,
+      headers: xmlHeaders(requestId),
       body: ec2Response(action, requestId, handler(params, region, state)),
     };
   } catch (error) {
     if (error instanceof Ec2Error) {
       return {
         status: error.httpStatus,
-        headers: XML_HEADERS,
+        headers: xmlHeaders(requestId),
         body: ec2ErrorResponse(error.code, error.message, requestId),
       };
     }

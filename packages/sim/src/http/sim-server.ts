@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { gunzipSync } from "node:zlib";
 import type { HttpRequest, HttpResponse } from "./http-types";
 
 export type RequestHandler = (request: HttpRequest) => Promise<HttpResponse> | HttpResponse;
@@ -23,8 +24,19 @@ export async function readRequest(message: IncomingMessage): Promise<HttpRequest
     path: url.pathname,
     query: url.searchParams,
     headers: message.headers,
-    body: Buffer.concat(chunks).toString("utf8"),
+    body: decode(Buffer.concat(chunks), message.headers["content-encoding"]).toString("utf8"),
   };
+}
+
+/** The SDK gzips large request bodies (CloudWatch PutMetricData has request compression). */
+function decode(body: Buffer, encoding: string | undefined): Buffer {
+  if (encoding === undefined || encoding === "" || encoding === "identity") {
+    return body;
+  }
+  if (encoding === "gzip") {
+    return gunzipSync(body, { maxOutputLength: MAX_BODY_BYTES });
+  }
+  throw new RangeError(`unsupported content-encoding '${encoding}'`);
 }
 
 export function writeResponse(res: ServerResponse, response: HttpResponse): void {
