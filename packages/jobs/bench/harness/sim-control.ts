@@ -1,0 +1,70 @@
+import { type BenchChild, spawnChild } from "./child-process";
+import { until } from "./stats";
+
+export interface SimInstanceView {
+  readonly instanceId: string;
+  readonly region: string;
+  readonly state: string;
+  readonly publicIp: string | null;
+  readonly privateIp: string | null;
+}
+
+export type SimStats = Record<"ec2" | "cloudwatch" | "cml", Record<string, number>>;
+
+export interface SimHandle {
+  readonly child: BenchChild;
+  readonly url: string;
+  readonly cmlPort: number;
+  json<T>(path: string, init?: { method?: string; body?: unknown }): Promise<T>;
+  launch(region: string, count: number, tags: Record<string, string>): Promise<SimInstanceView[]>;
+  /** Waits until every instance of the simulator runs. */
+  waitAllRunning(expected: number, timeoutMs: number): Promise<SimInstanceView[]>;
+  resetStats(): Promise<void>;
+  stats(): Promise<SimStats>;
+}
+
+/** Starts the simulator in its own process (see children/sim-child.ts). */
+export async function startSimChild(options: Record<string, number>): Promise<SimHandle> {
+  const { child, ready } = await spawnChild("sim-child.ts", { BENCH_SIM_OPTIONS: JSON.stringify(options) });
+  const url = String(ready.url);
+  const json = async <T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> => {
+    const response = await fetch(`${url}${path}`, {
+      method: init.method ?? "GET",
+      headers: { "content-type": "application/json" },
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      signal: AbortSignal.timeout(120_000),
+    });
+    const text = await response.text();
+    if (!response.ok) {
+      throw new Error(`sim ${init.method ?? "GET"} ${path}: ${response.status} ${text.slice(0, 200)}`);
+    }
+    return (text === "" ? null : JSON.parse(text)) as T;
+  };
+  return {
+    child,
+    url,
+    cmlPort: Number(ready.cmlPort),
+    json,
+    launch: (region, count, tags) =>
+      json<SimInstanceView[]>("/_sim/instances", { method: "POST", body: { region, count, tags } }),
+    waitAllRunning: (expected, timeoutMs) =>
+      until(
+        `${expected} simulated instances to run`,
+        async () => {
+          const all = await json<SimInstanceView[]>("/_sim/instances");
+          const running = all.filter((instance) => instance.state === "running");
+          return running.length >= expected ? running : null;
+        },
+        timeoutMs,
+        500,
+      ),
+    resetStats: () => json<null>("/_sim/stats", { method: "DELETE" }).then(() => undefined),
+    stats: () => json<SimStats>("/_sim/stats"),
+  };
+}
+
+export function total(counts: Record<string, number>, keys?: readonly string[]): number {
+  return Object.entries(counts)
+    .filter(([key]) => keys === undefined || keys.includes(key))
+    .reduce((sum, [, value]) => sum + value, 0);
+}

@@ -1,0 +1,162 @@
+import { spawnChild } from "../harness/child-process";
+import { createBenchDatabase, deleteRedisKeys, schemaName, withCleanup } from "../harness/resources";
+import { seedWorker, insertWorkers } from "../harness/seed";
+import { startSimChild, total } from "../harness/sim-control";
+import { count, mib, seconds } from "../harness/stats";
+import { type BenchContext, type ResultRow, type Scenario, verdict } from "../harness/types";
+
+const REGIONS = ["us-east-1", "us-west-2"] as const;
+/** CloudWatch metrics the AWS adapter asks per instance (cpu, memory, network in, network out). */
+const METRICS = 4;
+const CML_LATENCY_MS = 50;
+const SWEEP_TIMEOUT_MS = 10 * 60_000;
+const WALL_TARGET_MS = 3_000;
+const MEMORY_TARGET_BYTES = 300 * 1024 * 1024;
+const SWEEP_AWS_ACTIONS = ["DescribeInstances", "DescribeInstanceStatus", "GetMetricData"];
+
+interface SweepConfig {
+  readonly label: string;
+  readonly env: Record<string, string>;
+}
+
+/** The product's defaults, and the one setting that bounds a sweep's wall time raised. */
+const CONFIGS: readonly SweepConfig[] = [
+  { label: "defaults (CML_REQUEST_CONCURRENCY=8)", env: {} },
+  { label: "CML_REQUEST_CONCURRENCY=64", env: { CML_REQUEST_CONCURRENCY: "64" } },
+];
+
+function floorCalls(perRegion: readonly number[]): number {
+  return perRegion.reduce(
+    (sum, n) => sum + (n === 0 ? 0 : 2 * Math.ceil(n / 1000) + Math.ceil((n * METRICS) / 500)),
+    0,
+  );
+}
+
+async function measureSize(ctx: BenchContext, size: number): Promise<ResultRow[]> {
+  const scenario = `sweep ${count(size)} workers`;
+  const rows: ResultRow[] = [];
+  const perRegion = REGIONS.map((_, index) => Math.floor(size / REGIONS.length) + (index < size % REGIONS.length ? 1 : 0));
+  await withCleanup(async (defer) => {
+    ctx.log(`  ${scenario}: starting the simulator and launching instances`);
+    const sim = await startSimChild({ bootDelayMs: 50, cmlReadyDelayMs: 50, statusCheckDelayMs: 50 });
+    defer(() => sim.child.stop());
+    const launched = [];
+    for (const [index, region] of REGIONS.entries()) {
+      launched.push(...(await sim.launch(region, perRegion[index] ?? 0, { "cml-fleet:managed": "true" })));
+    }
+    const running = new Map((await sim.waitAllRunning(size, 120_000)).map((i) => [i.instanceId, i]));
+
+    const schema = schemaName(ctx.runId, `sweep${size}`);
+    const db = await createBenchDatabase(ctx.databaseUrl, schema);
+    defer(() => db.drop());
+    ctx.log(`  ${scenario}: seeding ${size} workers`);
+    await insertWorkers(
+      db.database.db,
+      launched.map((instance, index) => {
+        const live = running.get(instance.instanceId) ?? instance;
+        return seedWorker(index, {
+          region: instance.region,
+          instanceId: instance.instanceId,
+          publicIp: live.publicIp,
+          privateIp: live.privateIp,
+          endpoint: `https://${live.publicIp}:${sim.cmlPort}`,
+        });
+      }),
+    );
+
+    for (const config of CONFIGS) {
+      const prefix = `bench-${ctx.runId}-sweep`;
+      defer(() => deleteRedisKeys(ctx.redisUrl, prefix));
+      const { child } = await spawnChild("sweep-child.ts", {
+        BENCH_SCHEMA: schema,
+        BENCH_CML_LATENCY_MS: String(CML_LATENCY_MS),
+        BENCH_SETTINGS_ENV: JSON.stringify({
+          CLOUD_PROVIDER: "sim",
+          SIM_URL: sim.url,
+          SIM_CML_PORT: String(sim.cmlPort),
+          DATABASE_URL: ctx.databaseUrl,
+          REDIS_URL: ctx.redisUrl,
+          REDIS_KEY_PREFIX: prefix,
+          LOG_LEVEL: "error",
+          ...config.env,
+        }),
+      });
+      try {
+        const sweeps = [];
+        for (const pass of ["first", "second"] as const) {
+          ctx.log(`  ${scenario}, ${config.label}: ${pass} sweep`);
+          await sim.resetStats();
+          const result = await child.send({ type: "sweep" }), swept = await child.next("swept", SWEEP_TIMEOUT_MS);
+          void result;
+          const stats = await sim.stats();
+          sweeps.push({ pass, swept, stats });
+        }
+        const peakRss = await child.peakRssBytes();
+        const steady = sweeps[1];
+        const first = sweeps[0];
+        if (steady === undefined || first === undefined) {
+          throw new Error("sweeps missing");
+        }
+        const awsCalls = total(steady.stats.ec2, SWEEP_AWS_ACTIONS) + total(steady.stats.cloudwatch, SWEEP_AWS_ACTIONS);
+        const otherAws = total(steady.stats.ec2) + total(steady.stats.cloudwatch) - awsCalls;
+        const floor = floorCalls(perRegion);
+        const perInstance = size * (2 + METRICS);
+        const asked = Number(steady.swept.workers) - Number(steady.swept.cmlUnreachable);
+        const cmlCalls = total(steady.stats.cml);
+        const wall = Number(steady.swept.wallMs);
+        const label = `${scenario}, ${config.label}`;
+        const isDefault = config === CONFIGS[0];
+        rows.push(
+          {
+            scenario: label,
+            metric: "AWS calls per sweep (2 regions)",
+            value: count(awsCalls),
+            reference: `floor ${count(floor)}; per-instance client ${count(perInstance)} (${(perInstance / Math.max(awsCalls, 1)).toFixed(0)}x more)`,
+            verdict: verdict(awsCalls <= floor),
+            note:
+              otherAws > 0 ? `plus ${otherAws} other AWS calls (${Object.keys(steady.stats.cloudwatch).join(", ")})` : undefined,
+          },
+          {
+            scenario: label,
+            metric: "CML calls per worker per sweep",
+            value: asked > 0 ? (cmlCalls / asked).toFixed(2) : "-",
+            reference: `first sweep (sign-in): ${(total(first.stats.cml) / Math.max(asked, 1)).toFixed(2)}`,
+            verdict: "n/a",
+            note: `${steady.swept.cmlUnreachable} of ${steady.swept.workers} unreachable`,
+          },
+          {
+            scenario: label,
+            metric: `sweep wall time, ${CML_LATENCY_MS} ms CML latency`,
+            value: seconds(wall),
+            reference: `first sweep ${seconds(Number(first.swept.wallMs))}; target ${size === 1000 ? "<= 3 s" : "none"}`,
+            verdict: size === 1000 ? verdict(wall <= WALL_TARGET_MS) : "n/a",
+            note: `job process CPU ${seconds(Number(steady.swept.cpuMs))} during the sweep`,
+          },
+          {
+            scenario: label,
+            metric: "peak RSS of the job process",
+            value: mib(peakRss),
+            reference: size >= 10_000 ? "target < 300 MB" : "target (at 10,000) < 300 MB",
+            verdict: size >= 10_000 && isDefault ? verdict(peakRss < MEMORY_TARGET_BYTES) : "n/a",
+            note: "VmHWM of the child process (sim and runner excluded)",
+          },
+        );
+      } finally {
+        await child.stop();
+      }
+    }
+  });
+  return rows;
+}
+
+export const telemetrySweepScenario: Scenario = {
+  name: "sweep",
+  title: "Telemetry sweep at scale",
+  async run(ctx) {
+    const rows: ResultRow[] = [];
+    for (const size of ctx.quick ? [1_000] : [1_000, 10_000]) {
+      rows.push(...(await measureSize(ctx, size)));
+    }
+    return rows;
+  },
+};

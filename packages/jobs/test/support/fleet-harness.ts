@@ -1,0 +1,212 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { createLogger, silentLogger } from "@cml-fleet/api/infra/logger";
+import { createFleetPubSub, type FleetPubSub } from "@cml-fleet/api/pubsub/fleet-pubsub";
+import { createRedisEventPublisher } from "@cml-fleet/api/pubsub/redis-event-publisher";
+import { type BullmqJobQueue, createBullmqJobQueue } from "@cml-fleet/api/queue/bullmq-job-queue";
+import { redisPrefixes } from "@cml-fleet/api/queue/queue-definitions";
+import {
+  createWorkerRepository,
+  type DrizzleWorkerRepository,
+} from "@cml-fleet/api/repositories/worker.repository";
+import { systemActor } from "@cml-fleet/core/domain/actor";
+import type { Worker } from "@cml-fleet/core/domain/worker";
+import { createWorker } from "@cml-fleet/core/domain/worker-changes";
+import { loadSettings } from "@cml-fleet/core/settings/load-settings";
+import type { Settings } from "@cml-fleet/core/settings/settings.schema";
+import { SIM_IMAGES } from "@cml-fleet/sim/catalog";
+import { type RunningSimulator, type SimulatorOptions, startSimulator } from "@cml-fleet/sim/simulator";
+import { Redis } from "ioredis";
+import {
+  createTestDatabase,
+  TEST_DATABASE_URL,
+  type TestDatabase,
+} from "../../../api/test/support/test-database";
+import { type RunningJobProcess, startJobProcess } from "../../src/job-process";
+import type { JobRuntimeConfig } from "../../src/job-worker-deps";
+
+/** TEST_LOG=debug (or info, warn) shows the job process's logs while a test runs. */
+const testLogger =
+  process.env.TEST_LOG === undefined
+    ? silentLogger
+    : createLogger({ level: process.env.TEST_LOG, name: "jobs-test" });
+
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+
+export interface HarnessOptions {
+  readonly sim?: SimulatorOptions;
+  /** Extra settings, as environment variables. */
+  readonly env?: Record<string, string>;
+  /** Start in-process job workers (default true). */
+  readonly jobWorkers?: boolean;
+  readonly runtime?: Partial<JobRuntimeConfig>;
+}
+
+/** Test-speed queue runtime: short locks, no schedules unless asked. */
+export const FAST_RUNTIME: Partial<JobRuntimeConfig> = {
+  lockDurationMs: 5_000,
+  stalledIntervalMs: 2_000,
+  workerLockTtlMs: 5_000,
+  busyRetryDelayMs: 200,
+  heartbeatIntervalMs: 500,
+  schedules: null,
+};
+
+/**
+ * One isolated fleet for a test file: its own Postgres schema, Redis prefix
+ * and simulator; real adapters, real queues.
+ */
+export async function startHarness(label: string, options: HarnessOptions = {}) {
+  const testDb: TestDatabase = await createTestDatabase(label);
+  const sim: RunningSimulator = await startSimulator({
+    bootDelayMs: 300,
+    stopDelayMs: 300,
+    cmlReadyDelayMs: 300,
+    licenseRegistrationDelayMs: 300,
+    onError: () => {},
+    cmlUsername: "fleet",
+    cmlPassword: "sim-password",
+    ...options.sim,
+  });
+  const keyPrefix = `t-jobs-${label}-${randomBytes(4).toString("hex")}`;
+  const env: Record<string, string> = {
+    CLOUD_PROVIDER: "sim",
+    SIM_URL: sim.url,
+    SIM_CML_PORT: String(sim.cmlPort),
+    DATABASE_URL: TEST_DATABASE_URL,
+    REDIS_URL: TEST_REDIS_URL,
+    REDIS_KEY_PREFIX: keyPrefix,
+    CML_USERNAME: "fleet",
+    CML_PASSWORD: "sim-password",
+    CML_LICENSE_TOKEN: "good-license-token",
+    CML_HEALTH_CHECK_INTERVAL: "200ms",
+    CML_LICENSE_REGISTRATION_TIMEOUT: "30s",
+    CML_REQUEST_TIMEOUT: "5s",
+    CML_JOB_ATTEMPTS: "3",
+    LOG_LEVEL: "warn",
+    ...options.env,
+  };
+  const settings: Settings = loadSettings(env, { demoImages: SIM_IMAGES });
+  const prefixes = redisPrefixes(keyPrefix);
+  const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+  const subscriber = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+  const pubsub: FleetPubSub = createFleetPubSub({
+    publishClient: redis,
+    subscribeClient: subscriber,
+    keyPrefix: prefixes.keys,
+  });
+  const queue: BullmqJobQueue = createBullmqJobQueue({
+    redisUrl: TEST_REDIS_URL,
+    prefix: prefixes.bullmq,
+    retry: { attempts: settings.jobs.attempts, backoffMs: 200 },
+    publisher: createRedisEventPublisher(pubsub),
+    logger: silentLogger,
+  });
+  const workers: DrizzleWorkerRepository = createWorkerRepository(testDb.db);
+
+  let jobs: RunningJobProcess | null = null;
+  async function startJobs(runtime: Partial<JobRuntimeConfig> = {}): Promise<RunningJobProcess> {
+    const started = await startJobProcess({
+      settings,
+      logger: testLogger,
+      databaseSchema: testDb.schema,
+      runtime: { ...FAST_RUNTIME, ...options.runtime, ...runtime },
+      tune: (deps) => ({ ...deps, readiness: { ...deps.readiness, pollInitialMs: 100, pollMaxMs: 300 } }),
+    });
+    jobs = started;
+    return started;
+  }
+  if (options.jobWorkers ?? true) {
+    await startJobs();
+  }
+
+  return {
+    settings,
+    sim,
+    testDb,
+    queue,
+    pubsub,
+    workers,
+    redis,
+    keyPrefix,
+    get jobs() {
+      return jobs;
+    },
+    startJobs,
+
+    /** A worker as the API creates it: PENDING, heading to RUNNING, no instance yet. */
+    async createWorker(name = `w-${randomBytes(3).toString("hex")}`, region = "us-east-1"): Promise<Worker> {
+      const image = settings.worker.images[region];
+      if (image === undefined) {
+        throw new Error(`no image for ${region}`);
+      }
+      const change = createWorker({
+        id: randomUUID(),
+        name,
+        accountId: settings.aws.defaultAccount,
+        region,
+        instanceType: settings.worker.defaultInstanceType,
+        image,
+        amiId: null,
+        tags: {},
+        idempotencyKey: null,
+        createdBy: "test",
+        actor: systemActor("bootstrap"),
+        now: new Date(),
+      });
+      return (await workers.insert(change.worker, change.events)).worker;
+    },
+
+    /** Polls until `check` returns a value (never a fixed sleep: the machine may be slow). */
+    async until<T>(
+      what: string,
+      check: () => Promise<T | null | undefined | false>,
+      timeoutMs = 60_000,
+    ): Promise<T> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const value = await check();
+        if (value !== null && value !== undefined && value !== false) {
+          return value;
+        }
+        if (Date.now() > deadline) {
+          throw new Error(`timed out waiting for ${what}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    },
+
+    async simJson<T>(path: string, init?: RequestInit): Promise<T> {
+      const response = await fetch(`${sim.url}${path}`, {
+        ...init,
+        headers: { "content-type": "application/json", ...init?.headers },
+      });
+      if (!response.ok) {
+        throw new Error(`${init?.method ?? "GET"} ${path}: ${response.status} ${await response.text()}`);
+      }
+      const text = await response.text();
+      return (text === "" ? null : JSON.parse(text)) as T;
+    },
+
+    async close(): Promise<void> {
+      await jobs?.close();
+      await queue.close();
+      await deleteKeys(redis, keyPrefix);
+      await Promise.allSettled([redis.quit(), subscriber.quit()]);
+      await sim.close();
+      await testDb.cleanup();
+    },
+  };
+}
+
+export type FleetHarness = Awaited<ReturnType<typeof startHarness>>;
+
+async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 500);
+    cursor = next;
+    if (keys.length > 0) {
+      await redis.del(...keys);
+    }
+  } while (cursor !== "0");
+}
