@@ -1,7 +1,8 @@
 import { isSimRegion, SIM_IMAGES, SIM_INSTANCE_TYPES, SIM_REGIONS } from "../catalog";
 import type { LaunchSpec } from "../state/launch";
 
-export const MAX_CONTROL_LAUNCH = 20_000;
+/** Each running instance holds a listening socket; 10,000 fits the open-file limit with room to spare. */
+export const MAX_CONTROL_LAUNCH = 10_000;
 const DEFAULT_INSTANCE_TYPE = "m5zn.metal";
 
 /** Parses `POST /_sim/instances` ({ region, tags, instanceType, imageId?, count? }); a string is an error message. */

@@ -19,7 +19,7 @@ export class InstanceStore {
   private readonly byId = new Map<string, SimInstance>();
   private readonly regions = new Map<string, RegionIndex>();
   private readonly tagIndex = new Map<string, Map<string, Set<SimInstance>>>();
-  private readonly reservations = new Map<string, SimInstance[]>();
+  private readonly reservations = new Map<string, Set<SimInstance>>();
   private readonly clientTokens = new Map<string, Map<string, ClientTokenEntry>>();
   private seq = 0;
 
@@ -44,9 +44,9 @@ export class InstanceStore {
     this.regionIndex(instance.region).ordered.push(instance);
     const reservation = this.reservations.get(instance.reservationId);
     if (reservation) {
-      reservation.push(instance);
+      reservation.add(instance);
     } else {
-      this.reservations.set(instance.reservationId, [instance]);
+      this.reservations.set(instance.reservationId, new Set([instance]));
     }
     for (const [key, value] of instance.tags) {
       this.indexTag(instance, key, value);
@@ -60,12 +60,9 @@ export class InstanceStore {
     for (const [key, value] of instance.tags) {
       this.unindexTag(instance, key, value);
     }
-    const reservation = this.reservations
-      .get(instance.reservationId)
-      ?.filter((member) => member !== instance);
-    if (reservation && reservation.length > 0) {
-      this.reservations.set(instance.reservationId, reservation);
-    } else {
+    const reservation = this.reservations.get(instance.reservationId);
+    reservation?.delete(instance);
+    if (!reservation || reservation.size === 0) {
       this.reservations.delete(instance.reservationId);
       this.forgetClientTokenOf(instance);
     }
@@ -108,8 +105,9 @@ export class InstanceStore {
     return matches.sort((a, b) => a.seq - b.seq);
   }
 
-  reservation(reservationId: string): readonly SimInstance[] {
-    return this.reservations.get(reservationId) ?? [];
+  /** The reservation's instances still known, in launch order. */
+  reservation(reservationId: string): SimInstance[] {
+    return [...(this.reservations.get(reservationId) ?? [])];
   }
 
   setTag(instance: SimInstance, key: string, value: string): void {
