@@ -7,6 +7,7 @@ function instance(
   region: string,
   tags: Record<string, string>,
   reservationId = "r-1",
+  clientToken: string | null = null,
 ): SimInstance {
   const seq = store.nextSeq();
   return {
