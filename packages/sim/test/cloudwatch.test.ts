@@ -7,8 +7,9 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SimInstanceView } from "../src/control/instance-view";
 import { type RunningSimulator, startSimulator } from "../src/simulator";
-import { cloudWatchClient, eventually } from "./support/aws-clients";
+import { cloudWatchClient } from "./support/aws-clients";
 import { control } from "./support/control";
+import { eventually } from "./support/eventually";
 
 function query(id: string, namespace: string, metricName: string, instanceId: string): MetricDataQuery {
   return {

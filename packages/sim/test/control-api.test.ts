@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SimInstanceView } from "../src/control/instance-view";
 import { type RunningSimulator, startSimulator } from "../src/simulator";
-import { eventually } from "./support/aws-clients";
 import { control } from "./support/control";
+import { eventually } from "./support/eventually";
 
 describe("the /_sim control API", () => {
   let sim: RunningSimulator;

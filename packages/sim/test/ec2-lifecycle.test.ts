@@ -11,7 +11,8 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SIM_IMAGES } from "../src/catalog";
 import { type RunningSimulator, startSimulator } from "../src/simulator";
-import { ec2Client, eventually } from "./support/aws-clients";
+import { ec2Client } from "./support/aws-clients";
+import { eventually } from "./support/eventually";
 
 const IMAGE = SIM_IMAGES["us-east-1"][1]?.imageId ?? "";
 

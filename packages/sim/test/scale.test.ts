@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningSimulator, startSimulator } from "../src/simulator";
-import { eventually } from "./support/aws-clients";
 import { control } from "./support/control";
+import { eventually } from "./support/eventually";
 
 /** Raw ec2Query calls: parsing 10,000 instances through the SDK's XML parser would only measure the SDK. */
 async function describePage(sim: RunningSimulator, nextToken: string | undefined) {

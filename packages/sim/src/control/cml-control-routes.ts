@@ -1,5 +1,5 @@
 import type { CmlService } from "../cml/cml-service";
-import { licensingBody } from "../cml/routes/licensing-routes";
+import { authorizationStatus } from "../cml/routes/licensing-routes";
 import { type HttpRequest, type HttpResponse, json } from "../http/http-types";
 import type { SimInstance } from "../state/instance";
 import { applyCmlPatch, parseCmlPatch } from "./cml-patch";
@@ -8,7 +8,6 @@ import { badRequest, type ControlRouteEntry, parseJsonText } from "./control-rou
 /** The CML state of one instance as `GET /_sim/instances/{id}/cml` shows it. */
 export function cmlView(service: CmlService, instance: SimInstance) {
   const controller = service.controller(instance);
-  const now = service.state.now();
   return {
     instanceId: instance.instanceId,
     ready: service.isReady(instance),
@@ -23,7 +22,7 @@ export function cmlView(service: CmlService, instance: SimInstance) {
       nodeCount,
     })),
     licenseStatus: controller.registration,
-    authorizationStatus: licensingBody(controller, now).authorization.status,
+    authorizationStatus: authorizationStatus(controller),
     registerCalls: controller.registerCalls,
     deregisterCalls: controller.deregisterCalls,
     serviceUserId: controller.serviceUserId,

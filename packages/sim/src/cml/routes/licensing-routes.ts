@@ -17,6 +17,10 @@ function attempt(at: number | null, status: string | null) {
   };
 }
 
+export function authorizationStatus(controller: CmlController): "IN_COMPLIANCE" | "EVAL_MODE" {
+  return controller.registration === "COMPLETED" ? "IN_COMPLIANCE" : "EVAL_MODE";
+}
+
 /** GET /licensing as CML 2.9 shapes it. */
 export function licensingBody(controller: CmlController, now: number) {
   const registered = controller.registration === "COMPLETED";
@@ -32,7 +36,7 @@ export function licensingBody(controller: CmlController, now: number) {
       renew_time: attempt(null, null),
     },
     authorization: {
-      status: registered ? "IN_COMPLIANCE" : "EVAL_MODE",
+      status: authorizationStatus(controller),
       expires: new Date(now + (registered ? 90 : 30) * 24 * 60 * 60 * 1000).toISOString(),
       renew_time: attempt(null, null),
     },
