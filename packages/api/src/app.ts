@@ -27,6 +27,8 @@ export interface ApiAppOptions {
   readonly clock?: Clock;
   /** Postgres schema of the tables (tests use their own). */
   readonly databaseSchema?: string;
+  /** An open, migrated database to use instead of opening one (tests count its statements); not closed here. */
+  readonly database?: Database;
   /** Replaces the BullMQ producer (tests that look at what was queued). */
   readonly jobs?: JobQueue;
   /** How long importWorkers waits for its job; defaults to the job timeout. */
@@ -47,13 +49,7 @@ export async function createApiApp(options: ApiAppOptions): Promise<ApiApp> {
   const clock = options.clock ?? systemClock;
   const prefixes = redisPrefixes(settings.redis.keyPrefix);
 
-  const database = await openDatabase({
-    url: settings.database.url ?? undefined,
-    dataDir: settings.database.dataDir,
-    schema: options.databaseSchema,
-    onPoolError: (error) => logger.warn({ err: error }, "database pool error"),
-  });
-  await migrateDatabase(database);
+  const database = options.database ?? (await openMigratedDatabase(settings, logger, options.databaseSchema));
   const redis = openRedisConnections(settings.redis.url, "cml-fleet-api");
   redis.commands.on("error", (error) => logger.warn({ err: error }, "redis error"));
   redis.subscriber.on("error", (error) => logger.warn({ err: error }, "redis subscriber error"));
@@ -137,7 +133,24 @@ export async function createApiApp(options: ApiAppOptions): Promise<ApiApp> {
     async close() {
       await bullmq?.close();
       await redis.close();
-      await database.close();
+      if (options.database === undefined) {
+        await database.close();
+      }
     },
   };
+}
+
+async function openMigratedDatabase(
+  settings: Settings,
+  logger: Logger,
+  schema: string | undefined,
+): Promise<Database> {
+  const database = await openDatabase({
+    url: settings.database.url ?? undefined,
+    dataDir: settings.database.dataDir,
+    schema,
+    onPoolError: (error) => logger.warn({ err: error }, "database pool error"),
+  });
+  await migrateDatabase(database);
+  return database;
 }

@@ -1,7 +1,6 @@
-import { ValidationError } from "@cml-fleet/core/errors";
 import SchemaBuilder from "@pothos/core";
 import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
-import { Kind } from "graphql";
+import { GraphQLError, Kind } from "graphql";
 import type { Role } from "../auth/roles";
 import type { GraphQLContext } from "./context";
 
@@ -32,7 +31,7 @@ builder.scalarType("DateTime", {
   parseValue: (value) => parseDateTime(value),
   parseLiteral: (node) => {
     if (node.kind !== Kind.STRING) {
-      throw new ValidationError("DateTime", "must be ISO 8601 text, e.g. 2026-11-27T09:30:00Z");
+      throw invalidDateTime("must be ISO 8601 text, e.g. 2026-11-27T09:30:00Z");
     }
     return parseDateTime(node.value);
   },
@@ -42,16 +41,21 @@ const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}
 
 function parseDateTime(value: unknown): Date {
   if (typeof value !== "string" || !ISO_INSTANT.test(value)) {
-    throw new ValidationError(
-      "DateTime",
-      "must be ISO 8601 text with a UTC offset, e.g. 2026-11-27T09:30:00Z",
-    );
+    throw invalidDateTime("must be ISO 8601 text with a UTC offset, e.g. 2026-11-27T09:30:00Z");
   }
   const date = new Date(value);
   if (Number.isNaN(date.getTime())) {
-    throw new ValidationError("DateTime", `${value} is not a real instant`);
+    throw invalidDateTime(`${value} is not a real instant`);
   }
   return date;
+}
+
+/**
+ * A GraphQL error rather than a fleet error: input coercion happens before
+ * execution, where only GraphQL errors keep their message and code.
+ */
+function invalidDateTime(message: string): GraphQLError {
+  return new GraphQLError(`DateTime ${message}`, { extensions: { code: "BAD_USER_INPUT" } });
 }
 
 builder.queryType({});

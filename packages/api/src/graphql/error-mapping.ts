@@ -54,3 +54,38 @@ export function useContractErrors() {
     return { ...result, errors: result.errors.map((error) => toContractError(error, context)) };
   });
 }
+
+const VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED";
+
+/**
+ * The request limits (depth, cost, tokens) report as validation errors
+ * without a code and with a misleading "Syntax Error:" prefix; give them the
+ * code every other validation error has, so clients can tell them apart.
+ */
+export function useCodedValidationErrors() {
+  return {
+    onValidate() {
+      return ({
+        result,
+        setResult,
+      }: {
+        result: readonly GraphQLError[];
+        setResult: (errors: GraphQLError[]) => void;
+      }) => {
+        if (result.every((error) => typeof error.extensions.code === "string")) {
+          return;
+        }
+        setResult(
+          result.map((error) =>
+            typeof error.extensions.code === "string"
+              ? error
+              : new GraphQLError(error.message.replace(/^Syntax Error: /, ""), {
+                  nodes: error.nodes,
+                  extensions: { ...error.extensions, code: VALIDATION_FAILED },
+                }),
+          ),
+        );
+      };
+    },
+  };
+}

@@ -8,7 +8,7 @@ import { WebSocketServer } from "ws";
 import { type Authentication, type AuthenticatorDeps, authenticate } from "../auth/authenticate";
 import type { GraphQLContext } from "../graphql/context";
 import { buildContext, type ContextDeps, requestIdFrom } from "../graphql/context-factory";
-import { useContractErrors } from "../graphql/error-mapping";
+import { useCodedValidationErrors, useContractErrors } from "../graphql/error-mapping";
 import { schema } from "../graphql/schema/index";
 import { answerHealth, answerReadiness, type ReadinessCheck } from "./health";
 import { REQUEST_LIMITS, requestLimitPlugins } from "./limits";
@@ -53,7 +53,7 @@ function createFleetYoga(deps: ApiServerDeps): FleetYoga {
     graphiql: deps.graphiql,
     landingPage: false,
     logging: yogaLogger(deps.logger),
-    plugins: [...requestLimitPlugins(), useContractErrors()],
+    plugins: [...requestLimitPlugins(), useCodedValidationErrors(), useContractErrors()],
     context: async (initial) => {
       const requestId = initial.requestId ?? requestIdFrom(initial.request.headers.get("x-request-id"));
       const authentication =

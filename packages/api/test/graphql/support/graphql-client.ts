@@ -1,0 +1,116 @@
+import { createClient } from "graphql-ws";
+import WebSocket from "ws";
+
+export interface GraphQLErrorJson {
+  readonly message: string;
+  readonly extensions?: { readonly code?: string; readonly requestId?: string };
+}
+
+export interface GraphQLResponse<T> {
+  readonly status: number;
+  readonly data: T | null;
+  readonly errors: readonly GraphQLErrorJson[];
+}
+
+export interface RequestOptions {
+  readonly variables?: Record<string, unknown>;
+  readonly token?: string | null;
+  readonly headers?: Record<string, string>;
+}
+
+/** POSTs one operation over HTTP, as any client would. */
+export async function gql<T = Record<string, unknown>>(
+  url: string,
+  query: string,
+  options: RequestOptions = {},
+): Promise<GraphQLResponse<T>> {
+  const headers: Record<string, string> = { "content-type": "application/json", ...options.headers };
+  if (options.token !== undefined && options.token !== null) {
+    headers.authorization = `Bearer ${options.token}`;
+  }
+  const response = await fetch(url, {
+    method: "POST",
+    headers,
+    body: JSON.stringify({ query, variables: options.variables ?? {} }),
+  });
+  const body = (await response.json()) as { data?: T | null; errors?: GraphQLErrorJson[] };
+  return { status: response.status, data: body.data ?? null, errors: body.errors ?? [] };
+}
+
+/** The `extensions.code` of every error, in order. */
+export function codes(response: { readonly errors: readonly GraphQLErrorJson[] }): (string | undefined)[] {
+  return response.errors.map((error) => error.extensions?.code);
+}
+
+/** Fails with the errors when a response has any, else returns its data. */
+export function dataOf<T>(response: GraphQLResponse<T>): T {
+  if (response.errors.length > 0 || response.data === null) {
+    throw new Error(`unexpected GraphQL errors: ${JSON.stringify(response.errors)}`);
+  }
+  return response.data;
+}
+
+export interface Subscription<T> {
+  readonly events: T[];
+  readonly errors: unknown[];
+  dispose(): Promise<void>;
+}
+
+/** A graphql-ws client subscribed to one operation; events and errors pile up for the test to look at. */
+export function subscribeWs<T>(
+  wsUrl: string,
+  query: string,
+  options: { token?: string | null; variables?: Record<string, unknown> } = {},
+): Subscription<T> {
+  const client = createClient({
+    url: wsUrl,
+    webSocketImpl: WebSocket,
+    retryAttempts: 0,
+    connectionParams:
+      options.token === undefined || options.token === null
+        ? {}
+        : { authorization: `Bearer ${options.token}` },
+  });
+  const events: T[] = [];
+  const errors: unknown[] = [];
+  const unsubscribe = client.subscribe<T>(
+    { query, variables: options.variables ?? {} },
+    {
+      next: (value) => {
+        if (value.errors !== undefined && value.errors.length > 0) {
+          errors.push(...value.errors);
+        } else if (value.data !== undefined && value.data !== null) {
+          events.push(value.data as T);
+        }
+      },
+      error: (error) => errors.push(error),
+      complete: () => undefined,
+    },
+  );
+  return {
+    events,
+    errors,
+    async dispose() {
+      unsubscribe();
+      await client.dispose();
+    },
+  };
+}
+
+/** Polls `check` until it returns a value that is not undefined (no fixed sleeps: the machine may be slow). */
+export async function eventually<T>(
+  check: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) {
+      return value;
+    }
+    if (Date.now() > deadline) {
+      throw new Error("condition not met in time");
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -1,0 +1,110 @@
+import { randomBytes } from "node:crypto";
+import { loadSettings } from "@cml-fleet/core/settings/load-settings";
+import type { Settings } from "@cml-fleet/core/settings/settings.schema";
+import { SIM_IMAGES } from "@cml-fleet/sim/catalog";
+import { Redis } from "ioredis";
+import { type ApiApp, type ApiAppOptions, createApiApp } from "../../../src/app";
+import type { Role } from "../../../src/auth/roles";
+import { generateTokenSecret } from "../../../src/auth/token-secret";
+import { type RunningApiServer, startApiServer } from "../../../src/http/server";
+import { silentLogger } from "../../../src/infra/logger";
+import { createApiTokenRepository, hashTokenSecret } from "../../../src/repositories/api-token.repository";
+import { createTestDatabase, TEST_DATABASE_URL, type TestDatabase } from "../../support/test-database";
+
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+
+export interface TestApi {
+  readonly url: string;
+  readonly wsUrl: string;
+  /** e.g. http://127.0.0.1:40123 (for /healthz, /readyz). */
+  readonly origin: string;
+  readonly app: ApiApp;
+  readonly server: RunningApiServer;
+}
+
+export interface TestFleet {
+  readonly db: TestDatabase;
+  readonly settings: Settings;
+  /** Redis key prefix of this test file (also the BullMQ prefix). */
+  readonly prefix: string;
+  readonly redis: Redis;
+  /** Secrets of one token per role (the ADMIN one is BOOTSTRAP_ADMIN_TOKEN). */
+  readonly tokens: Readonly<Record<Role, string>>;
+  startApi(overrides?: Partial<Omit<ApiAppOptions, "settings" | "logger" | "database">>): Promise<TestApi>;
+  close(): Promise<void>;
+}
+
+/**
+ * One test file's world: its own Postgres schema, its own Redis prefix, the
+ * demo settings, and tokens for each role. APIs started from it share both,
+ * as replicas of one deployment do.
+ */
+export async function createTestFleet(label: string, env: Record<string, string> = {}): Promise<TestFleet> {
+  const db = await createTestDatabase(label);
+  const prefix = `test-${label}-${randomBytes(4).toString("hex")}`;
+  const adminSecret = generateTokenSecret();
+  const settings = loadSettings(
+    {
+      NODE_ENV: "test",
+      DATABASE_URL: TEST_DATABASE_URL,
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_KEY_PREFIX: prefix,
+      BOOTSTRAP_ADMIN_TOKEN: adminSecret,
+      LOG_LEVEL: "fatal",
+      ...env,
+    },
+    { demoImages: SIM_IMAGES },
+  );
+  const tokenRepository = createApiTokenRepository(db.db);
+  const secrets: Record<Role, string> = {
+    ADMIN: adminSecret,
+    OPERATOR: generateTokenSecret(),
+    VIEWER: generateTokenSecret(),
+  };
+  for (const role of ["OPERATOR", "VIEWER"] as const) {
+    await tokenRepository.create({
+      name: `${role.toLowerCase()}-token`,
+      role,
+      tokenHash: hashTokenSecret(secrets[role]),
+      createdAt: new Date(),
+    });
+  }
+  const redis = new Redis(TEST_REDIS_URL);
+  const apis: TestApi[] = [];
+
+  return {
+    db,
+    settings,
+    prefix,
+    redis,
+    tokens: secrets,
+    async startApi(overrides = {}) {
+      const app = await createApiApp({ settings, logger: silentLogger, database: db.database, ...overrides });
+      const server = await startApiServer(app.deps, { port: 0 });
+      const origin = server.url.replace(/\/graphql$/, "");
+      const api = { url: server.url, wsUrl: server.url.replace(/^http/, "ws"), origin, app, server };
+      apis.push(api);
+      return api;
+    },
+    async close() {
+      for (const api of apis.reverse()) {
+        await api.server.close();
+        await api.app.close();
+      }
+      await deleteKeys(redis, prefix);
+      await redis.quit();
+      await db.cleanup();
+    },
+  };
+}
+
+async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 500);
+    cursor = next;
+    if (keys.length > 0) {
+      await redis.del(...keys);
+    }
+  } while (cursor !== "0");
+}
