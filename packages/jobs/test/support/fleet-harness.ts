@@ -120,6 +120,8 @@ export async function startHarness(label: string, options: HarnessOptions = {}) 
   }
 
   return {
+    /** The settings as environment variables (for a job process started as a child). */
+    env,
     settings,
     sim,
     testDb,
