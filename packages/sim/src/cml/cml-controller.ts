@@ -53,11 +53,19 @@ export class CmlController {
   }
 
   appendEvent(category: string, userId: string, at: number, labId?: string): void {
-    this.eventLog.push({
+    const event: CmlEvent = {
       category,
       timestamp: cmlTimestamp(at),
       data: labId === undefined ? { user_id: userId } : { user_id: userId, lab_id: labId },
-    });
+    };
+    const last = this.eventLog[this.eventLog.length - 1];
+    // A run of user_activity by one user keeps only its newest event: a fleet polling 10,000
+    // controllers would otherwise fill memory with its own activity and push real events out.
+    if (category === "user_activity" && last?.category === "user_activity" && last.data.user_id === userId) {
+      this.eventLog[this.eventLog.length - 1] = event;
+      return;
+    }
+    this.eventLog.push(event);
     if (this.eventLog.length > MAX_EVENTS) {
       this.eventLog.splice(0, this.eventLog.length - MAX_EVENTS);
     }
