@@ -1,0 +1,98 @@
+import { randomUUID } from "node:crypto";
+import { systemActor } from "@cml-fleet/core/domain/actor";
+import { createWorker } from "@cml-fleet/core/domain/worker-changes";
+import { mapWithConcurrency } from "@cml-fleet/core/services/concurrency";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type FleetHarness, startHarness } from "./support/fleet-harness";
+
+const N = 1_000;
+/** The metrics the AWS adapter asks CloudWatch for, one query per instance and metric. */
+const METRICS = 4;
+
+interface SimInstance {
+  readonly instanceId: string;
+  readonly state: string;
+  readonly publicIp: string | null;
+  readonly privateIp: string | null;
+}
+
+interface SimStats {
+  readonly ec2?: Record<string, number>;
+  readonly cloudwatch?: Record<string, number>;
+}
+
+describe(`a telemetry sweep over ${N} workers in one region`, () => {
+  let fleet: FleetHarness;
+  beforeAll(async () => {
+    fleet = await startHarness("sweep", { env: { CML_REQUEST_CONCURRENCY: "64" } });
+  }, 120_000);
+  afterAll(() => fleet.close(), 120_000);
+
+  it("makes a number of AWS calls that depends on the batches, not on the instances", {
+    timeout: 400_000,
+  }, async () => {
+    await fleet.simJson("/_sim/instances", {
+      method: "POST",
+      body: JSON.stringify({ region: "us-east-1", tags: { "cml-fleet:managed": "true" }, count: N }),
+    });
+    const running = await fleet.until(
+      "every instance to run",
+      async () => {
+        const all = await fleet.simJson<SimInstance[]>("/_sim/instances");
+        return all.length === N && all.every((instance) => instance.state === "running") ? all : null;
+      },
+      120_000,
+    );
+    const image = fleet.settings.worker.images["us-east-1"];
+    if (image === undefined) {
+      throw new Error("no image for us-east-1");
+    }
+    const inserted = await mapWithConcurrency(running, 8, async (instance) => {
+      const { worker, events } = createWorker({
+        id: randomUUID(),
+        name: `sweep-${instance.instanceId}`,
+        accountId: fleet.settings.aws.defaultAccount,
+        region: "us-east-1",
+        instanceType: fleet.settings.worker.defaultInstanceType,
+        image,
+        amiId: null,
+        tags: {},
+        idempotencyKey: null,
+        createdBy: "test",
+        actor: systemActor("bootstrap"),
+        now: new Date(),
+      });
+      return fleet.workers.insert(
+        {
+          ...worker,
+          instanceId: instance.instanceId,
+          publicIp: instance.publicIp,
+          privateIp: instance.privateIp,
+          endpoint: `https://${instance.publicIp}:${fleet.sim.cmlPort}`,
+          status: "RUNNING",
+          serviceStatus: "AVAILABLE",
+        },
+        events,
+      );
+    });
+    expect(inserted.filter((result) => !result.ok)).toEqual([]);
+    await fleet.simJson("/_sim/stats", { method: "DELETE" });
+
+    const job = await fleet.queue.enqueue("telemetry-sweep", {});
+    const summary = await fleet.queue.waitForResult(job.id, 360_000);
+
+    expect(summary).toMatchObject({ targets: 1, workers: N, cmlUnreachable: 0, failedTargets: [] });
+    const stats = await fleet.simJson<SimStats>("/_sim/stats");
+    const awsCalls =
+      Object.values(stats.ec2 ?? {}).reduce((sum, count) => sum + count, 0) +
+      Object.values(stats.cloudwatch ?? {}).reduce((sum, count) => sum + count, 0);
+    expect(awsCalls).toBe(2 * Math.ceil(N / 1000) + Math.ceil((N * METRICS) / 500));
+    expect(stats.ec2).toEqual({ DescribeInstances: 1, DescribeInstanceStatus: 1 });
+    expect(stats.cloudwatch).toEqual({ GetMetricData: Math.ceil((N * METRICS) / 500) });
+
+    const [first] = running;
+    const sampled = await fleet.workers.findByInstanceIds([first?.instanceId ?? ""]);
+    expect(sampled[0]?.telemetry).toMatchObject({ cmlReachable: true, runningNodes: 0 });
+    expect(await fleet.workers.recentTelemetry(sampled[0]?.id ?? "", 5)).toHaveLength(1);
+  });
+});
