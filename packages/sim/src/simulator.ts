@@ -69,7 +69,6 @@ export async function startSimulator(options?: SimulatorOptions): Promise<Runnin
     scheduler,
     listeners,
     settings: {
-      port: cmlPort,
       readyDelayMs: settings.cmlReadyDelayMs,
       username: settings.cmlUsername,
       password: settings.cmlPassword,

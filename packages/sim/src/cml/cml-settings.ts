@@ -1,5 +1,4 @@
 export interface CmlSettings {
-  readonly port: number;
   readonly readyDelayMs: number;
   readonly username: string;
   readonly password: string;
