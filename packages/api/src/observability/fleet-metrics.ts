@@ -1,0 +1,135 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+/** Seconds; from a fast read-model query to a provisioning job that waits for a boot. */
+const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
+
+/**
+ * Every metric the fleet exports, on a registry of its own. One per process:
+ * the API and the job workers of the all-in-one process share it, so a single
+ * /metrics shows both.
+ */
+export interface FleetMetrics {
+  readonly registry: Registry;
+  readonly httpRequests: Counter<"method" | "status">;
+  readonly httpRequestDuration: Histogram<"method" | "status">;
+  readonly graphqlOperations: Counter<"operation_type" | "operation_name" | "outcome">;
+  readonly graphqlOperationDuration: Histogram<"operation_type" | "operation_name">;
+  readonly graphqlErrors: Counter<"operation_type" | "operation_name" | "code">;
+  readonly jobs: Counter<"queue" | "outcome">;
+  readonly jobDuration: Histogram<"queue" | "outcome">;
+  readonly jobsStalled: Counter<"queue">;
+  readonly upstreamCalls: Counter<"upstream" | "operation" | "outcome">;
+  readonly upstreamCallErrors: Counter<"upstream" | "operation" | "code">;
+  readonly upstreamCallDuration: Histogram<"upstream" | "operation">;
+  readonly workers: Gauge<"status">;
+  readonly idleWorkers: Gauge;
+  readonly hourlyCost: Gauge;
+  readonly fleetScrapeErrors: Counter;
+}
+
+export interface FleetMetricsOptions {
+  /** Node's process metrics (CPU, memory, event loop lag, GC) as well. */
+  readonly processMetrics?: boolean | undefined;
+}
+
+export function createFleetMetrics(options: FleetMetricsOptions = {}): FleetMetrics {
+  const registry = new Registry();
+  if (options.processMetrics === true) {
+    collectDefaultMetrics({ register: registry, prefix: "cml_fleet_" });
+  }
+  const registers = [registry];
+  return {
+    registry,
+    httpRequests: new Counter({
+      name: "cml_fleet_http_requests_total",
+      help: "HTTP requests to the GraphQL endpoint, by method and response status.",
+      labelNames: ["method", "status"],
+      registers,
+    }),
+    httpRequestDuration: new Histogram({
+      name: "cml_fleet_http_request_duration_seconds",
+      help: "Time to answer an HTTP request to the GraphQL endpoint (to the start of the stream for SSE).",
+      labelNames: ["method", "status"],
+      buckets: DURATION_BUCKETS,
+      registers,
+    }),
+    graphqlOperations: new Counter({
+      name: "cml_fleet_graphql_operations_total",
+      help: "GraphQL operations by type, name and outcome (ok, error, invalid); subscriptions count once when set up.",
+      labelNames: ["operation_type", "operation_name", "outcome"],
+      registers,
+    }),
+    graphqlOperationDuration: new Histogram({
+      name: "cml_fleet_graphql_operation_duration_seconds",
+      help: "Execution time of GraphQL queries and mutations.",
+      labelNames: ["operation_type", "operation_name"],
+      buckets: DURATION_BUCKETS,
+      registers,
+    }),
+    graphqlErrors: new Counter({
+      name: "cml_fleet_graphql_errors_total",
+      help: "Errors in GraphQL results, by the contract's error code.",
+      labelNames: ["operation_type", "operation_name", "code"],
+      registers,
+    }),
+    jobs: new Counter({
+      name: "cml_fleet_jobs_total",
+      help: "Job attempts that ended, by queue and outcome (completed, failed, retried, deferred).",
+      labelNames: ["queue", "outcome"],
+      registers,
+    }),
+    jobDuration: new Histogram({
+      name: "cml_fleet_job_duration_seconds",
+      help: "Run time of a job attempt, by queue and outcome.",
+      labelNames: ["queue", "outcome"],
+      buckets: DURATION_BUCKETS,
+      registers,
+    }),
+    jobsStalled: new Counter({
+      name: "cml_fleet_jobs_stalled_total",
+      help: "Jobs whose worker process stopped renewing their lock; they run again.",
+      labelNames: ["queue"],
+      registers,
+    }),
+    upstreamCalls: new Counter({
+      name: "cml_fleet_upstream_calls_total",
+      help: "Calls to AWS (ec2, cloudwatch, sts) and to CML controllers, retries included, by outcome.",
+      labelNames: ["upstream", "operation", "outcome"],
+      registers,
+    }),
+    upstreamCallErrors: new Counter({
+      name: "cml_fleet_upstream_call_errors_total",
+      help: "Failed upstream calls by error code (AWS error name, CML error kind or http_<status>).",
+      labelNames: ["upstream", "operation", "code"],
+      registers,
+    }),
+    upstreamCallDuration: new Histogram({
+      name: "cml_fleet_upstream_call_duration_seconds",
+      help: "Duration of upstream calls, retries included.",
+      labelNames: ["upstream", "operation"],
+      buckets: DURATION_BUCKETS,
+      registers,
+    }),
+    workers: new Gauge({
+      name: "cml_fleet_workers",
+      help: "Workers by status, read from the database at scrape time.",
+      labelNames: ["status"],
+      registers,
+    }),
+    idleWorkers: new Gauge({
+      name: "cml_fleet_workers_idle",
+      help: "Workers not terminated whose current idle stretch has begun.",
+      registers,
+    }),
+    hourlyCost: new Gauge({
+      name: "cml_fleet_hourly_cost_usd",
+      help: "USD per hour of the workers billed right now (PENDING, RUNNING, STOPPING) at the configured prices.",
+      registers,
+    }),
+    fleetScrapeErrors: new Counter({
+      name: "cml_fleet_fleet_gauge_errors_total",
+      help: "Scrapes whose fleet gauges could not be read from the database (the gauges are left out).",
+      registers,
+    }),
+  };
+}
