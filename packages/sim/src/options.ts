@@ -1,3 +1,10 @@
+/**
+ * The password every simulated controller accepts by default: the fleet's own
+ * development default, so a fleet and a simulator started without
+ * configuration work together.
+ */
+export const SIM_DEFAULT_CML_PASSWORD = "cml-fleet-dev-password";
+
 /** Settings of one simulator; every field has a default suited to tests (short delays). */
 export interface SimulatorOptions {
   /** HTTP port of the EC2/CloudWatch/control endpoint; 0 (default) picks a free one. */
@@ -47,7 +54,7 @@ export function resolveOptions(options: SimulatorOptions = {}): ResolvedSimulato
     terminatedRetentionMs: options.terminatedRetentionMs ?? 60 * 60 * 1000,
     licenseRegistrationDelayMs: options.licenseRegistrationDelayMs ?? 300,
     cmlUsername: options.cmlUsername ?? "admin",
-    cmlPassword: options.cmlPassword ?? "cml-fleet-sim",
+    cmlPassword: options.cmlPassword ?? SIM_DEFAULT_CML_PASSWORD,
     cmlTokenTtlMs: options.cmlTokenTtlMs ?? 8 * 60 * 60 * 1000,
     accountId: options.accountId ?? "123456789012",
     onError: options.onError ?? ((error: unknown) => console.error("[sim] unexpected error", error)),

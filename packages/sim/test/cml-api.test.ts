@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SimInstanceView } from "../src/control/instance-view";
+import { SIM_DEFAULT_CML_PASSWORD } from "../src/options";
 import { type RunningSimulator, startSimulator } from "../src/simulator";
 import { control } from "./support/control";
 import { eventually } from "./support/eventually";
@@ -45,7 +46,7 @@ describe("the simulated CML API over HTTPS", () => {
   async function signIn(): Promise<{ token: string; id: string }> {
     const result = await httpsJson(`${base}/auth_extended`, {
       method: "POST",
-      body: { username: "admin", password: "cml-fleet-sim" },
+      body: { username: "admin", password: SIM_DEFAULT_CML_PASSWORD },
     });
     expect(result.status).toBe(200);
     return result.body as { token: string; id: string };
@@ -63,7 +64,7 @@ describe("the simulated CML API over HTTPS", () => {
   it("authenticates with a bare JWT-shaped string and refuses bad credentials", async () => {
     const ok = await httpsJson(`${base}/authenticate`, {
       method: "POST",
-      body: { username: "admin", password: "cml-fleet-sim" },
+      body: { username: "admin", password: SIM_DEFAULT_CML_PASSWORD },
     });
     expect(ok.status).toBe(200);
     expect(ok.body).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
