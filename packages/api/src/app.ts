@@ -4,8 +4,8 @@ import type { JobQueue } from "@cml-fleet/core/ports/job-queue.port";
 import type { Logger } from "@cml-fleet/core/ports/logger.port";
 import type { Settings } from "@cml-fleet/core/settings/settings.schema";
 import { createOidcVerifier } from "./auth/oidc-verifier";
-import { type Database, openDatabase } from "./db/database";
-import { migrateDatabase } from "./db/migrate";
+import type { Database } from "./db/database";
+import { openMigratedDatabase } from "./db/open-migrated-database";
 import type { ApiServerDeps } from "./http/server";
 import { openRedisConnections, type RedisConnections } from "./infra/redis";
 import { createRedisLicenseTokenVault } from "./infra/redis-license-token-vault";
@@ -138,19 +138,4 @@ export async function createApiApp(options: ApiAppOptions): Promise<ApiApp> {
       }
     },
   };
-}
-
-async function openMigratedDatabase(
-  settings: Settings,
-  logger: Logger,
-  schema: string | undefined,
-): Promise<Database> {
-  const database = await openDatabase({
-    url: settings.database.url ?? undefined,
-    dataDir: settings.database.dataDir,
-    schema,
-    onPoolError: (error) => logger.warn({ err: error }, "database pool error"),
-  });
-  await migrateDatabase(database);
-  return database;
 }

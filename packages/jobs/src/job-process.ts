@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { openDatabase } from "@cml-fleet/api/db/database";
-import { migrateDatabase } from "@cml-fleet/api/db/migrate";
+import type { Database } from "@cml-fleet/api/db/database";
+import { openMigratedDatabase } from "@cml-fleet/api/db/open-migrated-database";
 import { createLogger } from "@cml-fleet/api/infra/logger";
 import { openRedisConnections } from "@cml-fleet/api/infra/redis";
 import { createRedisLicenseTokenVault } from "@cml-fleet/api/infra/redis-license-token-vault";
@@ -25,6 +25,8 @@ export interface JobProcessOptions {
   readonly logger?: Logger | undefined;
   /** Postgres schema of the tables (tests give each file its own). */
   readonly databaseSchema?: string | undefined;
+  /** An open, migrated database to share (the all-in-one process: embedded PGlite allows one); not closed here. */
+  readonly database?: Database | undefined;
   /** Overrides of the queue runtime (tests: short locks, no schedules, their own prefix). */
   readonly runtime?: Partial<JobRuntimeConfig> | undefined;
   /** Overrides of the service timings (tests: short polls). */
@@ -56,13 +58,7 @@ export async function startJobProcess(options: JobProcessOptions): Promise<Runni
   const logger = options.logger ?? createLogger({ level: settings.logLevel, name: "cml-fleet-jobs" });
   const prefixes = redisPrefixes(settings.redis.keyPrefix);
 
-  const database = await openDatabase({
-    url: settings.database.url ?? undefined,
-    dataDir: settings.database.dataDir,
-    schema: options.databaseSchema,
-    onPoolError: (error) => logger.warn({ err: error }, "database pool error"),
-  });
-  await migrateDatabase(database);
+  const database = options.database ?? (await openMigratedDatabase(settings, logger, options.databaseSchema));
   const redis = openRedisConnections(settings.redis.url, "cml-fleet-jobs");
   const publisher = createRedisEventPublisher(
     createFleetPubSub({
@@ -192,7 +188,9 @@ export async function startJobProcess(options: JobProcessOptions): Promise<Runni
       await redis.close();
       cloud.close();
       cml.close();
-      await database.close();
+      if (options.database === undefined) {
+        await database.close();
+      }
     },
   };
 }
