@@ -46,7 +46,7 @@ async function main(): Promise<void> {
     },
     () => running.close(),
   );
-  send({ type: "ready" });
+  send({ type: "ready", peakRssBytes: process.resourceUsage().maxRSS * 1024 });
 }
 
 main().catch(failStartup);

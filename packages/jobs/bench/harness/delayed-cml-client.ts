@@ -9,19 +9,21 @@ export function withCmlLatency(client: CmlClient, latencyMs: number): CmlClient 
   if (latencyMs <= 0) {
     return client;
   }
-  const delay = () => new Promise<void>((resolve) => setTimeout(resolve, latencyMs));
+  const later = async <T>(call: () => Promise<T>): Promise<T> => {
+    await new Promise<void>((resolve) => setTimeout(resolve, latencyMs));
+    return call();
+  };
   return {
-    systemInformation: async (endpoint) => (await delay(), client.systemInformation(endpoint)),
-    systemHealth: async (endpoint) => (await delay(), client.systemHealth(endpoint)),
-    systemStats: async (endpoint) => (await delay(), client.systemStats(endpoint)),
-    licensing: async (endpoint) => (await delay(), client.licensing(endpoint)),
-    registerLicense: async (endpoint, token, options) => (
-      await delay(), client.registerLicense(endpoint, token, options)
-    ),
-    deregisterLicense: async (endpoint) => (await delay(), client.deregisterLicense(endpoint)),
-    labs: async (endpoint) => (await delay(), client.labs(endpoint)),
-    stopLab: async (endpoint, labId) => (await delay(), client.stopLab(endpoint, labId)),
-    activity: async (endpoint, since) => (await delay(), client.activity(endpoint, since)),
+    systemInformation: (endpoint) => later(() => client.systemInformation(endpoint)),
+    systemHealth: (endpoint) => later(() => client.systemHealth(endpoint)),
+    systemStats: (endpoint) => later(() => client.systemStats(endpoint)),
+    licensing: (endpoint) => later(() => client.licensing(endpoint)),
+    registerLicense: (endpoint, token, options) =>
+      later(() => client.registerLicense(endpoint, token, options)),
+    deregisterLicense: (endpoint) => later(() => client.deregisterLicense(endpoint)),
+    labs: (endpoint) => later(() => client.labs(endpoint)),
+    stopLab: (endpoint, labId) => later(() => client.stopLab(endpoint, labId)),
+    activity: (endpoint, since) => later(() => client.activity(endpoint, since)),
     forget: (workerId) => client.forget(workerId),
   };
 }

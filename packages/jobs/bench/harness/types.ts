@@ -28,6 +28,8 @@ export interface BenchContext {
 export interface Scenario {
   readonly name: string;
   readonly title: string;
+  /** How the figures are produced, for the results file. */
+  readonly method: readonly string[];
   run(ctx: BenchContext): Promise<ResultRow[]>;
 }
 

@@ -1,0 +1,117 @@
+import { type Client, createClient } from "graphql-ws";
+import WebSocket from "ws";
+import { failStartup, send, serveRunner } from "../harness/child-side";
+import { percentile } from "../harness/stats";
+
+const SUBSCRIPTION = "subscription { workerChanged { id updatedAt tags { key value } } }";
+
+interface Settings {
+  readonly urls: readonly string[];
+  readonly subscribers: number;
+  readonly token: string;
+}
+
+/** Wall-clock milliseconds with sub-millisecond precision, comparable across processes on one machine. */
+const wallNow = () => performance.timeOrigin + performance.now();
+
+function sequenceOf(payload: unknown): number | null {
+  const tags = (payload as { data?: { workerChanged?: { tags?: { key: string; value: string }[] } } }).data
+    ?.workerChanged?.tags;
+  const value = tags?.find((tag) => tag.key === "bench-seq")?.value;
+  return value === undefined ? null : Number(value);
+}
+
+/**
+ * Many graphql-ws subscribers in a process of their own (so their parsing
+ * does not delay the runner's paced mutations), each on its own connection,
+ * spread over the API processes. Receipt times are kept per mutation number.
+ */
+async function main(): Promise<void> {
+  const settings = JSON.parse(process.env.BENCH_SUBSCRIBERS ?? "{}") as Settings;
+  const receipts = new Map<number, number[]>();
+  const seenBy = new Set<number>();
+  let errors = 0;
+  let firstError: string | null = null;
+  const clients: Client[] = [];
+  const connected: Promise<void>[] = [];
+  for (let index = 0; index < settings.subscribers; index++) {
+    const url = settings.urls[index % settings.urls.length] ?? "";
+    const client = createClient({
+      url,
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${settings.token}` },
+      retryAttempts: 0,
+      lazy: false,
+    });
+    connected.push(new Promise<void>((resolve) => client.on("connected", () => resolve())));
+    client.subscribe(
+      { query: SUBSCRIPTION },
+      {
+        next: (payload) => {
+          const at = wallNow();
+          const sequence = sequenceOf(payload);
+          seenBy.add(index);
+          if (sequence !== null) {
+            const list = receipts.get(sequence) ?? [];
+            list.push(at);
+            receipts.set(sequence, list);
+          }
+        },
+        error: (error) => {
+          errors++;
+          firstError ??= error instanceof Error ? error.message : JSON.stringify(error).slice(0, 200);
+        },
+        complete: () => undefined,
+      },
+    );
+    clients.push(client);
+  }
+  await Promise.all(connected);
+
+  serveRunner(
+    async (message) => {
+      if (message.type === "seen") {
+        return { type: "seen", subscribers: seenBy.size, errors, firstError };
+      }
+      if (message.type === "reset") {
+        receipts.clear();
+        return { type: "reset" };
+      }
+      if (message.type === "received") {
+        let total = 0;
+        for (const list of receipts.values()) {
+          total += list.length;
+        }
+        return { type: "received", total };
+      }
+      if (message.type === "finish") {
+        const sentAt = message.sentAt as Record<string, number>;
+        const latencies: number[] = [];
+        let delivered = 0;
+        for (const [sequence, sent] of Object.entries(sentAt)) {
+          const list = receipts.get(Number(sequence)) ?? [];
+          delivered += Math.min(list.length, settings.subscribers);
+          for (const at of list) {
+            latencies.push(at - sent);
+          }
+        }
+        return {
+          type: "finish",
+          delivered,
+          p50: percentile(latencies, 0.5),
+          p99: percentile(latencies, 0.99),
+          max: percentile(latencies, 1),
+          errors,
+          firstError,
+        };
+      }
+      return null;
+    },
+    async () => {
+      await Promise.allSettled(clients.map((client) => client.dispose()));
+    },
+  );
+  send({ type: "ready", cpu: process.cpuUsage() });
+}
+
+main().catch(failStartup);

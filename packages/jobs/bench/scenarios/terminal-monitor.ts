@@ -1,0 +1,71 @@
+import { fileURLToPath } from "node:url";
+import { spawnChild } from "../harness/child-process";
+import { count } from "../harness/stats";
+import { type ResultRow, type Scenario, verdict } from "../harness/types";
+
+const WORKERS = 1_000;
+const CPU_TARGET = 0.15;
+const TERMINAL = { columns: 160, rows: 40 };
+/** The monitor's JSX compiles for the automatic runtime only under its own tsconfig (as its bin does). */
+const TUI_TSCONFIG = fileURLToPath(new URL("../../../tui/tsconfig.json", import.meta.url));
+
+/** As the bin runs it (React's development build), and with NODE_ENV=production. */
+const MODES = [
+  { label: "as shipped (NODE_ENV unset)", env: {} },
+  { label: "NODE_ENV=production", env: { NODE_ENV: "production" } },
+] as const;
+
+export const terminalMonitorScenario: Scenario = {
+  name: "tui",
+  title: "Terminal monitor",
+  method: [
+    `the monitor (packages/tui's Monitor, rendered with the same Ink options as its main: 15 fps, incremental) runs in a child process against an in-memory FleetClient holding ${count(WORKERS)} workers, each of which is updated once a second (a tenth of a second's share every 10 ms)`,
+    `output goes to a fake ${TERMINAL.columns}x${TERMINAL.rows} TTY; CPU share = process.cpuUsage() of the child over the measured window divided by its wall time (the feeding of updates is included, so the figure is an upper bound); frame height is the line count of every frame Ink rendered`,
+  ],
+  async run(ctx) {
+    const warmupMs = 3_000;
+    const measureMs = ctx.quick ? 10_000 : 30_000;
+    const rows: ResultRow[] = [];
+    for (const mode of MODES) {
+      ctx.log(`  ${mode.label}`);
+      const { child } = await spawnChild(
+        "tui-child.ts",
+        {
+          TSX_TSCONFIG_PATH: TUI_TSCONFIG,
+          BENCH_TUI: JSON.stringify({ workers: WORKERS, ...TERMINAL, warmupMs, measureMs }),
+          ...mode.env,
+        },
+        warmupMs + measureMs + 60_000,
+      );
+      try {
+        const result = await child.next("result", 10_000);
+        const share = Number(result.cpuShare);
+        const tallest = Number(result.tallest);
+        const seconds = Number(result.wallMs) / 1000;
+        const rate = Number(result.updates) / seconds;
+        const scenario = `Terminal monitor: ${count(WORKERS)} workers, 1 update/s each, ${mode.label}`;
+        rows.push(
+          {
+            scenario,
+            metric: "CPU share of one core",
+            value: `${(share * 100).toFixed(1)} %`,
+            reference: `target < ${CPU_TARGET * 100} %`,
+            verdict: verdict(share < CPU_TARGET),
+            note: `${rate.toFixed(0)} updates/s fed (asked ${WORKERS}/s), ${(Number(result.frames) / seconds).toFixed(1)} frames/s over ${seconds.toFixed(1)} s`,
+          },
+          {
+            scenario,
+            metric: "tallest frame",
+            value: `${tallest} lines`,
+            reference: `terminal ${TERMINAL.rows} rows; never above`,
+            verdict: verdict(tallest > 0 && tallest <= TERMINAL.rows),
+            note: `${Number(result.clears)} full-screen clears`,
+          },
+        );
+      } finally {
+        await child.stop();
+      }
+    }
+    return rows;
+  },
+};
