@@ -1,7 +1,7 @@
-import { isFleetError } from "@cml-fleet/core/errors";
+import { type FleetError, isFleetError } from "@cml-fleet/core/errors";
 import type { Logger } from "@cml-fleet/core/ports/logger.port";
 import { GraphQLError } from "graphql";
-import { usePayloadFormatter } from "graphql-yoga";
+import { maskError, usePayloadFormatter } from "graphql-yoga";
 
 export const INTERNAL_ERROR_CODE = "INTERNAL_SERVER_ERROR";
 
@@ -55,37 +55,34 @@ export function useContractErrors() {
   });
 }
 
-const VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED";
+/** The first fleet error in a chain of wrapped errors (GraphQL wraps resolver errors, sometimes twice). */
+function fleetErrorIn(error: unknown): FleetError | null {
+  for (
+    let current: unknown = error, depth = 0;
+    current !== undefined && current !== null && depth < 5;
+    depth++
+  ) {
+    if (isFleetError(current)) {
+      return current;
+    }
+    current = current instanceof GraphQLError ? current.originalError : undefined;
+  }
+  return null;
+}
 
 /**
- * The request limits (depth, cost, tokens) report as validation errors
- * without a code and with a misleading "Syntax Error:" prefix; give them the
- * code every other validation error has, so clients can tell them apart.
+ * Yoga's last word on an error before it is sent (it masks anything that is
+ * not a GraphQL error). Subscription set-up errors reach it without passing
+ * the payload formatter, so typed fleet errors are mapped here too.
  */
-export function useCodedValidationErrors() {
-  return {
-    onValidate() {
-      return ({
-        result,
-        setResult,
-      }: {
-        result: readonly GraphQLError[];
-        setResult: (errors: GraphQLError[]) => void;
-      }) => {
-        if (result.every((error) => typeof error.extensions.code === "string")) {
-          return;
-        }
-        setResult(
-          result.map((error) =>
-            typeof error.extensions.code === "string"
-              ? error
-              : new GraphQLError(error.message.replace(/^Syntax Error: /, ""), {
-                  nodes: error.nodes,
-                  extensions: { ...error.extensions, code: VALIDATION_FAILED },
-                }),
-          ),
-        );
-      };
-    },
-  };
+export function maskUnlessFleetError(error: unknown, message: string, isDev?: boolean): Error {
+  const fleetError = fleetErrorIn(error);
+  if (fleetError !== null) {
+    return new GraphQLError(fleetError.message, {
+      nodes: error instanceof GraphQLError ? error.nodes : undefined,
+      path: error instanceof GraphQLError ? error.path : undefined,
+      extensions: { code: fleetError.code },
+    });
+  }
+  return maskError(error, message, isDev);
 }

@@ -8,7 +8,7 @@ import { WebSocketServer } from "ws";
 import { type Authentication, type AuthenticatorDeps, authenticate } from "../auth/authenticate";
 import type { GraphQLContext } from "../graphql/context";
 import { buildContext, type ContextDeps, requestIdFrom } from "../graphql/context-factory";
-import { useCodedValidationErrors, useContractErrors } from "../graphql/error-mapping";
+import { maskUnlessFleetError, useContractErrors } from "../graphql/error-mapping";
 import { schema } from "../graphql/schema/index";
 import { answerHealth, answerReadiness, type ReadinessCheck } from "./health";
 import { REQUEST_LIMITS, requestLimitPlugins } from "./limits";
@@ -52,8 +52,9 @@ function createFleetYoga(deps: ApiServerDeps): FleetYoga {
     graphqlEndpoint: GRAPHQL_PATH,
     graphiql: deps.graphiql,
     landingPage: false,
+    maskedErrors: { maskError: maskUnlessFleetError },
     logging: yogaLogger(deps.logger),
-    plugins: [...requestLimitPlugins(), useCodedValidationErrors(), useContractErrors()],
+    plugins: [...requestLimitPlugins(), useContractErrors()],
     context: async (initial) => {
       const requestId = initial.requestId ?? requestIdFrom(initial.request.headers.get("x-request-id"));
       const authentication =

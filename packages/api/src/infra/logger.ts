@@ -4,11 +4,16 @@ import { pino } from "pino";
 export interface LoggerOptions {
   readonly level: string;
   readonly name: string;
+  /** A file to append JSON lines to instead of stdout (its directory is created). */
+  readonly file?: string | undefined;
 }
 
-/** JSON lines on stdout; pino's logger satisfies the core Logger port. */
+/** JSON lines on stdout (or a file); pino's logger satisfies the core Logger port. */
 export function createLogger(options: LoggerOptions): Logger {
-  return pino({ name: options.name, level: options.level });
+  const settings = { name: options.name, level: options.level };
+  return options.file === undefined
+    ? pino(settings)
+    : pino(settings, pino.destination({ dest: options.file, mkdir: true, sync: false }));
 }
 
 /** A logger that drops everything (tests that do not look at logs). */

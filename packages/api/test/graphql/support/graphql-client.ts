@@ -24,7 +24,12 @@ export async function gql<T = Record<string, unknown>>(
   query: string,
   options: RequestOptions = {},
 ): Promise<GraphQLResponse<T>> {
-  const headers: Record<string, string> = { "content-type": "application/json", ...options.headers };
+  // The GraphQL-over-HTTP media type: request errors come back as 4xx, not 200.
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    accept: "application/graphql-response+json, application/json",
+    ...options.headers,
+  };
   if (options.token !== undefined && options.token !== null) {
     headers.authorization = `Bearer ${options.token}`;
   }

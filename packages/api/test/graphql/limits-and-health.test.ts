@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { REQUEST_LIMITS } from "../../src/http/limits";
+import { codes, gql } from "./support/graphql-client";
+import { createTestFleet, type TestApi, type TestFleet } from "./support/test-fleet";
+
+let fleet: TestFleet;
+let api: TestApi;
+
+beforeAll(async () => {
+  fleet = await createTestFleet("limits");
+  api = await fleet.startApi();
+});
+
+afterAll(() => fleet?.close());
+
+describe("requests the server refuses cleanly", () => {
+  it("refuses a malformed query with GRAPHQL_PARSE_FAILED", async () => {
+    const result = await gql(api.url, "{ workers { ", { token: fleet.tokens.VIEWER });
+    expect(result.status).toBe(400);
+    expect(codes(result)).toEqual(["GRAPHQL_PARSE_FAILED"]);
+  });
+
+  it("refuses a body that is not JSON", async () => {
+    const response = await fetch(api.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${fleet.tokens.VIEWER}` },
+      body: "{not json",
+    });
+    expect(response.status).toBe(400);
+  });
+
+  it("refuses an oversized body with 413 before reading it", async () => {
+    const padding = "x".repeat(REQUEST_LIMITS.maxBodyBytes + 1);
+    const response = await fetch(api.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${fleet.tokens.VIEWER}` },
+      body: JSON.stringify({ query: `{ workers { totalCount } } # ${padding}` }),
+    });
+    expect(response.status).toBe(413);
+  });
+
+  it("refuses a query nested deeper than the limit", async () => {
+    // The schema has no cycles, so the deepest valid query is shallow; a deeper document is refused
+    // for its depth before anything else is looked at.
+    const levels = REQUEST_LIMITS.maxDepth + 2;
+    const tooDeep = `{ workers { edges { node { ${"deeper { ".repeat(levels)}id${" }".repeat(levels)} } } } }`;
+    const result = await gql(api.url, tooDeep, { token: fleet.tokens.VIEWER });
+    expect(result.status).toBe(400);
+    expect(result.errors.some((error) => /depth/i.test(error.message))).toBe(true);
+    expect(codes(result).every((code) => code === "GRAPHQL_VALIDATION_FAILED")).toBe(true);
+    const deepestValid = "{ workers { edges { node { activeJob { id } events { id } cost { accrued } } } } }";
+    expect(codes(await gql(api.url, deepestValid, { token: fleet.tokens.VIEWER }))).toEqual([]);
+  });
+
+  it("refuses a query costlier than the limit", async () => {
+    const result = await gql(api.url, "{ workers(first: 100000) { totalCount } }", {
+      token: fleet.tokens.VIEWER,
+    });
+    expect(codes(result)).toEqual(["GRAPHQL_VALIDATION_FAILED"]);
+    expect(result.errors[0]?.message).toMatch(/cost/i);
+  });
+
+  it("refuses a query with more tokens than the limit", async () => {
+    const aliases = Array.from({ length: REQUEST_LIMITS.maxTokens }, (_, i) => `a${i}: __typename`).join(" ");
+    const result = await gql(api.url, `{ ${aliases} }`, { token: fleet.tokens.VIEWER });
+    expect(result.status).toBe(400);
+    expect(codes(result)).toEqual(["GRAPHQL_PARSE_FAILED"]);
+    expect(result.errors[0]?.message).toMatch(/token limit/i);
+  });
+
+  it("masks an unexpected error and gives a request id to quote", async () => {
+    // A worker id Postgres cannot compare makes no sense to the API either, but nothing maps it:
+    // the NUL byte is refused by the driver, an error the API did not expect.
+    const result = await gql(api.url, `{ worker(id: "a\\u0000b") { id } }`, {
+      token: fleet.tokens.VIEWER,
+      headers: { "x-request-id": "req-42" },
+    });
+    expect(codes(result)).toEqual(["INTERNAL_SERVER_ERROR"]);
+    expect(result.errors[0]?.extensions?.requestId).toBe("req-42");
+    expect(result.errors[0]?.message).not.toMatch(/0x00|invalid byte|UTF8/i);
+  });
+});
+
+describe("health endpoints", () => {
+  it("answers /healthz while the process runs, and /readyz when Postgres and Redis answer", async () => {
+    const health = await fetch(`${api.origin}/healthz`);
+    expect(health.status).toBe(200);
+    const ready = await fetch(`${api.origin}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: "ready", checks: { postgres: "ok", redis: "ok" } });
+  });
+
+  it("answers /readyz with 503 naming what does not answer", async () => {
+    const broken = await fleet.startApi();
+    broken.app.redis.commands.disconnect();
+    const ready = await fetch(`${broken.origin}/readyz`);
+    expect(ready.status).toBe(503);
+    const body = (await ready.json()) as { checks: Record<string, string> };
+    expect(body.checks.postgres).toBe("ok");
+    expect(body.checks.redis).not.toBe("ok");
+  });
+});

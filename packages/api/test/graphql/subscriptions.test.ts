@@ -1,0 +1,134 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TOPICS } from "../../src/pubsub/topics";
+import { dataOf, eventually, gql, subscribeWs } from "./support/graphql-client";
+import { subscribeSse } from "./support/sse-client";
+import { createTestFleet, type TestApi, type TestFleet } from "./support/test-fleet";
+
+let fleet: TestFleet;
+let first: TestApi;
+let second: TestApi;
+
+beforeAll(async () => {
+  fleet = await createTestFleet("subscriptions");
+  // Two replicas of the API sharing one Postgres and one Redis.
+  [first, second] = [await fleet.startApi(), await fleet.startApi()];
+});
+
+afterAll(() => fleet?.close());
+
+/** Redis tells when a replica's subscriber is on the channel, so the test publishes only then. */
+async function waitForSubscribers(topic: string, count: number): Promise<void> {
+  const channel = `${fleet.prefix}:${topic}`;
+  await eventually(async () => {
+    const [, subscribers] = (await fleet.redis.pubsub("NUMSUB", channel)) as [string, number];
+    return subscribers >= count ? true : undefined;
+  });
+}
+
+interface WorkerChanged {
+  workerChanged: { id: string; name: string; updatedAt: string; tags: { key: string; value: string }[] };
+}
+
+async function createWorker(api: TestApi, name: string): Promise<string> {
+  const result = dataOf(
+    await gql<{ createWorker: { worker: { id: string } } }>(
+      api.url,
+      `mutation($name: String!) { createWorker(input: { name: $name, region: "us-east-1" }) { worker { id } } }`,
+      { token: fleet.tokens.ADMIN, variables: { name } },
+    ),
+  );
+  return result.createWorker.worker.id;
+}
+
+describe("subscriptions across replicas", () => {
+  it("delivers workerChanged over WebSocket from a change made through the other replica, newest updatedAt last", async () => {
+    const subscription = subscribeWs<WorkerChanged>(
+      first.wsUrl,
+      "subscription { workerChanged { id name updatedAt tags { key value } } }",
+      { token: fleet.tokens.VIEWER },
+    );
+    try {
+      await waitForSubscribers(TOPICS.workerChanged, 1);
+      const id = await createWorker(second, "across");
+      await gql(
+        second.url,
+        `mutation($id: ID!) { setWorkerTags(id: $id, tags: [{ key: "k", value: "v" }]) { id } }`,
+        {
+          token: fleet.tokens.OPERATOR,
+          variables: { id },
+        },
+      );
+      const changes = await eventually(() => {
+        const mine = subscription.events.filter((event) => event.workerChanged.id === id);
+        return mine.length >= 2 ? mine : undefined;
+      });
+      expect(changes[0]?.workerChanged.name).toBe("across");
+      expect(changes[1]?.workerChanged.tags).toEqual([{ key: "k", value: "v" }]);
+      const [before, after] = changes.map((change) => Date.parse(change.workerChanged.updatedAt));
+      expect(after).toBeGreaterThan(before ?? Number.POSITIVE_INFINITY);
+      expect(subscription.errors).toEqual([]);
+    } finally {
+      await subscription.dispose();
+    }
+  });
+
+  it("filters workerChanged by id", async () => {
+    const watched = await createWorker(second, "watched");
+    const subscription = subscribeWs<WorkerChanged>(
+      first.wsUrl,
+      "subscription($id: ID) { workerChanged(id: $id) { id } }",
+      { token: fleet.tokens.VIEWER, variables: { id: watched } },
+    );
+    try {
+      await waitForSubscribers(TOPICS.workerChanged, 1);
+      await createWorker(second, "unwatched");
+      await gql(
+        second.url,
+        `mutation($id: ID!) { keepAlive(id: $id, until: "2020-01-01T00:00:00Z") { id } }`,
+        {
+          token: fleet.tokens.OPERATOR,
+          variables: { id: watched },
+        },
+      );
+      await gql(
+        second.url,
+        `mutation($id: ID!) { setIdlePolicy(id: $id, input: { enabled: false }) { id } }`,
+        {
+          token: fleet.tokens.OPERATOR,
+          variables: { id: watched },
+        },
+      );
+      await eventually(() => (subscription.events.length >= 1 ? true : undefined));
+      expect(subscription.events.every((event) => event.workerChanged.id === watched)).toBe(true);
+    } finally {
+      await subscription.dispose();
+    }
+  });
+
+  it("delivers fleetEvents over SSE and jobUpdated over WebSocket", async () => {
+    const events = subscribeSse<{ fleetEvents: { type: string; workerId: string; actor: string } }>(
+      first.url,
+      "subscription { fleetEvents { type workerId actor message } }",
+      { token: fleet.tokens.VIEWER },
+    );
+    const jobs = subscribeWs<{ jobUpdated: { name: string; workerId: string; state: string } }>(
+      first.wsUrl,
+      "subscription { jobUpdated { id name workerId state } }",
+      { token: fleet.tokens.VIEWER },
+    );
+    try {
+      await waitForSubscribers(TOPICS.fleetEvent, 1);
+      await waitForSubscribers(TOPICS.jobUpdated, 1);
+      const id = await createWorker(second, "streamed");
+      const created = await eventually(() =>
+        events.events.find((event) => event.fleetEvents.workerId === id),
+      );
+      expect(created.fleetEvents).toMatchObject({ type: "worker.created", actor: "bootstrap-admin" });
+      const job = await eventually(() => jobs.events.find((event) => event.jobUpdated.workerId === id));
+      expect(job.jobUpdated).toMatchObject({ name: "provision", state: "WAITING" });
+    } finally {
+      await events.dispose();
+      await jobs.dispose();
+    }
+  });
+});
