@@ -23,16 +23,21 @@ export function EventLog({ events, workerNames, height, title = "Events" }: Even
         {title}
       </Text>
       {shown.length === 0 ? <Text color={theme.muted}>No events yet</Text> : null}
-      {shown.map((event) => (
-        <Text key={event.id} wrap="truncate">
-          <Text color={theme.muted}>{clock(event.at)} </Text>
-          <Text color={theme.accent}>
-            {event.workerId ? (workerNames.get(event.workerId) ?? "-") : "fleet"}{" "}
+      {shown.map((event) => {
+        const name = event.workerId ? (workerNames.get(event.workerId) ?? "-") : "fleet";
+        // Messages often start with the worker's name already; the name column says it once.
+        const message = event.message.startsWith(`${name}: `)
+          ? event.message.slice(name.length + 2)
+          : event.message;
+        return (
+          <Text key={event.id} wrap="truncate">
+            <Text color={theme.muted}>{clock(event.at)} </Text>
+            <Text color={theme.accent}>{name} </Text>
+            <Text>{message}</Text>
+            <Text color={theme.muted}> ({event.actor})</Text>
           </Text>
-          <Text>{event.message}</Text>
-          <Text color={theme.muted}> ({event.actor})</Text>
-        </Text>
-      ))}
+        );
+      })}
     </Box>
   );
 }

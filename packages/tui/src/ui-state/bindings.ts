@@ -19,7 +19,7 @@ const WORKER_ACTIONS: readonly { keys: string; label: string; action: ActionName
   { keys: "K", label: "keep-alive", action: "keep-alive" },
 ];
 
-/** Key bindings for the footer and the help screen, in the order they are shown; hidden ones left out. */
+/** Key bindings for the footer and the help screen, in the order the footer shows them; hidden ones left out. */
 export function bindingsFor(view: View, viewer: Viewer | null, readonly: boolean): Binding[] {
   const actions =
     view === "jobs" ? [{ keys: "r", label: "retry", action: "retry" as const }] : WORKER_ACTIONS;
@@ -44,11 +44,12 @@ export function bindingsFor(view: View, viewer: Viewer | null, readonly: boolean
       availability: actionAvailability(action, viewer, readonly),
     }))
     .filter((binding) => binding.availability.kind !== "hidden");
+  // Actions and the way to help come first: on a narrow terminal the footer is cut from the right.
   return [
-    ...navigation,
     ...actionBindings,
-    { keys: ":", label: "command", availability: ALLOWED },
     { keys: "?", label: "help", availability: ALLOWED },
     { keys: "q", label: "quit", availability: ALLOWED },
+    ...navigation,
+    { keys: ":", label: "command", availability: ALLOWED },
   ];
 }
