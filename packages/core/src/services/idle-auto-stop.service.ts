@@ -3,8 +3,7 @@ import type { NewFleetEvent } from "../domain/fleet-event";
 import { decideIdle, type IdleDecision, type IdlePolicySettings } from "../domain/idle-policy";
 import type { IdleTracking, Worker } from "../domain/worker";
 import type { JobQueue } from "../ports/job-queue.port";
-import { lastActionTags } from "./fleet-tags";
-import { type ReadinessDeps, targetOf } from "./instance-readiness";
+import type { ReadinessDeps } from "./instance-readiness";
 import { workerEvent } from "./worker-events";
 import { observeWorker } from "./worker-observation";
 import { updateWorker } from "./worker-writer";
@@ -125,18 +124,8 @@ export function createIdleAutoStopService(deps: IdleAutoStopDeps) {
     const numbers = policyNumbers(config, worker, decision);
     const reason = `idle: ${decision.reason}`;
     if (!config.dryRun) {
+      // The stop job tags the instance ("auto-stop" and this reason) as it stops it.
       await deps.jobs.enqueue("stop", { workerId: worker.id, actor, reason });
-      if (worker.instanceId !== null) {
-        await deps.cloud
-          .setTags(
-            targetOf(worker),
-            [worker.instanceId],
-            lastActionTags("auto-stop", actor, reason, deps.clock.now()),
-          )
-          .catch((error: unknown) =>
-            deps.logger.warn({ err: error, workerId: worker.id }, "could not tag an auto-stop"),
-          );
-      }
     }
     const hourlyRate = config.hourlyRate(worker);
     await updateWorker(deps, worker.id, (current, now) => {

@@ -51,6 +51,15 @@ describe("lifecycle", () => {
     expect(started.idle.lastStartedAt).not.toBeNull();
   });
 
+  it("tags an idle stop as an auto-stop", async () => {
+    const { deps, worker, service } = await runningWorker();
+    await service.stop(worker.id, systemActor("idle-auto-stop"), "idle: quiet for 30 min", silentProgress);
+    expect(deps.cloud.instances.get(worker.instanceId ?? "")?.tags).toMatchObject({
+      "cml-fleet:last-action": "auto-stop",
+      "cml-fleet:last-action-reason": "system:idle-auto-stop: idle: quiet for 30 min",
+    });
+  });
+
   it("deregisters the license before terminating", async () => {
     const { deps, worker, service } = await runningWorker();
 

@@ -60,6 +60,7 @@ export function createLifecycleService(deps: LifecycleDeps) {
     state: "stopped" | "terminated",
     actor: Actor,
     reachedEvents: (reached: Worker, now: Date) => NewFleetEvent[] = () => [],
+    reason: string | null = null,
   ): Promise<Worker> {
     const instanceId = requireInstanceId(worker);
     const instance = await pollUntil(
@@ -83,7 +84,9 @@ export function createLifecycleService(deps: LifecycleDeps) {
       const next = instance.gone
         ? withStatus(current, "TERMINATED", actor, now)
         : withInstance(current, instance.found, deps.readiness.cmlApiPort, actor, now);
-      return { worker: next.worker, events: [...next.events, ...reachedEvents(next.worker, now)] };
+      // The operator's reason stays on the worker in the state it asked for ("stopped: end of class").
+      const worker = reason === null ? next.worker : { ...next.worker, statusReason: reason };
+      return { worker, events: [...next.events, ...reachedEvents(worker, now)] };
     });
   }
 
@@ -143,7 +146,8 @@ export function createLifecycleService(deps: LifecycleDeps) {
       if (worker.status !== "STOPPED") {
         await progress.report(0.1, "stopping instance");
         const change = await deps.cloud.stop(targetOf(worker), instanceId);
-        await tagLastAction(worker, "stop", actor, reason);
+        const action = actor.kind === "system" && actor.policy === "idle-auto-stop" ? "auto-stop" : "stop";
+        await tagLastAction(worker, action, actor, reason);
         worker = await updateWorker(deps, workerId, (current, now) => {
           const next = withStatus(
             current,
@@ -161,7 +165,7 @@ export function createLifecycleService(deps: LifecycleDeps) {
       }
       if (worker.status !== "STOPPED") {
         await progress.report(0.4, "waiting for the instance to stop");
-        worker = await waitForState(worker, "stopped", actor);
+        worker = await waitForState(worker, "stopped", actor, undefined, reason);
       }
       await progress.report(1, "stopped");
       return worker;

@@ -117,7 +117,13 @@ export function createProvisioningService(deps: ProvisioningDeps) {
         { data: { operation: "launch", instanceId: instance.instanceId, attempt } },
       );
       return {
-        worker: { ...applied.worker, amiId: imageId, desiredStatus: "RUNNING" },
+        worker: {
+          ...applied.worker,
+          amiId: imageId,
+          desiredStatus: "RUNNING",
+          // The launch opens the idle policy's snooze window, as a start does.
+          idle: { ...applied.worker.idle, lastStartedAt: now },
+        },
         events: [...pending.events, ...applied.events, launched],
       };
     });
