@@ -24,6 +24,8 @@ export interface BullmqJobQueueOptions {
   readonly logger: Logger;
   /** How often `waitForResult` looks at the job. */
   readonly pollIntervalMs?: number;
+  /** How long a call waits for a Redis connection that is still being established. */
+  readonly connectGraceMs?: number;
 }
 
 export interface BullmqJobQueue extends JobQueue {
@@ -51,7 +53,11 @@ export function createBullmqJobQueue(options: BullmqJobQueueOptions): BullmqJobQ
   });
   connection.on("error", (error) => options.logger.warn({ err: error }, "job queue connection error"));
   const queues = new Map<JobKind, Queue>(
-    JOB_KINDS.map((kind) => [kind, new Queue(queueName(kind), { connection, prefix: options.prefix })]),
+    JOB_KINDS.map((kind) => {
+      const queue = new Queue(queueName(kind), { connection, prefix: options.prefix });
+      queue.on("error", (error) => options.logger.warn({ err: error, queue: kind }, "job queue error"));
+      return [kind, queue];
+    }),
   );
   const defaults = jobOptions(options.retry);
 
@@ -79,7 +85,29 @@ export function createBullmqJobQueue(options: BullmqJobQueueOptions): BullmqJobQ
     return null;
   }
 
+  /**
+   * BullMQ would wait for Redis indefinitely; an API request must not. A
+   * connection still being set up gets a short grace, a broken one none.
+   */
+  async function ensureConnected(): Promise<void> {
+    if (connection.status === "ready") {
+      return;
+    }
+    await new Promise<void>((resolve, reject) => {
+      const onReady = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        connection.off("ready", onReady);
+        reject(new UpstreamUnavailableError("queue", "Redis does not answer; try again shortly"));
+      }, options.connectGraceMs ?? 2_000);
+      connection.once("ready", onReady);
+    });
+  }
+
   async function unavailable<T>(work: () => Promise<T>): Promise<T> {
+    await ensureConnected();
     try {
       return await work();
     } catch (error) {
