@@ -141,16 +141,38 @@ describe("authentication", () => {
     expect(records.unauthenticated).toMatchObject({ actor: "anonymous", role: null });
   });
 
-  it("records a mutation that was allowed in the audit log", async () => {
+  it("records mutations that were allowed in the audit log, without secrets", async () => {
     await gql(api.url, `mutation { createApiToken(name: "audited-ok", role: VIEWER) { token } }`, {
       token: fleet.tokens.ADMIN,
     });
+    const created = dataOf(
+      await gql<{ createWorker: { worker: { id: string } } }>(
+        api.url,
+        `mutation { createWorker(input: { name: "audited", region: "us-east-1" }) { worker { id } } }`,
+        { token: fleet.tokens.ADMIN },
+      ),
+    );
+    await gql(api.url, `mutation($id: ID!) { stopWorker(id: $id, reason: "audit me") { worker { id } } }`, {
+      token: fleet.tokens.OPERATOR,
+      variables: { id: created.createWorker.worker.id },
+    });
     const latest = await createAuditRepository(fleet.db.db).list(50);
-    expect(latest.find((r) => r.operation === "createApiToken" && r.outcome === "ok")).toMatchObject({
+    const ok = (operation: string) => latest.find((r) => r.operation === operation && r.outcome === "ok");
+    expect(ok("createApiToken")).toMatchObject({
       actor: "bootstrap-admin",
       role: "ADMIN",
       arguments: { name: "audited-ok", role: "VIEWER" },
     });
+    expect(ok("createWorker")).toMatchObject({
+      actor: "bootstrap-admin",
+      arguments: { name: "audited", region: "us-east-1" },
+    });
+    expect(ok("stopWorker")).toMatchObject({
+      actor: "operator-token",
+      role: "OPERATOR",
+      arguments: { id: created.createWorker.worker.id, reason: "audit me" },
+    });
+    expect(JSON.stringify(latest)).not.toContain("cmlf_");
   });
 
   it("refuses subscriptions over WebSocket without a valid token", async () => {

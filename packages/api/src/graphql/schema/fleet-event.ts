@@ -3,7 +3,7 @@ import type { FleetEvent } from "@cml-fleet/core/domain/fleet-event";
 import { filter, pipe } from "graphql-yoga";
 import { TOPICS } from "../../pubsub/topics";
 import { builder } from "../builder";
-import { boundedFirst } from "./worker";
+import { boundedFirst } from "../list-bounds";
 
 export const FleetEventRef = builder.objectRef<FleetEvent>("FleetEvent");
 

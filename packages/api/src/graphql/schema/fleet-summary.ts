@@ -3,6 +3,7 @@ import { WORKER_STATUSES, type WorkerStatus } from "@cml-fleet/core/domain/worke
 import { autoStopInstants, costOf } from "../../services/worker-insights";
 import { builder } from "../builder";
 import type { GraphQLContext } from "../context";
+import { AUTO_STOP_EVENT_WINDOW } from "../list-bounds";
 import { WorkerStatusEnum } from "./enums";
 
 interface FleetSummaryShape {
@@ -48,7 +49,7 @@ async function summarize(context: GraphQLContext): Promise<FleetSummaryShape> {
     active.map(async (worker) => {
       const [history, events] = await Promise.all([
         context.loaders.statusHistory.load(worker.id),
-        context.loaders.events(500).load(worker.id),
+        context.loaders.events(AUTO_STOP_EVENT_WINDOW).load(worker.id),
       ]);
       return costOf(worker, history, autoStopInstants(events), settings.pricing, now);
     }),

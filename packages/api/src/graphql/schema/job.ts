@@ -3,8 +3,8 @@ import { NotFoundError } from "@cml-fleet/core/errors";
 import { filter, pipe } from "graphql-yoga";
 import { TOPICS } from "../../pubsub/topics";
 import { builder } from "../builder";
+import { boundedFirst } from "../list-bounds";
 import { JobStateEnum } from "./enums";
-import { boundedFirst } from "./worker";
 
 export const JobRef = builder.objectRef<JobInfo>("Job");
 

@@ -2,9 +2,10 @@ import type { Worker } from "@cml-fleet/core/domain/worker";
 import type { WorkerFilter } from "@cml-fleet/core/ports/worker-repository.port";
 import { encodeWorkerCursor } from "../../repositories/worker-cursor";
 import { builder } from "../builder";
+import { boundedFirst } from "../list-bounds";
 import { WorkerStatusEnum } from "./enums";
 import { TagInput } from "./tag";
-import { boundedFirst, WorkerRef } from "./worker";
+import { WorkerRef } from "./worker";
 
 interface WorkerConnectionShape {
   readonly workers: readonly Worker[];

@@ -1,9 +1,9 @@
 import type { Worker } from "@cml-fleet/core/domain/worker";
-import { ValidationError } from "@cml-fleet/core/errors";
 import { filter, pipe } from "graphql-yoga";
 import { TOPICS } from "../../pubsub/topics";
 import { autoStopInstants, costOf, idleStateOf } from "../../services/worker-insights";
 import { builder } from "../builder";
+import { AUTO_STOP_EVENT_WINDOW, boundedFirst } from "../list-bounds";
 import { ServiceStatusEnum, WorkerStatusEnum } from "./enums";
 import { FleetEventRef } from "./fleet-event";
 import { JobRef } from "./job";
@@ -11,18 +11,6 @@ import { TagRef, tagEntries } from "./tag";
 import { IdleStateRef, LabRef, LicenseRef, TelemetryRef, WorkerCostRef } from "./worker-details";
 
 export const WorkerRef = builder.objectRef<Worker>("Worker");
-
-/** Events read to find auto-stops for savings: enough for months of daily stops, one statement per page. */
-const AUTO_STOP_EVENT_WINDOW = 500;
-const MAX_NESTED_LIST = 500;
-
-export function boundedFirst(field: string, first: number | null | undefined, fallback: number): number {
-  const value = first ?? fallback;
-  if (!Number.isInteger(value) || value < 1 || value > MAX_NESTED_LIST) {
-    throw new ValidationError(field, `must be between 1 and ${MAX_NESTED_LIST}`);
-  }
-  return value;
-}
 
 WorkerRef.implement({
   description: "A CML server on an EC2 instance, managed by the fleet.",

@@ -1,0 +1,85 @@
+import {
+  CloudError,
+  ConflictError,
+  type FleetError,
+  NotFoundError,
+  PermissionDeniedError,
+  QuotaExceededError,
+  UnauthenticatedError,
+  UpstreamUnavailableError,
+  ValidationError,
+} from "@cml-fleet/core/errors";
+import type { Logger } from "@cml-fleet/core/ports/logger.port";
+import { GraphQLError } from "graphql";
+import { describe, expect, it } from "vitest";
+import { maskUnlessFleetError, toContractError } from "./error-mapping";
+
+function recordingLogger(): Logger & { errors: object[] } {
+  const errors: object[] = [];
+  const logger = {
+    errors,
+    debug: () => undefined,
+    info: () => undefined,
+    warn: () => undefined,
+    error: (obj: object) => errors.push(obj),
+    child: () => logger,
+  };
+  return logger;
+}
+
+/** How graphql-js hands a resolver's error to the server: wrapped, with a path. */
+function located(error: Error): GraphQLError {
+  return new GraphQLError(error.message, { path: ["worker"], originalError: error });
+}
+
+const CASES: readonly [FleetError, string][] = [
+  [new UnauthenticatedError("no token"), "UNAUTHENTICATED"],
+  [new PermissionDeniedError("viewers cannot stop workers"), "FORBIDDEN"],
+  [new ValidationError("region", "mars-1 is not allowed"), "BAD_USER_INPUT"],
+  [new NotFoundError("worker", "w1"), "NOT_FOUND"],
+  [new ConflictError("cannot start a worker that is TERMINATED"), "CONFLICT"],
+  [new QuotaExceededError("vCPU limit reached"), "QUOTA_EXCEEDED"],
+  [new UpstreamUnavailableError("queue", "Redis does not answer"), "UPSTREAM_UNAVAILABLE"],
+  [new CloudError("quota-exceeded", "ec2", "VcpuLimitExceeded", "too many vCPUs", "req-1"), "QUOTA_EXCEEDED"],
+];
+
+describe("toContractError", () => {
+  it.each(CASES)("gives %s the contract code %s and keeps its message", (error, code) => {
+    const mapped = toContractError(located(error), { requestId: "r1", logger: recordingLogger() });
+    expect(mapped.extensions.code).toBe(code);
+    expect(mapped.message).toBe(error.message);
+    expect(mapped.path).toEqual(["worker"]);
+  });
+
+  it("masks an unexpected error, logs it, and hands out the request id", () => {
+    const logger = recordingLogger();
+    const mapped = toContractError(located(new Error("relation workers does not exist")), {
+      requestId: "r42",
+      logger,
+    });
+    expect(mapped.extensions).toEqual({ code: "INTERNAL_SERVER_ERROR", requestId: "r42" });
+    expect(mapped.message).not.toContain("relation");
+    expect(mapped.message).toContain("r42");
+    expect(logger.errors).toHaveLength(1);
+  });
+
+  it("leaves an error raised as a GraphQL error on purpose as it is", () => {
+    const deliberate = new GraphQLError("Not authenticated", { extensions: { code: "UNAUTHENTICATED" } });
+    expect(toContractError(deliberate, { requestId: "r1", logger: recordingLogger() })).toBe(deliberate);
+  });
+});
+
+describe("maskUnlessFleetError", () => {
+  it("maps a fleet error however deeply it is wrapped", () => {
+    const twice = new GraphQLError("outer", { originalError: located(new NotFoundError("job", "j1")) });
+    expect((maskUnlessFleetError(twice, "Unexpected error.") as GraphQLError).extensions.code).toBe(
+      "NOT_FOUND",
+    );
+  });
+
+  it("masks anything else", () => {
+    const masked = maskUnlessFleetError(located(new TypeError("x is undefined")), "Unexpected error.", false);
+    expect(masked.message).toBe("Unexpected error.");
+    expect((masked as GraphQLError).extensions.code).toBe("INTERNAL_SERVER_ERROR");
+  });
+});
