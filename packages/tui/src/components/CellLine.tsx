@@ -1,5 +1,5 @@
 import { Text } from "ink";
-import { Fragment } from "react";
+import type { ThemeColor } from "../theme";
 import type { Cell } from "./worker-columns";
 
 interface CellLineProps {
@@ -8,17 +8,37 @@ interface CellLineProps {
   readonly bold?: boolean;
 }
 
+interface Run {
+  readonly text: string;
+  readonly color: ThemeColor | undefined;
+}
+
+/** Neighbouring cells of one colour become one span: fewer nodes for Ink to measure on every frame. */
+function runsOf(cells: readonly Cell[], selected: boolean): Run[] {
+  const runs: Run[] = [];
+  for (const [index, cell] of cells.entries()) {
+    const color = selected ? undefined : cell.color;
+    const text = index > 0 ? ` ${cell.text}` : cell.text;
+    const last = runs.at(-1);
+    if (last && last.color === color) {
+      runs[runs.length - 1] = { text: last.text + text, color };
+    } else {
+      runs.push({ text, color });
+    }
+  }
+  return runs;
+}
+
 /** One table line: pre-fitted cells joined by a space, never wrapping. */
 export function CellLine({ cells, selected = false, bold = false }: CellLineProps) {
   return (
     <Text wrap="truncate" inverse={selected} bold={bold}>
-      {cells.map((cell, index) => (
-        // Cells are positional: the column index is their identity.
+      {runsOf(cells, selected).map((run, index) => (
+        // Runs are positional within the line: the index is their identity.
         // biome-ignore lint/suspicious/noArrayIndexKey: see above
-        <Fragment key={index}>
-          {index > 0 ? " " : ""}
-          <Text color={selected ? undefined : cell.color}>{cell.text}</Text>
-        </Fragment>
+        <Text key={index} color={run.color}>
+          {run.text}
+        </Text>
       ))}
     </Text>
   );
