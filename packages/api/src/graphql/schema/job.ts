@@ -19,11 +19,6 @@ JobRef.implement({
     step: t.exposeString("step", { nullable: true }),
     attempts: t.exposeInt("attempts"),
     failedReason: t.exposeString("failedReason", { nullable: true }),
-    result: t.string({
-      nullable: true,
-      description: "The job's return value as JSON text, when it has one (e.g. import results).",
-      resolve: (job) => ("result" in job && job.result !== undefined ? JSON.stringify(job.result) : null),
-    }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     finishedAt: t.expose("finishedAt", { type: "DateTime", nullable: true }),
   }),
