@@ -102,7 +102,6 @@ export function useGraphqlObservability(deps: GraphqlObservabilityDeps): Plugin 
       span.setAttribute("cml_fleet.graphql.error_codes", [...new Set(codes)]);
       span.setStatus({ code: SpanStatusCode.ERROR, message: codes.join(", ") });
     }
-    span.end();
     if (isOperationContext(contextValue)) {
       const entry = {
         operationType: labels.operation_type,
@@ -112,12 +111,13 @@ export function useGraphqlObservability(deps: GraphqlObservabilityDeps): Plugin 
         ...(codes.length === 0 ? {} : { errorCodes: codes }),
       };
       // Queries are polled all day; mutations and failures are what an operator looks for.
-      if (outcome === "error" || labels.operation_type === "mutation") {
-        contextValue.logger.info(entry, "graphql operation");
-      } else {
-        contextValue.logger.debug(entry, "graphql operation");
-      }
+      const level = outcome === "error" || labels.operation_type === "mutation" ? "info" : "debug";
+      // Logged in the operation's span, so the line carries its trace id.
+      context.with(trace.setSpan(context.active(), span), () =>
+        contextValue.logger[level](entry, "graphql operation"),
+      );
     }
+    span.end();
   };
 
   return {

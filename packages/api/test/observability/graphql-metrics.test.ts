@@ -1,0 +1,139 @@
+import { Writable } from "node:stream";
+import type { WorkerStatus } from "@cml-fleet/core/domain/worker-status";
+import { trace } from "@opentelemetry/api";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createFleetGaugeRefresher } from "../../src/observability/fleet-gauges";
+import { createFleetMetrics } from "../../src/observability/fleet-metrics";
+import { logContextMixin } from "../../src/observability/log-context";
+import { createUpstreamCallObserver } from "../../src/observability/upstream-call-observer";
+import { createWorkerRepository } from "../../src/repositories/worker.repository";
+import { createTestDatabase, type TestDatabase } from "../support/test-database";
+import { aWorker } from "../support/worker-factory";
+import { type ObservedYoga, startObservedYoga } from "./support/observed-yoga";
+
+interface LogLine {
+  readonly msg: string;
+  readonly level: number;
+  readonly requestId?: string;
+  readonly [key: string]: unknown;
+}
+
+const logLines: LogLine[] = [];
+const logger = pino(
+  { level: "debug", mixin: logContextMixin },
+  new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString("utf8").split("\n").filter(Boolean)) {
+        logLines.push(JSON.parse(line) as LogLine);
+      }
+      done();
+    },
+  }),
+);
+
+const PRICES = {
+  hourlyUsd: { "c5.2xlarge": 0.5 },
+  regionalHourlyUsd: { "eu-west-1": { "c5.2xlarge": 0.75 } },
+};
+
+const metrics = createFleetMetrics();
+let testDb: TestDatabase;
+let server: ObservedYoga;
+
+beforeAll(async () => {
+  testDb = await createTestDatabase("observability");
+  const workers = createWorkerRepository(testDb.db);
+  const fleet: [WorkerStatus, string][] = [
+    ["RUNNING", "us-east-1"],
+    ["RUNNING", "eu-west-1"],
+    ["PENDING", "us-east-1"],
+    ["STOPPED", "us-east-1"],
+    ["TERMINATED", "us-east-1"],
+  ];
+  for (const [n, [status, region]] of fleet.entries()) {
+    await workers.insert(aWorker({ status, region, instanceType: "c5.2xlarge" }, n), []);
+  }
+  const tracer = trace.getTracer("test");
+  server = await startObservedYoga({
+    metrics,
+    tracer,
+    logger,
+    observer: createUpstreamCallObserver({ metrics, tracer }),
+    beforeScrape: createFleetGaugeRefresher({ metrics, readModel: workers, prices: PRICES, logger }),
+  });
+});
+
+afterAll(async () => {
+  await server?.close();
+  await testDb?.cleanup();
+});
+
+async function totalOf(metric: { get(): Promise<{ values: readonly { value: number }[] }> }) {
+  const { values } = await metric.get();
+  return values.reduce((sum, value) => sum + value.value, 0);
+}
+
+describe("/metrics after GraphQL requests", () => {
+  it("counts operations by name and outcome, errors by code, and HTTP requests", async () => {
+    expect((await server.graphql({ query: "query Hello { hello }" })).body).toEqual({
+      data: { hello: "world" },
+    });
+    await server.graphql({ query: "query Missing { missing }" });
+    await server.graphql({ query: "mutation Crash { crash }" });
+    // A fourth name is past the test's limit of three: it is reported as `other`.
+    const invalid = await server.graphql({ query: "query Bad { nope }" });
+    expect(JSON.stringify(invalid.body)).toContain("nope");
+
+    const text = await server.scrape();
+    const operations = "cml_fleet_graphql_operations_total";
+    expect(text).toContain(`${operations}{operation_type="query",operation_name="Hello",outcome="ok"} 1`);
+    expect(text).toContain(
+      `${operations}{operation_type="query",operation_name="Missing",outcome="error"} 1`,
+    );
+    expect(text).toContain(
+      `${operations}{operation_type="mutation",operation_name="Crash",outcome="error"} 1`,
+    );
+    expect(text).toContain(
+      `${operations}{operation_type="query",operation_name="other",outcome="invalid"} 1`,
+    );
+    const errors = "cml_fleet_graphql_errors_total";
+    expect(text).toContain(`${errors}{operation_type="query",operation_name="Missing",code="NOT_FOUND"} 1`);
+    expect(text).toContain(
+      `${errors}{operation_type="mutation",operation_name="Crash",code="INTERNAL_SERVER_ERROR"} 1`,
+    );
+    expect(text).toContain(
+      'cml_fleet_graphql_operation_duration_seconds_count{operation_type="query",operation_name="Hello"} 1',
+    );
+    expect(text).toContain(
+      'cml_fleet_upstream_calls_total{upstream="ec2",operation="DescribeInstances",outcome="ok"} 1',
+    );
+    expect(await totalOf(metrics.httpRequests)).toBe(4);
+    expect(text).toMatch(/cml_fleet_http_requests_total\{method="POST",status="200"\} [1-4]/);
+  });
+
+  it("logs each operation under its request id: mutations and failures at info, queries at debug", () => {
+    const operations = logLines.filter((line) => line.msg === "graphql operation");
+    expect(operations.map((line) => [line.operationName, line.outcome, line.level])).toEqual([
+      ["Hello", "ok", 20],
+      ["Missing", "error", 30],
+      ["Crash", "error", 30],
+    ]);
+    expect(operations.map((line) => line.requestId)).toEqual(["req-1", "req-2", "req-3"]);
+    expect(operations[1]).toMatchObject({ errorCodes: ["NOT_FOUND"] });
+  });
+
+  it("reads the fleet gauges from the database in one statement per scrape", async () => {
+    const statements = await testDb.recordStatements(() => server.scrape());
+    expect(statements).toHaveLength(1);
+
+    const text = await server.scrape();
+    expect(text).toContain('cml_fleet_workers{status="RUNNING"} 2');
+    expect(text).toContain('cml_fleet_workers{status="PENDING"} 1');
+    expect(text).toContain('cml_fleet_workers{status="STOPPED"} 1');
+    expect(text).toContain('cml_fleet_workers{status="TERMINATED"} 1');
+    expect(text).toContain('cml_fleet_workers{status="FAILED"} 0');
+    // Billed: two RUNNING (0.50 in us-east-1, 0.75 by the eu-west-1 override) and one PENDING (0.50).
+    expect(text).toContain("cml_fleet_hourly_cost_usd 1.75");
+  });
+});
