@@ -18,7 +18,7 @@ import type { ScheduleIntervals } from "./runtime/schedulers";
 /** How the job process runs its queues. */
 export interface JobRuntimeConfig {
   readonly redisUrl: string;
-  /** BullMQ key prefix (tests use their own). */
+  /** REDIS_KEY_PREFIX: BullMQ's prefix, and (via redisPrefixes) that of the process's other keys. */
   readonly prefix: string;
   /** Which queues this process serves (default: all). */
   readonly kinds?: readonly JobKind[] | undefined;

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { redisPrefixes } from "@cml-fleet/api/queue/queue-definitions";
 import { JOB_KINDS, type JobKind } from "@cml-fleet/core/domain/job";
 import type { Worker } from "bullmq";
 import { Redis } from "ioredis";
@@ -84,7 +85,7 @@ export async function startJobWorkers(deps: JobWorkerDeps): Promise<RunningJobWo
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));
   const heartbeat = startHeartbeat({
     redis: connection,
-    prefix: runtime.prefix,
+    prefix: redisPrefixes(runtime.prefix).keys,
     processId,
     queues: kinds,
     intervalMs: runtime.heartbeatIntervalMs,

@@ -17,8 +17,9 @@ export interface QueueHealth {
   readonly processes: number;
 }
 
-export function heartbeatKey(prefix: string, processId: string): string {
-  return `${prefix}:job-process:${processId}`;
+/** `keysPrefix` is `redisPrefixes(REDIS_KEY_PREFIX).keys`. */
+export function heartbeatKey(keysPrefix: string, processId: string): string {
+  return `${keysPrefix}job-process:${processId}`;
 }
 
 function isHeartbeat(value: unknown): value is JobProcessHeartbeat {
