@@ -14,11 +14,18 @@ interface Settings {
 /** Wall-clock milliseconds with sub-millisecond precision, comparable across processes on one machine. */
 const wallNow = () => performance.timeOrigin + performance.now();
 
-function sequenceOf(payload: unknown): number | null {
-  const tags = (payload as { data?: { workerChanged?: { tags?: { key: string; value: string }[] } } }).data
-    ?.workerChanged?.tags;
-  const value = tags?.find((tag) => tag.key === "bench-seq")?.value;
-  return value === undefined ? null : Number(value);
+interface Change {
+  readonly updatedAt?: string;
+  readonly tags?: readonly { readonly key: string; readonly value: string }[];
+}
+
+function changeOf(payload: unknown): { sequence: number | null; updatedAt: number } {
+  const change = (payload as { data?: { workerChanged?: Change } }).data?.workerChanged;
+  const value = change?.tags?.find((tag) => tag.key === "bench-seq")?.value;
+  return {
+    sequence: value === undefined ? null : Number(value),
+    updatedAt: change?.updatedAt === undefined ? Number.NaN : Date.parse(change.updatedAt),
+  };
 }
 
 /**
@@ -29,6 +36,8 @@ function sequenceOf(payload: unknown): number | null {
 async function main(): Promise<void> {
   const settings = JSON.parse(process.env.BENCH_SUBSCRIBERS ?? "{}") as Settings;
   const receipts = new Map<number, number[]>();
+  /** Receipt minus the change's updatedAt (stamped by the API when it saved): the fan-out alone. */
+  let fanout: number[] = [];
   const seenBy = new Set<number>();
   let errors = 0;
   let firstError: string | null = null;
@@ -49,9 +58,10 @@ async function main(): Promise<void> {
       {
         next: (payload) => {
           const at = wallNow();
-          const sequence = sequenceOf(payload);
+          const { sequence, updatedAt } = changeOf(payload);
           seenBy.add(index);
-          if (sequence !== null) {
+          if (sequence !== null && sequence >= 0) {
+            fanout.push(at - updatedAt);
             const list = receipts.get(sequence) ?? [];
             list.push(at);
             receipts.set(sequence, list);
@@ -75,6 +85,7 @@ async function main(): Promise<void> {
       }
       if (message.type === "reset") {
         receipts.clear();
+        fanout = [];
         return { type: "reset" };
       }
       if (message.type === "received") {
@@ -101,6 +112,8 @@ async function main(): Promise<void> {
           p50: percentile(latencies, 0.5),
           p99: percentile(latencies, 0.99),
           max: percentile(latencies, 1),
+          fanoutP50: percentile(fanout, 0.5),
+          fanoutP99: percentile(fanout, 0.99),
           errors,
           firstError,
         };

@@ -8,7 +8,6 @@ import { type ResultRow, type Scenario, verdict } from "../harness/types";
 
 const WORKERS = 10_000;
 const NESTED_TARGET = 0.25;
-const SQL_SAMPLE_REQUESTS = 20;
 
 const WORKER_FIELDS = `id name status region instanceType publicIp
   telemetry { sampledAt cpuPercent memoryPercent runningNodes startedLabs cmlReachable }
@@ -48,11 +47,12 @@ export const graphqlScenario: Scenario = {
     `${count(WORKERS)} workers with telemetry, license, idle state and three tags are bulk-inserted into a fresh Postgres schema`,
     "the API is a child process built like production (createApiApp + startApiServer, bearer-token auth, Redis, the query limits); the reference is a bare graphql-yoga { hello } server in another child, measured with the same load just before and just after the API (their mean is the reference)",
     "load: a closed loop of keep-alive HTTP connections with fixed concurrency for a fixed time (after a warm-up), from the runner process; requests per second count successful answers only (HTTP 200 without errors)",
-    "SQL statements per request: every statement the API's pooled Postgres connections send, counted inside the API process over 20 sequential requests after the load",
+    "SQL statements per request: every statement the API's pooled Postgres connections send, counted inside the API process over 20 (quick: 5) sequential requests after the load",
   ],
   async run(ctx) {
     const concurrency = ctx.quick ? 8 : 16;
-    const durationMs = ctx.quick ? 3_000 : 10_000;
+    const durationMs = ctx.quick ? 2_000 : 10_000;
+    const sqlSampleRequests = ctx.quick ? 5 : 20;
     const warmupRequests = ctx.quick ? 100 : 400;
     const rows: ResultRow[] = [];
     await withCleanup(async (defer) => {
@@ -100,12 +100,12 @@ export const graphqlScenario: Scenario = {
           headers: auth,
           concurrency: 1,
           durationMs: 30_000,
-          maxRequests: SQL_SAMPLE_REQUESTS,
+          maxRequests: sqlSampleRequests,
           warmupRequests: 0,
         });
         api.child.send({ type: "statements" });
         const after = Number((await api.child.next("statements", 10_000)).count);
-        measured.push({ query, result, statements: (after - before) / SQL_SAMPLE_REQUESTS });
+        measured.push({ query, result, statements: (after - before) / sqlSampleRequests });
       }
       ctx.log("  bare yoga (after)");
       const bareAfter = await load(String(bare.ready.url), () => hello);
@@ -148,7 +148,7 @@ export const graphqlScenario: Scenario = {
             scenario: `GraphQL: ${query.label}`,
             metric: "SQL statements per request",
             value: statements.toFixed(2),
-            reference: `${SQL_SAMPLE_REQUESTS} sequential requests`,
+            reference: `${sqlSampleRequests} sequential requests`,
             verdict: "n/a",
           },
         );

@@ -19,7 +19,7 @@ interface SimInstance {
 }
 
 async function measure(ctx: BenchContext): Promise<ResultRow[]> {
-  const workers = ctx.quick ? 20 : 100;
+  const workers = ctx.quick ? 10 : 100;
   const scenario = `Provisioning: ${workers} concurrent createWorker`;
   return withCleanup(async (defer) => {
     const sim = await startSimChild({

@@ -38,8 +38,8 @@ async function ask(child: BenchChild, type: string, extra: Record<string, unknow
 }
 
 async function measure(ctx: BenchContext): Promise<ResultRow[]> {
-  const subscribers = ctx.quick ? 200 : 1_000;
-  const durationMs = ctx.quick ? 5_000 : 20_000;
+  const subscribers = ctx.quick ? 100 : 1_000;
+  const durationMs = ctx.quick ? 3_000 : 20_000;
   const scenario = `Subscriptions: ${count(subscribers)} graphql-ws subscribers, ${API_PROCESSES} API processes`;
   return withCleanup(async (defer) => {
     const db = await createBenchDatabase(ctx.databaseUrl, schemaName(ctx.runId, "subs"));
@@ -125,8 +125,8 @@ async function measure(ctx: BenchContext): Promise<ResultRow[]> {
         }),
       );
     }
+    const issuingMs = performance.now() - started;
     await Promise.all(pending);
-    const sendingMs = performance.now() - started;
     const expected = (total - failed) * subscribers;
     await until(
       "every update to reach every subscriber",
@@ -138,7 +138,7 @@ async function measure(ctx: BenchContext): Promise<ResultRow[]> {
     const delivered = Number(result.delivered);
     const deliveryRatio = expected === 0 ? Number.NaN : delivered / expected;
     const p99 = Number(result.p99);
-    const achievedRate = (total / sendingMs) * 1000;
+    const issuedRate = (total / issuingMs) * 1000;
     return [
       {
         scenario,
@@ -146,7 +146,6 @@ async function measure(ctx: BenchContext): Promise<ResultRow[]> {
         value: deliveryRatio.toFixed(4),
         reference: `target 1.0 (${count(delivered)} of ${count(expected)} deliveries)`,
         verdict: verdict(deliveryRatio >= 1),
-        note: failed > 0 ? `${failed} mutations failed` : undefined,
       },
       {
         scenario,
@@ -157,10 +156,18 @@ async function measure(ctx: BenchContext): Promise<ResultRow[]> {
       },
       {
         scenario,
-        metric: "mutation rate and round trip",
-        value: `${achievedRate.toFixed(1)}/s, p99 ${ms(percentile(mutationLatencies, 0.99))}`,
+        metric: "latency save -> receipt (fan-out only)",
+        value: `p50 ${ms(Number(result.fanoutP50))}, p99 ${ms(Number(result.fanoutP99))}`,
+        reference: "from the updatedAt the API stamps when saving",
+        verdict: "n/a",
+      },
+      {
+        scenario,
+        metric: "mutations sent, round trip",
+        value: `${issuedRate.toFixed(1)}/s, p50 ${ms(percentile(mutationLatencies, 0.5))}, p99 ${ms(percentile(mutationLatencies, 0.99))}`,
         reference: `asked ${RATE_PER_SECOND}/s for ${durationMs / 1000} s (${count(total)} mutations)`,
         verdict: "n/a",
+        note: failed > 0 ? `${failed} mutations failed or timed out (10 s)` : undefined,
       },
     ];
   });

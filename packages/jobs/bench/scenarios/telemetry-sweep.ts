@@ -32,7 +32,11 @@ function floorCalls(perRegion: readonly number[]): number {
   );
 }
 
-async function measureSize(ctx: BenchContext, size: number): Promise<ResultRow[]> {
+async function measureSize(
+  ctx: BenchContext,
+  size: number,
+  configs: readonly SweepConfig[],
+): Promise<ResultRow[]> {
   const scenario = `sweep ${count(size)} workers`;
   const rows: ResultRow[] = [];
   const perRegion = REGIONS.map(
@@ -67,7 +71,7 @@ async function measureSize(ctx: BenchContext, size: number): Promise<ResultRow[]
     );
 
     // At 10,000 only the defaults: the memory target is about the job process as shipped, and a sweep takes minutes.
-    for (const config of size >= 10_000 ? CONFIGS.slice(0, 1) : CONFIGS) {
+    for (const config of size >= 10_000 ? configs.slice(0, 1) : configs) {
       const prefix = `bench-${ctx.runId}-sweep`;
       defer(() => deleteRedisKeys(ctx.redisUrl, prefix));
       const { child, ready } = await spawnChild("sweep-child.ts", {
@@ -138,7 +142,7 @@ async function measureSize(ctx: BenchContext, size: number): Promise<ResultRow[]
             scenario: label,
             metric: `sweep wall time, ${CML_LATENCY_MS} ms CML latency`,
             value: seconds(wall),
-            reference: `first sweep ${seconds(Number(first.swept.wallMs))}; target ${size === 1000 ? "<= 3 s" : "none"}`,
+            reference: `first sweep ${seconds(Number(first.swept.wallMs))}; target ${size === 1000 ? "<= 3 s" : "<= 3 s at 1,000 (full run)"}`,
             verdict: size === 1000 ? verdict(wall <= WALL_TARGET_MS) : "n/a",
             note: `job process CPU ${seconds(Number(steady.swept.cpuMs))} during the sweep`,
           },
@@ -171,8 +175,9 @@ export const telemetrySweepScenario: Scenario = {
   ],
   async run(ctx) {
     const rows: ResultRow[] = [];
-    for (const size of ctx.quick ? [1_000] : [1_000, 10_000]) {
-      rows.push(...(await measureSize(ctx, size)));
+    // Quick: a fifth of the fleet, the defaults only (a 1,000-worker sweep takes minutes on a loaded machine).
+    for (const size of ctx.quick ? [200] : [1_000, 10_000]) {
+      rows.push(...(await measureSize(ctx, size, ctx.quick ? CONFIGS.slice(0, 1) : CONFIGS)));
     }
     return rows;
   },

@@ -23,8 +23,8 @@ export const terminalMonitorScenario: Scenario = {
     `output goes to a fake ${TERMINAL.columns}x${TERMINAL.rows} TTY; CPU share = process.cpuUsage() of the child over the measured window divided by its wall time (the feeding of updates is included, so the figure is an upper bound); frame height is the line count of every frame Ink rendered`,
   ],
   async run(ctx) {
-    const warmupMs = 3_000;
-    const measureMs = ctx.quick ? 10_000 : 30_000;
+    const warmupMs = ctx.quick ? 2_000 : 3_000;
+    const measureMs = ctx.quick ? 5_000 : 30_000;
     const rows: ResultRow[] = [];
     for (const mode of MODES) {
       ctx.log(`  ${mode.label}`);
