@@ -25,12 +25,18 @@ export interface MonitorProps {
   readonly clock?: () => number;
 }
 
-/** Until the user moves, the cursor rests on the first row. */
+/**
+ * Until the user moves, the cursor rests on the first row; when the selected
+ * row is filtered away it moves to the first visible one, so an action never
+ * lands on a worker the user cannot see.
+ */
 function withDefaultSelection(ui: UiState, workerIds: readonly string[], jobIds: readonly string[]): UiState {
+  const pick = (current: string | null, ids: readonly string[]) =>
+    current !== null && ids.includes(current) ? current : (ids[0] ?? null);
   return {
     ...ui,
-    selectedWorkerId: ui.selectedWorkerId ?? workerIds[0] ?? null,
-    selectedJobId: ui.selectedJobId ?? jobIds[0] ?? null,
+    selectedWorkerId: pick(ui.selectedWorkerId, workerIds),
+    selectedJobId: pick(ui.selectedJobId, jobIds),
   };
 }
 
@@ -60,6 +66,8 @@ export function Monitor({ client, readonly = false, flushIntervalMs = 100, clock
     [fleet.workers],
   );
 
+  const totals = useMemo(() => selectFleetTotals(fleet.workers), [fleet.workers]);
+
   const effectiveUi = withDefaultSelection(ui, visibleIds, jobIds);
   const { selectedWorkerId, selectedJobId } = effectiveUi;
 
@@ -72,10 +80,25 @@ export function Monitor({ client, readonly = false, flushIntervalMs = 100, clock
   const detailEntry = detailId ? fleet.workers.get(detailId) : undefined;
   const detailEvents = useWorkerEvents(client, detailId, fleet.events, showError);
 
-  const latest = useLatest({ fleet, visibleIds, jobIds, pageSize: ui.view === "jobs" ? jobRows : tableRows });
+  const latest = useLatest({
+    fleet,
+    ui,
+    visibleIds,
+    jobIds,
+    now,
+    pageSize: ui.view === "jobs" ? jobRows : tableRows,
+  });
   useInput((input, key) => {
-    const { fleet: current, visibleIds: ids, jobIds: jobList, pageSize } = latest.current;
-    const uiNow = withDefaultSelection(getUi(), ids, jobList);
+    const { fleet: current, jobIds: jobList, pageSize } = latest.current;
+    const pending = getUi();
+    // Keys typed faster than a render may have changed the filter or sort already.
+    const ids =
+      pending.filter === latest.current.ui.filter && pending.sort === latest.current.ui.sort
+        ? latest.current.visibleIds
+        : selectVisibleWorkers(current.workers, pending.filter, pending.sort, latest.current.now).map(
+            (entry) => entry.worker.id,
+          );
+    const uiNow = withDefaultSelection(pending, ids, jobList);
     const command = resolveKey(uiNow, input, key);
     if (command) {
       runCommand(
@@ -101,7 +124,7 @@ export function Monitor({ client, readonly = false, flushIntervalMs = 100, clock
       layout={layout}
       fleet={fleet}
       ui={effectiveUi}
-      totals={selectFleetTotals(fleet.workers)}
+      totals={totals}
       columns={columns}
       workerRows={visible.slice(workerOffset, workerOffset + tableRows)}
       jobRows={jobs.slice(jobOffset, jobOffset + jobRows)}

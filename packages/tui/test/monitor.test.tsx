@@ -99,6 +99,20 @@ describe("filtering", () => {
     expect(view.frame()).toContain("charlie");
   });
 
+  it("moves the cursor off a row the filter hides, so an action never hits an unseen worker", async () => {
+    const client = new FakeFleetClient({ workers: threeWorkers() });
+    const view = renderMonitor(client);
+    await until(() => expect(view.frame()).toContain("charlie"));
+    view.press("j");
+    view.press("/");
+    for (const char of "west") {
+      view.press(char);
+    }
+    view.press(KEYS.enter);
+    view.press("x");
+    await until(() => expect(view.frame()).toContain("Stop charlie? y yes"));
+  });
+
   it("matches status as well as name and region", async () => {
     const view = renderMonitor(new FakeFleetClient({ workers: threeWorkers() }));
     await until(() => expect(view.frame()).toContain("charlie"));
