@@ -102,7 +102,7 @@ describe("the monitor against a real API, job workers and the simulator", () => 
           until: new Date(Date.now() + 2 * 3_600_000).toISOString(),
         },
       );
-      await until(() => expect(rowOf(frame(), "e2e-lab")).toMatch(/kept (1h59m|2h00m)/));
+      await until(() => expect(rowOf(frame(), "e2e-lab")).toMatch(/kept (1h5\dm|2h00m)/));
 
       view.stdin.write("x");
       await until(() => expect(frame()).toContain("Stop e2e-lab? y yes"));

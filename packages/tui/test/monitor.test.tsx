@@ -284,6 +284,30 @@ describe("the jobs view", () => {
   });
 });
 
+describe("panes and help", () => {
+  it("toggles the event log, and lists the keys with what the role may not do", async () => {
+    const client = new FakeFleetClient({
+      workers: threeWorkers(),
+      events: [anEvent({ workerId: "w-a", message: "alpha: CML 2.9.0 is ready" })],
+      viewer: { name: "watcher", role: "VIEWER" },
+    });
+    const view = renderMonitor(client);
+    await until(() => expect(view.frame()).toMatch(/\d\d:\d\d:\d\d alpha CML 2\.9\.0 is ready \(system\)/));
+    view.press("e");
+    await until(() => expect(view.frame()).not.toContain("CML 2.9.0 is ready"));
+    view.press(":");
+    for (const char of "events") {
+      view.press(char);
+    }
+    view.press(KEYS.enter);
+    await until(() => expect(view.frame()).toContain("CML 2.9.0 is ready"));
+    view.press("?");
+    await until(() => expect(view.frame()).toContain("stop — unavailable: stop needs the OPERATOR role"));
+    view.press(KEYS.escape);
+    await until(() => expect(view.frame()).toContain("NAME"));
+  });
+});
+
 describe("connection state", () => {
   it("shows reconnecting while the API is away, then reloads the snapshot when it is back", async () => {
     const client = new FakeFleetClient({ workers: threeWorkers() });
