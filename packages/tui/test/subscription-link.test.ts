@@ -17,6 +17,8 @@ async function startProtocolServer(port = 0) {
   await new Promise<void>((resolve) => server.once("listening", () => resolve()));
   const subscriptions = new Map<WebSocket, string[]>();
   const authorizations: unknown[] = [];
+  let rejections = 0;
+  let subscribeCount = 0;
   server.on("connection", (socket) => {
     socket.on("message", (raw) => {
       const message = JSON.parse(String(raw)) as {
@@ -28,6 +30,16 @@ async function startProtocolServer(port = 0) {
         authorizations.push(message.payload?.authorization);
         socket.send(JSON.stringify({ type: "connection_ack" }));
       } else if (message.type === "subscribe" && message.id) {
+        subscribeCount += 1;
+        if (rejections > 0) {
+          rejections -= 1;
+          const error = {
+            message: "Not allowed: subscribe needs a token",
+            extensions: { code: "FORBIDDEN" },
+          };
+          socket.send(JSON.stringify({ id: message.id, type: "error", payload: [error] }));
+          return;
+        }
         subscriptions.set(socket, [...(subscriptions.get(socket) ?? []), message.id]);
       } else if (message.type === "ping") {
         socket.send(JSON.stringify({ type: "pong" }));
@@ -38,6 +50,10 @@ async function startProtocolServer(port = 0) {
   return {
     port: (server.address() as AddressInfo).port,
     authorizations,
+    rejectNextSubscribes(count: number) {
+      rejections = count;
+    },
+    subscribeCount: () => subscribeCount,
     subscriberCount: () => [...subscriptions.values()].reduce((sum, ids) => sum + ids.length, 0),
     publish(data: unknown) {
       for (const [socket, ids] of subscriptions) {
@@ -121,5 +137,27 @@ describe("subscription link", () => {
     });
     const last = states.at(-1);
     expect(last?.kind === "reconnecting" && last.reason).toMatch(/ECONNREFUSED/);
+  });
+
+  it("reports a GraphQL error on a stream and subscribes again after a pause", async () => {
+    const server = await startProtocolServer();
+    stopServer = server.stop;
+    server.rejectNextSubscribes(1);
+    const errors: string[] = [];
+    const received: string[] = [];
+    link = createSubscriptionLink({
+      url: `http://127.0.0.1:${server.port}/graphql`,
+      token: "t",
+      backoff: { baseMs: 20, maxMs: 50 },
+    });
+    link.subscribe<{ id: string }>("subscription { fleetEvents { id } }", "fleetEvents", {
+      next: (event) => received.push(event.id),
+      error: (error) => errors.push(error.message),
+    });
+    await until(() => expect(server.subscriberCount()).toBe(1));
+    expect(errors).toEqual(["Not allowed: subscribe needs a token"]);
+    expect(server.subscribeCount()).toBe(2);
+    server.publish({ fleetEvents: { id: "e1" } });
+    await until(() => expect(received).toEqual(["e1"]));
   });
 });
