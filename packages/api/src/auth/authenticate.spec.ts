@@ -1,0 +1,77 @@
+import { describe, expect, it } from "vitest";
+import type { ApiToken } from "../repositories/api-token.repository";
+import { hashTokenSecret } from "../repositories/api-token.repository";
+import { authenticate } from "./authenticate";
+import type { OidcVerifier } from "./oidc-verifier";
+
+const NOW = new Date("2026-11-27T10:00:00Z");
+const SECRET = "cmlf_secret";
+const TOKEN: ApiToken = {
+  id: "t1",
+  name: "alice",
+  role: "OPERATOR",
+  createdAt: NOW,
+  lastUsedAt: null,
+  revokedAt: null,
+};
+
+function deps(options: { oidc?: OidcVerifier | null; lastUsedAt?: Date | null } = {}) {
+  const touched: string[] = [];
+  return {
+    touched,
+    deps: {
+      clock: { now: () => NOW },
+      oidc: options.oidc ?? null,
+      tokens: {
+        findActiveByHash: async (hash: string) =>
+          hash === hashTokenSecret(SECRET) ? { ...TOKEN, lastUsedAt: options.lastUsedAt ?? null } : null,
+        touchLastUsed: async (id: string) => {
+          touched.push(id);
+        },
+      },
+    },
+  };
+}
+
+describe("authenticate", () => {
+  it("treats a missing credential as anonymous", async () => {
+    expect(await authenticate(deps().deps, undefined)).toEqual({ kind: "anonymous" });
+    expect(await authenticate(deps().deps, "")).toEqual({ kind: "anonymous" });
+  });
+
+  it("resolves a known token to its principal and stamps its use", async () => {
+    const { deps: d, touched } = deps();
+    expect(await authenticate(d, `Bearer ${SECRET}`)).toEqual({
+      kind: "authenticated",
+      principal: { id: "t1", name: "alice", role: "OPERATOR", via: "api-token" },
+    });
+    expect(touched).toEqual(["t1"]);
+  });
+
+  it("does not write lastUsedAt again within a minute", async () => {
+    const { deps: d, touched } = deps({ lastUsedAt: new Date(NOW.getTime() - 30_000) });
+    await authenticate(d, `Bearer ${SECRET}`);
+    expect(touched).toEqual([]);
+  });
+
+  it.each([["Bearer cmlf_unknown"], ["Basic abc"], ["Bearer"], [42]])("rejects %j", async (header) => {
+    expect((await authenticate(deps().deps, header)).kind).toBe("rejected");
+  });
+
+  it("hands a non-fleet bearer to the OIDC verifier when one is configured", async () => {
+    const oidc: OidcVerifier = {
+      verify: async (jwt) =>
+        jwt === "good.jwt"
+          ? { ok: true, principal: { id: "oidc:bob", name: "bob", role: "VIEWER", via: "oidc" } }
+          : { ok: false, reason: "bad signature" },
+    };
+    expect(await authenticate(deps({ oidc }).deps, "Bearer good.jwt")).toMatchObject({
+      kind: "authenticated",
+    });
+    expect(await authenticate(deps({ oidc }).deps, "Bearer bad.jwt")).toEqual({
+      kind: "rejected",
+      reason: "bad signature",
+    });
+    expect((await authenticate(deps().deps, "Bearer good.jwt")).kind).toBe("rejected");
+  });
+});
