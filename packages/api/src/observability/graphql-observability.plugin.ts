@@ -1,6 +1,16 @@
 import { isFleetError } from "@cml-fleet/core/errors";
 import type { Logger } from "@cml-fleet/core/ports/logger.port";
-import { context, type Span, SpanKind, SpanStatusCode, type Tracer, trace } from "@opentelemetry/api";
+import {
+  type Context,
+  context,
+  propagation,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  type TextMapGetter,
+  type Tracer,
+  trace,
+} from "@opentelemetry/api";
 import { type DocumentNode, GraphQLError, getOperationAST } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { FleetMetrics } from "./fleet-metrics";
@@ -50,6 +60,40 @@ export function errorCodeOf(error: GraphQLError): string {
     : "INTERNAL_SERVER_ERROR";
 }
 
+interface HeaderSource {
+  get(name: string): string | null;
+}
+
+/** W3C trace context and baggage read headers by name only. */
+const headerGetter: TextMapGetter<HeaderSource> = {
+  keys: () => [],
+  get: (headers, key) => headers.get(key) ?? undefined,
+};
+
+function isHeaderSource(value: unknown): value is HeaderSource {
+  return typeof value === "object" && value !== null && "get" in value && typeof value.get === "function";
+}
+
+/**
+ * A caller's `traceparent` continues its trace; graphql-ws operations (no
+ * request headers) start their own. Yoga's Request is the fetch ponyfill's,
+ * not always Node's, hence the shape check rather than `instanceof`.
+ */
+function parentContextOf(contextValue: unknown): Context {
+  if (
+    typeof contextValue === "object" &&
+    contextValue !== null &&
+    "request" in contextValue &&
+    typeof contextValue.request === "object" &&
+    contextValue.request !== null &&
+    "headers" in contextValue.request &&
+    isHeaderSource(contextValue.request.headers)
+  ) {
+    return propagation.extract(context.active(), contextValue.request.headers, headerGetter);
+  }
+  return context.active();
+}
+
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return typeof value === "object" && value !== null && Symbol.asyncIterator in value;
 }
@@ -73,14 +117,18 @@ export function useGraphqlObservability(deps: GraphqlObservabilityDeps): Plugin 
   };
 
   const startSpan = (labels: OperationLabels, contextValue: unknown): Span =>
-    tracer.startSpan(`graphql.${labels.operation_type} ${labels.operation_name}`, {
-      kind: SpanKind.SERVER,
-      attributes: {
-        "graphql.operation.type": labels.operation_type,
-        "graphql.operation.name": labels.operation_name,
-        ...(isOperationContext(contextValue) ? { "cml_fleet.request_id": contextValue.requestId } : {}),
+    tracer.startSpan(
+      `graphql.${labels.operation_type} ${labels.operation_name}`,
+      {
+        kind: SpanKind.SERVER,
+        attributes: {
+          "graphql.operation.type": labels.operation_type,
+          "graphql.operation.name": labels.operation_name,
+          ...(isOperationContext(contextValue) ? { "cml_fleet.request_id": contextValue.requestId } : {}),
+        },
       },
-    });
+      parentContextOf(contextValue),
+    );
 
   const finish = (
     labels: OperationLabels,

@@ -104,6 +104,21 @@ describe("tracing", () => {
     expect(logged?.trace_id).toBe(missing?.spanContext().traceId);
   });
 
+  it("continues the trace of a caller that sends a traceparent header", async () => {
+    const exporter = new InMemorySpanExporter();
+    const { yoga } = await serveWith(
+      startTracing({ serviceName: "cml-fleet-test", exporter, immediate: true }),
+    );
+    const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    const parentId = "00f067aa0ba902b7";
+
+    await yoga.graphql({ query: "query Hello { hello }" }, { traceparent: `00-${traceId}-${parentId}-01` });
+
+    const hello = exporter.getFinishedSpans().find((span) => span.name === "graphql.query Hello");
+    expect(hello?.spanContext().traceId).toBe(traceId);
+    expect(hello?.parentSpanContext?.spanId).toBe(parentId);
+  });
+
   it("exports over OTLP/HTTP to the endpoint the standard variables name", async () => {
     const received: { path: string; body: string }[] = [];
     const collector: Server = createServer((request, response) => {

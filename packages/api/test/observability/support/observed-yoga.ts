@@ -19,7 +19,10 @@ export interface ObservedYogaDeps {
 
 export interface ObservedYoga {
   readonly url: string;
-  graphql(body: { query: string; operationName?: string }): Promise<{ status: number; body: unknown }>;
+  graphql(
+    body: { query: string; operationName?: string },
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: unknown }>;
   scrape(): Promise<string>;
   close(): Promise<void>;
 }
@@ -80,10 +83,10 @@ export async function startObservedYoga(deps: ObservedYogaDeps): Promise<Observe
   const base = `http://127.0.0.1:${port}`;
   return {
     url: `${base}/graphql`,
-    async graphql(body) {
+    async graphql(body, headers = {}) {
       const response = await fetch(`${base}/graphql`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: { ...headers, "content-type": "application/json" },
         body: JSON.stringify(body),
       });
       return { status: response.status, body: await response.json() };
