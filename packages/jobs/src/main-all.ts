@@ -58,6 +58,8 @@ async function main(): Promise<void> {
         cmlPort: loaded.cloud.sim.cmlPort,
         cmlUsername: loaded.cml.username,
         cmlPassword: loaded.cml.password,
+        // The demo fleet must still exist after Ctrl-C and another `pnpm start`.
+        statePath: join(dataDir, "sim-state.json"),
       });
       closers.push(() => (sim === null ? Promise.resolve() : sim.close()));
     }

@@ -46,5 +46,6 @@ export function simulatorOptionsFromEnv(
     cmlUsername: env.SIM_CML_USERNAME || env.CML_USERNAME || undefined,
     cmlPassword: env.SIM_CML_PASSWORD || env.CML_PASSWORD || undefined,
     cmlTokenTtlMs: duration("SIM_CML_TOKEN_TTL"),
+    statePath: env.SIM_STATE_PATH || undefined,
   };
 }

@@ -35,9 +35,19 @@ export interface SimulatorOptions {
   readonly accountId?: string;
   /** Where unexpected handler errors go (default: console.error). */
   readonly onError?: (error: unknown) => void;
+  /**
+   * A JSON file the simulator restores its instances and CML controllers from
+   * at start (when it exists) and saves them to on `close()`; unset keeps
+   * everything in memory only.
+   */
+  readonly statePath?: string;
+  /** Where a warning goes, e.g. an unusable state file (default: console.warn). */
+  readonly onWarning?: (message: string) => void;
 }
 
-export type ResolvedSimulatorOptions = Required<SimulatorOptions>;
+export type ResolvedSimulatorOptions = Required<Omit<SimulatorOptions, "statePath">> & {
+  readonly statePath: string | null;
+};
 
 export function resolveOptions(options: SimulatorOptions = {}): ResolvedSimulatorOptions {
   const stopDelayMs = options.stopDelayMs ?? 200;
@@ -58,5 +68,7 @@ export function resolveOptions(options: SimulatorOptions = {}): ResolvedSimulato
     cmlTokenTtlMs: options.cmlTokenTtlMs ?? 8 * 60 * 60 * 1000,
     accountId: options.accountId ?? "123456789012",
     onError: options.onError ?? ((error: unknown) => console.error("[sim] unexpected error", error)),
+    statePath: options.statePath ?? null,
+    onWarning: options.onWarning ?? ((message: string) => console.warn(`[sim] ${message}`)),
   };
 }

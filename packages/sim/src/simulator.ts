@@ -12,6 +12,9 @@ import { NO_FAULTS } from "./faults";
 import type { HttpRequest, HttpResponse } from "./http/http-types";
 import { closeServer, listen, serve } from "./http/sim-server";
 import { resolveOptions, type SimulatorOptions } from "./options";
+import { restoreSnapshot } from "./persistence/restore";
+import { captureSnapshot } from "./persistence/snapshot";
+import { loadSnapshot, saveSnapshot } from "./persistence/snapshot-file";
 import { InstanceStore } from "./state/instance-store";
 import { IpAllocator } from "./state/ip-allocator";
 import { Lifecycle } from "./state/lifecycle";
@@ -34,8 +37,13 @@ export interface RunningSimulator {
   close(): Promise<void>;
 }
 
-export async function startSimulator(options?: SimulatorOptions): Promise<RunningSimulator> {
-  const settings = resolveOptions(options);
+export async function startSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
+  const snapshot =
+    options.statePath === undefined
+      ? null
+      : await loadSnapshot(options.statePath, options.onWarning ?? resolveOptions().onWarning);
+  // Restored addresses stay in their block unless another one is configured explicitly.
+  const settings = resolveOptions({ ...options, ipBlock: options.ipBlock ?? snapshot?.ipBlock });
   const now = Date.now;
   const scheduler = new Scheduler(now);
   const store = new InstanceStore();
@@ -81,6 +89,9 @@ export async function startSimulator(options?: SimulatorOptions): Promise<Runnin
     customMetrics: new CustomMetricStore(),
     loadOf: (instance) => cml.loadOf(instance),
   };
+  if (snapshot !== null) {
+    await restoreSnapshot(snapshot, { state, cml });
+  }
   const controlRoutes = [...instanceControlRoutes(state), ...cmlControlRoutes(cml)];
 
   const handle = async (request: HttpRequest): Promise<HttpResponse> => {
@@ -96,8 +107,25 @@ export async function startSimulator(options?: SimulatorOptions): Promise<Runnin
     return isCloudWatchRequest(request) ? handleCloudWatch(request, metricDeps) : handleEc2(request, state);
   };
 
+  const save = (path: string) =>
+    saveSnapshot(path, captureSnapshot({ store, cml, ipBlock: settings.ipBlock, now: now() })).catch(
+      (error: unknown) =>
+        settings.onWarning(
+          `could not save the simulator state to ${path} (${error instanceof Error ? error.message : String(error)}); ` +
+            "its instances will be gone on the next start",
+        ),
+    );
+
   const server = serve(handle, settings.onError);
-  const port = await listen(server, settings.port, settings.host);
+  let port: number;
+  try {
+    port = await listen(server, settings.port, settings.host);
+  } catch (error) {
+    // Restored instances already listen on their CML addresses; a failed start must not leave them open.
+    scheduler.close();
+    await listeners.closeAll();
+    throw error;
+  }
   const urlHost = settings.host.includes(":") ? `[${settings.host}]` : settings.host;
   let closed: Promise<void> | undefined;
   return {
@@ -109,7 +137,8 @@ export async function startSimulator(options?: SimulatorOptions): Promise<Runnin
     close: () => {
       closed ??= (async () => {
         scheduler.close();
-        await Promise.all([closeServer(server), listeners.closeAll()]);
+        const saving = settings.statePath === null ? Promise.resolve() : save(settings.statePath);
+        await Promise.all([saving, closeServer(server), listeners.closeAll()]);
       })();
       return closed;
     },

@@ -28,13 +28,20 @@ export function cmlTimestamp(epochMs: number): string {
   return new Date(epochMs).toISOString().replace(/Z$/, "");
 }
 
-/** The state of one simulated CML controller (lives as long as its instance). */
-export class CmlController {
+/** The ids a controller keeps for life (and across a simulator restart). */
+export interface CmlIdentity {
   /** The service account's user id: what `user_activity` events of the fleet's own calls carry. */
-  readonly serviceUserId = randomUUID();
+  readonly serviceUserId: string;
   /** A different user, whose activity is what the idle policy must notice. */
-  readonly studentUserId = randomUUID();
-  readonly computeId = randomUUID();
+  readonly studentUserId: string;
+  readonly computeId: string;
+}
+
+/** The state of one simulated CML controller (lives as long as its instance). */
+export class CmlController implements CmlIdentity {
+  readonly serviceUserId: string;
+  readonly studentUserId: string;
+  readonly computeId: string;
   readyOverride: boolean | null = null;
   reachable = true;
   runningNodes = 0;
@@ -47,6 +54,20 @@ export class CmlController {
   pendingRegistration: ScheduledTask | null = null;
   private readonly tokens = new Map<string, number>();
   private readonly secret = randomBytes(32);
+
+  constructor(
+    identity: CmlIdentity = {
+      serviceUserId: randomUUID(),
+      studentUserId: randomUUID(),
+      computeId: randomUUID(),
+    },
+    events: readonly CmlEvent[] = [],
+  ) {
+    this.serviceUserId = identity.serviceUserId;
+    this.studentUserId = identity.studentUserId;
+    this.computeId = identity.computeId;
+    this.eventLog.push(...events.slice(-MAX_EVENTS));
+  }
 
   get events(): readonly CmlEvent[] {
     return this.eventLog;

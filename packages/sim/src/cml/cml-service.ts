@@ -49,6 +49,18 @@ export class CmlService {
     return controller;
   }
 
+  /** Puts back a controller restored from a snapshot and opens its listener if the instance runs. */
+  restore(instance: SimInstance, controller: CmlController): Promise<void> {
+    this.controllers.get(instance.instanceId)?.pendingRegistration?.cancel();
+    this.controllers.set(instance.instanceId, controller);
+    return this.sync(instance);
+  }
+
+  /** Every controller with its instance id, for a snapshot. */
+  entries(): IterableIterator<[string, CmlController]> {
+    return this.controllers.entries();
+  }
+
   /** `ready` as system_information reports it: forced by the control API, else after the ready delay. */
   isReady(instance: SimInstance): boolean {
     if (instance.state !== "running" || instance.runningSince === null) {

@@ -6,7 +6,7 @@ interface RegionIndex {
   removed: number;
 }
 
-interface ClientTokenEntry {
+export interface ClientTokenEntry {
   readonly fingerprint: string;
   readonly reservationId: string;
 }
@@ -25,6 +25,11 @@ export class InstanceStore {
 
   nextSeq(): number {
     return this.seq++;
+  }
+
+  /** After a restore: launch order continues past every restored instance. */
+  continueSeqAfter(seq: number): void {
+    this.seq = Math.max(this.seq, seq + 1);
   }
 
   get size(): number {
@@ -138,6 +143,15 @@ export class InstanceStore {
       this.clientTokens.set(region, tokens);
     }
     tokens.set(token, entry);
+  }
+
+  /** Every remembered client token, for a snapshot. */
+  *clientTokenEntries(): Generator<{ region: string; token: string } & ClientTokenEntry> {
+    for (const [region, tokens] of this.clientTokens) {
+      for (const [token, entry] of tokens) {
+        yield { region, token, ...entry };
+      }
+    }
   }
 
   private forgetClientTokenOf(instance: SimInstance): void {

@@ -13,6 +13,18 @@ describe("IpAllocator", () => {
     expect(ips.allocate().loopbackIp).toBe(released);
   });
 
+  it("never hands out reserved addresses again and still uses the gaps between them", () => {
+    const ips = new IpAllocator(7);
+    ips.reserve(["127.7.0.3", "127.7.1.1", "127.8.0.1", "not-an-ip"]);
+    const addresses = Array.from({ length: 300 }, () => ips.allocate().loopbackIp);
+    expect(addresses).not.toContain("127.7.0.3");
+    expect(addresses).not.toContain("127.7.1.1");
+    expect(new Set(addresses).size).toBe(300);
+    expect(addresses).toContain("127.7.0.1");
+    expect(addresses).toContain("127.7.0.2");
+    expect(addresses).toContain("127.7.0.4");
+  });
+
   it("refuses blocks outside 1..254", () => {
     expect(() => new IpAllocator(0)).toThrow(RangeError);
     expect(() => new IpAllocator(255)).toThrow(RangeError);

@@ -27,11 +27,48 @@ export class IpAllocator {
   }
 
   release(loopbackIp: string): void {
+    const index = this.indexOf(loopbackIp);
+    if (index !== null) {
+      this.free.push(index);
+    }
+  }
+
+  /**
+   * Marks addresses as taken (instances restored from a snapshot), so they are
+   * never handed out again; addresses of another block cannot collide and are ignored.
+   */
+  reserve(loopbackIps: Iterable<string>): void {
+    const taken = new Set<number>();
+    for (const ip of loopbackIps) {
+      const index = this.indexOf(ip);
+      if (index !== null) {
+        taken.add(index);
+      }
+    }
+    const known = new Set(this.free);
+    for (const index of taken) {
+      for (; this.next <= index; this.next++) {
+        if (!known.has(this.next)) {
+          this.free.push(this.next);
+          known.add(this.next);
+        }
+      }
+    }
+    const stillFree = this.free.filter((index) => !taken.has(index));
+    this.free.length = 0;
+    this.free.push(...stillFree);
+  }
+
+  private indexOf(loopbackIp: string): number | null {
     const parts = loopbackIp.split(".").map(Number);
     const high = parts[2];
     const low = parts[3];
-    if (parts[1] === this.block && high !== undefined && low !== undefined) {
-      this.free.push(high * 254 + low - 1);
+    if (parts[0] !== 127 || parts[1] !== this.block || high === undefined || low === undefined) {
+      return null;
     }
+    if (!Number.isInteger(high) || !Number.isInteger(low) || high < 0 || high > 255 || low < 1 || low > 254) {
+      return null;
+    }
+    return high * 254 + low - 1;
   }
 }

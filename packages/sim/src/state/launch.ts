@@ -22,7 +22,7 @@ export function launchInstances(state: SimState, spec: LaunchSpec, count: number
   for (let index = 0; index < count; index++) {
     const { loopbackIp, privateIp } = state.ips.allocate();
     const instance: SimInstance = {
-      instanceId: newInstanceId(),
+      instanceId: unusedInstanceId(state),
       seq: state.store.nextSeq(),
       region: spec.region,
       reservationId,
@@ -54,6 +54,15 @@ export function launchInstances(state: SimState, spec: LaunchSpec, count: number
     instances.push(instance);
   }
   return instances;
+}
+
+/** Ids are random; a restored simulator must still never hand out one it already holds. */
+function unusedInstanceId(state: SimState): string {
+  let id = newInstanceId();
+  while (state.store.get(id) !== undefined) {
+    id = newInstanceId();
+  }
+  return id;
 }
 
 function defaultSubnet(region: string): string {

@@ -77,6 +77,17 @@ export class Lifecycle {
     this.schedule(instance, this.deps.timings.bootDelayMs, "running");
   }
 
+  /**
+   * Adds an instance restored from a snapshot in a settled state (running,
+   * stopped or terminated); a terminated one is purged after the retention period.
+   */
+  restore(instance: SimInstance): void {
+    this.deps.store.add(instance);
+    if (instance.state === "terminated") {
+      this.schedulePurge(instance);
+    }
+  }
+
   start(instance: SimInstance): StateChange {
     if (!canTransition(instance, "start")) {
       throw new IncorrectStateError(instance, "start");

@@ -1,6 +1,7 @@
 import { json, noContent } from "../../http/http-types";
 import type { CmlController } from "../cml-controller";
 import { type CmlRoute, cmlError } from "../cml-routes";
+import type { CmlService } from "../cml-service";
 
 const ENTERPRISE_NODE_LIMIT = 300;
 const EVALUATION_NODE_LIMIT = 5;
@@ -77,7 +78,12 @@ export const registerLicense: CmlRoute = (request, { controller, service }) => {
   if (token.startsWith("bad")) {
     return cmlError(400, "The registration token is invalid: Smart Licensing rejected it.");
   }
-  // Registration completes asynchronously, as with Cisco's licensing service.
+  completeRegistrationLater(controller, service);
+  return noContent();
+};
+
+/** Registration completes asynchronously, as with Cisco's licensing service. */
+export function completeRegistrationLater(controller: CmlController, service: CmlService): void {
   controller.registration = "IN_PROGRESS";
   controller.pendingRegistration?.cancel();
   controller.pendingRegistration = service.scheduler.after(
@@ -88,8 +94,7 @@ export const registerLicense: CmlRoute = (request, { controller, service }) => {
       controller.registeredAt = service.state.now();
     },
   );
-  return noContent();
-};
+}
 
 export const deregisterLicense: CmlRoute = (_request, { controller }) => {
   controller.deregisterCalls++;

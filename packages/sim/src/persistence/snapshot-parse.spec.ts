@@ -1,0 +1,139 @@
+import { describe, expect, it } from "vitest";
+import { type SimSnapshot, SNAPSHOT_VERSION } from "./snapshot";
+import { parseSnapshot, SnapshotFormatError } from "./snapshot-parse";
+
+const VALID: SimSnapshot = {
+  version: SNAPSHOT_VERSION,
+  savedAt: "2026-11-27T05:00:00.000Z",
+  ipBlock: 9,
+  instances: [
+    {
+      instanceId: "i-0123456789abcdef0",
+      seq: 4,
+      region: "us-east-1",
+      reservationId: "r-0123456789abcdef0",
+      ownerId: "123456789012",
+      imageId: "ami-0aaaaaaaaaaaaaaa1",
+      instanceType: "c5.2xlarge",
+      launchTime: "2026-11-27T04:00:00.000Z",
+      amiLaunchIndex: 0,
+      clientToken: "token-1",
+      keyName: null,
+      subnetId: "subnet-1",
+      vpcId: "vpc-1",
+      securityGroupIds: ["sg-1"],
+      availabilityZone: "us-east-1a",
+      detailedMonitoring: false,
+      loopbackIp: "127.9.0.1",
+      hasPublicIp: true,
+      privateIp: "172.31.0.1",
+      state: "stopping",
+      stateReason: {
+        code: "Client.UserInitiatedShutdown",
+        message: "Client.UserInitiatedShutdown: User initiated shutdown",
+      },
+      stateTransitionReason: "User initiated (2026-11-27 04:30:00 GMT)",
+      tags: [
+        ["Name", "lab-1"],
+        ["__proto__", "kept"],
+      ],
+    },
+  ],
+  clientTokens: [
+    { region: "us-east-1", token: "token-1", fingerprint: "f", reservationId: "r-0123456789abcdef0" },
+  ],
+  controllers: [
+    {
+      instanceId: "i-0123456789abcdef0",
+      serviceUserId: "u-service",
+      studentUserId: "u-student",
+      computeId: "c-1",
+      reachable: false,
+      runningNodes: 3,
+      labs: [{ id: "lab-a", title: "A", state: "STARTED", nodeCount: 3, created: "x", modified: "y" }],
+      events: [
+        { category: "start_lab", timestamp: "2026-11-27T04:10:00", data: { user_id: "u", lab_id: "lab-a" } },
+      ],
+      registration: "COMPLETED",
+      registeredAt: 1_795_000_000_000,
+      registerCalls: 1,
+      deregisterCalls: 0,
+    },
+  ],
+};
+
+/** A deep copy of VALID with one field changed, as a hand edit or a bad write would leave it. */
+function edited(change: (copy: Record<string, unknown>) => void): unknown {
+  const copy = JSON.parse(JSON.stringify(VALID)) as Record<string, unknown>;
+  change(copy);
+  return copy;
+}
+
+function firstOf(copy: Record<string, unknown>, key: string): Record<string, unknown> {
+  const list = copy[key] as Record<string, unknown>[];
+  const first = list[0];
+  if (first === undefined) {
+    throw new Error(`${key} is empty`);
+  }
+  return first;
+}
+
+describe("parseSnapshot", () => {
+  it("reads back exactly what was written as JSON, including a __proto__ tag", () => {
+    const parsed = parseSnapshot(JSON.parse(JSON.stringify(VALID)));
+    expect(parsed).toEqual(VALID);
+    expect(parsed.instances[0]?.tags).toContainEqual(["__proto__", "kept"]);
+  });
+
+  it.each([
+    ["another version", (copy: Record<string, unknown>) => Object.assign(copy, { version: 2 }), /version/],
+    [
+      "no instances",
+      (copy: Record<string, unknown>) => Object.assign(copy, { instances: null }),
+      /instances must be an array/,
+    ],
+    [
+      "an unknown state",
+      (copy: Record<string, unknown>) => Object.assign(firstOf(copy, "instances"), { state: "rebooting" }),
+      /instances\[0\]\.state/,
+    ],
+    [
+      "a bad launch time",
+      (copy: Record<string, unknown>) =>
+        Object.assign(firstOf(copy, "instances"), { launchTime: "yesterday" }),
+      /launchTime/,
+    ],
+    [
+      "a tag that is not a pair",
+      (copy: Record<string, unknown>) =>
+        Object.assign(firstOf(copy, "instances"), { tags: [["a", "b", "c"]] }),
+      /tags\[0\]/,
+    ],
+    [
+      "negative running nodes",
+      (copy: Record<string, unknown>) => Object.assign(firstOf(copy, "controllers"), { runningNodes: -1 }),
+      /controllers\[0\]\.runningNodes/,
+    ],
+    [
+      "an unknown registration status",
+      (copy: Record<string, unknown>) =>
+        Object.assign(firstOf(copy, "controllers"), { registration: "MAYBE" }),
+      /registration/,
+    ],
+    [
+      "a duplicated instance",
+      (copy: Record<string, unknown>) =>
+        Object.assign(copy, { instances: [firstOf(copy, "instances"), firstOf(copy, "instances")] }),
+      /appears twice/,
+    ],
+  ])("refuses %s, naming the field", (_name, change, message) => {
+    const broken = edited(change);
+    expect(() => parseSnapshot(broken)).toThrow(SnapshotFormatError);
+    expect(() => parseSnapshot(broken)).toThrow(message);
+  });
+
+  it("refuses what is not an object at all", () => {
+    expect(() => parseSnapshot([])).toThrow(SnapshotFormatError);
+    expect(() => parseSnapshot(null)).toThrow(SnapshotFormatError);
+  });
+});
