@@ -147,7 +147,11 @@ function serveGraphqlWs(deps: ApiServerDeps, yoga: FleetYoga, sockets: WebSocket
       onSubscribe: async (ctx, _id, payload) => {
         const enveloped = yoga.getEnveloped({
           ...ctx,
-          authentication: ctx.extra.authentication ?? { kind: "anonymous" },
+          // onConnect always sets it; failing closed keeps a future refactor from opening a hole.
+          authentication: ctx.extra.authentication ?? {
+            kind: "rejected",
+            reason: "connection was not initialised",
+          },
           requestId: requestIdFrom(null),
           params: payload,
         });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REQUEST_LIMITS } from "../../src/http/limits";
+import { startApiServer } from "../../src/http/server";
 import { codes, gql } from "./support/graphql-client";
 import { createTestFleet, type TestApi, type TestFleet } from "./support/test-fleet";
 
@@ -98,5 +99,21 @@ describe("health endpoints", () => {
     const body = (await ready.json()) as { checks: Record<string, string> };
     expect(body.checks.postgres).toBe("ok");
     expect(body.checks.redis).not.toBe("ok");
+  });
+});
+
+describe("GraphiQL", () => {
+  it("is served in development only", async () => {
+    const asBrowser = { headers: { accept: "text/html" } };
+    const production = await fetch(api.url, asBrowser);
+    expect(await production.text()).not.toMatch(/graphiql/i);
+    const development = await startApiServer({ ...api.app.deps, graphiql: true }, { port: 0 });
+    try {
+      const page = await fetch(development.url, asBrowser);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toMatch(/graphiql/i);
+    } finally {
+      await development.close();
+    }
   });
 });
