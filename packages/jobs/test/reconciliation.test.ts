@@ -31,7 +31,9 @@ describe("reconciliation against the simulated EC2", () => {
     const current = await fleet.workers.findById(worker?.id ?? "");
     expect(current?.status).toBe("TERMINATED");
     const events = await fleet.workers.listEvents(worker?.id ?? "", 50);
-    expect(events.find((event) => event.type === "worker.terminated")?.message).toMatch(/outside the fleet/);
+    expect(events.find((event) => event.type === "worker.terminated")?.reason).toMatch(
+      /terminated outside the fleet/,
+    );
   });
 
   it("reports an instance launched behind its back with the fleet tag, and imports it", {

@@ -1,5 +1,4 @@
 import type { Actor } from "../domain/actor";
-import type { NewFleetEvent } from "../domain/fleet-event";
 import type { Worker } from "../domain/worker";
 import { NotFoundError } from "../errors";
 import { lastActionTags } from "./fleet-tags";
@@ -15,7 +14,7 @@ import type { ProgressReporter } from "./job-progress";
 import type { LicenseDeps } from "./license-registration";
 import { releaseLicenseBeforeTerminate } from "./license-release";
 import { pollUntil } from "./poll";
-import { withStatus, workerEvent } from "./worker-events";
+import { withStatus } from "./worker-events";
 import { observeWorker } from "./worker-observation";
 import { updateWorker } from "./worker-writer";
 
@@ -59,7 +58,6 @@ export function createLifecycleService(deps: LifecycleDeps) {
     worker: Worker,
     state: "stopped" | "terminated",
     actor: Actor,
-    reachedEvents: (reached: Worker, now: Date) => NewFleetEvent[] = () => [],
     reason: string | null = null,
   ): Promise<Worker> {
     const instanceId = requireInstanceId(worker);
@@ -86,7 +84,7 @@ export function createLifecycleService(deps: LifecycleDeps) {
         : withInstance(current, instance.found, deps.readiness.cmlApiPort, actor, now);
       // The operator's reason stays on the worker in the state it asked for ("stopped: end of class").
       const worker = reason === null ? next.worker : { ...next.worker, statusReason: reason };
-      return { worker, events: [...next.events, ...reachedEvents(worker, now)] };
+      return { worker, events: next.events };
     });
   }
 
@@ -165,7 +163,7 @@ export function createLifecycleService(deps: LifecycleDeps) {
       }
       if (worker.status !== "STOPPED") {
         await progress.report(0.4, "waiting for the instance to stop");
-        worker = await waitForState(worker, "stopped", actor, undefined, reason);
+        worker = await waitForState(worker, "stopped", actor, reason);
       }
       await progress.report(1, "stopped");
       return worker;
@@ -206,9 +204,7 @@ export function createLifecycleService(deps: LifecycleDeps) {
         deps.cml.forget(workerId);
       }
       await progress.report(0.7, "waiting for the instance to terminate");
-      worker = await waitForState(worker, "terminated", actor, (reached, now) => [
-        workerEvent("worker.terminated", reached, actor, now, `${reached.name} was terminated`),
-      ]);
+      worker = await waitForState(worker, "terminated", actor);
       await progress.report(1, "terminated");
       return worker;
     },

@@ -28,7 +28,7 @@ describe("reconciliation", () => {
     expect(summary.terminated).toEqual([worker.id]);
     expect((await deps.workers.findById(worker.id))?.status).toBe("TERMINATED");
     const event = deps.workers.events.find((e) => e.type === "worker.terminated");
-    expect(event?.message).toMatch(/outside the fleet/);
+    expect(event?.reason).toMatch(/was terminated outside the fleet/);
   });
 
   it("marks a worker whose instance no longer exists TERMINATED", async () => {

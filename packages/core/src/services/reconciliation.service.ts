@@ -145,25 +145,28 @@ export function createReconciliationService(deps: ReconciliationDeps) {
         if (current.status === "TERMINATED") {
           return null;
         }
-        const next = withStatus(current, "TERMINATED", reconciler, now, `${why} outside the fleet`);
-        const events: NewFleetEvent[] = [
-          ...next.events,
-          workerEvent(
-            "worker.terminated",
-            current,
-            reconciler,
-            now,
-            `${current.name}: ${why} outside the fleet`,
-            {
-              reason: instance?.stateReason ?? null,
-              data: {
-                instanceId: current.instanceId,
-                outsideFleet: true,
-                licenseStatus: current.license.status,
-              },
-            },
-          ),
-        ];
+        const stateReason = instance?.stateReason == null ? "" : ` (${instance.stateReason})`;
+        const next = withStatus(
+          current,
+          "TERMINATED",
+          reconciler,
+          now,
+          `${why} outside the fleet${stateReason}`,
+        );
+        const events: NewFleetEvent[] = [...next.events];
+        if (current.license.status === "REGISTERED" || current.license.status === "REGISTERING") {
+          // Nobody deregistered it: the seat stays taken on the Smart Account until someone releases it there.
+          events.push(
+            workerEvent(
+              "worker.license_changed",
+              current,
+              reconciler,
+              now,
+              `${current.name}: its license may stay registered on the Smart Account; release it there`,
+              { reason: `${why} outside the fleet`, data: { licenseLeftRegistered: true } },
+            ),
+          );
+        }
         return {
           worker: {
             ...next.worker,

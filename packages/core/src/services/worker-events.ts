@@ -1,6 +1,7 @@
 import type { Actor } from "../domain/actor";
 import type { FleetEventType, NewFleetEvent } from "../domain/fleet-event";
 import type { Worker } from "../domain/worker";
+import { applyObservedStatus } from "../domain/worker-changes-observed";
 import type { WorkerStatus } from "../domain/worker-status";
 
 /** Builds an event about one worker. */
@@ -24,8 +25,9 @@ export function workerEvent(
 }
 
 /**
- * The worker with a new status, plus the status-changed event; no event (and
- * the same status timestamps) when the status does not move.
+ * The worker with a new status and the event saying so (the domain's rules:
+ * the transition table, a new idle stretch on reaching RUNNING, the warning
+ * ended on leaving it); nothing changes when the status does not move.
  */
 export function withStatus(
   worker: Worker,
@@ -34,17 +36,6 @@ export function withStatus(
   now: Date,
   reason: string | null = null,
 ): { worker: Worker; events: NewFleetEvent[] } {
-  if (worker.status === status) {
-    return { worker: reason === null ? worker : { ...worker, statusReason: reason }, events: [] };
-  }
-  const next: Worker = { ...worker, status, statusReason: reason, statusChangedAt: now };
-  const event = workerEvent(
-    "worker.status_changed",
-    worker,
-    actor,
-    now,
-    `${worker.name}: ${worker.status} -> ${status}`,
-    { reason, data: { from: worker.status, to: status } },
-  );
-  return { worker: next, events: [event] };
+  const change = applyObservedStatus(worker, status, reason, actor, now);
+  return { worker: change.worker, events: [...change.events] };
 }

@@ -1,5 +1,6 @@
 import type { FleetEvent, NewFleetEvent } from "../domain/fleet-event";
 import type { Worker } from "../domain/worker";
+import { laterThan } from "../domain/worker-changes-common";
 import { ConcurrentModificationError, NotFoundError } from "../errors";
 import type { Clock } from "../ports/clock.port";
 import type { EventPublisher } from "../ports/event-publisher.port";
@@ -55,7 +56,10 @@ export async function updateWorker(
       return current;
     }
     try {
-      const saved = await deps.workers.save({ ...next.worker, updatedAt: now }, next.events);
+      const saved = await deps.workers.save(
+        { ...next.worker, updatedAt: laterThan(current.updatedAt, now) },
+        next.events,
+      );
       await publishSaved(deps, saved.worker, saved.events, next.notify ?? options.notify ?? true);
       return saved.worker;
     } catch (error) {
