@@ -376,6 +376,48 @@ describe("terminal size", () => {
     expect(view.frame()).not.toContain("LICENSE");
   });
 
+  it.each([
+    [30, 8],
+    [44, 12],
+    [80, 24],
+    [200, 60],
+  ])("never draws wider or taller than a %ix%i terminal, in any view", async (columns, rows) => {
+    const worker = aSnapshotWorker({
+      name: "a-worker-with-a-rather-long-name-indeed",
+      labs: Array.from({ length: 8 }, (_, i) => ({ id: `l${i}`, title: `lab ${i}`, state: "STARTED" })),
+      activeJob: aJob({ name: "provision", progress: 0.4 }),
+    });
+    const client = new FakeFleetClient({
+      workers: [worker, ...threeWorkers()],
+      jobs: Array.from({ length: 80 }, (_, i) => aJob({ id: `job-${i}`, failedReason: "x".repeat(300) })),
+      events: Array.from({ length: 50 }, (_, i) =>
+        anEvent({ workerId: worker.id, message: `event ${i} `.repeat(20) }),
+      ),
+    });
+    const view = renderMonitor(client, { columns, rows });
+    await until(() => expect(view.frame()).toContain("alpha"));
+    const fits = () => {
+      const drawn = lines(view.frame());
+      expect(drawn.length).toBeLessThanOrEqual(rows - 1);
+      for (const line of drawn) {
+        expect(line.length).toBeLessThanOrEqual(columns);
+      }
+    };
+    fits();
+    view.press(KEYS.enter);
+    await until(() => expect(view.frame()).toContain("a-worker-with"));
+    fits();
+    view.press(KEYS.escape);
+    view.press("?");
+    await until(() => expect(view.frame()).toContain("Keys"));
+    fits();
+    view.press(KEYS.escape);
+    await until(() => expect(view.frame()).toContain("NAME"));
+    view.press(KEYS.tab);
+    await until(() => expect(view.frame()).toContain("JOB"));
+    fits();
+  });
+
   it("keeps 1,000 workers in a scrolling window that follows the cursor and the terminal's size", async () => {
     const workers = Array.from({ length: 1000 }, (_, i) =>
       aSnapshotWorker({ id: `w-${i}`, name: `node-${String(i).padStart(4, "0")}` }),
