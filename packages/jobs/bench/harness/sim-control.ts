@@ -9,6 +9,21 @@ export interface SimInstanceView {
   readonly privateIp: string | null;
 }
 
+/** The CML service account of the benchmark's simulators; the fleet's settings get the same (`simCmlEnv`). */
+const SIM_CML_USERNAME = "admin";
+const SIM_CML_PASSWORD = "bench-cml-password";
+
+/** Settings (as environment) that point the fleet's CML client at the benchmark's simulated controllers. */
+export function simCmlEnv(sim: SimHandle): Record<string, string> {
+  return {
+    CLOUD_PROVIDER: "sim",
+    SIM_URL: sim.url,
+    SIM_CML_PORT: String(sim.cmlPort),
+    CML_USERNAME: SIM_CML_USERNAME,
+    CML_PASSWORD: SIM_CML_PASSWORD,
+  };
+}
+
 export type SimStats = Record<"ec2" | "cloudwatch" | "cml", Record<string, number>>;
 
 export interface SimHandle {
@@ -24,7 +39,8 @@ export interface SimHandle {
 }
 
 /** Starts the simulator in its own process (see children/sim-child.ts). */
-export async function startSimChild(options: Record<string, number>): Promise<SimHandle> {
+export async function startSimChild(delays: Record<string, number>): Promise<SimHandle> {
+  const options = { ...delays, cmlUsername: SIM_CML_USERNAME, cmlPassword: SIM_CML_PASSWORD };
   const { child, ready } = await spawnChild("sim-child.ts", { BENCH_SIM_OPTIONS: JSON.stringify(options) });
   const url = String(ready.url);
   const json = async <T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> => {

@@ -31,6 +31,14 @@ export function ratio(value: number): string {
   return Number.isFinite(value) ? `${value.toFixed(2)}x` : "-";
 }
 
+/** Requests (or events) per second: one decimal below 10, whole numbers above. */
+export function perSecond(value: number): string {
+  if (!Number.isFinite(value)) {
+    return "-";
+  }
+  return value < 10 ? `${value.toFixed(1)}/s` : `${count(Math.round(value))}/s`;
+}
+
 export function count(value: number): string {
   return Number.isFinite(value) ? value.toLocaleString("en-US", { maximumFractionDigits: 2 }) : "-";
 }

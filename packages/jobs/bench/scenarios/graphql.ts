@@ -3,10 +3,9 @@ import { spawnChild } from "../harness/child-process";
 import { type LoadResult, runLoad } from "../harness/http-load";
 import { createBenchDatabase, deleteRedisKeys, schemaName, withCleanup } from "../harness/resources";
 import { insertWorkers, richWorker } from "../harness/seed";
-import { count, ms, ratio } from "../harness/stats";
+import { count, ms, perSecond, ratio } from "../harness/stats";
 import { type ResultRow, type Scenario, verdict } from "../harness/types";
 
-const WORKERS = 10_000;
 const NESTED_TARGET = 0.25;
 
 const WORKER_FIELDS = `id name status region instanceType publicIp
@@ -44,22 +43,24 @@ export const graphqlScenario: Scenario = {
   name: "graphql",
   title: "GraphQL",
   method: [
-    `${count(WORKERS)} workers with telemetry, license, idle state and three tags are bulk-inserted into a fresh Postgres schema`,
+    "10,000 workers (quick: 2,000) with telemetry, license, idle state and three tags are bulk-inserted into a fresh Postgres schema",
     "the API is a child process built like production (createApiApp + startApiServer, bearer-token auth, Redis, the query limits); the reference is a bare graphql-yoga { hello } server in another child, measured with the same load just before and just after the API (their mean is the reference)",
     "load: a closed loop of keep-alive HTTP connections with fixed concurrency for a fixed time (after a warm-up), from the runner process; requests per second count successful answers only (HTTP 200 without errors)",
     "SQL statements per request: every statement the API's pooled Postgres connections send, counted inside the API process over 20 (quick: 5) sequential requests after the load",
   ],
   async run(ctx) {
+    const workers = ctx.quick ? 2_000 : 10_000;
     const concurrency = ctx.quick ? 8 : 16;
     const durationMs = ctx.quick ? 2_000 : 10_000;
-    const sqlSampleRequests = ctx.quick ? 5 : 20;
+    const sqlSampleRequests = ctx.quick ? 3 : 20;
+    const warmupMs = ctx.quick ? 1_000 : 3_000;
     const warmupRequests = ctx.quick ? 100 : 400;
     const rows: ResultRow[] = [];
     await withCleanup(async (defer) => {
       const db = await createBenchDatabase(ctx.databaseUrl, schemaName(ctx.runId, "graphql"));
       defer(() => db.drop());
-      ctx.log(`  seeding ${WORKERS} workers`);
-      const seeded = Array.from({ length: WORKERS }, (_, index) => richWorker(index));
+      ctx.log(`  seeding ${workers} workers`);
+      const seeded = Array.from({ length: workers }, (_, index) => richWorker(index));
       await insertWorkers(db.database.db, seeded);
       const ids = seeded.filter((_, index) => index % 97 === 0).map((worker) => worker.id);
 
@@ -81,7 +82,16 @@ export const graphqlScenario: Scenario = {
       defer(() => bare.child.stop());
 
       const load = (url: string, body: (index: number) => string, headers: Record<string, string> = {}) =>
-        runLoad({ url, body, headers, concurrency, durationMs, warmupRequests, maxRequests: 1_000_000 });
+        runLoad({
+          url,
+          body,
+          headers,
+          concurrency,
+          durationMs,
+          warmupRequests,
+          warmupMs,
+          maxRequests: 1_000_000,
+        });
       const hello = JSON.stringify({ query: "{ hello }" });
       const auth = { authorization: `Bearer ${token}` };
       const apiUrl = String(api.ready.url);
@@ -99,9 +109,10 @@ export const graphqlScenario: Scenario = {
           body: query.body,
           headers: auth,
           concurrency: 1,
-          durationMs: 30_000,
+          durationMs: 60_000,
           maxRequests: sqlSampleRequests,
           warmupRequests: 0,
+          requestTimeoutMs: 30_000,
         });
         api.child.send({ type: "statements" });
         const after = Number((await api.child.next("statements", 10_000)).count);
@@ -113,10 +124,10 @@ export const graphqlScenario: Scenario = {
       const bareP99 = (bareBefore.p99Ms + bareAfter.p99Ms) / 2;
 
       rows.push({
-        scenario: "GraphQL: bare yoga { hello }",
+        scenario: "GraphQL: bare graphql-yoga { hello }",
         metric: "requests/s, p99",
-        value: `${count(Math.round(bareRps))}/s, p99 ${ms(bareP99)}`,
-        reference: `before ${count(Math.round(bareBefore.requestsPerSecond))}/s, after ${count(Math.round(bareAfter.requestsPerSecond))}/s`,
+        value: `${perSecond(bareRps)}, p99 ${ms(bareP99)}`,
+        reference: `before ${perSecond(bareBefore.requestsPerSecond)}, after ${perSecond(bareAfter.requestsPerSecond)}`,
         verdict: "n/a",
         note: `concurrency ${concurrency}, ${durationMs / 1000} s each`,
       });
@@ -126,9 +137,9 @@ export const graphqlScenario: Scenario = {
           result.failures > 0 ? `${result.failures} failed: ${result.firstFailure ?? ""}` : undefined;
         rows.push(
           {
-            scenario: `GraphQL: ${query.label}`,
+            scenario: `GraphQL (${count(workers)} workers): ${query.label}`,
             metric: "requests/s vs bare yoga",
-            value: `${count(Math.round(result.requestsPerSecond))}/s (${ratio(share)})`,
+            value: `${perSecond(result.requestsPerSecond)} (${ratio(share)})`,
             reference:
               query.target === undefined
                 ? "bare yoga = 1.00x"
@@ -138,14 +149,14 @@ export const graphqlScenario: Scenario = {
             note: failed,
           },
           {
-            scenario: `GraphQL: ${query.label}`,
+            scenario: `GraphQL (${count(workers)} workers): ${query.label}`,
             metric: "p99 latency vs bare yoga",
             value: `${ms(result.p99Ms)} (${ratio(result.p99Ms / bareP99)})`,
             reference: `p50 ${ms(result.p50Ms)}; bare yoga p99 ${ms(bareP99)}`,
             verdict: "n/a",
           },
           {
-            scenario: `GraphQL: ${query.label}`,
+            scenario: `GraphQL (${count(workers)} workers): ${query.label}`,
             metric: "SQL statements per request",
             value: statements.toFixed(2),
             reference: `${sqlSampleRequests} sequential requests`,

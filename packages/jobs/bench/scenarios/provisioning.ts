@@ -4,7 +4,7 @@ import { createWorkerRepository } from "@cml-fleet/api/repositories/worker.repos
 import { Queue } from "bullmq";
 import { spawnChild } from "../harness/child-process";
 import { createBenchDatabase, deleteRedisKeys, schemaName, withCleanup } from "../harness/resources";
-import { startSimChild } from "../harness/sim-control";
+import { simCmlEnv, startSimChild } from "../harness/sim-control";
 import { count, ms, percentile, seconds, until } from "../harness/stats";
 import { type BenchContext, type ResultRow, type Scenario, verdict } from "../harness/types";
 
@@ -34,11 +34,7 @@ async function measure(ctx: BenchContext): Promise<ResultRow[]> {
     const prefix = `bench-${ctx.runId}-prov`;
     defer(() => deleteRedisKeys(ctx.redisUrl, prefix));
     const env = {
-      CLOUD_PROVIDER: "sim",
-      SIM_URL: sim.url,
-      SIM_CML_PORT: String(sim.cmlPort),
-      CML_USERNAME: "admin",
-      CML_PASSWORD: "cml-fleet-sim",
+      ...simCmlEnv(sim),
       DATABASE_URL: ctx.databaseUrl,
       REDIS_URL: ctx.redisUrl,
       REDIS_KEY_PREFIX: prefix,

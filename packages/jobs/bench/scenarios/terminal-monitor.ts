@@ -26,7 +26,7 @@ export const terminalMonitorScenario: Scenario = {
     const warmupMs = ctx.quick ? 2_000 : 3_000;
     const measureMs = ctx.quick ? 5_000 : 30_000;
     const rows: ResultRow[] = [];
-    for (const mode of MODES) {
+    for (const mode of ctx.quick ? MODES.slice(0, 1) : MODES) {
       ctx.log(`  ${mode.label}`);
       const { child } = await spawnChild(
         "tui-child.ts",
