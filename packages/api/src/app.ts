@@ -18,6 +18,7 @@ import { createAuditRepository } from "./repositories/audit.repository";
 import { createWorkerRepository } from "./repositories/worker.repository";
 import { createApiTokenService } from "./services/api-token.service";
 import { withAuditedWrites } from "./services/audited-worker-repository";
+import { createJobCommandService } from "./services/job-commands.service";
 import { createWorkerCommandService } from "./services/worker-commands.service";
 import { createWorkerImportService } from "./services/worker-import.service";
 import { createWorkerSettingsService } from "./services/worker-settings.service";
@@ -118,6 +119,7 @@ export async function createApiApp(options: ApiAppOptions): Promise<ApiApp> {
         importWaitMs: options.importWaitMs ?? settings.jobs.timeoutMs,
       }),
       apiTokens,
+      jobCommands: createJobCommandService({ jobs, audit, clock }),
     },
     reads: { workers, jobs, settings, clock },
     readiness: {

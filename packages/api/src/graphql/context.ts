@@ -7,6 +7,7 @@ import type { Settings } from "@cml-fleet/core/settings/settings.schema";
 import type { AccessControl } from "../auth/access-control";
 import type { FleetPubSub } from "../pubsub/fleet-pubsub";
 import type { ApiTokenService } from "../services/api-token.service";
+import type { JobCommandService } from "../services/job-commands.service";
 import type { WorkerCommandService } from "../services/worker-commands.service";
 import type { WorkerImportService } from "../services/worker-import.service";
 import type { WorkerSettingsService } from "../services/worker-settings.service";
@@ -18,12 +19,14 @@ export interface ApiServices {
   readonly workerSettings: WorkerSettingsService;
   readonly workerImport: WorkerImportService;
   readonly apiTokens: ApiTokenService;
+  readonly jobCommands: JobCommandService;
 }
 
-/** What the queries read from. */
+/** What the queries read from (no write methods: writes go through the services). */
 export interface ApiReads {
-  readonly workers: WorkerRepository & WorkerReadModel;
-  readonly jobs: JobQueue;
+  readonly workers: Pick<WorkerRepository, "findById" | "list" | "listActive" | "listEvents"> &
+    WorkerReadModel;
+  readonly jobs: Pick<JobQueue, "get" | "list">;
   readonly settings: Settings;
   readonly clock: Clock;
 }

@@ -19,7 +19,7 @@ export interface WorkerLoaders {
 
 export interface WorkerLoaderDeps {
   readonly readModel: WorkerReadModel;
-  readonly jobs: JobQueue;
+  readonly jobs: Pick<JobQueue, "get">;
 }
 
 const ACTIVE_JOB_KINDS = ["provision", "start", "stop", "terminate"] as const;
@@ -48,7 +48,7 @@ export function createWorkerLoaders(deps: WorkerLoaderDeps): WorkerLoaders {
 }
 
 /** The lifecycle job of a worker that is still queued or running (at most one kind runs at a time). */
-async function activeJobOf(jobs: JobQueue, workerId: string): Promise<JobInfo | null> {
+async function activeJobOf(jobs: Pick<JobQueue, "get">, workerId: string): Promise<JobInfo | null> {
   const candidates = await Promise.all(ACTIVE_JOB_KINDS.map((kind) => jobs.get(workerJobId(kind, workerId))));
   const active = candidates.filter(
     (job): job is JobInfo => job !== null && job.state !== "COMPLETED" && job.state !== "FAILED",

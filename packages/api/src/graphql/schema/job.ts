@@ -1,5 +1,4 @@
 import type { JobInfo } from "@cml-fleet/core/domain/job";
-import { NotFoundError } from "@cml-fleet/core/errors";
 import { filter, pipe } from "graphql-yoga";
 import { TOPICS } from "../../pubsub/topics";
 import { builder } from "../builder";
@@ -54,13 +53,8 @@ builder.mutationField("retryJob", (t) =>
     type: JobRef,
     authScopes: { role: "OPERATOR" },
     args: { id: t.arg.id({ required: true }) },
-    resolve: async (_root, args, context) => {
-      const id = String(args.id);
-      if ((await context.reads.jobs.get(id)) === null) {
-        throw new NotFoundError("job", id);
-      }
-      return context.reads.jobs.retry(id);
-    },
+    resolve: (_root, args, context) =>
+      context.services.jobCommands.retryJob(context.access.require("retryJob"), String(args.id)),
   }),
 );
 
