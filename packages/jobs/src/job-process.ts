@@ -167,6 +167,7 @@ export async function startJobProcess(options: JobProcessOptions): Promise<Runni
       workerLockTtlMs: 30_000,
       busyRetryDelayMs: 2_000,
       heartbeatIntervalMs: 5_000,
+      shutdownGraceMs: 20_000,
       schedules: {
         telemetrySweepMs: interval,
         idleCheckMs: interval,

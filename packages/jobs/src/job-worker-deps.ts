@@ -29,6 +29,8 @@ export interface JobRuntimeConfig {
   readonly workerLockTtlMs: number;
   readonly busyRetryDelayMs: number;
   readonly heartbeatIntervalMs: number;
+  /** On shutdown, how long active jobs may run on before they are handed back to the queue. */
+  readonly shutdownGraceMs: number;
   /** Null: this process declares no repeating jobs. */
   readonly schedules: ScheduleIntervals | null;
 }

@@ -18,10 +18,13 @@ import { stopProcessor } from "./processors/stop.processor";
 import { telemetrySweepProcessor } from "./processors/telemetry-sweep.processor";
 import { terminateProcessor } from "./processors/terminate.processor";
 import { startHeartbeat } from "./runtime/heartbeat";
-import type { AnyJobDefinition } from "./runtime/job-definition";
+import type { JobDefinition } from "./runtime/job-definition";
 import { createQueueWorker } from "./runtime/queue-worker";
 import { upsertSchedulers } from "./runtime/schedulers";
 import { createWorkerLocks } from "./runtime/worker-lock";
+
+/** Fleet-wide sweeps: one at a time per process is plenty, and the scheduler makes one per period. */
+const SINGLETON_KINDS: ReadonlySet<JobKind> = new Set(["telemetry-sweep", "idle-check", "reconcile"]);
 
 export interface RunningJobWorkers {
   readonly processId: string;
@@ -30,7 +33,7 @@ export interface RunningJobWorkers {
   close(): Promise<void>;
 }
 
-function definitions(services: JobServices): Record<JobKind, AnyJobDefinition> {
+function definitions(services: JobServices): { readonly [K in JobKind]: JobDefinition<K> } {
   return {
     provision: provisionProcessor(services),
     start: startProcessor(services),
@@ -68,20 +71,19 @@ export async function startJobWorkers(deps: JobWorkerDeps): Promise<RunningJobWo
   if (runtime.schedules !== null) {
     await upsertSchedulers(connection, runtime.prefix, runtime.schedules);
   }
-  const workers: Worker[] = kinds.map((kind) =>
-    createQueueWorker(byKind[kind] as Parameters<typeof createQueueWorker>[0], {
+  const serve = <K extends JobKind>(kind: K): Worker =>
+    createQueueWorker(byKind[kind], {
       connection,
       prefix: runtime.prefix,
-      concurrency:
-        kind === "telemetry-sweep" || kind === "idle-check" || kind === "reconcile" ? 1 : runtime.concurrency,
+      concurrency: SINGLETON_KINDS.has(kind) ? 1 : runtime.concurrency,
       lockDurationMs: runtime.lockDurationMs,
       stalledIntervalMs: runtime.stalledIntervalMs,
       busyRetryDelayMs: runtime.busyRetryDelayMs,
       locks,
       publisher: deps.publisher,
       logger,
-    }),
-  );
+    });
+  const workers: Worker[] = kinds.map(serve);
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));
   const heartbeat = startHeartbeat({
     redis: connection,
@@ -100,11 +102,29 @@ export async function startJobWorkers(deps: JobWorkerDeps): Promise<RunningJobWo
     close() {
       closing ??= (async () => {
         await heartbeat.stop();
-        await Promise.allSettled(workers.map((worker) => worker.close()));
+        await Promise.allSettled(workers.map((worker) => closeWithin(worker, runtime.shutdownGraceMs)));
         await connection.quit().catch(() => connection.disconnect());
         logger.info({}, "job workers closed");
       })();
       return closing;
     },
   };
+}
+
+/**
+ * Lets active jobs finish for a while; past the grace they are abandoned
+ * (their locks lapse) and another process takes them up as stalled jobs,
+ * which is safe because every processor is idempotent.
+ */
+async function closeWithin(worker: Worker, graceMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const graceful = worker.close().then(() => "closed" as const);
+  const expired = new Promise<"expired">((resolve) => {
+    timer = setTimeout(() => resolve("expired"), graceMs);
+  });
+  const outcome = await Promise.race([graceful, expired]);
+  clearTimeout(timer);
+  if (outcome === "expired") {
+    await worker.close(true);
+  }
 }

@@ -14,5 +14,3 @@ export interface JobDefinition<K extends JobKind> {
   /** Runs once when the job will not be tried again (permanent error or attempts used up). */
   onFinalFailure?(payload: JobPayloads[K], reason: string): Promise<void>;
 }
-
-export type AnyJobDefinition = { [K in JobKind]: JobDefinition<K> }[JobKind];

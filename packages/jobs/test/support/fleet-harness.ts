@@ -48,6 +48,7 @@ export const FAST_RUNTIME: Partial<JobRuntimeConfig> = {
   workerLockTtlMs: 5_000,
   busyRetryDelayMs: 200,
   heartbeatIntervalMs: 500,
+  shutdownGraceMs: 5_000,
   schedules: null,
 };
 
