@@ -1,4 +1,4 @@
-import { useApp, useInput } from "ink";
+import { useApp, useInput, useStdin } from "ink";
 import { useCallback, useMemo } from "react";
 import { computeLayout } from "./components/layout";
 import { MonitorScreen } from "./components/MonitorScreen";
@@ -43,6 +43,8 @@ function withDefaultSelection(ui: UiState, workerIds: readonly string[], jobIds:
 /** The monitor: wires the data layer and key handling to the screen. */
 export function Monitor({ client, readonly = false, flushIntervalMs = 100, clock = Date.now }: MonitorProps) {
   const { exit } = useApp();
+  // Without a TTY on stdin (piped, CI) there are no keys to read: watch only, rather than fail on raw mode.
+  const { isRawModeSupported } = useStdin();
   const [ui, dispatch, getUi] = useSyncReducer(uiReducer, initialUiState);
   const showError = useCallback(
     (text: string) => dispatch({ type: "show-message", message: { text, tone: "error" } }),
@@ -88,36 +90,39 @@ export function Monitor({ client, readonly = false, flushIntervalMs = 100, clock
     now,
     pageSize: ui.view === "jobs" ? jobRows : tableRows,
   });
-  useInput((input, key) => {
-    const { fleet: current, jobIds: jobList, pageSize } = latest.current;
-    const pending = getUi();
-    // Keys typed faster than a render may have changed the filter or sort already.
-    const ids =
-      pending.filter === latest.current.ui.filter && pending.sort === latest.current.ui.sort
-        ? latest.current.visibleIds
-        : selectVisibleWorkers(current.workers, pending.filter, pending.sort, latest.current.now).map(
-            (entry) => entry.worker.id,
-          );
-    const uiNow = withDefaultSelection(pending, ids, jobList);
-    const command = resolveKey(uiNow, input, key);
-    if (command) {
-      runCommand(
-        {
-          client,
-          fleet: current,
-          ui: uiNow,
-          dispatch,
-          visibleWorkerIds: ids,
-          jobIds: jobList,
-          pageSize,
-          readonly,
-          exit: () => exit(),
-          now: clock,
-        },
-        command,
-      );
-    }
-  });
+  useInput(
+    (input, key) => {
+      const { fleet: current, jobIds: jobList, pageSize } = latest.current;
+      const pending = getUi();
+      // Keys typed faster than a render may have changed the filter or sort already.
+      const ids =
+        pending.filter === latest.current.ui.filter && pending.sort === latest.current.ui.sort
+          ? latest.current.visibleIds
+          : selectVisibleWorkers(current.workers, pending.filter, pending.sort, latest.current.now).map(
+              (entry) => entry.worker.id,
+            );
+      const uiNow = withDefaultSelection(pending, ids, jobList);
+      const command = resolveKey(uiNow, input, key);
+      if (command) {
+        runCommand(
+          {
+            client,
+            fleet: current,
+            ui: uiNow,
+            dispatch,
+            visibleWorkerIds: ids,
+            jobIds: jobList,
+            pageSize,
+            readonly,
+            exit: () => exit(),
+            now: clock,
+          },
+          command,
+        );
+      }
+    },
+    { isActive: isRawModeSupported === true },
+  );
 
   return (
     <MonitorScreen
