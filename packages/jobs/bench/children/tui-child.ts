@@ -144,20 +144,21 @@ async function main(): Promise<void> {
     },
   });
 
-  // Every worker once a second, spread evenly: a tick every 10 ms updates a hundredth of the fleet.
-  const perTick = Math.ceil(settings.workers / 100);
+  // Every worker once a second, spread evenly. Each tick sends what the elapsed time calls for, so a
+  // late timer (a busy machine) does not lower the offered rate.
   let cursor = 0;
   let updates = 0;
+  const feedStart = performance.now();
   const ticker = setInterval(() => {
+    const due = Math.floor(((performance.now() - feedStart) / 1000) * settings.workers);
     const now = Date.now();
-    for (let n = 0; n < perTick; n++) {
+    const at = new Date(now).toISOString();
+    for (; cursor < due; cursor++) {
       const base = snapshot[cursor % snapshot.length];
-      cursor++;
       if (base === undefined) {
         continue;
       }
       const { recentTelemetry: _history, ...worker } = base;
-      const at = new Date(now).toISOString();
       emit({
         ...worker,
         telemetry:

@@ -9,7 +9,7 @@ const REGIONS = ["us-east-1", "us-west-2"] as const;
 /** CloudWatch metrics the AWS adapter asks per instance (cpu, memory, network in, network out). */
 const METRICS = 4;
 const CML_LATENCY_MS = 50;
-const SWEEP_TIMEOUT_MS = 10 * 60_000;
+const SWEEP_TIMEOUT_MS = 20 * 60_000;
 const WALL_TARGET_MS = 3_000;
 const MEMORY_TARGET_BYTES = 300 * 1024 * 1024;
 const SWEEP_AWS_ACTIONS = ["DescribeInstances", "DescribeInstanceStatus", "GetMetricData"];
