@@ -143,7 +143,8 @@ export function createTelemetrySweepService(deps: TelemetrySweepDeps) {
       };
     });
 
-    let changed = 0;
+    // A set, not a counter: a change recomputed after a write conflict must count once.
+    const moved = new Set<string>();
     const saves = await mapWithConcurrency(observed, config.saveConcurrency, ({ worker, observation }) =>
       updateWorker(deps, worker.id, (current, at) => {
         if (current.status === "TERMINATED" || current.status === "FAILED") {
@@ -151,7 +152,9 @@ export function createTelemetrySweepService(deps: TelemetrySweepDeps) {
         }
         const applied = applyObservation(current, observation, config.cmlApiPort, actor, at);
         if (applied.moved) {
-          changed++;
+          moved.add(current.id);
+        } else {
+          moved.delete(current.id);
         }
         return { worker: applied.worker, events: applied.events, notify: applied.moved };
       }),
@@ -184,7 +187,7 @@ export function createTelemetrySweepService(deps: TelemetrySweepDeps) {
       (entry) =>
         entry.observation.instance?.state === "running" && entry.observation.cml?.reachable === false,
     ).length;
-    return { workers: known.length, changed, unreachable };
+    return { workers: known.length, changed: moved.size, unreachable };
   }
 
   return {
