@@ -28,7 +28,8 @@ async function main(): Promise<number> {
   process.on("uncaughtException", crash);
   process.on("unhandledRejection", crash);
   process.on("exit", () => screen.restore());
-  for (const signal of ["SIGTERM", "SIGHUP"] as const) {
+  // SIGINT only arrives in watch-only mode: with a raw-mode TTY, ctrl-c is a key the monitor reads.
+  for (const signal of ["SIGTERM", "SIGHUP", "SIGINT"] as const) {
     process.on(signal, () => {
       screen.restore();
       process.exit(0);
