@@ -14,6 +14,7 @@ import {
 import { type DocumentNode, GraphQLError, getOperationAST } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { FleetMetrics } from "./fleet-metrics";
+import { withLogContext } from "./log-context";
 import { createOperationNameLabel } from "./operation-name-label";
 
 export interface GraphqlObservabilityDeps {
@@ -193,9 +194,15 @@ export function useGraphqlObservability(deps: GraphqlObservabilityDeps): Plugin 
       const labels = labelsOf(args.document, args.operationName);
       const span = startSpan(labels, args.contextValue);
       const started = performance.now();
-      // Resolvers run inside the span, so the AWS and CML calls they make become its children.
+      // Resolvers run inside the span, so the AWS and CML calls they make become its children, and in
+      // the request's log context, so the services they call log the request id too.
       const spanContext = trace.setSpan(context.active(), span);
-      setExecuteFn((executionArgs) => context.with(spanContext, () => executeFn(executionArgs)));
+      const logBindings: Record<string, string> = isOperationContext(args.contextValue)
+        ? { requestId: args.contextValue.requestId }
+        : {};
+      setExecuteFn((executionArgs) =>
+        withLogContext(logBindings, () => context.with(spanContext, () => executeFn(executionArgs))),
+      );
       return {
         onExecuteDone({ result }) {
           if (!isAsyncIterable(result)) {

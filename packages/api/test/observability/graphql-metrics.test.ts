@@ -20,11 +20,13 @@ interface LogLine {
 }
 
 const logLines: LogLine[] = [];
+const rawLines: string[] = [];
 const logger = pino(
   { level: "debug", mixin: logContextMixin },
   new Writable({
     write(chunk: Buffer, _encoding, done) {
       for (const line of chunk.toString("utf8").split("\n").filter(Boolean)) {
+        rawLines.push(line);
         logLines.push(JSON.parse(line) as LogLine);
       }
       done();
@@ -121,6 +123,14 @@ describe("/metrics after GraphQL requests", () => {
     ]);
     expect(operations.map((line) => line.requestId)).toEqual(["req-1", "req-2", "req-3"]);
     expect(operations[1]).toMatchObject({ errorCodes: ["NOT_FOUND"] });
+    // What a service logs while the operation runs carries the request id too, once.
+    const serviceLine = logLines.find((line) => line.msg === "saying hello");
+    expect(serviceLine?.requestId).toBe("req-1");
+    // The request's child logger already binds it: the log context does not write it a second time.
+    const keyCounts = rawLines
+      .filter((line) => line.includes('"graphql operation"') || line.includes('"saying hello"'))
+      .map((line) => line.split('"requestId"').length - 1);
+    expect(keyCounts).toEqual([1, 1, 1, 1]);
   });
 
   it("reads the fleet gauges from the database in one statement per scrape", async () => {

@@ -43,6 +43,8 @@ export async function startObservedYoga(deps: ObservedYogaDeps): Promise<Observe
       resolvers: {
         Query: {
           hello: () => {
+            // A service logging with the process logger, not the request's child logger.
+            deps.logger.info({}, "saying hello");
             deps.observer.onCall({ upstream: "ec2", operation: "DescribeInstances", durationMs: 2 });
             return "world";
           },
