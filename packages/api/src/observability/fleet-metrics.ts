@@ -35,7 +35,8 @@ export interface FleetMetricsOptions {
 export function createFleetMetrics(options: FleetMetricsOptions = {}): FleetMetrics {
   const registry = new Registry();
   if (options.processMetrics === true) {
-    collectDefaultMetrics({ register: registry, prefix: "cml_fleet_" });
+    // Unprefixed (process_cpu_seconds_total, nodejs_heap_size_used_bytes, ...), as standard dashboards expect.
+    collectDefaultMetrics({ register: registry });
   }
   const registers = [registry];
   return {
