@@ -2,6 +2,7 @@ import type { Actor } from "../domain/actor";
 import type { Worker } from "../domain/worker";
 import type { LicenseStatus } from "../domain/worker-status";
 import { CmlError, ConflictError } from "../errors";
+import type { LicenseDeregistration } from "../ports/cml-client.port";
 import { endpointOf } from "./instance-readiness";
 import { type LicenseDeps, withLicense } from "./license-registration";
 import { isRetryable } from "./poll";
@@ -79,7 +80,7 @@ export async function releaseLicenseBeforeTerminate(
     if (!MAY_HOLD_A_SEAT.includes(licensing.status)) {
       return worker;
     }
-    let result: Awaited<ReturnType<typeof deps.cml.deregisterLicense>> | null = null;
+    let result: LicenseDeregistration | null = null;
     try {
       result = await deps.cml.deregisterLicense(endpoint);
     } catch (error) {
