@@ -12,6 +12,8 @@ interface Settings {
   readonly rows: number;
   readonly warmupMs: number;
   readonly measureMs: number;
+  /** False: feed the updates to a bare subscriber and render nothing (the cost of the feed alone). */
+  readonly render: boolean;
 }
 
 function aWorker(index: number, now: number): SnapshotWorker {
@@ -124,25 +126,30 @@ async function main(): Promise<void> {
   const frame = await lastFrameOf(stdout);
   let frames = 0;
   let tallest = 0;
-  const app = render(createElement(Monitor, { client, readonly: true }), {
-    stdout: stdout as unknown as NodeJS.WriteStream,
-    stdin: stdin as unknown as NodeJS.ReadStream,
-    stderr: stdout as unknown as NodeJS.WriteStream,
-    exitOnCtrlC: false,
-    maxFps: 15,
-    incrementalRendering: true,
-    patchConsole: false,
-    onRender: () => {
-      frames++;
-      // Ink stores the frame right after this callback returns.
-      setImmediate(() => {
-        const text = frame();
-        if (text !== null) {
-          tallest = Math.max(tallest, text.split("\n").length);
-        }
+  if (!settings.render) {
+    client.onWorkerChanged({ next: () => undefined, error: () => undefined });
+  }
+  const app = !settings.render
+    ? null
+    : render(createElement(Monitor, { client, readonly: true }), {
+        stdout: stdout as unknown as NodeJS.WriteStream,
+        stdin: stdin as unknown as NodeJS.ReadStream,
+        stderr: stdout as unknown as NodeJS.WriteStream,
+        exitOnCtrlC: false,
+        maxFps: 15,
+        incrementalRendering: true,
+        patchConsole: false,
+        onRender: () => {
+          frames++;
+          // Ink stores the frame right after this callback returns.
+          setImmediate(() => {
+            const text = frame();
+            if (text !== null) {
+              tallest = Math.max(tallest, text.split("\n").length);
+            }
+          });
+        },
       });
-    },
-  });
 
   // Every worker once a second, spread evenly. Each tick sends what the elapsed time calls for, so a
   // late timer (a busy machine) does not lower the offered rate.
@@ -195,7 +202,7 @@ async function main(): Promise<void> {
   serveRunner(
     async () => null,
     async () => {
-      app.unmount();
+      app?.unmount();
     },
   );
   send({ type: "ready" });
