@@ -95,6 +95,13 @@ async function measure(ctx: BenchContext): Promise<ResultRow[]> {
       60_000,
       300,
     );
+    // Reference: the same mutation one at a time, with every subscriber listening but no other load.
+    const alone: number[] = [];
+    for (let n = 0; n < 10; n++) {
+      const sent = performance.now();
+      await mutate(apiUrls[n % apiUrls.length] ?? "", token, workers[n]?.id ?? "", probe--);
+      alone.push(performance.now() - sent);
+    }
     await sleep(500);
     await ask(subs, "reset");
 
@@ -165,7 +172,7 @@ async function measure(ctx: BenchContext): Promise<ResultRow[]> {
         scenario,
         metric: "mutations sent, round trip",
         value: `${issuedRate.toFixed(1)}/s, p50 ${ms(percentile(mutationLatencies, 0.5))}, p99 ${ms(percentile(mutationLatencies, 0.99))}`,
-        reference: `asked ${RATE_PER_SECOND}/s for ${durationMs / 1000} s (${count(total)} mutations)`,
+        reference: `asked ${RATE_PER_SECOND}/s for ${durationMs / 1000} s (${count(total)} mutations); one at a time: p50 ${ms(percentile(alone, 0.5))}`,
         verdict: "n/a",
         note: failed > 0 ? `${failed} mutations failed or timed out (10 s)` : undefined,
       },
