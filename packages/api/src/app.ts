@@ -23,6 +23,8 @@ import { createWorkerCommandService } from "./services/worker-commands.service";
 import { createWorkerImportService } from "./services/worker-import.service";
 import { createWorkerSettingsService } from "./services/worker-settings.service";
 
+const PUBSUB_DRAIN_TIMEOUT_MS = 2_000;
+
 export interface ApiAppOptions {
   readonly settings: Settings;
   readonly logger: Logger;
@@ -60,6 +62,7 @@ export async function createApiApp(options: ApiAppOptions): Promise<ApiApp> {
     publishClient: redis.commands,
     subscribeClient: redis.subscriber,
     keyPrefix: prefixes.keys,
+    logger,
   });
   const publisher = createRedisEventPublisher(pubsub);
   const bullmq =
@@ -129,16 +132,22 @@ export async function createApiApp(options: ApiAppOptions): Promise<ApiApp> {
     graphiql: settings.nodeEnv === "development",
   };
 
+  let closing: Promise<void> | null = null;
   return {
     deps,
     database,
     redis,
-    async close() {
-      await bullmq?.close();
-      await redis.close();
-      if (options.database === undefined) {
-        await database.close();
-      }
+    close() {
+      closing ??= (async () => {
+        // Subscriptions end a moment after the server closes; their UNSUBSCRIBEs must reach Redis before QUIT.
+        await pubsub.drained(PUBSUB_DRAIN_TIMEOUT_MS);
+        await bullmq?.close();
+        await redis.close();
+        if (options.database === undefined) {
+          await database.close();
+        }
+      })();
+      return closing;
     },
   };
 }

@@ -90,14 +90,19 @@ export async function startApiServer(
   const host = address.includes(":") ? `[${address}]` : address;
   deps.logger.info({ port, address }, "API listening");
 
+  let closing: Promise<void> | null = null;
   return {
     url: `http://${host}:${port}${GRAPHQL_PATH}`,
     port,
-    close: async () => {
-      await graphqlWs.dispose();
-      await new Promise<void>((resolve) => sockets.close(() => resolve()));
-      await closeHttp(server);
-      await yoga.dispose();
+    // Idempotent: a signal handler and a test teardown may both ask.
+    close: () => {
+      closing ??= (async () => {
+        await graphqlWs.dispose();
+        await new Promise<void>((resolve) => sockets.close(() => resolve()));
+        await closeHttp(server);
+        await yoga.dispose();
+      })();
+      return closing;
     },
   };
 }

@@ -1,12 +1,15 @@
-import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
+import type { Logger } from "@cml-fleet/core/ports/logger.port";
 import { createPubSub, type PubSub } from "graphql-yoga";
 import type { Redis } from "ioredis";
+import { createLogger } from "../infra/logger";
 import { parsePreservingDates, stringifyPreservingDates } from "./date-preserving-json";
+import { createRedisChannelTarget } from "./redis-channel-target";
 import type { FleetTopicPayloads } from "./topics";
 
-export type FleetPubSub = PubSub<FleetTopicPayloads>;
-
-type ChannelTarget = ReturnType<typeof createRedisEventTarget<CustomEvent>>;
+export interface FleetPubSub extends PubSub<FleetTopicPayloads> {
+  /** Waits (bounded) until every local subscriber has gone, so Redis can be quit without stray commands. */
+  drained(timeoutMs: number): Promise<void>;
+}
 
 export interface FleetPubSubOptions {
   readonly publishClient: Redis;
@@ -14,6 +17,8 @@ export interface FleetPubSubOptions {
   readonly subscribeClient: Redis;
   /** Put in front of every channel name, so test runs (or fleets) sharing a Redis stay apart. */
   readonly keyPrefix: string;
+  /** Where failed Redis calls are reported; warnings on stdout when not given. */
+  readonly logger?: Logger;
 }
 
 /**
@@ -21,27 +26,17 @@ export interface FleetPubSubOptions {
  * by any process reach the subscribers of every API process.
  */
 export function createFleetPubSub(options: FleetPubSubOptions): FleetPubSub {
-  const redisTarget = createRedisEventTarget<CustomEvent>({
+  const target = createRedisChannelTarget({
     publishClient: options.publishClient,
     subscribeClient: options.subscribeClient,
+    prefix: options.keyPrefix,
     serializer: { stringify: stringifyPreservingDates, parse: parsePreservingDates },
+    logger: options.logger ?? createLogger({ level: "warn", name: "cml-fleet-pubsub" }),
   });
-  return createPubSub<FleetTopicPayloads>({
-    eventTarget: prefixChannels(redisTarget, options.keyPrefix),
-  });
-}
-
-/** Maps logical topic names to prefixed Redis channels in both directions. */
-function prefixChannels(inner: ChannelTarget, prefix: string): ChannelTarget {
-  if (prefix === "") {
-    return inner;
-  }
+  const pubsub = createPubSub<FleetTopicPayloads>({ eventTarget: target });
   return {
-    addEventListener: (type, listener, options) =>
-      inner.addEventListener(`${prefix}${type}`, listener, options),
-    removeEventListener: (type, listener, options) =>
-      inner.removeEventListener(`${prefix}${type}`, listener, options),
-    dispatchEvent: (event) =>
-      inner.dispatchEvent(new CustomEvent(`${prefix}${event.type}`, { detail: event.detail })),
+    publish: pubsub.publish,
+    subscribe: pubsub.subscribe,
+    drained: (timeoutMs) => target.drained(timeoutMs),
   };
 }

@@ -132,3 +132,30 @@ describe("subscriptions across replicas", () => {
     }
   });
 });
+
+describe("shutdown", () => {
+  it("closes with subscriptions open over WebSocket and SSE, then lets Redis go", async () => {
+    const leaving = await fleet.startApi();
+    const ws = subscribeWs(leaving.wsUrl, "subscription { workerChanged { id } }", {
+      token: fleet.tokens.VIEWER,
+    });
+    const sse = subscribeSse(leaving.url, "subscription { fleetEvents { id } }", {
+      token: fleet.tokens.VIEWER,
+    });
+    try {
+      await waitForSubscribers(TOPICS.workerChanged, 1);
+      await waitForSubscribers(TOPICS.fleetEvent, 1);
+      // The order stack.md asks for: servers first (ends the streams), then Redis and the queue.
+      await leaving.server.close();
+      await leaving.app.close();
+      const health = await fetch(`${leaving.origin}/healthz`).then(
+        () => "answered",
+        () => "refused",
+      );
+      expect(health).toBe("refused");
+    } finally {
+      await ws.dispose();
+      await sse.dispose();
+    }
+  });
+});

@@ -1,0 +1,115 @@
+import type { Logger } from "@cml-fleet/core/ports/logger.port";
+import type { Redis } from "ioredis";
+
+type Listener = (event: CustomEvent) => void;
+
+interface ListenerObject {
+  handleEvent: Listener;
+}
+
+/** The EventTarget graphql-yoga's `createPubSub` needs, over Redis channels. */
+export interface RedisChannelTarget {
+  addEventListener(topic: string, listener: Listener | ListenerObject | null): void;
+  removeEventListener(topic: string, listener: Listener | ListenerObject | null): void;
+  dispatchEvent(event: CustomEvent): boolean;
+  /** Resolves once no topic has listeners (or after `timeoutMs`), so Redis can be quit safely. */
+  drained(timeoutMs: number): Promise<void>;
+}
+
+export interface RedisChannelTargetOptions {
+  readonly publishClient: Redis;
+  readonly subscribeClient: Redis;
+  /** Put in front of every channel name. */
+  readonly prefix: string;
+  readonly serializer: { stringify(value: unknown): string; parse(text: string): unknown };
+  readonly logger: Logger;
+}
+
+/**
+ * Like @graphql-yoga/redis-event-target, whose design it follows (one Redis
+ * SUBSCRIBE per topic, shared by every local listener), with two changes
+ * this server needs: no Redis call is left unhandled (there, a PUBLISH while
+ * Redis is down, or an UNSUBSCRIBE after shutdown, is an unhandled rejection
+ * that ends the process), and shutdown can wait for the last listener to go.
+ */
+export function createRedisChannelTarget(options: RedisChannelTargetOptions): RedisChannelTarget {
+  const { publishClient, subscribeClient, prefix, serializer, logger } = options;
+  const listeners = new Map<string, Set<Listener>>();
+  let onDrained: (() => void) | null = null;
+
+  function report(operation: string, channel: string) {
+    return (error: unknown) => logger.warn({ err: error, channel }, `redis ${operation} failed`);
+  }
+
+  subscribeClient.on("message", (channel: string, message: string) => {
+    if (!channel.startsWith(prefix)) {
+      return;
+    }
+    const topic = channel.slice(prefix.length);
+    const forTopic = listeners.get(topic);
+    if (forTopic === undefined) {
+      return;
+    }
+    let detail: unknown;
+    try {
+      detail = message === "" ? null : serializer.parse(message);
+    } catch (error) {
+      report("message parse", channel)(error);
+      return;
+    }
+    for (const listener of forTopic) {
+      listener(new CustomEvent(topic, { detail }));
+    }
+  });
+
+  const callbackOf = (listener: Listener | ListenerObject): Listener =>
+    typeof listener === "function" ? listener : listener.handleEvent;
+
+  return {
+    addEventListener(topic, listener) {
+      if (listener === null) {
+        return;
+      }
+      let forTopic = listeners.get(topic);
+      if (forTopic === undefined) {
+        forTopic = new Set();
+        listeners.set(topic, forTopic);
+        subscribeClient.subscribe(`${prefix}${topic}`).catch(report("subscribe", `${prefix}${topic}`));
+      }
+      forTopic.add(callbackOf(listener));
+    },
+    removeEventListener(topic, listener) {
+      const forTopic = listeners.get(topic);
+      if (listener === null || forTopic === undefined) {
+        return;
+      }
+      forTopic.delete(callbackOf(listener));
+      if (forTopic.size > 0) {
+        return;
+      }
+      listeners.delete(topic);
+      subscribeClient.unsubscribe(`${prefix}${topic}`).catch(report("unsubscribe", `${prefix}${topic}`));
+      if (listeners.size === 0) {
+        onDrained?.();
+      }
+    },
+    dispatchEvent(event) {
+      const channel = `${prefix}${event.type}`;
+      const text = event.detail === undefined ? "" : serializer.stringify(event.detail);
+      publishClient.publish(channel, text).catch(report("publish", channel));
+      return true;
+    },
+    async drained(timeoutMs) {
+      if (listeners.size === 0) {
+        return;
+      }
+      let timer: NodeJS.Timeout | undefined;
+      await new Promise<void>((resolve) => {
+        onDrained = resolve;
+        timer = setTimeout(resolve, timeoutMs);
+      });
+      clearTimeout(timer);
+      onDrained = null;
+    },
+  };
+}
