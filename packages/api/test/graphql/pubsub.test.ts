@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Logger } from "@cml-fleet/core/ports/logger.port";
-import { Redis } from "ioredis";
+import { Redis, type RedisOptions } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { createFleetPubSub } from "../../src/pubsub/fleet-pubsub";
 import { createRedisEventPublisher } from "../../src/pubsub/redis-event-publisher";
@@ -10,8 +10,8 @@ import { eventually } from "./support/graphql-client";
 import { TEST_REDIS_URL } from "./support/test-fleet";
 
 const clients: Redis[] = [];
-function redis(url = TEST_REDIS_URL, options: ConstructorParameters<typeof Redis>[1] = {}): Redis {
-  const client = new Redis(url, options ?? {});
+function redis(url = TEST_REDIS_URL, options: RedisOptions = {}): Redis {
+  const client = new Redis(url, options);
   client.on("error", () => undefined);
   clients.push(client);
   return client;
