@@ -1,7 +1,7 @@
-import { spawnChild } from "../harness/child-process";
+import { type BenchChild, type ChildMessage, spawnChild } from "../harness/child-process";
 import { createBenchDatabase, deleteRedisKeys, schemaName, withCleanup } from "../harness/resources";
 import { insertWorkers, seedWorker } from "../harness/seed";
-import { simCmlEnv, startSimChild, total } from "../harness/sim-control";
+import { type SimHandle, type SimStats, simCmlEnv, startSimChild, total } from "../harness/sim-control";
 import { count, mib, seconds } from "../harness/stats";
 import { type BenchContext, type ResultRow, type Scenario, verdict } from "../harness/types";
 
@@ -30,6 +30,80 @@ function floorCalls(perRegion: readonly number[]): number {
     (sum, n) => sum + (n === 0 ? 0 : 2 * Math.ceil(n / 1000) + Math.ceil((n * METRICS) / 500)),
     0,
   );
+}
+
+interface Sweep {
+  readonly swept: ChildMessage;
+  readonly stats: SimStats;
+}
+
+/** One sweep in the job child, with the simulator's call counters of exactly that sweep. */
+async function sweepOnce(ctx: BenchContext, sim: SimHandle, child: BenchChild, what: string): Promise<Sweep> {
+  ctx.log(`  ${what}`);
+  await sim.resetStats();
+  child.send({ type: "sweep" });
+  const swept = await child.next("swept", SWEEP_TIMEOUT_MS);
+  return { swept, stats: await sim.stats() };
+}
+
+function sweepRows(input: {
+  readonly label: string;
+  readonly size: number;
+  readonly perRegion: readonly number[];
+  readonly first: Sweep;
+  readonly steady: Sweep;
+  readonly startupRss: number;
+  readonly peakRss: number;
+  readonly memoryTargetApplies: boolean;
+}): ResultRow[] {
+  const { label: scenario, size, first, steady } = input;
+  const awsCalls =
+    total(steady.stats.ec2, SWEEP_AWS_ACTIONS) + total(steady.stats.cloudwatch, SWEEP_AWS_ACTIONS);
+  const otherActions = [...Object.keys(steady.stats.ec2), ...Object.keys(steady.stats.cloudwatch)].filter(
+    (action) => !SWEEP_AWS_ACTIONS.includes(action),
+  );
+  const otherAws = total(steady.stats.ec2) + total(steady.stats.cloudwatch) - awsCalls;
+  const floor = floorCalls(input.perRegion);
+  const perInstance = size * (2 + METRICS);
+  const workers = Number(steady.swept.workers);
+  const unreachable = Number(steady.swept.cmlUnreachable);
+  const asked = workers - unreachable;
+  const wall = Number(steady.swept.wallMs);
+  const latencyFloor = Math.ceil(size / Number(steady.swept.cmlConcurrency)) * CML_LATENCY_MS;
+  return [
+    {
+      scenario,
+      metric: "AWS calls per sweep (2 regions)",
+      value: count(awsCalls),
+      reference: `floor ${count(floor)}; per-instance client ${count(perInstance)} (${(perInstance / Math.max(awsCalls, 1)).toFixed(0)}x more)`,
+      verdict: verdict(awsCalls <= floor),
+      note: otherAws > 0 ? `plus ${otherAws} other AWS calls (${otherActions.join(", ")})` : undefined,
+    },
+    {
+      scenario,
+      metric: "CML calls per worker per sweep",
+      value: asked > 0 ? (total(steady.stats.cml) / asked).toFixed(2) : "-",
+      reference: `first sweep (sign-in): ${(total(first.stats.cml) / Math.max(asked, 1)).toFixed(2)}; every worker reachable`,
+      verdict: verdict(unreachable === 0),
+      note: `${unreachable} of ${workers} unreachable`,
+    },
+    {
+      scenario,
+      metric: `sweep wall time, ${CML_LATENCY_MS} ms CML latency`,
+      value: seconds(wall),
+      reference: `latency floor at this concurrency ${seconds(latencyFloor)}; first sweep ${seconds(Number(first.swept.wallMs))}; target ${size === 1000 ? "<= 3 s" : "<= 3 s at 1,000 (full run)"}`,
+      verdict: size === 1000 ? verdict(wall <= WALL_TARGET_MS) : "n/a",
+      note: `job process CPU ${seconds(Number(steady.swept.cpuMs))} during the sweep`,
+    },
+    {
+      scenario,
+      metric: "peak RSS of the job process",
+      value: mib(input.peakRss),
+      reference: `${mib(input.startupRss)} after startup; target ${size >= 10_000 ? "" : "(at 10,000) "}< 300 MB`,
+      verdict: input.memoryTargetApplies ? verdict(input.peakRss < MEMORY_TARGET_BYTES) : "n/a",
+      note: "VmHWM of the child process (sim and runner excluded)",
+    },
+  ];
 }
 
 async function measureSize(
@@ -87,68 +161,19 @@ async function measureSize(
         }),
       });
       try {
-        const sweeps = [];
-        for (const pass of ["first", "second"] as const) {
-          ctx.log(`  ${scenario}, ${config.label}: ${pass} sweep`);
-          await sim.resetStats();
-          child.send({ type: "sweep" });
-          const swept = await child.next("swept", SWEEP_TIMEOUT_MS);
-          const stats = await sim.stats();
-          sweeps.push({ pass, swept, stats });
-        }
-        const peakRss = await child.peakRssBytes();
-        const startupRss = Number(ready.peakRssBytes);
-        const steady = sweeps[1];
-        const first = sweeps[0];
-        if (steady === undefined || first === undefined) {
-          throw new Error("sweeps missing");
-        }
-        const awsCalls =
-          total(steady.stats.ec2, SWEEP_AWS_ACTIONS) + total(steady.stats.cloudwatch, SWEEP_AWS_ACTIONS);
-        const otherAws = total(steady.stats.ec2) + total(steady.stats.cloudwatch) - awsCalls;
-        const floor = floorCalls(perRegion);
-        const perInstance = size * (2 + METRICS);
-        const asked = Number(steady.swept.workers) - Number(steady.swept.cmlUnreachable);
-        const cmlCalls = total(steady.stats.cml);
-        const wall = Number(steady.swept.wallMs);
-        const label = `${scenario}, ${config.label}`;
-        const isDefault = config === CONFIGS[0];
+        const first = await sweepOnce(ctx, sim, child, `${scenario}, ${config.label}: first sweep`);
+        const steady = await sweepOnce(ctx, sim, child, `${scenario}, ${config.label}: second sweep`);
         rows.push(
-          {
-            scenario: label,
-            metric: "AWS calls per sweep (2 regions)",
-            value: count(awsCalls),
-            reference: `floor ${count(floor)}; per-instance client ${count(perInstance)} (${(perInstance / Math.max(awsCalls, 1)).toFixed(0)}x more)`,
-            verdict: verdict(awsCalls <= floor),
-            note:
-              otherAws > 0
-                ? `plus ${otherAws} other AWS calls (${Object.keys(steady.stats.cloudwatch).join(", ")})`
-                : undefined,
-          },
-          {
-            scenario: label,
-            metric: "CML calls per worker per sweep",
-            value: asked > 0 ? (cmlCalls / asked).toFixed(2) : "-",
-            reference: `first sweep (sign-in): ${(total(first.stats.cml) / Math.max(asked, 1)).toFixed(2)}; every worker reachable`,
-            verdict: verdict(Number(steady.swept.cmlUnreachable) === 0),
-            note: `${steady.swept.cmlUnreachable} of ${steady.swept.workers} unreachable`,
-          },
-          {
-            scenario: label,
-            metric: `sweep wall time, ${CML_LATENCY_MS} ms CML latency`,
-            value: seconds(wall),
-            reference: `latency floor at this concurrency ${seconds(Math.ceil(size / Number(steady.swept.cmlConcurrency)) * CML_LATENCY_MS)}; first sweep ${seconds(Number(first.swept.wallMs))}; target ${size === 1000 ? "<= 3 s" : "<= 3 s at 1,000 (full run)"}`,
-            verdict: size === 1000 ? verdict(wall <= WALL_TARGET_MS) : "n/a",
-            note: `job process CPU ${seconds(Number(steady.swept.cpuMs))} during the sweep`,
-          },
-          {
-            scenario: label,
-            metric: "peak RSS of the job process",
-            value: mib(peakRss),
-            reference: `${mib(startupRss)} after startup; target ${size >= 10_000 ? "" : "(at 10,000) "}< 300 MB`,
-            verdict: size >= 10_000 && isDefault ? verdict(peakRss < MEMORY_TARGET_BYTES) : "n/a",
-            note: "VmHWM of the child process (sim and runner excluded)",
-          },
+          ...sweepRows({
+            label: `${scenario}, ${config.label}`,
+            size,
+            perRegion,
+            first,
+            steady,
+            startupRss: Number(ready.peakRssBytes),
+            peakRss: await child.peakRssBytes(),
+            memoryTargetApplies: size >= 10_000 && config === CONFIGS[0],
+          }),
         );
       } finally {
         await child.stop();
