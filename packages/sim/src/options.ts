@@ -45,6 +45,10 @@ export interface SimulatorOptions {
   readonly onWarning?: (message: string) => void;
 }
 
+export function warnOnConsole(message: string): void {
+  console.warn(`[sim] ${message}`);
+}
+
 export type ResolvedSimulatorOptions = Required<Omit<SimulatorOptions, "statePath">> & {
   readonly statePath: string | null;
 };
@@ -69,6 +73,6 @@ export function resolveOptions(options: SimulatorOptions = {}): ResolvedSimulato
     accountId: options.accountId ?? "123456789012",
     onError: options.onError ?? ((error: unknown) => console.error("[sim] unexpected error", error)),
     statePath: options.statePath ?? null,
-    onWarning: options.onWarning ?? ((message: string) => console.warn(`[sim] ${message}`)),
+    onWarning: options.onWarning ?? warnOnConsole,
   };
 }

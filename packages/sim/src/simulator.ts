@@ -11,7 +11,7 @@ import { handleEc2 } from "./ec2/ec2-handler";
 import { NO_FAULTS } from "./faults";
 import type { HttpRequest, HttpResponse } from "./http/http-types";
 import { closeServer, listen, serve } from "./http/sim-server";
-import { resolveOptions, type SimulatorOptions } from "./options";
+import { resolveOptions, type SimulatorOptions, warnOnConsole } from "./options";
 import { restoreSnapshot } from "./persistence/restore";
 import { captureSnapshot } from "./persistence/snapshot";
 import { loadSnapshot, saveSnapshot } from "./persistence/snapshot-file";
@@ -41,7 +41,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const snapshot =
     options.statePath === undefined
       ? null
-      : await loadSnapshot(options.statePath, options.onWarning ?? resolveOptions().onWarning);
+      : await loadSnapshot(options.statePath, options.onWarning ?? warnOnConsole);
   // Restored addresses stay in their block unless another one is configured explicitly.
   const settings = resolveOptions({ ...options, ipBlock: options.ipBlock ?? snapshot?.ipBlock });
   const now = Date.now;
