@@ -101,6 +101,10 @@ describe("idle auto-stop", () => {
         payload: expect.objectContaining({ workerId: worker.id, reason: expect.stringMatching(/^idle/) }),
       },
     ]);
+    expect((await deps.workers.findById(worker.id))?.idle).toMatchObject({
+      warnedAt: null,
+      autoStopAt: null,
+    });
     const stopped = deps.workers.events.find((e) => e.type === "worker.auto_stopped");
     expect(stopped?.data).toMatchObject({
       thresholdMinutes: 10,

@@ -145,7 +145,12 @@ export function createIdleAutoStopService(deps: IdleAutoStopDeps) {
             reason,
             data: { ...numbers, hourlyRate },
           });
-      return { worker: { ...current, idle: { ...current.idle, autoStopAt: null } }, events: [event] };
+      // A real stop ends the warning (should the stop job fail, the next check warns afresh instead of
+      // leaving the worker warned forever); a dry run keeps it, so it records one would-be stop per idle stretch.
+      const idle = config.dryRun
+        ? { ...current.idle, autoStopAt: null }
+        : { ...current.idle, idleSince: null, warnedAt: null, autoStopAt: null };
+      return { worker: { ...current, idle }, events: [event] };
     });
     return config.dryRun ? "dry-run" : "stopped";
   }
