@@ -168,6 +168,11 @@ describe("pnpm start (src/main-all.ts) as a child process, zero configuration", 
     expect(provisionLines.every((line) => typeof line.jobId === "string" && line.jobId !== "")).toBe(true);
 
     expect(await first.stop("SIGINT", EXIT_TIMEOUT)).toBe(0);
+    // The in-process simulator saved its cloud beside the database.
+    const simState = JSON.parse(await readFile(join(dataDir, "sim-state.json"), "utf8")) as {
+      instances: { instanceId: string }[];
+    };
+    expect(simState.instances.map((instance) => instance.instanceId)).toContain(provisioned.instanceId);
     const restartedAt = Date.now();
 
     const second = start();
