@@ -9,6 +9,7 @@ import { openMigratedDatabase } from "./db/open-migrated-database";
 import type { ApiServerDeps } from "./http/server";
 import { openRedisConnections, type RedisConnections } from "./infra/redis";
 import { createRedisLicenseTokenVault } from "./infra/redis-license-token-vault";
+import { createApiObservability, type Observability } from "./observability/observability";
 import { createFleetPubSub } from "./pubsub/fleet-pubsub";
 import { createRedisEventPublisher } from "./pubsub/redis-event-publisher";
 import { createBullmqJobQueue } from "./queue/bullmq-job-queue";
@@ -35,6 +36,8 @@ export interface ApiAppOptions {
   readonly database?: Database;
   /** Replaces the BullMQ producer (tests that look at what was queued). */
   readonly jobs?: JobQueue;
+  /** The process's metrics and tracer; the API adds its GraphQL plugin and /metrics. */
+  readonly observability?: Observability | undefined;
   /** How long importWorkers waits for its job; defaults to the job timeout. */
   readonly importWaitMs?: number;
 }
@@ -130,6 +133,9 @@ export async function createApiApp(options: ApiAppOptions): Promise<ApiApp> {
       redis: () => redis.ping(),
     },
     graphiql: settings.nodeEnv === "development",
+    observability:
+      options.observability &&
+      createApiObservability(options.observability, { readModel: workers, prices: settings.pricing, logger }),
   };
 
   let closing: Promise<void> | null = null;

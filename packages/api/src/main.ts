@@ -3,11 +3,15 @@ import { SIM_IMAGES } from "@cml-fleet/sim/catalog";
 import { createApiApp } from "./app";
 import { startApiServer } from "./http/server";
 import { createLogger } from "./infra/logger";
+import { createObservability } from "./observability/observability";
+import { startTracingFromEnvironment } from "./observability/tracing";
 
 /** The API as a process of its own (`pnpm --filter @cml-fleet/api start`); the jobs run elsewhere. */
 const settings = loadSettings(process.env, { demoImages: SIM_IMAGES });
+const tracing = startTracingFromEnvironment(process.env, settings.otel.serviceName);
+const observability = createObservability({ tracer: tracing.tracer, processMetrics: true });
 const logger = createLogger({ level: settings.logLevel, name: "cml-fleet-api" });
-const app = await createApiApp({ settings, logger });
+const app = await createApiApp({ settings, logger, observability });
 const server = await startApiServer(app.deps, { port: settings.port, host: "0.0.0.0" });
 logger.info({ url: server.url }, "cml-fleet API ready");
 
@@ -21,6 +25,7 @@ async function shutdown(signal: string): Promise<void> {
   // Servers first (ends subscriptions), then Redis and the database they use.
   await server.close();
   await app.close();
+  await tracing.shutdown();
   process.exit(0);
 }
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

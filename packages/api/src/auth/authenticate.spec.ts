@@ -6,6 +6,8 @@ import type { OidcVerifier } from "./oidc-verifier";
 
 const NOW = new Date("2026-11-27T10:00:00Z");
 const SECRET = "cmlf_secret";
+/** A BOOTSTRAP_ADMIN_TOKEN chosen by an operator, without the cmlf_ prefix. */
+const CHOSEN = "a-long-operator-chosen-secret";
 const TOKEN: ApiToken = {
   id: "t1",
   name: "alice",
@@ -24,7 +26,9 @@ function deps(options: { oidc?: OidcVerifier | null; lastUsedAt?: Date | null } 
       oidc: options.oidc ?? null,
       tokens: {
         findActiveByHash: async (hash: string) =>
-          hash === hashTokenSecret(SECRET) ? { ...TOKEN, lastUsedAt: options.lastUsedAt ?? null } : null,
+          hash === hashTokenSecret(SECRET) || hash === hashTokenSecret(CHOSEN)
+            ? { ...TOKEN, lastUsedAt: options.lastUsedAt ?? null }
+            : null,
         touchLastUsed: async (id: string) => {
           touched.push(id);
         },
@@ -46,6 +50,10 @@ describe("authenticate", () => {
       principal: { id: "t1", name: "alice", role: "OPERATOR", via: "api-token" },
     });
     expect(touched).toEqual(["t1"]);
+  });
+
+  it("accepts a stored token whatever its form (a bootstrap value need not start with cmlf_)", async () => {
+    expect((await authenticate(deps().deps, `Bearer ${CHOSEN}`)).kind).toBe("authenticated");
   });
 
   it("does not write lastUsedAt again within a minute", async () => {

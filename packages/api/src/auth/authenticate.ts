@@ -1,5 +1,9 @@
 import type { Clock } from "@cml-fleet/core/ports/clock.port";
-import { type ApiTokenRepository, hashTokenSecret } from "../repositories/api-token.repository";
+import {
+  type ApiToken,
+  type ApiTokenRepository,
+  hashTokenSecret,
+} from "../repositories/api-token.repository";
 import type { OidcVerifier } from "./oidc-verifier";
 import type { Principal } from "./principal";
 import { looksLikeTokenSecret } from "./token-secret";
@@ -35,23 +39,21 @@ export async function authenticate(deps: AuthenticatorDeps, authorization: unkno
   if (credential === undefined) {
     return { kind: "rejected", reason: "authorization must be written as: Bearer <token>" };
   }
-  if (looksLikeTokenSecret(credential)) {
-    return authenticateApiToken(deps, credential);
+  // Any value may be an API token: BOOTSTRAP_ADMIN_TOKEN is whatever the operator chose, not only a cmlf_ secret.
+  const token = await deps.tokens.findActiveByHash(hashTokenSecret(credential));
+  if (token !== null) {
+    return authenticatedByToken(deps, token);
   }
-  if (deps.oidc !== null) {
+  if (deps.oidc !== null && !looksLikeTokenSecret(credential)) {
     const result = await deps.oidc.verify(credential);
     return result.ok
       ? { kind: "authenticated", principal: result.principal }
       : { kind: "rejected", reason: result.reason };
   }
-  return { kind: "rejected", reason: "unknown token" };
+  return { kind: "rejected", reason: "unknown or revoked token" };
 }
 
-async function authenticateApiToken(deps: AuthenticatorDeps, secret: string): Promise<Authentication> {
-  const token = await deps.tokens.findActiveByHash(hashTokenSecret(secret));
-  if (token === null) {
-    return { kind: "rejected", reason: "unknown or revoked token" };
-  }
+async function authenticatedByToken(deps: AuthenticatorDeps, token: ApiToken): Promise<Authentication> {
   const now = deps.clock.now();
   if (token.lastUsedAt === null || now.getTime() - token.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
     await deps.tokens.touchLastUsed(token.id, now);

@@ -10,6 +10,8 @@ import type { GraphQLContext } from "../graphql/context";
 import { buildContext, type ContextDeps, requestIdFrom } from "../graphql/context-factory";
 import { maskUnlessFleetError, useContractErrors } from "../graphql/error-mapping";
 import { schema } from "../graphql/schema/index";
+import { METRICS_PATH } from "../observability/metrics-handler";
+import type { ApiObservability } from "../observability/observability";
 import { answerHealth, answerReadiness, type ReadinessCheck } from "./health";
 import { REQUEST_LIMITS, requestLimitPlugins } from "./limits";
 import { refuseOversizedBody } from "./request-size";
@@ -22,6 +24,8 @@ export interface ApiServerDeps extends ContextDeps {
   readonly readiness: Readonly<Record<string, ReadinessCheck>>;
   /** Serve GraphiQL on GET /graphql (development only). */
   readonly graphiql: boolean;
+  /** Metrics and traces of GraphQL operations, and GET /metrics; none when not given. */
+  readonly observability?: ApiObservability | undefined;
 }
 
 export interface ApiServerOptions {
@@ -54,7 +58,11 @@ function createFleetYoga(deps: ApiServerDeps): FleetYoga {
     landingPage: false,
     maskedErrors: { maskError: maskUnlessFleetError },
     logging: yogaLogger(deps.logger),
-    plugins: [...requestLimitPlugins(), useContractErrors()],
+    plugins: [
+      ...requestLimitPlugins(),
+      ...(deps.observability === undefined ? [] : [deps.observability.plugin]),
+      useContractErrors(),
+    ],
     context: async (initial) => {
       const requestId = initial.requestId ?? requestIdFrom(initial.request.headers.get("x-request-id"));
       const authentication =
@@ -123,6 +131,10 @@ function route(
       deps.logger.error({ err: error }, "readiness check failed");
       response.destroy();
     });
+    return;
+  }
+  if (request.method === "GET" && path === METRICS_PATH && deps.observability !== undefined) {
+    deps.observability.metricsHandler(request, response);
     return;
   }
   if (refuseOversizedBody(request, response, REQUEST_LIMITS.maxBodyBytes)) {

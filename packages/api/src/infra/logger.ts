@@ -1,5 +1,6 @@
 import type { Logger } from "@cml-fleet/core/ports/logger.port";
 import { pino } from "pino";
+import { logContextMixin } from "../observability/log-context";
 
 export interface LoggerOptions {
   readonly level: string;
@@ -10,7 +11,8 @@ export interface LoggerOptions {
 
 /** JSON lines on stdout (or a file); pino's logger satisfies the core Logger port. */
 export function createLogger(options: LoggerOptions): Logger {
-  const settings = { name: options.name, level: options.level };
+  // The mixin adds the current request or job id, and trace ids, to every line.
+  const settings = { name: options.name, level: options.level, mixin: logContextMixin };
   return options.file === undefined
     ? pino(settings)
     : pino(settings, pino.destination({ dest: options.file, mkdir: true, sync: false }));
