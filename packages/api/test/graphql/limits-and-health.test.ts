@@ -1,6 +1,8 @@
+import { trace } from "@opentelemetry/api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REQUEST_LIMITS } from "../../src/http/limits";
 import { startApiServer } from "../../src/http/server";
+import { createObservability } from "../../src/observability/observability";
 import { codes, gql } from "./support/graphql-client";
 import { createTestFleet, type TestApi, type TestFleet } from "./support/test-fleet";
 
@@ -99,6 +101,19 @@ describe("health endpoints", () => {
     const body = (await ready.json()) as { checks: Record<string, string> };
     expect(body.checks.postgres).toBe("ok");
     expect(body.checks.redis).not.toBe("ok");
+  });
+});
+
+describe("metrics", () => {
+  it("serves /metrics when the process measures, counting GraphQL operations", async () => {
+    const observed = await fleet.startApi({
+      observability: createObservability({ tracer: trace.getTracer("test") }),
+    });
+    await gql(observed.url, "{ workers { totalCount } }", { token: fleet.tokens.VIEWER });
+    const metrics = await fetch(`${observed.origin}/metrics`);
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toMatch(/graphql/i);
+    expect((await fetch(`${api.origin}/metrics`)).status).not.toBe(200);
   });
 });
 
