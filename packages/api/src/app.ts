@@ -18,7 +18,6 @@ import { createApiTokenRepository } from "./repositories/api-token.repository";
 import { createAuditRepository } from "./repositories/audit.repository";
 import { createWorkerRepository } from "./repositories/worker.repository";
 import { createApiTokenService } from "./services/api-token.service";
-import { withAuditedWrites } from "./services/audited-worker-repository";
 import { createJobCommandService } from "./services/job-commands.service";
 import { createWorkerCommandService } from "./services/worker-commands.service";
 import { createWorkerImportService } from "./services/worker-import.service";
@@ -86,7 +85,7 @@ export async function createApiApp(options: ApiAppOptions): Promise<ApiApp> {
   const workers = createWorkerRepository(database.db);
   const tokens = createApiTokenRepository(database.db);
   const audit = createAuditRepository(database.db);
-  const workerDeps = { workers: withAuditedWrites(workers, audit), jobs, publisher, clock, settings };
+  const workerDeps = { workers, jobs, publisher, clock, settings };
   const apiTokens = createApiTokenService({ tokens, audit, clock });
   if (settings.auth.bootstrapAdminToken !== null) {
     await apiTokens.ensureBootstrapToken(settings.auth.bootstrapAdminToken);

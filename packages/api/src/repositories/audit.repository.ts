@@ -27,17 +27,29 @@ export interface AuditRepository {
   list(first: number): Promise<AuditRecord[]>;
 }
 
+/** Appends audit rows with `executor`, e.g. inside the transaction of the change they describe. */
+export async function insertAuditEntries(
+  executor: Db,
+  entries: readonly AuditEntry[],
+): Promise<AuditRecord[]> {
+  if (entries.length === 0) {
+    return [];
+  }
+  const rows = await executor
+    .insert(auditLog)
+    .values(entries.map((entry) => ({ ...entry, arguments: { ...entry.arguments } })))
+    .returning();
+  return rows.map(toAuditRecord);
+}
+
 export function createAuditRepository(db: Db): AuditRepository {
   return {
     async record(entry) {
-      const [row] = await db
-        .insert(auditLog)
-        .values({ ...entry, arguments: { ...entry.arguments } })
-        .returning();
-      if (row === undefined) {
+      const [record] = await insertAuditEntries(db, [entry]);
+      if (record === undefined) {
         throw new Error("audit insert returned no row");
       }
-      return toAuditRecord(row);
+      return record;
     },
 
     async list(first) {

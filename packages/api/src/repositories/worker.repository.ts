@@ -1,5 +1,5 @@
 import type { FleetEvent, NewFleetEvent } from "@cml-fleet/core/domain/fleet-event";
-import type { CmlLab } from "@cml-fleet/core/domain/worker";
+import type { CmlLab, Worker } from "@cml-fleet/core/domain/worker";
 import {
   ConcurrentModificationError,
   ConflictError,
@@ -19,6 +19,7 @@ import { fleetEvents } from "../db/schema/events";
 import { workerLabs } from "../db/schema/labs";
 import { telemetrySamples } from "../db/schema/telemetry";
 import { workers } from "../db/schema/workers";
+import { type AuditEntry, insertAuditEntries } from "./audit.repository";
 import { isUniqueViolation } from "./database-errors";
 import { decodeWorkerCursor } from "./worker-cursor";
 import { createWorkerReadModel } from "./worker-read-model";
@@ -33,8 +34,28 @@ import {
   workerSelection,
 } from "./worker-row.mapper";
 
-/** The worker repository together with the batch reads of the GraphQL read side. */
-export type DrizzleWorkerRepository = WorkerRepository & WorkerReadModel;
+/** Audit rows to write in the same transaction as a worker change (the API's mutations pass them). */
+export interface WorkerWriteOptions {
+  readonly audit?: readonly AuditEntry[] | undefined;
+}
+
+/**
+ * The worker repository together with the batch reads of the GraphQL read
+ * side; its writes also take the audit rows of the mutation that made them.
+ */
+export type DrizzleWorkerRepository = Omit<WorkerRepository, "insert" | "save"> &
+  WorkerReadModel & {
+    insert(
+      worker: Worker,
+      events: readonly NewFleetEvent[],
+      options?: WorkerWriteOptions,
+    ): Promise<{ worker: Worker; events: FleetEvent[] }>;
+    save(
+      worker: Worker,
+      events: readonly NewFleetEvent[],
+      options?: WorkerWriteOptions,
+    ): Promise<{ worker: Worker; events: FleetEvent[] }>;
+  };
 
 export function createWorkerRepository(db: Db): DrizzleWorkerRepository {
   const selectWorkers = () => db.select(workerSelection).from(workers);
@@ -114,13 +135,14 @@ export function createWorkerRepository(db: Db): DrizzleWorkerRepository {
       return rows.map(toWorker);
     },
 
-    async insert(worker, events) {
+    async insert(worker, events, options) {
       try {
         return await db.transaction(async (tx) => {
           await tx.insert(workers).values(toNewWorkerRow(worker));
           if (worker.labs.length > 0) {
             await tx.insert(workerLabs).values(labRows(worker.id, worker.labs));
           }
+          await insertAuditEntries(tx, options?.audit ?? []);
           return { worker, events: await insertEvents(tx, events) };
         });
       } catch (error) {
@@ -138,7 +160,7 @@ export function createWorkerRepository(db: Db): DrizzleWorkerRepository {
 
     // Labs are not written here: they belong to saveLabs, so a save from a worker read
     // before the last sweep cannot bring back labs the sweep has since replaced.
-    async save(worker, events) {
+    async save(worker, events, options) {
       return db.transaction(async (tx) => {
         const [row] = await tx
           .update(workers)
@@ -159,6 +181,7 @@ export function createWorkerRepository(db: Db): DrizzleWorkerRepository {
             ? new NotFoundError("worker", worker.id)
             : new ConcurrentModificationError("worker", worker.id);
         }
+        await insertAuditEntries(tx, options?.audit ?? []);
         return { worker: toWorker(row), events: await insertEvents(tx, events) };
       });
     },

@@ -53,8 +53,8 @@ const OPERATION_FIELDS: Record<WorkerOperation, string> = {
 
 /**
  * The lifecycle mutations. Each validates, checks the transition, writes the
- * intent (desired status and event in one transaction, with its audit record;
- * see audited-worker-repository.ts), publishes, queues the job that does the
+ * intent (desired status, event and audit record in one transaction),
+ * publishes, queues the job that does the
  * work, and returns at once. If queueing fails the intent stays recorded and
  * repeating the request queues the job (job ids make that idempotent).
  */

@@ -6,9 +6,11 @@ import {
   ValidationError,
 } from "@cml-fleet/core/errors";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { auditLog } from "../../src/db/schema/audit";
 import { fleetEvents } from "../../src/db/schema/events";
 import { workerLabs } from "../../src/db/schema/labs";
 import { workers } from "../../src/db/schema/workers";
+import { type AuditEntry, createAuditRepository } from "../../src/repositories/audit.repository";
 import {
   createWorkerRepository,
   type DrizzleWorkerRepository,
@@ -29,6 +31,7 @@ beforeEach(async () => {
   await testDb.db.delete(fleetEvents);
   await testDb.db.delete(workerLabs);
   await testDb.db.delete(workers);
+  await testDb.db.delete(auditLog);
 });
 
 describe("worker repository", () => {
@@ -125,6 +128,27 @@ describe("worker repository", () => {
     expect(stored?.name).toBe("first");
     expect(stored?.version).toBe(worker.version + 1);
     expect((await repository.listEvents(worker.id, 10)).map((e) => e.message)).toEqual(["first"]);
+  });
+
+  it("writes a mutation's audit row with the change, and none when the change is refused", async () => {
+    const audits = createAuditRepository(testDb.db);
+    const entry = (operation: string): AuditEntry => ({
+      at: new Date(),
+      actor: "alice",
+      role: "OPERATOR",
+      operation,
+      arguments: { id: "w" },
+      outcome: "ok",
+      errorMessage: null,
+      requestId: null,
+    });
+    const { worker } = await repository.insert(aWorker(), [], { audit: [entry("createWorker")] });
+    await repository.save({ ...worker, name: "renamed" }, [], { audit: [entry("stopWorker")] });
+    const stale = repository.save({ ...worker, name: "stale" }, [], { audit: [entry("startWorker")] });
+    await expect(stale).rejects.toBeInstanceOf(ConcurrentModificationError);
+
+    const operations = (await audits.list(10)).map((record) => record.operation);
+    expect(operations.sort()).toEqual(["createWorker", "stopWorker"]);
   });
 
   it("writes no event when the save fails, and no change when an event fails", async () => {
