@@ -144,6 +144,7 @@ export async function startJobProcess(options: JobProcessOptions): Promise<Runni
       metricPeriodSeconds: 60,
       saveConcurrency: 8,
       customMetrics: settings.telemetry.customMetrics,
+      retentionMs: settings.telemetry.retentionMs,
     },
     idle: {
       policy: settings.idle,

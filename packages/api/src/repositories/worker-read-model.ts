@@ -5,6 +5,7 @@ import type {
   StatusHistoryEntry,
   WorkerReadModel,
 } from "@cml-fleet/core/ports/worker-read-model.port";
+import type { WorkerRepository } from "@cml-fleet/core/ports/worker-repository.port";
 import { and, asc, count, desc, eq, inArray, isNotNull, lt, ne, sql } from "drizzle-orm";
 import type { Db } from "../db/database";
 import { fleetEvents } from "../db/schema/events";
@@ -35,7 +36,8 @@ end`;
  * lateral join driven by the requested worker ids, so each worker costs one
  * short walk of the (worker, time) index and the whole page one statement.
  */
-export function createWorkerReadModel(db: Db): WorkerReadModel {
+/** The batch reads, and the telemetry retention that works on the same time series. */
+export function createWorkerReadModel(db: Db): WorkerReadModel & Pick<WorkerRepository, "pruneTelemetry"> {
   return {
     async statusHistoryMany(workerIds) {
       const history = emptyMap<StatusHistoryEntry>(workerIds);

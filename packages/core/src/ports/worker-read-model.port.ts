@@ -48,6 +48,4 @@ export interface WorkerReadModel {
   /** The latest `perWorker` events of each worker, newest first. */
   eventsMany(workerIds: readonly string[], perWorker: number): Promise<Map<string, FleetEvent[]>>;
   fleetCounts(): Promise<FleetCounts>;
-  /** Deletes telemetry samples taken before `olderThan`; returns how many. */
-  pruneTelemetry(olderThan: Date): Promise<number>;
 }

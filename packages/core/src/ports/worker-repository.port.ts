@@ -41,5 +41,7 @@ export interface WorkerRepository {
   listEvents(workerId: string | null, first: number): Promise<FleetEvent[]>;
   saveTelemetry(samples: readonly TelemetrySample[]): Promise<void>;
   recentTelemetry(workerId: string, limit: number): Promise<TelemetrySample[]>;
+  /** Deletes samples taken before `olderThan` (the retention rule); answers how many. */
+  pruneTelemetry(olderThan: Date): Promise<number>;
   saveLabs(workerId: string, labs: readonly CmlLab[]): Promise<void>;
 }

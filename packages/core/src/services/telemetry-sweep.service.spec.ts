@@ -30,6 +30,7 @@ async function fleetOf(count: number, customMetrics = false) {
       metricPeriodSeconds: 60,
       saveConcurrency: 4,
       customMetrics: { enabled: customMetrics, namespace: "CMLFleet" },
+      retentionMs: 24 * 60 * 60 * 1000,
     },
   });
   return { deps, workers, service };
@@ -60,6 +61,20 @@ describe("telemetry sweep", () => {
     expect(deps.workers.telemetry).toHaveLength(6);
     const [first] = deps.workers.workers.values();
     expect(first?.telemetry?.sampledAt).toEqual(deps.clock.now());
+  });
+
+  it("deletes samples older than the retention after a sweep, and keeps the recent ones", async () => {
+    const { deps, service } = await fleetOf(2);
+    await service.sweep();
+    deps.clock.advance(25 * 60 * 60 * 1000);
+
+    const summary = await service.sweep();
+
+    expect(summary.pruned).toBe(2);
+    expect(deps.workers.telemetry).toHaveLength(2);
+    expect(
+      deps.workers.telemetry.every((sample) => sample.sampledAt.getTime() === deps.clock.now().getTime()),
+    ).toBe(true);
   });
 
   it("publishes a worker whose running nodes changed, with a license change as an event", async () => {

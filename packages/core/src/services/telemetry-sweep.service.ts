@@ -27,6 +27,8 @@ export interface TelemetrySweepConfig {
   /** Most worker records written at once. */
   readonly saveConcurrency: number;
   readonly customMetrics: { readonly enabled: boolean; readonly namespace: string };
+  /** Telemetry samples older than this are deleted after each sweep (null keeps them all). */
+  readonly retentionMs: number | null;
 }
 
 export interface TelemetrySweepDeps extends WorkerWriterDeps {
@@ -42,6 +44,8 @@ export interface SweepSummary {
   readonly changed: number;
   /** Running workers whose CML did not answer in time. */
   readonly cmlUnreachable: number;
+  /** Samples deleted by the retention rule in this sweep. */
+  readonly pruned: number;
   readonly failedTargets: readonly { target: CloudTarget; error: string }[];
 }
 
@@ -219,7 +223,12 @@ export function createTelemetrySweepService(deps: TelemetrySweepDeps) {
           deps.logger.warn({ err: result.reason, ...group.target }, "telemetry sweep of a region failed");
         }
       }
-      return { targets: groups.length, workers, changed, cmlUnreachable, failedTargets };
+      // One indexed DELETE a sweep keeps the time series bounded without a job of its own.
+      const pruned =
+        config.retentionMs === null
+          ? 0
+          : await deps.workers.pruneTelemetry(new Date(deps.clock.now().getTime() - config.retentionMs));
+      return { targets: groups.length, workers, changed, cmlUnreachable, pruned, failedTargets };
     },
   };
 }

@@ -72,6 +72,13 @@ export class InMemoryWorkerRepository implements WorkerRepository {
       .reverse()
       .slice(0, first);
   }
+  async pruneTelemetry(olderThan: Date) {
+    const kept = this.telemetry.filter((sample) => sample.sampledAt >= olderThan);
+    const pruned = this.telemetry.length - kept.length;
+    this.telemetry.splice(0, this.telemetry.length, ...kept);
+    return pruned;
+  }
+
   async saveTelemetry(samples: readonly TelemetrySample[]) {
     this.telemetry.push(...samples);
   }
