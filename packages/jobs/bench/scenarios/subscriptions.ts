@@ -153,6 +153,10 @@ async function measure(ctx: BenchContext): Promise<ResultRow[]> {
         value: deliveryRatio.toFixed(4),
         reference: `target 1.0 (${count(delivered)} of ${count(expected)} deliveries)`,
         verdict: verdict(deliveryRatio >= 1),
+        note:
+          failed > 0
+            ? `over the ${count(total - failed)} mutations answered within 10 s; ${count(failed)} of ${count(total)} were not (see the round-trip row)`
+            : undefined,
       },
       {
         scenario,
