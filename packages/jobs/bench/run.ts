@@ -6,6 +6,7 @@ import { openDatabase } from "@cml-fleet/api/db/database";
 import { Redis } from "ioredis";
 import { machineInfo } from "./harness/machine";
 import { resultsMarkdown, textTable } from "./harness/markdown";
+import { deleteRedisKeys, dropOpenDatabases } from "./harness/resources";
 import type { BenchContext, ResultRow, Scenario } from "./harness/types";
 import { graphqlScenario } from "./scenarios/graphql";
 import { provisioningScenario } from "./scenarios/provisioning";
@@ -72,6 +73,13 @@ async function main(): Promise<void> {
     runId: `${Date.now().toString(36)}${randomBytes(2).toString("hex")}`,
     log: (line) => console.log(`[bench] ${line}`),
   };
+  // Ctrl-C: the children stop when their IPC channel closes; the schemas and keys are removed here.
+  process.once("SIGINT", () => {
+    ctx.log("interrupted: dropping this run's schemas and Redis keys");
+    Promise.allSettled([dropOpenDatabases(), deleteRedisKeys(ctx.redisUrl, `bench-${ctx.runId}`)]).finally(
+      () => process.exit(130),
+    );
+  });
   const startedAt = new Date();
   ctx.log(
     `${command} (run ${ctx.runId}) on ${ctx.machine.cpuCount} x ${ctx.machine.cpuModel}, load ${ctx.machine.loadAverage}`,

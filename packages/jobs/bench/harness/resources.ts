@@ -14,11 +14,15 @@ export interface BenchDatabase {
   drop(): Promise<void>;
 }
 
+/** Schemas not dropped yet, so an interrupted run can still drop them (see `dropOpenDatabases`). */
+const open = new Set<BenchDatabase>();
+
 /** A migrated schema of its own on the shared Postgres, dropped by `drop()`. */
 export async function createBenchDatabase(url: string, schema: string, poolSize = 8): Promise<BenchDatabase> {
   const database = await openDatabase({ url, schema, poolSize });
   let dropped: Promise<void> | null = null;
   const drop = () => {
+    open.delete(handle);
     dropped ??= (async () => {
       try {
         if (database.connection.kind === "pg") {
@@ -30,13 +34,20 @@ export async function createBenchDatabase(url: string, schema: string, poolSize 
     })();
     return dropped;
   };
+  const handle: BenchDatabase = { database, schema, drop };
+  open.add(handle);
   try {
     await migrateDatabase(database);
   } catch (error) {
     await drop();
     throw error;
   }
-  return { database, schema, drop };
+  return handle;
+}
+
+/** Drops every schema still open (an interrupted run: the scenarios' own cleanups never ran). */
+export async function dropOpenDatabases(): Promise<void> {
+  await Promise.allSettled([...open].map((database) => database.drop()));
 }
 
 /** Deletes every key under `prefix` (bounded by the number of keys: SCAN ends when the cursor returns to 0). */
