@@ -5,6 +5,7 @@ import { openMigratedDatabase } from "@cml-fleet/api/db/open-migrated-database";
 import { createLogger } from "@cml-fleet/api/infra/logger";
 import { openRedisConnections } from "@cml-fleet/api/infra/redis";
 import { createRedisLicenseTokenVault } from "@cml-fleet/api/infra/redis-license-token-vault";
+import type { Observability } from "@cml-fleet/api/observability/observability";
 import { createFleetPubSub } from "@cml-fleet/api/pubsub/fleet-pubsub";
 import { createRedisEventPublisher } from "@cml-fleet/api/pubsub/redis-event-publisher";
 import { createBullmqJobQueue } from "@cml-fleet/api/queue/bullmq-job-queue";
@@ -32,6 +33,8 @@ export interface JobProcessOptions {
   /** Overrides of the service timings (tests: short polls). */
   readonly tune?: ((deps: JobWorkerDeps) => JobWorkerDeps) | undefined;
   readonly afterLaunch?: JobWorkerDeps["afterLaunch"];
+  /** The process's metrics and tracer: job metrics and spans, AWS and CML call metrics and spans. */
+  readonly observability?: Observability | undefined;
 }
 
 export interface RunningJobProcess {
@@ -82,6 +85,7 @@ export async function startJobProcess(options: JobProcessOptions): Promise<Runni
     endpoints: endpoint === null ? undefined : { ec2: endpoint, cloudwatch: endpoint, sts: endpoint },
     staticCredentials: endpoint === null ? undefined : { accessKeyId: "sim", secretAccessKey: "sim" },
     logger,
+    observer: options.observability?.callObserver,
   });
   const cml = createCmlClient({
     username: settings.cml.username,
@@ -93,6 +97,7 @@ export async function startJobProcess(options: JobProcessOptions): Promise<Runni
     },
     requestTimeoutMs: settings.cml.requestTimeoutMs,
     logger,
+    observer: options.observability?.callObserver,
   });
   const producer = createBullmqJobQueue({
     redisUrl: settings.redis.url,
@@ -177,6 +182,10 @@ export async function startJobProcess(options: JobProcessOptions): Promise<Runni
       ...options.runtime,
     },
     afterLaunch: options.afterLaunch,
+    telemetry:
+      options.observability === undefined
+        ? undefined
+        : { metrics: options.observability.metrics, tracer: options.observability.tracer, logger },
   };
   const deps = options.tune === undefined ? base : options.tune(base);
   const workers = await startJobWorkers(deps);

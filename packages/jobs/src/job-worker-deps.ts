@@ -13,6 +13,7 @@ import type { Sleep } from "@cml-fleet/core/services/poll";
 import type { LaunchPlacement } from "@cml-fleet/core/services/provisioning.service";
 import type { ReconciliationConfig } from "@cml-fleet/core/services/reconciliation.service";
 import type { TelemetrySweepConfig } from "@cml-fleet/core/services/telemetry-sweep.service";
+import type { JobTelemetryDeps } from "./observability/job-telemetry";
 import type { ScheduleIntervals } from "./runtime/schedulers";
 
 /** How the job process runs its queues. */
@@ -58,4 +59,6 @@ export interface JobWorkerDeps {
   readonly runtime: JobRuntimeConfig;
   /** Test hook (see ProvisioningDeps.afterLaunch). */
   readonly afterLaunch?: ((workerId: string, instanceId: string) => Promise<void>) | undefined;
+  /** Job metrics, a span and a log context per job; none when unset. */
+  readonly telemetry?: JobTelemetryDeps | undefined;
 }

@@ -12,6 +12,8 @@ import { createApiApp } from "@cml-fleet/api/app";
 import { openMigratedDatabase } from "@cml-fleet/api/db/open-migrated-database";
 import { startApiServer } from "@cml-fleet/api/http/server";
 import { createLogger } from "@cml-fleet/api/infra/logger";
+import { createObservability } from "@cml-fleet/api/observability/observability";
+import { startTracingFromEnvironment } from "@cml-fleet/api/observability/tracing";
 import { loadSettings } from "@cml-fleet/core/settings/load-settings";
 import type { Settings } from "@cml-fleet/core/settings/settings.schema";
 import { SettingsError } from "@cml-fleet/core/settings/settings-error";
@@ -77,15 +79,20 @@ async function main(): Promise<void> {
     const logFile = args.has("--verbose") ? undefined : join(dataDir, "cml-fleet.log");
     const logger = createLogger({ level: settings.logLevel, name: "cml-fleet", file: logFile });
 
+    // One registry for the API and the job workers: the API's /metrics shows both.
+    const tracing = startTracingFromEnvironment(env, settings.otel.serviceName);
+    closers.push(() => tracing.shutdown());
+    const observability = createObservability({ tracer: tracing.tracer, processMetrics: true });
+
     const database = await openMigratedDatabase(settings, logger, undefined);
     closers.push(() => database.close());
 
-    const api = await createApiApp({ settings, logger, database });
+    const api = await createApiApp({ settings, logger, database, observability });
     closers.push(() => api.close());
     const server = await startApiServer(api.deps, { port: settings.port, host: "127.0.0.1" });
     closers.push(() => server.close());
 
-    const jobs = await startJobProcess({ settings, logger, database });
+    const jobs = await startJobProcess({ settings, logger, database, observability });
     closers.push(() => jobs.close());
 
     const demoWorkers = args.has("--demo") ? await seedDemoWorkers(server.url, admin.token) : [];

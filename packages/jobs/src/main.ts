@@ -1,4 +1,6 @@
 import { writeFileSync } from "node:fs";
+import { createObservability } from "@cml-fleet/api/observability/observability";
+import { startTracingFromEnvironment } from "@cml-fleet/api/observability/tracing";
 import { loadSettings } from "@cml-fleet/core/settings/load-settings";
 import { SettingsError } from "@cml-fleet/core/settings/settings-error";
 import { SIM_IMAGES } from "@cml-fleet/sim/catalog";
@@ -29,8 +31,11 @@ async function main(): Promise<void> {
   const pauseFile = env.CML_FLEET_TEST_PAUSE_AFTER_LAUNCH;
   const lockMs = env.CML_FLEET_TEST_LOCK_MS === undefined ? undefined : Number(env.CML_FLEET_TEST_LOCK_MS);
   const prefix = env.CML_FLEET_TEST_BULLMQ_PREFIX;
+  const tracing = startTracingFromEnvironment(env, settings.otel.serviceName);
+  const observability = createObservability({ tracer: tracing.tracer, processMetrics: true });
   const running: RunningJobProcess = await startJobProcess({
     settings,
+    observability,
     databaseSchema: env.CML_FLEET_TEST_DB_SCHEMA,
     runtime: {
       ...(prefix === undefined ? {} : { prefix }),
@@ -59,13 +64,16 @@ async function main(): Promise<void> {
     }
     stopping = true;
     running.deps.logger.info({ signal }, "shutting down");
-    running.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        running.deps.logger.error({ err: error }, "shutdown failed");
-        process.exit(1);
-      },
-    );
+    running
+      .close()
+      .then(() => tracing.shutdown())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          running.deps.logger.error({ err: error }, "shutdown failed");
+          process.exit(1);
+        },
+      );
   };
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));

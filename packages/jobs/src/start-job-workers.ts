@@ -82,6 +82,7 @@ export async function startJobWorkers(deps: JobWorkerDeps): Promise<RunningJobWo
       locks,
       publisher: deps.publisher,
       logger,
+      telemetry: deps.telemetry,
     });
   const workers: Worker[] = kinds.map(serve);
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));

@@ -1,39 +1,55 @@
-import { observeAwsCalls } from "@cml-fleet/core/adapters/aws/aws-call-observer";
 import {
   type AwsCloudProvider,
   createAwsCloudProvider,
 } from "@cml-fleet/core/adapters/aws/create-aws-cloud-provider";
+import { createCmlClient, type HttpCmlClient } from "@cml-fleet/core/adapters/cml/create-cml-client";
 import type { CloudTarget } from "@cml-fleet/core/ports/cloud-provider.port";
+import type { CmlEndpoint } from "@cml-fleet/core/ports/cml-client.port";
 import { type RunningSimulator, startSimulator } from "@cml-fleet/sim/simulator";
 import { trace } from "@opentelemetry/api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../../src/infra/logger";
-import { createFleetMetrics } from "../../src/observability/fleet-metrics";
-import { createUpstreamCallObserver } from "../../src/observability/upstream-call-observer";
+import { createObservability } from "../../src/observability/observability";
 
 const target: CloudTarget = { accountId: "default", region: "us-east-1" };
+const CML_USER = "fleet";
+const CML_PASSWORD = "sim-password";
 
 let sim: RunningSimulator;
 let cloud: AwsCloudProvider;
-const metrics = createFleetMetrics();
+let cml: HttpCmlClient;
+const { metrics, callObserver } = createObservability({ tracer: trace.getTracer("test") });
 
 beforeAll(async () => {
-  sim = await startSimulator({ onError: () => {} });
+  sim = await startSimulator({
+    bootDelayMs: 50,
+    cmlReadyDelayMs: 50,
+    cmlUsername: CML_USER,
+    cmlPassword: CML_PASSWORD,
+    onError: () => {},
+  });
+  // The adapters as the composition root builds them: the observer is an option of each.
   cloud = createAwsCloudProvider({
     accounts: { default: {} },
     staticCredentials: { accessKeyId: "AKIDSIMULATOR", secretAccessKey: "sim-secret" },
     endpoints: { ec2: sim.url, cloudwatch: sim.url },
     maxAttempts: 1,
     logger: silentLogger,
+    observer: callObserver,
   });
-  // The observer on the adapter's own clients, as the composition root wires it.
-  const observer = createUpstreamCallObserver({ metrics, tracer: trace.getTracer("test") });
-  observeAwsCalls(cloud.clients.ec2(target), "ec2", observer);
-  observeAwsCalls(cloud.clients.cloudwatch(target), "cloudwatch", observer);
+  cml = createCmlClient({
+    username: CML_USER,
+    password: CML_PASSWORD,
+    tls: { verify: false },
+    requestTimeoutMs: 10_000,
+    logger: silentLogger,
+    observer: callObserver,
+  });
 });
 
 afterAll(async () => {
   cloud?.close();
+  cml?.close();
   await sim?.close();
 });
 
@@ -61,7 +77,21 @@ async function seriesValue(
   )?.value;
 }
 
-describe("AWS calls through the real SDK, counted by the call observer", () => {
+async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) {
+      return value;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`condition not met within ${timeoutMs} ms`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe("AWS and CML calls through the real adapters, counted by the call observer", () => {
   it("counts successful and failed EC2 calls and CloudWatch calls, by command and error code", async () => {
     await cloud.describeFleet(target);
     await cloud.describeFleet(target);
@@ -103,5 +133,39 @@ describe("AWS calls through the real SDK, counted by the call observer", () => {
     expect(text).toContain(
       'cml_fleet_upstream_calls_total{upstream="ec2",operation="DescribeInstances",outcome="ok"} 2',
     );
+  });
+
+  it("counts CML requests by route, with lab ids folded and HTTP errors by status", async () => {
+    const response = await fetch(`${sim.url}/_sim/instances`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ tags: { "cml-fleet:managed": "true" }, region: target.region }),
+    });
+    const { instanceId } = (await response.json()) as { instanceId: string };
+    const publicIp = await eventually(async () => {
+      const instance = await cloud.describe(target, instanceId);
+      return instance?.state === "running" && instance.publicIp !== null ? instance.publicIp : undefined;
+    });
+    const endpoint: CmlEndpoint = { workerId: "w-obs", baseUrl: `https://${publicIp}:${sim.cmlPort}` };
+    await eventually(async () => ((await cml.systemInformation(endpoint)).ready ? true : undefined));
+
+    await cml.labs(endpoint);
+    await expect(cml.stopLab(endpoint, "0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0")).rejects.toThrow();
+
+    const calls = metrics.upstreamCalls;
+    expect(
+      await seriesValue(calls, { upstream: "cml", operation: "POST /auth_extended", outcome: "ok" }),
+    ).toBe(1);
+    expect(await seriesValue(calls, { upstream: "cml", operation: "GET /labs", outcome: "ok" })).toBe(1);
+    expect(
+      await seriesValue(calls, { upstream: "cml", operation: "GET /system_information", outcome: "ok" }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      await seriesValue(metrics.upstreamCallErrors, {
+        upstream: "cml",
+        operation: "PUT /labs/:id/stop",
+        code: "http_404",
+      }),
+    ).toBe(1);
   });
 });

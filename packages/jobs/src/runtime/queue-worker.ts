@@ -11,6 +11,7 @@ import type { EventPublisher } from "@cml-fleet/core/ports/event-publisher.port"
 import type { Logger } from "@cml-fleet/core/ports/logger.port";
 import { DelayedError, type Job, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
+import { type JobTelemetryDeps, observeJobWorker, traceJobProcessor } from "../observability/job-telemetry";
 import type { JobDefinition } from "./job-definition";
 import type { WorkerLocks } from "./worker-lock";
 
@@ -26,6 +27,7 @@ export interface QueueWorkerOptions {
   readonly locks: WorkerLocks;
   readonly publisher: EventPublisher;
   readonly logger: Logger;
+  readonly telemetry?: JobTelemetryDeps | undefined;
 }
 
 /** An error a retry cannot fix: a typed fleet error that says it is not retryable. */
@@ -99,7 +101,9 @@ export function createQueueWorker<K extends JobKind>(
     }
   };
 
-  const worker = new Worker<JobPayloads[K]>(queueName(kind), processor, {
+  const telemetry = options.telemetry;
+  const run = telemetry === undefined ? processor : traceJobProcessor(kind, processor, telemetry);
+  const worker = new Worker<JobPayloads[K]>(queueName(kind), run, {
     connection: options.connection,
     prefix: options.prefix,
     concurrency: options.concurrency,
@@ -117,5 +121,8 @@ export function createQueueWorker<K extends JobKind>(
     }
   });
   worker.on("stalled", (jobId) => logger.warn({ jobId }, "job stalled; it will be run again"));
+  if (telemetry !== undefined) {
+    observeJobWorker(worker, kind, telemetry);
+  }
   return worker;
 }

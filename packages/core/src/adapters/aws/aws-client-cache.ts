@@ -1,8 +1,10 @@
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { CloudError } from "../../errors";
+import type { CallObserver } from "../../ports/call-observer.port";
 import type { Clock } from "../../ports/clock.port";
 import type { CloudTarget } from "../../ports/cloud-provider.port";
+import { observeAwsCalls } from "./aws-call-observer";
 import type { AwsAccountAccess, AwsEndpointOverrides, StaticAwsCredentials } from "./aws-cloud-options";
 import { type AwsCredentialsProvider, accountCredentials } from "./aws-credentials";
 
@@ -15,6 +17,7 @@ export interface AwsClientCacheOptions {
   readonly connectionTimeoutMs: number;
   readonly credentialRefreshMarginMs: number;
   readonly clock: Clock;
+  readonly observer?: CallObserver | undefined;
 }
 
 /**
@@ -96,14 +99,21 @@ export function createAwsClientCache(options: AwsClientCacheOptions): AwsClientC
     return client;
   }
 
+  const observed = <C extends EC2Client | CloudWatchClient>(client: C, upstream: "ec2" | "cloudwatch"): C => {
+    if (options.observer !== undefined) {
+      observeAwsCalls(client, upstream, options.observer);
+    }
+    return client;
+  };
+
   return {
     ec2: (target) =>
-      cached(ec2Clients, target, () => new EC2Client(commonConfig(target, options.endpoints.ec2))),
+      cached(ec2Clients, target, () =>
+        observed(new EC2Client(commonConfig(target, options.endpoints.ec2)), "ec2"),
+      ),
     cloudwatch: (target) =>
-      cached(
-        cloudwatchClients,
-        target,
-        () => new CloudWatchClient(commonConfig(target, options.endpoints.cloudwatch)),
+      cached(cloudwatchClients, target, () =>
+        observed(new CloudWatchClient(commonConfig(target, options.endpoints.cloudwatch)), "cloudwatch"),
       ),
     get createdCount() {
       return createdCount;

@@ -1,3 +1,4 @@
+import type { CallObserver } from "../../ports/call-observer.port";
 import type { Logger } from "../../ports/logger.port";
 import type { MetricName } from "./cloudwatch-metric-queries";
 
@@ -45,6 +46,8 @@ export interface AwsCloudProviderOptions {
    */
   readonly statusChecksByIdLimit?: number | undefined;
   readonly logger: Logger;
+  /** Told about every EC2 and CloudWatch call (metrics, traces). */
+  readonly observer?: CallObserver | undefined;
 }
 
 export const DEFAULT_FLEET_TAG: FleetTag = { key: "cml-fleet:managed", value: "true" };

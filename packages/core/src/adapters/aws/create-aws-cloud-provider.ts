@@ -51,6 +51,7 @@ export function createAwsCloudProvider(
     connectionTimeoutMs: options.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS,
     credentialRefreshMarginMs: CREDENTIAL_REFRESH_MARGIN_MS,
     clock: deps.clock ?? systemClock,
+    observer: options.observer,
   });
   const instances = { clients, fleetTag: options.fleetTag ?? DEFAULT_FLEET_TAG };
   const status = {

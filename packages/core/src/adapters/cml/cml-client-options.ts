@@ -1,3 +1,4 @@
+import type { CallObserver } from "../../ports/call-observer.port";
 import type { Logger } from "../../ports/logger.port";
 
 export interface CmlTlsOptions {
@@ -19,6 +20,8 @@ export interface CmlClientOptions {
   /** How many lab details are fetched at once per worker. */
   readonly labConcurrency?: number | undefined;
   readonly logger: Logger;
+  /** Told about every request to a CML controller (metrics, traces). */
+  readonly observer?: CallObserver | undefined;
 }
 
 export const DEFAULT_CML_REQUEST_TIMEOUT_MS = 15_000;

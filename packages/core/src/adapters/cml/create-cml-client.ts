@@ -1,5 +1,6 @@
 import type { CmlClient } from "../../ports/cml-client.port";
 import { activity } from "./cml-activity";
+import { observeCmlTransport } from "./cml-call-observer";
 import {
   type CmlClientOptions,
   DEFAULT_CML_REQUEST_TIMEOUT_MS,
@@ -21,10 +22,11 @@ export interface HttpCmlClient extends CmlClient {
 /** The CmlClient over HTTPS: one keep-alive agent for all workers, one session per worker. */
 export function createCmlClient(options: CmlClientOptions): HttpCmlClient {
   const logger = options.logger.child({ component: "cml-client" });
-  const transport = createCmlTransport({
+  const http = createCmlTransport({
     tls: options.tls,
     requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_CML_REQUEST_TIMEOUT_MS,
   });
+  const transport = options.observer === undefined ? http : observeCmlTransport(http, options.observer);
   const sessions = createCmlSessions({
     transport,
     username: options.username,

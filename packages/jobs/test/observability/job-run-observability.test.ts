@@ -1,0 +1,93 @@
+import { Writable } from "node:stream";
+import { logContextMixin } from "@cml-fleet/api/observability/log-context";
+import {
+  createMetricsHandler,
+  type RunningMetricsServer,
+  startMetricsServer,
+} from "@cml-fleet/api/observability/metrics-handler";
+import { createObservability } from "@cml-fleet/api/observability/observability";
+import { userActor } from "@cml-fleet/core/domain/actor";
+import { trace } from "@opentelemetry/api";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningJobProcess, startJobProcess } from "../../src/job-process";
+import { FAST_RUNTIME, type FleetHarness, startHarness } from "../support/fleet-harness";
+
+interface LogLine {
+  readonly msg: string;
+  readonly jobId?: string;
+  readonly queue?: string;
+  readonly [key: string]: unknown;
+}
+
+const logLines: LogLine[] = [];
+const logger = pino(
+  { level: "info", mixin: logContextMixin },
+  new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString("utf8").split("\n").filter(Boolean)) {
+        logLines.push(JSON.parse(line) as LogLine);
+      }
+      done();
+    },
+  }),
+);
+
+const observability = createObservability({ tracer: trace.getTracer("test") });
+let fleet: FleetHarness;
+let jobs: RunningJobProcess;
+let metricsServer: RunningMetricsServer;
+
+beforeAll(async () => {
+  fleet = await startHarness("observability", { jobWorkers: false });
+  jobs = await startJobProcess({
+    settings: fleet.settings,
+    logger,
+    databaseSchema: fleet.testDb.schema,
+    runtime: FAST_RUNTIME,
+    tune: (deps) => ({ ...deps, readiness: { ...deps.readiness, pollInitialMs: 100, pollMaxMs: 300 } }),
+    observability,
+  });
+  metricsServer = await startMetricsServer(
+    createMetricsHandler({ registry: observability.metrics.registry, logger }),
+    { port: 0 },
+  );
+});
+
+afterAll(async () => {
+  await metricsServer?.close();
+  await jobs?.close();
+  await fleet?.close();
+});
+
+describe("a job process with observability", () => {
+  it("shows a provisioning run in /metrics and in the logs", { timeout: 120_000 }, async () => {
+    const worker = await fleet.createWorker("observed");
+    const job = await fleet.queue.enqueue("provision", {
+      workerId: worker.id,
+      actor: userActor("u-1", "alice"),
+    });
+    await fleet.until("the provision job to complete", async () => {
+      const info = await fleet.queue.get(job.id);
+      return info?.state === "COMPLETED";
+    });
+
+    const text = await fleet.until("the job in /metrics", async () => {
+      const body = await (await fetch(metricsServer.url)).text();
+      return body.includes('cml_fleet_jobs_total{queue="provision",outcome="completed"} 1') ? body : null;
+    });
+    expect(text).toContain('cml_fleet_job_duration_seconds_count{queue="provision",outcome="completed"} 1');
+    expect(text).toContain(
+      'cml_fleet_upstream_calls_total{upstream="ec2",operation="RunInstances",outcome="ok"} 1',
+    );
+    expect(text).toMatch(
+      /cml_fleet_upstream_calls_total\{upstream="cml",operation="GET \/system_information",outcome="ok"\} \d+/,
+    );
+
+    const run = logLines.filter((line) => line.jobId === job.id);
+    expect(run[0]).toMatchObject({ msg: "job started", queue: "provision" });
+    expect(run.at(-1)).toMatchObject({ msg: "job finished", outcome: "ok" });
+    // The adapters log with their own loggers; the job's id still reaches their lines.
+    expect(run.map((line) => line.msg)).toContain("launched instance");
+  });
+});
