@@ -1,4 +1,5 @@
 import { writeFileSync } from "node:fs";
+import { createMetricsHandler, startMetricsServer } from "@cml-fleet/api/observability/metrics-handler";
 import { createObservability } from "@cml-fleet/api/observability/observability";
 import { startTracingFromEnvironment } from "@cml-fleet/api/observability/tracing";
 import { loadSettings } from "@cml-fleet/core/settings/load-settings";
@@ -57,6 +58,14 @@ async function main(): Promise<void> {
           },
   });
 
+  const metrics =
+    settings.jobsMetricsPort === 0
+      ? null
+      : await startMetricsServer(
+          createMetricsHandler({ registry: observability.metrics.registry, logger: running.deps.logger }),
+          { port: settings.jobsMetricsPort, host: "0.0.0.0" },
+        );
+
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) {
@@ -64,8 +73,8 @@ async function main(): Promise<void> {
     }
     stopping = true;
     running.deps.logger.info({ signal }, "shutting down");
-    running
-      .close()
+    Promise.resolve(metrics?.close())
+      .then(() => running.close())
       .then(() => tracing.shutdown())
       .then(
         () => process.exit(0),

@@ -44,6 +44,7 @@ export function toSettingsModel(raw: RawSettings) {
   return {
     nodeEnv: raw.node_env,
     port: raw.port,
+    jobsMetricsPort: raw.jobs_metrics_port,
     corsOrigins: raw.cors_origins,
     logLevel: raw.log_level,
     otel: { endpoint: raw.otel_exporter_otlp_endpoint, serviceName: raw.otel_service_name },

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import {
   enumSetting,
+  integerSetting,
   listSetting,
   mapSetting,
   optionalTextSetting,
@@ -73,6 +74,12 @@ export const settingsShape = {
     "Runtime mode. In production, default or weak secrets are refused at start-up.",
   ),
   port: portSetting(4000, "HTTP port of the API (GraphQL at /graphql, /healthz, /readyz)."),
+  jobs_metrics_port: integerSetting(
+    0,
+    "Port on which a job process started on its own serves /metrics (0: off; the API serves them at its own /metrics).",
+    { min: 0, max: 65_535 },
+    "port",
+  ),
   cors_origins: listSetting(
     [],
     "Origins allowed to call the API from a browser; empty allows none, * allows all.",
