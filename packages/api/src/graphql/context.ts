@@ -6,6 +6,7 @@ import type { WorkerRepository } from "@cml-fleet/core/ports/worker-repository.p
 import type { Settings } from "@cml-fleet/core/settings/settings.schema";
 import type { AccessControl } from "../auth/access-control";
 import type { FleetPubSub } from "../pubsub/fleet-pubsub";
+import type { AutoStopReadModel } from "../repositories/worker-read-model";
 import type { ApiTokenService } from "../services/api-token.service";
 import type { JobCommandService } from "../services/job-commands.service";
 import type { WorkerCommandService } from "../services/worker-commands.service";
@@ -24,8 +25,9 @@ export interface ApiServices {
 
 /** What the queries read from (no write methods: writes go through the services). */
 export interface ApiReads {
-  readonly workers: Pick<WorkerRepository, "findById" | "list" | "listActive" | "listEvents"> &
-    WorkerReadModel;
+  readonly workers: Pick<WorkerRepository, "findById" | "findByIds" | "list" | "listActive" | "listEvents"> &
+    WorkerReadModel &
+    AutoStopReadModel;
   readonly jobs: Pick<JobQueue, "get" | "list">;
   readonly settings: Settings;
   readonly clock: Clock;

@@ -14,6 +14,7 @@ import { workers } from "../db/schema/workers";
 import { toFleetEvent, toTelemetrySample } from "./worker-row.mapper";
 
 const notTerminated = ne(workers.status, "TERMINATED");
+const AUTO_STOPPED: FleetEventType = "worker.auto_stopped";
 
 /** The events that mark a status change, and the status each one entered (see StatusHistoryEntry). */
 const STATUS_EVENT_TYPES: FleetEventType[] = [
@@ -36,8 +37,19 @@ end`;
  * lateral join driven by the requested worker ids, so each worker costs one
  * short walk of the (worker, time) index and the whole page one statement.
  */
+/** Reads only the API needs. */
+export interface AutoStopReadModel {
+  /**
+   * Workers not terminated that the idle policy has ever stopped: the only
+   * ones with a saving, so a fleet-wide total prices these and not the fleet.
+   */
+  autoStoppedWorkerIds(): Promise<string[]>;
+}
+
 /** The batch reads, and the telemetry retention that works on the same time series. */
-export function createWorkerReadModel(db: Db): WorkerReadModel & Pick<WorkerRepository, "pruneTelemetry"> {
+export function createWorkerReadModel(
+  db: Db,
+): WorkerReadModel & AutoStopReadModel & Pick<WorkerRepository, "pruneTelemetry"> {
   return {
     async statusHistoryMany(workerIds) {
       const history = emptyMap<StatusHistoryEntry>(workerIds);
@@ -132,6 +144,16 @@ export function createWorkerReadModel(db: Db): WorkerReadModel & Pick<WorkerRepo
         }
       }
       return events;
+    },
+
+    async autoStoppedWorkerIds() {
+      // Driven by the partial index on auto-stop events, so the cost follows the auto-stopped workers, not the fleet.
+      const rows = await db
+        .selectDistinct({ workerId: workers.id })
+        .from(fleetEvents)
+        .innerJoin(workers, eq(workers.id, fleetEvents.workerId))
+        .where(and(eq(fleetEvents.type, AUTO_STOPPED), notTerminated));
+      return rows.map((row) => row.workerId);
     },
 
     async fleetCounts(): Promise<FleetCounts> {

@@ -22,7 +22,7 @@ import { workers } from "../db/schema/workers";
 import { type AuditEntry, insertAuditEntries } from "./audit.repository";
 import { isUniqueViolation } from "./database-errors";
 import { decodeWorkerCursor } from "./worker-cursor";
-import { createWorkerReadModel } from "./worker-read-model";
+import { type AutoStopReadModel, createWorkerReadModel } from "./worker-read-model";
 import {
   containsPattern,
   toEventRow,
@@ -44,7 +44,8 @@ export interface WorkerWriteOptions {
  * side; its writes also take the audit rows of the mutation that made them.
  */
 export type DrizzleWorkerRepository = Omit<WorkerRepository, "insert" | "save"> &
-  WorkerReadModel & {
+  WorkerReadModel &
+  AutoStopReadModel & {
     insert(
       worker: Worker,
       events: readonly NewFleetEvent[],

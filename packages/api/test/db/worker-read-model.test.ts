@@ -148,6 +148,26 @@ describe("worker read model", () => {
     });
     expect(statements).toHaveLength(1);
   });
+
+  it("names the workers not terminated that the idle policy ever stopped, each once", async () => {
+    const autoStop = (workerId: string, at: string) =>
+      anEvent({ workerId, type: "worker.auto_stopped", at: new Date(at) });
+    const [twice, once, never, gone] = [
+      aWorker({ status: "STOPPED" }, 1),
+      aWorker({ status: "RUNNING" }, 2),
+      aWorker({ status: "STOPPED" }, 3),
+      aWorker({ status: "TERMINATED", desiredStatus: "TERMINATED" }, 4),
+    ];
+    await repository.insert(twice, [
+      autoStop(twice.id, "2026-01-01T10:00:00Z"),
+      autoStop(twice.id, "2026-01-02T10:00:00Z"),
+    ]);
+    await repository.insert(once, [autoStop(once.id, "2026-01-01T10:00:00Z")]);
+    await repository.insert(never, [statusChange(never.id, "STOPPED", "2026-01-01T10:00:00Z")]);
+    await repository.insert(gone, [autoStop(gone.id, "2026-01-01T10:00:00Z")]);
+
+    expect((await repository.autoStoppedWorkerIds()).sort()).toEqual([twice.id, once.id].sort());
+  });
 });
 
 describe("reading a page of workers with everything nested", () => {

@@ -1,5 +1,6 @@
 import type { Actor } from "@cml-fleet/core/domain/actor";
 import type { FleetEventType } from "@cml-fleet/core/domain/fleet-event";
+import { sql } from "drizzle-orm";
 import { bigint, index, jsonb, pgTable, text } from "drizzle-orm/pg-core";
 import { instant } from "./columns";
 
@@ -26,7 +27,14 @@ export const fleetEvents = pgTable(
     actor: jsonb().$type<Actor>().notNull(),
     data: jsonb().$type<Record<string, unknown>>().notNull().default({}),
   },
-  (t) => [index().on(t.workerId, t.at), index().on(t.at)],
+  (t) => [
+    index().on(t.workerId, t.at),
+    index().on(t.at),
+    // fleetSummary's savings look only at the workers the idle policy stopped.
+    index("fleet_events_auto_stopped_worker_id_index")
+      .on(t.workerId)
+      .where(sql`${t.type} = 'worker.auto_stopped'`),
+  ],
 );
 
 export type FleetEventRow = typeof fleetEvents.$inferSelect;

@@ -33,10 +33,17 @@ const FleetSummaryRef = builder.objectRef<FleetSummaryShape>("FleetSummary").imp
   }),
 });
 
-/** Counts in one statement; savings from the histories of the workers still in the fleet, batched. */
+/**
+ * Counts and the hourly cost in one aggregate statement; savings from the
+ * histories of the workers the idle policy has stopped (no other worker has
+ * any), batched, so the cost follows those workers rather than the fleet.
+ */
 async function summarize(context: GraphQLContext): Promise<FleetSummaryShape> {
   const { workers, settings, clock } = context.reads;
-  const [counts, active] = await Promise.all([workers.fleetCounts(), workers.listActive()]);
+  const [counts, autoStopped] = await Promise.all([
+    workers.fleetCounts(),
+    workers.autoStoppedWorkerIds().then((ids) => workers.findByIds(ids)),
+  ]);
   const hourlyCost = counts.groups
     .filter((group) => BILLED_STATUSES.has(group.status))
     .reduce(
@@ -46,7 +53,7 @@ async function summarize(context: GraphQLContext): Promise<FleetSummaryShape> {
     );
   const now = clock.now();
   const costs = await Promise.all(
-    active.map(async (worker) => {
+    autoStopped.map(async (worker) => {
       const [history, events] = await Promise.all([
         context.loaders.statusHistory.load(worker.id),
         context.loaders.events(AUTO_STOP_EVENT_WINDOW).load(worker.id),

@@ -1,0 +1,1 @@
+CREATE INDEX "fleet_events_auto_stopped_worker_id_index" ON "fleet_events" USING btree ("worker_id") WHERE "fleet_events"."type" = 'worker.auto_stopped';
