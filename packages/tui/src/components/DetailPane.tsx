@@ -132,7 +132,7 @@ function sideLines({ worker }: WorkerEntry, job: Job | null, events: readonly Fl
 
 function LineList({ lines, height, width }: { lines: readonly Line[]; height: number; width: number }) {
   return (
-    <Box flexDirection="column" height={height} width={width} overflow="hidden">
+    <Box flexDirection="column" height={height} width={width} overflowY="hidden">
       {lines.slice(0, height).map((line) => (
         <Text key={line.key} wrap="truncate" bold={line.label === undefined && line.color === theme.title}>
           {line.label ? <Text color={theme.muted}>{line.label.padEnd(14)}</Text> : null}
@@ -150,7 +150,7 @@ export function DetailPane({ entry, activeJob, events, now, width, height }: Det
   const side = sideLines(entry, activeJob, events);
   const body = Math.max(0, height - 1);
   return (
-    <Box flexDirection="column" height={height} overflow="hidden">
+    <Box flexDirection="column" height={height} overflowY="hidden">
       <Text bold color={theme.accent} wrap="truncate">
         {title}
       </Text>

@@ -18,7 +18,7 @@ function clock(iso: string): string {
 export function EventLog({ events, workerNames, height, title = "Events" }: EventLogProps) {
   const shown = events.slice(0, Math.max(0, height - 1));
   return (
-    <Box flexDirection="column" height={height} overflow="hidden">
+    <Box flexDirection="column" height={height} overflowY="hidden">
       <Text bold color={theme.title} wrap="truncate">
         {title}
       </Text>

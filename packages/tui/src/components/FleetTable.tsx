@@ -26,7 +26,7 @@ export function FleetTable({ rows, columns, selectedId, now, height, loaded, fil
     }
   }
   return (
-    <Box flexDirection="column" height={height} overflow="hidden">
+    <Box flexDirection="column" height={height} overflowY="hidden">
       <CellLine cells={headerCells(columns)} bold />
       {empty ? (
         <Text color={theme.muted}>{empty}</Text>

@@ -29,7 +29,7 @@ export function HelpScreen({ bindings, height }: HelpScreenProps) {
     { key: "q, ctrl-c", text: "quit", unavailable: null },
   ];
   return (
-    <Box flexDirection="column" height={height} overflow="hidden">
+    <Box flexDirection="column" height={height} overflowY="hidden">
       <Text bold color={theme.title}>
         Keys
       </Text>

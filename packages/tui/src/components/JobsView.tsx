@@ -28,7 +28,7 @@ export function JobsView({ rows, total, selectedId, workerNames, now, width, hei
     .filter(Boolean)
     .join(" ");
   return (
-    <Box flexDirection="column" height={height} overflow="hidden">
+    <Box flexDirection="column" height={height} overflowY="hidden">
       <Text bold wrap="truncate">
         {header}
       </Text>

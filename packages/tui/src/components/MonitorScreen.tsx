@@ -87,8 +87,10 @@ export function MonitorScreen(props: MonitorScreenProps) {
       </Text>
     );
   }
+  // Boxes clip vertically only: every Text already fits its box's width (truncated or wrapped by Ink),
+  // and a horizontal clip makes Ink measure and re-slice every line of every frame.
   return (
-    <Box flexDirection="column" width={layout.width} height={layout.frameHeight} overflow="hidden">
+    <Box flexDirection="column" width={layout.width} height={layout.frameHeight} overflowY="hidden">
       <Header
         totals={props.totals}
         connection={fleet.connection}
@@ -96,7 +98,7 @@ export function MonitorScreen(props: MonitorScreenProps) {
         readonly={props.readonly}
         now={props.now}
       />
-      <Box flexDirection="column" height={layout.mainHeight} overflow="hidden">
+      <Box flexDirection="column" height={layout.mainHeight} overflowY="hidden">
         <MainArea {...props} />
       </Box>
       <StatusLine
