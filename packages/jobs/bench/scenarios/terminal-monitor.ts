@@ -9,10 +9,10 @@ const TERMINAL = { columns: 160, rows: 40 };
 /** The monitor's JSX compiles for the automatic runtime only under its own tsconfig (as its bin does). */
 const TUI_TSCONFIG = fileURLToPath(new URL("../../../tui/tsconfig.json", import.meta.url));
 
-/** As the bin runs it (React's development build), and with NODE_ENV=production. */
+/** As the bin runs it (it sets NODE_ENV=production unless set), and React's development build for reference. */
 const MODES = [
-  { label: "as shipped (NODE_ENV unset)", env: {} },
-  { label: "NODE_ENV=production", env: { NODE_ENV: "production" } },
+  { label: "as shipped (the bin sets NODE_ENV=production)", env: { NODE_ENV: "production" } },
+  { label: "NODE_ENV=development", env: { NODE_ENV: "development" } },
 ] as const;
 
 export const terminalMonitorScenario: Scenario = {
