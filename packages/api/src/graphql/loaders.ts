@@ -1,16 +1,19 @@
 import type { FleetEvent } from "@cml-fleet/core/domain/fleet-event";
 import { type JobInfo, workerJobId } from "@cml-fleet/core/domain/job";
 import type { JobQueue } from "@cml-fleet/core/ports/job-queue.port";
-import type { StatusHistoryEntry, WorkerReadModel } from "@cml-fleet/core/ports/worker-read-model.port";
+import type { WorkerReadModel } from "@cml-fleet/core/ports/worker-read-model.port";
 import type { TelemetrySample } from "@cml-fleet/core/ports/worker-repository.port";
 import DataLoader from "dataloader";
+import type { AutoStopReadModel, CostInputs } from "../repositories/worker-read-model";
+import { AUTO_STOP_EVENT_WINDOW } from "./list-bounds";
 
 /**
  * Per-request batch loaders for the nested fields of a page of workers: one
  * statement per field (and per distinct `first`), whatever the page size.
  */
 export interface WorkerLoaders {
-  statusHistory: DataLoader<string, StatusHistoryEntry[]>;
+  /** Status history and auto-stops (see {@link AUTO_STOP_EVENT_WINDOW}) in one statement: what cost needs. */
+  costInputs: DataLoader<string, CostInputs>;
   recentTelemetry(perWorker: number): DataLoader<string, TelemetrySample[]>;
   events(perWorker: number): DataLoader<string, FleetEvent[]>;
   /** The job of the worker's pending operation, if any; reads Redis, never SQL. */
@@ -18,7 +21,7 @@ export interface WorkerLoaders {
 }
 
 export interface WorkerLoaderDeps {
-  readonly readModel: WorkerReadModel;
+  readonly readModel: WorkerReadModel & Pick<AutoStopReadModel, "costInputsMany">;
   readonly jobs: Pick<JobQueue, "get">;
 }
 
@@ -29,7 +32,10 @@ export function createWorkerLoaders(deps: WorkerLoaderDeps): WorkerLoaders {
   const eventsByLimit = new Map<number, DataLoader<string, FleetEvent[]>>();
 
   return {
-    statusHistory: new DataLoader(async (ids) => pick(ids, await deps.readModel.statusHistoryMany(ids))),
+    costInputs: new DataLoader(async (ids) => {
+      const found = await deps.readModel.costInputsMany(ids, AUTO_STOP_EVENT_WINDOW);
+      return ids.map((id) => found.get(id) ?? { history: [], autoStops: [] });
+    }),
     recentTelemetry: (perWorker) =>
       memo(
         telemetryByLimit,

@@ -6,7 +6,8 @@ import type {
   WorkerReadModel,
 } from "@cml-fleet/core/ports/worker-read-model.port";
 import type { WorkerRepository } from "@cml-fleet/core/ports/worker-repository.port";
-import { and, asc, count, desc, eq, inArray, isNotNull, lt, ne, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, inArray, isNotNull, lt, ne, or, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
 import type { Db } from "../db/database";
 import { fleetEvents } from "../db/schema/events";
 import { telemetrySamples } from "../db/schema/telemetry";
@@ -37,8 +38,21 @@ end`;
  * lateral join driven by the requested worker ids, so each worker costs one
  * short walk of the (worker, time) index and the whole page one statement.
  */
+/** What a worker's cost is computed from. */
+export interface CostInputs {
+  /** Oldest first, as {@link WorkerReadModel.statusHistoryMany}. */
+  readonly history: StatusHistoryEntry[];
+  /** When the idle policy stopped the worker, among its latest `autoStopWindow` events; oldest first. */
+  readonly autoStops: Date[];
+}
+
 /** Reads only the API needs. */
 export interface AutoStopReadModel {
+  /**
+   * Status histories and auto-stop instants of many workers in one
+   * statement, without reading the events' payloads.
+   */
+  costInputsMany(workerIds: readonly string[], autoStopWindow: number): Promise<Map<string, CostInputs>>;
   /**
    * Workers not terminated that the idle policy has ever stopped: the only
    * ones with a saving, so a fleet-wide total prices these and not the fleet.
@@ -144,6 +158,58 @@ export function createWorkerReadModel(
         }
       }
       return events;
+    },
+
+    async costInputsMany(workerIds, autoStopWindow) {
+      const inputs = new Map<string, CostInputs>(workerIds.map((id) => [id, { history: [], autoStops: [] }]));
+      if (workerIds.length === 0) {
+        return inputs;
+      }
+      const newer = alias(fleetEvents, "newer");
+      // An auto-stop counts while fewer than `autoStopWindow` events are newer (the window eventsMany reads).
+      const autoStopInWindow = and(
+        eq(fleetEvents.type, AUTO_STOPPED),
+        sql`not exists (${db
+          .select({ one: sql`1` })
+          .from(newer)
+          .where(
+            and(
+              eq(newer.workerId, fleetEvents.workerId),
+              sql`(${newer.at}, ${newer.id}) > (${fleetEvents.at}, ${fleetEvents.id})`,
+            ),
+          )
+          .offset(Math.max(0, autoStopWindow - 1))
+          .limit(1)})`,
+      );
+      const rows = await db
+        .select({
+          workerId: fleetEvents.workerId,
+          type: fleetEvents.type,
+          at: fleetEvents.at,
+          status: enteredStatus,
+        })
+        .from(fleetEvents)
+        .where(
+          and(
+            inArray(fleetEvents.workerId, [...workerIds]),
+            autoStopWindow > 0
+              ? or(inArray(fleetEvents.type, STATUS_EVENT_TYPES), autoStopInWindow)
+              : inArray(fleetEvents.type, STATUS_EVENT_TYPES),
+          ),
+        )
+        .orderBy(asc(fleetEvents.workerId), asc(fleetEvents.at), asc(fleetEvents.id));
+      for (const row of rows) {
+        const found = row.workerId === null ? undefined : inputs.get(row.workerId);
+        if (found === undefined) {
+          continue;
+        }
+        if (row.type === AUTO_STOPPED) {
+          found.autoStops.push(row.at);
+        } else if (row.status !== null && isWorkerStatus(row.status)) {
+          found.history.push({ status: row.status, at: row.at });
+        }
+      }
+      return inputs;
     },
 
     async autoStoppedWorkerIds() {

@@ -5,7 +5,6 @@ import {
   type PriceTable,
   type StatusPoint,
 } from "@cml-fleet/core/domain/cost";
-import type { FleetEvent } from "@cml-fleet/core/domain/fleet-event";
 import type { Worker } from "@cml-fleet/core/domain/worker";
 import type { IdleSettings } from "@cml-fleet/core/settings/settings.schema";
 
@@ -47,10 +46,6 @@ export function idleStateOf(worker: Worker, fleet: IdleSettings, now: Date): Idl
  */
 export function pricedHistory(worker: Worker, history: readonly StatusPoint[]): StatusPoint[] {
   return history.length > 0 ? [...history] : [{ status: worker.status, at: worker.statusChangedAt }];
-}
-
-export function autoStopInstants(events: readonly FleetEvent[]): Date[] {
-  return events.filter((event) => event.type === "worker.auto_stopped").map((event) => event.at);
 }
 
 export function costOf(

@@ -149,6 +149,51 @@ describe("worker read model", () => {
     expect(statements).toHaveLength(1);
   });
 
+  it("reads cost inputs: status histories, and the auto-stops among each worker's latest events", async () => {
+    const [a, b, quiet] = [aWorker({}, 1), aWorker({}, 2), aWorker({}, 3)];
+    const at = (minute: number) => new Date(Date.UTC(2026, 0, 1, 9, minute));
+    await repository.insert(a, [
+      anEvent({ workerId: a.id, type: "worker.created", at: at(0) }),
+      statusChange(a.id, "RUNNING", at(1).toISOString()),
+      anEvent({ workerId: a.id, type: "worker.auto_stopped", at: at(2) }),
+      statusChange(a.id, "STOPPING", at(2).toISOString()),
+      statusChange(a.id, "STOPPED", at(3).toISOString()),
+      anEvent({ workerId: a.id, type: "worker.auto_stopped", at: at(10) }),
+      anEvent({ workerId: a.id, type: "worker.tags_changed", at: at(11) }),
+    ]);
+    await repository.insert(b, [anEvent({ workerId: b.id, type: "worker.auto_stopped", at: at(5) })]);
+    await repository.insert(quiet, []);
+
+    const statements = await testDb.recordStatements(async () => {
+      const inputs = await repository.costInputsMany([a.id, b.id, quiet.id, "unknown"], 10);
+      expect(inputs.get(a.id)).toEqual({
+        history: [
+          { status: "PENDING", at: at(0) },
+          { status: "RUNNING", at: at(1) },
+          { status: "STOPPING", at: at(2) },
+          { status: "STOPPED", at: at(3) },
+        ],
+        autoStops: [at(2), at(10)],
+      });
+      expect(inputs.get(b.id)).toEqual({ history: [], autoStops: [at(5)] });
+      expect(inputs.get(quiet.id)).toEqual({ history: [], autoStops: [] });
+      expect(inputs.get("unknown")).toEqual({ history: [], autoStops: [] });
+    });
+    expect(statements).toHaveLength(1);
+
+    // The window is the latest events, as eventsMany reads them: a's first auto-stop has 5 newer events.
+    const windowed = async (size: number) => (await repository.costInputsMany([a.id], size)).get(a.id);
+    for (const size of [2, 3, 5, 6, 7, 0]) {
+      const latest = (await repository.eventsMany([a.id], size)).get(a.id) ?? [];
+      const expected = latest
+        .filter((event) => event.type === "worker.auto_stopped")
+        .map((event) => event.at)
+        .reverse();
+      expect((await windowed(size))?.autoStops, `window ${size}`).toEqual(expected);
+      expect((await windowed(size))?.history).toHaveLength(4);
+    }
+  });
+
   it("names the workers not terminated that the idle policy ever stopped, each once", async () => {
     const autoStop = (workerId: string, at: string) =>
       anEvent({ workerId, type: "worker.auto_stopped", at: new Date(at) });

@@ -1,9 +1,8 @@
 import { BILLED_STATUSES, hourlyRate } from "@cml-fleet/core/domain/cost";
 import { WORKER_STATUSES, type WorkerStatus } from "@cml-fleet/core/domain/worker-status";
-import { autoStopInstants, costOf } from "../../services/worker-insights";
+import { costOf } from "../../services/worker-insights";
 import { builder } from "../builder";
 import type { GraphQLContext } from "../context";
-import { AUTO_STOP_EVENT_WINDOW } from "../list-bounds";
 import { WorkerStatusEnum } from "./enums";
 
 interface FleetSummaryShape {
@@ -54,11 +53,8 @@ async function summarize(context: GraphQLContext): Promise<FleetSummaryShape> {
   const now = clock.now();
   const costs = await Promise.all(
     autoStopped.map(async (worker) => {
-      const [history, events] = await Promise.all([
-        context.loaders.statusHistory.load(worker.id),
-        context.loaders.events(AUTO_STOP_EVENT_WINDOW).load(worker.id),
-      ]);
-      return costOf(worker, history, autoStopInstants(events), settings.pricing, now);
+      const { history, autoStops } = await context.loaders.costInputs.load(worker.id);
+      return costOf(worker, history, autoStops, settings.pricing, now);
     }),
   );
   return {

@@ -1,9 +1,9 @@
 import type { Worker } from "@cml-fleet/core/domain/worker";
 import { filter, pipe } from "graphql-yoga";
 import { TOPICS } from "../../pubsub/topics";
-import { autoStopInstants, costOf, idleStateOf } from "../../services/worker-insights";
+import { costOf, idleStateOf } from "../../services/worker-insights";
 import { builder } from "../builder";
-import { AUTO_STOP_EVENT_WINDOW, boundedFirst } from "../list-bounds";
+import { boundedFirst } from "../list-bounds";
 import { ServiceStatusEnum, WorkerStatusEnum } from "./enums";
 import { FleetEventRef } from "./fleet-event";
 import { JobRef } from "./job";
@@ -48,17 +48,8 @@ WorkerRef.implement({
     cost: t.field({
       type: WorkerCostRef,
       resolve: async (worker, _args, context) => {
-        const [history, events] = await Promise.all([
-          context.loaders.statusHistory.load(worker.id),
-          context.loaders.events(AUTO_STOP_EVENT_WINDOW).load(worker.id),
-        ]);
-        return costOf(
-          worker,
-          history,
-          autoStopInstants(events),
-          context.reads.settings.pricing,
-          context.reads.clock.now(),
-        );
+        const { history, autoStops } = await context.loaders.costInputs.load(worker.id);
+        return costOf(worker, history, autoStops, context.reads.settings.pricing, context.reads.clock.now());
       },
     }),
     tags: t.field({ type: [TagRef], resolve: (worker) => tagEntries(worker.tags) }),
