@@ -7,7 +7,7 @@ export interface UpdateBatcher<T> {
 
 /**
  * Collects stream items and hands them over at most once per interval, so a
- * fleet of 1,000 workers each reporting every second costs ~10 state updates
+ * fleet of 1,000 workers each reporting every second costs a few state updates
  * (and renders) a second, not 1,000.
  */
 export function createUpdateBatcher<T>(deliver: (items: T[]) => void, intervalMs: number): UpdateBatcher<T> {
