@@ -47,6 +47,13 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TOUCH_INTERVAL = sql`interval '1 minute'`;
 
 export function createApiTokenRepository(db: Db): ApiTokenRepository {
+  // Every authenticated request runs it: built once, and a named statement Postgres parses once per connection.
+  const activeByHash = db
+    .select()
+    .from(apiTokens)
+    .where(and(eq(apiTokens.tokenHash, sql.placeholder("tokenHash")), isNull(apiTokens.revokedAt)))
+    .prepare("api_token_active_by_hash");
+
   return {
     async create(token) {
       const [row] = await db.insert(apiTokens).values(token).returning();
@@ -54,10 +61,7 @@ export function createApiTokenRepository(db: Db): ApiTokenRepository {
     },
 
     async findActiveByHash(tokenHash) {
-      const [row] = await db
-        .select()
-        .from(apiTokens)
-        .where(and(eq(apiTokens.tokenHash, tokenHash), isNull(apiTokens.revokedAt)));
+      const [row] = await activeByHash.execute({ tokenHash });
       return row === undefined ? null : toApiToken(row);
     },
 

@@ -60,6 +60,10 @@ export type DrizzleWorkerRepository = Omit<WorkerRepository, "insert" | "save"> 
 
 export function createWorkerRepository(db: Db): DrizzleWorkerRepository {
   const selectWorkers = () => db.select(workerSelection).from(workers);
+  // The worker(id) query and many commands: built once, parsed once per connection.
+  const byId = selectWorkers()
+    .where(eq(workers.id, sql.placeholder("id")))
+    .prepare("worker_by_id");
 
   async function insertEvents(executor: Db, events: readonly NewFleetEvent[]): Promise<FleetEvent[]> {
     if (events.length === 0) {
@@ -73,7 +77,7 @@ export function createWorkerRepository(db: Db): DrizzleWorkerRepository {
     ...createWorkerReadModel(db),
 
     async findById(id) {
-      const [row] = await selectWorkers().where(eq(workers.id, id));
+      const [row] = await byId.execute({ id });
       return row === undefined ? null : toWorker(row);
     },
 
