@@ -64,6 +64,41 @@ export interface AutoStopReadModel {
 export function createWorkerReadModel(
   db: Db,
 ): WorkerReadModel & AutoStopReadModel & Pick<WorkerRepository, "pruneTelemetry"> {
+  // Every page of workers asking for cost runs it: one shape whatever the ids, so built once and named.
+  const newer = alias(fleetEvents, "newer");
+  const autoStopInWindow = and(
+    eq(fleetEvents.type, AUTO_STOPPED),
+    sql`${sql.placeholder("autoStopWindow")}::int > 0`,
+    // Fewer than `autoStopWindow` events newer than the auto-stop: the window eventsMany reads.
+    sql`not exists (${db
+      .select({ one: sql`1` })
+      .from(newer)
+      .where(
+        and(
+          eq(newer.workerId, fleetEvents.workerId),
+          sql`(${newer.at}, ${newer.id}) > (${fleetEvents.at}, ${fleetEvents.id})`,
+        ),
+      )
+      .offset(sql.placeholder("newerToSkip"))
+      .limit(1)})`,
+  );
+  const costInputsStatement = db
+    .select({
+      workerId: fleetEvents.workerId,
+      type: fleetEvents.type,
+      at: fleetEvents.at,
+      status: enteredStatus,
+    })
+    .from(fleetEvents)
+    .where(
+      and(
+        sql`${fleetEvents.workerId} = any(${sql.placeholder("workerIds")}::text[])`,
+        or(inArray(fleetEvents.type, STATUS_EVENT_TYPES), autoStopInWindow),
+      ),
+    )
+    .orderBy(asc(fleetEvents.workerId), asc(fleetEvents.at), asc(fleetEvents.id))
+    .prepare("worker_cost_inputs");
+
   return {
     async statusHistoryMany(workerIds) {
       const history = emptyMap<StatusHistoryEntry>(workerIds);
@@ -165,39 +200,11 @@ export function createWorkerReadModel(
       if (workerIds.length === 0) {
         return inputs;
       }
-      const newer = alias(fleetEvents, "newer");
-      // An auto-stop counts while fewer than `autoStopWindow` events are newer (the window eventsMany reads).
-      const autoStopInWindow = and(
-        eq(fleetEvents.type, AUTO_STOPPED),
-        sql`not exists (${db
-          .select({ one: sql`1` })
-          .from(newer)
-          .where(
-            and(
-              eq(newer.workerId, fleetEvents.workerId),
-              sql`(${newer.at}, ${newer.id}) > (${fleetEvents.at}, ${fleetEvents.id})`,
-            ),
-          )
-          .offset(Math.max(0, autoStopWindow - 1))
-          .limit(1)})`,
-      );
-      const rows = await db
-        .select({
-          workerId: fleetEvents.workerId,
-          type: fleetEvents.type,
-          at: fleetEvents.at,
-          status: enteredStatus,
-        })
-        .from(fleetEvents)
-        .where(
-          and(
-            inArray(fleetEvents.workerId, [...workerIds]),
-            autoStopWindow > 0
-              ? or(inArray(fleetEvents.type, STATUS_EVENT_TYPES), autoStopInWindow)
-              : inArray(fleetEvents.type, STATUS_EVENT_TYPES),
-          ),
-        )
-        .orderBy(asc(fleetEvents.workerId), asc(fleetEvents.at), asc(fleetEvents.id));
+      const rows = await costInputsStatement.execute({
+        workerIds: [...workerIds],
+        autoStopWindow,
+        newerToSkip: Math.max(0, autoStopWindow - 1),
+      });
       for (const row of rows) {
         const found = row.workerId === null ? undefined : inputs.get(row.workerId);
         if (found === undefined) {

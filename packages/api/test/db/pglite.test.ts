@@ -45,6 +45,12 @@ describe("embedded PGlite", () => {
         aSample(worker.id, 1),
       ]);
       expect((await repository.fleetCounts()).byStatus.RUNNING).toBe(1);
+      // The prepared statements (an array parameter among them) work on PGlite too.
+      expect(await repository.findById(worker.id)).toMatchObject({ id: worker.id, status: "RUNNING" });
+      expect((await repository.costInputsMany([worker.id], 500)).get(worker.id)).toEqual({
+        history: [{ status: "PENDING", at: anEvent().at }],
+        autoStops: [],
+      });
     } finally {
       await second.close();
     }
