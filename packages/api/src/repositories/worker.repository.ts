@@ -119,17 +119,19 @@ export function createWorkerRepository(db: Db): DrizzleWorkerRepository {
               where,
               sql`(${workers.createdAt}, ${workers.id}) > (${cursor.createdAt.toISOString()}::timestamptz, ${cursor.id})`,
             );
-      const [rows, [total]] = await Promise.all([
-        selectWorkers()
-          .where(pageWhere)
-          .orderBy(asc(workers.createdAt), asc(workers.id))
-          .limit(first + 1),
-        db.select({ count: count() }).from(workers).where(where),
-      ]);
+      // The total rides on the page's statement (one round trip); only a page past the end needs its own count.
+      const matching = db.select({ count: count() }).from(workers).where(where);
+      const rows = await db
+        .select({ ...workerSelection, totalCount: sql<number>`(${matching})`.mapWith(Number) })
+        .from(workers)
+        .where(pageWhere)
+        .orderBy(asc(workers.createdAt), asc(workers.id))
+        .limit(first + 1);
+      const totalCount = rows[0]?.totalCount ?? (cursor === null ? 0 : ((await matching)[0]?.count ?? 0));
       return {
         workers: rows.slice(0, first).map(toWorker),
         hasNextPage: rows.length > first,
-        totalCount: total?.count ?? 0,
+        totalCount,
       };
     },
 

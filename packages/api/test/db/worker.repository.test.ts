@@ -290,6 +290,13 @@ describe("worker list", () => {
       after = workerCursor(last);
     }
     expect(seen).toEqual(expected);
+
+    // Past the last worker the page is empty, and the total still counts every match.
+    const lastWorker = inserted.find((w) => w.id === expected.at(-1));
+    const beyond = await repository.list({}, 3, lastWorker === undefined ? null : workerCursor(lastWorker));
+    expect(beyond).toEqual({ workers: [], hasNextPage: false, totalCount: 7 });
+    const none = await repository.list({ region: "nowhere-1" }, 3, null);
+    expect(none).toEqual({ workers: [], hasNextPage: false, totalCount: 0 });
   });
 
   it("refuses a cursor it did not make", async () => {
