@@ -76,9 +76,10 @@ async function main(): Promise<void> {
   // Ctrl-C: the children stop when their IPC channel closes; the schemas and keys are removed here.
   process.once("SIGINT", () => {
     ctx.log("interrupted: dropping this run's schemas and Redis keys");
-    Promise.allSettled([dropOpenDatabases(), deleteRedisKeys(ctx.redisUrl, `bench-${ctx.runId}`)]).finally(
-      () => process.exit(130),
-    );
+    void Promise.allSettled([
+      dropOpenDatabases(),
+      deleteRedisKeys(ctx.redisUrl, `bench-${ctx.runId}`),
+    ]).finally(() => process.exit(130));
   });
   const startedAt = new Date();
   ctx.log(
