@@ -4,20 +4,22 @@
 # cml-fleet runs TypeScript directly with tsx (no build step), so the image holds
 # the sources of the deployed package and its workspace dependencies.
 
-ARG NODE_VERSION=20.19
+ARG NODE_VERSION=24
 FROM node:${NODE_VERSION}-bookworm-slim AS base
-ENV PNPM_HOME=/pnpm PATH=/pnpm:$PATH \
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
+ENV PNPM_HOME=/pnpm PATH=/pnpm:$PATH
 RUN npm install -g pnpm@10.34.9
 
 FROM base AS deps
 WORKDIR /src
 COPY pnpm-lock.yaml pnpm-workspace.yaml package.json ./
 COPY packages/core/package.json packages/core/
+COPY packages/platform/package.json packages/platform/
 COPY packages/api/package.json packages/api/
 COPY packages/jobs/package.json packages/jobs/
 COPY packages/sim/package.json packages/sim/
 COPY packages/tui/package.json packages/tui/
+COPY packages/local/package.json packages/local/
+COPY packages/bench/package.json packages/bench/
 RUN --mount=type=cache,id=pnpm,target=/pnpm/store pnpm fetch --frozen-lockfile
 
 FROM deps AS deploy
@@ -29,7 +31,7 @@ RUN --mount=type=cache,id=pnpm,target=/pnpm/store \
  && pnpm deploy --filter @cml-fleet/sim --prod --legacy /out/sim
 
 FROM node:${NODE_VERSION}-bookworm-slim AS runtime
-ENV NODE_ENV=production AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
+ENV NODE_ENV=production
 RUN apt-get update && apt-get install -y --no-install-recommends tini curl && rm -rf /var/lib/apt/lists/*
 USER node
 WORKDIR /app

@@ -3,27 +3,21 @@ import { systemClock } from "@cml-fleet/core/ports/clock.port";
 import type { JobQueue } from "@cml-fleet/core/ports/job-queue.port";
 import type { Logger } from "@cml-fleet/core/ports/logger.port";
 import type { Settings } from "@cml-fleet/core/settings/settings.schema";
+import type { Database } from "@cml-fleet/platform/db/database";
+import { openInfrastructure } from "@cml-fleet/platform/infrastructure";
+import type { Observability } from "@cml-fleet/platform/observability/observability";
+import type { RedisConnections } from "@cml-fleet/platform/redis/redis-connections";
+import { createApiTokenRepository } from "@cml-fleet/platform/repositories/api-token.repository";
+import { createAuditRepository } from "@cml-fleet/platform/repositories/audit.repository";
+import { createWorkerRepository } from "@cml-fleet/platform/repositories/worker.repository";
 import { createOidcVerifier } from "./auth/oidc-verifier";
-import type { Database } from "./db/database";
-import { openMigratedDatabase } from "./db/open-migrated-database";
 import type { ApiServerDeps } from "./http/server";
-import { openRedisConnections, type RedisConnections } from "./infra/redis";
-import { createRedisLicenseTokenVault } from "./infra/redis-license-token-vault";
-import { createApiObservability, type Observability } from "./observability/observability";
-import { createFleetPubSub } from "./pubsub/fleet-pubsub";
-import { createRedisEventPublisher } from "./pubsub/redis-event-publisher";
-import { createBullmqJobQueue } from "./queue/bullmq-job-queue";
-import { redisPrefixes } from "./queue/queue-definitions";
-import { createApiTokenRepository } from "./repositories/api-token.repository";
-import { createAuditRepository } from "./repositories/audit.repository";
-import { createWorkerRepository } from "./repositories/worker.repository";
+import { createApiObservability } from "./observability/api-observability";
 import { createApiTokenService } from "./services/api-token.service";
 import { createJobCommandService } from "./services/job-commands.service";
 import { createWorkerCommandService } from "./services/worker-commands.service";
 import { createWorkerImportService } from "./services/worker-import.service";
 import { createWorkerSettingsService } from "./services/worker-settings.service";
-
-const PUBSUB_DRAIN_TIMEOUT_MS = 2_000;
 
 export interface ApiAppOptions {
   readonly settings: Settings;
@@ -53,34 +47,15 @@ export interface ApiApp {
 export async function createApiApp(options: ApiAppOptions): Promise<ApiApp> {
   const { settings, logger } = options;
   const clock = options.clock ?? systemClock;
-  const prefixes = redisPrefixes(settings.redis.keyPrefix);
-
-  const database = options.database ?? (await openMigratedDatabase(settings, logger, options.databaseSchema));
-  const redis = openRedisConnections(settings.redis.url, "cml-fleet-api");
-  redis.commands.on("error", (error) => logger.warn({ err: error }, "redis error"));
-  redis.subscriber.on("error", (error) => logger.warn({ err: error }, "redis subscriber error"));
-
-  const pubsub = createFleetPubSub({
-    publishClient: redis.commands,
-    subscribeClient: redis.subscriber,
-    keyPrefix: prefixes.keys,
+  const infrastructure = await openInfrastructure({
+    settings,
     logger,
+    connectionName: "cml-fleet-api",
+    databaseSchema: options.databaseSchema,
+    database: options.database,
+    jobQueue: options.jobs,
   });
-  const publisher = createRedisEventPublisher(pubsub);
-  const bullmq =
-    options.jobs === undefined
-      ? createBullmqJobQueue({
-          redisUrl: settings.redis.url,
-          prefix: prefixes.bullmq,
-          retry: { attempts: settings.jobs.attempts, backoffMs: 2_000 },
-          publisher,
-          logger,
-        })
-      : null;
-  const jobs = options.jobs ?? bullmq;
-  if (jobs === null) {
-    throw new Error("unreachable: a job queue is always built");
-  }
+  const { database, redis, pubsub, publisher, jobQueue: jobs } = infrastructure;
 
   const workers = createWorkerRepository(database.db);
   const tokens = createApiTokenRepository(database.db);
@@ -112,7 +87,7 @@ export async function createApiApp(options: ApiAppOptions): Promise<ApiApp> {
     services: {
       workerCommands: createWorkerCommandService({
         ...workerDeps,
-        licenseTokens: createRedisLicenseTokenVault(redis.commands, prefixes.keys),
+        licenseTokens: infrastructure.licenseTokens,
       }),
       workerSettings: createWorkerSettingsService(workerDeps),
       workerImport: createWorkerImportService({
@@ -137,22 +112,10 @@ export async function createApiApp(options: ApiAppOptions): Promise<ApiApp> {
       createApiObservability(options.observability, { readModel: workers, prices: settings.pricing, logger }),
   };
 
-  let closing: Promise<void> | null = null;
   return {
     deps,
     database,
     redis,
-    close() {
-      closing ??= (async () => {
-        // Subscriptions end a moment after the server closes; their UNSUBSCRIBEs must reach Redis before QUIT.
-        await pubsub.drained(PUBSUB_DRAIN_TIMEOUT_MS);
-        await bullmq?.close();
-        await redis.close();
-        if (options.database === undefined) {
-          await database.close();
-        }
-      })();
-      return closing;
-    },
+    close: () => infrastructure.close(),
   };
 }

@@ -1,13 +1,12 @@
 import { loadSettings } from "@cml-fleet/core/settings/load-settings";
-import { SIM_IMAGES } from "@cml-fleet/sim/catalog";
+import { createLogger } from "@cml-fleet/platform/observability/logger";
+import { createObservability } from "@cml-fleet/platform/observability/observability";
+import { startTracingFromEnvironment } from "@cml-fleet/platform/observability/tracing";
 import { createApiApp } from "./app";
 import { startApiServer } from "./http/server";
-import { createLogger } from "./infra/logger";
-import { createObservability } from "./observability/observability";
-import { startTracingFromEnvironment } from "./observability/tracing";
 
 /** The API as a process of its own (`pnpm --filter @cml-fleet/api start`); the jobs run elsewhere. */
-const settings = loadSettings(process.env, { demoImages: SIM_IMAGES });
+const settings = loadSettings(process.env);
 const tracing = startTracingFromEnvironment(process.env, settings.otel.serviceName);
 const observability = createObservability({ tracer: tracing.tracer, processMetrics: true });
 const logger = createLogger({ level: settings.logLevel, name: "cml-fleet-api" });

@@ -1,16 +1,5 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import type { Database } from "@cml-fleet/api/db/database";
-import { openMigratedDatabase } from "@cml-fleet/api/db/open-migrated-database";
-import { createLogger } from "@cml-fleet/api/infra/logger";
-import { openRedisConnections } from "@cml-fleet/api/infra/redis";
-import { createRedisLicenseTokenVault } from "@cml-fleet/api/infra/redis-license-token-vault";
-import type { Observability } from "@cml-fleet/api/observability/observability";
-import { createFleetPubSub } from "@cml-fleet/api/pubsub/fleet-pubsub";
-import { createRedisEventPublisher } from "@cml-fleet/api/pubsub/redis-event-publisher";
-import { createBullmqJobQueue } from "@cml-fleet/api/queue/bullmq-job-queue";
-import { redisPrefixes } from "@cml-fleet/api/queue/queue-definitions";
-import { createWorkerRepository } from "@cml-fleet/api/repositories/worker.repository";
 import { createAwsCloudProvider } from "@cml-fleet/core/adapters/aws/create-aws-cloud-provider";
 import { createCmlClient } from "@cml-fleet/core/adapters/cml/create-cml-client";
 import { hourlyRate } from "@cml-fleet/core/domain/cost";
@@ -18,6 +7,12 @@ import { systemClock } from "@cml-fleet/core/ports/clock.port";
 import type { Logger } from "@cml-fleet/core/ports/logger.port";
 import { realSleep } from "@cml-fleet/core/services/poll";
 import type { Settings } from "@cml-fleet/core/settings/settings.schema";
+import type { Database } from "@cml-fleet/platform/db/database";
+import { openInfrastructure } from "@cml-fleet/platform/infrastructure";
+import { createLogger } from "@cml-fleet/platform/observability/logger";
+import type { Observability } from "@cml-fleet/platform/observability/observability";
+import { redisPrefixes } from "@cml-fleet/platform/queue/queue-definitions";
+import { createWorkerRepository } from "@cml-fleet/platform/repositories/worker.repository";
 import type { JobRuntimeConfig, JobWorkerDeps } from "./job-worker-deps";
 import { type RunningJobWorkers, startJobWorkers } from "./start-job-workers";
 
@@ -61,16 +56,15 @@ export async function startJobProcess(options: JobProcessOptions): Promise<Runni
   const logger = options.logger ?? createLogger({ level: settings.logLevel, name: "cml-fleet-jobs" });
   const prefixes = redisPrefixes(settings.redis.keyPrefix);
 
-  const database = options.database ?? (await openMigratedDatabase(settings, logger, options.databaseSchema));
-  const redis = openRedisConnections(settings.redis.url, "cml-fleet-jobs");
-  const publisher = createRedisEventPublisher(
-    createFleetPubSub({
-      publishClient: redis.commands,
-      subscribeClient: redis.subscriber,
-      keyPrefix: prefixes.keys,
-    }),
-  );
-  const vault = createRedisLicenseTokenVault(redis.commands, prefixes.keys);
+  const infrastructure = await openInfrastructure({
+    settings,
+    logger,
+    connectionName: "cml-fleet-jobs",
+    databaseSchema: options.databaseSchema,
+    database: options.database,
+  });
+  const { database, publisher, jobQueue: producer } = infrastructure;
+  const vault = infrastructure.licenseTokens;
 
   const endpoint = cloudEndpoint(settings);
   const accounts = Object.fromEntries(
@@ -98,13 +92,6 @@ export async function startJobProcess(options: JobProcessOptions): Promise<Runni
     requestTimeoutMs: settings.cml.requestTimeoutMs,
     logger,
     observer: options.observability?.callObserver,
-  });
-  const producer = createBullmqJobQueue({
-    redisUrl: settings.redis.url,
-    prefix: prefixes.bullmq,
-    retry: { attempts: settings.jobs.attempts, backoffMs: 2_000 },
-    publisher,
-    logger,
   });
 
   const interval = settings.telemetry.collectionIntervalMs;
@@ -195,13 +182,9 @@ export async function startJobProcess(options: JobProcessOptions): Promise<Runni
     deps,
     async close() {
       await workers.close();
-      await producer.close();
-      await redis.close();
+      await infrastructure.close();
       cloud.close();
       cml.close();
-      if (options.database === undefined) {
-        await database.close();
-      }
     },
   };
 }

@@ -1,10 +1,9 @@
 import { writeFileSync } from "node:fs";
-import { createMetricsHandler, startMetricsServer } from "@cml-fleet/api/observability/metrics-handler";
-import { createObservability } from "@cml-fleet/api/observability/observability";
-import { startTracingFromEnvironment } from "@cml-fleet/api/observability/tracing";
 import { loadSettings } from "@cml-fleet/core/settings/load-settings";
 import { SettingsError } from "@cml-fleet/core/settings/settings-error";
-import { SIM_IMAGES } from "@cml-fleet/sim/catalog";
+import { createMetricsHandler, startMetricsServer } from "@cml-fleet/platform/observability/metrics-handler";
+import { createObservability } from "@cml-fleet/platform/observability/observability";
+import { startTracingFromEnvironment } from "@cml-fleet/platform/observability/tracing";
 import { type RunningJobProcess, startJobProcess } from "./job-process";
 
 /**
@@ -21,7 +20,7 @@ async function main(): Promise<void> {
   const env = process.env;
   let settings: ReturnType<typeof loadSettings>;
   try {
-    settings = loadSettings(env, { demoImages: SIM_IMAGES });
+    settings = loadSettings(env);
   } catch (error) {
     if (error instanceof SettingsError) {
       console.error(error.message);

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { redisPrefixes } from "@cml-fleet/api/queue/queue-definitions";
 import { JOB_KINDS, type JobKind } from "@cml-fleet/core/domain/job";
+import { redisPrefixes } from "@cml-fleet/platform/queue/queue-definitions";
 import type { Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { createJobServices } from "./job-services.factory";

@@ -1,7 +1,7 @@
-import { queueHealth, readJobProcesses } from "@cml-fleet/api/queue/job-worker-health";
-import { redisPrefixes } from "@cml-fleet/api/queue/queue-definitions";
 import { userActor } from "@cml-fleet/core/domain/actor";
 import { JOB_KINDS } from "@cml-fleet/core/domain/job";
+import { queueHealth, readJobProcesses } from "@cml-fleet/platform/queue/job-worker-health";
+import { redisPrefixes } from "@cml-fleet/platform/queue/queue-definitions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FleetHarness, startHarness } from "./support/fleet-harness";
 

@@ -1,6 +1,6 @@
-import { TOPICS } from "@cml-fleet/api/pubsub/topics";
 import { userActor } from "@cml-fleet/core/domain/actor";
 import type { Worker } from "@cml-fleet/core/domain/worker";
+import { TOPICS } from "@cml-fleet/platform/pubsub/topics";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FleetHarness, startHarness } from "./support/fleet-harness";
 

@@ -1,7 +1,7 @@
 import { stripVTControlCharacters } from "node:util";
 import { type RunningApiServer, startApiServer } from "@cml-fleet/api/http/server";
-import { silentLogger } from "@cml-fleet/api/infra/logger";
 import { type RunningJobProcess, startJobProcess } from "@cml-fleet/jobs/job-process";
+import { silentLogger } from "@cml-fleet/platform/observability/logger";
 import { type RunningSimulator, startSimulator } from "@cml-fleet/sim/simulator";
 import { render } from "ink-testing-library";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";

@@ -1,6 +1,6 @@
+import type { ApiToken } from "@cml-fleet/platform/repositories/api-token.repository";
+import { hashTokenSecret } from "@cml-fleet/platform/repositories/api-token.repository";
 import { describe, expect, it } from "vitest";
-import type { ApiToken } from "../repositories/api-token.repository";
-import { hashTokenSecret } from "../repositories/api-token.repository";
 import { authenticate } from "./authenticate";
 import type { OidcVerifier } from "./oidc-verifier";
 

@@ -3,7 +3,7 @@ import {
   type ApiToken,
   type ApiTokenRepository,
   hashTokenSecret,
-} from "../repositories/api-token.repository";
+} from "@cml-fleet/platform/repositories/api-token.repository";
 import type { OidcVerifier } from "./oidc-verifier";
 import type { Principal } from "./principal";
 import { looksLikeTokenSecret } from "./token-secret";

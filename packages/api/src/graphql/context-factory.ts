@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "@cml-fleet/core/ports/logger.port";
+import type { FleetPubSub } from "@cml-fleet/platform/pubsub/fleet-pubsub";
 import { GraphQLError } from "graphql";
 import { createAccessControl } from "../auth/access-control";
 import type { Authentication } from "../auth/authenticate";
-import type { FleetPubSub } from "../pubsub/fleet-pubsub";
 import type { AuditLog } from "../services/audit-log";
 import type { ApiReads, ApiServices, GraphQLContext } from "./context";
 import { createWorkerLoaders } from "./loaders";

@@ -3,8 +3,8 @@ import { type JobInfo, workerJobId } from "@cml-fleet/core/domain/job";
 import type { JobQueue } from "@cml-fleet/core/ports/job-queue.port";
 import type { WorkerReadModel } from "@cml-fleet/core/ports/worker-read-model.port";
 import type { TelemetrySample } from "@cml-fleet/core/ports/worker-repository.port";
+import type { AutoStopReadModel, CostInputs } from "@cml-fleet/platform/repositories/worker-read-model";
 import DataLoader from "dataloader";
-import type { AutoStopReadModel, CostInputs } from "../repositories/worker-read-model";
 import { AUTO_STOP_EVENT_WINDOW } from "./list-bounds";
 
 /**

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "@cml-fleet/core/ports/logger.port";
+import { METRICS_PATH } from "@cml-fleet/platform/observability/metrics-handler";
 import { type ExecutionArgs, GraphQLError } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
@@ -10,8 +11,7 @@ import type { GraphQLContext } from "../graphql/context";
 import { buildContext, type ContextDeps, requestIdFrom } from "../graphql/context-factory";
 import { maskUnlessFleetError, useContractErrors } from "../graphql/error-mapping";
 import { schema } from "../graphql/schema/index";
-import { METRICS_PATH } from "../observability/metrics-handler";
-import type { ApiObservability } from "../observability/observability";
+import type { ApiObservability } from "../observability/api-observability";
 import { answerHealth, answerReadiness, type ReadinessCheck } from "./health";
 import { REQUEST_LIMITS, requestLimitPlugins } from "./limits";
 import { refuseOversizedBody } from "./request-size";

@@ -1,5 +1,7 @@
 import { isFleetError } from "@cml-fleet/core/errors";
 import type { Logger } from "@cml-fleet/core/ports/logger.port";
+import type { FleetMetrics } from "@cml-fleet/platform/observability/fleet-metrics";
+import { withLogContext } from "@cml-fleet/platform/observability/log-context";
 import {
   type Context,
   context,
@@ -13,8 +15,6 @@ import {
 } from "@opentelemetry/api";
 import { type DocumentNode, GraphQLError, getOperationAST } from "graphql";
 import type { Plugin } from "graphql-yoga";
-import type { FleetMetrics } from "./fleet-metrics";
-import { withLogContext } from "./log-context";
 import { createOperationNameLabel } from "./operation-name-label";
 
 export interface GraphqlObservabilityDeps {

@@ -1,13 +1,13 @@
 import { NotFoundError, ValidationError } from "@cml-fleet/core/errors";
 import type { Clock } from "@cml-fleet/core/ports/clock.port";
-import type { Principal } from "../auth/principal";
-import type { Role } from "../auth/roles";
-import { generateTokenSecret } from "../auth/token-secret";
 import {
   type ApiToken,
   type ApiTokenRepository,
   hashTokenSecret,
-} from "../repositories/api-token.repository";
+} from "@cml-fleet/platform/repositories/api-token.repository";
+import type { Principal } from "../auth/principal";
+import type { Role } from "../auth/roles";
+import { generateTokenSecret } from "../auth/token-secret";
 import type { AuditLog } from "./audit-log";
 import { successAudit } from "./worker-service-deps";
 

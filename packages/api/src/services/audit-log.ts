@@ -1,4 +1,4 @@
-import type { AuditRepository } from "../repositories/audit.repository";
+import type { AuditRepository } from "@cml-fleet/platform/repositories/audit.repository";
 
 /** What the API needs of the audit repository: appending records. */
 export type AuditLog = Pick<AuditRepository, "record">;

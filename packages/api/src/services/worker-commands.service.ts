@@ -5,8 +5,8 @@ import type { Worker } from "@cml-fleet/core/domain/worker";
 import { createWorker, recordOperationRequested } from "@cml-fleet/core/domain/worker-changes";
 import { planOperation, type WorkerOperation } from "@cml-fleet/core/domain/worker-transitions";
 import { ConflictError, ValidationError } from "@cml-fleet/core/errors";
+import type { LicenseTokenVault } from "@cml-fleet/platform/redis/redis-license-token-vault";
 import { actorOf, type Principal } from "../auth/principal";
-import type { LicenseTokenVault } from "../infra/redis-license-token-vault";
 import {
   type TagPair,
   validateAmiId,

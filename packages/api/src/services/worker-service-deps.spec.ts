@@ -3,9 +3,9 @@ import type { Worker } from "@cml-fleet/core/domain/worker";
 import { setTags } from "@cml-fleet/core/domain/worker-changes";
 import { ConcurrentModificationError } from "@cml-fleet/core/errors";
 import type { EventPublisher } from "@cml-fleet/core/ports/event-publisher.port";
+import type { AuditEntry } from "@cml-fleet/platform/repositories/audit.repository";
 import { describe, expect, it } from "vitest";
 import { aWorker } from "../../test/support/worker-factory";
-import type { AuditEntry } from "../repositories/audit.repository";
 import type { AuditedWorkerRepository } from "./worker-service-deps";
 import { writeWorkerChange } from "./worker-service-deps";
 

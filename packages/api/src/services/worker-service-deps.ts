@@ -7,8 +7,8 @@ import type { EventPublisher } from "@cml-fleet/core/ports/event-publisher.port"
 import type { JobQueue } from "@cml-fleet/core/ports/job-queue.port";
 import type { WorkerRepository } from "@cml-fleet/core/ports/worker-repository.port";
 import type { Settings } from "@cml-fleet/core/settings/settings.schema";
+import type { AuditEntry } from "@cml-fleet/platform/repositories/audit.repository";
 import type { Principal } from "../auth/principal";
-import type { AuditEntry } from "../repositories/audit.repository";
 
 /** Audit records written in the same transaction as the worker change they describe. */
 export interface WriteAudit {

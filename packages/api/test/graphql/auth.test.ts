@@ -1,6 +1,6 @@
+import { createAuditRepository } from "@cml-fleet/platform/repositories/audit.repository";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Role } from "../../src/auth/roles";
-import { createAuditRepository } from "../../src/repositories/audit.repository";
 import { codes, dataOf, eventually, gql, subscribeWs } from "./support/graphql-client";
 import { createTestFleet, type TestApi, type TestFleet } from "./support/test-fleet";
 

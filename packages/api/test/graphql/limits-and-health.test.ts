@@ -1,8 +1,8 @@
+import { createObservability } from "@cml-fleet/platform/observability/observability";
 import { trace } from "@opentelemetry/api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REQUEST_LIMITS } from "../../src/http/limits";
 import { startApiServer } from "../../src/http/server";
-import { createObservability } from "../../src/observability/observability";
 import { codes, gql } from "./support/graphql-client";
 import { createTestFleet, type TestApi, type TestFleet } from "./support/test-fleet";
 

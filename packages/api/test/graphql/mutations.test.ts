@@ -1,8 +1,8 @@
 import { userActor } from "@cml-fleet/core/domain/actor";
 import type { Worker } from "@cml-fleet/core/domain/worker";
 import type { WorkerStatus } from "@cml-fleet/core/domain/worker-status";
+import { createWorkerRepository } from "@cml-fleet/platform/repositories/worker.repository";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createWorkerRepository } from "../../src/repositories/worker.repository";
 import { aWorker } from "../support/worker-factory";
 import { codes, dataOf, eventually, gql } from "./support/graphql-client";
 import { FAILING_INSTANCE_ID, SLOW_REGION, startImportProcessor } from "./support/import-processor";

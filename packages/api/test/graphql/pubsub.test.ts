@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
 import type { Logger } from "@cml-fleet/core/ports/logger.port";
+import { createFleetPubSub } from "@cml-fleet/platform/pubsub/fleet-pubsub";
+import { createRedisEventPublisher } from "@cml-fleet/platform/pubsub/redis-event-publisher";
+import { TOPICS } from "@cml-fleet/platform/pubsub/topics";
 import { Redis, type RedisOptions } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
-import { createFleetPubSub } from "../../src/pubsub/fleet-pubsub";
-import { createRedisEventPublisher } from "../../src/pubsub/redis-event-publisher";
-import { TOPICS } from "../../src/pubsub/topics";
 import { aWorker } from "../support/worker-factory";
 import { eventually } from "./support/graphql-client";
 import { TEST_REDIS_URL } from "./support/test-fleet";

@@ -1,6 +1,6 @@
 import { userActor } from "@cml-fleet/core/domain/actor";
+import { createWorkerRepository } from "@cml-fleet/platform/repositories/worker.repository";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createWorkerRepository } from "../../src/repositories/worker.repository";
 import { aWorker } from "../support/worker-factory";
 import { dataOf, gql } from "./support/graphql-client";
 import { createTestFleet, type TestApi, type TestFleet } from "./support/test-fleet";

@@ -1,5 +1,5 @@
+import { TOPICS } from "@cml-fleet/platform/pubsub/topics";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TOPICS } from "../../src/pubsub/topics";
 import { dataOf, eventually, gql, subscribeWs } from "./support/graphql-client";
 import { subscribeSse } from "./support/sse-client";
 import { createTestFleet, type TestApi, type TestFleet } from "./support/test-fleet";

@@ -1,6 +1,6 @@
+import { createObservability } from "@cml-fleet/platform/observability/observability";
 import { trace } from "@opentelemetry/api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createObservability } from "../../src/observability/observability";
 import { gql } from "../graphql/support/graphql-client";
 import { createTestFleet, type TestApi, type TestFleet } from "../graphql/support/test-fleet";
 

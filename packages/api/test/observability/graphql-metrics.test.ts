@@ -1,14 +1,14 @@
 import { Writable } from "node:stream";
 import type { WorkerStatus } from "@cml-fleet/core/domain/worker-status";
+import { createFleetGaugeRefresher } from "@cml-fleet/platform/observability/fleet-gauges";
+import { createFleetMetrics } from "@cml-fleet/platform/observability/fleet-metrics";
+import { logContextMixin } from "@cml-fleet/platform/observability/log-context";
+import { createUpstreamCallObserver } from "@cml-fleet/platform/observability/upstream-call-observer";
+import { createWorkerRepository } from "@cml-fleet/platform/repositories/worker.repository";
+import { createTestDatabase, type TestDatabase } from "@cml-fleet/platform/testing/test-database";
 import { trace } from "@opentelemetry/api";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createFleetGaugeRefresher } from "../../src/observability/fleet-gauges";
-import { createFleetMetrics } from "../../src/observability/fleet-metrics";
-import { logContextMixin } from "../../src/observability/log-context";
-import { createUpstreamCallObserver } from "../../src/observability/upstream-call-observer";
-import { createWorkerRepository } from "../../src/repositories/worker.repository";
-import { createTestDatabase, type TestDatabase } from "../support/test-database";
 import { aWorker } from "../support/worker-factory";
 import { type ObservedYoga, startObservedYoga } from "./support/observed-yoga";
 

@@ -1,14 +1,18 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
+import { createFleetMetrics } from "@cml-fleet/platform/observability/fleet-metrics";
+import { logContextMixin } from "@cml-fleet/platform/observability/log-context";
+import {
+  startTracing,
+  startTracingFromEnvironment,
+  type Tracing,
+} from "@cml-fleet/platform/observability/tracing";
+import { createUpstreamCallObserver } from "@cml-fleet/platform/observability/upstream-call-observer";
 import { SpanStatusCode } from "@opentelemetry/api";
 import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-node";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import { createFleetMetrics } from "../../src/observability/fleet-metrics";
-import { logContextMixin } from "../../src/observability/log-context";
-import { startTracing, startTracingFromEnvironment, type Tracing } from "../../src/observability/tracing";
-import { createUpstreamCallObserver } from "../../src/observability/upstream-call-observer";
 import { type ObservedYoga, startObservedYoga } from "./support/observed-yoga";
 
 interface LogLine {

@@ -5,11 +5,11 @@ import {
 import { createCmlClient, type HttpCmlClient } from "@cml-fleet/core/adapters/cml/create-cml-client";
 import type { CloudTarget } from "@cml-fleet/core/ports/cloud-provider.port";
 import type { CmlEndpoint } from "@cml-fleet/core/ports/cml-client.port";
+import { silentLogger } from "@cml-fleet/platform/observability/logger";
+import { createObservability } from "@cml-fleet/platform/observability/observability";
 import { type RunningSimulator, startSimulator } from "@cml-fleet/sim/simulator";
 import { trace } from "@opentelemetry/api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { silentLogger } from "../../src/infra/logger";
-import { createObservability } from "../../src/observability/observability";
 
 const target: CloudTarget = { accountId: "default", region: "us-east-1" };
 const CML_USER = "fleet";

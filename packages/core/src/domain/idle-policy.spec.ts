@@ -1,7 +1,6 @@
-import { SIM_IMAGES } from "@cml-fleet/sim/catalog";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { at, aWorker, telemetry } from "../../test/domain/worker-factory";
+import { aRunningWorker, at, telemetry } from "../../test/support/worker-factory";
 import { loadSettings } from "../settings/load-settings";
 import { decideIdle, type IdleInput, type IdlePolicySettings } from "./idle-policy";
 import type { TelemetrySnapshot, Worker } from "./worker";
@@ -20,7 +19,7 @@ const policy: IdlePolicySettings = {
 /** Started at T0; the snooze ends at T0+60, so by default the quiet stretch starts there. */
 function input(now: number, worker: Partial<Worker> = {}, extra: Partial<IdleInput> = {}): IdleInput {
   return {
-    worker: aWorker({ telemetry: telemetry({ sampledAt: at(now - 1) }), ...worker }),
+    worker: aRunningWorker({ telemetry: telemetry({ sampledAt: at(now - 1) }), ...worker }),
     activity: [],
     recentTelemetry: [],
     policy,
@@ -31,7 +30,7 @@ function input(now: number, worker: Partial<Worker> = {}, extra: Partial<IdleInp
 
 describe("decideIdle: vetoes", () => {
   const fresh = (overrides: Partial<TelemetrySnapshot>) => telemetry({ sampledAt: at(99), ...overrides });
-  const idle = { ...aWorker().idle };
+  const idle = { ...aRunningWorker().idle };
   it.each<[string, IdleInput, string]>([
     [
       "auto-stop is off for the fleet",
@@ -109,7 +108,7 @@ describe("decideIdle: the quiet stretch", () => {
   });
 
   it("restarts at the activity already recorded on the worker", () => {
-    const worker = aWorker();
+    const worker = aRunningWorker();
     const decision = decideIdle(input(100, { idle: { ...worker.idle, lastActivityAt: at(85) } }));
     expect(decision.idleSince).toEqual(at(85));
   });
@@ -124,7 +123,7 @@ describe("decideIdle: the quiet stretch", () => {
   });
 
   it("restarts when a keep-alive ends", () => {
-    const worker = aWorker();
+    const worker = aRunningWorker();
     const decision = decideIdle(input(130, { idle: { ...worker.idle, keepAliveUntil: at(120) } }));
     expect(decision).toMatchObject({ reasonCode: "QUIET", idleSince: at(120) });
   });
@@ -150,7 +149,7 @@ describe("decideIdle: the quiet stretch", () => {
   });
 
   it("takes the fleet's idle settings as its policy", () => {
-    const fleetPolicy = loadSettings({}, { demoImages: SIM_IMAGES }).idle;
+    const fleetPolicy = loadSettings({}).idle;
     expect(decideIdle({ ...input(95), policy: fleetPolicy })).toMatchObject({ idle: true, stopAt: at(90) });
   });
 
@@ -200,12 +199,12 @@ describe("decideIdle: fails closed", () => {
   it("never judges idle, nor starts the idle clock, with nodes running, labs started, or CML unknown, stale or unreachable", () => {
     fc.assert(
       fc.property(inputArb, (arb) => {
-        const worker = aWorker({
+        const worker = aRunningWorker({
           status: arb.status,
           serviceStatus: arb.serviceStatus,
           telemetry: arb.telemetry,
           idle: {
-            ...aWorker().idle,
+            ...aRunningWorker().idle,
             lastStartedAt: arb.lastStartedAt,
             lastActivityAt: arb.lastActivityAt,
             keepAliveUntil: arb.keepAliveUntil,

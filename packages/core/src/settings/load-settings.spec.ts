@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { SIM_IMAGES } from "@cml-fleet/sim/catalog";
 import { describe, expect, it } from "vitest";
 import { parseDuration } from "./duration";
 import { loadSettings } from "./load-settings";
@@ -44,7 +43,7 @@ describe("parseDuration", () => {
 
 describe("loadSettings", () => {
   it("applies the demo configuration with the simulator's newest AMIs when the sim runs without a file", () => {
-    const settings = loadSettings({}, { demoImages: SIM_IMAGES });
+    const settings = loadSettings({});
     expect(settings.cloud.provider).toBe("sim");
     expect(settings.aws.allowedRegions).toEqual(["us-east-1", "us-west-2"]);
     expect(settings.worker.images["us-east-1"]).toEqual({
@@ -61,19 +60,16 @@ describe("loadSettings", () => {
   });
 
   it("puts the demo CML port on SIM_CML_PORT", () => {
-    expect(loadSettings({ SIM_CML_PORT: "9443" }, { demoImages: SIM_IMAGES }).cml.apiPort).toBe(9443);
+    expect(loadSettings({ SIM_CML_PORT: "9443" }).cml.apiPort).toBe(9443);
   });
 
   it("accepts durations with a unit and the review's _MINUTES / _SECONDS spellings", () => {
-    const settings = loadSettings(
-      {
-        CML_WORKER_IDLE_THRESHOLD_MINUTES: "45",
-        CML_WORKER_MAX_IDLE_BEFORE_WARNING: "40m",
-        CML_WORKER_TELEMETRY_COLLECTION_INTERVAL_SECONDS: "15",
-        CML_HEALTH_CHECK_INTERVAL: "500ms",
-      },
-      { demoImages: SIM_IMAGES },
-    );
+    const settings = loadSettings({
+      CML_WORKER_IDLE_THRESHOLD_MINUTES: "45",
+      CML_WORKER_MAX_IDLE_BEFORE_WARNING: "40m",
+      CML_WORKER_TELEMETRY_COLLECTION_INTERVAL_SECONDS: "15",
+      CML_HEALTH_CHECK_INTERVAL: "500ms",
+    });
     expect(settings.idle.thresholdMs).toBe(45 * 60_000);
     expect(settings.idle.warningAfterMs).toBe(40 * 60_000);
     expect(settings.telemetry.collectionIntervalMs).toBe(15_000);
@@ -150,10 +146,7 @@ describe("loadSettings", () => {
 
   it("refuses both spellings of one duration", () => {
     const problems = problemsOf(() =>
-      loadSettings(
-        { CML_WORKER_IDLE_THRESHOLD: "30m", CML_WORKER_IDLE_THRESHOLD_MINUTES: "30" },
-        { demoImages: SIM_IMAGES },
-      ),
+      loadSettings({ CML_WORKER_IDLE_THRESHOLD: "30m", CML_WORKER_IDLE_THRESHOLD_MINUTES: "30" }),
     );
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/give only one/);
@@ -188,10 +181,7 @@ describe("loadSettings", () => {
 
   it("reports problems between valid settings even while another setting is invalid", () => {
     const problems = problemsOf(() =>
-      loadSettings(
-        { PORT: "http", AWS_DEFAULT_REGION: "eu-west-1", CML_WORKER_IDLE_THRESHOLD: "soon" },
-        { demoImages: SIM_IMAGES },
-      ),
+      loadSettings({ PORT: "http", AWS_DEFAULT_REGION: "eu-west-1", CML_WORKER_IDLE_THRESHOLD: "soon" }),
     );
     expect(problems).toEqual([
       'PORT: must be a whole number (got "http")',
@@ -202,10 +192,7 @@ describe("loadSettings", () => {
 
   it("refuses default and weak secrets in production, without echoing them", () => {
     const problems = problemsOf(() =>
-      loadSettings(
-        { NODE_ENV: "production", BOOTSTRAP_ADMIN_TOKEN: "short-secret" },
-        { demoImages: SIM_IMAGES },
-      ),
+      loadSettings({ NODE_ENV: "production", BOOTSTRAP_ADMIN_TOKEN: "short-secret" }),
     );
     expect(problems).toHaveLength(2);
     expect(problems.find((line) => line.startsWith("CML_PASSWORD"))).toMatch(/development default/);
@@ -214,10 +201,11 @@ describe("loadSettings", () => {
   });
 
   it("accepts production with real secrets", () => {
-    const settings = loadSettings(
-      { NODE_ENV: "production", CML_PASSWORD: "a-real-password", BOOTSTRAP_ADMIN_TOKEN: "x".repeat(40) },
-      { demoImages: SIM_IMAGES },
-    );
+    const settings = loadSettings({
+      NODE_ENV: "production",
+      CML_PASSWORD: "a-real-password",
+      BOOTSTRAP_ADMIN_TOKEN: "x".repeat(40),
+    });
     expect(settings.nodeEnv).toBe("production");
   });
 

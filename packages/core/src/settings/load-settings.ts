@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
-import { type DemoImageCatalog, demoSettings } from "./demo-settings";
+import { demoSettings } from "./demo-settings";
 import { type Settings, settingsSchema } from "./settings.schema";
 import { SettingsError } from "./settings-error";
 import { settingsRegistry } from "./settings-fields";
@@ -10,12 +10,6 @@ import { crossFieldProblems, type SettingsProblem } from "./settings-rules";
 import { settingsShape } from "./settings-shape";
 
 export interface LoadSettingsOptions {
-  /**
-   * The simulator's image catalog (`SIM_IMAGES` from `@cml-fleet/sim/catalog`),
-   * used for the demo configuration when CLOUD_PROVIDER=sim and no config file
-   * is named. Without it the demo regions have no AMI and loading fails.
-   */
-  readonly demoImages?: DemoImageCatalog;
   /** Reads the config file; tests replace it. */
   readonly readFile?: (path: string) => string;
 }
@@ -75,7 +69,7 @@ export function loadSettings(
   const provider = collected.values.cloud_provider ?? raw.cloud_provider;
   if (configPath === null && provider === "sim") {
     const simCmlPort = collected.values.sim_cml_port ?? raw.sim_cml_port;
-    Object.assign(raw, demoSettings(options.demoImages ?? {}, simCmlPort));
+    Object.assign(raw, demoSettings(simCmlPort));
   }
   Object.assign(raw, collected.values);
 

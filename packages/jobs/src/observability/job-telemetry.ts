@@ -1,6 +1,6 @@
-import type { FleetMetrics } from "@cml-fleet/api/observability/fleet-metrics";
-import { withLogContext } from "@cml-fleet/api/observability/log-context";
 import type { Logger } from "@cml-fleet/core/ports/logger.port";
+import type { FleetMetrics } from "@cml-fleet/platform/observability/fleet-metrics";
+import { withLogContext } from "@cml-fleet/platform/observability/log-context";
 import { context, SpanKind, SpanStatusCode, type Tracer, trace } from "@opentelemetry/api";
 import { DelayedError, type Job, type Worker } from "bullmq";
 

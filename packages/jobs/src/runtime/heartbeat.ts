@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
-import { heartbeatKey, type JobProcessHeartbeat } from "@cml-fleet/api/queue/job-worker-health";
 import type { JobKind } from "@cml-fleet/core/domain/job";
 import type { Logger } from "@cml-fleet/core/ports/logger.port";
+import { heartbeatKey, type JobProcessHeartbeat } from "@cml-fleet/platform/queue/job-worker-health";
 import type { Redis } from "ioredis";
 
 export interface HeartbeatOptions {

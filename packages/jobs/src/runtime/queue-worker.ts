@@ -1,14 +1,14 @@
-import { toJobInfo } from "@cml-fleet/api/queue/job-info";
+import type { JobKind, JobPayloads } from "@cml-fleet/core/domain/job";
+import { isFleetError } from "@cml-fleet/core/errors";
+import type { EventPublisher } from "@cml-fleet/core/ports/event-publisher.port";
+import type { Logger } from "@cml-fleet/core/ports/logger.port";
+import { toJobInfo } from "@cml-fleet/platform/queue/job-info";
 import {
   isWorkerKind,
   type JobProgressValue,
   queueName,
   workerIdOf,
-} from "@cml-fleet/api/queue/queue-definitions";
-import type { JobKind, JobPayloads } from "@cml-fleet/core/domain/job";
-import { isFleetError } from "@cml-fleet/core/errors";
-import type { EventPublisher } from "@cml-fleet/core/ports/event-publisher.port";
-import type { Logger } from "@cml-fleet/core/ports/logger.port";
+} from "@cml-fleet/platform/queue/queue-definitions";
 import { DelayedError, type Job, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { type JobTelemetryDeps, observeJobWorker, traceJobProcessor } from "../observability/job-telemetry";

@@ -1,5 +1,5 @@
-import { queueName } from "@cml-fleet/api/queue/queue-definitions";
 import type { JobKind } from "@cml-fleet/core/domain/job";
+import { queueName } from "@cml-fleet/platform/queue/queue-definitions";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 

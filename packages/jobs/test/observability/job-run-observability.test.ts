@@ -1,12 +1,12 @@
 import { Writable } from "node:stream";
-import { logContextMixin } from "@cml-fleet/api/observability/log-context";
+import { userActor } from "@cml-fleet/core/domain/actor";
+import { logContextMixin } from "@cml-fleet/platform/observability/log-context";
 import {
   createMetricsHandler,
   type RunningMetricsServer,
   startMetricsServer,
-} from "@cml-fleet/api/observability/metrics-handler";
-import { createObservability } from "@cml-fleet/api/observability/observability";
-import { userActor } from "@cml-fleet/core/domain/actor";
+} from "@cml-fleet/platform/observability/metrics-handler";
+import { createObservability } from "@cml-fleet/platform/observability/observability";
 import { trace } from "@opentelemetry/api";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

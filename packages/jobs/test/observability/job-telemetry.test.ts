@@ -1,14 +1,14 @@
 import { randomBytes } from "node:crypto";
 import { Writable } from "node:stream";
-import { createFleetMetrics } from "@cml-fleet/api/observability/fleet-metrics";
-import { logContextMixin } from "@cml-fleet/api/observability/log-context";
+import { createFleetMetrics } from "@cml-fleet/platform/observability/fleet-metrics";
+import { logContextMixin } from "@cml-fleet/platform/observability/log-context";
 import {
   createMetricsHandler,
   type RunningMetricsServer,
   startMetricsServer,
-} from "@cml-fleet/api/observability/metrics-handler";
-import { startTracing, type Tracing } from "@cml-fleet/api/observability/tracing";
-import { createUpstreamCallObserver } from "@cml-fleet/api/observability/upstream-call-observer";
+} from "@cml-fleet/platform/observability/metrics-handler";
+import { startTracing, type Tracing } from "@cml-fleet/platform/observability/tracing";
+import { createUpstreamCallObserver } from "@cml-fleet/platform/observability/upstream-call-observer";
 import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-node";
 import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";

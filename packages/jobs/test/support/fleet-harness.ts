@@ -1,26 +1,25 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { createLogger, silentLogger } from "@cml-fleet/api/infra/logger";
-import { createFleetPubSub, type FleetPubSub } from "@cml-fleet/api/pubsub/fleet-pubsub";
-import { createRedisEventPublisher } from "@cml-fleet/api/pubsub/redis-event-publisher";
-import { type BullmqJobQueue, createBullmqJobQueue } from "@cml-fleet/api/queue/bullmq-job-queue";
-import { redisPrefixes } from "@cml-fleet/api/queue/queue-definitions";
-import {
-  createWorkerRepository,
-  type DrizzleWorkerRepository,
-} from "@cml-fleet/api/repositories/worker.repository";
 import { systemActor } from "@cml-fleet/core/domain/actor";
 import type { Worker } from "@cml-fleet/core/domain/worker";
 import { createWorker } from "@cml-fleet/core/domain/worker-changes";
 import { loadSettings } from "@cml-fleet/core/settings/load-settings";
 import type { Settings } from "@cml-fleet/core/settings/settings.schema";
-import { SIM_IMAGES } from "@cml-fleet/sim/catalog";
-import { type RunningSimulator, type SimulatorOptions, startSimulator } from "@cml-fleet/sim/simulator";
-import { Redis } from "ioredis";
+import { createLogger, silentLogger } from "@cml-fleet/platform/observability/logger";
+import { createFleetPubSub, type FleetPubSub } from "@cml-fleet/platform/pubsub/fleet-pubsub";
+import { createRedisEventPublisher } from "@cml-fleet/platform/pubsub/redis-event-publisher";
+import { type BullmqJobQueue, createBullmqJobQueue } from "@cml-fleet/platform/queue/bullmq-job-queue";
+import { redisPrefixes } from "@cml-fleet/platform/queue/queue-definitions";
+import {
+  createWorkerRepository,
+  type DrizzleWorkerRepository,
+} from "@cml-fleet/platform/repositories/worker.repository";
 import {
   createTestDatabase,
   TEST_DATABASE_URL,
   type TestDatabase,
-} from "../../../api/test/support/test-database";
+} from "@cml-fleet/platform/testing/test-database";
+import { type RunningSimulator, type SimulatorOptions, startSimulator } from "@cml-fleet/sim/simulator";
+import { Redis } from "ioredis";
 import { type RunningJobProcess, startJobProcess } from "../../src/job-process";
 import type { JobRuntimeConfig } from "../../src/job-worker-deps";
 
@@ -86,7 +85,7 @@ export async function startHarness(label: string, options: HarnessOptions = {}) 
     LOG_LEVEL: "warn",
     ...options.env,
   };
-  const settings: Settings = loadSettings(env, { demoImages: SIM_IMAGES });
+  const settings: Settings = loadSettings(env);
   const prefixes = redisPrefixes(keyPrefix);
   const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
   const subscriber = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });

@@ -21,7 +21,7 @@ export interface ChildJobProcess {
 export function spawnJobProcess(env: Record<string, string>): ChildJobProcess {
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
     cwd: JOBS_PACKAGE,
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", ...env },
+    env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stderr = "";

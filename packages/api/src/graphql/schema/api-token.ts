@@ -1,4 +1,4 @@
-import type { ApiToken } from "../../repositories/api-token.repository";
+import type { ApiToken } from "@cml-fleet/platform/repositories/api-token.repository";
 import type { CreatedApiToken } from "../../services/api-token.service";
 import { builder } from "../builder";
 import { RoleEnum } from "./enums";

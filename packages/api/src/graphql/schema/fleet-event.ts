@@ -1,7 +1,7 @@
 import { describeActor } from "@cml-fleet/core/domain/actor";
 import type { FleetEvent } from "@cml-fleet/core/domain/fleet-event";
+import { TOPICS } from "@cml-fleet/platform/pubsub/topics";
 import { filter, pipe } from "graphql-yoga";
-import { TOPICS } from "../../pubsub/topics";
 import { builder } from "../builder";
 import { boundedFirst } from "../list-bounds";
 

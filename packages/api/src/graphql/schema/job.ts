@@ -1,6 +1,6 @@
 import type { JobInfo } from "@cml-fleet/core/domain/job";
+import { TOPICS } from "@cml-fleet/platform/pubsub/topics";
 import { filter, pipe } from "graphql-yoga";
-import { TOPICS } from "../../pubsub/topics";
 import { builder } from "../builder";
 import { boundedFirst } from "../list-bounds";
 import { JobStateEnum } from "./enums";

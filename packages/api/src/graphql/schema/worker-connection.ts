@@ -1,6 +1,6 @@
 import type { Worker } from "@cml-fleet/core/domain/worker";
 import type { WorkerFilter } from "@cml-fleet/core/ports/worker-repository.port";
-import { encodeWorkerCursor } from "../../repositories/worker-cursor";
+import { encodeWorkerCursor } from "@cml-fleet/platform/repositories/worker-cursor";
 import { builder } from "../builder";
 import { boundedFirst } from "../list-bounds";
 import { WorkerStatusEnum } from "./enums";

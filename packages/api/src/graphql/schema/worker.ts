@@ -1,6 +1,6 @@
 import type { Worker } from "@cml-fleet/core/domain/worker";
+import { TOPICS } from "@cml-fleet/platform/pubsub/topics";
 import { filter, pipe } from "graphql-yoga";
-import { TOPICS } from "../../pubsub/topics";
 import { costOf, idleStateOf } from "../../services/worker-insights";
 import { builder } from "../builder";
 import { boundedFirst } from "../list-bounds";

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { JobPayloads } from "@cml-fleet/core/domain/job";
+import { queueName } from "@cml-fleet/platform/queue/queue-definitions";
+import { createWorkerRepository } from "@cml-fleet/platform/repositories/worker.repository";
 import { type Job, Worker as QueueWorker } from "bullmq";
 import { Redis } from "ioredis";
-import { queueName } from "../../../src/queue/queue-definitions";
-import { createWorkerRepository } from "../../../src/repositories/worker.repository";
 import { aWorker } from "../../support/worker-factory";
 import type { TestFleet } from "./test-fleet";
 import { TEST_REDIS_URL } from "./test-fleet";

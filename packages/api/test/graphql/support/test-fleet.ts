@@ -1,15 +1,21 @@
 import { randomBytes } from "node:crypto";
 import { loadSettings } from "@cml-fleet/core/settings/load-settings";
 import type { Settings } from "@cml-fleet/core/settings/settings.schema";
-import { SIM_IMAGES } from "@cml-fleet/sim/catalog";
+import { silentLogger } from "@cml-fleet/platform/observability/logger";
+import {
+  createApiTokenRepository,
+  hashTokenSecret,
+} from "@cml-fleet/platform/repositories/api-token.repository";
+import {
+  createTestDatabase,
+  TEST_DATABASE_URL,
+  type TestDatabase,
+} from "@cml-fleet/platform/testing/test-database";
 import { Redis } from "ioredis";
 import { type ApiApp, type ApiAppOptions, createApiApp } from "../../../src/app";
 import type { Role } from "../../../src/auth/roles";
 import { generateTokenSecret } from "../../../src/auth/token-secret";
 import { type RunningApiServer, startApiServer } from "../../../src/http/server";
-import { silentLogger } from "../../../src/infra/logger";
-import { createApiTokenRepository, hashTokenSecret } from "../../../src/repositories/api-token.repository";
-import { createTestDatabase, TEST_DATABASE_URL, type TestDatabase } from "../../support/test-database";
 
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 
@@ -43,18 +49,15 @@ export async function createTestFleet(label: string, env: Record<string, string>
   const db = await createTestDatabase(label);
   const prefix = `test-${label}-${randomBytes(4).toString("hex")}`;
   const adminSecret = generateTokenSecret();
-  const settings = loadSettings(
-    {
-      NODE_ENV: "test",
-      DATABASE_URL: TEST_DATABASE_URL,
-      REDIS_URL: TEST_REDIS_URL,
-      REDIS_KEY_PREFIX: prefix,
-      BOOTSTRAP_ADMIN_TOKEN: adminSecret,
-      LOG_LEVEL: "fatal",
-      ...env,
-    },
-    { demoImages: SIM_IMAGES },
-  );
+  const settings = loadSettings({
+    NODE_ENV: "test",
+    DATABASE_URL: TEST_DATABASE_URL,
+    REDIS_URL: TEST_REDIS_URL,
+    REDIS_KEY_PREFIX: prefix,
+    BOOTSTRAP_ADMIN_TOKEN: adminSecret,
+    LOG_LEVEL: "fatal",
+    ...env,
+  });
   const tokenRepository = createApiTokenRepository(db.db);
   const secrets: Record<Role, string> = {
     ADMIN: adminSecret,

@@ -3,11 +3,11 @@ import type { AddressInfo } from "node:net";
 import { NotFoundError } from "@cml-fleet/core/errors";
 import type { CallObserver } from "@cml-fleet/core/ports/call-observer.port";
 import type { Logger } from "@cml-fleet/core/ports/logger.port";
+import type { FleetMetrics } from "@cml-fleet/platform/observability/fleet-metrics";
+import { createMetricsHandler, METRICS_PATH } from "@cml-fleet/platform/observability/metrics-handler";
 import type { Tracer } from "@opentelemetry/api";
 import { createSchema, createYoga } from "graphql-yoga";
-import type { FleetMetrics } from "../../../src/observability/fleet-metrics";
 import { useGraphqlObservability } from "../../../src/observability/graphql-observability.plugin";
-import { createMetricsHandler, METRICS_PATH } from "../../../src/observability/metrics-handler";
 
 export interface ObservedYogaDeps {
   readonly metrics: FleetMetrics;

@@ -1,0 +1,33 @@
+import type { PriceTable } from "@cml-fleet/core/domain/cost";
+import type { Logger } from "@cml-fleet/core/ports/logger.port";
+import type { WorkerReadModel } from "@cml-fleet/core/ports/worker-read-model.port";
+import { createFleetGaugeRefresher } from "@cml-fleet/platform/observability/fleet-gauges";
+import { createMetricsHandler, type MetricsHandler } from "@cml-fleet/platform/observability/metrics-handler";
+import type { Observability } from "@cml-fleet/platform/observability/observability";
+import type { Plugin } from "graphql-yoga";
+import { useGraphqlObservability } from "./graphql-observability.plugin";
+
+/** What the API's HTTP server adds: the GraphQL plugin and the /metrics handler. */
+export interface ApiObservability {
+  readonly plugin: Plugin;
+  readonly metricsHandler: MetricsHandler;
+}
+
+export function createApiObservability(
+  observability: Observability,
+  deps: {
+    readonly readModel: Pick<WorkerReadModel, "fleetCounts">;
+    readonly prices: PriceTable;
+    readonly logger: Logger;
+  },
+): ApiObservability {
+  const { metrics, tracer } = observability;
+  return {
+    plugin: useGraphqlObservability({ metrics, tracer }),
+    metricsHandler: createMetricsHandler({
+      registry: metrics.registry,
+      beforeScrape: createFleetGaugeRefresher({ metrics, ...deps }),
+      logger: deps.logger,
+    }),
+  };
+}

@@ -1,0 +1,137 @@
+import { randomBytes } from "node:crypto";
+import { mkdir, writeFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { openDatabase } from "@cml-fleet/platform/db/database";
+import { Redis } from "ioredis";
+import { machineInfo } from "./harness/machine";
+import { resultsMarkdown, textTable } from "./harness/markdown";
+import { deleteRedisKeys, dropOpenDatabases } from "./harness/resources";
+import type { BenchContext, ResultRow, Scenario } from "./harness/types";
+import { graphqlScenario } from "./scenarios/graphql";
+import { provisioningScenario } from "./scenarios/provisioning";
+import { subscriptionsScenario } from "./scenarios/subscriptions";
+import { telemetrySweepScenario } from "./scenarios/telemetry-sweep";
+import { terminalMonitorScenario } from "./scenarios/terminal-monitor";
+
+const SCENARIOS: readonly Scenario[] = [
+  telemetrySweepScenario,
+  graphqlScenario,
+  subscriptionsScenario,
+  provisioningScenario,
+  terminalMonitorScenario,
+];
+
+const RESULTS_FILE = new URL("../../../bench/RESULTS.md", import.meta.url);
+
+function firstLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split("\n")[0]?.slice(0, 200) ?? "failed";
+}
+
+async function checkServices(databaseUrl: string, redisUrl: string): Promise<void> {
+  const database = await openDatabase({ url: databaseUrl, poolSize: 1, connectTimeoutMs: 5_000 });
+  try {
+    await database.ping();
+  } finally {
+    await database.close();
+  }
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 5_000 });
+  try {
+    await redis.connect();
+    await redis.ping();
+  } finally {
+    redis.disconnect();
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    args: process.argv.slice(2).filter((arg) => arg !== "--"),
+    options: { quick: { type: "boolean", default: false }, only: { type: "string", multiple: true } },
+  });
+  const only = (values.only ?? []).flatMap((names) => names.split(","));
+  const unknown = only.filter((name) => !SCENARIOS.some((scenario) => scenario.name === name));
+  if (unknown.length > 0) {
+    console.error(
+      `unknown scenario(s) ${unknown.join(", ")}; known: ${SCENARIOS.map((s) => s.name).join(", ")}`,
+    );
+    process.exit(2);
+  }
+  const selected =
+    only.length === 0 ? SCENARIOS : SCENARIOS.filter((scenario) => only.includes(scenario.name));
+  const command = [
+    "pnpm bench",
+    ...(values.quick ? ["--quick"] : []),
+    ...only.flatMap((name) => ["--only", name]),
+  ].join(" ");
+  const ctx: BenchContext = {
+    quick: values.quick ?? false,
+    machine: machineInfo(),
+    databaseUrl: process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres",
+    redisUrl: process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379",
+    runId: `${Date.now().toString(36)}${randomBytes(2).toString("hex")}`,
+    log: (line) => console.log(`[bench] ${line}`),
+  };
+  // Ctrl-C: the children stop when their IPC channel closes; the schemas and keys are removed here.
+  process.once("SIGINT", () => {
+    ctx.log("interrupted: dropping this run's schemas and Redis keys");
+    void Promise.allSettled([
+      dropOpenDatabases(),
+      deleteRedisKeys(ctx.redisUrl, `bench-${ctx.runId}`),
+    ]).finally(() => process.exit(130));
+  });
+  const startedAt = new Date();
+  ctx.log(
+    `${command} (run ${ctx.runId}) on ${ctx.machine.cpuCount} x ${ctx.machine.cpuModel}, load ${ctx.machine.loadAverage}`,
+  );
+
+  let servicesError: string | null = null;
+  try {
+    await checkServices(ctx.databaseUrl, ctx.redisUrl);
+  } catch (error) {
+    servicesError = `Postgres or Redis not reachable: ${firstLine(error)}`;
+  }
+  const rows: ResultRow[] = [];
+  for (const scenario of selected) {
+    ctx.log(`${scenario.title} ...`);
+    const began = performance.now();
+    try {
+      if (servicesError !== null) {
+        throw new Error(servicesError);
+      }
+      rows.push(...(await scenario.run(ctx)));
+      ctx.log(`${scenario.title}: done in ${Math.round((performance.now() - began) / 1000)} s`);
+    } catch (error) {
+      ctx.log(`${scenario.title}: not measured: ${firstLine(error)}`);
+      rows.push({
+        scenario: scenario.title,
+        metric: "-",
+        value: `not measured: ${firstLine(error)}`,
+        reference: "-",
+        verdict: "not measured",
+      });
+    }
+  }
+
+  console.log(`\n${textTable(rows)}\n`);
+  const document = resultsMarkdown({
+    command,
+    startedAt,
+    durationMs: Date.now() - startedAt.getTime(),
+    machine: ctx.machine,
+    rows,
+    method: selected.flatMap((scenario) => scenario.method.map((line) => `**${scenario.title}**: ${line}`)),
+  });
+  await mkdir(new URL(".", RESULTS_FILE), { recursive: true });
+  await writeFile(RESULTS_FILE, document);
+  ctx.log(`wrote ${fileURLToPath(RESULTS_FILE)}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,226 @@
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { loadSettings } from "@cml-fleet/core/settings/load-settings";
+import { settingsReference } from "@cml-fleet/core/settings/settings-reference";
+import { simulatorOptionsFromEnv } from "@cml-fleet/sim/options-from-env";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+
+/**
+ * docker-compose.yml and the Dockerfile cannot be run here (no Docker engine),
+ * so this reads them and checks what would break a `docker compose up`:
+ * misspelt settings, ports that do not meet, credentials that differ.
+ */
+
+const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
+const read = (path: string) => readFileSync(`${ROOT}${path}`, "utf8");
+
+interface ComposeService {
+  readonly environment?: Record<string, string | number | boolean | null>;
+  readonly ports?: readonly string[];
+  readonly volumes?: readonly string[];
+  readonly network_mode?: string;
+  readonly build?: { readonly target?: string };
+}
+
+const compose = parse(read("docker-compose.yml"), { merge: true }) as {
+  services: Record<string, ComposeService>;
+};
+const services = compose.services;
+
+/** What an operator's .env holds for the simulator demo (the file's header names these). */
+const DOT_ENV: Readonly<Record<string, string>> = {
+  BOOTSTRAP_ADMIN_TOKEN: "compose-test-admin-token-0123456789abcdefghij",
+  CML_PASSWORD: "compose-test-cml-password",
+  CLOUD_PROVIDER: "sim",
+  CML_FLEET_CONFIG_IN_CONTAINER: "",
+};
+
+/** docker compose's interpolation: ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?error}, ${VAR?error}. */
+function interpolate(value: string, vars: Readonly<Record<string, string>>): string {
+  return value.replace(
+    /\$\{([A-Z0-9_]+)(?:(:?)([-?])([^}]*))?\}/g,
+    (_match, name: string, colon, kind, rest) => {
+      const set = vars[name];
+      const missing = set === undefined || (colon === ":" && set === "");
+      if (!missing) {
+        return set;
+      }
+      if (kind === "?") {
+        throw new Error(`compose would refuse to start: ${name} is required (${rest})`);
+      }
+      return kind === "-" ? rest : "";
+    },
+  );
+}
+
+function environmentOf(name: string, vars = DOT_ENV): Record<string, string> {
+  const environment = services[name]?.environment ?? {};
+  return Object.fromEntries(
+    Object.entries(environment).map(([key, value]) => [key, interpolate(String(value ?? ""), vars)]),
+  );
+}
+
+function portOf(url: string): number {
+  const parsed = new URL(url);
+  return Number(parsed.port === "" ? (parsed.protocol === "https:" ? 443 : 80) : parsed.port);
+}
+
+const settingNames = new Set(settingsReference().flatMap((setting) => [setting.env, ...setting.aliases]));
+const loadSettingsSource = read("packages/core/src/settings/load-settings.ts");
+const simEnvSource = read("packages/sim/src/options-from-env.ts");
+const readBySimulator = (name: string) =>
+  simEnvSource.includes(`"${name}"`) || simEnvSource.includes(`env.${name}`);
+
+/** Why a variable set on a fleet service is legitimate, or null when nothing reads it. */
+function knownFleetVariable(name: string): string | null {
+  if (settingNames.has(name)) {
+    return "setting";
+  }
+  if (name.startsWith("AWS_")) {
+    return "AWS SDK";
+  }
+  // The loader's own input: which file to read the settings from.
+  if (name === "CML_FLEET_CONFIG" && loadSettingsSource.includes("env.CML_FLEET_CONFIG")) {
+    return "settings file";
+  }
+  if (name.startsWith("SIM_") && readBySimulator(name)) {
+    return "simulator";
+  }
+  return null;
+}
+
+describe("docker-compose.yml", () => {
+  it("has the services the README describes", () => {
+    expect(Object.keys(services)).toEqual(
+      expect.arrayContaining(["postgres", "redis", "api", "jobs", "sim", "jobs-sim"]),
+    );
+  });
+
+  it.each(["api", "jobs", "jobs-sim"])("sets only variables something reads on %s", (name) => {
+    const unknown = Object.keys(services[name]?.environment ?? {}).filter(
+      (variable) => knownFleetVariable(variable) === null,
+    );
+    expect(unknown).toEqual([]);
+  });
+
+  it("sets only variables the simulator reads on sim", () => {
+    const unknown = Object.keys(services.sim?.environment ?? {}).filter(
+      (variable) => !readBySimulator(variable),
+    );
+    expect(unknown).toEqual([]);
+    expect(() => simulatorOptionsFromEnv(environmentOf("sim"))).not.toThrow();
+  });
+
+  it.each([
+    [
+      "api",
+      { ...DOT_ENV, CLOUD_PROVIDER: "aws", CML_FLEET_CONFIG_IN_CONTAINER: "/etc/cml-fleet/config.yaml" },
+    ],
+    [
+      "jobs",
+      { ...DOT_ENV, CLOUD_PROVIDER: "aws", CML_FLEET_CONFIG_IN_CONTAINER: "/etc/cml-fleet/config.yaml" },
+    ],
+    ["jobs-sim", DOT_ENV],
+  ])("gives %s settings that load in production mode, with its mounted configuration file", (name, vars) => {
+    const env = environmentOf(name, vars);
+    const mounts = new Map(
+      (services[name]?.volumes ?? []).map((volume) => {
+        const [host = "", container = ""] = interpolate(volume, vars).split(":");
+        return [container, `${ROOT}${host.replace(/^\.\//, "")}`] as const;
+      }),
+    );
+    const settings = loadSettings(env, {
+      readFile: (path) => {
+        const host = mounts.get(path);
+        if (host === undefined) {
+          throw new Error(`${path} is not mounted into ${name}`);
+        }
+        return readFileSync(host, "utf8");
+      },
+    });
+    expect(settings.nodeEnv).toBe("production");
+  });
+
+  it("publishes the api on the PORT it listens on", () => {
+    const port = environmentOf("api").PORT;
+    expect(port).toBeDefined();
+    const published = (services.api?.ports ?? []).map((mapping) => mapping.split(":").at(-1));
+    expect(published).toContain(port);
+  });
+
+  it("points jobs-sim at the simulator: same network, SIM_URL port = SIM_PORT, same CML port and account", () => {
+    const sim = environmentOf("sim");
+    const jobsSim = environmentOf("jobs-sim");
+    expect(services["jobs-sim"]?.network_mode).toBe("service:sim");
+    expect(new URL(jobsSim.SIM_URL ?? "").hostname).toBe("127.0.0.1");
+    expect(portOf(jobsSim.SIM_URL ?? "")).toBe(Number(sim.SIM_PORT));
+    expect(jobsSim.SIM_CML_PORT).toBe(sim.SIM_CML_PORT);
+    const simOptions = simulatorOptionsFromEnv(sim);
+    expect(simOptions.cmlUsername).toBe(jobsSim.CML_USERNAME);
+    expect(simOptions.cmlPassword).toBe(jobsSim.CML_PASSWORD);
+  });
+
+  it("makes the simulator reachable through the port it publishes", () => {
+    const sim = environmentOf("sim");
+    const published = (services.sim?.ports ?? []).map((mapping) => mapping.split(":").at(-1));
+    expect(published).toContain(sim.SIM_PORT);
+    // A published port reaches the container's interface, not its loopback.
+    expect(simulatorOptionsFromEnv(sim).host).toBe("0.0.0.0");
+  });
+});
+
+describe("Dockerfile", () => {
+  const dockerfile = read("Dockerfile");
+  const stages = new Map<string, { from: string; lines: string[] }>();
+  let current: string[] = [];
+  for (const line of dockerfile.split("\n")) {
+    const from = /^FROM\s+(\S+)(?:\s+AS\s+(\S+))?/i.exec(line);
+    if (from) {
+      current = [];
+      stages.set(from[2] ?? `#${stages.size}`, { from: from[1] ?? "", lines: current });
+    } else {
+      current.push(line);
+    }
+  }
+
+  /** The last USER a stage runs as, following its FROM chain (root when none says otherwise). */
+  function userOf(stage: string): string {
+    const entry = stages.get(stage);
+    if (entry === undefined) {
+      return "root";
+    }
+    const users = entry.lines
+      .map((line) => /^USER\s+(\S+)/i.exec(line)?.[1])
+      .filter((user) => user !== undefined);
+    return users.at(-1) ?? userOf(entry.from);
+  }
+
+  it.each(["api", "jobs", "sim"])("has a %s target that runs as a non-root user", (target) => {
+    expect(stages.has(target)).toBe(true);
+    expect(["root", "0", "0:0"]).not.toContain(userOf(target));
+  });
+
+  it.each(["api", "jobs", "sim"])(
+    "runs %s with tsx from the package's own runtime dependencies",
+    (target) => {
+      const cmd = stages.get(target)?.lines.find((line) => line.startsWith("CMD"));
+      expect(cmd).toBe('CMD ["node", "--import", "tsx", "src/main.ts"]');
+      const manifest = JSON.parse(read(`packages/${target}/package.json`)) as {
+        dependencies?: Record<string, string>;
+      };
+      expect(manifest.dependencies?.tsx).toBeDefined();
+      expect(existsSync(`${ROOT}packages/${target}/src/main.ts`)).toBe(true);
+    },
+  );
+
+  it("builds the targets docker-compose.yml asks for", () => {
+    const targets = Object.values(services)
+      .map((service) => service.build?.target)
+      .filter((target) => target !== undefined);
+    expect(targets.length).toBeGreaterThan(0);
+    for (const target of targets) {
+      expect(stages.has(target)).toBe(true);
+    }
+  });
+});

@@ -1,0 +1,124 @@
+import { randomBytes } from "node:crypto";
+import { userActor } from "@cml-fleet/core/domain/actor";
+import type { JobInfo } from "@cml-fleet/core/domain/job";
+import { ConflictError, UpstreamUnavailableError } from "@cml-fleet/core/errors";
+import type { EventPublisher } from "@cml-fleet/core/ports/event-publisher.port";
+import { UnrecoverableError, Worker } from "bullmq";
+import { Redis } from "ioredis";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { silentLogger } from "../../src/observability/logger";
+import { type BullmqJobQueue, createBullmqJobQueue } from "../../src/queue/bullmq-job-queue";
+import { queueName } from "../../src/queue/queue-definitions";
+
+const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+const alice = userActor("u1", "alice");
+
+describe("the BullMQ producer behind the JobQueue port", () => {
+  const prefix = `t-queue-${randomBytes(4).toString("hex")}`;
+  const published: JobInfo[] = [];
+  const publisher: EventPublisher = {
+    workerChanged: async () => {},
+    fleetEvent: async () => {},
+    jobUpdated: async (job) => void published.push(job),
+  };
+  let queue: BullmqJobQueue;
+  let connection: Redis;
+  const workers: Worker[] = [];
+
+  /** A stand-in job worker for the refresh queue; `behaviour` decides each run's outcome. */
+  function serveRefresh(behaviour: (workerId: string) => Promise<unknown>): Worker {
+    const worker = new Worker(queueName("refresh"), async (job) => behaviour(String(job.data.workerId)), {
+      connection,
+      prefix,
+    });
+    worker.on("error", () => {});
+    workers.push(worker);
+    return worker;
+  }
+
+  beforeAll(() => {
+    connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+    queue = createBullmqJobQueue({
+      redisUrl: REDIS_URL,
+      prefix,
+      retry: { attempts: 2, backoffMs: 50 },
+      publisher,
+      logger: silentLogger,
+      pollIntervalMs: 20,
+    });
+  });
+  afterEach(async () => {
+    await Promise.all(workers.splice(0).map((worker) => worker.close()));
+  });
+  afterAll(async () => {
+    await queue.close();
+    const keys = await connection.keys(`${prefix}:*`);
+    if (keys.length > 0) {
+      await connection.del(...keys);
+    }
+    await connection.quit();
+  });
+
+  it("joins a second request for the same operation on the same worker", async () => {
+    const first = await queue.enqueue("stop", { workerId: "w-join", actor: alice, reason: "a" });
+    const second = await queue.enqueue("stop", { workerId: "w-join", actor: alice, reason: "b" });
+
+    expect(second.id).toBe(first.id);
+    expect(first).toMatchObject({ id: "stop.w-join", name: "stop", workerId: "w-join", state: "WAITING" });
+    expect(await queue.list({ workerId: "w-join", first: 10 })).toHaveLength(1);
+    expect(published.some((job) => job.id === "stop.w-join")).toBe(true);
+  });
+
+  it("returns a job's result, and starts a new job once the previous one finished", async () => {
+    serveRefresh(async (workerId) => ({ refreshed: workerId }));
+    const job = await queue.enqueue("refresh", { workerId: "w-result", actor: alice });
+
+    expect(await queue.waitForResult(job.id, 20_000)).toEqual({ refreshed: "w-result" });
+    expect((await queue.get(job.id))?.state).toBe("COMPLETED");
+
+    const again = await queue.enqueue("refresh", { workerId: "w-result", actor: alice });
+    expect(again.id).toBe(job.id);
+    expect(["WAITING", "ACTIVE", "COMPLETED"]).toContain(again.state);
+    expect(await queue.waitForResult(again.id, 20_000)).toEqual({ refreshed: "w-result" });
+  });
+
+  it("keeps a failed job's last error and re-runs it on retry", async () => {
+    let healthy = false;
+    serveRefresh(async () => {
+      if (!healthy) {
+        throw new UnrecoverableError("permission denied");
+      }
+      return "ok";
+    });
+    const job = await queue.enqueue("refresh", { workerId: "w-retry", actor: alice });
+
+    await expect(queue.waitForResult(job.id, 20_000)).rejects.toThrow(/permission denied/);
+    const failed = await queue.get(job.id);
+    expect(failed).toMatchObject({ state: "FAILED", failedReason: "permission denied", attempts: 1 });
+    expect(await queue.list({ states: ["FAILED"], first: 10 })).toEqual([
+      expect.objectContaining({ id: job.id }),
+    ]);
+
+    healthy = true;
+    await queue.retry(job.id);
+    expect(await queue.waitForResult(job.id, 20_000)).toBe("ok");
+    await expect(queue.retry(job.id)).rejects.toBeInstanceOf(ConflictError);
+  });
+
+  it("answers UPSTREAM_UNAVAILABLE at once when Redis does not answer", async () => {
+    const offline = createBullmqJobQueue({
+      redisUrl: "redis://127.0.0.1:1",
+      prefix,
+      retry: { attempts: 1, backoffMs: 50 },
+      publisher,
+      logger: silentLogger,
+    });
+    try {
+      await expect(offline.enqueue("refresh", { workerId: "w-x", actor: alice })).rejects.toBeInstanceOf(
+        UpstreamUnavailableError,
+      );
+    } finally {
+      await offline.close();
+    }
+  });
+});
