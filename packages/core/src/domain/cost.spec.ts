@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { at } from "../../test/domain/worker-factory";
+import { at } from "../../test/support/worker-factory";
 import {
   accruedCostUsd,
   autoStopSavedMilliseconds,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { at, aWorker } from "../../test/domain/worker-factory";
+import { aRunningWorker, at } from "../../test/support/worker-factory";
 import { InvalidTransitionError, ValidationError } from "../errors";
 import { systemActor, userActor } from "./actor";
 import type { IdleDecision } from "./idle-policy";
@@ -36,7 +36,7 @@ const vetoed: IdleDecision = {
 
 describe("idle warnings", () => {
   it("warns once per quiet stretch", () => {
-    const { worker, events } = markIdleWarning(aWorker(), warning, policy, at(80));
+    const { worker, events } = markIdleWarning(aRunningWorker(), warning, policy, at(80));
     expect(worker.idle).toMatchObject({ idleSince: at(60), warnedAt: at(80), autoStopAt: at(90) });
     expect(events).toEqual([
       expect.objectContaining({ type: "worker.idle_warning", reason: "quiet for 20 min", actor: policy }),
@@ -45,17 +45,17 @@ describe("idle warnings", () => {
   });
 
   it("warns again for a new quiet stretch", () => {
-    const warned = markIdleWarning(aWorker(), warning, policy, at(80)).worker;
+    const warned = markIdleWarning(aRunningWorker(), warning, policy, at(80)).worker;
     const later = { ...warning, idleSince: at(100), stopAt: at(130) };
     expect(markIdleWarning(warned, later, policy, at(120)).events).toHaveLength(1);
   });
 
   it("refuses to warn on a veto", () => {
-    expect(() => markIdleWarning(aWorker(), vetoed, policy, at(80))).toThrow(ValidationError);
+    expect(() => markIdleWarning(aRunningWorker(), vetoed, policy, at(80))).toThrow(ValidationError);
   });
 
   it("withdraws a warning, and only when there is one", () => {
-    const warned = markIdleWarning(aWorker(), warning, policy, at(80)).worker;
+    const warned = markIdleWarning(aRunningWorker(), warning, policy, at(80)).worker;
     const { worker, events } = cancelIdleWarning(warned, "2 node(s) running", policy, at(85));
     expect(worker.idle).toMatchObject({ idleSince: null, warnedAt: null, autoStopAt: null });
     expect(events).toEqual([
@@ -67,7 +67,7 @@ describe("idle warnings", () => {
 
 describe("auto-stop", () => {
   it("wants the worker STOPPED and says why", () => {
-    const { worker, events } = markAutoStopped(aWorker(), stopNow, policy, at(90));
+    const { worker, events } = markAutoStopped(aRunningWorker(), stopNow, policy, at(90));
     expect(worker.desiredStatus).toBe("STOPPED");
     expect(events).toEqual([
       expect.objectContaining({
@@ -79,22 +79,22 @@ describe("auto-stop", () => {
   });
 
   it("refuses without an idle verdict", () => {
-    expect(() => markAutoStopped(aWorker(), warning, policy, at(90))).toThrow(ValidationError);
+    expect(() => markAutoStopped(aRunningWorker(), warning, policy, at(90))).toThrow(ValidationError);
   });
 
   it("does nothing for a worker already stopping", () => {
-    const worker = aWorker({ status: "STOPPING" });
+    const worker = aRunningWorker({ status: "STOPPING" });
     expect(markAutoStopped(worker, stopNow, policy, at(90))).toEqual({ worker, events: [] });
   });
 
   it("refuses for a terminated worker", () => {
-    expect(() => markAutoStopped(aWorker({ status: "TERMINATED" }), stopNow, policy, at(90))).toThrow(
+    expect(() => markAutoStopped(aRunningWorker({ status: "TERMINATED" }), stopNow, policy, at(90))).toThrow(
       InvalidTransitionError,
     );
   });
 
   it("records a skipped stop without changing the worker", () => {
-    const worker = aWorker();
+    const worker = aRunningWorker();
     const change = markAutoStopSkipped(worker, stopNow, "dry run", policy, at(90));
     expect(change.worker).toBe(worker);
     expect(change.events).toEqual([expect.objectContaining({ type: "worker.auto_stop_skipped" })]);
@@ -103,7 +103,7 @@ describe("auto-stop", () => {
 
 describe("keepAlive", () => {
   it("keeps the worker alive and withdraws a pending warning", () => {
-    const warned = markIdleWarning(aWorker(), warning, policy, at(80)).worker;
+    const warned = markIdleWarning(aRunningWorker(), warning, policy, at(80)).worker;
     const { worker, events } = keepAlive(warned, at(240), ada, "exam", at(85));
     expect(worker.idle).toMatchObject({ keepAliveUntil: at(240), warnedAt: null, autoStopAt: null });
     expect(events).toEqual([
@@ -116,12 +116,12 @@ describe("keepAlive", () => {
   });
 
   it("clears the keep-alive with an instant in the past", () => {
-    const kept = keepAlive(aWorker(), at(240), ada, null, at(85)).worker;
+    const kept = keepAlive(aRunningWorker(), at(240), ada, null, at(85)).worker;
     expect(keepAlive(kept, at(10), ada, null, at(86)).worker.idle.keepAliveUntil).toBeNull();
   });
 
   it("is a no-op when nothing changes", () => {
-    const worker = aWorker();
+    const worker = aRunningWorker();
     expect(keepAlive(worker, at(1), ada, null, at(85))).toEqual({ worker, events: [] });
   });
 });
@@ -129,7 +129,7 @@ describe("keepAlive", () => {
 describe("setIdlePolicy", () => {
   it("sets the overrides and records them", () => {
     const { worker, events } = setIdlePolicy(
-      aWorker(),
+      aRunningWorker(),
       { enabled: false, thresholdMinutes: null },
       ada,
       "demo day",
@@ -141,12 +141,12 @@ describe("setIdlePolicy", () => {
 
   it.each([0, -5, 1.5, 20_000])("refuses a threshold of %d minutes", (minutes) => {
     expect(() =>
-      setIdlePolicy(aWorker(), { enabled: null, thresholdMinutes: minutes }, ada, null, at(1)),
+      setIdlePolicy(aRunningWorker(), { enabled: null, thresholdMinutes: minutes }, ada, null, at(1)),
     ).toThrow(ValidationError);
   });
 
   it("is a no-op for the same policy", () => {
-    const worker = aWorker();
+    const worker = aRunningWorker();
     expect(setIdlePolicy(worker, { enabled: null, thresholdMinutes: null }, ada, null, at(1))).toEqual({
       worker,
       events: [],
@@ -156,7 +156,7 @@ describe("setIdlePolicy", () => {
 
 describe("recordActivity", () => {
   it("keeps only the latest activity", () => {
-    const seen = recordActivity(aWorker(), at(70), at(71)).worker;
+    const seen = recordActivity(aRunningWorker(), at(70), at(71)).worker;
     expect(seen.idle.lastActivityAt).toEqual(at(70));
     expect(recordActivity(seen, at(65), at(72)).worker).toBe(seen);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { at, aWorker, telemetry } from "../../test/domain/worker-factory";
+import { aRunningWorker, at, telemetry } from "../../test/support/worker-factory";
 import { InvalidTransitionError } from "../errors";
 import { systemActor } from "./actor";
 import { UNKNOWN_LICENSE } from "./worker";
@@ -23,7 +23,7 @@ describe("applyObservedStatus", () => {
     "records %s → %s with one event",
     (from, to) => {
       const { worker, events } = applyObservedStatus(
-        aWorker({ status: from }),
+        aRunningWorker({ status: from }),
         to,
         "seen by sweep",
         sweep,
@@ -49,26 +49,26 @@ describe("applyObservedStatus", () => {
   it.each(pairs.filter(([from, to]) => !STATUS_TRANSITIONS[from].includes(to)))(
     "refuses %s → %s",
     (from, to) => {
-      expect(() => applyObservedStatus(aWorker({ status: from }), to, null, sweep, at(3))).toThrow(
+      expect(() => applyObservedStatus(aRunningWorker({ status: from }), to, null, sweep, at(3))).toThrow(
         InvalidTransitionError,
       );
     },
   );
 
   it.each(WORKER_STATUSES)("changes nothing when %s is seen again", (status) => {
-    const worker = aWorker({ status });
+    const worker = aRunningWorker({ status });
     expect(applyObservedStatus(worker, status, "again", sweep, at(3))).toEqual({ worker, events: [] });
   });
 
   it("opens a new idle stretch when the worker comes up", () => {
-    const stopped = aWorker({ status: "STOPPED" });
+    const stopped = aRunningWorker({ status: "STOPPED" });
     const { worker } = applyObservedStatus(stopped, "RUNNING", null, sweep, at(90));
     expect(worker.idle.lastStartedAt).toEqual(at(90));
   });
 
   it("withdraws an idle warning and marks CML unavailable when the worker leaves RUNNING", () => {
-    const warned = aWorker({
-      idle: { ...aWorker().idle, idleSince: at(60), warnedAt: at(80), autoStopAt: at(90) },
+    const warned = aRunningWorker({
+      idle: { ...aRunningWorker().idle, idleSince: at(60), warnedAt: at(80), autoStopAt: at(90) },
     });
     const { worker } = applyObservedStatus(warned, "STOPPED", null, sweep, at(91));
     expect(worker.idle).toMatchObject({ idleSince: null, warnedAt: null, autoStopAt: null });
@@ -76,7 +76,7 @@ describe("applyObservedStatus", () => {
   });
 
   it("makes an observed termination the desired status too", () => {
-    expect(applyObservedStatus(aWorker(), "TERMINATED", null, sweep, at(1)).worker.desiredStatus).toBe(
+    expect(applyObservedStatus(aRunningWorker(), "TERMINATED", null, sweep, at(1)).worker.desiredStatus).toBe(
       "TERMINATED",
     );
   });
@@ -85,7 +85,7 @@ describe("applyObservedStatus", () => {
 describe("applyServiceStatus", () => {
   it("records a change of the CML service", () => {
     const { worker, events } = applyServiceStatus(
-      aWorker({ serviceStatus: "STARTING" }),
+      aRunningWorker({ serviceStatus: "STARTING" }),
       "AVAILABLE",
       "ready",
       sweep,
@@ -101,7 +101,7 @@ describe("applyServiceStatus", () => {
   });
 
   it("is a no-op when unchanged", () => {
-    const worker = aWorker();
+    const worker = aRunningWorker();
     expect(applyServiceStatus(worker, "AVAILABLE", null, sweep, at(1))).toEqual({ worker, events: [] });
   });
 });
@@ -110,7 +110,7 @@ describe("applyLicense", () => {
   const registered = { status: "REGISTERED" as const, nodeLimit: 20, nodesInUse: 0, checkedAt: at(1) };
 
   it("records a change of license status", () => {
-    const { worker, events } = applyLicense(aWorker(), registered, systemActor("licensing"), at(1));
+    const { worker, events } = applyLicense(aRunningWorker(), registered, systemActor("licensing"), at(1));
     expect(worker.license).toEqual(registered);
     expect(events).toEqual([
       expect.objectContaining({
@@ -121,7 +121,7 @@ describe("applyLicense", () => {
   });
 
   it("keeps fresher figures of the same status without an event", () => {
-    const worker = aWorker({ license: registered });
+    const worker = aRunningWorker({ license: registered });
     const { worker: next, events } = applyLicense(
       worker,
       { ...registered, nodesInUse: 5, checkedAt: at(2) },
@@ -133,14 +133,14 @@ describe("applyLicense", () => {
   });
 
   it("is a no-op for the same reading", () => {
-    const worker = aWorker({ license: UNKNOWN_LICENSE });
+    const worker = aRunningWorker({ license: UNKNOWN_LICENSE });
     expect(applyLicense(worker, { ...UNKNOWN_LICENSE }, sweep, at(1))).toEqual({ worker, events: [] });
   });
 });
 
 describe("applyTelemetry", () => {
   it("stores a routine sample without an event", () => {
-    const worker = aWorker({ telemetry: telemetry({ sampledAt: at(1) }) });
+    const worker = aRunningWorker({ telemetry: telemetry({ sampledAt: at(1) }) });
     const { worker: next, events } = applyTelemetry(
       worker,
       telemetry({ sampledAt: at(2), cpuPercent: 9 }),
@@ -152,7 +152,7 @@ describe("applyTelemetry", () => {
   });
 
   it("records when labs come into use and when the CML API stops answering", () => {
-    const worker = aWorker({ telemetry: telemetry({ sampledAt: at(1) }) });
+    const worker = aRunningWorker({ telemetry: telemetry({ sampledAt: at(1) }) });
     const busy = applyTelemetry(
       worker,
       telemetry({ sampledAt: at(2), runningNodes: 4, startedLabs: 1 }),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { at, aWorker, T0 } from "../../test/domain/worker-factory";
+import { aRunningWorker, at, T0 } from "../../test/support/worker-factory";
 import { InvalidTransitionError } from "../errors";
 import { systemActor, userActor } from "./actor";
 import { createWorker, markFailed, recordOperationRequested, setTags } from "./worker-changes";
@@ -57,7 +57,7 @@ describe("createWorker", () => {
 
 describe("recordOperationRequested", () => {
   it("sets the desired status and records who asked and why, leaving the status to the job", () => {
-    const worker = aWorker();
+    const worker = aRunningWorker();
     const { worker: next, events } = recordOperationRequested(
       worker,
       "stop",
@@ -84,7 +84,7 @@ describe("recordOperationRequested", () => {
 
   it("keeps the desired status for operations that aim at none", () => {
     const { worker } = recordOperationRequested(
-      aWorker(),
+      aRunningWorker(),
       "refresh",
       planOperation("refresh", "RUNNING"),
       ada,
@@ -95,7 +95,7 @@ describe("recordOperationRequested", () => {
   });
 
   it("changes nothing when the request joins work already under way", () => {
-    const worker = aWorker({ status: "STOPPING", desiredStatus: "STOPPED" });
+    const worker = aRunningWorker({ status: "STOPPING", desiredStatus: "STOPPED" });
     expect(
       recordOperationRequested(worker, "stop", planOperation("stop", "STOPPING"), ada, null, at(1)),
     ).toEqual({
@@ -108,7 +108,7 @@ describe("recordOperationRequested", () => {
 describe("markFailed", () => {
   it("fails the worker with the reason", () => {
     const { worker, events } = markFailed(
-      aWorker({ status: "PENDING" }),
+      aRunningWorker({ status: "PENDING" }),
       "CML not ready after 20m",
       lifecycle,
       at(20),
@@ -124,13 +124,13 @@ describe("markFailed", () => {
   });
 
   it("refuses to fail a terminated worker", () => {
-    expect(() => markFailed(aWorker({ status: "TERMINATED" }), "late", lifecycle, at(1))).toThrow(
+    expect(() => markFailed(aRunningWorker({ status: "TERMINATED" }), "late", lifecycle, at(1))).toThrow(
       InvalidTransitionError,
     );
   });
 
   it("does not repeat the same failure", () => {
-    const worker = aWorker({ status: "FAILED", statusReason: "boom" });
+    const worker = aRunningWorker({ status: "FAILED", statusReason: "boom" });
     expect(markFailed(worker, "boom", lifecycle, at(1)).events).toEqual([]);
   });
 });
@@ -138,7 +138,7 @@ describe("markFailed", () => {
 describe("setTags", () => {
   it("records what was set and removed", () => {
     const { worker, events } = setTags(
-      aWorker({ tags: { course: "ccna", owner: "ada" } }),
+      aRunningWorker({ tags: { course: "ccna", owner: "ada" } }),
       { course: "ccnp", lab: "3" },
       ada,
       at(1),
@@ -148,7 +148,7 @@ describe("setTags", () => {
   });
 
   it("is a no-op for the same tags", () => {
-    const worker = aWorker({ tags: { course: "ccna" } });
+    const worker = aRunningWorker({ tags: { course: "ccna" } });
     expect(setTags(worker, { course: "ccna" }, ada, at(1))).toEqual({ worker, events: [] });
   });
 });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { fakeServiceDeps } from "../../test/support/service-deps";
-import { aWorker } from "../../test/support/worker-factory";
+import { telemetry } from "../../test/support/worker-factory";
 import type { JobKind, JobPayloads } from "../domain/job";
+import { NO_IDLE_TRACKING } from "../domain/worker";
 import { createIdleAutoStopService } from "./idle-auto-stop.service";
 
 const MINUTE = 60_000;
@@ -11,38 +12,24 @@ async function idleWorker(
 ) {
   const deps = fakeServiceDeps();
   const now = deps.clock.now();
-  const instance = deps.cloud.add({ region: "us-east-1" });
-  const worker = await deps.seed(
-    aWorker({
-      status: "RUNNING",
-      serviceStatus: "AVAILABLE",
-      instanceId: instance.instanceId,
-      endpoint: `https://${instance.publicIp}:443`,
-      telemetry: {
-        sampledAt: now,
-        cpuPercent: 2,
-        memoryPercent: 10,
-        networkInBytes: 0,
-        networkOutBytes: 0,
-        runningNodes: options.runningNodes ?? 0,
-        startedLabs: 0,
-        cmlReachable: true,
-        instanceStatusCheck: "ok",
-        systemStatusCheck: "ok",
-      },
-      idle: {
-        lastActivityAt: null,
-        idleSince: null,
-        warnedAt: null,
-        autoStopAt: null,
-        keepAliveUntil:
-          options.keepAliveMinutes === undefined
-            ? null
-            : new Date(now.getTime() + options.keepAliveMinutes * MINUTE),
-        lastStartedAt: new Date(now.getTime() - 20 * MINUTE),
-      },
+  const worker = await deps.seedRunning({
+    telemetry: telemetry({
+      sampledAt: now,
+      cpuPercent: 2,
+      memoryPercent: 10,
+      networkInBytes: 0,
+      networkOutBytes: 0,
+      runningNodes: options.runningNodes ?? 0,
     }),
-  );
+    idle: {
+      ...NO_IDLE_TRACKING,
+      keepAliveUntil:
+        options.keepAliveMinutes === undefined
+          ? null
+          : new Date(now.getTime() + options.keepAliveMinutes * MINUTE),
+      lastStartedAt: new Date(now.getTime() - 20 * MINUTE),
+    },
+  });
   deps.cml.of(worker.id).runningNodes = options.runningNodes ?? 0;
   const enqueued: { kind: JobKind; payload: JobPayloads[JobKind] }[] = [];
   const service = createIdleAutoStopService({

@@ -5,5 +5,3 @@
 export interface ProgressReporter {
   report(progress: number, step: string): Promise<void>;
 }
-
-export const silentProgress: ProgressReporter = { report: async () => {} };

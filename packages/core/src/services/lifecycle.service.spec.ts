@@ -1,25 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { fakeServiceDeps } from "../../test/support/service-deps";
+import { fakeServiceDeps, silentProgress } from "../../test/support/service-deps";
 import { aWorker } from "../../test/support/worker-factory";
 import { systemActor, userActor } from "../domain/actor";
-import { silentProgress } from "./job-progress";
 import { createLifecycleService } from "./lifecycle.service";
 
 const alice = userActor("u1", "alice");
 
 async function runningWorker(license: "REGISTERED" | "UNREGISTERED" = "REGISTERED") {
   const deps = fakeServiceDeps();
-  const instance = deps.cloud.add({ region: "us-east-1" });
-  const worker = await deps.seed(
-    aWorker({
-      status: "RUNNING",
-      serviceStatus: "AVAILABLE",
-      instanceId: instance.instanceId,
-      publicIp: instance.publicIp,
-      endpoint: `https://${instance.publicIp}:443`,
-      license: { status: license, nodeLimit: 20, nodesInUse: 0, checkedAt: null },
-    }),
-  );
+  const worker = await deps.seedRunning({
+    license: { status: license, nodeLimit: 20, nodesInUse: 0, checkedAt: null },
+  });
   deps.cml.of(worker.id).license = license;
   return { deps, worker, service: createLifecycleService(deps) };
 }

@@ -1,24 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { fakeServiceDeps } from "../../test/support/service-deps";
-import { aWorker } from "../../test/support/worker-factory";
 import { createTelemetrySweepService } from "./telemetry-sweep.service";
 
 async function fleetOf(count: number, customMetrics = false) {
   const deps = fakeServiceDeps();
   const workers = [];
   for (let index = 0; index < count; index++) {
-    const instance = deps.cloud.add({ region: "us-east-1", tags: { "cml-fleet:managed": "true" } });
-    workers.push(
-      await deps.seed(
-        aWorker({
-          status: "RUNNING",
-          serviceStatus: "AVAILABLE",
-          instanceId: instance.instanceId,
-          publicIp: instance.publicIp,
-          endpoint: `https://${instance.publicIp}:443`,
-        }),
-      ),
-    );
+    workers.push(await deps.seedRunning({}, { "cml-fleet:managed": "true" }));
   }
   const service = createTelemetrySweepService({
     ...deps,

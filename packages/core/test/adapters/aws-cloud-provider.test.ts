@@ -9,7 +9,8 @@ import { launchClientToken } from "../../src/adapters/aws/launch-client-token";
 import type { Ec2InstanceState } from "../../src/domain/worker-status";
 import { CloudError } from "../../src/errors";
 import type { CloudTarget, LaunchRequest } from "../../src/ports/cloud-provider.port";
-import { eventually, SIM_CREDENTIALS, silentLogger, simControl } from "./sim-support";
+import { silentLogger } from "../support/silent-logger";
+import { eventually, SIM_CREDENTIALS, simControl } from "./sim-support";
 
 const target: CloudTarget = { accountId: "default", region: "us-east-1" };
 const IMAGE_ID = "ami-0c9f4e2a7b1d83e52";

@@ -6,7 +6,8 @@ import {
 } from "../../src/adapters/aws/create-aws-cloud-provider";
 import { CloudError } from "../../src/errors";
 import type { CloudTarget, CustomMetricDatum } from "../../src/ports/cloud-provider.port";
-import { eventually, SIM_CREDENTIALS, silentLogger, simControl } from "./sim-support";
+import { silentLogger } from "../support/silent-logger";
+import { eventually, SIM_CREDENTIALS, simControl } from "./sim-support";
 
 const target: CloudTarget = { accountId: "default", region: "us-east-1" };
 

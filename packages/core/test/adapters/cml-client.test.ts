@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCmlClient, type HttpCmlClient } from "../../src/adapters/cml/create-cml-client";
 import { CmlError } from "../../src/errors";
 import type { CmlEndpoint } from "../../src/ports/cml-client.port";
-import { eventually, silentLogger, simControl } from "./sim-support";
+import { silentLogger } from "../support/silent-logger";
+import { eventually, simControl } from "./sim-support";
 
 const USERNAME = "fleet-admin";
 const PASSWORD = "fleet-secret";

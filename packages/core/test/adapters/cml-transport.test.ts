@@ -3,7 +3,7 @@ import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCmlClient } from "../../src/adapters/cml/create-cml-client";
 import { CmlError } from "../../src/errors";
-import { silentLogger } from "./sim-support";
+import { silentLogger } from "../support/silent-logger";
 
 /** Failure modes the simulator does not offer: a silent peer and a CML that answers nonsense. */
 let silent: net.Server;

@@ -1,14 +1,5 @@
 import http from "node:http";
 import type { RunningSimulator } from "@cml-fleet/sim/simulator";
-import type { Logger } from "../../src/ports/logger.port";
-
-export const silentLogger: Logger = {
-  debug: () => {},
-  info: () => {},
-  warn: () => {},
-  error: () => {},
-  child: () => silentLogger,
-};
 
 export const SIM_CREDENTIALS = { accessKeyId: "AKIDSIMULATOR", secretAccessKey: "sim-secret" };
 

@@ -2,7 +2,6 @@ import type { FleetEvent } from "../../src/domain/fleet-event";
 import type { JobInfo } from "../../src/domain/job";
 import type { Worker } from "../../src/domain/worker";
 import type { EventPublisher } from "../../src/ports/event-publisher.port";
-import type { Logger } from "../../src/ports/logger.port";
 
 export class RecordingPublisher implements EventPublisher {
   readonly workers: Worker[] = [];
@@ -18,11 +17,3 @@ export class RecordingPublisher implements EventPublisher {
     this.jobs.push(job);
   }
 }
-
-export const silentLogger: Logger = {
-  debug: () => {},
-  info: () => {},
-  warn: () => {},
-  error: () => {},
-  child: () => silentLogger,
-};
