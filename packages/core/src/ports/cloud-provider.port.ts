@@ -101,7 +101,6 @@ export interface CloudProvider {
     instanceIds: readonly string[],
     tags: Readonly<Record<string, string>>,
   ): Promise<void>;
-  deleteTags(target: CloudTarget, instanceIds: readonly string[], keys: readonly string[]): Promise<void>;
   findImages(target: CloudTarget, namePattern: string): Promise<MachineImage[]>;
   metrics(
     target: CloudTarget,

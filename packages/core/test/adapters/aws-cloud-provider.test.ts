@@ -174,7 +174,7 @@ describe("AWS cloud provider against the simulator", () => {
     expect((await control.stats()).ec2.DescribeInstanceStatus).toBe(2);
   });
 
-  it("sets and deletes tags and finds images by name", async () => {
+  it("sets tags and finds images by name", async () => {
     const aws = provider();
     const launched = await aws.launch(launchRequest("tags-1"));
     await aws.setTags(target, [launched.instanceId], { owner: "alice", course: "ccna" });
@@ -182,10 +182,6 @@ describe("AWS cloud provider against the simulator", () => {
       owner: "alice",
       course: "ccna",
     });
-    await aws.deleteTags(target, [launched.instanceId], ["owner"]);
-    const tags = (await aws.describe(target, launched.instanceId))?.tags ?? {};
-    expect(tags.owner).toBeUndefined();
-    expect(tags.course).toBe("ccna");
 
     const images = await aws.findImages(target, "CML-2.9*");
     expect(images.map((image) => image.imageId)).toContain(IMAGE_ID);

@@ -142,9 +142,6 @@ export class FakeCloudProvider implements CloudProvider {
       }
     }
   }
-  async deleteTags() {
-    this.count("deleteTags");
-  }
   async findImages() {
     this.count("findImages");
     return [];

@@ -1,11 +1,11 @@
-import { CreateTagsCommand, DeleteTagsCommand, DescribeImagesCommand } from "@aws-sdk/client-ec2";
+import { CreateTagsCommand, DescribeImagesCommand } from "@aws-sdk/client-ec2";
 import type { CloudTarget, MachineImage } from "../../ports/cloud-provider.port";
 import type { AwsClientCache } from "./aws-client-cache";
 import { callAws } from "./aws-error-mapping";
 import { chunk, collectPages } from "./batching";
 import { recordToTags } from "./ec2-instance-mapper";
 
-/** CreateTags/DeleteTags accept many resources; keep requests a sane size. */
+/** CreateTags accepts many resources; keep requests a sane size. */
 const TAG_RESOURCES_PER_CALL = 1000;
 
 export async function setTags(
@@ -21,23 +21,6 @@ export async function setTags(
   const client = clients.ec2(target);
   for (const Resources of chunk(instanceIds, TAG_RESOURCES_PER_CALL)) {
     await callAws("ec2", () => client.send(new CreateTagsCommand({ Resources, Tags })));
-  }
-}
-
-export async function deleteTags(
-  clients: AwsClientCache,
-  target: CloudTarget,
-  instanceIds: readonly string[],
-  keys: readonly string[],
-): Promise<void> {
-  if (instanceIds.length === 0 || keys.length === 0) {
-    return;
-  }
-  // Only keys: a Tag with a Value would delete the tag only when the value matches.
-  const Tags = keys.map((Key) => ({ Key }));
-  const client = clients.ec2(target);
-  for (const Resources of chunk(instanceIds, TAG_RESOURCES_PER_CALL)) {
-    await callAws("ec2", () => client.send(new DeleteTagsCommand({ Resources, Tags })));
   }
 }
 
