@@ -1,4 +1,3 @@
-import { launchClientToken } from "../adapters/aws/launch-client-token";
 import type { Actor } from "../domain/actor";
 import type { Worker } from "../domain/worker";
 import { NotFoundError, ValidationError } from "../errors";
@@ -12,6 +11,7 @@ import {
   withInstance,
 } from "./instance-readiness";
 import type { ProgressReporter } from "./job-progress";
+import { launchClientToken } from "./launch-client-token";
 import { type LicenseDeps, registerWorkerLicense } from "./license-registration";
 import { isRetryable } from "./poll";
 import { withStatus, workerEvent } from "./worker-events";

@@ -5,10 +5,10 @@ import {
   type AwsCloudProvider,
   createAwsCloudProvider,
 } from "../../src/adapters/aws/create-aws-cloud-provider";
-import { launchClientToken } from "../../src/adapters/aws/launch-client-token";
 import type { Ec2InstanceState } from "../../src/domain/worker-status";
 import { CloudError } from "../../src/errors";
 import type { CloudTarget, LaunchRequest } from "../../src/ports/cloud-provider.port";
+import { launchClientToken } from "../../src/services/launch-client-token";
 import { silentLogger } from "../support/silent-logger";
 import { eventually, SIM_CREDENTIALS, simControl } from "./sim-support";
 
