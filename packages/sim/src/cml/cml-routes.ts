@@ -1,24 +1,10 @@
-import { type HttpRequest, type HttpResponse, json } from "../http/http-types";
-import type { SimInstance } from "../state/instance";
-import type { CmlController } from "./cml-controller";
-import type { CmlService } from "./cml-service";
+import type { HttpRequest, HttpResponse } from "../http/http-types";
 import { authExtended, authenticate } from "./routes/auth-routes";
 import { labDetail, labIds, startLab, stopLab } from "./routes/lab-routes";
 import { deregisterLicense, licensing, registerLicense } from "./routes/licensing-routes";
+import { type CmlRequestContext, type CmlRoute, cmlError } from "./routes/route-context";
 import { systemHealth, systemInformation, systemStats } from "./routes/system-routes";
 import { telemetryEvents } from "./routes/telemetry-routes";
-
-export interface CmlRequestContext {
-  readonly instance: SimInstance;
-  readonly controller: CmlController;
-  readonly service: CmlService;
-}
-
-export type CmlRoute = (
-  request: HttpRequest,
-  context: CmlRequestContext,
-  params: Readonly<Record<string, string>>,
-) => HttpResponse;
 
 interface RouteEntry {
   readonly method: string;
@@ -69,10 +55,6 @@ const ROUTES: readonly RouteEntry[] = [
   entry("PUT", "/api/v0/labs/{id}/stop", stopLab),
   entry("GET", "/api/v0/telemetry/events", telemetryEvents),
 ];
-
-export function cmlError(status: number, description: string): HttpResponse {
-  return json(status, { code: status, description });
-}
 
 /** Routes one request to a simulated controller, counting it as "METHOD /api/v0/template". */
 export function handleCmlRequest(request: HttpRequest, context: CmlRequestContext): HttpResponse {

@@ -8,12 +8,13 @@ import { CmlController } from "./cml-controller";
 import type { CmlListeners } from "./cml-listeners";
 import { handleCmlRequest } from "./cml-routes";
 import type { CmlSettings } from "./cml-settings";
+import type { CmlHost } from "./routes/route-context";
 
 /**
  * The CML controllers of all instances: created with the instance, listening
  * over HTTPS while the instance runs and is reachable, dropped when purged.
  */
-export class CmlService {
+export class CmlService implements CmlHost {
   private readonly controllers = new Map<string, CmlController>();
 
   constructor(

@@ -1,5 +1,5 @@
 import { json } from "../../http/http-types";
-import { type CmlRoute, cmlError } from "../cml-routes";
+import { type CmlRoute, cmlError } from "./route-context";
 
 function credentials(body: string): { username: string; password: string } | undefined {
   try {

@@ -1,6 +1,6 @@
 import { json, noContent } from "../../http/http-types";
 import { cmlTimestamp } from "../cml-controller";
-import { type CmlRoute, cmlError } from "../cml-routes";
+import { type CmlRoute, cmlError } from "./route-context";
 
 export const labIds: CmlRoute = (_request, { controller }) => json(200, [...controller.labs.keys()]);
 

@@ -1,7 +1,6 @@
 import { json, noContent } from "../../http/http-types";
 import type { CmlController } from "../cml-controller";
-import { type CmlRoute, cmlError } from "../cml-routes";
-import type { CmlService } from "../cml-service";
+import { type CmlHost, type CmlRoute, cmlError } from "./route-context";
 
 const ENTERPRISE_NODE_LIMIT = 300;
 const EVALUATION_NODE_LIMIT = 5;
@@ -83,7 +82,7 @@ export const registerLicense: CmlRoute = (request, { controller, service }) => {
 };
 
 /** Registration completes asynchronously, as with Cisco's licensing service. */
-export function completeRegistrationLater(controller: CmlController, service: CmlService): void {
+export function completeRegistrationLater(controller: CmlController, service: CmlHost): void {
   controller.registration = "IN_PROGRESS";
   controller.pendingRegistration?.cancel();
   controller.pendingRegistration = service.scheduler.after(

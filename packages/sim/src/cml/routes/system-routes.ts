@@ -1,7 +1,7 @@
 import { imagesIn, SIM_INSTANCE_TYPES } from "../../catalog";
 import { syntheticValue } from "../../cloudwatch/metric-synth";
 import { json } from "../../http/http-types";
-import type { CmlRoute } from "../cml-routes";
+import type { CmlRoute } from "./route-context";
 
 const GIB = 1024 ** 3;
 
