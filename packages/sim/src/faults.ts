@@ -1,3 +1,5 @@
+import { type FieldChecks, field, isNonNegativeInteger, orNull, readPatch } from "./control/patch-fields";
+
 /** Faults injected into EC2 and CloudWatch calls through `PUT /_sim/faults`. */
 export interface Faults {
   /** Share of calls (0..1) failing as throttled. */
@@ -43,43 +45,32 @@ export function pickFault(
   return null;
 }
 
+/** How one protocol reports each injected fault (EC2 and CloudWatch name them differently). */
+export type FaultErrors = Readonly<Record<InjectedFault, (action: string) => Error>>;
+
+/** Throws the protocol's error for the fault, if any, that hits this call. */
+export function raiseInjectedFault(faults: Faults, action: string, errors: FaultErrors): void {
+  const fault = pickFault(faults, action);
+  if (fault !== null) {
+    throw errors[fault](action);
+  }
+}
+
+const isRate = (value: unknown): value is number => typeof value === "number" && value >= 0 && value <= 1;
+const isStringArray = (value: unknown): value is string[] =>
+  Array.isArray(value) && value.every((entry) => typeof entry === "string");
+
+const FAULT_FIELDS: FieldChecks<Faults> = {
+  throttleRate: field(isRate, "a number in 0..1"),
+  failRate: field(isRate, "a number in 0..1"),
+  latencyMs: field(isNonNegativeInteger, "a non-negative integer"),
+  instanceLimit: field(orNull(isNonNegativeInteger), "a non-negative integer or null"),
+  denyActions: field(isStringArray, "an array of strings"),
+  insufficientCapacityTypes: field(isStringArray, "an array of strings"),
+};
+
 /** Validates a faults patch; unknown keys and out-of-range values are rejected. */
 export function mergeFaults(current: Faults, patch: unknown): Faults | string {
-  if (typeof patch !== "object" || patch === null || Array.isArray(patch)) {
-    return "body must be a JSON object";
-  }
-  const next: { -readonly [K in keyof Faults]: Faults[K] } = { ...current };
-  for (const [key, value] of Object.entries(patch)) {
-    switch (key) {
-      case "throttleRate":
-      case "failRate":
-        if (typeof value !== "number" || value < 0 || value > 1) {
-          return `${key} must be a number in 0..1`;
-        }
-        next[key] = value;
-        break;
-      case "latencyMs":
-        if (typeof value !== "number" || !Number.isInteger(value) || value < 0) {
-          return "latencyMs must be a non-negative integer";
-        }
-        next.latencyMs = value;
-        break;
-      case "instanceLimit":
-        if (value !== null && (typeof value !== "number" || !Number.isInteger(value) || value < 0)) {
-          return "instanceLimit must be a non-negative integer or null";
-        }
-        next.instanceLimit = value;
-        break;
-      case "denyActions":
-      case "insufficientCapacityTypes":
-        if (!Array.isArray(value) || !value.every((entry) => typeof entry === "string")) {
-          return `${key} must be an array of strings`;
-        }
-        next[key] = value;
-        break;
-      default:
-        return `unknown fault '${key}'`;
-    }
-  }
-  return next;
+  const fields = readPatch(patch, FAULT_FIELDS, (key) => `unknown fault '${key}'`);
+  return typeof fields === "string" ? fields : { ...current, ...fields };
 }

@@ -1,3 +1,5 @@
+import type { FaultErrors } from "../faults";
+
 /**
  * A CloudWatch error in the JSON 1.0 query-compatible shape: the SDK names the
  * exception after the code in `x-amzn-query-error` (`Code;Sender`).
@@ -39,4 +41,10 @@ export const cloudWatchErrors = {
       `User is not authorized to perform: cloudwatch:${action} because no identity-based policy allows the cloudwatch:${action} action`,
       403,
     ),
+};
+
+export const cloudWatchFaultErrors: FaultErrors = {
+  deny: cloudWatchErrors.accessDenied,
+  throttle: cloudWatchErrors.throttled,
+  fail: cloudWatchErrors.internal,
 };

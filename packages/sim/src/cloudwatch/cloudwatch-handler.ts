@@ -1,7 +1,7 @@
-import { pickFault } from "../faults";
+import { raiseInjectedFault } from "../faults";
 import { type HttpRequest, type HttpResponse, regionFromAuthorization } from "../http/http-types";
 import { newRequestId } from "../state/instance";
-import { CloudWatchError, cloudWatchErrors } from "./cloudwatch-error";
+import { CloudWatchError, cloudWatchFaultErrors } from "./cloudwatch-error";
 import { getMetricData, type MetricDeps } from "./get-metric-data";
 import { asObject } from "./json-input";
 import { putMetricData } from "./put-metric-data";
@@ -23,16 +23,7 @@ export function handleCloudWatch(request: HttpRequest, deps: MetricDeps): HttpRe
   const { state } = deps;
   state.stats.count("cloudwatch", action);
   try {
-    const fault = pickFault(state.faults, action);
-    if (fault === "deny") {
-      throw cloudWatchErrors.accessDenied(action);
-    }
-    if (fault === "throttle") {
-      throw cloudWatchErrors.throttled();
-    }
-    if (fault === "fail") {
-      throw cloudWatchErrors.internal();
-    }
+    raiseInjectedFault(state.faults, action, cloudWatchFaultErrors);
     const body = asObject(parseBody(request.body), "request body");
     let result: unknown;
     switch (action) {

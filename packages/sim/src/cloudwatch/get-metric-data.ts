@@ -4,9 +4,9 @@ import type { CustomMetricStore } from "./custom-metric-store";
 import {
   asObject,
   type JsonObject,
-  optionalArray,
   optionalNumber,
   readDimensions,
+  requiredList,
   requiredString,
   requiredTimestamp,
 } from "./json-input";
@@ -36,15 +36,7 @@ interface MetricQuery {
 }
 
 export function getMetricData(body: JsonObject, region: string, deps: MetricDeps): JsonObject {
-  const rawQueries = optionalArray(body, "MetricDataQueries");
-  if (rawQueries.length === 0) {
-    throw cloudWatchErrors.missingParameter("MetricDataQueries");
-  }
-  if (rawQueries.length > MAX_QUERIES) {
-    throw cloudWatchErrors.validation(
-      `The collection MetricDataQueries must not have a size greater than ${MAX_QUERIES}.`,
-    );
-  }
+  const rawQueries = requiredList(body, "MetricDataQueries", MAX_QUERIES);
   const start = requiredTimestamp(body, "StartTime");
   const end = requiredTimestamp(body, "EndTime");
   if (start >= end) {

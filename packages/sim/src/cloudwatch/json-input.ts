@@ -21,6 +21,18 @@ export function optionalArray(input: JsonObject, name: string): readonly unknown
   return value;
 }
 
+/** A list that must have at least one and at most `max` members. */
+export function requiredList(input: JsonObject, name: string, max: number): readonly unknown[] {
+  const value = optionalArray(input, name);
+  if (value.length === 0) {
+    throw cloudWatchErrors.missingParameter(name);
+  }
+  if (value.length > max) {
+    throw cloudWatchErrors.validation(`The collection ${name} must not have a size greater than ${max}.`);
+  }
+  return value;
+}
+
 export function requiredString(input: JsonObject, name: string): string {
   const value = input[name];
   if (value === undefined || value === null || value === "") {

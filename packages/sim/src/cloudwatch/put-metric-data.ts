@@ -6,6 +6,7 @@ import {
   optionalArray,
   optionalNumber,
   readDimensions,
+  requiredList,
   requiredString,
 } from "./json-input";
 
@@ -21,15 +22,7 @@ export function putMetricData(
   if (namespace.startsWith("AWS/")) {
     throw cloudWatchErrors.invalidParameter("The value AWS/ for parameter Namespace is invalid.");
   }
-  const data = optionalArray(body, "MetricData");
-  if (data.length === 0) {
-    throw cloudWatchErrors.missingParameter("MetricData");
-  }
-  if (data.length > MAX_DATUMS) {
-    throw cloudWatchErrors.validation(
-      `The collection MetricData must not have a size greater than ${MAX_DATUMS}.`,
-    );
-  }
+  const data = requiredList(body, "MetricData", MAX_DATUMS);
   const parsed = data.map((raw) => {
     const datum = asObject(raw, "MetricDatum");
     const dimensions = readDimensions(datum);

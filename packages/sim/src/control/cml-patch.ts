@@ -1,5 +1,14 @@
 import type { CmlController } from "../cml/cml-controller";
 import { cmlTimestamp } from "../cml/cml-controller";
+import {
+  type FieldChecks,
+  type FieldResult,
+  field,
+  isBoolean,
+  isNonNegativeInteger,
+  orNull,
+  readPatch,
+} from "./patch-fields";
 
 export interface CmlLabInput {
   readonly id: string;
@@ -18,75 +27,43 @@ export interface CmlPatch {
 
 const DEFAULT_LAB_NODES = 2;
 
+const CML_PATCH_FIELDS: FieldChecks<CmlPatch> = {
+  ready: field(orNull(isBoolean), "a boolean (or null to follow the ready delay again)"),
+  reachable: field(isBoolean, "a boolean"),
+  activity: field(isBoolean, "a boolean"),
+  runningNodes: field(isNonNegativeInteger, "a non-negative integer"),
+  labs: parseLabs,
+};
+
 /** Validates `PATCH /_sim/instances/{id}/cml`; a string is the error message. */
 export function parseCmlPatch(body: unknown): CmlPatch | string {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    return "body must be a JSON object";
-  }
-  const patch: { -readonly [K in keyof CmlPatch]: CmlPatch[K] } = {};
-  for (const [key, value] of Object.entries(body)) {
-    switch (key) {
-      case "ready":
-        if (typeof value !== "boolean" && value !== null) {
-          return "ready must be a boolean (or null to follow the ready delay again)";
-        }
-        patch.ready = value;
-        break;
-      case "reachable":
-      case "activity":
-        if (typeof value !== "boolean") {
-          return `${key} must be a boolean`;
-        }
-        patch[key] = value;
-        break;
-      case "runningNodes":
-        if (typeof value !== "number" || !Number.isInteger(value) || value < 0) {
-          return "runningNodes must be a non-negative integer";
-        }
-        patch.runningNodes = value;
-        break;
-      case "labs": {
-        const labs = parseLabs(value);
-        if (typeof labs === "string") {
-          return labs;
-        }
-        patch.labs = labs;
-        break;
-      }
-      default:
-        return `unknown field '${key}'`;
-    }
-  }
-  return patch;
+  return readPatch(body, CML_PATCH_FIELDS, (key) => `unknown field '${key}'`);
 }
 
-function parseLabs(value: unknown): CmlLabInput[] | string {
+function parseLabs(value: unknown): FieldResult<CmlLabInput[]> {
   if (!Array.isArray(value)) {
-    return "labs must be an array";
+    return { error: "labs must be an array" };
   }
   const labs: CmlLabInput[] = [];
   for (const raw of value) {
     if (typeof raw !== "object" || raw === null) {
-      return "each lab must be an object { id, title, state, nodeCount? }";
+      return { error: "each lab must be an object { id, title, state, nodeCount? }" };
     }
     const { id, title, state, nodeCount } = raw as Record<string, unknown>;
     if (typeof id !== "string" || id === "" || typeof state !== "string") {
-      return "each lab needs a string id and state";
+      return { error: "each lab needs a string id and state" };
     }
-    if (
-      nodeCount !== undefined &&
-      (typeof nodeCount !== "number" || !Number.isInteger(nodeCount) || nodeCount < 0)
-    ) {
-      return "lab nodeCount must be a non-negative integer";
+    if (nodeCount !== undefined && !isNonNegativeInteger(nodeCount)) {
+      return { error: "lab nodeCount must be a non-negative integer" };
     }
     labs.push({
       id,
       title: typeof title === "string" ? title : id,
       state,
-      nodeCount: typeof nodeCount === "number" ? nodeCount : DEFAULT_LAB_NODES,
+      nodeCount: nodeCount ?? DEFAULT_LAB_NODES,
     });
   }
-  return labs;
+  return { value: labs };
 }
 
 /** Applies a validated patch; the caller re-syncs the listener when `reachable` changed. */

@@ -1,3 +1,5 @@
+import type { FaultErrors } from "../faults";
+
 /** An EC2 API error: the SDK raises an exception whose `name` is `code`. */
 export class Ec2Error extends Error {
   constructor(
@@ -34,4 +36,10 @@ export const ec2Errors = {
       `You are not authorized to perform this operation. Action: ec2:${action}`,
       403,
     ),
+};
+
+export const ec2FaultErrors: FaultErrors = {
+  deny: ec2Errors.unauthorized,
+  throttle: ec2Errors.throttled,
+  fail: ec2Errors.internal,
 };

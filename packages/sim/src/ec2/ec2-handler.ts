@@ -1,4 +1,4 @@
-import { pickFault } from "../faults";
+import { raiseInjectedFault } from "../faults";
 import { type HttpRequest, type HttpResponse, regionFromAuthorization } from "../http/http-types";
 import { newRequestId } from "../state/instance";
 import type { SimState } from "../state/sim-state";
@@ -6,7 +6,7 @@ import { describeImages } from "./describe-images";
 import { describeInstanceStatus } from "./describe-instance-status";
 import { describeInstances } from "./describe-instances";
 import type { Ec2Action } from "./ec2-action";
-import { Ec2Error, ec2Errors } from "./ec2-error";
+import { Ec2Error, ec2FaultErrors } from "./ec2-error";
 import { startInstances, stopInstances, terminateInstances } from "./instance-state-actions";
 import { QueryParams } from "./query-params";
 import { runInstances } from "./run-instances";
@@ -41,16 +41,7 @@ export function handleEc2(request: HttpRequest, state: SimState): HttpResponse {
     if (!handler) {
       throw new Ec2Error("InvalidAction", `The action ${action} is not valid for this web service.`);
     }
-    const fault = pickFault(state.faults, action);
-    if (fault === "deny") {
-      throw ec2Errors.unauthorized(action);
-    }
-    if (fault === "throttle") {
-      throw ec2Errors.throttled();
-    }
-    if (fault === "fail") {
-      throw ec2Errors.internal();
-    }
+    raiseInjectedFault(state.faults, action, ec2FaultErrors);
     return {
       status: 200,
       headers: xmlHeaders(requestId),

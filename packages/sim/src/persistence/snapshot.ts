@@ -1,44 +1,28 @@
-import type { CmlEvent, CmlLab, RegistrationStatus } from "../cml/cml-controller";
+import type { CmlEvent, CmlIdentity, CmlLab, RegistrationStatus } from "../cml/cml-controller";
 import type { CmlService } from "../cml/cml-service";
-import type { InstanceStateName, StateReason } from "../state/instance";
+import type { SimInstance } from "../state/instance";
 import type { InstanceStore } from "../state/instance-store";
 
 /** Bumped whenever the shape changes; a snapshot of another version is not restored. */
 export const SNAPSHOT_VERSION = 1;
 
-export interface InstanceSnapshot {
-  readonly instanceId: string;
-  readonly seq: number;
-  readonly region: string;
-  readonly reservationId: string;
-  readonly ownerId: string;
-  readonly imageId: string;
-  readonly instanceType: string;
+/**
+ * An instance as the file keeps it: its own fields, with the date as text and
+ * the tags as pairs. Derived from SimInstance so that a new instance field
+ * cannot be forgotten here: capture and parse stop compiling until they carry
+ * it (and SNAPSHOT_VERSION is bumped). `runningSince` is left out: a restored
+ * instance counts as just booted.
+ */
+export interface InstanceSnapshot
+  extends Readonly<Omit<SimInstance, "launchTime" | "runningSince" | "tags">> {
   /** ISO 8601. */
   readonly launchTime: string;
-  readonly amiLaunchIndex: number;
-  readonly clientToken: string | null;
-  readonly keyName: string | null;
-  readonly subnetId: string;
-  readonly vpcId: string;
-  readonly securityGroupIds: readonly string[];
-  readonly availabilityZone: string;
-  readonly detailedMonitoring: boolean;
-  readonly loopbackIp: string;
-  readonly hasPublicIp: boolean;
-  readonly privateIp: string;
-  readonly state: InstanceStateName;
-  readonly stateReason: StateReason | null;
-  readonly stateTransitionReason: string;
   /** Pairs rather than an object, so any tag key (even `__proto__`) survives. */
   readonly tags: readonly (readonly [string, string])[];
 }
 
-export interface CmlControllerSnapshot {
+export interface CmlControllerSnapshot extends CmlIdentity {
   readonly instanceId: string;
-  readonly serviceUserId: string;
-  readonly studentUserId: string;
-  readonly computeId: string;
   readonly reachable: boolean;
   readonly runningNodes: number;
   readonly labs: readonly CmlLab[];

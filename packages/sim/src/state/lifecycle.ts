@@ -93,13 +93,11 @@ export class Lifecycle {
       throw new IncorrectStateError(instance, "start");
     }
     if (instance.state !== "stopped") {
-      return { instance, previousState: instance.state, currentState: instance.state };
+      return unchanged(instance);
     }
     instance.stateReason = null;
     instance.stateTransitionReason = "";
-    const change = this.transition(instance, "pending");
-    this.schedule(instance, this.deps.timings.bootDelayMs, "running");
-    return change;
+    return this.begin(instance, "pending", this.deps.timings.bootDelayMs, "running");
   }
 
   stop(instance: SimInstance): StateChange {
@@ -107,30 +105,42 @@ export class Lifecycle {
       throw new IncorrectStateError(instance, "stop");
     }
     if (instance.state !== "running") {
-      return { instance, previousState: instance.state, currentState: instance.state };
+      return unchanged(instance);
     }
-    const reason = `User initiated (${formatReasonTime(this.deps.now())})`;
-    instance.stateTransitionReason = reason;
-    instance.stateReason = {
-      code: "Client.UserInitiatedShutdown",
-      message: "Client.UserInitiatedShutdown: User initiated shutdown",
-    };
-    const change = this.transition(instance, "stopping");
-    this.schedule(instance, this.deps.timings.stopDelayMs, "stopped");
-    return change;
+    return this.shutDown(instance, "stopping", this.deps.timings.stopDelayMs, "stopped");
   }
 
   terminate(instance: SimInstance): StateChange {
     if (instance.state === "shutting-down" || instance.state === "terminated") {
-      return { instance, previousState: instance.state, currentState: instance.state };
+      return unchanged(instance);
     }
+    return this.shutDown(instance, "shutting-down", this.deps.timings.terminateDelayMs, "terminated");
+  }
+
+  /** EC2 reports a stop and a terminate alike: both are shutdowns the user asked for. */
+  private shutDown(
+    instance: SimInstance,
+    via: InstanceStateName,
+    delayMs: number,
+    target: InstanceStateName,
+  ): StateChange {
     instance.stateTransitionReason = `User initiated (${formatReasonTime(this.deps.now())})`;
     instance.stateReason = {
       code: "Client.UserInitiatedShutdown",
       message: "Client.UserInitiatedShutdown: User initiated shutdown",
     };
-    const change = this.transition(instance, "shutting-down");
-    this.schedule(instance, this.deps.timings.terminateDelayMs, "terminated");
+    return this.begin(instance, via, delayMs, target);
+  }
+
+  /** Enters the transitional state `via` now and settles in `target` after `delayMs`. */
+  private begin(
+    instance: SimInstance,
+    via: InstanceStateName,
+    delayMs: number,
+    target: InstanceStateName,
+  ): StateChange {
+    const change = this.transition(instance, via);
+    this.schedule(instance, delayMs, target);
     return change;
   }
 
@@ -168,6 +178,11 @@ export class Lifecycle {
     }
     return change;
   }
+}
+
+/** What a transition that is already done (or under way) answers, as EC2 does. */
+function unchanged(instance: SimInstance): StateChange {
+  return { instance, previousState: instance.state, currentState: instance.state };
 }
 
 function formatReasonTime(epochMs: number): string {
