@@ -1,9 +1,9 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { SimInstanceView } from "../src/control/instance-view";
 import { startSimulator } from "../src/simulator";
 import { control } from "./support/control";
-import { eventually } from "./support/eventually";
 import { httpsJson } from "./support/https-json";
+import { PATIENCE } from "./support/simulator";
 
 describe("close()", () => {
   it("closes the endpoint and every CML listener, and is idempotent", async () => {
@@ -12,10 +12,7 @@ describe("close()", () => {
     const urls = instances.map(
       (instance) => `https://${instance.publicIp}:${sim.cmlPort}/api/v0/system_information`,
     );
-    await eventually(async () => {
-      const answers = await Promise.allSettled(urls.map((url) => httpsJson(url)));
-      return answers.every((answer) => answer.status === "fulfilled") ? true : undefined;
-    });
+    await vi.waitFor(() => Promise.all(urls.map((url) => httpsJson(url))), PATIENCE);
 
     await Promise.all([sim.close(), sim.close()]);
 

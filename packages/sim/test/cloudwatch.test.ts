@@ -1,73 +1,86 @@
-import {
-  type CloudWatchClient,
-  GetMetricDataCommand,
-  type MetricDataQuery,
-  PutMetricDataCommand,
-} from "@aws-sdk/client-cloudwatch";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { GetMetricDataCommand, type MetricDataQuery, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import type { SimInstanceView } from "../src/control/instance-view";
-import { type RunningSimulator, startSimulator } from "../src/simulator";
 import { cloudWatchClient } from "./support/aws-clients";
 import { control } from "./support/control";
-import { eventually } from "./support/eventually";
+import { PATIENCE, useSimulator } from "./support/simulator";
 
-function query(id: string, namespace: string, metricName: string, instanceId: string): MetricDataQuery {
+function query(
+  id: string,
+  namespace: string,
+  metricName: string,
+  dimension: { Name: string; Value: string },
+  stat = "Average",
+): MetricDataQuery {
   return {
     Id: id,
     MetricStat: {
-      Metric: {
-        Namespace: namespace,
-        MetricName: metricName,
-        Dimensions: [{ Name: "InstanceId", Value: instanceId }],
-      },
+      Metric: { Namespace: namespace, MetricName: metricName, Dimensions: [dimension] },
       Period: 60,
-      Stat: "Average",
+      Stat: stat,
     },
   };
 }
 
+const onInstance = (instanceId: string) => ({ Name: "InstanceId", Value: instanceId });
+const onWorker = (workerId: string) => ({ Name: "WorkerId", Value: workerId });
+
+/** The last ten minutes, what the fault tests ask for. */
+function recentCpu(instanceId: string): GetMetricDataCommand {
+  return new GetMetricDataCommand({
+    StartTime: new Date(Date.now() - 600_000),
+    EndTime: new Date(),
+    MetricDataQueries: [query("a", "AWS/EC2", "CPUUtilization", onInstance(instanceId))],
+  });
+}
+
 describe("CloudWatch through the AWS SDK (JSON 1.0, query-compatible)", () => {
-  let sim: RunningSimulator;
-  let cloudWatch: CloudWatchClient;
+  const suite = useSimulator({ bootDelayMs: 50, stopDelayMs: 50 });
   let idle: SimInstanceView;
   let busy: SimInstanceView;
   let stopped: SimInstanceView;
 
   beforeAll(async () => {
-    sim = await startSimulator({ bootDelayMs: 50, stopDelayMs: 50 });
-    cloudWatch = cloudWatchClient(sim.url);
+    const { sim } = suite;
     idle = await control(sim.url, "POST", "/_sim/instances", { region: "us-east-1" });
     busy = await control(sim.url, "POST", "/_sim/instances", {
       region: "us-east-1",
       instanceType: "m5zn.metal",
     });
     stopped = await control(sim.url, "POST", "/_sim/instances", { region: "us-east-1" });
-    await eventually(async () => {
+    await vi.waitFor(async () => {
       const all = await control<SimInstanceView[]>(sim.url, "GET", "/_sim/instances");
-      return all.every((instance) => instance.state === "running") ? true : undefined;
-    });
+      expect(all.every((instance) => instance.state === "running")).toBe(true);
+    }, PATIENCE);
     await control(sim.url, "PATCH", `/_sim/instances/${busy.instanceId}/cml`, { runningNodes: 12 });
     sim.state.lifecycle.stop(sim.state.store.get(stopped.instanceId) ?? expect.unreachable());
   });
 
-  afterAll(async () => {
-    cloudWatch.destroy();
-    await sim.close();
-  });
+  /** The one series of `query` in the minutes around `at` (a minute's start). */
+  async function seriesAround(at: Date, metricQuery: MetricDataQuery) {
+    const result = await suite.cloudWatch.send(
+      new GetMetricDataCommand({
+        StartTime: new Date(at.getTime() - 60_000),
+        EndTime: new Date(at.getTime() + 120_000),
+        MetricDataQueries: [metricQuery],
+      }),
+    );
+    return result.MetricDataResults?.[0];
+  }
 
   it("returns series from the instances' load: idle low, busy higher, stopped none", async () => {
     const end = new Date(Date.now() + 60_000);
     const start = new Date(Date.now() - 30 * 60_000);
-    const result = await cloudWatch.send(
+    const result = await suite.cloudWatch.send(
       new GetMetricDataCommand({
         StartTime: start,
         EndTime: end,
         MetricDataQueries: [
-          query("idle_cpu", "AWS/EC2", "CPUUtilization", idle.instanceId),
-          query("busy_cpu", "AWS/EC2", "CPUUtilization", busy.instanceId),
-          query("busy_mem", "CWAgent", "mem_used_percent", busy.instanceId),
-          query("busy_in", "AWS/EC2", "NetworkIn", busy.instanceId),
-          query("stopped_cpu", "AWS/EC2", "CPUUtilization", stopped.instanceId),
+          query("idle_cpu", "AWS/EC2", "CPUUtilization", onInstance(idle.instanceId)),
+          query("busy_cpu", "AWS/EC2", "CPUUtilization", onInstance(busy.instanceId)),
+          query("busy_mem", "CWAgent", "mem_used_percent", onInstance(busy.instanceId)),
+          query("busy_in", "AWS/EC2", "NetworkIn", onInstance(busy.instanceId)),
+          query("stopped_cpu", "AWS/EC2", "CPUUtilization", onInstance(stopped.instanceId)),
         ],
       }),
     );
@@ -85,13 +98,13 @@ describe("CloudWatch through the AWS SDK (JSON 1.0, query-compatible)", () => {
 
   it("stores PutMetricData series and returns them", async () => {
     const at = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 60_000);
-    await cloudWatch.send(
+    await suite.cloudWatch.send(
       new PutMetricDataCommand({
         Namespace: "CMLFleet",
         MetricData: [
           {
             MetricName: "RunningNodes",
-            Dimensions: [{ Name: "WorkerId", Value: "w-1" }],
+            Dimensions: [onWorker("w-1")],
             Value: 7,
             Unit: "Count",
             Timestamp: at,
@@ -99,69 +112,37 @@ describe("CloudWatch through the AWS SDK (JSON 1.0, query-compatible)", () => {
         ],
       }),
     );
-    const result = await cloudWatch.send(
-      new GetMetricDataCommand({
-        StartTime: new Date(at.getTime() - 60_000),
-        EndTime: new Date(at.getTime() + 120_000),
-        MetricDataQueries: [
-          {
-            Id: "nodes",
-            MetricStat: {
-              Metric: {
-                Namespace: "CMLFleet",
-                MetricName: "RunningNodes",
-                Dimensions: [{ Name: "WorkerId", Value: "w-1" }],
-              },
-              Period: 60,
-              Stat: "Maximum",
-            },
-          },
-        ],
-      }),
+    const series = await seriesAround(
+      at,
+      query("nodes", "CMLFleet", "RunningNodes", onWorker("w-1"), "Maximum"),
     );
-    expect(result.MetricDataResults?.[0]?.Values).toEqual([7]);
-    expect(result.MetricDataResults?.[0]?.Timestamps).toEqual([at]);
+    expect(series?.Values).toEqual([7]);
+    expect(series?.Timestamps).toEqual([at]);
   });
 
   it("accepts the gzip-compressed bodies the SDK sends for large PutMetricData calls", async () => {
     const at = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 60_000);
     const data = Array.from({ length: 400 }, (_, index) => ({
       MetricName: "CpuPercent",
-      Dimensions: [{ Name: "WorkerId", Value: `worker-with-a-long-identifier-${index}` }],
+      Dimensions: [onWorker(`worker-with-a-long-identifier-${index}`)],
       Value: index,
       Unit: "Percent" as const,
       Timestamp: at,
     }));
-    await cloudWatch.send(new PutMetricDataCommand({ Namespace: "CMLFleet", MetricData: data }));
-    const result = await cloudWatch.send(
-      new GetMetricDataCommand({
-        StartTime: new Date(at.getTime() - 60_000),
-        EndTime: new Date(at.getTime() + 120_000),
-        MetricDataQueries: [
-          {
-            Id: "last",
-            MetricStat: {
-              Metric: {
-                Namespace: "CMLFleet",
-                MetricName: "CpuPercent",
-                Dimensions: [{ Name: "WorkerId", Value: "worker-with-a-long-identifier-399" }],
-              },
-              Period: 60,
-              Stat: "Average",
-            },
-          },
-        ],
-      }),
+    await suite.cloudWatch.send(new PutMetricDataCommand({ Namespace: "CMLFleet", MetricData: data }));
+    const series = await seriesAround(
+      at,
+      query("last", "CMLFleet", "CpuPercent", onWorker("worker-with-a-long-identifier-399")),
     );
-    expect(result.MetricDataResults?.[0]?.Values).toEqual([399]);
+    expect(series?.Values).toEqual([399]);
   });
 
   it("refuses more than 500 queries with a ValidationError", async () => {
     const queries = Array.from({ length: 501 }, (_, index) =>
-      query(`q${index}`, "AWS/EC2", "CPUUtilization", idle.instanceId),
+      query(`q${index}`, "AWS/EC2", "CPUUtilization", onInstance(idle.instanceId)),
     );
     await expect(
-      cloudWatch.send(
+      suite.cloudWatch.send(
         new GetMetricDataCommand({
           StartTime: new Date(Date.now() - 600_000),
           EndTime: new Date(),
@@ -176,27 +157,16 @@ describe("CloudWatch through the AWS SDK (JSON 1.0, query-compatible)", () => {
   });
 
   it("throttles and fails on injected faults, and counts calls", async () => {
+    const { sim, cloudWatch } = suite;
     await control(sim.url, "PUT", "/_sim/faults", { throttleRate: 1 });
-    const call = () =>
-      cloudWatch.send(
-        new GetMetricDataCommand({
-          StartTime: new Date(Date.now() - 600_000),
-          EndTime: new Date(),
-          MetricDataQueries: [query("a", "AWS/EC2", "CPUUtilization", idle.instanceId)],
-        }),
-      );
+    const call = () => cloudWatch.send(recentCpu(idle.instanceId));
     await expect(call()).rejects.toMatchObject({ name: "Throttling", Code: "Throttling" });
     // The SDK classifies it as throttling and retries it (what lets adaptive retry absorb bursts).
     const retrying = cloudWatchClient(sim.url, "us-east-1", 2);
-    await expect(
-      retrying.send(
-        new GetMetricDataCommand({
-          StartTime: new Date(Date.now() - 600_000),
-          EndTime: new Date(),
-          MetricDataQueries: [query("a", "AWS/EC2", "CPUUtilization", idle.instanceId)],
-        }),
-      ),
-    ).rejects.toMatchObject({ name: "Throttling", $metadata: { attempts: 2 } });
+    await expect(retrying.send(recentCpu(idle.instanceId))).rejects.toMatchObject({
+      name: "Throttling",
+      $metadata: { attempts: 2 },
+    });
     retrying.destroy();
     await control(sim.url, "PUT", "/_sim/faults", { throttleRate: 0, denyActions: ["GetMetricData"] });
     await expect(call()).rejects.toMatchObject({ name: "AccessDenied", $metadata: { httpStatusCode: 403 } });

@@ -1,46 +1,30 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import type { SimInstanceView } from "../src/control/instance-view";
 import { SIM_DEFAULT_CML_PASSWORD } from "../src/options";
-import { type RunningSimulator, startSimulator } from "../src/simulator";
-import { control } from "./support/control";
-import { eventually } from "./support/eventually";
+import { cmlOf, control, patchCml } from "./support/control";
 import { httpsJson } from "./support/https-json";
-
-interface CmlView {
-  readonly ready: boolean;
-  readonly listening: boolean;
-  readonly runningNodes: number;
-  readonly licenseStatus: string;
-  readonly registerCalls: number;
-  readonly deregisterCalls: number;
-  readonly serviceUserId: string;
-}
+import { PATIENCE, useSimulator } from "./support/simulator";
 
 describe("the simulated CML API over HTTPS", () => {
-  let sim: RunningSimulator;
+  const suite = useSimulator({
+    bootDelayMs: 100,
+    cmlReadyDelayMs: 300,
+    licenseRegistrationDelayMs: 200,
+    cmlTokenTtlMs: 60_000,
+  });
   let instance: SimInstanceView;
   let base: string;
+  const cml = () => cmlOf(suite.sim.url, instance.instanceId);
+  const patch = (body: Readonly<Record<string, unknown>>) =>
+    patchCml(suite.sim.url, instance.instanceId, body);
 
   beforeAll(async () => {
-    sim = await startSimulator({
-      bootDelayMs: 100,
-      cmlReadyDelayMs: 300,
-      licenseRegistrationDelayMs: 200,
-      cmlTokenTtlMs: 60_000,
-    });
-    instance = await control<SimInstanceView>(sim.url, "POST", "/_sim/instances", {
+    instance = await control<SimInstanceView>(suite.sim.url, "POST", "/_sim/instances", {
       region: "us-west-2",
       tags: { Name: "cml-1" },
     });
-    base = `https://${instance.publicIp}:${sim.cmlPort}/api/v0`;
-    await eventually(async () => {
-      const view = await control<CmlView>(sim.url, "GET", `/_sim/instances/${instance.instanceId}/cml`);
-      return view.listening ? view : undefined;
-    });
-  });
-
-  afterAll(async () => {
-    await sim.close();
+    base = `https://${instance.publicIp}:${suite.sim.cmlPort}/api/v0`;
+    await vi.waitFor(async () => expect((await cml()).listening).toBe(true), PATIENCE);
   });
 
   async function signIn(): Promise<{ token: string; id: string }> {
@@ -53,11 +37,14 @@ describe("the simulated CML API over HTTPS", () => {
   }
 
   it("reports ready only after the ready delay, without a token", async () => {
-    const info = await eventually(async () => {
-      const result = await httpsJson(`${base}/system_information`);
-      const body = result.body as { ready: boolean; version: string };
-      return body.ready ? body : undefined;
-    });
+    const info = await vi.waitFor(async () => {
+      const body = (await httpsJson(`${base}/system_information`)).body as {
+        ready: boolean;
+        version: string;
+      };
+      expect(body.ready).toBe(true);
+      return body;
+    }, PATIENCE);
     expect(info.version).toBe("2.9.0");
   });
 
@@ -78,7 +65,7 @@ describe("the simulated CML API over HTTPS", () => {
 
   it("serves stats, health, labs and their start/stop with running nodes", async () => {
     const { token } = await signIn();
-    await control(sim.url, "PATCH", `/_sim/instances/${instance.instanceId}/cml`, {
+    await patch({
       labs: [
         { id: "lab-a", title: "Routing", state: "STARTED", nodeCount: 3 },
         { id: "lab-b", title: "Switching", state: "STOPPED" },
@@ -108,7 +95,7 @@ describe("the simulated CML API over HTTPS", () => {
 
     expect((await httpsJson(`${base}/labs/lab-a/stop`, { method: "PUT", token })).status).toBe(204);
     expect((await httpsJson(`${base}/labs/lab-a`, { token })).body).toMatchObject({ state: "STOPPED" });
-    const view = await control<CmlView>(sim.url, "GET", `/_sim/instances/${instance.instanceId}/cml`);
+    const view = await cml();
     expect(view.runningNodes).toBe(0);
   });
 
@@ -131,34 +118,35 @@ describe("the simulated CML API over HTTPS", () => {
       registration: { status: string };
     };
     expect(inProgress.registration.status).toBe("IN_PROGRESS");
-    const licensed = await eventually(async () => {
+    const licensed = await vi.waitFor(async () => {
       const body = (await httpsJson(`${base}/licensing`, { token })).body as {
         registration: { status: string };
         authorization: { status: string };
         features: Array<{ max: number }>;
       };
-      return body.registration.status === "COMPLETED" ? body : undefined;
-    });
+      expect(body.registration.status).toBe("COMPLETED");
+      return body;
+    }, PATIENCE);
     expect(licensed.authorization.status).toBe("IN_COMPLIANCE");
 
-    await control(sim.url, "PATCH", `/_sim/instances/${instance.instanceId}/cml`, { runningNodes: 2 });
+    await patch({ runningNodes: 2 });
     const blocked = await httpsJson(`${base}/licensing/deregistration`, { method: "DELETE", token });
     expect(blocked).toEqual({
       status: 400,
       body: { code: 400, description: "Cannot de-register when nodes are running" },
     });
-    await control(sim.url, "PATCH", `/_sim/instances/${instance.instanceId}/cml`, { runningNodes: 0 });
+    await patch({ runningNodes: 0 });
     expect((await httpsJson(`${base}/licensing/deregistration`, { method: "DELETE", token })).status).toBe(
       204,
     );
 
-    const view = await control<CmlView>(sim.url, "GET", `/_sim/instances/${instance.instanceId}/cml`);
+    const view = await cml();
     expect(view).toMatchObject({ licenseStatus: "NOT_REGISTERED", registerCalls: 2, deregisterCalls: 2 });
   });
 
   it("records the service account's own calls as user_activity, distinct from real users", async () => {
     const { token, id } = await signIn();
-    await control(sim.url, "PATCH", `/_sim/instances/${instance.instanceId}/cml`, { activity: true });
+    await patch({ activity: true });
     const events = (await httpsJson(`${base}/telemetry/events`, { token })).body as Array<{
       category: string;
       timestamp: string;
@@ -177,28 +165,24 @@ describe("the simulated CML API over HTTPS", () => {
   it("answers 401 once tokens expire", async () => {
     const { token } = await signIn();
     expect((await httpsJson(`${base}/licensing`, { token })).status).toBe(200);
-    await control(sim.url, "POST", `/_sim/instances/${instance.instanceId}/cml/expire-tokens`);
+    await control(suite.sim.url, "POST", `/_sim/instances/${instance.instanceId}/cml/expire-tokens`);
     expect((await httpsJson(`${base}/licensing`, { token })).status).toBe(401);
   });
 
   it("refuses connections when unreachable and after a stop, and counts calls per path template", async () => {
-    await control(sim.url, "PATCH", `/_sim/instances/${instance.instanceId}/cml`, { reachable: false });
+    await patch({ reachable: false });
     await expect(httpsJson(`${base}/system_information`)).rejects.toMatchObject({ code: "ECONNREFUSED" });
-    await control(sim.url, "PATCH", `/_sim/instances/${instance.instanceId}/cml`, { reachable: true });
+    await patch({ reachable: true });
     expect((await httpsJson(`${base}/system_information`)).status).toBe(200);
 
-    const stats = await control<{ cml: Record<string, number> }>(sim.url, "GET", "/_sim/stats");
+    const stats = await control<{ cml: Record<string, number> }>(suite.sim.url, "GET", "/_sim/stats");
     expect(stats.cml["GET /api/v0/labs/{id}"]).toBeGreaterThanOrEqual(3);
     expect(stats.cml["POST /api/v0/licensing/registration"]).toBe(2);
 
-    await control(sim.url, "POST", `/_sim/instances/${instance.instanceId}/terminate`);
-    await eventually(async () => {
-      try {
-        await httpsJson(`${base}/system_information`);
-        return undefined;
-      } catch (error) {
-        return (error as { code?: string }).code === "ECONNREFUSED" ? true : undefined;
-      }
-    });
+    await control(suite.sim.url, "POST", `/_sim/instances/${instance.instanceId}/terminate`);
+    await vi.waitFor(
+      () => expect(httpsJson(`${base}/system_information`)).rejects.toMatchObject({ code: "ECONNREFUSED" }),
+      PATIENCE,
+    );
   });
 });

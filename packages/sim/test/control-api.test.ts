@@ -1,22 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { SimInstanceView } from "../src/control/instance-view";
-import { type RunningSimulator, startSimulator } from "../src/simulator";
 import { control } from "./support/control";
-import { eventually } from "./support/eventually";
+import { PATIENCE, useSimulator } from "./support/simulator";
 
 describe("the /_sim control API", () => {
-  let sim: RunningSimulator;
+  const suite = useSimulator({ bootDelayMs: 100, stopDelayMs: 100, terminatedRetentionMs: 60_000 });
 
-  beforeAll(async () => {
-    sim = await startSimulator({ bootDelayMs: 100, stopDelayMs: 100, terminatedRetentionMs: 60_000 });
-  });
-
-  afterAll(async () => {
-    await sim.close();
-  });
+  /** `GET /_sim/instances/{id}` until it reports `state`. */
+  const waitForState = (instanceId: string, state: string) =>
+    vi.waitFor(async () => {
+      const view = await control<SimInstanceView>(suite.sim.url, "GET", `/_sim/instances/${instanceId}`);
+      expect(view.state).toBe(state);
+      return view;
+    }, PATIENCE);
 
   it("launches behind the fleet's back and lists instances in the contract's shape", async () => {
-    const launched = await control<SimInstanceView>(sim.url, "POST", "/_sim/instances", {
+    const launched = await control<SimInstanceView>(suite.sim.url, "POST", "/_sim/instances", {
       region: "eu-west-1",
       instanceType: "c5.metal",
       tags: { Name: "rogue", owner: "console-user" },
@@ -32,36 +31,30 @@ describe("the /_sim control API", () => {
       privateIp: expect.stringMatching(/^172\.31\./),
       launchTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
-    const all = await control<SimInstanceView[]>(sim.url, "GET", "/_sim/instances");
+    const all = await control<SimInstanceView[]>(suite.sim.url, "GET", "/_sim/instances");
     expect(all.map((instance) => instance.instanceId)).toContain(launched.instanceId);
 
-    const many = await control<SimInstanceView[]>(sim.url, "POST", "/_sim/instances", { count: 25 });
+    const many = await control<SimInstanceView[]>(suite.sim.url, "POST", "/_sim/instances", { count: 25 });
     expect(many).toHaveLength(25);
     expect(new Set(many.map((instance) => instance.publicIp)).size).toBe(25);
   });
 
   it("terminates behind the fleet's back through EC2's state machine", async () => {
-    const launched = await control<SimInstanceView>(sim.url, "POST", "/_sim/instances", {});
-    await eventually(async () => {
-      const view = await control<SimInstanceView>(sim.url, "GET", `/_sim/instances/${launched.instanceId}`);
-      return view.state === "running" ? view : undefined;
-    });
+    const launched = await control<SimInstanceView>(suite.sim.url, "POST", "/_sim/instances", {});
+    await waitForState(launched.instanceId, "running");
     const terminating = await control<SimInstanceView>(
-      sim.url,
+      suite.sim.url,
       "POST",
       `/_sim/instances/${launched.instanceId}/terminate`,
     );
     expect(terminating.state).toBe("shutting-down");
-    const terminated = await eventually(async () => {
-      const view = await control<SimInstanceView>(sim.url, "GET", `/_sim/instances/${launched.instanceId}`);
-      return view.state === "terminated" ? view : undefined;
-    });
+    const terminated = await waitForState(launched.instanceId, "terminated");
     expect(terminated.publicIp).toBeNull();
   });
 
   it("validates faults and CML patches and answers 404 for unknown instances", async () => {
     const put = (body: unknown) =>
-      fetch(`${sim.url}/_sim/faults`, {
+      fetch(`${suite.sim.url}/_sim/faults`, {
         method: "PUT",
         body: JSON.stringify(body),
         headers: { "content-type": "application/json" },
@@ -75,9 +68,9 @@ describe("the /_sim control API", () => {
     });
     await put({ latencyMs: 0, denyActions: [] });
 
-    const launched = await control<SimInstanceView>(sim.url, "POST", "/_sim/instances", {});
+    const launched = await control<SimInstanceView>(suite.sim.url, "POST", "/_sim/instances", {});
     const patch = (body: unknown) =>
-      fetch(`${sim.url}/_sim/instances/${launched.instanceId}/cml`, {
+      fetch(`${suite.sim.url}/_sim/instances/${launched.instanceId}/cml`, {
         method: "PATCH",
         body: JSON.stringify(body),
       });
@@ -94,12 +87,12 @@ describe("the /_sim control API", () => {
       registerCalls: 0,
       deregisterCalls: 0,
     });
-    expect((await fetch(`${sim.url}/_sim/instances/i-0000000000000000f/cml`)).status).toBe(404);
-    expect((await fetch(`${sim.url}/_sim/nothing`)).status).toBe(404);
+    expect((await fetch(`${suite.sim.url}/_sim/instances/i-0000000000000000f/cml`)).status).toBe(404);
+    expect((await fetch(`${suite.sim.url}/_sim/nothing`)).status).toBe(404);
   });
 
   it("counts and resets stats", async () => {
-    await control(sim.url, "DELETE", "/_sim/stats");
-    expect(await control(sim.url, "GET", "/_sim/stats")).toEqual({ ec2: {}, cloudwatch: {}, cml: {} });
+    await control(suite.sim.url, "DELETE", "/_sim/stats");
+    expect(await control(suite.sim.url, "GET", "/_sim/stats")).toEqual({ ec2: {}, cloudwatch: {}, cml: {} });
   });
 });

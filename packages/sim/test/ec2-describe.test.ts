@@ -4,37 +4,26 @@ import {
   DescribeImagesCommand,
   DescribeInstanceStatusCommand,
   DescribeInstancesCommand,
-  type EC2Client,
   paginateDescribeInstances,
   RunInstancesCommand,
   type RunInstancesCommandInput,
   TerminateInstancesCommand,
 } from "@aws-sdk/client-ec2";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { SIM_IMAGES } from "../src/catalog";
 import type { SimInstanceView } from "../src/control/instance-view";
-import { type RunningSimulator, startSimulator } from "../src/simulator";
-import { ec2Client } from "./support/aws-clients";
+import { ec2Client, runInput } from "./support/aws-clients";
 import { control } from "./support/control";
+import { useSimulator } from "./support/simulator";
 
 const WEST_IMAGE = SIM_IMAGES["us-west-2"][1]?.imageId ?? "";
 const MANAGED = { Name: "tag:cml-fleet:managed", Values: ["true"] };
 
 describe("EC2 describe, tags, idempotency and errors through the AWS SDK", () => {
-  let sim: RunningSimulator;
-  let ec2: EC2Client;
-
-  beforeAll(async () => {
-    sim = await startSimulator({ bootDelayMs: 100, stopDelayMs: 100 });
-    ec2 = ec2Client(sim.url, "us-west-2");
-  });
-
-  afterAll(async () => {
-    ec2.destroy();
-    await sim.close();
-  });
+  const suite = useSimulator({ bootDelayMs: 100, stopDelayMs: 100 }, "us-west-2");
 
   it("pages 2,500 tagged instances as 3 DescribeInstances pages of at most 1,000", async () => {
+    const { sim, ec2 } = suite;
     await control(sim.url, "POST", "/_sim/instances", {
       region: "us-west-2",
       count: 2500,
@@ -86,14 +75,9 @@ describe("EC2 describe, tags, idempotency and errors through the AWS SDK", () =>
   });
 
   it("filters by tag key, tag wildcard, state and id", async () => {
+    const { ec2 } = suite;
     const run = await ec2.send(
-      new RunInstancesCommand({
-        ImageId: WEST_IMAGE,
-        InstanceType: "c5.metal",
-        MinCount: 2,
-        MaxCount: 2,
-        TagSpecifications: [{ ResourceType: "instance", Tags: [{ Key: "team", Value: "netops-blue" }] }],
-      }),
+      new RunInstancesCommand(runInput(WEST_IMAGE, "c5.metal", { count: 2, tags: { team: "netops-blue" } })),
     );
     const ids = run.Instances?.map((instance) => instance.InstanceId ?? "") ?? [];
     const describe = async (filters: Array<{ Name: string; Values: string[] }>) => {
@@ -134,13 +118,10 @@ describe("EC2 describe, tags, idempotency and errors through the AWS SDK", () =>
   });
 
   it("returns the same reservation for a repeated client token and refuses a token reused with other parameters", async () => {
+    const { sim, ec2 } = suite;
     const input: RunInstancesCommandInput = {
-      ImageId: WEST_IMAGE,
-      InstanceType: "m5zn.metal",
-      MinCount: 1,
-      MaxCount: 1,
+      ...runInput(WEST_IMAGE, "m5zn.metal", { tags: { Name: "w42" } }),
       ClientToken: "worker-42-attempt-1",
-      TagSpecifications: [{ ResourceType: "instance", Tags: [{ Key: "Name", Value: "w42" }] }],
     };
     const first = await ec2.send(new RunInstancesCommand(input));
     const second = await ec2.send(new RunInstancesCommand(input));
@@ -162,6 +143,7 @@ describe("EC2 describe, tags, idempotency and errors through the AWS SDK", () =>
   });
 
   it("raises EC2's error codes", async () => {
+    const { ec2 } = suite;
     await expect(
       ec2.send(new DescribeInstancesCommand({ InstanceIds: ["i-0123456789abcdef0"] })),
     ).rejects.toMatchObject({
@@ -172,24 +154,10 @@ describe("EC2 describe, tags, idempotency and errors through the AWS SDK", () =>
       name: "InvalidInstanceID.Malformed",
     });
     await expect(
-      ec2.send(
-        new RunInstancesCommand({
-          ImageId: "ami-0123456789abcdef0",
-          InstanceType: "m5zn.metal",
-          MinCount: 1,
-          MaxCount: 1,
-        }),
-      ),
+      ec2.send(new RunInstancesCommand(runInput("ami-0123456789abcdef0", "m5zn.metal"))),
     ).rejects.toMatchObject({ name: "InvalidAMIID.NotFound" });
     await expect(
-      ec2.send(
-        new RunInstancesCommand({
-          ImageId: WEST_IMAGE,
-          InstanceType: "x9.huge" as "m5zn.metal",
-          MinCount: 1,
-          MaxCount: 1,
-        }),
-      ),
+      ec2.send(new RunInstancesCommand(runInput(WEST_IMAGE, "x9.huge" as "m5zn.metal"))),
     ).rejects.toMatchObject({ name: "InvalidParameterValue" });
     await expect(ec2.send(new DescribeInstancesCommand({ MaxResults: 3 }))).rejects.toMatchObject({
       name: "InvalidParameterValue",
@@ -204,6 +172,7 @@ describe("EC2 describe, tags, idempotency and errors through the AWS SDK", () =>
   });
 
   it("finds images by name pattern and id", async () => {
+    const { ec2 } = suite;
     const byName = await ec2.send(
       new DescribeImagesCommand({ Filters: [{ Name: "name", Values: ["CML-2.9*"] }] }),
     );
@@ -220,6 +189,7 @@ describe("EC2 describe, tags, idempotency and errors through the AWS SDK", () =>
   });
 
   it("injects throttling the SDK retries, denials, limits and capacity shortages", async () => {
+    const { sim, ec2 } = suite;
     await control(sim.url, "PUT", "/_sim/faults", { throttleRate: 1 });
     const retrying = ec2Client(sim.url, "us-west-2", 2);
     await expect(retrying.send(new DescribeInstancesCommand({ MaxResults: 5 }))).rejects.toMatchObject({
@@ -242,9 +212,7 @@ describe("EC2 describe, tags, idempotency and errors through the AWS SDK", () =>
       insufficientCapacityTypes: ["c5.metal"],
     });
     const launch = (type: "m5zn.metal" | "c5.metal") =>
-      ec2.send(
-        new RunInstancesCommand({ ImageId: WEST_IMAGE, InstanceType: type, MinCount: 1, MaxCount: 1 }),
-      );
+      ec2.send(new RunInstancesCommand(runInput(WEST_IMAGE, type)));
     await expect(launch("m5zn.metal")).rejects.toMatchObject({ name: "InstanceLimitExceeded" });
     await expect(launch("c5.metal")).rejects.toMatchObject({ name: "InsufficientInstanceCapacity" });
     await control(sim.url, "PUT", "/_sim/faults", {

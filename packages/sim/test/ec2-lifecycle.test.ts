@@ -1,62 +1,47 @@
 import {
   DescribeInstanceStatusCommand,
   DescribeInstancesCommand,
-  type EC2Client,
   type Instance,
   RunInstancesCommand,
   StartInstancesCommand,
   StopInstancesCommand,
   TerminateInstancesCommand,
 } from "@aws-sdk/client-ec2";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { SIM_IMAGES } from "../src/catalog";
-import { type RunningSimulator, startSimulator } from "../src/simulator";
-import { ec2Client } from "./support/aws-clients";
-import { eventually } from "./support/eventually";
+import { runInput } from "./support/aws-clients";
+import { PATIENCE, useSimulator } from "./support/simulator";
 
 const IMAGE = SIM_IMAGES["us-east-1"][1]?.imageId ?? "";
 
 describe("EC2 instance lifecycle through the AWS SDK", () => {
-  let sim: RunningSimulator;
-  let ec2: EC2Client;
-
-  beforeAll(async () => {
-    sim = await startSimulator({
-      bootDelayMs: 300,
-      stopDelayMs: 300,
-      statusCheckDelayMs: 400,
-      terminatedRetentionMs: 1500,
-    });
-    ec2 = ec2Client(sim.url);
-  });
-
-  afterAll(async () => {
-    ec2.destroy();
-    await sim.close();
+  const suite = useSimulator({
+    bootDelayMs: 300,
+    stopDelayMs: 300,
+    statusCheckDelayMs: 400,
+    terminatedRetentionMs: 1500,
   });
 
   async function describeOne(instanceId: string): Promise<Instance | undefined> {
-    const result = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
+    const result = await suite.ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
     return result.Reservations?.[0]?.Instances?.[0];
   }
 
-  async function waitForState(instanceId: string, state: string): Promise<Instance> {
-    return eventually(async () => {
+  function waitForState(instanceId: string, state: string): Promise<Instance> {
+    return vi.waitFor(async () => {
       const instance = await describeOne(instanceId);
-      return instance?.State?.Name === state ? instance : undefined;
-    });
+      expect(instance?.State?.Name).toBe(state);
+      return instance ?? expect.unreachable();
+    }, PATIENCE);
   }
 
   it("launches pending, boots to running, stops, starts and terminates with EC2's codes", async () => {
+    const { ec2 } = suite;
     const run = await ec2.send(
       new RunInstancesCommand({
-        ImageId: IMAGE,
-        InstanceType: "m5zn.metal",
-        MinCount: 1,
-        MaxCount: 1,
+        ...runInput(IMAGE, "m5zn.metal", { tags: { Name: "lab-1" } }),
         KeyName: "cml-admin",
         Monitoring: { Enabled: true },
-        TagSpecifications: [{ ResourceType: "instance", Tags: [{ Key: "Name", Value: "lab-1" }] }],
       }),
     );
     const launched = run.Instances?.[0];
@@ -74,11 +59,12 @@ describe("EC2 instance lifecycle through the AWS SDK", () => {
     expect(running.Monitoring?.State).toBe("enabled");
     expect(running.LaunchTime).toBeInstanceOf(Date);
 
-    const status = await eventually(async () => {
+    const status = await vi.waitFor(async () => {
       const result = await ec2.send(new DescribeInstanceStatusCommand({ InstanceIds: [instanceId] }));
       const entry = result.InstanceStatuses?.[0];
-      return entry?.InstanceStatus?.Status === "ok" ? entry : undefined;
-    });
+      expect(entry?.InstanceStatus?.Status).toBe("ok");
+      return entry ?? expect.unreachable();
+    }, PATIENCE);
     expect(status.SystemStatus?.Status).toBe("ok");
 
     const stop = await ec2.send(new StopInstancesCommand({ InstanceIds: [instanceId] }));
@@ -114,21 +100,16 @@ describe("EC2 instance lifecycle through the AWS SDK", () => {
       name: "IncorrectInstanceState",
     });
     // Purged after the retention period: EC2 no longer knows the id.
-    await eventually(async () => {
-      try {
-        await describeOne(instanceId);
-        return undefined;
-      } catch (error) {
-        return (error as Error).name === "InvalidInstanceID.NotFound" ? true : undefined;
-      }
-    });
-    expect(sim.state.store.get(instanceId)).toBeUndefined();
+    await vi.waitFor(
+      () => expect(describeOne(instanceId)).rejects.toMatchObject({ name: "InvalidInstanceID.NotFound" }),
+      PATIENCE,
+    );
+    expect(suite.sim.state.store.get(instanceId)).toBeUndefined();
   });
 
   it("refuses to stop an instance that is still pending", async () => {
-    const run = await ec2.send(
-      new RunInstancesCommand({ ImageId: IMAGE, InstanceType: "c5.metal", MinCount: 1, MaxCount: 1 }),
-    );
+    const { ec2 } = suite;
+    const run = await ec2.send(new RunInstancesCommand(runInput(IMAGE, "c5.metal")));
     const instanceId = run.Instances?.[0]?.InstanceId ?? "";
     await expect(ec2.send(new StopInstancesCommand({ InstanceIds: [instanceId] }))).rejects.toMatchObject({
       name: "IncorrectInstanceState",

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningSimulator, startSimulator } from "../src/simulator";
+import { describe, expect, it } from "vitest";
+import type { RunningSimulator } from "../src/simulator";
 import { control } from "./support/control";
-import { eventually } from "./support/eventually";
+import { PATIENCE, useSimulator } from "./support/simulator";
 
 /** Raw ec2Query calls: parsing 10,000 instances through the SDK's XML parser would only measure the SDK. */
 async function describePage(sim: RunningSimulator, nextToken: string | undefined) {
@@ -28,26 +28,19 @@ async function describePage(sim: RunningSimulator, nextToken: string | undefined
 }
 
 describe("10,000 instances", () => {
-  let sim: RunningSimulator;
-
-  beforeAll(async () => {
-    sim = await startSimulator({ bootDelayMs: 50 });
-  });
-
-  afterAll(async () => {
-    await sim.close();
-  });
+  const suite = useSimulator({ bootDelayMs: 50 });
+  // Booting 10,000 instances and opening their listeners takes a while on a slow machine.
+  const patience = { ...PATIENCE, timeout: 60_000 };
 
   it("launch, boot with a CML listener each, and page in 10 DescribeInstances calls", async () => {
+    const { sim } = suite;
     await control(sim.url, "POST", "/_sim/instances", {
       count: 10_000,
       tags: { "cml-fleet:managed": "true" },
     });
-    await eventually(
-      async () =>
-        sim.state.store.all().every((instance) => instance.state === "running") ? true : undefined,
-      60_000,
-    );
+    await expect
+      .poll(() => sim.state.store.all().every((instance) => instance.state === "running"), patience)
+      .toBe(true);
     const counts: number[] = [];
     let nextToken: string | undefined;
     do {
@@ -57,6 +50,6 @@ describe("10,000 instances", () => {
     } while (nextToken);
     expect(counts).toEqual(Array.from({ length: 10 }, () => 1000));
     const sample = sim.state.store.all()[9_999];
-    await eventually(async () => (sample && sim.cml.isListening(sample) ? true : undefined), 60_000);
+    await expect.poll(() => sample !== undefined && sim.cml.isListening(sample), patience).toBe(true);
   }, 120_000);
 });

@@ -2,29 +2,23 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DescribeInstancesCommand, RunInstancesCommand, StopInstancesCommand } from "@aws-sdk/client-ec2";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { SIM_IMAGES } from "../src/catalog";
 import type { SimInstanceView } from "../src/control/instance-view";
 import { SIM_DEFAULT_CML_PASSWORD } from "../src/options";
 import { type RunningSimulator, startSimulator } from "../src/simulator";
-import { ec2Client } from "./support/aws-clients";
-import { control } from "./support/control";
-import { eventually } from "./support/eventually";
+import { ec2Client, runInput } from "./support/aws-clients";
+import { cmlOf, control, patchCml } from "./support/control";
 import { httpsJson } from "./support/https-json";
+import { PATIENCE } from "./support/simulator";
 
 const IMAGE = SIM_IMAGES["us-east-1"][0]?.imageId ?? "";
 
-interface CmlView {
-  readonly ready: boolean;
-  readonly listening: boolean;
-  readonly reachable: boolean;
-  readonly runningNodes: number;
-  readonly labs: readonly { id: string; title: string; state: string; nodeCount: number }[];
-  readonly licenseStatus: string;
-  readonly registerCalls: number;
-  readonly serviceUserId: string;
-  readonly eventCount: number;
-}
+/** A RunInstances the second simulator must answer with the instance the first one launched. */
+const WORKER_1 = {
+  ...runInput(IMAGE, "c5.2xlarge", { tags: { "cml-fleet:worker-id": "worker-1" } }),
+  ClientToken: "worker-1",
+};
 
 const TIMINGS = { bootDelayMs: 100, stopDelayMs: 100, cmlReadyDelayMs: 300, licenseRegistrationDelayMs: 100 };
 
@@ -39,8 +33,6 @@ describe("a simulator with a state file", () => {
     return sim;
   }
 
-  const cmlOf = (sim: RunningSimulator, id: string) =>
-    control<CmlView>(sim.url, "GET", `/_sim/instances/${id}/cml`);
   const instancesOf = (sim: RunningSimulator) =>
     control<SimInstanceView[]>(sim.url, "GET", "/_sim/instances");
 
@@ -57,26 +49,13 @@ describe("a simulator with a state file", () => {
   it("brings back instances, tags, addresses, client tokens and CML state after close() and a new start", async () => {
     const first = await start({ stopDelayMs: 60_000 });
     const ec2 = ec2Client(first.url, "us-east-1");
-    const launch = (clientToken: string) =>
-      ec2.send(
-        new RunInstancesCommand({
-          ImageId: IMAGE,
-          InstanceType: "c5.2xlarge",
-          MinCount: 1,
-          MaxCount: 1,
-          ClientToken: clientToken,
-          TagSpecifications: [
-            { ResourceType: "instance", Tags: [{ Key: "cml-fleet:worker-id", Value: clientToken }] },
-          ],
-        }),
-      );
-    const launched = await launch("worker-1");
+    const launched = await ec2.send(new RunInstancesCommand(WORKER_1));
     const runningId = launched.Instances?.[0]?.InstanceId ?? "";
     const [stopped, terminated] = await Promise.all([
       control<SimInstanceView>(first.url, "POST", "/_sim/instances", { tags: { Name: "stop-me" } }),
       control<SimInstanceView>(first.url, "POST", "/_sim/instances", { tags: { Name: "end-me" } }),
     ]);
-    await eventually(async () => ((await cmlOf(first, runningId)).ready ? true : undefined));
+    await expect.poll(async () => (await cmlOf(first.url, runningId)).ready, PATIENCE).toBe(true);
     const running = (await instancesOf(first)).find((instance) => instance.instanceId === runningId);
     const base = `https://${running?.publicIp}:${first.cmlPort}/api/v0`;
     const signIn = await httpsJson(`${base}/authenticate`, {
@@ -88,23 +67,22 @@ describe("a simulator with a state file", () => {
       token: signIn.body as string,
       body: { token: "good-token", reregister: false },
     });
-    await control(first.url, "PATCH", `/_sim/instances/${runningId}/cml`, {
+    await patchCml(first.url, runningId, {
       runningNodes: 4,
       labs: [{ id: "lab-1", title: "OSPF", state: "STARTED", nodeCount: 4 }],
       activity: true,
     });
-    await eventually(async () =>
-      (await cmlOf(first, runningId)).licenseStatus === "COMPLETED" ? true : undefined,
-    );
-    await eventually(async () => {
-      const views = await instancesOf(first);
-      return views.every((view) => view.state === "running") ? true : undefined;
-    });
+    await expect
+      .poll(async () => (await cmlOf(first.url, runningId)).licenseStatus, PATIENCE)
+      .toBe("COMPLETED");
+    await expect
+      .poll(async () => (await instancesOf(first)).every((view) => view.state === "running"), PATIENCE)
+      .toBe(true);
     // Both stay mid-transition (the delays are long) so the restore has to settle them.
     await ec2.send(new StopInstancesCommand({ InstanceIds: [stopped.instanceId] }));
     ec2.destroy();
     await control(first.url, "POST", `/_sim/instances/${terminated.instanceId}/terminate`);
-    const cmlBefore = await cmlOf(first, runningId);
+    const cmlBefore = await cmlOf(first.url, runningId);
     const before = await instancesOf(first);
     expect(before.map((view) => view.state).sort()).toEqual(["running", "shutting-down", "stopping"]);
     await first.close();
@@ -131,10 +109,11 @@ describe("a simulator with a state file", () => {
     expect(after.find((view) => view.instanceId === runningId)?.publicIp).toBe(running?.publicIp);
 
     // The restored controller answers over HTTPS again and becomes ready after the ready delay.
-    const cmlAfter = await eventually(async () => {
-      const view = await cmlOf(second, runningId);
-      return view.listening && view.ready ? view : undefined;
-    });
+    const cmlAfter = await vi.waitFor(async () => {
+      const view = await cmlOf(second.url, runningId);
+      expect(view).toMatchObject({ listening: true, ready: true });
+      return view;
+    }, PATIENCE);
     expect(cmlAfter).toMatchObject({
       runningNodes: 4,
       labs: [{ id: "lab-1", title: "OSPF", state: "STARTED", nodeCount: 4 }],
@@ -150,18 +129,7 @@ describe("a simulator with a state file", () => {
     // Client-token idempotency survives: the same token answers with the same instance, a new one gets a new address.
     const ec2Again = ec2Client(second.url);
     try {
-      const repeated = await ec2Again.send(
-        new RunInstancesCommand({
-          ImageId: IMAGE,
-          InstanceType: "c5.2xlarge",
-          MinCount: 1,
-          MaxCount: 1,
-          ClientToken: "worker-1",
-          TagSpecifications: [
-            { ResourceType: "instance", Tags: [{ Key: "cml-fleet:worker-id", Value: "worker-1" }] },
-          ],
-        }),
-      );
+      const repeated = await ec2Again.send(new RunInstancesCommand(WORKER_1));
       expect(repeated.Instances?.[0]?.InstanceId).toBe(runningId);
       const described = await ec2Again.send(
         new DescribeInstancesCommand({

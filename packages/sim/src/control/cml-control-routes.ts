@@ -6,6 +6,8 @@ import { applyCmlPatch, parseCmlPatch } from "./cml-patch";
 import { badRequest, type ControlRouteEntry, parseJsonText } from "./control-routes";
 
 /** The CML state of one instance as `GET /_sim/instances/{id}/cml` shows it. */
+export type SimCmlView = ReturnType<typeof cmlView>;
+
 export function cmlView(service: CmlService, instance: SimInstance) {
   const controller = service.controller(instance);
   return {

@@ -62,15 +62,21 @@ const VALID: SimSnapshot = {
   ],
 };
 
-/** A deep copy of VALID with one field changed, as a hand edit or a bad write would leave it. */
-function edited(change: (copy: Record<string, unknown>) => void): unknown {
-  const copy = JSON.parse(JSON.stringify(VALID)) as Record<string, unknown>;
-  change(copy);
+type Fields = Record<string, unknown>;
+type Where = "snapshot" | "instances" | "controllers";
+
+/**
+ * A deep copy of VALID with fields of the snapshot (or of its first instance
+ * or controller) replaced, as a hand edit or a bad write would leave it.
+ */
+function edited(where: Where, change: Fields): unknown {
+  const copy = JSON.parse(JSON.stringify(VALID)) as Fields;
+  Object.assign(where === "snapshot" ? copy : firstOf(copy, where), change);
   return copy;
 }
 
-function firstOf(copy: Record<string, unknown>, key: string): Record<string, unknown> {
-  const list = copy[key] as Record<string, unknown>[];
+function firstOf(copy: Fields, key: string): Fields {
+  const list = copy[key] as Fields[];
   const first = list[0];
   if (first === undefined) {
     throw new Error(`${key} is empty`);
@@ -85,49 +91,22 @@ describe("parseSnapshot", () => {
     expect(parsed.instances[0]?.tags).toContainEqual(["__proto__", "kept"]);
   });
 
-  it.each([
-    ["another version", (copy: Record<string, unknown>) => Object.assign(copy, { version: 2 }), /version/],
-    [
-      "no instances",
-      (copy: Record<string, unknown>) => Object.assign(copy, { instances: null }),
-      /instances must be an array/,
-    ],
-    [
-      "an unknown state",
-      (copy: Record<string, unknown>) => Object.assign(firstOf(copy, "instances"), { state: "rebooting" }),
-      /instances\[0\]\.state/,
-    ],
-    [
-      "a bad launch time",
-      (copy: Record<string, unknown>) =>
-        Object.assign(firstOf(copy, "instances"), { launchTime: "yesterday" }),
-      /launchTime/,
-    ],
-    [
-      "a tag that is not a pair",
-      (copy: Record<string, unknown>) =>
-        Object.assign(firstOf(copy, "instances"), { tags: [["a", "b", "c"]] }),
-      /tags\[0\]/,
-    ],
-    [
-      "negative running nodes",
-      (copy: Record<string, unknown>) => Object.assign(firstOf(copy, "controllers"), { runningNodes: -1 }),
-      /controllers\[0\]\.runningNodes/,
-    ],
-    [
-      "an unknown registration status",
-      (copy: Record<string, unknown>) =>
-        Object.assign(firstOf(copy, "controllers"), { registration: "MAYBE" }),
-      /registration/,
-    ],
+  it.each<[string, Where, Fields, RegExp]>([
+    ["another version", "snapshot", { version: 2 }, /version/],
+    ["no instances", "snapshot", { instances: null }, /instances must be an array/],
+    ["an unknown state", "instances", { state: "rebooting" }, /instances\[0\]\.state/],
+    ["a bad launch time", "instances", { launchTime: "yesterday" }, /launchTime/],
+    ["a tag that is not a pair", "instances", { tags: [["a", "b", "c"]] }, /tags\[0\]/],
+    ["negative running nodes", "controllers", { runningNodes: -1 }, /controllers\[0\]\.runningNodes/],
+    ["an unknown registration status", "controllers", { registration: "MAYBE" }, /registration/],
     [
       "a duplicated instance",
-      (copy: Record<string, unknown>) =>
-        Object.assign(copy, { instances: [firstOf(copy, "instances"), firstOf(copy, "instances")] }),
+      "snapshot",
+      { instances: [VALID.instances[0], VALID.instances[0]] },
       /appears twice/,
     ],
-  ])("refuses %s, naming the field", (_name, change, message) => {
-    const broken = edited(change);
+  ])("refuses %s, naming the field", (_name, where, change, message) => {
+    const broken = edited(where, change);
     expect(() => parseSnapshot(broken)).toThrow(SnapshotFormatError);
     expect(() => parseSnapshot(broken)).toThrow(message);
   });
