@@ -19,4 +19,11 @@ describe("simulatorOptionsFromEnv", () => {
     expect(options).toMatchObject({ cmlUsername: "svc", cmlPassword: "pw", bootDelayMs: 2000 });
     expect(simulatorOptionsFromEnv({ SIM_CML_PASSWORD: "own", CML_PASSWORD: "pw" }).cmlPassword).toBe("own");
   });
+
+  it("reads durations in the fleet's one grammar, and names the variable of one it cannot read", () => {
+    expect(simulatorOptionsFromEnv({ SIM_BOOT_DELAY: "1m30s" }).bootDelayMs).toBe(90_000);
+    expect(() => simulatorOptionsFromEnv({ SIM_STOP_DELAY: "90" })).toThrow(
+      /SIM_STOP_DELAY: invalid duration '90'/,
+    );
+  });
 });

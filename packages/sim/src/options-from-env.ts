@@ -1,4 +1,4 @@
-import { parseDuration } from "./durations";
+import { parseDuration } from "@cml-fleet/duration/duration";
 import type { SimulatorOptions } from "./options";
 
 /**
@@ -18,7 +18,14 @@ export function simulatorOptionsFromEnv(
 ): SimulatorOptions {
   const duration = (name: string) => {
     const raw = env[name];
-    return raw === undefined || raw === "" ? undefined : parseDuration(raw);
+    if (raw === undefined || raw === "") {
+      return undefined;
+    }
+    const ms = parseDuration(raw);
+    if (ms === null) {
+      throw new RangeError(`${name}: invalid duration '${raw}' (expected e.g. 500ms, 2s, 90s, 5m, 1h)`);
+    }
+    return ms;
   };
   const integer = (name: string, fallback: number) => {
     const raw = env[name];

@@ -1,8 +1,6 @@
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { type _InstanceType, EC2Client, type RunInstancesCommandInput } from "@aws-sdk/client-ec2";
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
-
 const credentials = { accessKeyId: "AKIASIMULATOR0000000", secretAccessKey: "simulator-secret" };
 
 export function ec2Client(endpoint: string, region = "us-east-1", maxAttempts = 1): EC2Client {
