@@ -1,13 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { aRunningWorker, at } from "../../test/support/worker-factory";
-import { InvalidTransitionError, ValidationError } from "../errors";
+import { ValidationError } from "../errors";
 import { systemActor, userActor } from "./actor";
 import type { IdleDecision } from "./idle-policy";
 import {
   cancelIdleWarning,
   keepAlive,
-  markAutoStopped,
-  markAutoStopSkipped,
   markIdleWarning,
   recordActivity,
   setIdlePolicy,
@@ -24,7 +22,6 @@ const warning: IdleDecision = {
   warnAt: at(80),
   stopAt: at(90),
 };
-const stopNow: IdleDecision = { ...warning, idle: true, reasonCode: "IDLE", reason: "quiet for 30 min" };
 const vetoed: IdleDecision = {
   idle: false,
   reasonCode: "NODES_RUNNING",
@@ -50,6 +47,20 @@ describe("idle warnings", () => {
     expect(markIdleWarning(warned, later, policy, at(120)).events).toHaveLength(1);
   });
 
+  it("announces the stop at least the lead time ahead, with the caller's figures", () => {
+    const late = markIdleWarning(aRunningWorker(), warning, policy, at(88), {
+      leadMs: 5 * 60_000,
+      data: { thresholdMinutes: 30 },
+    });
+    expect(late.worker.idle.autoStopAt).toEqual(at(93));
+    expect(late.events).toEqual([
+      expect.objectContaining({
+        message: `lab-a is idle and will be stopped at ${at(93).toISOString()} unless it is used`,
+        data: { thresholdMinutes: 30, autoStopAt: at(93).toISOString() },
+      }),
+    ]);
+  });
+
   it("refuses to warn on a veto", () => {
     expect(() => markIdleWarning(aRunningWorker(), vetoed, policy, at(80))).toThrow(ValidationError);
   });
@@ -62,42 +73,6 @@ describe("idle warnings", () => {
       expect.objectContaining({ type: "worker.idle_warning_cancelled", reason: "2 node(s) running" }),
     ]);
     expect(cancelIdleWarning(worker, "again", policy, at(86)).events).toEqual([]);
-  });
-});
-
-describe("auto-stop", () => {
-  it("wants the worker STOPPED and says why", () => {
-    const { worker, events } = markAutoStopped(aRunningWorker(), stopNow, policy, at(90));
-    expect(worker.desiredStatus).toBe("STOPPED");
-    expect(events).toEqual([
-      expect.objectContaining({
-        type: "worker.auto_stopped",
-        reason: "quiet for 30 min",
-        data: expect.objectContaining({ from: "RUNNING" }),
-      }),
-    ]);
-  });
-
-  it("refuses without an idle verdict", () => {
-    expect(() => markAutoStopped(aRunningWorker(), warning, policy, at(90))).toThrow(ValidationError);
-  });
-
-  it("does nothing for a worker already stopping", () => {
-    const worker = aRunningWorker({ status: "STOPPING" });
-    expect(markAutoStopped(worker, stopNow, policy, at(90))).toEqual({ worker, events: [] });
-  });
-
-  it("refuses for a terminated worker", () => {
-    expect(() => markAutoStopped(aRunningWorker({ status: "TERMINATED" }), stopNow, policy, at(90))).toThrow(
-      InvalidTransitionError,
-    );
-  });
-
-  it("records a skipped stop without changing the worker", () => {
-    const worker = aRunningWorker();
-    const change = markAutoStopSkipped(worker, stopNow, "dry run", policy, at(90));
-    expect(change.worker).toBe(worker);
-    expect(change.events).toEqual([expect.objectContaining({ type: "worker.auto_stop_skipped" })]);
   });
 });
 

@@ -3,7 +3,6 @@ import type { Actor } from "./actor";
 import type { IdleDecision } from "./idle-policy";
 import type { IdleTracking, Worker, WorkerIdlePolicy } from "./worker";
 import { changed, unchanged, type WorkerChange, workerEvent } from "./worker-changes-common";
-import { planOperation } from "./worker-transitions";
 
 const MAX_THRESHOLD_MINUTES = 7 * 24 * 60;
 
@@ -73,7 +72,7 @@ export function keepAlive(
   return changed(worker, { idle: { ...worker.idle, ...NO_WARNING, keepAliveUntil } }, now, [event]);
 }
 
-/** Remembers the latest user activity seen on the worker's CML; no event (activity is not news). */
+/** Remembers the latest user activity seen on the worker's CML; never moves back, no event (activity is not news). */
 export function recordActivity(worker: Worker, lastActivityAt: Date, now: Date): WorkerChange {
   const known = worker.idle.lastActivityAt;
   if (known !== null && known.getTime() >= lastActivityAt.getTime()) {
@@ -82,15 +81,27 @@ export function recordActivity(worker: Worker, lastActivityAt: Date, now: Date):
   return changed(worker, { idle: { ...worker.idle, lastActivityAt } }, now, []);
 }
 
+export interface IdleWarningOptions {
+  /**
+   * The least time between the warning and the stop it announces: a check that
+   * runs late (the sweep was down, the policy just got stricter) moves the stop
+   * out rather than giving less notice than the policy promises.
+   */
+  readonly leadMs?: number;
+  /** Extra figures for the event (the policy numbers the verdict rested on). */
+  readonly data?: Readonly<Record<string, unknown>>;
+}
+
 /**
  * Warns, once per quiet stretch, that the worker will be stopped at the
- * decision's `stopAt` unless it is used.
+ * decision's `stopAt` (or `leadMs` from now, if later) unless it is used.
  */
 export function markIdleWarning(
   worker: Worker,
   decision: IdleDecision,
   actor: Actor,
   now: Date,
+  options: IdleWarningOptions = {},
 ): WorkerChange {
   const { idleSince, stopAt } = decision;
   if (idleSince === null || stopAt === null) {
@@ -102,20 +113,18 @@ export function markIdleWarning(
   if (worker.idle.warnedAt !== null && worker.idle.idleSince?.getTime() === idleSince.getTime()) {
     return unchanged(worker);
   }
-  const event = workerEvent(
-    worker,
-    "worker.idle_warning",
-    `idle; will be stopped at ${stopAt.toISOString()}`,
-    {
+  const autoStopAt = new Date(Math.max(stopAt.getTime(), now.getTime() + (options.leadMs ?? 0)));
+  const event = {
+    ...workerEvent(worker, "worker.idle_warning", "idle", {
       actor,
       reason: decision.reason,
       now,
-      data: { idleSince, stopAt, reasonCode: decision.reasonCode },
-    },
-  );
-  return changed(worker, { idle: { ...worker.idle, idleSince, warnedAt: now, autoStopAt: stopAt } }, now, [
-    event,
-  ]);
+      data: { ...options.data, autoStopAt: autoStopAt.toISOString() },
+    }),
+    // A sentence, not "name: what happened": it is what the people using the worker get to read.
+    message: `${worker.name} is idle and will be stopped at ${autoStopAt.toISOString()} unless it is used`,
+  };
+  return changed(worker, { idle: { ...worker.idle, idleSince, warnedAt: now, autoStopAt } }, now, [event]);
 }
 
 /** Withdraws a warning because the worker is in use again (or otherwise no longer idle). */
@@ -123,61 +132,10 @@ export function cancelIdleWarning(worker: Worker, reason: string, actor: Actor, 
   if (worker.idle.warnedAt === null) {
     return unchanged(worker);
   }
-  const event = workerEvent(worker, "worker.idle_warning_cancelled", "idle warning withdrawn", {
+  const event = workerEvent(worker, "worker.idle_warning_cancelled", "idle warning cancelled", {
     actor,
     reason,
     now,
-    data: { idleSince: worker.idle.idleSince, autoStopAt: worker.idle.autoStopAt },
   });
   return changed(worker, { idle: { ...worker.idle, ...NO_WARNING } }, now, [event]);
-}
-
-/**
- * Records that the idle policy stops the worker: desired STOPPED and an
- * `auto_stopped` event carrying the verdict. Throws a conflict when the
- * worker's status does not allow a stop.
- */
-export function markAutoStopped(
-  worker: Worker,
-  decision: IdleDecision,
-  actor: Actor,
-  now: Date,
-): WorkerChange {
-  if (!decision.idle) {
-    throw new ValidationError("decision", `a ${decision.reasonCode} verdict does not allow an auto-stop`);
-  }
-  const plan = planOperation("stop", worker.status);
-  if (plan.kind === "join") {
-    return unchanged(worker);
-  }
-  const event = workerEvent(worker, "worker.auto_stopped", "stopped by the idle policy", {
-    actor,
-    reason: decision.reason,
-    now,
-    data: { idleSince: decision.idleSince, stopAt: decision.stopAt, from: worker.status },
-  });
-  // The warning stays until the worker leaves RUNNING, so a stop that fails is not warned about twice.
-  return changed(worker, { desiredStatus: "STOPPED" }, now, [event]);
-}
-
-/** Records a stop the policy would have made but did not (dry run, or a stop that could not be sent). */
-export function markAutoStopSkipped(
-  worker: Worker,
-  decision: IdleDecision,
-  why: string,
-  actor: Actor,
-  now: Date,
-): WorkerChange {
-  const event = workerEvent(
-    worker,
-    "worker.auto_stop_skipped",
-    `would be stopped by the idle policy: ${why}`,
-    {
-      actor,
-      reason: decision.reason,
-      now,
-      data: { idleSince: decision.idleSince, stopAt: decision.stopAt },
-    },
-  );
-  return { worker, events: [event] };
 }

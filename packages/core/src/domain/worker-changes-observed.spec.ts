@@ -1,14 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { aRunningWorker, at, telemetry } from "../../test/support/worker-factory";
+import { aRunningWorker, at } from "../../test/support/worker-factory";
 import { InvalidTransitionError } from "../errors";
 import { systemActor } from "./actor";
 import { UNKNOWN_LICENSE } from "./worker";
-import {
-  applyLicense,
-  applyObservedStatus,
-  applyServiceStatus,
-  applyTelemetry,
-} from "./worker-changes-observed";
+import { applyLicense, applyObservedStatus, applyServiceStatus } from "./worker-changes-observed";
 import { WORKER_STATUSES } from "./worker-status";
 import { STATUS_TRANSITIONS } from "./worker-transitions";
 
@@ -135,37 +130,5 @@ describe("applyLicense", () => {
   it("is a no-op for the same reading", () => {
     const worker = aRunningWorker({ license: UNKNOWN_LICENSE });
     expect(applyLicense(worker, { ...UNKNOWN_LICENSE }, sweep, at(1))).toEqual({ worker, events: [] });
-  });
-});
-
-describe("applyTelemetry", () => {
-  it("stores a routine sample without an event", () => {
-    const worker = aRunningWorker({ telemetry: telemetry({ sampledAt: at(1) }) });
-    const { worker: next, events } = applyTelemetry(
-      worker,
-      telemetry({ sampledAt: at(2), cpuPercent: 9 }),
-      sweep,
-      at(2),
-    );
-    expect(next.telemetry?.cpuPercent).toBe(9);
-    expect(events).toEqual([]);
-  });
-
-  it("records when labs come into use and when the CML API stops answering", () => {
-    const worker = aRunningWorker({ telemetry: telemetry({ sampledAt: at(1) }) });
-    const busy = applyTelemetry(
-      worker,
-      telemetry({ sampledAt: at(2), runningNodes: 4, startedLabs: 1 }),
-      sweep,
-      at(2),
-    );
-    expect(busy.events[0]?.message).toContain("labs in use");
-    const lost = applyTelemetry(
-      busy.worker,
-      telemetry({ sampledAt: at(3), cmlReachable: false, runningNodes: null, startedLabs: null }),
-      sweep,
-      at(3),
-    );
-    expect(lost.events[0]?.message).toContain("CML API stopped answering");
   });
 });

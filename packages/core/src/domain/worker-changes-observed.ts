@@ -1,5 +1,5 @@
 import type { Actor } from "./actor";
-import type { LicenseState, TelemetrySnapshot, Worker } from "./worker";
+import type { LicenseState, Worker } from "./worker";
 import { changed, unchanged, type WorkerChange, workerEvent } from "./worker-changes-common";
 import type { ServiceStatus, WorkerStatus } from "./worker-status";
 import { assertTransition } from "./worker-transitions";
@@ -62,17 +62,12 @@ export function applyServiceStatus(
   if (serviceStatus === worker.serviceStatus) {
     return unchanged(worker);
   }
-  const event = workerEvent(
-    worker,
-    "worker.service_status_changed",
-    `CML ${worker.serviceStatus} → ${serviceStatus}`,
-    {
-      actor,
-      reason,
-      now,
-      data: { from: worker.serviceStatus, to: serviceStatus },
-    },
-  );
+  const event = workerEvent(worker, "worker.service_status_changed", `CML ${serviceStatus.toLowerCase()}`, {
+    actor,
+    reason,
+    now,
+    data: { from: worker.serviceStatus, to: serviceStatus },
+  });
   return changed(worker, { serviceStatus }, now, [event]);
 }
 
@@ -80,7 +75,13 @@ export function applyServiceStatus(
  * Records a license reading. Fresher figures with the same status update the
  * worker without an event, so periodic checks do not flood the event log.
  */
-export function applyLicense(worker: Worker, license: LicenseState, actor: Actor, now: Date): WorkerChange {
+export function applyLicense(
+  worker: Worker,
+  license: LicenseState,
+  actor: Actor,
+  now: Date,
+  reason: string | null = null,
+): WorkerChange {
   const same =
     license.status === worker.license.status &&
     license.nodeLimit === worker.license.nodeLimit &&
@@ -95,53 +96,8 @@ export function applyLicense(worker: Worker, license: LicenseState, actor: Actor
   const event = workerEvent(
     worker,
     "worker.license_changed",
-    `license ${worker.license.status} → ${license.status}`,
-    {
-      actor,
-      reason: null,
-      now,
-      data: { from: worker.license.status, to: license.status, nodeLimit: license.nodeLimit },
-    },
+    `license ${worker.license.status} -> ${license.status}`,
+    { actor, reason, now, data: { from: worker.license.status, to: license.status } },
   );
   return changed(worker, { license }, now, [event]);
-}
-
-/**
- * Records a telemetry sample. Samples arrive every sweep for every worker,
- * so an event is written only when something a person would notice flips:
- * CML reachability, or nodes/labs going from none to some or back.
- */
-export function applyTelemetry(
-  worker: Worker,
-  telemetry: TelemetrySnapshot,
-  actor: Actor,
-  now: Date,
-): WorkerChange {
-  const before = worker.telemetry;
-  const busy = (sample: TelemetrySnapshot | null) =>
-    sample === null ? null : (sample.runningNodes ?? 0) > 0 || (sample.startedLabs ?? 0) > 0;
-  const flips: string[] = [];
-  if (before !== null && before.cmlReachable !== telemetry.cmlReachable) {
-    flips.push(telemetry.cmlReachable ? "CML API answers again" : "CML API stopped answering");
-  }
-  if (before !== null && busy(before) !== busy(telemetry)) {
-    flips.push(busy(telemetry) ? "labs in use" : "no nodes running and no labs started");
-  }
-  const events =
-    flips.length === 0
-      ? []
-      : [
-          workerEvent(worker, "worker.telemetry_updated", flips.join("; "), {
-            actor,
-            reason: null,
-            now,
-            data: {
-              runningNodes: telemetry.runningNodes,
-              startedLabs: telemetry.startedLabs,
-              cmlReachable: telemetry.cmlReachable,
-              cpuPercent: telemetry.cpuPercent,
-            },
-          }),
-        ];
-  return changed(worker, { telemetry }, now, events);
 }

@@ -1,13 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { aRunningWorker, at, T0 } from "../../test/support/worker-factory";
-import { InvalidTransitionError } from "../errors";
-import { systemActor, userActor } from "./actor";
-import { createWorker, markFailed, recordOperationRequested, setTags } from "./worker-changes";
+import { userActor } from "./actor";
+import { createWorker, recordOperationRequested, setTags } from "./worker-changes";
 import { laterThan } from "./worker-changes-common";
 import { planOperation } from "./worker-transitions";
 
 const ada = userActor("u1", "ada");
-const lifecycle = systemActor("lifecycle");
 
 describe("createWorker", () => {
   const request = {
@@ -102,36 +100,6 @@ describe("recordOperationRequested", () => {
       worker,
       events: [],
     });
-  });
-});
-
-describe("markFailed", () => {
-  it("fails the worker with the reason", () => {
-    const { worker, events } = markFailed(
-      aRunningWorker({ status: "PENDING" }),
-      "CML not ready after 20m",
-      lifecycle,
-      at(20),
-    );
-    expect(worker).toMatchObject({
-      status: "FAILED",
-      statusReason: "CML not ready after 20m",
-      statusChangedAt: at(20),
-    });
-    expect(events).toEqual([
-      expect.objectContaining({ type: "worker.failed", reason: "CML not ready after 20m" }),
-    ]);
-  });
-
-  it("refuses to fail a terminated worker", () => {
-    expect(() => markFailed(aRunningWorker({ status: "TERMINATED" }), "late", lifecycle, at(1))).toThrow(
-      InvalidTransitionError,
-    );
-  });
-
-  it("does not repeat the same failure", () => {
-    const worker = aRunningWorker({ status: "FAILED", statusReason: "boom" });
-    expect(markFailed(worker, "boom", lifecycle, at(1)).events).toEqual([]);
   });
 });
 

@@ -7,7 +7,7 @@ import {
   type Worker,
 } from "./worker";
 import { changed, unchanged, type WorkerChange, workerEvent } from "./worker-changes-common";
-import { assertTransition, type OperationPlan, type WorkerOperation } from "./worker-transitions";
+import type { OperationPlan, WorkerOperation } from "./worker-transitions";
 
 /** The configured image of a region (`Settings["worker"]["images"][region]` satisfies it). */
 export interface WorkerImageChoice {
@@ -110,21 +110,6 @@ export function recordOperationRequested(
     },
   );
   return changed(worker, { desiredStatus: plan.desired ?? worker.desiredStatus }, now, [event]);
-}
-
-/** Marks the worker FAILED (a provisioning or lifecycle step gave up), with why. */
-export function markFailed(worker: Worker, reason: string, actor: Actor, now: Date): WorkerChange {
-  if (worker.status === "FAILED" && worker.statusReason === reason) {
-    return unchanged(worker);
-  }
-  assertTransition("fail", worker.status, "FAILED");
-  const event = workerEvent(worker, "worker.failed", `failed: ${reason}`, {
-    actor,
-    reason,
-    now,
-    data: { from: worker.status },
-  });
-  return changed(worker, { status: "FAILED", statusReason: reason, statusChangedAt: now }, now, [event]);
 }
 
 /** Replaces the worker's tags; the event lists what was added, changed and removed. */

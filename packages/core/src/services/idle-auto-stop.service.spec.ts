@@ -101,6 +101,32 @@ describe("idle auto-stop", () => {
     });
   });
 
+  it("words the warning and its withdrawal for people, with the policy numbers on the warning", async () => {
+    const { deps, worker, service } = await idleWorker();
+    await service.check();
+    const autoStopAt = new Date(deps.clock.now().getTime() + 2 * MINUTE).toISOString();
+    const warning = deps.workers.events.find((e) => e.type === "worker.idle_warning");
+    expect(warning?.message).toBe(
+      `${worker.name} is idle and will be stopped at ${autoStopAt} unless it is used`,
+    );
+    expect(warning?.data).toMatchObject({ reasonCode: "IDLE", thresholdMinutes: 10, autoStopAt });
+
+    // The next sweep saw a node running.
+    const warned = (await deps.workers.findById(worker.id)) ?? worker;
+    await deps.workers.save(
+      { ...warned, telemetry: telemetry({ sampledAt: deps.clock.now(), runningNodes: 1 }) },
+      [],
+    );
+    expect((await service.check()).cancelled).toBe(1);
+    const cancelled = deps.workers.events.find((e) => e.type === "worker.idle_warning_cancelled");
+    expect(cancelled).toMatchObject({ message: `${worker.name}: idle warning cancelled`, data: {} });
+    expect((await deps.workers.findById(worker.id))?.idle).toMatchObject({
+      idleSince: null,
+      warnedAt: null,
+      autoStopAt: null,
+    });
+  });
+
   it("cancels the warning when someone uses the worker during it", async () => {
     const { deps, worker, service, enqueued } = await idleWorker();
     await service.check();

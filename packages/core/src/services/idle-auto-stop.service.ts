@@ -1,7 +1,9 @@
 import { systemActor } from "../domain/actor";
 import type { NewFleetEvent } from "../domain/fleet-event";
 import { decideIdle, type IdleDecision, type IdlePolicySettings } from "../domain/idle-policy";
-import type { IdleTracking, Worker } from "../domain/worker";
+import type { Worker } from "../domain/worker";
+import type { WorkerChange } from "../domain/worker-changes-common";
+import { cancelIdleWarning, markIdleWarning } from "../domain/worker-changes-idle";
 import type { JobQueue } from "../ports/job-queue.port";
 import type { ReadinessDeps } from "./instance-readiness";
 import { workerEvent } from "./worker-events";
@@ -46,7 +48,10 @@ function policyNumbers(config: IdleAutoStopConfig, worker: Worker, decision: Idl
   };
 }
 
-const NOT_WARNED: Pick<IdleTracking, "warnedAt" | "autoStopAt"> = { warnedAt: null, autoStopAt: null };
+/** A domain change that changed nothing is not written (no version bump, no publish). */
+function orNothing(current: Worker, change: WorkerChange): WorkerChange | null {
+  return change.worker === current ? null : change;
+}
 
 /**
  * Warns, then stops, workers that stay idle. Fails closed: the stop itself
@@ -70,54 +75,20 @@ export function createIdleAutoStopService(deps: IdleAutoStopDeps) {
 
   function cancelWarning(worker: Worker, reason: string): Promise<Worker> {
     return updateWorker(deps, worker.id, (current, now) =>
-      current.idle.warnedAt === null
-        ? null
-        : {
-            worker: { ...current, idle: { ...current.idle, ...NOT_WARNED, idleSince: null } },
-            events: [
-              workerEvent(
-                "worker.idle_warning_cancelled",
-                current,
-                actor,
-                now,
-                `${current.name}: idle warning cancelled`,
-                {
-                  reason,
-                },
-              ),
-            ],
-          },
+      orNothing(current, cancelIdleWarning(current, reason, actor, now)),
     );
   }
 
   function warn(worker: Worker, decision: IdleDecision): Promise<Worker> {
-    return updateWorker(deps, worker.id, (current, now) => {
-      if (current.idle.warnedAt !== null) {
-        return null;
-      }
-      // The warning always comes the full lead time before the stop, even when this
-      // check runs late (the sweep was down, or the policy just got stricter).
-      const earliest = now.getTime() + leadMs;
-      const autoStopAt = new Date(Math.max(decision.stopAt?.getTime() ?? earliest, earliest));
-      const event = workerEvent(
-        "worker.idle_warning",
-        current,
-        actor,
-        now,
-        `${current.name} is idle and will be stopped at ${autoStopAt.toISOString()} unless it is used`,
-        {
-          reason: decision.reason,
-          data: { ...policyNumbers(config, current, decision), autoStopAt: autoStopAt.toISOString() },
-        },
-      );
-      return {
-        worker: {
-          ...current,
-          idle: { ...current.idle, idleSince: decision.idleSince, warnedAt: now, autoStopAt },
-        },
-        events: [event],
-      };
-    });
+    return updateWorker(deps, worker.id, (current, now) =>
+      // Another check got there first: its warning stands, whatever stretch it was about.
+      current.idle.warnedAt !== null
+        ? null
+        : markIdleWarning(current, decision, actor, now, {
+            leadMs,
+            data: policyNumbers(config, current, decision),
+          }),
+    );
   }
 
   async function stop(worker: Worker, decision: IdleDecision): Promise<IdleOutcome> {

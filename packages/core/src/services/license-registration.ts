@@ -1,12 +1,11 @@
 import type { Actor } from "../domain/actor";
-import type { NewFleetEvent } from "../domain/fleet-event";
 import type { LicenseState, Worker } from "../domain/worker";
+import { applyLicense } from "../domain/worker-changes-observed";
 import type { LicenseStatus } from "../domain/worker-status";
 import { CmlError, ConflictError } from "../errors";
 import type { CmlClient, CmlLicensing, LicenseRegistrationOptions } from "../ports/cml-client.port";
 import { endpointOf } from "./instance-readiness";
 import type { PollDeps } from "./poll";
-import { workerEvent } from "./worker-events";
 import { updateWorker, type WorkerWriterDeps } from "./worker-writer";
 
 export interface LicenseDeps extends WorkerWriterDeps, PollDeps {
@@ -23,30 +22,6 @@ export function licenseFromCml(licensing: CmlLicensing, at: Date): LicenseState 
   };
 }
 
-/** The worker with a new license state, and an event when its status moved. */
-export function withLicense(
-  worker: Worker,
-  license: LicenseState,
-  actor: Actor,
-  now: Date,
-  reason: string | null = null,
-): { worker: Worker; events: NewFleetEvent[] } {
-  const moved = worker.license.status !== license.status;
-  const events = moved
-    ? [
-        workerEvent(
-          "worker.license_changed",
-          worker,
-          actor,
-          now,
-          `${worker.name}: license ${worker.license.status} -> ${license.status}`,
-          { reason, data: { from: worker.license.status, to: license.status } },
-        ),
-      ]
-    : [];
-  return { worker: { ...worker, license }, events };
-}
-
 function licenseStatusChange(
   deps: LicenseDeps,
   workerId: string,
@@ -57,7 +32,7 @@ function licenseStatusChange(
   return updateWorker(deps, workerId, (current, now) =>
     current.license.status === status
       ? null
-      : withLicense(current, { ...current.license, status, checkedAt: now }, actor, now, reason),
+      : applyLicense(current, { ...current.license, status, checkedAt: now }, actor, now, reason),
   );
 }
 
@@ -80,7 +55,7 @@ export async function registerWorkerLicense(
   try {
     const licensing = await deps.cml.registerLicense(endpoint, token, deps.licenseRegistration);
     return await updateWorker(deps, worker.id, (current, now) =>
-      withLicense(current, licenseFromCml(licensing, now), actor, now),
+      applyLicense(current, licenseFromCml(licensing, now), actor, now),
     );
   } catch (error) {
     if (error instanceof CmlError && (error.kind === "bad-token" || error.kind === "refused")) {
@@ -107,6 +82,6 @@ export async function readWorkerLicense(deps: LicenseDeps, worker: Worker, actor
   }
   const licensing = await deps.cml.licensing(endpoint);
   return updateWorker(deps, worker.id, (current, now) =>
-    withLicense(current, licenseFromCml(licensing, now), actor, now),
+    applyLicense(current, licenseFromCml(licensing, now), actor, now),
   );
 }

@@ -1,10 +1,11 @@
 import type { Actor } from "../domain/actor";
 import type { Worker } from "../domain/worker";
+import { applyLicense } from "../domain/worker-changes-observed";
 import type { LicenseStatus } from "../domain/worker-status";
 import { CmlError, ConflictError } from "../errors";
 import type { LicenseDeregistration } from "../ports/cml-client.port";
 import { endpointOf } from "./instance-readiness";
-import { type LicenseDeps, withLicense } from "./license-registration";
+import type { LicenseDeps } from "./license-registration";
 import { isRetryable } from "./poll";
 import { workerEvent } from "./worker-events";
 import { updateWorker } from "./worker-writer";
@@ -109,7 +110,7 @@ export async function releaseLicenseBeforeTerminate(
     }
     const localOnly = result.localOnly;
     return await updateWorker(deps, worker.id, (current, now) =>
-      withLicense(
+      applyLicense(
         current,
         { status: "UNREGISTERED", nodeLimit: null, nodesInUse: null, checkedAt: now },
         actor,

@@ -1,14 +1,10 @@
 import type { Actor } from "../domain/actor";
 import type { Worker } from "../domain/worker";
+import { applyLicense } from "../domain/worker-changes-observed";
 import { ConflictError, NotFoundError, ValidationError } from "../errors";
 import { endpointOf } from "./instance-readiness";
 import type { ProgressReporter } from "./job-progress";
-import {
-  type LicenseDeps,
-  readWorkerLicense,
-  registerWorkerLicense,
-  withLicense,
-} from "./license-registration";
+import { type LicenseDeps, readWorkerLicense, registerWorkerLicense } from "./license-registration";
 import { updateWorker } from "./worker-writer";
 
 export interface LicenseServiceDeps extends LicenseDeps {
@@ -68,7 +64,7 @@ export function createLicenseService(deps: LicenseServiceDeps) {
       await progress.report(0.2, "deregistering the license");
       const result = await deps.cml.deregisterLicense(endpoint);
       const saved = await updateWorker(deps, workerId, (current, now) =>
-        withLicense(
+        applyLicense(
           current,
           { status: "UNREGISTERED", nodeLimit: null, nodesInUse: null, checkedAt: now },
           actor,

@@ -1,12 +1,13 @@
 import type { Actor } from "../domain/actor";
 import type { NewFleetEvent } from "../domain/fleet-event";
 import type { CmlLab, TelemetrySnapshot, Worker } from "../domain/worker";
+import { recordActivity } from "../domain/worker-changes-idle";
+import { applyLicense, applyServiceStatus } from "../domain/worker-changes-observed";
 import type { ServiceStatus } from "../domain/worker-status";
 import type { CloudInstance, InstanceMetrics, InstanceStatusCheck } from "../ports/cloud-provider.port";
 import type { CmlClient, CmlEndpoint, CmlLicensing, CmlSystemStats } from "../ports/cml-client.port";
 import { endpointUrl, type ReadinessDeps, targetOf, withInstance } from "./instance-readiness";
-import { licenseFromCml, withLicense } from "./license-registration";
-import { workerEvent } from "./worker-events";
+import { licenseFromCml } from "./license-registration";
 import { updateWorker } from "./worker-writer";
 
 /** What one look at a worker's CML found; `reachable: false` means nothing is known. */
@@ -19,7 +20,8 @@ export type CmlObservation =
       readonly stats: CmlSystemStats;
       readonly licensing: CmlLicensing;
       readonly labs: CmlLab[];
-      readonly lastActivityAt: Date | null;
+      /** The newest user activity this look found (null: none since the one the worker already knows). */
+      readonly newestActivityAt: Date | null;
     };
 
 /** Everything one observation (a sweep, a refresh, a pre-stop check) learned about a worker. */
@@ -62,8 +64,7 @@ export async function observeCml(
       stats,
       licensing,
       labs,
-      lastActivityAt:
-        newest !== null && (lastActivityAt === null || newest > lastActivityAt) ? newest : lastActivityAt,
+      newestActivityAt: newest,
     };
   } catch (error) {
     return { reachable: false, error: error instanceof Error ? error.message : String(error) };
@@ -138,31 +139,17 @@ export function applyObservation(
       : cml.ready
         ? "AVAILABLE"
         : "STARTING";
-    if (serviceStatus !== next.serviceStatus) {
-      events.push(
-        workerEvent(
-          "worker.service_status_changed",
-          next,
-          actor,
-          now,
-          `${next.name}: CML ${serviceStatus.toLowerCase()}`,
-          {
-            reason: cml.reachable ? null : cml.error,
-            data: { from: next.serviceStatus, to: serviceStatus },
-          },
-        ),
-      );
-      next = { ...next, serviceStatus };
-    }
+    const service = applyServiceStatus(next, serviceStatus, cml.reachable ? null : cml.error, actor, now);
+    events.push(...service.events);
+    next = service.worker;
     if (cml.reachable) {
-      const licensed = withLicense(next, licenseFromCml(cml.licensing, now), actor, now);
+      const licensed = applyLicense(next, licenseFromCml(cml.licensing, now), actor, now);
       events.push(...licensed.events);
-      next = {
-        ...licensed.worker,
-        cmlVersion: cml.version,
-        labs: cml.labs,
-        idle: { ...licensed.worker.idle, lastActivityAt: cml.lastActivityAt },
-      };
+      next = licensed.worker;
+      if (cml.newestActivityAt !== null) {
+        next = recordActivity(next, cml.newestActivityAt, now).worker;
+      }
+      next = { ...next, cmlVersion: cml.version, labs: cml.labs };
     }
   }
   const snapshot = snapshotOf(observation);
