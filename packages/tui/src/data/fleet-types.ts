@@ -1,10 +1,39 @@
 /**
- * The shapes the monitor reads from the API, exactly as its operations select
- * them. The TUI depends on nothing of ours at runtime, so these mirror the
- * GraphQL schema rather than importing the core domain.
+ * The names the rest of the TUI uses for what it reads from the API. None is
+ * written by hand: records are the result types of the monitor's own fragments
+ * and operations, vocabularies are the schema's enums, so a change to
+ * packages/api/schema.graphql (after `codegen`) surfaces here as type errors.
+ * The TUI still depends on nothing of ours at runtime.
  */
+import type { ResultOf } from "gql.tada";
+import type { EventFields, JobFields, TelemetryFields, WorkerFields } from "./fragments";
+import type { EnumName, EnumOf } from "./graphql";
+import type { ViewerQuery, WorkersPageQuery } from "./operations";
 
-export const WORKER_STATUSES = [
+/** Records are shared by the reducer, selectors and views: nothing may change one in place. */
+type Immutable<T> = T extends readonly (infer Item)[]
+  ? readonly Immutable<Item>[]
+  : T extends object
+    ? { readonly [Key in keyof T]: Immutable<T[Key]> }
+    : T;
+
+export type WorkerStatus = EnumOf<"WorkerStatus">;
+export type ServiceStatus = EnumOf<"ServiceStatus">;
+export type LicenseStatus = EnumOf<"LicenseStatus">;
+export type JobState = EnumOf<"JobState">;
+export type Role = EnumOf<"Role">;
+
+/**
+ * `Listed` when it names every value of the enum, otherwise an object type
+ * naming the missing values, which the list then fails to be assigned to.
+ */
+type EveryValueOf<Name extends EnumName, Listed extends readonly EnumOf<Name>[]> = [
+  Exclude<EnumOf<Name>, Listed[number]>,
+] extends [never]
+  ? Listed
+  : { readonly missingFromTheList: Exclude<EnumOf<Name>, Listed[number]> };
+
+const workerStatuses = [
   "PENDING",
   "RUNNING",
   "STOPPING",
@@ -13,105 +42,25 @@ export const WORKER_STATUSES = [
   "TERMINATED",
   "FAILED",
   "UNKNOWN",
-] as const;
-export type WorkerStatus = (typeof WORKER_STATUSES)[number];
+] as const satisfies readonly WorkerStatus[];
 
-export type ServiceStatus = "UNKNOWN" | "UNAVAILABLE" | "STARTING" | "AVAILABLE" | "ERROR";
+/** Every worker status in lifecycle order (the status sort and the header's counts follow it). */
+export const WORKER_STATUSES: EveryValueOf<"WorkerStatus", typeof workerStatuses> = workerStatuses;
 
-export type LicenseStatus =
-  | "UNKNOWN"
-  | "UNREGISTERED"
-  | "REGISTERING"
-  | "REGISTERED"
-  | "DEREGISTERING"
-  | "EVALUATION"
-  | "EXPIRED"
-  | "INVALID";
+export type Viewer = Immutable<ResultOf<typeof ViewerQuery>["viewer"]>;
 
-export type JobState = "WAITING" | "ACTIVE" | "DELAYED" | "COMPLETED" | "FAILED";
+export type Telemetry = Immutable<ResultOf<typeof TelemetryFields>>;
 
-export type Role = "VIEWER" | "OPERATOR" | "ADMIN";
+/** `progress` is 0..1. */
+export type Job = Immutable<ResultOf<typeof JobFields>>;
 
-export interface Viewer {
-  readonly name: string;
-  readonly role: Role;
-}
+export type FleetEvent = Immutable<ResultOf<typeof EventFields>>;
 
-export interface Telemetry {
-  readonly sampledAt: string;
-  readonly cpuPercent: number | null;
-  readonly memoryPercent: number | null;
-  readonly runningNodes: number | null;
-  readonly startedLabs: number | null;
-}
-
-export interface Job {
-  readonly id: string;
-  readonly name: string;
-  readonly workerId: string | null;
-  readonly state: JobState;
-  /** 0..1 */
-  readonly progress: number | null;
-  readonly step: string | null;
-  readonly attempts: number;
-  readonly failedReason: string | null;
-  readonly createdAt: string;
-  readonly finishedAt: string | null;
-}
-
-export interface FleetEvent {
-  readonly id: string;
-  readonly type: string;
-  readonly workerId: string | null;
-  readonly at: string;
-  readonly message: string;
-  readonly actor: string;
-}
-
-export interface Worker {
-  readonly id: string;
-  readonly name: string;
-  readonly region: string;
-  readonly instanceType: string;
-  readonly amiId: string;
-  readonly amiName: string | null;
-  readonly cmlVersion: string | null;
-  readonly instanceId: string | null;
-  readonly publicIp: string | null;
-  readonly privateIp: string | null;
-  readonly endpoint: string | null;
-  readonly status: WorkerStatus;
-  readonly desiredStatus: WorkerStatus;
-  readonly statusReason: string | null;
-  readonly serviceStatus: ServiceStatus;
-  readonly license: {
-    readonly status: LicenseStatus;
-    readonly nodeLimit: number | null;
-    readonly nodesInUse: number | null;
-  };
-  readonly telemetry: Telemetry | null;
-  readonly labs: readonly { readonly id: string; readonly title: string; readonly state: string }[];
-  readonly idle: {
-    readonly enabled: boolean;
-    readonly thresholdMinutes: number;
-    readonly isIdle: boolean;
-    readonly lastActivityAt: string | null;
-    readonly idleSince: string | null;
-    readonly autoStopAt: string | null;
-    readonly keepAliveUntil: string | null;
-  };
-  readonly cost: { readonly hourlyRate: number; readonly accrued: number; readonly savedByAutoStop: number };
-  readonly tags: readonly { readonly key: string; readonly value: string }[];
-  readonly activeJob: Job | null;
-  readonly createdBy: string | null;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-}
+/** A worker as every query and the workerChanged stream select it. */
+export type Worker = Immutable<ResultOf<typeof WorkerFields>>;
 
 /** A worker as the snapshot query returns it: with its recent CPU samples for the sparkline. */
-export interface SnapshotWorker extends Worker {
-  readonly recentTelemetry: readonly Telemetry[];
-}
+export type SnapshotWorker = Immutable<ResultOf<typeof WorkersPageQuery>["workers"]["edges"][number]["node"]>;
 
 /** The state of the live link to the API, as the header shows it. */
 export type ConnectionState =

@@ -1,21 +1,23 @@
-import type { FleetClient, WorkerAction } from "./fleet-client.port";
-import type { FleetEvent, Job, SnapshotWorker, Viewer, Worker } from "./fleet-types";
+import type { ResultOf, TadaDocumentNode } from "gql.tada";
+import { toQueryString } from "./document-text";
+import type { FleetClient, StreamHandlers } from "./fleet-client.port";
+import type { SnapshotWorker } from "./fleet-types";
 import { createGraphqlHttp } from "./graphql-http";
 import {
-  EVENTS_QUERY,
-  FLEET_EVENTS_SUBSCRIPTION,
-  JOB_UPDATED_SUBSCRIPTION,
-  JOBS_QUERY,
-  KEEP_ALIVE_MUTATION,
-  REFRESH_WORKER_MUTATION,
-  RETRY_JOB_MUTATION,
-  START_WORKER_MUTATION,
-  STOP_WORKER_MUTATION,
-  TERMINATE_WORKER_MUTATION,
-  VIEWER_QUERY,
-  WORKER_CHANGED_SUBSCRIPTION,
-  WORKER_EVENTS_QUERY,
-  WORKERS_PAGE_QUERY,
+  EventsQuery,
+  FleetEventsSubscription,
+  JobsQuery,
+  JobUpdatedSubscription,
+  KeepAliveMutation,
+  RefreshWorkerMutation,
+  RetryJobMutation,
+  StartWorkerMutation,
+  StopWorkerMutation,
+  TerminateWorkerMutation,
+  ViewerQuery,
+  WorkerChangedSubscription,
+  WorkerEventsQuery,
+  WorkersPageQuery,
 } from "./operations";
 import { createSubscriptionLink } from "./subscription-link";
 
@@ -25,36 +27,37 @@ export interface GraphqlFleetClientOptions {
   readonly fetch?: typeof globalThis.fetch;
 }
 
-interface WorkersPage {
-  readonly workers: {
-    readonly edges: readonly { readonly node: SnapshotWorker }[];
-    readonly pageInfo: { readonly hasNextPage: boolean; readonly endCursor: string | null };
-  };
-}
-
 const PAGE_SIZE = 250;
-
-const ACTION_MUTATIONS: Record<WorkerAction, string> = {
-  start: START_WORKER_MUTATION,
-  stop: STOP_WORKER_MUTATION,
-  terminate: TERMINATE_WORKER_MUTATION,
-  refresh: REFRESH_WORKER_MUTATION,
-};
 
 /** The monitor's FleetClient: HTTP for queries and mutations, graphql-ws for the live streams. */
 export function createGraphqlFleetClient(options: GraphqlFleetClientOptions): FleetClient {
   const request = createGraphqlHttp(options);
   const link = createSubscriptionLink({ url: options.url, token: options.token });
 
+  // The document types the variables the compiler accepts and the data the caller gets back.
+  const send = <Result, Variables extends Record<string, unknown>>(
+    document: TadaDocumentNode<Result, Variables>,
+    variables: Variables,
+  ) => request<Result>(toQueryString(document), variables);
+
+  const stream = <Result, Field extends keyof Result & string>(
+    document: TadaDocumentNode<Result>,
+    field: Field,
+    handlers: StreamHandlers<NonNullable<Result[Field]>>,
+  ) => link.subscribe(toQueryString(document), field, handlers);
+
   return {
     async viewer() {
-      return (await request<{ viewer: Viewer }>(VIEWER_QUERY)).viewer;
+      return (await send(ViewerQuery, {})).viewer;
     },
     async workers() {
       const all: SnapshotWorker[] = [];
       let after: string | null = null;
       for (;;) {
-        const page: WorkersPage = await request<WorkersPage>(WORKERS_PAGE_QUERY, { first: PAGE_SIZE, after });
+        const page: ResultOf<typeof WorkersPageQuery> = await send(WorkersPageQuery, {
+          first: PAGE_SIZE,
+          after,
+        });
         all.push(...page.workers.edges.map((edge) => edge.node));
         if (!page.workers.pageInfo.hasNextPage || page.workers.pageInfo.endCursor === null) {
           return all;
@@ -63,35 +66,39 @@ export function createGraphqlFleetClient(options: GraphqlFleetClientOptions): Fl
       }
     },
     async jobs(first) {
-      return (await request<{ jobs: Job[] }>(JOBS_QUERY, { first })).jobs;
+      return (await send(JobsQuery, { first })).jobs;
     },
     async events(first) {
-      return (await request<{ events: FleetEvent[] }>(EVENTS_QUERY, { first })).events;
+      return (await send(EventsQuery, { first })).events;
     },
     async workerEvents(workerId, first) {
-      return (await request<{ events: FleetEvent[] }>(WORKER_EVENTS_QUERY, { id: workerId, first })).events;
+      return (await send(WorkerEventsQuery, { id: workerId, first })).events;
     },
-    onWorkerChanged: (handlers) =>
-      link.subscribe<Worker>(WORKER_CHANGED_SUBSCRIPTION, "workerChanged", handlers),
-    onFleetEvent: (handlers) =>
-      link.subscribe<FleetEvent>(FLEET_EVENTS_SUBSCRIPTION, "fleetEvents", handlers),
-    onJobUpdated: (handlers) => link.subscribe<Job>(JOB_UPDATED_SUBSCRIPTION, "jobUpdated", handlers),
+    onWorkerChanged: (handlers) => stream(WorkerChangedSubscription, "workerChanged", handlers),
+    onFleetEvent: (handlers) => stream(FleetEventsSubscription, "fleetEvents", handlers),
+    onJobUpdated: (handlers) => stream(JobUpdatedSubscription, "jobUpdated", handlers),
     onConnectionChange: (listener) => link.onConnectionChange(listener),
     async runWorkerAction(action, workerId, actionOptions) {
-      const variables: Record<string, unknown> = { id: workerId };
-      if (action === "terminate") {
-        variables.force = actionOptions?.force ?? false;
+      switch (action) {
+        case "start":
+          await send(StartWorkerMutation, { id: workerId });
+          return;
+        case "stop":
+          await send(StopWorkerMutation, { id: workerId, reason: "stopped from the terminal monitor" });
+          return;
+        case "terminate":
+          await send(TerminateWorkerMutation, { id: workerId, force: actionOptions?.force ?? false });
+          return;
+        case "refresh":
+          await send(RefreshWorkerMutation, { id: workerId });
+          return;
       }
-      if (action === "stop") {
-        variables.reason = "stopped from the terminal monitor";
-      }
-      await request(ACTION_MUTATIONS[action], variables);
     },
     async keepAlive(workerId, until) {
-      await request(KEEP_ALIVE_MUTATION, { id: workerId, until: until.toISOString() });
+      await send(KeepAliveMutation, { id: workerId, until: until.toISOString() });
     },
     async retryJob(jobId) {
-      await request(RETRY_JOB_MUTATION, { id: jobId });
+      await send(RetryJobMutation, { id: jobId });
     },
     close: () => link.close(),
   };
