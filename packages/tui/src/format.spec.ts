@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fit, formatDuration, parseDuration, progressBar, sparkline } from "./format";
+import { fit, formatDuration, parseKeepAlive, progressBar, sparkline } from "./format";
 
 describe("format", () => {
   it("draws a sparkline of the most recent samples, padded to its width", () => {
@@ -40,7 +40,7 @@ describe("format", () => {
     ["2", null],
     ["soon", null],
     ["", null],
-  ])("parses the duration %j", (text, ms) => {
-    expect(parseDuration(text)).toBe(ms);
+  ])("reads the keep-alive %j", (text, ms) => {
+    expect(parseKeepAlive(text)).toBe(ms);
   });
 });

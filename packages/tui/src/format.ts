@@ -1,3 +1,5 @@
+import { parseDuration } from "@cml-fleet/duration/duration";
+
 /** Text formatting for the monitor's cells: pure, so every column renders the same way everywhere. */
 
 const SPARK_BARS = "▁▂▃▄▅▆▇█";
@@ -57,23 +59,10 @@ export function fit(text: string, width: number, align: "left" | "right" = "left
   return align === "left" ? text.padEnd(width) : text.padStart(width);
 }
 
-const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
 /**
- * Parses a keep-alive duration as the project writes them ("90s", "30m", "2h", "1d",
- * or "1h30m"); "0" means clear. Returns milliseconds, or null when it does not parse.
+ * Reads what a person types at the keep-alive prompt: a duration in the fleet's one grammar ("90s", "30m",
+ * "1h30m", "1d"), or "0" to clear. Returns milliseconds, or null when it is neither.
  */
-export function parseDuration(text: string): number | null {
-  const trimmed = text.trim().toLowerCase();
-  if (trimmed === "0") {
-    return 0;
-  }
-  if (!/^(\d+(\.\d+)?[smhd])+$/.test(trimmed)) {
-    return null;
-  }
-  let total = 0;
-  for (const match of trimmed.matchAll(/(\d+(?:\.\d+)?)([smhd])/g)) {
-    total += Number(match[1]) * (UNITS[match[2] ?? ""] ?? 0);
-  }
-  return total;
+export function parseKeepAlive(text: string): number | null {
+  return text.trim() === "0" ? 0 : parseDuration(text);
 }

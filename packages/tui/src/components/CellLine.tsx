@@ -35,7 +35,6 @@ export function CellLine({ cells, selected = false, bold = false }: CellLineProp
     <Text wrap="truncate" inverse={selected} bold={bold}>
       {runsOf(cells, selected).map((run, index) => (
         // Runs are positional within the line: the index is their identity.
-        // biome-ignore lint/suspicious/noArrayIndexKey: see above
         <Text key={index} color={run.color}>
           {run.text}
         </Text>

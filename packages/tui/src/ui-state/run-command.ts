@@ -1,7 +1,7 @@
 import { describeFailure } from "../data/api-error";
 import type { FleetClient, WorkerAction } from "../data/fleet-client.port";
 import type { FleetState } from "../data/fleet-reducer";
-import { formatDuration, parseDuration } from "../format";
+import { formatDuration, parseKeepAlive } from "../format";
 import type { Command } from "./keymap";
 import { type ActionName, actionAvailability } from "./permissions";
 import { moveSelection, type UiAction, type UiState } from "./ui-reducer";
@@ -133,7 +133,7 @@ export function runCommand(context: CommandContext, command: Command): void {
         return;
       }
       case "keep-alive": {
-        const ms = parseDuration(text);
+        const ms = parseKeepAlive(text);
         const worker = overlay.workerId ? fleet.workers.get(overlay.workerId)?.worker : undefined;
         if (ms === null || !worker) {
           fail(
