@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { parseDuration } from "./duration";
 import { loadSettings } from "./load-settings";
 import { SettingsError } from "./settings-error";
 import { settingsReference } from "./settings-reference";
@@ -23,23 +22,6 @@ function problemsOf(load: () => unknown): readonly string[] {
 function withFile(text: string) {
   return { readFile: (path: string) => (path === "/etc/fleet.yaml" ? text : readFileSync(path, "utf8")) };
 }
-
-describe("parseDuration", () => {
-  it.each([
-    ["500ms", 500],
-    ["90s", 90_000],
-    ["30m", 1_800_000],
-    ["2h", 7_200_000],
-    ["7d", 604_800_000],
-    ["1.5h", 5_400_000],
-  ])("reads %s as %i ms", (text, ms) => {
-    expect(parseDuration(text)).toBe(ms);
-  });
-
-  it.each(["30", "", "m", "-5m", "30 minutes", "1e3s"])("refuses %j", (text) => {
-    expect(parseDuration(text)).toBeNull();
-  });
-});
 
 describe("loadSettings", () => {
   it("applies the demo configuration with the simulator's newest AMIs when the sim runs without a file", () => {
@@ -209,10 +191,12 @@ describe("loadSettings", () => {
     expect(settings.nodeEnv).toBe("production");
   });
 
-  it("fails for the sim demo when the composition root forgot the simulator catalog", () => {
-    expect(problemsOf(() => loadSettings({}))).toEqual(
-      expect.arrayContaining([expect.stringMatching(/region us-east-1 has no AMI/)]),
-    );
+  it("still asks for an AMI per allowed region when the sim runs from a file", () => {
+    expect(
+      problemsOf(() =>
+        loadSettings({ CML_FLEET_CONFIG: "fleet.yaml" }, { readFile: () => "aws_allowed_regions: [eu-west-1]\n" }),
+      ),
+    ).toEqual(expect.arrayContaining([expect.stringMatching(/region eu-west-1 has no AMI/)]));
   });
 });
 

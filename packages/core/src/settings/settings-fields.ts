@@ -1,5 +1,5 @@
+import { parseDuration } from "@cml-fleet/duration/duration";
 import { z } from "zod";
-import { parseDuration } from "./duration";
 
 /** What the configuration reference shows about one setting. */
 export interface SettingMeta {
