@@ -32,105 +32,98 @@ export interface FleetMetricsOptions {
   readonly processMetrics?: boolean | undefined;
 }
 
+/** What tells one fleet metric from another; where it is registered and how it is bucketed is common to all. */
+interface MetricSpec<L extends string> {
+  readonly name: string;
+  readonly help: string;
+  readonly labelNames?: readonly L[];
+}
+
 export function createFleetMetrics(options: FleetMetricsOptions = {}): FleetMetrics {
   const registry = new Registry();
   if (options.processMetrics === true) {
     // Unprefixed (process_cpu_seconds_total, nodejs_heap_size_used_bytes, ...), as standard dashboards expect.
     collectDefaultMetrics({ register: registry });
   }
+  // Every metric on the fleet's own registry, so one /metrics shows them; every histogram on the same buckets.
   const registers = [registry];
+  const counter = <L extends string>(spec: MetricSpec<L>) => new Counter<L>({ ...spec, registers });
+  const gauge = <L extends string>(spec: MetricSpec<L>) => new Gauge<L>({ ...spec, registers });
+  const histogram = <L extends string>(spec: MetricSpec<L>) =>
+    new Histogram<L>({ ...spec, buckets: DURATION_BUCKETS, registers });
   return {
     registry,
-    httpRequests: new Counter({
+    httpRequests: counter({
       name: "cml_fleet_http_requests_total",
       help: "HTTP requests to the GraphQL endpoint, by method and response status.",
       labelNames: ["method", "status"],
-      registers,
     }),
-    httpRequestDuration: new Histogram({
+    httpRequestDuration: histogram({
       name: "cml_fleet_http_request_duration_seconds",
       help: "Time to answer an HTTP request to the GraphQL endpoint (to the start of the stream for SSE).",
       labelNames: ["method", "status"],
-      buckets: DURATION_BUCKETS,
-      registers,
     }),
-    graphqlOperations: new Counter({
+    graphqlOperations: counter({
       name: "cml_fleet_graphql_operations_total",
       help: "GraphQL operations by type, name and outcome (ok, error, invalid); subscriptions count once when set up.",
       labelNames: ["operation_type", "operation_name", "outcome"],
-      registers,
     }),
-    graphqlOperationDuration: new Histogram({
+    graphqlOperationDuration: histogram({
       name: "cml_fleet_graphql_operation_duration_seconds",
       help: "Execution time of GraphQL queries and mutations.",
       labelNames: ["operation_type", "operation_name"],
-      buckets: DURATION_BUCKETS,
-      registers,
     }),
-    graphqlErrors: new Counter({
+    graphqlErrors: counter({
       name: "cml_fleet_graphql_errors_total",
       help: "Errors in GraphQL results, by the contract's error code.",
       labelNames: ["operation_type", "operation_name", "code"],
-      registers,
     }),
-    jobs: new Counter({
+    jobs: counter({
       name: "cml_fleet_jobs_total",
       help: "Job attempts that ended, by queue and outcome (completed, failed, retried, deferred).",
       labelNames: ["queue", "outcome"],
-      registers,
     }),
-    jobDuration: new Histogram({
+    jobDuration: histogram({
       name: "cml_fleet_job_duration_seconds",
       help: "Run time of a job attempt, by queue and outcome.",
       labelNames: ["queue", "outcome"],
-      buckets: DURATION_BUCKETS,
-      registers,
     }),
-    jobsStalled: new Counter({
+    jobsStalled: counter({
       name: "cml_fleet_jobs_stalled_total",
       help: "Jobs whose worker process stopped renewing their lock; they run again.",
       labelNames: ["queue"],
-      registers,
     }),
-    upstreamCalls: new Counter({
+    upstreamCalls: counter({
       name: "cml_fleet_upstream_calls_total",
       help: "Calls to AWS (ec2, cloudwatch, sts) and to CML controllers, retries included, by outcome.",
       labelNames: ["upstream", "operation", "outcome"],
-      registers,
     }),
-    upstreamCallErrors: new Counter({
+    upstreamCallErrors: counter({
       name: "cml_fleet_upstream_call_errors_total",
       help: "Failed upstream calls by error code (AWS error name, CML error kind or http_<status>).",
       labelNames: ["upstream", "operation", "code"],
-      registers,
     }),
-    upstreamCallDuration: new Histogram({
+    upstreamCallDuration: histogram({
       name: "cml_fleet_upstream_call_duration_seconds",
       help: "Duration of upstream calls, retries included.",
       labelNames: ["upstream", "operation"],
-      buckets: DURATION_BUCKETS,
-      registers,
     }),
-    workers: new Gauge({
+    workers: gauge({
       name: "cml_fleet_workers",
       help: "Workers by status, read from the database at scrape time.",
       labelNames: ["status"],
-      registers,
     }),
-    idleWorkers: new Gauge({
+    idleWorkers: gauge({
       name: "cml_fleet_workers_idle",
       help: "Workers not terminated whose current idle stretch has begun.",
-      registers,
     }),
-    hourlyCost: new Gauge({
+    hourlyCost: gauge({
       name: "cml_fleet_hourly_cost_usd",
       help: "USD per hour of the workers billed right now (PENDING, RUNNING, STOPPING) at the configured prices.",
-      registers,
     }),
-    fleetScrapeErrors: new Counter({
+    fleetScrapeErrors: counter({
       name: "cml_fleet_fleet_gauge_errors_total",
       help: "Scrapes whose fleet gauges could not be read from the database (the gauges are left out).",
-      registers,
     }),
   };
 }
