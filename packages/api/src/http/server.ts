@@ -1,6 +1,6 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Logger } from "@cml-fleet/core/ports/logger.port";
+import { closeServer, type ListenOptions, listen } from "@cml-fleet/platform/http/listen";
 import { METRICS_PATH } from "@cml-fleet/platform/observability/metrics-handler";
 import { type ExecutionArgs, GraphQLError } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
@@ -26,12 +26,6 @@ export interface ApiServerDeps extends ContextDeps {
   readonly graphiql: boolean;
   /** Metrics and traces of GraphQL operations, and GET /metrics; none when not given. */
   readonly observability?: ApiObservability | undefined;
-}
-
-export interface ApiServerOptions {
-  /** 0 picks a free port. */
-  readonly port: number;
-  readonly host?: string | undefined;
 }
 
 export interface RunningApiServer {
@@ -74,10 +68,7 @@ function createFleetYoga(deps: ApiServerDeps): FleetYoga {
 }
 
 /** Starts the API (GraphQL over HTTP, SSE and graphql-ws on one path, plus /healthz and /readyz). */
-export async function startApiServer(
-  deps: ApiServerDeps,
-  options: ApiServerOptions,
-): Promise<RunningApiServer> {
+export async function startApiServer(deps: ApiServerDeps, options: ListenOptions): Promise<RunningApiServer> {
   const yoga = createFleetYoga(deps);
   const server = createServer((request, response) => route(deps, yoga, request, response));
   const sockets = new WebSocketServer({
@@ -87,27 +78,19 @@ export async function startApiServer(
   });
   const graphqlWs = serveGraphqlWs(deps, yoga, sockets);
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port, options.host ?? "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const { port, address } = server.address() as AddressInfo;
-  const host = address.includes(":") ? `[${address}]` : address;
+  const { port, address, origin } = await listen(server, options);
   deps.logger.info({ port, address }, "API listening");
 
   let closing: Promise<void> | null = null;
   return {
-    url: `http://${host}:${port}${GRAPHQL_PATH}`,
+    url: `${origin}${GRAPHQL_PATH}`,
     port,
     // Idempotent: a signal handler and a test teardown may both ask.
     close: () => {
       closing ??= (async () => {
         await graphqlWs.dispose();
         await new Promise<void>((resolve) => sockets.close(() => resolve()));
-        await closeHttp(server);
+        await closeServer(server);
         await yoga.dispose();
       })();
       return closing;
@@ -233,15 +216,6 @@ function asGraphQLError(error: unknown): GraphQLError {
   return new GraphQLError(error instanceof Error ? error.message : "invalid request", {
     extensions: { code: "BAD_USER_INPUT" },
   });
-}
-
-/** Ends keep-alive and SSE connections too, which `close()` alone would wait for. */
-async function closeHttp(server: Server): Promise<void> {
-  const closed = new Promise<void>((resolve, reject) =>
-    server.close((error) => (error ? reject(error) : resolve())),
-  );
-  server.closeAllConnections();
-  await closed;
 }
 
 function yogaLogger(logger: Logger) {

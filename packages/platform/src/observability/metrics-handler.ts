@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { Logger } from "@cml-fleet/core/ports/logger.port";
 import type { Registry } from "prom-client";
+import { closeServer, type ListenOptions, listen } from "../http/listen";
 
 export const METRICS_PATH = "/metrics";
 
@@ -53,7 +53,7 @@ export interface RunningMetricsServer {
  */
 export async function startMetricsServer(
   handler: MetricsHandler,
-  options: { readonly port: number; readonly host?: string | undefined },
+  options: ListenOptions,
 ): Promise<RunningMetricsServer> {
   const server = createServer((request, response) => {
     const path = new URL(request.url ?? "/", "http://localhost").pathname;
@@ -63,21 +63,9 @@ export async function startMetricsServer(
     }
     response.writeHead(404).end();
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port, options.host ?? "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const { port, address } = server.address() as AddressInfo;
-  const host = address.includes(":") ? `[${address}]` : address;
+  const { origin } = await listen(server, options);
   return {
-    url: `http://${host}:${port}${METRICS_PATH}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error === undefined ? resolve() : reject(error)));
-        server.closeAllConnections();
-      }),
+    url: `${origin}${METRICS_PATH}`,
+    close: () => closeServer(server),
   };
 }
