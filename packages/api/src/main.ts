@@ -2,6 +2,7 @@ import { loadSettings } from "@cml-fleet/core/settings/load-settings";
 import { createLogger } from "@cml-fleet/platform/observability/logger";
 import { createObservability } from "@cml-fleet/platform/observability/observability";
 import { startTracingFromEnvironment } from "@cml-fleet/platform/observability/tracing";
+import { onShutdownSignals } from "@cml-fleet/platform/process/shutdown-signals";
 import { createApiApp } from "./app";
 import { startApiServer } from "./http/server";
 
@@ -14,24 +15,9 @@ const app = await createApiApp({ settings, logger, observability });
 const server = await startApiServer(app.deps, { port: settings.port, host: "0.0.0.0" });
 logger.info({ url: server.url }, "cml-fleet API ready");
 
-let stopping = false;
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) {
-    return;
-  }
-  stopping = true;
-  logger.info({ signal }, "shutting down");
+onShutdownSignals(async () => {
   // Servers first (ends subscriptions), then Redis and the database they use.
   await server.close();
   await app.close();
   await tracing.shutdown();
-  process.exit(0);
-}
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => {
-    shutdown(signal).catch((error: unknown) => {
-      logger.error({ err: error }, "shutdown failed");
-      process.exit(1);
-    });
-  });
-}
+}, logger);

@@ -4,6 +4,7 @@ import { SettingsError } from "@cml-fleet/core/settings/settings-error";
 import { createMetricsHandler, startMetricsServer } from "@cml-fleet/platform/observability/metrics-handler";
 import { createObservability } from "@cml-fleet/platform/observability/observability";
 import { startTracingFromEnvironment } from "@cml-fleet/platform/observability/tracing";
+import { onShutdownSignals } from "@cml-fleet/platform/process/shutdown-signals";
 import { type RunningJobProcess, startJobProcess } from "./job-process";
 
 /**
@@ -65,26 +66,11 @@ async function main(): Promise<void> {
           { port: settings.jobsMetricsPort, host: "0.0.0.0" },
         );
 
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) {
-      return;
-    }
-    stopping = true;
-    running.deps.logger.info({ signal }, "shutting down");
-    Promise.resolve(metrics?.close())
-      .then(() => running.close())
-      .then(() => tracing.shutdown())
-      .then(
-        () => process.exit(0),
-        (error: unknown) => {
-          running.deps.logger.error({ err: error }, "shutdown failed");
-          process.exit(1);
-        },
-      );
-  };
-  process.on("SIGTERM", () => shutdown("SIGTERM"));
-  process.on("SIGINT", () => shutdown("SIGINT"));
+  onShutdownSignals(async () => {
+    await metrics?.close();
+    await running.close();
+    await tracing.shutdown();
+  }, running.deps.logger);
 }
 
 main().catch((error: unknown) => {

@@ -10,6 +10,7 @@
 import { isAbsolute, join, resolve } from "node:path";
 import { createApiApp } from "@cml-fleet/api/app";
 import { startApiServer } from "@cml-fleet/api/http/server";
+import type { Logger } from "@cml-fleet/core/ports/logger.port";
 import { loadSettings } from "@cml-fleet/core/settings/load-settings";
 import type { Settings } from "@cml-fleet/core/settings/settings.schema";
 import { SettingsError } from "@cml-fleet/core/settings/settings-error";
@@ -18,6 +19,7 @@ import { openMigratedDatabase } from "@cml-fleet/platform/db/open-migrated-datab
 import { createLogger } from "@cml-fleet/platform/observability/logger";
 import { createObservability } from "@cml-fleet/platform/observability/observability";
 import { startTracingFromEnvironment } from "@cml-fleet/platform/observability/tracing";
+import { onShutdownSignals } from "@cml-fleet/platform/process/shutdown-signals";
 import { simulatorOptionsFromEnv } from "@cml-fleet/sim/options-from-env";
 import { type RunningSimulator, startSimulator } from "@cml-fleet/sim/simulator";
 import { startBanner } from "./banner";
@@ -40,6 +42,7 @@ async function main(): Promise<void> {
     ? loaded.database.dataDir
     : resolve(root, loaded.database.dataDir);
 
+  let logger: Logger;
   const closers: Closer[] = [];
   const closeAll = async () => {
     for (const close of closers.reverse()) {
@@ -74,7 +77,7 @@ async function main(): Promise<void> {
     };
 
     const logFile = args.has("--verbose") ? undefined : join(dataDir, "cml-fleet.log");
-    const logger = createLogger({ level: settings.logLevel, name: "cml-fleet", file: logFile });
+    logger = createLogger({ level: settings.logLevel, name: "cml-fleet", file: logFile });
 
     // One registry for the API and the job workers: the API's /metrics shows both.
     const tracing = startTracingFromEnvironment(env, settings.otel.serviceName);
@@ -113,23 +116,14 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) {
-      return;
-    }
-    stopping = true;
+  onShutdownSignals(async (signal) => {
+    // The log goes to a file unless --verbose: the person at the terminal hears of it here.
     console.log(`\n${signal}: stopping cml-fleet ...`);
-    closeAll().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        console.error("shutdown failed:", error);
-        process.exit(1);
-      },
-    );
-  };
-  process.on("SIGINT", () => shutdown("SIGINT"));
-  process.on("SIGTERM", () => shutdown("SIGTERM"));
+    await closeAll().catch((error: unknown) => {
+      console.error("shutdown failed:", error);
+      throw error;
+    });
+  }, logger);
 }
 
 main().catch((error: unknown) => {
