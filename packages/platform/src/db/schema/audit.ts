@@ -1,5 +1,5 @@
-import { bigint, index, jsonb, pgTable, text } from "drizzle-orm/pg-core";
-import { instant } from "./columns";
+import { index, jsonb, pgTable, text } from "drizzle-orm/pg-core";
+import { identityId, instant } from "./columns";
 
 /**
  * One row per mutation attempted through the API: who, what, with which
@@ -9,7 +9,7 @@ import { instant } from "./columns";
 export const auditLog = pgTable(
   "audit_log",
   {
-    id: bigint({ mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    id: identityId(),
     at: instant().notNull().defaultNow(),
     actor: text().notNull(),
     role: text(),

@@ -1,4 +1,4 @@
-import { timestamp } from "drizzle-orm/pg-core";
+import { bigint, timestamp } from "drizzle-orm/pg-core";
 
 /**
  * Every instant is stored with millisecond precision: JavaScript dates carry
@@ -7,6 +7,15 @@ import { timestamp } from "drizzle-orm/pg-core";
  */
 export function instant() {
   return timestamp({ withTimezone: true, mode: "date", precision: 3 });
+}
+
+/**
+ * The key of an append-only table: numbered by the database, so rows written
+ * in the same millisecond still have an order. A JavaScript number holds it
+ * exactly up to 2^53, far beyond any row count this fleet reaches.
+ */
+export function identityId() {
+  return bigint({ mode: "number" }).primaryKey().generatedAlwaysAsIdentity();
 }
 
 /** `created_at` and `updated_at`, both set by the database when the caller gives none. */

@@ -1,8 +1,8 @@
 import type { Actor } from "@cml-fleet/core/domain/actor";
 import type { FleetEventType } from "@cml-fleet/core/domain/fleet-event";
 import { sql } from "drizzle-orm";
-import { bigint, index, jsonb, pgTable, text } from "drizzle-orm/pg-core";
-import { instant } from "./columns";
+import { index, jsonb, pgTable, text } from "drizzle-orm/pg-core";
+import { identityId, instant } from "./columns";
 
 /**
  * Append-only history of the fleet. The identity id orders events written in
@@ -18,7 +18,7 @@ import { instant } from "./columns";
 export const fleetEvents = pgTable(
   "fleet_events",
   {
-    id: bigint({ mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    id: identityId(),
     workerId: text(),
     type: text().$type<FleetEventType>().notNull(),
     at: instant().notNull(),

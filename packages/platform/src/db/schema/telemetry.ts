@@ -1,5 +1,5 @@
-import { bigint, boolean, doublePrecision, index, integer, pgTable, text } from "drizzle-orm/pg-core";
-import { instant } from "./columns";
+import { boolean, doublePrecision, index, integer, pgTable, text } from "drizzle-orm/pg-core";
+import { identityId, instant } from "./columns";
 
 /**
  * Time series of every sweep's figures per worker. Reads go by worker and
@@ -9,7 +9,7 @@ import { instant } from "./columns";
 export const telemetrySamples = pgTable(
   "telemetry_samples",
   {
-    id: bigint({ mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    id: identityId(),
     workerId: text().notNull(),
     sampledAt: instant().notNull(),
     cpuPercent: doublePrecision(),
