@@ -12,7 +12,11 @@ import type { GraphQLContext } from "./context";
 export const builder = new SchemaBuilder<{
   Context: GraphQLContext;
   AuthScopes: { role: Role };
-  Scalars: { DateTime: { Input: Date; Output: Date } };
+  Scalars: {
+    DateTime: { Input: Date; Output: Date };
+    // graphql-js coerces every ID argument to a string (an integer literal too), so resolvers need no String().
+    ID: { Input: string; Output: string | number | bigint };
+  };
   DefaultFieldNullability: false;
 }>({
   // Non-null unless a field says otherwise, as the contract mostly is.

@@ -55,6 +55,6 @@ builder.mutationFields((t) => ({
     authScopes: { role: "ADMIN" },
     args: { id: t.arg.id({ required: true }) },
     resolve: (_root, args, context) =>
-      context.services.apiTokens.revoke(context.access.require("revokeApiToken"), String(args.id)),
+      context.services.apiTokens.revoke(context.access.require("revokeApiToken"), args.id),
   }),
 }));

@@ -1,9 +1,9 @@
 import { describeActor } from "@cml-fleet/core/domain/actor";
 import type { FleetEvent } from "@cml-fleet/core/domain/fleet-event";
 import { TOPICS } from "@cml-fleet/platform/pubsub/topics";
-import { filter, pipe } from "graphql-yoga";
 import { builder } from "../builder";
 import { boundedFirst } from "../list-bounds";
+import { onlyAbout } from "../topic-subscription";
 
 export const FleetEventRef = builder.objectRef<FleetEvent>("FleetEvent");
 
@@ -27,10 +27,7 @@ builder.queryField("events", (t) =>
     authScopes: { role: "VIEWER" },
     args: { workerId: t.arg.id(), first: t.arg.int() },
     resolve: (_root, args, context) =>
-      context.reads.workers.listEvents(
-        args.workerId === null || args.workerId === undefined ? null : String(args.workerId),
-        boundedFirst("first", args.first, 50),
-      ),
+      context.reads.workers.listEvents(args.workerId ?? null, boundedFirst("first", args.first, 50)),
   }),
 );
 
@@ -40,13 +37,7 @@ builder.subscriptionField("fleetEvents", (t) =>
     authScopes: { role: "VIEWER" },
     args: { workerId: t.arg.id() },
     subscribe: (_root, args, context) =>
-      pipe(
-        context.pubsub.subscribe(TOPICS.fleetEvent),
-        filter(
-          (event: FleetEvent) =>
-            args.workerId === null || args.workerId === undefined || event.workerId === String(args.workerId),
-        ),
-      ),
+      onlyAbout(context.pubsub.subscribe(TOPICS.fleetEvent), args.workerId, (event) => event.workerId),
     resolve: (event) => event,
   }),
 );

@@ -1,8 +1,8 @@
 import type { JobInfo } from "@cml-fleet/core/domain/job";
 import { TOPICS } from "@cml-fleet/platform/pubsub/topics";
-import { filter, pipe } from "graphql-yoga";
 import { builder } from "../builder";
 import { boundedFirst } from "../list-bounds";
+import { onlyAbout } from "../topic-subscription";
 import { JobStateEnum } from "./enums";
 
 export const JobRef = builder.objectRef<JobInfo>("Job");
@@ -34,7 +34,7 @@ builder.queryFields((t) => ({
     },
     resolve: (_root, args, context) =>
       context.reads.jobs.list({
-        workerId: args.workerId === null || args.workerId === undefined ? undefined : String(args.workerId),
+        workerId: args.workerId ?? undefined,
         states: args.state ?? undefined,
         first: boundedFirst("first", args.first, 50),
       }),
@@ -44,7 +44,7 @@ builder.queryFields((t) => ({
     nullable: true,
     authScopes: { role: "VIEWER" },
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, args, context) => context.reads.jobs.get(String(args.id)),
+    resolve: (_root, args, context) => context.reads.jobs.get(args.id),
   }),
 }));
 
@@ -54,7 +54,7 @@ builder.mutationField("retryJob", (t) =>
     authScopes: { role: "OPERATOR" },
     args: { id: t.arg.id({ required: true }) },
     resolve: (_root, args, context) =>
-      context.services.jobCommands.retryJob(context.access.require("retryJob"), String(args.id)),
+      context.services.jobCommands.retryJob(context.access.require("retryJob"), args.id),
   }),
 );
 
@@ -64,10 +64,7 @@ builder.subscriptionField("jobUpdated", (t) =>
     authScopes: { role: "VIEWER" },
     args: { id: t.arg.id() },
     subscribe: (_root, args, context) =>
-      pipe(
-        context.pubsub.subscribe(TOPICS.jobUpdated),
-        filter((job: JobInfo) => args.id === null || args.id === undefined || job.id === String(args.id)),
-      ),
+      onlyAbout(context.pubsub.subscribe(TOPICS.jobUpdated), args.id, (job) => job.id),
     resolve: (job) => job,
   }),
 );

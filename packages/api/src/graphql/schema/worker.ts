@@ -1,9 +1,9 @@
 import type { Worker } from "@cml-fleet/core/domain/worker";
 import { TOPICS } from "@cml-fleet/platform/pubsub/topics";
-import { filter, pipe } from "graphql-yoga";
 import { costOf, idleStateOf } from "../../services/worker-insights";
 import { builder } from "../builder";
 import { boundedFirst } from "../list-bounds";
+import { onlyAbout } from "../topic-subscription";
 import { ServiceStatusEnum, WorkerStatusEnum } from "./enums";
 import { FleetEventRef } from "./fleet-event";
 import { JobRef } from "./job";
@@ -78,7 +78,7 @@ builder.queryField("worker", (t) =>
     nullable: true,
     authScopes: { role: "VIEWER" },
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, args, context) => context.reads.workers.findById(String(args.id)),
+    resolve: (_root, args, context) => context.reads.workers.findById(args.id),
   }),
 );
 
@@ -89,12 +89,7 @@ builder.subscriptionField("workerChanged", (t) =>
     authScopes: { role: "VIEWER" },
     args: { id: t.arg.id() },
     subscribe: (_root, args, context) =>
-      pipe(
-        context.pubsub.subscribe(TOPICS.workerChanged),
-        filter(
-          (worker: Worker) => args.id === null || args.id === undefined || worker.id === String(args.id),
-        ),
-      ),
+      onlyAbout(context.pubsub.subscribe(TOPICS.workerChanged), args.id, (worker) => worker.id),
     resolve: (worker) => worker,
   }),
 );
