@@ -1,8 +1,8 @@
 import { createApiApp } from "@cml-fleet/api/app";
 import { startApiServer } from "@cml-fleet/api/http/server";
-import { loadSettings } from "@cml-fleet/core/settings/load-settings";
 import { silentLogger } from "@cml-fleet/platform/observability/logger";
 import { failStartup, send, serveRunner } from "../harness/child-side";
+import { fleetChildSettings } from "../harness/fleet-child-env";
 
 interface QueryableClient {
   query: (...args: unknown[]) => unknown;
@@ -28,13 +28,8 @@ async function countStatements(pool: { connect(): Promise<{ release(): void }> }
 
 /** The API process as production composes it (createApiApp + startApiServer) on the runner's schema and prefix. */
 async function main(): Promise<void> {
-  const env = JSON.parse(process.env.BENCH_SETTINGS_ENV ?? "{}") as Record<string, string>;
-  const settings = loadSettings(env);
-  const app = await createApiApp({
-    settings,
-    logger: silentLogger,
-    databaseSchema: process.env.BENCH_SCHEMA,
-  });
+  const { settings, databaseSchema } = fleetChildSettings();
+  const app = await createApiApp({ settings, logger: silentLogger, databaseSchema });
   const connection = app.database.connection;
   const statements = connection.kind === "pg" ? await countStatements(connection.pool) : () => Number.NaN;
   const server = await startApiServer(app.deps, { port: 0, host: "127.0.0.1" });

@@ -1,6 +1,6 @@
-import { loadSettings } from "@cml-fleet/core/settings/load-settings";
 import { startJobProcess } from "@cml-fleet/jobs/job-process";
 import { failStartup, send, serveRunner } from "../harness/child-side";
+import { fleetChildSettings } from "../harness/fleet-child-env";
 
 /**
  * The job process exactly as `pnpm --filter @cml-fleet/jobs start` composes it,
@@ -8,11 +8,10 @@ import { failStartup, send, serveRunner } from "../harness/child-side";
  * would compete with what is measured).
  */
 async function main(): Promise<void> {
-  const env = JSON.parse(process.env.BENCH_SETTINGS_ENV ?? "{}") as Record<string, string>;
-  const settings = loadSettings(env);
+  const { settings, databaseSchema } = fleetChildSettings();
   const running = await startJobProcess({
     settings,
-    databaseSchema: process.env.BENCH_SCHEMA,
+    databaseSchema,
     runtime: { schedules: null },
   });
   serveRunner(

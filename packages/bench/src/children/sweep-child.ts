@@ -1,8 +1,8 @@
 import { createTelemetrySweepService } from "@cml-fleet/core/services/telemetry-sweep.service";
-import { loadSettings } from "@cml-fleet/core/settings/load-settings";
 import { startJobProcess } from "@cml-fleet/jobs/job-process";
 import { failStartup, send, serveRunner } from "../harness/child-side";
 import { withCmlLatency } from "../harness/delayed-cml-client";
+import { fleetChildSettings } from "../harness/fleet-child-env";
 
 /**
  * The job process as production composes it (startJobProcess: real AWS SDK
@@ -10,12 +10,11 @@ import { withCmlLatency } from "../harness/delayed-cml-client";
  * no queues: the runner triggers sweeps directly so each one can be timed.
  */
 async function main(): Promise<void> {
-  const env = JSON.parse(process.env.BENCH_SETTINGS_ENV ?? "{}") as Record<string, string>;
+  const { settings, databaseSchema } = fleetChildSettings();
   const latencyMs = Number(process.env.BENCH_CML_LATENCY_MS ?? "0");
-  const settings = loadSettings(env);
   const running = await startJobProcess({
     settings,
-    databaseSchema: process.env.BENCH_SCHEMA,
+    databaseSchema,
     runtime: { kinds: [], schedules: null },
     tune: (deps) => ({ ...deps, cml: withCmlLatency(deps.cml, latencyMs) }),
   });

@@ -1,5 +1,6 @@
 import { generateTokenSecret } from "@cml-fleet/api/auth/token-secret";
 import { spawnChild } from "../harness/child-process";
+import { fleetChildEnv } from "../harness/fleet-child-env";
 import { type LoadResult, runLoad } from "../harness/http-load";
 import { createBenchDatabase, deleteRedisKeys, schemaName, withCleanup } from "../harness/resources";
 import { insertWorkers, richWorker } from "../harness/seed";
@@ -67,16 +68,10 @@ export const graphqlScenario: Scenario = {
       const token = generateTokenSecret();
       const prefix = `bench-${ctx.runId}-gql`;
       defer(() => deleteRedisKeys(ctx.redisUrl, prefix));
-      const api = await spawnChild("api-child.ts", {
-        BENCH_SCHEMA: db.schema,
-        BENCH_SETTINGS_ENV: JSON.stringify({
-          DATABASE_URL: ctx.databaseUrl,
-          REDIS_URL: ctx.redisUrl,
-          REDIS_KEY_PREFIX: prefix,
-          BOOTSTRAP_ADMIN_TOKEN: token,
-          LOG_LEVEL: "error",
-        }),
-      });
+      const api = await spawnChild(
+        "api-child.ts",
+        fleetChildEnv(ctx, { schema: db.schema, redisPrefix: prefix }, { BOOTSTRAP_ADMIN_TOKEN: token }),
+      );
       defer(() => api.child.stop());
       const bare = await spawnChild("bare-yoga-child.ts");
       defer(() => bare.child.stop());

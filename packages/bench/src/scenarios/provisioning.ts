@@ -3,6 +3,7 @@ import { queueName } from "@cml-fleet/platform/queue/queue-definitions";
 import { createWorkerRepository } from "@cml-fleet/platform/repositories/worker.repository";
 import { Queue } from "bullmq";
 import { spawnChild } from "../harness/child-process";
+import { fleetChildEnv } from "../harness/fleet-child-env";
 import { createBenchDatabase, deleteRedisKeys, schemaName, withCleanup } from "../harness/resources";
 import { simCmlEnv, startSimChild } from "../harness/sim-control";
 import { count, ms, percentile, seconds, until } from "../harness/stats";
@@ -33,23 +34,14 @@ async function measure(ctx: BenchContext): Promise<ResultRow[]> {
     const token = generateTokenSecret();
     const prefix = `bench-${ctx.runId}-prov`;
     defer(() => deleteRedisKeys(ctx.redisUrl, prefix));
-    const env = {
-      ...simCmlEnv(sim),
-      DATABASE_URL: ctx.databaseUrl,
-      REDIS_URL: ctx.redisUrl,
-      REDIS_KEY_PREFIX: prefix,
-      BOOTSTRAP_ADMIN_TOKEN: token,
-      LOG_LEVEL: "error",
-    };
-    const api = await spawnChild("api-child.ts", {
-      BENCH_SCHEMA: db.schema,
-      BENCH_SETTINGS_ENV: JSON.stringify(env),
-    });
+    const env = fleetChildEnv(
+      ctx,
+      { schema: db.schema, redisPrefix: prefix },
+      { ...simCmlEnv(sim), BOOTSTRAP_ADMIN_TOKEN: token },
+    );
+    const api = await spawnChild("api-child.ts", env);
     defer(() => api.child.stop());
-    const jobs = await spawnChild("jobs-child.ts", {
-      BENCH_SCHEMA: db.schema,
-      BENCH_SETTINGS_ENV: JSON.stringify(env),
-    });
+    const jobs = await spawnChild("jobs-child.ts", env);
     defer(() => jobs.child.stop());
     jobs.child.send({ type: "runtime" });
     const slots = Number((await jobs.child.next("runtime", 10_000)).concurrency);

@@ -1,5 +1,6 @@
 import { generateTokenSecret } from "@cml-fleet/api/auth/token-secret";
 import { type BenchChild, spawnChild } from "../harness/child-process";
+import { fleetChildEnv } from "../harness/fleet-child-env";
 import { createBenchDatabase, deleteRedisKeys, schemaName, withCleanup } from "../harness/resources";
 import { insertWorkers, seedWorker } from "../harness/seed";
 import { count, ms, percentile, sleep, until } from "../harness/stats";
@@ -52,16 +53,10 @@ async function measure(ctx: BenchContext): Promise<ResultRow[]> {
     defer(() => deleteRedisKeys(ctx.redisUrl, prefix));
     const apiUrls: string[] = [];
     for (let index = 0; index < API_PROCESSES; index++) {
-      const api = await spawnChild("api-child.ts", {
-        BENCH_SCHEMA: db.schema,
-        BENCH_SETTINGS_ENV: JSON.stringify({
-          DATABASE_URL: ctx.databaseUrl,
-          REDIS_URL: ctx.redisUrl,
-          REDIS_KEY_PREFIX: prefix,
-          BOOTSTRAP_ADMIN_TOKEN: token,
-          LOG_LEVEL: "error",
-        }),
-      });
+      const api = await spawnChild(
+        "api-child.ts",
+        fleetChildEnv(ctx, { schema: db.schema, redisPrefix: prefix }, { BOOTSTRAP_ADMIN_TOKEN: token }),
+      );
       defer(() => api.child.stop());
       apiUrls.push(String(api.ready.url));
     }

@@ -1,4 +1,5 @@
 import { type BenchChild, type ChildMessage, spawnChild } from "../harness/child-process";
+import { fleetChildEnv } from "../harness/fleet-child-env";
 import { createBenchDatabase, deleteRedisKeys, schemaName, withCleanup } from "../harness/resources";
 import { insertWorkers, seedWorker } from "../harness/seed";
 import { type SimHandle, type SimStats, simCmlEnv, startSimChild, total } from "../harness/sim-control";
@@ -149,16 +150,8 @@ async function measureSize(
       const prefix = `bench-${ctx.runId}-sweep`;
       defer(() => deleteRedisKeys(ctx.redisUrl, prefix));
       const { child, ready } = await spawnChild("sweep-child.ts", {
-        BENCH_SCHEMA: schema,
+        ...fleetChildEnv(ctx, { schema, redisPrefix: prefix }, { ...simCmlEnv(sim), ...config.env }),
         BENCH_CML_LATENCY_MS: String(CML_LATENCY_MS),
-        BENCH_SETTINGS_ENV: JSON.stringify({
-          ...simCmlEnv(sim),
-          DATABASE_URL: ctx.databaseUrl,
-          REDIS_URL: ctx.redisUrl,
-          REDIS_KEY_PREFIX: prefix,
-          LOG_LEVEL: "error",
-          ...config.env,
-        }),
       });
       try {
         const first = await sweepOnce(ctx, sim, child, `${scenario}, ${config.label}: first sweep`);
