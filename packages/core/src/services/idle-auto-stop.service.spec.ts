@@ -163,6 +163,20 @@ describe("idle auto-stop", () => {
     expect(deps.workers.eventTypes(worker.id)).toContain("worker.auto_stop_skipped");
   });
 
+  it("does not stop a worker whose CML reports itself unhealthy at the last look", async () => {
+    const { deps, worker, service, enqueued } = await idleWorker();
+    await service.check();
+    deps.clock.advance(2 * MINUTE);
+    deps.cml.of(worker.id).healthy = false;
+
+    expect((await service.check()).skipped).toBe(1);
+
+    expect(enqueued).toEqual([]);
+    expect((await deps.workers.findById(worker.id))?.serviceStatus).toBe("ERROR");
+    const skipped = deps.workers.events.find((e) => e.type === "worker.auto_stop_skipped");
+    expect(skipped?.data.reasonCode).toBe("SERVICE_NOT_AVAILABLE");
+  });
+
   it("records but never stops in dry-run mode", async () => {
     const { deps, worker, service, enqueued } = await idleWorker({ dryRun: true });
     await service.check();

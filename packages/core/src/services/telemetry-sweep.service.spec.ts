@@ -1,6 +1,27 @@
 import { describe, expect, it } from "vitest";
 import { fakeServiceDeps } from "../../test/support/service-deps";
+import { decideIdle, type IdleInput } from "../domain/idle-policy";
+import type { Worker } from "../domain/worker";
 import { createTelemetrySweepService } from "./telemetry-sweep.service";
+
+/** A policy under which any quiet worker is idle at once: only a veto can save it. */
+function idleInput(worker: Worker, now: Date): IdleInput {
+  return {
+    worker: { ...worker, idle: { ...worker.idle, lastStartedAt: new Date(now.getTime() - 3_600_000) } },
+    activity: [],
+    recentTelemetry: [],
+    policy: {
+      autoShutdownEnabled: true,
+      thresholdMs: 60_000,
+      warningAfterMs: 30_000,
+      snoozeAfterStartMs: 0,
+      minUptimeMs: 0,
+      staleTelemetryMs: 600_000,
+      cpuVetoPercent: 90,
+    },
+    now,
+  };
+}
 
 async function fleetOf(count: number, customMetrics = false) {
   const deps = fakeServiceDeps();
@@ -108,5 +129,57 @@ describe("telemetry sweep", () => {
       new Set(["RunningNodes", "StartedLabs", "LicenseRegistered"]),
     );
     expect(deps.cloud.published).toHaveLength(9);
+  });
+
+  it("marks a worker whose CML reports itself unhealthy ERROR, which the idle policy will not stop", async () => {
+    const { deps, workers, service } = await fleetOf(2);
+    const [sick, well] = workers;
+    if (sick === undefined || well === undefined) {
+      throw new Error("no worker");
+    }
+    deps.cml.of(sick.id).healthy = false;
+
+    await service.sweep();
+
+    const saved = await deps.workers.findById(sick.id);
+    expect(saved?.serviceStatus).toBe("ERROR");
+    expect((await deps.workers.findById(well.id))?.serviceStatus).toBe("AVAILABLE");
+    expect(deps.workers.events.find((e) => e.workerId === sick.id)).toMatchObject({
+      type: "worker.service_status_changed",
+      reason: expect.stringContaining("not valid"),
+      data: { from: "AVAILABLE", to: "ERROR" },
+    });
+    expect(saved === null ? null : decideIdle(idleInput(saved, deps.clock.now())).reasonCode).toBe(
+      "SERVICE_NOT_AVAILABLE",
+    );
+
+    deps.cml.of(sick.id).healthy = true;
+    await service.sweep();
+    expect((await deps.workers.findById(sick.id))?.serviceStatus).toBe("AVAILABLE");
+  });
+
+  it("asks each running worker's health once a sweep, along with its other questions", async () => {
+    const { deps, workers, service } = await fleetOf(3);
+
+    await service.sweep();
+    await service.sweep();
+
+    expect(workers.map((worker) => deps.cml.of(worker.id).healthCalls)).toEqual([2, 2, 2]);
+  });
+
+  it("fails closed when the health read fails: CML counts as unreachable, never as healthy", async () => {
+    const { deps, workers, service } = await fleetOf(1);
+    const [worker] = workers;
+    if (worker === undefined) {
+      throw new Error("no worker");
+    }
+    deps.cml.of(worker.id).healthFails = true;
+
+    const summary = await service.sweep();
+
+    const saved = await deps.workers.findById(worker.id);
+    expect(summary.cmlUnreachable).toBe(1);
+    expect(saved).toMatchObject({ serviceStatus: "UNAVAILABLE", telemetry: { cmlReachable: false } });
+    expect(saved === null ? null : decideIdle(idleInput(saved, deps.clock.now())).idle).toBe(false);
   });
 });

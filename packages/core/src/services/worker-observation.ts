@@ -5,7 +5,13 @@ import { recordActivity } from "../domain/worker-changes-idle";
 import { applyLicense, applyServiceStatus } from "../domain/worker-changes-observed";
 import type { ServiceStatus } from "../domain/worker-status";
 import type { CloudInstance, InstanceMetrics, InstanceStatusCheck } from "../ports/cloud-provider.port";
-import type { CmlClient, CmlEndpoint, CmlLicensing, CmlSystemStats } from "../ports/cml-client.port";
+import type {
+  CmlClient,
+  CmlEndpoint,
+  CmlLicensing,
+  CmlSystemHealth,
+  CmlSystemStats,
+} from "../ports/cml-client.port";
 import { endpointUrl, type ReadinessDeps, targetOf, withInstance } from "./instance-readiness";
 import { licenseFromCml } from "./license-registration";
 import { updateWorker } from "./worker-writer";
@@ -22,6 +28,8 @@ export type CmlObservation =
       readonly labs: CmlLab[];
       /** The newest user activity this look found (null: none since the one the worker already knows). */
       readonly newestActivityAt: Date | null;
+      /** CML's verdict on itself; not heeded before `ready` (a booting controller's computes are not valid yet). */
+      readonly health: CmlSystemHealth;
     };
 
 /** Everything one observation (a sweep, a refresh, a pre-stop check) learned about a worker. */
@@ -36,9 +44,11 @@ export interface WorkerObservation {
 }
 
 /**
- * Asks a worker's CML for everything the fleet tracks, all at once. Any
+ * Asks a worker's CML for everything the fleet tracks, all at once, so a look
+ * costs one round trip of latency however many questions it asks. Any
  * failure makes the whole look "unreachable": partial answers would let the
- * idle policy see "no running nodes" when it merely failed to ask.
+ * idle policy see "no running nodes" when it merely failed to ask, and a
+ * health read that failed must not pass for a healthy worker.
  */
 export async function observeCml(
   cml: CmlClient,
@@ -46,8 +56,9 @@ export async function observeCml(
   lastActivityAt: Date | null,
 ): Promise<CmlObservation> {
   try {
-    const [info, stats, licensing, labs, activity] = await Promise.all([
+    const [info, health, stats, licensing, labs, activity] = await Promise.all([
       cml.systemInformation(endpoint),
+      cml.systemHealth(endpoint),
       cml.systemStats(endpoint),
       cml.licensing(endpoint),
       cml.labs(endpoint),
@@ -65,10 +76,36 @@ export async function observeCml(
       licensing,
       labs,
       newestActivityAt: newest,
+      health,
     };
   } catch (error) {
     return { reachable: false, error: error instanceof Error ? error.message : String(error) };
   }
+}
+
+/**
+ * What is wrong according to CML's own health report, or null when nothing is.
+ * `isLicensed` is left out: the license has its own status and events, and an
+ * unlicensed controller still serves.
+ */
+export function healthProblem(health: CmlSystemHealth): string | null {
+  const problems = [
+    ...(health.valid ? [] : ["the controller reports itself not valid"]),
+    ...(health.computesValid ? [] : ["a compute is not valid (or none is registered)"]),
+  ];
+  return problems.length === 0 ? null : `CML system health: ${problems.join("; ")}`;
+}
+
+/** The CML service's state after one look, and why when it is not plain. */
+export function serviceStatusOf(cml: CmlObservation): { status: ServiceStatus; reason: string | null } {
+  if (!cml.reachable) {
+    return { status: "UNAVAILABLE", reason: cml.error };
+  }
+  if (!cml.ready) {
+    return { status: "STARTING", reason: null };
+  }
+  const problem = healthProblem(cml.health);
+  return problem === null ? { status: "AVAILABLE", reason: null } : { status: "ERROR", reason: problem };
 }
 
 export function isStartedLab(lab: CmlLab): boolean {
@@ -134,12 +171,8 @@ export function applyObservation(
   }
   const cml = observation.cml;
   if (cml !== null) {
-    const serviceStatus: ServiceStatus = !cml.reachable
-      ? "UNAVAILABLE"
-      : cml.ready
-        ? "AVAILABLE"
-        : "STARTING";
-    const service = applyServiceStatus(next, serviceStatus, cml.reachable ? null : cml.error, actor, now);
+    const { status, reason } = serviceStatusOf(cml);
+    const service = applyServiceStatus(next, status, reason, actor, now);
     events.push(...service.events);
     next = service.worker;
     if (cml.reachable) {

@@ -2,20 +2,11 @@ import { type RunningSimulator, startSimulator } from "@cml-fleet/sim/simulator"
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCmlClient, type HttpCmlClient } from "../../src/adapters/cml/create-cml-client";
 import { CmlError } from "../../src/errors";
-import type { CmlEndpoint } from "../../src/ports/cml-client.port";
 import { silentLogger } from "../support/silent-logger";
-import { eventually, simControl } from "./sim-support";
+import { readySimWorker, simCmlView, simControl } from "./sim-support";
 
 const USERNAME = "fleet-admin";
 const PASSWORD = "fleet-secret";
-
-interface CmlView {
-  readonly ready: boolean;
-  readonly listening: boolean;
-  readonly serviceUserId: string;
-  readonly runningNodes: number;
-  readonly labs: { id: string; state: string }[];
-}
 
 let sim: RunningSimulator;
 let control: ReturnType<typeof simControl>;
@@ -34,28 +25,8 @@ function client(overrides: Partial<Parameters<typeof createCmlClient>[0]> = {}):
   return created;
 }
 
-/** A fresh running worker whose CML answers and is ready. */
-async function readyWorker(): Promise<{ instanceId: string; endpoint: CmlEndpoint }> {
-  const [seeded] = await control.seed(1, { "cml-fleet:managed": "true" });
-  if (seeded === undefined) {
-    throw new Error("the simulator launched nothing");
-  }
-  const { instanceId } = seeded;
-  const publicIp = await eventually(async () => {
-    const instance = (await control.call("GET", `/_sim/instances/${instanceId}`)) as {
-      publicIp: string | null;
-    };
-    const cml = await cmlView(instanceId);
-    return cml.ready && cml.listening && instance.publicIp !== null ? instance.publicIp : undefined;
-  });
-  return {
-    instanceId,
-    endpoint: { workerId: `worker-${instanceId}`, baseUrl: `https://${publicIp}:${sim.cmlPort}` },
-  };
-}
-
-const cmlView = async (instanceId: string) =>
-  (await control.call("GET", `/_sim/instances/${instanceId}/cml`)) as CmlView;
+const readyWorker = () => readySimWorker(sim, control);
+const cmlView = (instanceId: string) => simCmlView(control, instanceId);
 const patchCml = (instanceId: string, patch: Record<string, unknown>) =>
   control.call("PATCH", `/_sim/instances/${instanceId}/cml`, patch);
 

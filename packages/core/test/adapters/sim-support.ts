@@ -1,5 +1,6 @@
 import http from "node:http";
 import type { RunningSimulator } from "@cml-fleet/sim/simulator";
+import type { CmlEndpoint } from "../../src/ports/cml-client.port";
 
 export const SIM_CREDENTIALS = { accessKeyId: "AKIDSIMULATOR", secretAccessKey: "sim-secret" };
 
@@ -82,4 +83,39 @@ export async function eventually<T>(
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
+}
+
+/** What the control API tells about one instance's CML controller. */
+export interface SimCmlView {
+  readonly ready: boolean;
+  readonly listening: boolean;
+  readonly serviceUserId: string;
+  readonly runningNodes: number;
+  readonly labs: { id: string; state: string }[];
+}
+
+export const simCmlView = async (control: ReturnType<typeof simControl>, instanceId: string) =>
+  (await control.call("GET", `/_sim/instances/${instanceId}/cml`)) as SimCmlView;
+
+/** A fresh running instance whose CML answers and is ready, and the endpoint the fleet would use. */
+export async function readySimWorker(
+  sim: RunningSimulator,
+  control: ReturnType<typeof simControl>,
+): Promise<{ instanceId: string; endpoint: CmlEndpoint }> {
+  const [seeded] = await control.seed(1, { "cml-fleet:managed": "true" });
+  if (seeded === undefined) {
+    throw new Error("the simulator launched nothing");
+  }
+  const { instanceId } = seeded;
+  const publicIp = await eventually(async () => {
+    const instance = (await control.call("GET", `/_sim/instances/${instanceId}`)) as {
+      publicIp: string | null;
+    };
+    const cml = await simCmlView(control, instanceId);
+    return cml.ready && cml.listening && instance.publicIp !== null ? instance.publicIp : undefined;
+  });
+  return {
+    instanceId,
+    endpoint: { workerId: `worker-${instanceId}`, baseUrl: `https://${publicIp}:${sim.cmlPort}` },
+  };
 }

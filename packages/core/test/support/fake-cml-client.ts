@@ -12,6 +12,11 @@ export interface FakeCml {
   activity: CmlActivityEvent[];
   /** Never answers (a hung API). */
   hang: boolean;
+  /** What `system_health` says of the controller and of its computes. */
+  healthy: boolean;
+  /** `system_health` fails (HTTP 500) while the rest answers. */
+  healthFails: boolean;
+  healthCalls: number;
   registerCalls: number;
   deregisterCalls: number;
 }
@@ -31,6 +36,9 @@ export class FakeCmlClient implements CmlClient {
         license: "UNREGISTERED",
         activity: [],
         hang: false,
+        healthy: true,
+        healthFails: false,
+        healthCalls: 0,
         registerCalls: 0,
         deregisterCalls: 0,
       };
@@ -67,7 +75,11 @@ export class FakeCmlClient implements CmlClient {
   }
   async systemHealth(endpoint: CmlEndpoint) {
     const cml = await this.reach(endpoint);
-    return { valid: cml.ready, isLicensed: cml.license === "REGISTERED", computesValid: true };
+    cml.healthCalls += 1;
+    if (cml.healthFails) {
+      throw new CmlError("protocol", endpoint.baseUrl, "GET /system_health answered HTTP 500", 500);
+    }
+    return { valid: cml.healthy, isLicensed: cml.license === "REGISTERED", computesValid: cml.healthy };
   }
   async systemStats(endpoint: CmlEndpoint) {
     const cml = await this.reach(endpoint);

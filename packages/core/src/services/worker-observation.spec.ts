@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import type { CmlObservation } from "./worker-observation";
+import { healthProblem, serviceStatusOf } from "./worker-observation";
+
+const healthy = { valid: true, isLicensed: false, computesValid: true };
+
+function look(overrides: Partial<Extract<CmlObservation, { reachable: true }>> = {}): CmlObservation {
+  return {
+    reachable: true,
+    ready: true,
+    version: "2.9.0",
+    stats: { cpuPercent: 3, memoryPercent: 20, runningNodes: 0, totalNodes: 0 },
+    licensing: {
+      status: "UNREGISTERED",
+      registrationStatus: "NOT_REGISTERED",
+      authorizationStatus: "EVAL_MODE",
+      nodeLimit: 5,
+      nodesInUse: 0,
+      expires: null,
+    },
+    labs: [],
+    newestActivityAt: null,
+    health: healthy,
+    ...overrides,
+  };
+}
+
+describe("the CML service status of one look", () => {
+  it("is AVAILABLE for a ready, healthy controller, licensed or not", () => {
+    expect(serviceStatusOf(look())).toEqual({ status: "AVAILABLE", reason: null });
+  });
+
+  it("is ERROR with the reason when CML reports itself or a compute not valid", () => {
+    expect(serviceStatusOf(look({ health: { ...healthy, valid: false } }))).toEqual({
+      status: "ERROR",
+      reason: "CML system health: the controller reports itself not valid",
+    });
+    expect(serviceStatusOf(look({ health: { ...healthy, computesValid: false } })).status).toBe("ERROR");
+    expect(healthProblem({ valid: false, isLicensed: true, computesValid: false })).toBe(
+      "CML system health: the controller reports itself not valid; a compute is not valid (or none is registered)",
+    );
+  });
+
+  it("is STARTING while CML boots, whatever its health says then, and UNAVAILABLE when it did not answer", () => {
+    const booting = look({ ready: false, health: { valid: false, isLicensed: false, computesValid: false } });
+    expect(serviceStatusOf(booting)).toEqual({ status: "STARTING", reason: null });
+    expect(serviceStatusOf({ reachable: false, error: "connection refused" })).toEqual({
+      status: "UNAVAILABLE",
+      reason: "connection refused",
+    });
+  });
+});
