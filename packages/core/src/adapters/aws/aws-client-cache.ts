@@ -7,14 +7,12 @@ import type { CloudTarget } from "../../ports/cloud-provider.port";
 import { observeAwsCalls } from "./aws-call-observer";
 import type { AwsAccountAccess, AwsEndpointOverrides, StaticAwsCredentials } from "./aws-cloud-options";
 import { type AwsCredentialsProvider, accountCredentials } from "./aws-credentials";
+import { type AwsCallPolicy, sdkClientConfig } from "./aws-sdk-config";
 
-export interface AwsClientCacheOptions {
+export interface AwsClientCacheOptions extends AwsCallPolicy {
   readonly accounts: Readonly<Record<string, AwsAccountAccess>>;
   readonly staticCredentials: StaticAwsCredentials | undefined;
   readonly endpoints: AwsEndpointOverrides;
-  readonly maxAttempts: number;
-  readonly requestTimeoutMs: number;
-  readonly connectionTimeoutMs: number;
   readonly credentialRefreshMarginMs: number;
   readonly clock: Clock;
   readonly observer?: CallObserver | undefined;
@@ -74,16 +72,8 @@ export function createAwsClientCache(options: AwsClientCacheOptions): AwsClientC
   const commonConfig = (target: CloudTarget, endpoint: string | undefined) => {
     const credentials = credentialsFor(target.accountId);
     return {
-      region: target.region,
-      maxAttempts: options.maxAttempts,
-      retryMode: "adaptive",
-      requestHandler: {
-        requestTimeout: options.requestTimeoutMs,
-        connectionTimeout: options.connectionTimeoutMs,
-        throwOnRequestTimeout: true,
-      },
+      ...sdkClientConfig(target.region, endpoint, options),
       ...(credentials === undefined ? {} : { credentials }),
-      ...(endpoint === undefined ? {} : { endpoint }),
     };
   };
 

@@ -1,6 +1,7 @@
 import { fromTemporaryCredentials } from "@aws-sdk/credential-providers";
 import type { Clock } from "../../ports/clock.port";
 import type { AwsAccountAccess, StaticAwsCredentials } from "./aws-cloud-options";
+import { type AwsCallPolicy, sdkClientConfig } from "./aws-sdk-config";
 
 export interface AwsCredentials {
   readonly accessKeyId: string;
@@ -49,15 +50,12 @@ export function cacheUntilExpiry(
   };
 }
 
-export interface AccountCredentialsOptions {
+export interface AccountCredentialsOptions extends AwsCallPolicy {
   readonly access: AwsAccountAccess;
   readonly accountId: string;
   readonly staticCredentials: StaticAwsCredentials | undefined;
   readonly stsEndpoint: string | undefined;
   readonly stsRegion: string;
-  readonly maxAttempts: number;
-  readonly requestTimeoutMs: number;
-  readonly connectionTimeoutMs: number;
   readonly refreshMarginMs: number;
   readonly clock: Clock;
 }
@@ -79,17 +77,7 @@ export function accountCredentials(options: AccountCredentialsOptions): AwsCrede
       ...(access.externalId === undefined ? {} : { ExternalId: access.externalId }),
     },
     ...(staticCredentials === undefined ? {} : { masterCredentials: staticCredentials }),
-    clientConfig: {
-      region: options.stsRegion,
-      maxAttempts: options.maxAttempts,
-      retryMode: "adaptive",
-      requestHandler: {
-        requestTimeout: options.requestTimeoutMs,
-        connectionTimeout: options.connectionTimeoutMs,
-        throwOnRequestTimeout: true,
-      },
-      ...(options.stsEndpoint === undefined ? {} : { endpoint: options.stsEndpoint }),
-    },
+    clientConfig: sdkClientConfig(options.stsRegion, options.stsEndpoint, options),
   });
   return cacheUntilExpiry(() => assumeRole(), options.refreshMarginMs, options.clock);
 }

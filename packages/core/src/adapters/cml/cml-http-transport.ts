@@ -30,17 +30,6 @@ export const API_ROOT = "/api/v0";
 /** The telemetry event list has no paging; cap what one answer may weigh. */
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
-const UNREACHABLE_CODES: ReadonlySet<string> = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "ETIMEDOUT",
-  "EPIPE",
-]);
-
 function errorCode(error: unknown): string | null {
   if (typeof error === "object" && error !== null && "code" in error && typeof error.code === "string") {
     return error.code;
@@ -54,10 +43,7 @@ function networkError(endpoint: string, error: unknown, timeoutMs: number): CmlE
   if (code === "ABORT_ERR" || (error instanceof Error && error.name === "AbortError")) {
     return new CmlError("timeout", endpoint, `no answer within ${timeoutMs} ms`, null, { cause: error });
   }
-  if (code !== null && UNREACHABLE_CODES.has(code)) {
-    return new CmlError("unreachable", endpoint, `${code}: ${message}`, null, { cause: error });
-  }
-  // Certificate problems and anything else below HTTP: the API cannot be talked to.
+  // Refused, reset, unresolvable, a certificate problem, anything else below HTTP: the API cannot be talked to.
   return new CmlError("unreachable", endpoint, `${code ?? "connection failed"}: ${message}`, null, {
     cause: error,
   });
