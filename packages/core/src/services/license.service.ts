@@ -1,10 +1,11 @@
 import type { Actor } from "../domain/actor";
 import type { Worker } from "../domain/worker";
 import { applyLicense } from "../domain/worker-changes-observed";
-import { ConflictError, NotFoundError, ValidationError } from "../errors";
+import { ConflictError, ValidationError } from "../errors";
 import { endpointOf } from "./instance-readiness";
 import type { ProgressReporter } from "./job-progress";
 import { type LicenseDeps, readWorkerLicense, registerWorkerLicense } from "./license-registration";
+import { loadWorker } from "./load-worker";
 import { updateWorker } from "./worker-writer";
 
 export interface LicenseServiceDeps extends LicenseDeps {
@@ -15,13 +16,7 @@ export interface LicenseServiceDeps extends LicenseDeps {
 }
 
 export function createLicenseService(deps: LicenseServiceDeps) {
-  async function load(workerId: string): Promise<Worker> {
-    const worker = await deps.workers.findById(workerId);
-    if (worker === null) {
-      throw new NotFoundError("worker", workerId);
-    }
-    return worker;
-  }
+  const load = (workerId: string) => loadWorker(deps.workers, workerId);
 
   async function tokenFor(useConfiguredToken: boolean, tokenRef: string | null): Promise<string> {
     if (tokenRef !== null) {

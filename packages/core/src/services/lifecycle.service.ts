@@ -1,6 +1,6 @@
 import type { Actor } from "../domain/actor";
 import type { Worker } from "../domain/worker";
-import { NotFoundError } from "../errors";
+import type { WorkerStatus } from "../domain/worker-status";
 import { lastActionTags } from "./fleet-tags";
 import {
   type ReadinessDeps,
@@ -13,6 +13,7 @@ import {
 import type { ProgressReporter } from "./job-progress";
 import type { LicenseDeps } from "./license-registration";
 import { releaseLicenseBeforeTerminate } from "./license-release";
+import { loadWorker } from "./load-worker";
 import { pollUntil } from "./poll";
 import { withStatus } from "./worker-events";
 import { observeWorker } from "./worker-observation";
@@ -21,13 +22,7 @@ import { updateWorker } from "./worker-writer";
 export interface LifecycleDeps extends ReadinessDeps, LicenseDeps {}
 
 export function createLifecycleService(deps: LifecycleDeps) {
-  async function load(workerId: string): Promise<Worker> {
-    const worker = await deps.workers.findById(workerId);
-    if (worker === null) {
-      throw new NotFoundError("worker", workerId);
-    }
-    return worker;
-  }
+  const load = (workerId: string) => loadWorker(deps.workers, workerId);
 
   async function tagLastAction(
     worker: Worker,
@@ -51,6 +46,23 @@ export function createLifecycleService(deps: LifecycleDeps) {
         "could not tag the instance with its last action",
       );
     }
+  }
+
+  /**
+   * Records the status an operation just moved the worker to, together with
+   * what that move settles besides (the desired status, CML going away).
+   */
+  function recordMove(
+    workerId: string,
+    status: WorkerStatus,
+    actor: Actor,
+    reason: string | null,
+    settles: (current: Worker, now: Date) => Partial<Worker>,
+  ): Promise<Worker> {
+    return updateWorker(deps, workerId, (current, now) => {
+      const next = withStatus(current, status, actor, now, reason);
+      return { worker: { ...next.worker, ...settles(current, now) }, events: next.events };
+    });
   }
 
   /** Polls EC2 until the instance reaches `state`, recording what it passes through. */
@@ -96,29 +108,12 @@ export function createLifecycleService(deps: LifecycleDeps) {
         await progress.report(0.1, "starting instance");
         const change = await deps.cloud.start(targetOf(worker), instanceId);
         await tagLastAction(worker, "start", actor, null);
-        worker = await updateWorker(deps, workerId, (current, now) => {
-          const next = withStatus(
-            current,
-            change.currentState === "running" ? "RUNNING" : "PENDING",
-            actor,
-            now,
-          );
-          return {
-            worker: {
-              ...next.worker,
-              desiredStatus: "RUNNING",
-              serviceStatus: "UNAVAILABLE",
-              idle: {
-                ...current.idle,
-                lastStartedAt: now,
-                idleSince: null,
-                warnedAt: null,
-                autoStopAt: null,
-              },
-            },
-            events: next.events,
-          };
-        });
+        const status = change.currentState === "running" ? "RUNNING" : "PENDING";
+        worker = await recordMove(workerId, status, actor, null, (current, now) => ({
+          desiredStatus: "RUNNING",
+          serviceStatus: "UNAVAILABLE",
+          idle: { ...current.idle, lastStartedAt: now, idleSince: null, warnedAt: null, autoStopAt: null },
+        }));
       }
       if (worker.status !== "RUNNING" || worker.serviceStatus === "UNAVAILABLE") {
         await progress.report(0.3, "waiting for the instance to run");
@@ -146,19 +141,11 @@ export function createLifecycleService(deps: LifecycleDeps) {
         const change = await deps.cloud.stop(targetOf(worker), instanceId);
         const action = actor.kind === "system" && actor.policy === "idle-auto-stop" ? "auto-stop" : "stop";
         await tagLastAction(worker, action, actor, reason);
-        worker = await updateWorker(deps, workerId, (current, now) => {
-          const next = withStatus(
-            current,
-            change.currentState === "stopped" ? "STOPPED" : "STOPPING",
-            actor,
-            now,
-            reason,
-          );
-          return {
-            worker: { ...next.worker, desiredStatus: "STOPPED", serviceStatus: "UNAVAILABLE" },
-            events: next.events,
-          };
-        });
+        const status = change.currentState === "stopped" ? "STOPPED" : "STOPPING";
+        worker = await recordMove(workerId, status, actor, reason, () => ({
+          desiredStatus: "STOPPED",
+          serviceStatus: "UNAVAILABLE",
+        }));
         deps.cml.forget(workerId);
       }
       if (worker.status !== "STOPPED") {
@@ -184,23 +171,19 @@ export function createLifecycleService(deps: LifecycleDeps) {
         return worker;
       }
       if (worker.instanceId === null) {
-        return updateWorker(deps, workerId, (current, now) => {
-          const next = withStatus(current, "TERMINATED", actor, now, "never launched");
-          return { worker: { ...next.worker, desiredStatus: "TERMINATED" }, events: next.events };
-        });
+        return recordMove(workerId, "TERMINATED", actor, "never launched", () => ({
+          desiredStatus: "TERMINATED",
+        }));
       }
       if (worker.status !== "SHUTTING_DOWN") {
         await progress.report(0.1, "deregistering the license");
         worker = await releaseLicenseBeforeTerminate(deps, worker, actor, force);
         await progress.report(0.4, "terminating instance");
         await deps.cloud.terminate(targetOf(worker), requireInstanceId(worker));
-        worker = await updateWorker(deps, workerId, (current, now) => {
-          const next = withStatus(current, "SHUTTING_DOWN", actor, now);
-          return {
-            worker: { ...next.worker, desiredStatus: "TERMINATED", serviceStatus: "UNAVAILABLE" },
-            events: next.events,
-          };
-        });
+        worker = await recordMove(workerId, "SHUTTING_DOWN", actor, null, () => ({
+          desiredStatus: "TERMINATED",
+          serviceStatus: "UNAVAILABLE",
+        }));
         deps.cml.forget(workerId);
       }
       await progress.report(0.7, "waiting for the instance to terminate");

@@ -1,6 +1,6 @@
 import type { Actor } from "../domain/actor";
 import type { Worker } from "../domain/worker";
-import { NotFoundError, ValidationError } from "../errors";
+import { ValidationError } from "../errors";
 import type { LaunchRequest } from "../ports/cloud-provider.port";
 import { launchTags } from "./fleet-tags";
 import {
@@ -13,6 +13,7 @@ import {
 import type { ProgressReporter } from "./job-progress";
 import { launchClientToken } from "./launch-client-token";
 import { type LicenseDeps, registerWorkerLicense } from "./license-registration";
+import { loadWorker } from "./load-worker";
 import { isRetryable } from "./poll";
 import { withStatus, workerEvent } from "./worker-events";
 import { updateWorker } from "./worker-writer";
@@ -37,13 +38,7 @@ export interface ProvisioningDeps extends ReadinessDeps, LicenseDeps {
 const PROVISION_FAILED = "provision";
 
 export function createProvisioningService(deps: ProvisioningDeps) {
-  async function load(workerId: string): Promise<Worker> {
-    const worker = await deps.workers.findById(workerId);
-    if (worker === null) {
-      throw new NotFoundError("worker", workerId);
-    }
-    return worker;
-  }
+  const load = (workerId: string) => loadWorker(deps.workers, workerId);
 
   /**
    * A new launch attempt starts after each provisioning that failed and gave
