@@ -20,31 +20,47 @@ interface Rule {
 
 const AMI_KEYS = ["cml_worker_ami_config", "cml_worker_ami_ids", "cml_worker_ami_names"] as const;
 
-const RULES: readonly Rule[] = [
-  {
-    inputs: ["aws_default_region", "aws_allowed_regions"],
+/** The settings whose value is of type `T`. */
+type KeyOf<T> = { [K in Key]: RawSettings[K] extends T ? K : never }[Key];
+
+/** A list setting's default must be one of the values the list allows. */
+function defaultIsAllowed(defaultKey: KeyOf<string>, allowedKey: KeyOf<readonly string[]>): Rule {
+  return {
+    inputs: [defaultKey, allowedKey],
     check: (raw) =>
-      raw.aws_allowed_regions.includes(raw.aws_default_region)
+      raw[allowedKey].includes(raw[defaultKey])
         ? []
-        : [
-            {
-              key: "aws_default_region",
-              message: `"${raw.aws_default_region}" is not in AWS_ALLOWED_REGIONS`,
-            },
-          ],
-  },
-  {
-    inputs: ["aws_allowed_regions", ...AMI_KEYS],
+        : [{ key: defaultKey, message: `"${raw[defaultKey]}" is not in ${allowedKey.toUpperCase()}` }],
+  };
+}
+
+/** Every allowed value needs an entry in what `resolve` makes of the settings (an AMI, a price). */
+function everyAllowedHas(
+  allowedKey: KeyOf<readonly string[]>,
+  inputs: readonly Key[],
+  resolve: (raw: RawSettings) => Readonly<Record<string, unknown>>,
+  missing: (value: string) => string,
+): Rule {
+  return {
+    inputs: [allowedKey, ...inputs],
     check: (raw) => {
-      const images = resolveImages(raw);
-      return raw.aws_allowed_regions
-        .filter((region) => images[region] === undefined)
-        .map((region) => ({
-          key: "aws_allowed_regions",
-          message: `region ${region} has no AMI (set it in CML_WORKER_AMI_CONFIG, CML_WORKER_AMI_IDS or CML_WORKER_AMI_NAMES)`,
-        }));
+      const resolved = resolve(raw);
+      return raw[allowedKey]
+        .filter((value) => resolved[value] === undefined)
+        .map((value) => ({ key: allowedKey, message: missing(value) }));
     },
-  },
+  };
+}
+
+const RULES: readonly Rule[] = [
+  defaultIsAllowed("aws_default_region", "aws_allowed_regions"),
+  everyAllowedHas(
+    "aws_allowed_regions",
+    AMI_KEYS,
+    resolveImages,
+    (region) =>
+      `region ${region} has no AMI (set it in CML_WORKER_AMI_CONFIG, CML_WORKER_AMI_IDS or CML_WORKER_AMI_NAMES)`,
+  ),
   {
     inputs: ["cml_worker_ami_ids", "cml_worker_ami_config"],
     check: (raw) =>
@@ -61,30 +77,13 @@ const RULES: readonly Rule[] = [
             ];
       }),
   },
-  {
-    inputs: ["cml_worker_default_instance_type", "cml_worker_allowed_instance_types"],
-    check: (raw) =>
-      raw.cml_worker_allowed_instance_types.includes(raw.cml_worker_default_instance_type)
-        ? []
-        : [
-            {
-              key: "cml_worker_default_instance_type",
-              message: `"${raw.cml_worker_default_instance_type}" is not in CML_WORKER_ALLOWED_INSTANCE_TYPES`,
-            },
-          ],
-  },
-  {
-    inputs: ["cml_worker_allowed_instance_types", "cml_worker_hourly_prices"],
-    check: (raw) => {
-      const prices = resolvePrices(raw);
-      return raw.cml_worker_allowed_instance_types
-        .filter((type) => prices[type] === undefined)
-        .map((type) => ({
-          key: "cml_worker_allowed_instance_types",
-          message: `${type} has no price (add it to CML_WORKER_HOURLY_PRICES)`,
-        }));
-    },
-  },
+  defaultIsAllowed("cml_worker_default_instance_type", "cml_worker_allowed_instance_types"),
+  everyAllowedHas(
+    "cml_worker_allowed_instance_types",
+    ["cml_worker_hourly_prices"],
+    resolvePrices,
+    (type) => `${type} has no price (add it to CML_WORKER_HOURLY_PRICES)`,
+  ),
   ...(
     ["cml_worker_network_config", "cml_worker_key_pairs", "cml_worker_regional_hourly_prices"] as const
   ).map(
