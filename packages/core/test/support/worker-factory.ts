@@ -1,10 +1,6 @@
-import {
-  DEFAULT_WORKER_IDLE_POLICY,
-  NO_IDLE_TRACKING,
-  type TelemetrySnapshot,
-  UNKNOWN_LICENSE,
-  type Worker,
-} from "../../src/domain/worker";
+import { userActor } from "../../src/domain/actor";
+import { NO_IDLE_TRACKING, type TelemetrySnapshot, type Worker } from "../../src/domain/worker";
+import { createWorker } from "../../src/domain/worker-changes";
 
 /** The instant domain specs count from (`at(minutes)`). */
 export const T0 = new Date("2026-01-05T08:00:00.000Z");
@@ -37,38 +33,22 @@ let sequence = 0;
  */
 export function aWorker(overrides: Partial<Worker> = {}): Worker {
   sequence += 1;
-  const created = new Date("2026-01-05T09:00:00Z");
-  return {
+  const { worker } = createWorker({
     id: `w${sequence}`,
     name: `lab-${sequence}`,
     accountId: "default",
     region: "us-east-1",
     instanceType: "c5.2xlarge",
+    image: { amiId: null, amiName: null, cmlVersion: null },
     amiId: "ami-0123456789abcdef0",
-    amiName: null,
-    cmlVersion: null,
-    instanceId: null,
-    publicIp: null,
-    privateIp: null,
-    endpoint: null,
-    status: "PENDING",
-    desiredStatus: "RUNNING",
-    serviceStatus: "UNKNOWN",
-    statusReason: null,
-    statusChangedAt: created,
-    license: UNKNOWN_LICENSE,
-    telemetry: null,
-    labs: [],
-    idle: NO_IDLE_TRACKING,
-    idlePolicy: DEFAULT_WORKER_IDLE_POLICY,
     tags: {},
-    createdBy: "alice",
     idempotencyKey: null,
-    createdAt: created,
-    updatedAt: created,
-    version: 1,
-    ...overrides,
-  };
+    createdBy: "alice",
+    actor: userActor("u1", "alice"),
+    now: new Date("2026-01-05T09:00:00Z"),
+  });
+  // As if stored once, and without the reason the creation gives (specs set their own).
+  return { ...worker, statusReason: null, version: 1, ...overrides };
 }
 
 /** A running, available worker started at T0, with nothing else known (for domain specs). */
