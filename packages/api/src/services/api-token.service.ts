@@ -8,8 +8,7 @@ import {
 import type { Principal } from "../auth/principal";
 import type { Role } from "../auth/roles";
 import { generateTokenSecret } from "../auth/token-secret";
-import type { AuditLog } from "./audit-log";
-import { successAudit } from "./worker-service-deps";
+import { type AuditLog, successAudit } from "./audit-log";
 
 export interface ApiTokenServiceDeps {
   readonly tokens: ApiTokenRepository;

@@ -3,8 +3,7 @@ import { NotFoundError } from "@cml-fleet/core/errors";
 import type { Clock } from "@cml-fleet/core/ports/clock.port";
 import type { JobQueue } from "@cml-fleet/core/ports/job-queue.port";
 import type { Principal } from "../auth/principal";
-import type { AuditLog } from "./audit-log";
-import { successAudit } from "./worker-service-deps";
+import { type AuditLog, successAudit } from "./audit-log";
 
 export interface JobCommandServiceDeps {
   readonly jobs: Pick<JobQueue, "get" | "retry">;

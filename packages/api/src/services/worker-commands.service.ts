@@ -5,8 +5,11 @@ import type { Worker } from "@cml-fleet/core/domain/worker";
 import { createWorker, recordOperationRequested } from "@cml-fleet/core/domain/worker-changes";
 import { planOperation, type WorkerOperation } from "@cml-fleet/core/domain/worker-transitions";
 import { ConflictError, ValidationError } from "@cml-fleet/core/errors";
+import type { SavedWorker } from "@cml-fleet/core/ports/worker-repository.port";
+import { publishSaved, unlessUnchanged, updateWorker } from "@cml-fleet/core/services/worker-writer";
 import type { LicenseTokenVault } from "@cml-fleet/platform/redis/redis-license-token-vault";
 import { actorOf, type Principal } from "../auth/principal";
+import { successAudit } from "./audit-log";
 import {
   type TagPair,
   validateAmiId,
@@ -16,13 +19,7 @@ import {
   validateTags,
   validateWorkerName,
 } from "./worker-input";
-import {
-  publishSaved,
-  type SavedWorker,
-  successAudit,
-  type WorkerServiceDeps,
-  writeWorkerChange,
-} from "./worker-service-deps";
+import { type WorkerServiceDeps, writerDeps } from "./worker-service-deps";
 
 export interface WorkerJobResult {
   readonly worker: Worker;
@@ -54,12 +51,13 @@ const OPERATION_FIELDS: Record<WorkerOperation, string> = {
 /**
  * The lifecycle mutations. Each validates, checks the transition, writes the
  * intent (desired status, event and audit record in one transaction),
- * publishes, queues the job that does the
- * work, and returns at once. If queueing fails the intent stays recorded and
- * repeating the request queues the job (job ids make that idempotent).
+ * publishes, queues the job that does the work, and returns at once. If
+ * queueing fails the intent stays recorded and repeating the request queues
+ * the job (job ids make that idempotent).
  */
 export function createWorkerCommandService(deps: WorkerCommandServiceDeps) {
   const { workers, jobs, clock, settings } = deps;
+  const writer = writerDeps(deps);
 
   /** Persists the intent of an operation, then queues its job (or answers with the one under way). */
   async function operate(
@@ -71,27 +69,34 @@ export function createWorkerCommandService(deps: WorkerCommandServiceDeps) {
   ): Promise<WorkerJobResult> {
     const actor = actorOf(by);
     const details = options.details ?? {};
-    let joined = false;
-    const { before, saved } = await writeWorkerChange(
-      deps,
+    // Set by the attempt that counts (the last one): joining the work under way records nothing and queues nothing.
+    let recorded = false;
+    const worker = await updateWorker(
+      writer,
       id,
-      (now) =>
-        successAudit(
-          by,
-          OPERATION_FIELDS[operation],
-          { id, reason: options.reason ?? null, ...details },
-          now,
-        ),
-      (worker, now) => {
-        const plan = planOperation(operation, worker.status);
-        joined = plan.kind === "join";
-        return recordOperationRequested(worker, operation, plan, actor, options.reason ?? null, now, details);
+      (current, now) => {
+        const plan = planOperation(operation, current.status);
+        const next = unlessUnchanged(
+          current,
+          recordOperationRequested(current, operation, plan, actor, options.reason ?? null, now, details),
+        );
+        recorded = next !== null;
+        return next;
+      },
+      {
+        audit: (now) =>
+          successAudit(
+            by,
+            OPERATION_FIELDS[operation],
+            { id, reason: options.reason ?? null, ...details },
+            now,
+          ),
       },
     );
-    if (joined || saved === null) {
-      return { worker: before, job: await jobs.get(workerJobId(operation, id)) };
+    if (!recorded) {
+      return { worker, job: await jobs.get(workerJobId(operation, id)) };
     }
-    return { worker: saved.worker, job: await enqueue(saved.worker, actor) };
+    return { worker, job: await enqueue(worker, actor) };
   }
 
   /** The same idempotency key answers with the same worker and its provisioning job. */
@@ -168,7 +173,7 @@ export function createWorkerCommandService(deps: WorkerCommandServiceDeps) {
         throw error;
       }
       const job = await jobs.enqueue("provision", { workerId: saved.worker.id, actor });
-      await publishSaved(deps.publisher, saved);
+      await publishSaved(writer, saved.worker, saved.events);
       return { worker: saved.worker, job };
     },
 

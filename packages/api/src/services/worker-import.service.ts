@@ -5,8 +5,7 @@ import type { JobQueue } from "@cml-fleet/core/ports/job-queue.port";
 import type { WorkerRepository } from "@cml-fleet/core/ports/worker-repository.port";
 import type { Settings } from "@cml-fleet/core/settings/settings.schema";
 import { actorOf, type Principal } from "../auth/principal";
-import type { AuditLog } from "./audit-log";
-import { successAudit } from "./worker-service-deps";
+import { type AuditLog, successAudit } from "./audit-log";
 
 export interface WorkerImportServiceDeps {
   readonly workers: Pick<WorkerRepository, "findByIds">;

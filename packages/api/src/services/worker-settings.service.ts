@@ -3,9 +3,11 @@ import { setTags } from "@cml-fleet/core/domain/worker-changes";
 import type { WorkerChange } from "@cml-fleet/core/domain/worker-changes-common";
 import { keepAlive, setIdlePolicy } from "@cml-fleet/core/domain/worker-changes-idle";
 import { ConflictError, ValidationError } from "@cml-fleet/core/errors";
+import { unlessUnchanged, updateWorker } from "@cml-fleet/core/services/worker-writer";
 import { actorOf, type Principal } from "../auth/principal";
+import { successAudit } from "./audit-log";
 import { type TagPair, validateTags } from "./worker-input";
-import { successAudit, type WorkerServiceDeps, writeWorkerChange } from "./worker-service-deps";
+import { type WorkerWritingDeps, writerDeps } from "./worker-service-deps";
 
 export interface IdlePolicyChange {
   /** Omitted keeps the worker's value; null returns to the fleet default. */
@@ -17,26 +19,27 @@ export interface IdlePolicyChange {
 const MAX_KEEP_ALIVE_MS = 7 * 24 * 3_600_000;
 
 /** Changes to a worker's own settings: recorded at once, no job needed. */
-export function createWorkerSettingsService(deps: WorkerServiceDeps) {
-  async function change(
+export function createWorkerSettingsService(deps: WorkerWritingDeps) {
+  const writer = writerDeps(deps);
+
+  function change(
     by: Principal,
     operation: string,
     id: string,
     args: Record<string, unknown>,
     apply: (worker: Worker, now: Date) => WorkerChange,
   ): Promise<Worker> {
-    const { before, saved } = await writeWorkerChange(
-      deps,
+    return updateWorker(
+      writer,
       id,
-      (now) => successAudit(by, operation, { id, ...args }, now),
       (worker, now) => {
         if (worker.status === "TERMINATED") {
           throw new ConflictError(`worker ${worker.name} is TERMINATED; its settings can no longer change`);
         }
-        return apply(worker, now);
+        return unlessUnchanged(worker, apply(worker, now));
       },
+      { audit: (now) => successAudit(by, operation, { id, ...args }, now) },
     );
-    return saved?.worker ?? before;
   }
 
   return {

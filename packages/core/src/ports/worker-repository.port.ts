@@ -21,10 +21,40 @@ export interface TelemetrySample extends TelemetrySnapshot {
 }
 
 /**
+ * Who asked for a change, and how it went: one row of the audit log. A worker
+ * change made for a person (an API mutation) carries its entry into the
+ * change's transaction, so the log never claims a change that was not saved.
+ */
+export interface AuditEntry {
+  readonly at: Date;
+  /** Who: the token's name (or a system name). */
+  readonly actor: string;
+  readonly role: string | null;
+  /** The GraphQL mutation name, e.g. "stopWorker". */
+  readonly operation: string;
+  /** The mutation's arguments with secrets already removed by the caller. */
+  readonly arguments: Readonly<Record<string, unknown>>;
+  /** "ok", or the error code the caller received (e.g. "CONFLICT", "INTERNAL"). */
+  readonly outcome: string;
+  readonly errorMessage: string | null;
+  readonly requestId: string | null;
+}
+
+export interface WorkerWriteOptions {
+  /** Written in the same transaction as the worker and its events: all of them, or none. */
+  readonly audit?: readonly AuditEntry[] | undefined;
+}
+
+export interface SavedWorker {
+  readonly worker: Worker;
+  readonly events: FleetEvent[];
+}
+
+/**
  * Persistence of workers and their history. `save` is optimistic: it writes
  * only when the stored version equals `worker.version` and stores version + 1,
- * else throws `ConcurrentModificationError`. Events passed with a change are
- * written in the same transaction.
+ * else throws `ConcurrentModificationError`. Events and audit entries passed
+ * with a change are written in the same transaction.
  */
 export interface WorkerRepository {
   findById(id: string): Promise<Worker | null>;
@@ -35,8 +65,12 @@ export interface WorkerRepository {
   list(filter: WorkerFilter, first: number, after: string | null): Promise<WorkerPage>;
   /** Every worker that is not TERMINATED (for sweeps and reconciliation). */
   listActive(): Promise<Worker[]>;
-  insert(worker: Worker, events: readonly NewFleetEvent[]): Promise<{ worker: Worker; events: FleetEvent[] }>;
-  save(worker: Worker, events: readonly NewFleetEvent[]): Promise<{ worker: Worker; events: FleetEvent[] }>;
+  insert(
+    worker: Worker,
+    events: readonly NewFleetEvent[],
+    options?: WorkerWriteOptions,
+  ): Promise<SavedWorker>;
+  save(worker: Worker, events: readonly NewFleetEvent[], options?: WorkerWriteOptions): Promise<SavedWorker>;
   appendEvents(events: readonly NewFleetEvent[]): Promise<FleetEvent[]>;
   listEvents(workerId: string | null, first: number): Promise<FleetEvent[]>;
   saveTelemetry(samples: readonly TelemetrySample[]): Promise<void>;

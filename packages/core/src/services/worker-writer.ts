@@ -1,11 +1,11 @@
 import type { FleetEvent, NewFleetEvent } from "../domain/fleet-event";
 import type { Worker } from "../domain/worker";
-import { laterThan } from "../domain/worker-changes-common";
+import { type WorkerChange as DomainChange, laterThan } from "../domain/worker-changes-common";
 import { ConcurrentModificationError, NotFoundError } from "../errors";
 import type { Clock } from "../ports/clock.port";
 import type { EventPublisher } from "../ports/event-publisher.port";
 import type { Logger } from "../ports/logger.port";
-import type { WorkerRepository } from "../ports/worker-repository.port";
+import type { AuditEntry, WorkerRepository } from "../ports/worker-repository.port";
 
 /** What every service that changes workers needs. */
 export interface WorkerWriterDeps {
@@ -15,7 +15,16 @@ export interface WorkerWriterDeps {
   readonly logger: Logger;
 }
 
-/** A change computed from the freshest stored worker; null means "nothing to change". */
+/** The part of `WorkerWriterDeps` that `updateWorker` itself uses. */
+export type UpdateWorkerDeps = Pick<WorkerWriterDeps, "publisher" | "clock" | "logger"> & {
+  readonly workers: Pick<WorkerRepository, "findById" | "save">;
+};
+
+/**
+ * A change computed from the freshest stored worker; null means "nothing to
+ * change": no write, no audit entry, no publish. A change may also refuse by
+ * throwing (a typed error), which ends the write.
+ */
 export type WorkerChange = (
   worker: Worker,
   now: Date,
@@ -29,18 +38,30 @@ export type WorkerChange = (
 export interface WriteOptions {
   /** Publish `workerChanged` for this change (false for quiet bookkeeping such as a fresh sampledAt). */
   readonly notify?: boolean;
+  /**
+   * The audit entry of the request behind the change (an API mutation), saved
+   * in the change's transaction. Built per attempt, from that attempt's time.
+   */
+  readonly audit?: (now: Date) => AuditEntry;
 }
 
-const MAX_CONFLICT_RETRIES = 5;
+/**
+ * Retries after a concurrent save, for the API's mutations and the jobs alike:
+ * enough to outlast a sweep touching the same worker, few enough that a
+ * pathological contention fails visibly instead of spinning.
+ */
+export const MAX_CONFLICT_RETRIES = 5;
 
 /**
- * Reads the worker, applies `change`, saves it with its events and publishes
- * the result. A concurrent writer (an API mutation, a sweep) makes the save
- * fail optimistically; the change is then recomputed on the newer worker,
- * which is why it is a function and not a value.
+ * The one write path for a worker. Reads the worker, applies `change`, saves
+ * it with its events (and audit entry) and publishes the result. A concurrent
+ * writer (an API mutation, a sweep) makes the save fail optimistically; the
+ * change is then recomputed on the newer worker, which is why it is a
+ * function and not a value. Answers with the saved worker, or with the
+ * stored one when there was nothing to change.
  */
 export async function updateWorker(
-  deps: WorkerWriterDeps,
+  deps: UpdateWorkerDeps,
   workerId: string,
   change: WorkerChange,
   options: WriteOptions = {},
@@ -59,6 +80,7 @@ export async function updateWorker(
       const saved = await deps.workers.save(
         { ...next.worker, updatedAt: laterThan(current.updatedAt, now) },
         next.events,
+        options.audit === undefined ? {} : { audit: [options.audit(now)] },
       );
       await publishSaved(deps, saved.worker, saved.events, next.notify ?? options.notify ?? true);
       return saved.worker;
@@ -71,8 +93,17 @@ export async function updateWorker(
 }
 
 /**
+ * A domain change (`worker-changes`) as `updateWorker` takes it: the domain
+ * says "nothing changed" by answering the same worker with no events.
+ */
+export function unlessUnchanged(before: Worker, next: DomainChange): DomainChange | null {
+  return next.worker === before && next.events.length === 0 ? null : next;
+}
+
+/**
  * Publishing is a notification after the fact: the saved state is the truth,
- * so a Redis hiccup is logged instead of failing (and re-running) the job.
+ * so a Redis hiccup is logged instead of failing (and re-running) the job or
+ * the mutation that saved it.
  */
 export async function publishSaved(
   deps: Pick<WorkerWriterDeps, "publisher" | "logger">,

@@ -2,10 +2,12 @@ import type { FleetEvent, NewFleetEvent } from "../../src/domain/fleet-event";
 import type { CmlLab, Worker } from "../../src/domain/worker";
 import { ConcurrentModificationError, ConflictError } from "../../src/errors";
 import type {
+  AuditEntry,
   TelemetrySample,
   WorkerFilter,
   WorkerPage,
   WorkerRepository,
+  WorkerWriteOptions,
 } from "../../src/ports/worker-repository.port";
 
 /** WorkerRepository in memory, optimistic like the real one. */
@@ -13,6 +15,8 @@ export class InMemoryWorkerRepository implements WorkerRepository {
   readonly workers = new Map<string, Worker>();
   readonly events: FleetEvent[] = [];
   readonly telemetry: TelemetrySample[] = [];
+  /** Audit entries saved with worker changes, as the real repository writes them in the change's transaction. */
+  readonly audit: AuditEntry[] = [];
   private nextEventId = 1;
 
   private record(events: readonly NewFleetEvent[]): FleetEvent[] {
@@ -46,21 +50,23 @@ export class InMemoryWorkerRepository implements WorkerRepository {
   async listActive() {
     return [...this.workers.values()].filter((worker) => worker.status !== "TERMINATED");
   }
-  async insert(worker: Worker, events: readonly NewFleetEvent[]) {
+  async insert(worker: Worker, events: readonly NewFleetEvent[], options: WorkerWriteOptions = {}) {
     if (this.workers.has(worker.id)) {
       throw new ConflictError(`worker ${worker.id} exists`);
     }
     const saved = { ...worker, version: 1 };
     this.workers.set(worker.id, saved);
+    this.audit.push(...(options.audit ?? []));
     return { worker: saved, events: this.record(events) };
   }
-  async save(worker: Worker, events: readonly NewFleetEvent[]) {
+  async save(worker: Worker, events: readonly NewFleetEvent[], options: WorkerWriteOptions = {}) {
     const stored = this.workers.get(worker.id);
     if (stored === undefined || stored.version !== worker.version) {
       throw new ConcurrentModificationError("worker", worker.id);
     }
     const saved = { ...worker, version: worker.version + 1 };
     this.workers.set(worker.id, saved);
+    this.audit.push(...(options.audit ?? []));
     return { worker: saved, events: this.record(events) };
   }
   async appendEvents(events: readonly NewFleetEvent[]) {

@@ -1,21 +1,7 @@
+import type { AuditEntry } from "@cml-fleet/core/ports/worker-repository.port";
 import { desc } from "drizzle-orm";
 import type { Db } from "../db/database";
 import { type AuditLogRow, auditLog } from "../db/schema/audit";
-
-export interface AuditEntry {
-  readonly at: Date;
-  /** Who: the token's name (or a system name). */
-  readonly actor: string;
-  readonly role: string | null;
-  /** The GraphQL mutation name, e.g. "stopWorker". */
-  readonly operation: string;
-  /** The mutation's arguments with secrets already removed by the caller. */
-  readonly arguments: Readonly<Record<string, unknown>>;
-  /** "ok", or the error code the caller received (e.g. "CONFLICT", "INTERNAL"). */
-  readonly outcome: string;
-  readonly errorMessage: string | null;
-  readonly requestId: string | null;
-}
 
 export interface AuditRecord extends AuditEntry {
   readonly id: string;

@@ -1,5 +1,5 @@
 import type { FleetEvent, NewFleetEvent } from "@cml-fleet/core/domain/fleet-event";
-import type { CmlLab, Worker } from "@cml-fleet/core/domain/worker";
+import type { CmlLab } from "@cml-fleet/core/domain/worker";
 import {
   ConcurrentModificationError,
   ConflictError,
@@ -19,7 +19,7 @@ import { fleetEvents } from "../db/schema/events";
 import { workerLabs } from "../db/schema/labs";
 import { telemetrySamples } from "../db/schema/telemetry";
 import { workers } from "../db/schema/workers";
-import { type AuditEntry, insertAuditEntries } from "./audit.repository";
+import { insertAuditEntries } from "./audit.repository";
 import { isUniqueViolation } from "./database-errors";
 import { decodeWorkerCursor } from "./worker-cursor";
 import { type AutoStopReadModel, createWorkerReadModel } from "./worker-read-model";
@@ -34,29 +34,12 @@ import {
   workerSelection,
 } from "./worker-row.mapper";
 
-/** Audit rows to write in the same transaction as a worker change (the API's mutations pass them). */
-export interface WorkerWriteOptions {
-  readonly audit?: readonly AuditEntry[] | undefined;
-}
-
 /**
  * The worker repository together with the batch reads of the GraphQL read
- * side; its writes also take the audit rows of the mutation that made them.
+ * side. Its writes take the audit rows of the mutation that made them and
+ * write them in the change's transaction.
  */
-export type DrizzleWorkerRepository = Omit<WorkerRepository, "insert" | "save"> &
-  WorkerReadModel &
-  AutoStopReadModel & {
-    insert(
-      worker: Worker,
-      events: readonly NewFleetEvent[],
-      options?: WorkerWriteOptions,
-    ): Promise<{ worker: Worker; events: FleetEvent[] }>;
-    save(
-      worker: Worker,
-      events: readonly NewFleetEvent[],
-      options?: WorkerWriteOptions,
-    ): Promise<{ worker: Worker; events: FleetEvent[] }>;
-  };
+export type DrizzleWorkerRepository = WorkerRepository & WorkerReadModel & AutoStopReadModel;
 
 export function createWorkerRepository(db: Db): DrizzleWorkerRepository {
   const selectWorkers = () => db.select(workerSelection).from(workers);

@@ -1,5 +1,6 @@
+import type { AuditEntry } from "@cml-fleet/core/ports/worker-repository.port";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AuditEntry, createAuditRepository } from "../../src/repositories/audit.repository";
+import { createAuditRepository } from "../../src/repositories/audit.repository";
 import { createTestDatabase, type TestDatabase } from "../../src/testing/test-database";
 
 let testDb: TestDatabase;

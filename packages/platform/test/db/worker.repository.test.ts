@@ -5,13 +5,14 @@ import {
   NotFoundError,
   ValidationError,
 } from "@cml-fleet/core/errors";
+import type { AuditEntry } from "@cml-fleet/core/ports/worker-repository.port";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { anEvent, aWorker } from "../../../api/test/support/worker-factory";
 import { auditLog } from "../../src/db/schema/audit";
 import { fleetEvents } from "../../src/db/schema/events";
 import { workerLabs } from "../../src/db/schema/labs";
 import { workers } from "../../src/db/schema/workers";
-import { type AuditEntry, createAuditRepository } from "../../src/repositories/audit.repository";
+import { createAuditRepository } from "../../src/repositories/audit.repository";
 import {
   createWorkerRepository,
   type DrizzleWorkerRepository,
