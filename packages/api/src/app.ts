@@ -60,7 +60,7 @@ export async function createApiApp(options: ApiAppOptions): Promise<ApiApp> {
   const workers = createWorkerRepository(database.db);
   const tokens = createApiTokenRepository(database.db);
   const audit = createAuditRepository(database.db);
-  const workerDeps = { workers, jobs, publisher, clock, settings };
+  const workerDeps = { workers, jobs, publisher, clock, settings, logger };
   const apiTokens = createApiTokenService({ tokens, audit, clock });
   if (settings.auth.bootstrapAdminToken !== null) {
     await apiTokens.ensureBootstrapToken(settings.auth.bootstrapAdminToken);

@@ -15,24 +15,12 @@ export interface WorkerServiceDeps {
   readonly publisher: EventPublisher;
   readonly clock: Clock;
   readonly settings: Settings;
-  /**
-   * Where a failed publish is reported. Optional only because the composition
-   * root does not pass one yet; meanwhile the Redis publisher logs its own
-   * failures, so nothing it reports is lost.
-   */
-  readonly logger?: Logger | undefined;
+  /** Where a failed publish is reported (the saved state stays the truth). */
+  readonly logger: Logger;
 }
 
 /** What a service that only changes workers needs. */
 export type WorkerWritingDeps = Pick<WorkerServiceDeps, "workers" | "publisher" | "clock" | "logger">;
-
-const unlogged: Logger = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  child: () => unlogged,
-};
 
 /** The API's side of the one worker write path (core's `updateWorker`). */
 export function writerDeps(deps: WorkerWritingDeps): UpdateWorkerDeps {
@@ -40,6 +28,6 @@ export function writerDeps(deps: WorkerWritingDeps): UpdateWorkerDeps {
     workers: deps.workers,
     publisher: deps.publisher,
     clock: deps.clock,
-    logger: deps.logger ?? unlogged,
+    logger: deps.logger,
   };
 }
