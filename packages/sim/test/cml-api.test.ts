@@ -99,6 +99,37 @@ describe("the simulated CML API over HTTPS", () => {
     expect(view.runningNodes).toBe(0);
   });
 
+  it("reports the controller and its compute not valid while unhealthy, and valid again after", async () => {
+    const { token } = await signIn();
+    type Health = {
+      valid: boolean;
+      computes: Record<string, { is_controller: boolean; valid: boolean; admission_state: string }>;
+      controller: { valid: boolean };
+    };
+    const health = async () => {
+      const answer = await httpsJson(`${base}/system_health`, { token });
+      expect(answer.status).toBe(200);
+      return answer.body as Health;
+    };
+    expect((await cml()).healthy).toBe(true);
+
+    expect(await patch({ healthy: false })).toMatchObject({ healthy: false, ready: true, listening: true });
+    const sick = await health();
+    expect(sick).toMatchObject({ valid: false, controller: { valid: true } });
+    expect(Object.values(sick.computes)).toEqual([
+      expect.objectContaining({ is_controller: true, valid: false, admission_state: "ONLINE" }),
+    ]);
+    // Readiness is its own switch: an unhealthy controller still answers every call.
+    expect((await httpsJson(`${base}/system_information`)).body).toMatchObject({ ready: true });
+
+    expect(await patch({ healthy: true })).toMatchObject({ healthy: true });
+    const well = await health();
+    expect(well.valid).toBe(true);
+    expect(Object.values(well.computes)).toEqual([
+      expect.objectContaining({ valid: true, admission_state: "READY" }),
+    ]);
+  });
+
   it("registers a license asynchronously, refuses bad tokens and deregistration while nodes run", async () => {
     const { token } = await signIn();
     const refused = await httpsJson(`${base}/licensing/registration`, {

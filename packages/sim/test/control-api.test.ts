@@ -77,6 +77,7 @@ describe("the /_sim control API", () => {
     expect((await patch({ runningNodes: -1 })).status).toBe(400);
     expect((await patch({ labs: [{ title: "no id" }] })).status).toBe(400);
     expect((await patch({ bogus: 1 })).status).toBe(400);
+    expect((await patch({ healthy: "no" })).status).toBe(400);
     const view = await (
       await patch({ labs: [{ id: "l1", title: "Lab", state: "STARTED" }], runningNodes: 4 })
     ).json();

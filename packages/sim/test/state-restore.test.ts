@@ -71,6 +71,7 @@ describe("a simulator with a state file", () => {
       runningNodes: 4,
       labs: [{ id: "lab-1", title: "OSPF", state: "STARTED", nodeCount: 4 }],
       activity: true,
+      healthy: false,
     });
     await expect
       .poll(async () => (await cmlOf(first.url, runningId)).licenseStatus, PATIENCE)
@@ -120,6 +121,7 @@ describe("a simulator with a state file", () => {
       licenseStatus: "COMPLETED",
       registerCalls: 1,
       reachable: true,
+      healthy: false,
       serviceUserId: cmlBefore.serviceUserId,
       eventCount: cmlBefore.eventCount,
     });

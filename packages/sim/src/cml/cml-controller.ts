@@ -44,6 +44,8 @@ export class CmlController implements CmlIdentity {
   readonly computeId: string;
   readyOverride: boolean | null = null;
   reachable = true;
+  /** False: `system_health` reports the controller and its compute not valid (survives stops, like `reachable`). */
+  healthy = true;
   runningNodes = 0;
   readonly labs = new Map<string, CmlLab>();
   private readonly eventLog: CmlEvent[] = [];

@@ -15,6 +15,7 @@ export function cmlView(service: CmlService, instance: SimInstance) {
     ready: service.isReady(instance),
     readyOverride: controller.readyOverride,
     reachable: controller.reachable,
+    healthy: controller.healthy,
     listening: service.isListening(instance),
     runningNodes: controller.runningNodes,
     labs: [...controller.labs.values()].map(({ id, title, state, nodeCount }) => ({

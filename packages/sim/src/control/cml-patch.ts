@@ -20,6 +20,7 @@ export interface CmlLabInput {
 export interface CmlPatch {
   readonly ready?: boolean | null;
   readonly reachable?: boolean;
+  readonly healthy?: boolean;
   readonly runningNodes?: number;
   readonly labs?: readonly CmlLabInput[];
   readonly activity?: boolean;
@@ -30,6 +31,7 @@ const DEFAULT_LAB_NODES = 2;
 const CML_PATCH_FIELDS: FieldChecks<CmlPatch> = {
   ready: field(orNull(isBoolean), "a boolean (or null to follow the ready delay again)"),
   reachable: field(isBoolean, "a boolean"),
+  healthy: field(isBoolean, "a boolean"),
   activity: field(isBoolean, "a boolean"),
   runningNodes: field(isNonNegativeInteger, "a non-negative integer"),
   labs: parseLabs,
@@ -73,6 +75,9 @@ export function applyCmlPatch(controller: CmlController, patch: CmlPatch, now: n
   }
   if (patch.reachable !== undefined) {
     controller.reachable = patch.reachable;
+  }
+  if (patch.healthy !== undefined) {
+    controller.healthy = patch.healthy;
   }
   if (patch.labs !== undefined) {
     const previous = new Map(controller.labs);

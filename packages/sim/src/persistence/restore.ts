@@ -76,6 +76,7 @@ function instanceFrom(saved: InstanceSnapshot, now: number): SimInstance {
 function controllerFrom(saved: CmlControllerSnapshot): CmlController {
   const controller = new CmlController(saved, saved.events);
   controller.reachable = saved.reachable;
+  controller.healthy = saved.healthy;
   controller.runningNodes = saved.runningNodes;
   for (const lab of saved.labs) {
     controller.labs.set(lab.id, { ...lab });

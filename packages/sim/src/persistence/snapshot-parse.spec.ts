@@ -49,6 +49,7 @@ const VALID: SimSnapshot = {
       studentUserId: "u-student",
       computeId: "c-1",
       reachable: false,
+      healthy: false,
       runningNodes: 3,
       labs: [{ id: "lab-a", title: "A", state: "STARTED", nodeCount: 3, created: "x", modified: "y" }],
       events: [
@@ -98,6 +99,7 @@ describe("parseSnapshot", () => {
     ["a bad launch time", "instances", { launchTime: "yesterday" }, /launchTime/],
     ["a tag that is not a pair", "instances", { tags: [["a", "b", "c"]] }, /tags\[0\]/],
     ["negative running nodes", "controllers", { runningNodes: -1 }, /controllers\[0\]\.runningNodes/],
+    ["a health that is not a boolean", "controllers", { healthy: "no" }, /controllers\[0\]\.healthy/],
     ["an unknown registration status", "controllers", { registration: "MAYBE" }, /registration/],
     [
       "a duplicated instance",
@@ -109,6 +111,12 @@ describe("parseSnapshot", () => {
     const broken = edited(where, change);
     expect(() => parseSnapshot(broken)).toThrow(SnapshotFormatError);
     expect(() => parseSnapshot(broken)).toThrow(message);
+  });
+
+  it("reads a controller written before `healthy` existed as healthy", () => {
+    const old = edited("snapshot", {}) as Fields;
+    delete firstOf(old, "controllers").healthy;
+    expect(parseSnapshot(old).controllers[0]).toMatchObject({ healthy: true, reachable: false });
   });
 
   it("refuses what is not an object at all", () => {

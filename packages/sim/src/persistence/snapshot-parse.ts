@@ -112,6 +112,8 @@ function parseController(raw: unknown, index: number): CmlControllerSnapshot {
     studentUserId: text("studentUserId"),
     computeId: text("computeId"),
     reachable: boolean(fields.reachable, `${at}.reachable`),
+    // Files written before the simulator could fake an unhealthy controller have no `healthy`.
+    healthy: fields.healthy === undefined ? true : boolean(fields.healthy, `${at}.healthy`),
     runningNodes: integer(fields.runningNodes, `${at}.runningNodes`),
     labs: array(fields.labs, `${at}.labs`).map((lab, n) => parseLab(lab, `${at}.labs[${n}]`)),
     events: array(fields.events, `${at}.events`).map((event, n) => parseEvent(event, `${at}.events[${n}]`)),

@@ -24,6 +24,7 @@ export interface InstanceSnapshot
 export interface CmlControllerSnapshot extends CmlIdentity {
   readonly instanceId: string;
   readonly reachable: boolean;
+  readonly healthy: boolean;
   readonly runningNodes: number;
   readonly labs: readonly CmlLab[];
   readonly events: readonly CmlEvent[];
@@ -97,6 +98,7 @@ export function captureSnapshot(deps: {
       studentUserId: controller.studentUserId,
       computeId: controller.computeId,
       reachable: controller.reachable,
+      healthy: controller.healthy,
       runningNodes: controller.runningNodes,
       labs: [...controller.labs.values()].map((lab) => ({ ...lab })),
       events: [...controller.events],

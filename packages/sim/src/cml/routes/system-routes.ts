@@ -18,10 +18,18 @@ export const systemInformation: CmlRoute = (_request, { instance, service }) => 
   });
 };
 
+/**
+ * CML's verdict on itself. An unhealthy controller (`healthy: false` through the
+ * control API) reports what a controller whose node service lost its compute
+ * does: the compute's node-handling checks fail, it is no longer admitted to
+ * start nodes (`ONLINE` rather than `READY`), and neither it nor the system is
+ * valid. The controller's own services stay up, so its block stays valid.
+ */
 export const systemHealth: CmlRoute = (_request, { controller }) => {
   const licensed = controller.registration === "COMPLETED";
+  const healthy = controller.healthy;
   return json(200, {
-    valid: true,
+    valid: healthy,
     is_licensed: licensed,
     is_enterprise: true,
     computes: {
@@ -30,15 +38,15 @@ export const systemHealth: CmlRoute = (_request, { controller }) => {
         is_controller: true,
         kvm_vmx_enabled: true,
         enough_cpus: true,
-        lld_connected: true,
-        lld_synced: true,
+        lld_connected: healthy,
+        lld_synced: healthy,
         libvirt: true,
         fabric: true,
         device_mux: true,
         refplat_images_available: true,
         docker_shim: true,
-        valid: true,
-        admission_state: "READY",
+        valid: healthy,
+        admission_state: healthy ? "READY" : "ONLINE",
       },
     },
     controller: { core_connected: true, nodes_loaded: true, images_loaded: true, valid: true },
