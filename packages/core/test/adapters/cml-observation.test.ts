@@ -6,10 +6,10 @@ import { silentLogger } from "../support/silent-logger";
 import { readySimWorker, simControl } from "./sim-support";
 
 /**
- * The sweep's look at a worker (observeCml) through the real HTTPS client.
- * The simulator's `system_health` always reports a valid controller and
- * compute, and its control API cannot change that, so ERROR is covered by the
- * unit specs with the fake client; here: the healthy path and the call budget.
+ * The sweep's look at a worker (observeCml) through the real HTTPS client:
+ * the healthy path and the call budget, an unhealthy controller (the
+ * simulator's `healthy: false`) read from a realistic `system_health` answer,
+ * and a controller that is not ready.
  */
 let sim: RunningSimulator;
 let control: ReturnType<typeof simControl>;
@@ -56,6 +56,27 @@ describe("observing a worker's CML against the simulator", () => {
     });
     expect(serviceStatusOf(look)).toEqual({ status: "AVAILABLE", reason: null });
     expect((await control.stats()).cml[HEALTH]).toBe(1);
+  });
+
+  it("finds an unhealthy controller's service ERROR with the reason, and AVAILABLE once it is healthy again", async () => {
+    const { instanceId, endpoint } = await readySimWorker(sim, control);
+    await control.call("PATCH", `/_sim/instances/${instanceId}/cml`, { healthy: false });
+
+    const sick = await observeCml(cml, endpoint, null);
+
+    expect(sick).toMatchObject({
+      reachable: true,
+      ready: true,
+      health: { valid: false, computesValid: false },
+    });
+    expect(serviceStatusOf(sick)).toEqual({
+      status: "ERROR",
+      reason: expect.stringMatching(/^CML system health: .*not valid.*; a compute is not valid/),
+    });
+
+    await control.call("PATCH", `/_sim/instances/${instanceId}/cml`, { healthy: true });
+    const well = await observeCml(cml, endpoint, null);
+    expect(serviceStatusOf(well)).toEqual({ status: "AVAILABLE", reason: null });
   });
 
   it("finds a controller that is not ready unreachable, its health unheeded", async () => {
