@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { JOB_KINDS, type JobKind } from "@cml-fleet/core/domain/job";
-import { redisPrefixes } from "@cml-fleet/platform/queue/queue-definitions";
+import { queueConcurrency, redisPrefixes } from "@cml-fleet/platform/queue/queue-definitions";
 import type { Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { createJobServices } from "./job-services.factory";
@@ -23,9 +23,6 @@ import { createQueueWorker } from "./runtime/queue-worker";
 import { upsertSchedulers } from "./runtime/schedulers";
 import { createWorkerLocks } from "./runtime/worker-lock";
 
-/** Fleet-wide sweeps: one at a time per process is plenty, and the scheduler makes one per period. */
-const SINGLETON_KINDS: ReadonlySet<JobKind> = new Set(["telemetry-sweep", "idle-check", "reconcile"]);
-
 export interface RunningJobWorkers {
   readonly processId: string;
   readonly kinds: readonly JobKind[];
@@ -33,21 +30,20 @@ export interface RunningJobWorkers {
   close(): Promise<void>;
 }
 
-function definitions(services: JobServices): { readonly [K in JobKind]: JobDefinition<K> } {
-  return {
-    provision: provisionProcessor(services),
-    start: startProcessor(services),
-    stop: stopProcessor(services),
-    terminate: terminateProcessor(services),
-    refresh: refreshProcessor(services),
-    "register-license": registerLicenseProcessor(services),
-    "deregister-license": deregisterLicenseProcessor(services),
-    import: importProcessor(services),
-    "telemetry-sweep": telemetrySweepProcessor(services),
-    "idle-check": idleCheckProcessor(services),
-    reconcile: reconcileProcessor(services),
-  };
-}
+/** One processor per job kind: the mapped type makes a kind added to the table fail to compile until it has one. */
+const PROCESSORS: { readonly [K in JobKind]: (services: JobServices) => JobDefinition<K> } = {
+  provision: provisionProcessor,
+  start: startProcessor,
+  stop: stopProcessor,
+  terminate: terminateProcessor,
+  refresh: refreshProcessor,
+  "register-license": registerLicenseProcessor,
+  "deregister-license": deregisterLicenseProcessor,
+  import: importProcessor,
+  "telemetry-sweep": telemetrySweepProcessor,
+  "idle-check": idleCheckProcessor,
+  reconcile: reconcileProcessor,
+};
 
 /**
  * Starts a BullMQ worker per served queue, the repeating schedules and the
@@ -66,16 +62,16 @@ export async function startJobWorkers(deps: JobWorkerDeps): Promise<RunningJobWo
   });
   connection.on("error", (error) => logger.warn({ err: error }, "job worker Redis connection error"));
   const locks = createWorkerLocks(connection, runtime.prefix, runtime.workerLockTtlMs);
-  const byKind = definitions(createJobServices(deps));
+  const services = createJobServices(deps);
 
   if (runtime.schedules !== null) {
     await upsertSchedulers(connection, runtime.prefix, runtime.schedules);
   }
   const serve = <K extends JobKind>(kind: K): Worker =>
-    createQueueWorker(byKind[kind], {
+    createQueueWorker(PROCESSORS[kind](services), {
       connection,
       prefix: runtime.prefix,
-      concurrency: SINGLETON_KINDS.has(kind) ? 1 : runtime.concurrency,
+      concurrency: queueConcurrency(kind, runtime.concurrency),
       lockDurationMs: runtime.lockDurationMs,
       stalledIntervalMs: runtime.stalledIntervalMs,
       busyRetryDelayMs: runtime.busyRetryDelayMs,

@@ -1,43 +1,211 @@
 import type { Actor } from "./actor";
+import type { DesiredStatus, WorkerStatus } from "./worker-status";
 
 export const JOB_STATES = ["WAITING", "ACTIVE", "DELAYED", "COMPLETED", "FAILED"] as const;
 export type JobState = (typeof JOB_STATES)[number];
 
-/** Job kinds; one queue each, one processor each. */
-export const JOB_KINDS = [
-  "provision",
-  "start",
-  "stop",
-  "terminate",
-  "refresh",
-  "register-license",
-  "deregister-license",
-  "import",
-  "telemetry-sweep",
-  "idle-check",
-  "reconcile",
-] as const;
-export type JobKind = (typeof JOB_KINDS)[number];
-
-/** Data each job kind carries. No secrets: a license token is looked up, never queued. */
-export interface JobPayloads {
-  provision: { workerId: string; actor: Actor };
-  start: { workerId: string; actor: Actor };
-  stop: { workerId: string; actor: Actor; reason: string | null };
-  terminate: { workerId: string; actor: Actor; force: boolean };
-  refresh: { workerId: string; actor: Actor };
-  "register-license": {
-    workerId: string;
-    actor: Actor;
-    useConfiguredToken: boolean;
-    tokenRef: string | null;
-  };
-  "deregister-license": { workerId: string; actor: Actor };
-  import: { accountId: string; region: string; instanceIds: string[] | null; actor: Actor };
-  "telemetry-sweep": Record<string, never>;
-  "idle-check": Record<string, never>;
-  reconcile: Record<string, never>;
+/**
+ * Carries a row's payload type through the table; `{}` at run time. A
+ * phantom keeps each kind's payload in its own row instead of a second list
+ * of kinds that must be kept in step.
+ */
+interface Payload<P> {
+  readonly type?: P;
 }
+function payload<P extends object>(): Payload<P> {
+  return {};
+}
+
+/** Data of an operation on one worker: the worker, and who asked. */
+interface WorkerTarget {
+  readonly workerId: string;
+  readonly actor: Actor;
+}
+
+/** The roles an operation mutation may require (the contract's roles, spelled as api/auth/roles.ts does). */
+export type OperationRole = "OPERATOR" | "ADMIN";
+
+/** The one argument an operation mutation takes besides `id: ID!`. */
+export type OperationArg =
+  | { readonly name: string; readonly type: "string"; readonly description?: string }
+  | {
+      readonly name: string;
+      readonly type: "boolean";
+      readonly defaultValue: boolean;
+      readonly description?: string;
+    };
+
+/** The GraphQL mutation behind an operation: `<field>(id: ID!, <arg>): WorkerJobPayload!`. */
+export interface OperationMutation {
+  /** Also the name of the worker command service's method, and the audited operation name. */
+  readonly field: string;
+  readonly role: OperationRole;
+  readonly arg?: OperationArg;
+}
+
+/** What an operator's request does to a worker; `planOperation` reads it. */
+export interface OperationRule {
+  /** Statuses from which the operation starts work, and the status the worker passes to (null: none). */
+  readonly runFrom: Partial<Record<WorkerStatus, WorkerStatus | null>>;
+  /** Statuses in which the operation is already under way or done: the request joins. */
+  readonly joinFrom: readonly WorkerStatus[];
+  /** The desired status the request records; null leaves it alone. */
+  readonly desired: DesiredStatus | null;
+  readonly mutation: OperationMutation;
+}
+
+/** A fleet-wide sweep: the scheduler repeats it, and a process runs one at a time. */
+export interface SweepRule {
+  /** The job runtime's schedule interval that sets its period. */
+  readonly every: string;
+}
+
+type JobKindRow =
+  | { readonly payload: Payload<WorkerTarget>; readonly target: "worker"; readonly operation?: OperationRule }
+  | { readonly payload: Payload<object>; readonly target: "fleet"; readonly sweep?: SweepRule };
+
+type NoPayload = Record<string, never>;
+
+/**
+ * The job kinds, one queue and one processor each, and everything that
+ * differs between them. Queues, processors, schedules, operation planning
+ * and the operation mutations are all derived from this table.
+ * Payloads carry no secrets: a license token is looked up, never queued.
+ */
+export const JOB_KIND_TABLE = {
+  provision: { payload: payload<{ workerId: string; actor: Actor }>(), target: "worker" },
+  start: {
+    payload: payload<{ workerId: string; actor: Actor }>(),
+    target: "worker",
+    operation: {
+      runFrom: { STOPPED: "PENDING", FAILED: "PENDING", UNKNOWN: "PENDING" },
+      joinFrom: ["PENDING", "RUNNING"],
+      desired: "RUNNING",
+      mutation: { field: "startWorker", role: "OPERATOR" },
+    },
+  },
+  stop: {
+    payload: payload<{ workerId: string; actor: Actor; reason: string | null }>(),
+    target: "worker",
+    operation: {
+      runFrom: { RUNNING: "STOPPING", PENDING: "STOPPING", FAILED: "STOPPING", UNKNOWN: "STOPPING" },
+      joinFrom: ["STOPPING", "STOPPED"],
+      desired: "STOPPED",
+      mutation: { field: "stopWorker", role: "OPERATOR", arg: { name: "reason", type: "string" } },
+    },
+  },
+  terminate: {
+    payload: payload<{ workerId: string; actor: Actor; force: boolean }>(),
+    target: "worker",
+    operation: {
+      runFrom: {
+        PENDING: "SHUTTING_DOWN",
+        RUNNING: "SHUTTING_DOWN",
+        STOPPING: "SHUTTING_DOWN",
+        STOPPED: "SHUTTING_DOWN",
+        FAILED: "SHUTTING_DOWN",
+        UNKNOWN: "SHUTTING_DOWN",
+      },
+      joinFrom: ["SHUTTING_DOWN"],
+      desired: "TERMINATED",
+      mutation: {
+        field: "terminateWorker",
+        role: "ADMIN",
+        arg: {
+          name: "force",
+          type: "boolean",
+          defaultValue: false,
+          description: "Stop running labs first, so the license can be deregistered.",
+        },
+      },
+    },
+  },
+  refresh: {
+    payload: payload<{ workerId: string; actor: Actor }>(),
+    target: "worker",
+    operation: {
+      // Any status but TERMINATED: a refresh only observes.
+      runFrom: {
+        PENDING: null,
+        RUNNING: null,
+        STOPPING: null,
+        STOPPED: null,
+        SHUTTING_DOWN: null,
+        FAILED: null,
+        UNKNOWN: null,
+      },
+      joinFrom: [],
+      desired: null,
+      mutation: { field: "refreshWorker", role: "OPERATOR" },
+    },
+  },
+  "register-license": {
+    payload: payload<{
+      workerId: string;
+      actor: Actor;
+      useConfiguredToken: boolean;
+      tokenRef: string | null;
+    }>(),
+    target: "worker",
+    operation: {
+      runFrom: { RUNNING: null },
+      joinFrom: [],
+      desired: null,
+      mutation: {
+        field: "registerLicense",
+        role: "ADMIN",
+        arg: {
+          name: "token",
+          type: "string",
+          description: "A license token; the fleet's CML_LICENSE_TOKEN when omitted.",
+        },
+      },
+    },
+  },
+  "deregister-license": {
+    payload: payload<{ workerId: string; actor: Actor }>(),
+    target: "worker",
+    operation: {
+      runFrom: { RUNNING: null },
+      joinFrom: [],
+      desired: null,
+      mutation: { field: "deregisterLicense", role: "ADMIN" },
+    },
+  },
+  import: {
+    payload: payload<{ accountId: string; region: string; instanceIds: string[] | null; actor: Actor }>(),
+    target: "fleet",
+  },
+  "telemetry-sweep": { payload: payload<NoPayload>(), target: "fleet", sweep: { every: "telemetrySweepMs" } },
+  "idle-check": { payload: payload<NoPayload>(), target: "fleet", sweep: { every: "idleCheckMs" } },
+  reconcile: { payload: payload<NoPayload>(), target: "fleet", sweep: { every: "reconcileMs" } },
+} as const satisfies Readonly<Record<string, JobKindRow>>;
+
+type JobKindTable = typeof JOB_KIND_TABLE;
+export type JobKind = keyof JobKindTable;
+
+/** The kinds whose row matches `Row`, e.g. `JobKindsWhere<{ readonly target: "worker" }>`. */
+export type JobKindsWhere<Row> = { [K in JobKind]: JobKindTable[K] extends Row ? K : never }[JobKind];
+
+function isJobKind(name: string): name is JobKind {
+  return Object.hasOwn(JOB_KIND_TABLE, name);
+}
+
+/** In the table's order. */
+export const JOB_KINDS: readonly JobKind[] = Object.keys(JOB_KIND_TABLE).filter(isJobKind);
+
+/** Data each job kind carries, from the table's payload column. */
+export type JobPayloads = {
+  [K in JobKind]: JobKindTable[K]["payload"] extends Payload<infer P> ? Exclude<P, undefined> : never;
+};
+
+export type SweepKind = JobKindsWhere<{ readonly sweep: SweepRule }>;
+export function isSweepKind(kind: JobKind): kind is SweepKind {
+  return "sweep" in JOB_KIND_TABLE[kind];
+}
+export const SWEEP_KINDS: readonly SweepKind[] = JOB_KINDS.filter(isSweepKind);
+/** The names of the schedule intervals the sweeps are repeated by. */
+export type SweepSchedule = JobKindTable[SweepKind]["sweep"]["every"];
 
 export interface JobRequest<K extends JobKind = JobKind> {
   readonly kind: K;

@@ -1,4 +1,5 @@
 import { InvalidTransitionError } from "../errors";
+import { JOB_KIND_TABLE, JOB_KINDS, type JobKindsWhere, type OperationRule } from "./job";
 import type { DesiredStatus, WorkerStatus } from "./worker-status";
 
 /**
@@ -28,16 +29,16 @@ export function assertTransition(operation: string, from: WorkerStatus, to: Work
   }
 }
 
-/** Operations an operator (or the system) can ask of a worker. */
-export const WORKER_OPERATIONS = [
-  "start",
-  "stop",
-  "terminate",
-  "refresh",
-  "register-license",
-  "deregister-license",
-] as const;
-export type WorkerOperation = (typeof WORKER_OPERATIONS)[number];
+/** Operations an operator (or the system) can ask of a worker: the job kinds with an operation in the table. */
+export type WorkerOperation = JobKindsWhere<{ readonly operation: OperationRule }>;
+export const WORKER_OPERATIONS: readonly WorkerOperation[] = JOB_KINDS.filter(
+  (kind): kind is WorkerOperation => "operation" in JOB_KIND_TABLE[kind],
+);
+
+/** The table row's rule for an operation: what it may start from, what it joins, what it asks for. */
+export function operationRule(operation: WorkerOperation): OperationRule {
+  return JOB_KIND_TABLE[operation].operation;
+}
 
 /**
  * What accepting an operation means:
@@ -48,60 +49,12 @@ export type OperationPlan =
   | { readonly kind: "run"; readonly desired: DesiredStatus | null; readonly next: WorkerStatus | null }
   | { readonly kind: "join" };
 
-interface OperationRule {
-  /** Statuses from which the operation starts work, and the status the worker passes to. */
-  readonly runFrom: Partial<Record<WorkerStatus, WorkerStatus | null>>;
-  /** Statuses in which the operation is already under way or done: the request joins. */
-  readonly joinFrom: readonly WorkerStatus[];
-  readonly desired: DesiredStatus | null;
-}
-
-const OPERATION_RULES: Readonly<Record<WorkerOperation, OperationRule>> = {
-  start: {
-    runFrom: { STOPPED: "PENDING", FAILED: "PENDING", UNKNOWN: "PENDING" },
-    joinFrom: ["PENDING", "RUNNING"],
-    desired: "RUNNING",
-  },
-  stop: {
-    runFrom: { RUNNING: "STOPPING", PENDING: "STOPPING", FAILED: "STOPPING", UNKNOWN: "STOPPING" },
-    joinFrom: ["STOPPING", "STOPPED"],
-    desired: "STOPPED",
-  },
-  terminate: {
-    runFrom: {
-      PENDING: "SHUTTING_DOWN",
-      RUNNING: "SHUTTING_DOWN",
-      STOPPING: "SHUTTING_DOWN",
-      STOPPED: "SHUTTING_DOWN",
-      FAILED: "SHUTTING_DOWN",
-      UNKNOWN: "SHUTTING_DOWN",
-    },
-    joinFrom: ["SHUTTING_DOWN"],
-    desired: "TERMINATED",
-  },
-  refresh: {
-    runFrom: {
-      PENDING: null,
-      RUNNING: null,
-      STOPPING: null,
-      STOPPED: null,
-      SHUTTING_DOWN: null,
-      FAILED: null,
-      UNKNOWN: null,
-    },
-    joinFrom: [],
-    desired: null,
-  },
-  "register-license": { runFrom: { RUNNING: null }, joinFrom: [], desired: null },
-  "deregister-license": { runFrom: { RUNNING: null }, joinFrom: [], desired: null },
-};
-
 /**
  * Decides whether `operation` may run on a worker in `status`. Throws an
  * {@link InvalidTransitionError} (a CONFLICT) naming the operation and the state when it may not.
  */
 export function planOperation(operation: WorkerOperation, status: WorkerStatus): OperationPlan {
-  const rule = OPERATION_RULES[operation];
+  const rule = operationRule(operation);
   if (rule.joinFrom.includes(status)) {
     return { kind: "join" };
   }

@@ -1,13 +1,10 @@
-import type { JobKind } from "@cml-fleet/core/domain/job";
-import { queueName } from "@cml-fleet/platform/queue/queue-definitions";
+import { JOB_KIND_TABLE, SWEEP_KINDS, type SweepSchedule } from "@cml-fleet/core/domain/job";
+import { queueName, SWEEP_JOB_OPTIONS } from "@cml-fleet/platform/queue/queue-definitions";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 
-export interface ScheduleIntervals {
-  readonly telemetrySweepMs: number;
-  readonly idleCheckMs: number;
-  readonly reconcileMs: number;
-}
+/** The period of each sweep, by the schedule its row in the job-kind table names. */
+export type ScheduleIntervals = { readonly [S in SweepSchedule]: number };
 
 /**
  * Declares the repeating jobs in one place. `upsertJobScheduler` is
@@ -19,23 +16,13 @@ export async function upsertSchedulers(
   prefix: string,
   intervals: ScheduleIntervals,
 ): Promise<void> {
-  const schedules: [JobKind, number][] = [
-    ["telemetry-sweep", intervals.telemetrySweepMs],
-    ["idle-check", intervals.idleCheckMs],
-    ["reconcile", intervals.reconcileMs],
-  ];
-  for (const [kind, every] of schedules) {
+  for (const kind of SWEEP_KINDS) {
     const queue = new Queue(queueName(kind), { connection, prefix });
     try {
       await queue.upsertJobScheduler(
         kind,
-        { every },
-        {
-          name: kind,
-          data: {},
-          // A sweep that fails is simply superseded by the next one.
-          opts: { attempts: 1, removeOnComplete: { count: 50 }, removeOnFail: { count: 50 } },
-        },
+        { every: intervals[JOB_KIND_TABLE[kind].sweep.every] },
+        { name: kind, data: {}, opts: SWEEP_JOB_OPTIONS },
       );
     } finally {
       await queue.close();

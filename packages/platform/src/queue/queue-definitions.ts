@@ -1,34 +1,42 @@
-import type { JobKind, JobPayloads } from "@cml-fleet/core/domain/job";
-import { workerJobId } from "@cml-fleet/core/domain/job";
-import type { JobsOptions } from "bullmq";
+import {
+  isSweepKind,
+  JOB_KIND_TABLE,
+  JOB_KINDS,
+  type JobKind,
+  type JobKindsWhere,
+  type JobPayloads,
+  workerJobId,
+} from "@cml-fleet/core/domain/job";
+import type { JobSchedulerTemplateOptions, JobsOptions } from "bullmq";
 
 /** One queue per job kind (INTERFACES.md, "BullMQ"). */
 export function queueName(kind: JobKind): string {
   return `cml-fleet.${kind}`;
 }
 
-/** Kinds the scheduler repeats; they carry no worker. */
-export const REPEATABLE_KINDS = [
-  "telemetry-sweep",
-  "idle-check",
-  "reconcile",
-] as const satisfies readonly JobKind[];
-
 /** Kinds that act on one worker and take its operation slot. */
-export const WORKER_KINDS = [
-  "provision",
-  "start",
-  "stop",
-  "terminate",
-  "refresh",
-  "register-license",
-  "deregister-license",
-] as const satisfies readonly JobKind[];
-export type WorkerJobKind = (typeof WORKER_KINDS)[number];
+export type WorkerJobKind = JobKindsWhere<{ readonly target: "worker" }>;
 
 export function isWorkerKind(kind: JobKind): kind is WorkerJobKind {
-  return (WORKER_KINDS as readonly JobKind[]).includes(kind);
+  return JOB_KIND_TABLE[kind].target === "worker";
 }
+
+export const WORKER_KINDS: readonly WorkerJobKind[] = JOB_KINDS.filter(isWorkerKind);
+
+/**
+ * Jobs of a kind one process runs at once: a sweep covers the whole fleet
+ * and the scheduler makes one per period, so one at a time is plenty.
+ */
+export function queueConcurrency(kind: JobKind, concurrency: number): number {
+  return isSweepKind(kind) ? 1 : concurrency;
+}
+
+/** A sweep that fails is simply superseded by the next one, so it is tried once and few are kept. */
+export const SWEEP_JOB_OPTIONS: JobSchedulerTemplateOptions = {
+  attempts: 1,
+  removeOnComplete: { count: 50 },
+  removeOnFail: { count: 50 },
+};
 
 /** The worker a job acts on, when it acts on one. */
 export function workerIdOf(kind: JobKind, payload: unknown): string | null {

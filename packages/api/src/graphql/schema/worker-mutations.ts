@@ -1,4 +1,8 @@
-import type { WorkerJobResult } from "../../services/worker-commands.service";
+import { JOB_KIND_TABLE, type OperationArg } from "@cml-fleet/core/domain/job";
+import { WORKER_OPERATIONS, type WorkerOperation } from "@cml-fleet/core/domain/worker-transitions";
+import type { ArgBuilder, ArgumentRef } from "@pothos/core";
+import type { Principal } from "../../auth/principal";
+import type { WorkerCommandService, WorkerJobResult } from "../../services/worker-commands.service";
 import { builder } from "../builder";
 import { JobRef } from "./job";
 import { TagInput } from "./tag";
@@ -42,72 +46,6 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: CreateWorkerInput, required: true }) },
     resolve: (_root, { input }, context) =>
       context.services.workerCommands.createWorker(context.access.require("createWorker"), input),
-  }),
-  startWorker: t.field({
-    type: WorkerJobPayloadRef,
-    authScopes: { role: "OPERATOR" },
-    args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, args, context) =>
-      context.services.workerCommands.startWorker(context.access.require("startWorker"), String(args.id)),
-  }),
-  stopWorker: t.field({
-    type: WorkerJobPayloadRef,
-    authScopes: { role: "OPERATOR" },
-    args: { id: t.arg.id({ required: true }), reason: t.arg.string() },
-    resolve: (_root, args, context) =>
-      context.services.workerCommands.stopWorker(
-        context.access.require("stopWorker"),
-        String(args.id),
-        args.reason ?? null,
-      ),
-  }),
-  terminateWorker: t.field({
-    type: WorkerJobPayloadRef,
-    authScopes: { role: "ADMIN" },
-    args: {
-      id: t.arg.id({ required: true }),
-      force: t.arg.boolean({
-        defaultValue: false,
-        description: "Stop running labs first, so the license can be deregistered.",
-      }),
-    },
-    resolve: (_root, args, context) =>
-      context.services.workerCommands.terminateWorker(
-        context.access.require("terminateWorker"),
-        String(args.id),
-        args.force ?? false,
-      ),
-  }),
-  refreshWorker: t.field({
-    type: WorkerJobPayloadRef,
-    authScopes: { role: "OPERATOR" },
-    args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, args, context) =>
-      context.services.workerCommands.refreshWorker(context.access.require("refreshWorker"), String(args.id)),
-  }),
-  registerLicense: t.field({
-    type: WorkerJobPayloadRef,
-    authScopes: { role: "ADMIN" },
-    args: {
-      id: t.arg.id({ required: true }),
-      token: t.arg.string({ description: "A license token; the fleet's CML_LICENSE_TOKEN when omitted." }),
-    },
-    resolve: (_root, args, context) =>
-      context.services.workerCommands.registerLicense(
-        context.access.require("registerLicense"),
-        String(args.id),
-        args.token ?? null,
-      ),
-  }),
-  deregisterLicense: t.field({
-    type: WorkerJobPayloadRef,
-    authScopes: { role: "ADMIN" },
-    args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, args, context) =>
-      context.services.workerCommands.deregisterLicense(
-        context.access.require("deregisterLicense"),
-        String(args.id),
-      ),
   }),
   setWorkerTags: t.field({
     type: WorkerRef,
@@ -159,3 +97,78 @@ builder.mutationFields((t) => ({
       ),
   }),
 }));
+
+type FleetTypes = typeof builder.$inferSchemaTypes;
+
+/** An operation's mutation as its table row spells it, field name and argument included. */
+type OperationMutationRow = {
+  [O in WorkerOperation]: (typeof JOB_KIND_TABLE)[O]["operation"]["mutation"];
+}[WorkerOperation];
+
+function takes<T extends OperationArg["type"]>(
+  row: OperationMutationRow,
+  type: T,
+): row is Extract<OperationMutationRow, { readonly arg: { readonly type: T } }> {
+  return "arg" in row && row.arg.type === type;
+}
+
+/**
+ * Calls the command service's method named like the mutation. Narrowing the
+ * row narrows its field to the methods taking that argument, so the compiler
+ * checks each call against the service's signatures.
+ */
+function runOperation(
+  commands: WorkerCommandService,
+  row: OperationMutationRow,
+  by: Principal,
+  id: string,
+  given: unknown,
+): Promise<WorkerJobResult> {
+  if (takes(row, "string")) {
+    return commands[row.field](by, id, typeof given === "string" ? given : null);
+  }
+  if (takes(row, "boolean")) {
+    return commands[row.field](by, id, typeof given === "boolean" ? given : row.arg.defaultValue);
+  }
+  return commands[row.field](by, id);
+}
+
+/**
+ * `id: ID!` and the row's one other argument. Typed as a plain map because
+ * the argument's name comes from the table; `runOperation` checks its value.
+ */
+function operationArgs(
+  t: ArgBuilder<FleetTypes>,
+  arg: OperationArg | undefined,
+): Record<string, ArgumentRef<FleetTypes, unknown>> {
+  const id = t.id({ required: true });
+  if (arg === undefined) {
+    return { id };
+  }
+  const extra =
+    arg.type === "string"
+      ? t.string({ description: arg.description })
+      : t.boolean({ defaultValue: arg.defaultValue, description: arg.description });
+  return { id, [arg.name]: extra };
+}
+
+/** One mutation per worker operation in the job-kind table: `<field>(id: ID!, <arg>): WorkerJobPayload!`. */
+for (const operation of WORKER_OPERATIONS) {
+  const row: OperationMutationRow = JOB_KIND_TABLE[operation].operation.mutation;
+  const arg = "arg" in row ? row.arg : undefined;
+  builder.mutationField(row.field, (t) =>
+    t.field({
+      type: WorkerJobPayloadRef,
+      authScopes: { role: row.role },
+      args: operationArgs(t.arg, arg),
+      resolve: (_root, args, context) =>
+        runOperation(
+          context.services.workerCommands,
+          row,
+          context.access.require(row.field),
+          String(args.id),
+          arg === undefined ? undefined : args[arg.name],
+        ),
+    }),
+  );
+}
