@@ -3,7 +3,11 @@ import type { Actor } from "@cml-fleet/core/domain/actor";
 import { type JobInfo, workerJobId } from "@cml-fleet/core/domain/job";
 import type { Worker } from "@cml-fleet/core/domain/worker";
 import { createWorker, recordOperationRequested } from "@cml-fleet/core/domain/worker-changes";
-import { planOperation, type WorkerOperation } from "@cml-fleet/core/domain/worker-transitions";
+import {
+  operationRule,
+  planOperation,
+  type WorkerOperation,
+} from "@cml-fleet/core/domain/worker-transitions";
 import { ConflictError, ValidationError } from "@cml-fleet/core/errors";
 import type { SavedWorker } from "@cml-fleet/core/ports/worker-repository.port";
 import { publishSaved, unlessUnchanged, updateWorker } from "@cml-fleet/core/services/worker-writer";
@@ -38,15 +42,6 @@ export interface CreateWorkerInput {
 export interface WorkerCommandServiceDeps extends WorkerServiceDeps {
   readonly licenseTokens: LicenseTokenVault;
 }
-
-const OPERATION_FIELDS: Record<WorkerOperation, string> = {
-  start: "startWorker",
-  stop: "stopWorker",
-  terminate: "terminateWorker",
-  refresh: "refreshWorker",
-  "register-license": "registerLicense",
-  "deregister-license": "deregisterLicense",
-};
 
 /**
  * The lifecycle mutations. Each validates, checks the transition, writes the
@@ -87,7 +82,7 @@ export function createWorkerCommandService(deps: WorkerCommandServiceDeps) {
         audit: (now) =>
           successAudit(
             by,
-            OPERATION_FIELDS[operation],
+            operationRule(operation).mutation.field,
             { id, reason: options.reason ?? null, ...details },
             now,
           ),
