@@ -1,10 +1,7 @@
 import type { Clock } from "@cml-fleet/core/ports/clock.port";
 import { systemClock } from "@cml-fleet/core/ports/clock.port";
-import type { JobQueue } from "@cml-fleet/core/ports/job-queue.port";
-import type { Logger } from "@cml-fleet/core/ports/logger.port";
-import type { Settings } from "@cml-fleet/core/settings/settings.schema";
 import type { Database } from "@cml-fleet/platform/db/database";
-import { openInfrastructure } from "@cml-fleet/platform/infrastructure";
+import { type InfrastructureOptions, openInfrastructure } from "@cml-fleet/platform/infrastructure";
 import type { Observability } from "@cml-fleet/platform/observability/observability";
 import type { RedisConnections } from "@cml-fleet/platform/redis/redis-connections";
 import { createApiTokenRepository } from "@cml-fleet/platform/repositories/api-token.repository";
@@ -19,16 +16,9 @@ import { createWorkerCommandService } from "./services/worker-commands.service";
 import { createWorkerImportService } from "./services/worker-import.service";
 import { createWorkerSettingsService } from "./services/worker-settings.service";
 
-export interface ApiAppOptions {
-  readonly settings: Settings;
-  readonly logger: Logger;
+/** The infrastructure options (settings, logger, a test's schema, database or job queue), and the API's own. */
+export interface ApiAppOptions extends Omit<InfrastructureOptions, "connectionName"> {
   readonly clock?: Clock;
-  /** Postgres schema of the tables (tests use their own). */
-  readonly databaseSchema?: string;
-  /** An open, migrated database to use instead of opening one (tests count its statements); not closed here. */
-  readonly database?: Database;
-  /** Replaces the BullMQ producer (tests that look at what was queued). */
-  readonly jobs?: JobQueue;
   /** The process's metrics and tracer; the API adds its GraphQL plugin and /metrics. */
   readonly observability?: Observability | undefined;
   /** How long importWorkers waits for its job; defaults to the job timeout. */
@@ -47,14 +37,7 @@ export interface ApiApp {
 export async function createApiApp(options: ApiAppOptions): Promise<ApiApp> {
   const { settings, logger } = options;
   const clock = options.clock ?? systemClock;
-  const infrastructure = await openInfrastructure({
-    settings,
-    logger,
-    connectionName: "cml-fleet-api",
-    databaseSchema: options.databaseSchema,
-    database: options.database,
-    jobQueue: options.jobs,
-  });
+  const infrastructure = await openInfrastructure({ ...options, connectionName: "cml-fleet-api" });
   const { database, redis, pubsub, publisher, jobQueue: jobs } = infrastructure;
 
   const workers = createWorkerRepository(database.db);

@@ -49,4 +49,15 @@ describe("the CML service status of one look", () => {
       reason: "connection refused",
     });
   });
+
+  it("is ERROR, not STARTING, when a controller that was serving stops being ready and reports why", () => {
+    const broken = look({ ready: false, health: { ...healthy, computesValid: false } });
+    expect(serviceStatusOf(broken, "AVAILABLE")).toEqual({
+      status: "ERROR",
+      reason: "CML system health: a compute is not valid (or none is registered)",
+    });
+    expect(serviceStatusOf(broken, "ERROR").status).toBe("ERROR");
+    expect(serviceStatusOf(broken, "STARTING").status).toBe("STARTING");
+    expect(serviceStatusOf(look({ ready: false }), "AVAILABLE").status).toBe("STARTING");
+  });
 });

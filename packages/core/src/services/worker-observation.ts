@@ -97,14 +97,22 @@ export function healthProblem(health: CmlSystemHealth): string | null {
 }
 
 /** The CML service's state after one look, and why when it is not plain. */
-export function serviceStatusOf(cml: CmlObservation): { status: ServiceStatus; reason: string | null } {
+export function serviceStatusOf(
+  cml: CmlObservation,
+  previous: ServiceStatus | null = null,
+): { status: ServiceStatus; reason: string | null } {
   if (!cml.reachable) {
     return { status: "UNAVAILABLE", reason: cml.error };
   }
-  if (!cml.ready) {
-    return { status: "STARTING", reason: null };
-  }
   const problem = healthProblem(cml.health);
+  if (!cml.ready) {
+    // Real CML stops reporting ready when its only compute goes bad. A controller that was serving and now is
+    // neither ready nor healthy is broken, not booting: say so, with the reason, instead of STARTING.
+    const wasServing = previous === "AVAILABLE" || previous === "ERROR";
+    return wasServing && problem !== null
+      ? { status: "ERROR", reason: problem }
+      : { status: "STARTING", reason: null };
+  }
   return problem === null ? { status: "AVAILABLE", reason: null } : { status: "ERROR", reason: problem };
 }
 
@@ -171,7 +179,7 @@ export function applyObservation(
   }
   const cml = observation.cml;
   if (cml !== null) {
-    const { status, reason } = serviceStatusOf(cml);
+    const { status, reason } = serviceStatusOf(cml, next.serviceStatus);
     const service = applyServiceStatus(next, status, reason, actor, now);
     events.push(...service.events);
     next = service.worker;

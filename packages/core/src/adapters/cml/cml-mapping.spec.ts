@@ -87,6 +87,13 @@ describe("system mapping", () => {
       computes: { c1: { valid: true }, c2: { valid: false } },
     });
     expect(toSystemHealth(broken).computesValid).toBe(false);
+    // CML's models allow null here: it reads as not valid, not as an unreachable controller.
+    const unknown = systemHealthSchema.parse({
+      valid: null,
+      is_licensed: null,
+      computes: { c1: { valid: null } },
+    });
+    expect(toSystemHealth(unknown)).toEqual({ valid: false, isLicensed: false, computesValid: false });
   });
 });
 

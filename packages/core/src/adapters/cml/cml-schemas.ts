@@ -14,9 +14,10 @@ export const systemInformationSchema = z.object({
 });
 
 export const systemHealthSchema = z.object({
-  valid: z.boolean(),
-  is_licensed: z.boolean(),
-  computes: z.record(z.string(), z.object({ valid: z.boolean() })).default({}),
+  // CML's own models allow null for these; null is read as "not valid" / "not licensed", never as a parse error.
+  valid: z.boolean().nullable(),
+  is_licensed: z.boolean().nullable(),
+  computes: z.record(z.string(), z.object({ valid: z.boolean().nullable() })).default({}),
 });
 
 const nullableNumber = z.number().nullable().optional();

@@ -31,10 +31,10 @@ export async function systemInformation(
 export function toSystemHealth(answer: z.infer<typeof systemHealthSchema>): CmlSystemHealth {
   const computes = Object.values(answer.computes);
   return {
-    valid: answer.valid,
-    isLicensed: answer.is_licensed,
+    valid: answer.valid === true,
+    isLicensed: answer.is_licensed === true,
     // No compute at all means nothing can run: not valid.
-    computesValid: computes.length > 0 && computes.every((compute) => compute.valid),
+    computesValid: computes.length > 0 && computes.every((compute) => compute.valid === true),
   };
 }
 
