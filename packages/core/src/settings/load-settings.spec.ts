@@ -194,7 +194,10 @@ describe("loadSettings", () => {
   it("still asks for an AMI per allowed region when the sim runs from a file", () => {
     expect(
       problemsOf(() =>
-        loadSettings({ CML_FLEET_CONFIG: "fleet.yaml" }, { readFile: () => "aws_allowed_regions: [eu-west-1]\n" }),
+        loadSettings(
+          { CML_FLEET_CONFIG: "fleet.yaml" },
+          { readFile: () => "aws_allowed_regions: [eu-west-1]\n" },
+        ),
       ),
     ).toEqual(expect.arrayContaining([expect.stringMatching(/region eu-west-1 has no AMI/)]));
   });
