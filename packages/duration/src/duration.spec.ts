@@ -20,9 +20,12 @@ describe("parseDuration", () => {
     expect(parseDuration(text)).toBe(ms);
   });
 
-  it.each(["", "30", "0", "m", "-5m", "30 minutes", "1e3s", "5m soon", "1w", "1h-30m"])("refuses %j", (text) => {
-    expect(parseDuration(text)).toBeNull();
-  });
+  it.each(["", "30", "0", "m", "-5m", "30 minutes", "1e3s", "5m soon", "1w", "1h-30m"])(
+    "refuses %j",
+    (text) => {
+      expect(parseDuration(text)).toBeNull();
+    },
+  );
 
   it("refuses a duration too long to count in milliseconds", () => {
     expect(parseDuration(`${"9".repeat(20)}d`)).toBeNull();
