@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { patchCml, provisionWorkers, runOnce } from "./support/fleet-driver";
-import { type FleetHarness, startHarness } from "./support/fleet-harness";
+import { PATIENCE, useHarness } from "./support/fleet-harness";
 
 const IDLE_SETTINGS = {
   CML_WORKER_IDLE_THRESHOLD: "8s",
@@ -14,11 +14,7 @@ const IDLE_SETTINGS = {
 };
 
 describe("idle auto-stop with second-long thresholds", () => {
-  let fleet: FleetHarness;
-  beforeAll(async () => {
-    fleet = await startHarness("idle", { env: IDLE_SETTINGS });
-  }, 120_000);
-  afterAll(() => fleet.close());
+  const fleet = useHarness("idle", { env: IDLE_SETTINGS });
 
   it("warns, then stops an idle worker with the reason, and spares busy, kept-alive, unreachable and used ones", {
     timeout: 240_000,
@@ -54,8 +50,8 @@ describe("idle auto-stop with second-long thresholds", () => {
     );
 
     let usedDuringWarning = false;
-    const stopped = await fleet.until(
-      "the idle worker to be stopped",
+    // Sweeps and idle checks, run by hand, until the idle worker is stopped.
+    const stopped = await vi.waitFor(
       async () => {
         await runOnce(fleet, "telemetry-sweep");
         await runOnce(fleet, "idle-check");
@@ -65,9 +61,10 @@ describe("idle auto-stop with second-long thresholds", () => {
           usedDuringWarning = true;
         }
         const idleNow = await fleet.workers.findById(idle.id);
-        return idleNow?.status === "STOPPED" ? idleNow : null;
+        expect(idleNow?.status).toBe("STOPPED");
+        return idleNow ?? expect.unreachable();
       },
-      180_000,
+      { ...PATIENCE, timeout: 180_000 },
     );
 
     const idleEvents = await fleet.workers.listEvents(stopped.id, 100);

@@ -2,23 +2,20 @@ import { userActor } from "@cml-fleet/core/domain/actor";
 import { JOB_KINDS } from "@cml-fleet/core/domain/job";
 import { queueHealth, readJobProcesses } from "@cml-fleet/platform/queue/job-worker-health";
 import { redisPrefixes } from "@cml-fleet/platform/queue/queue-definitions";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type FleetHarness, startHarness } from "./support/fleet-harness";
+import { describe, expect, it, vi } from "vitest";
+import { PATIENCE, useHarness } from "./support/fleet-harness";
 
 const alice = userActor("u1", "alice");
 
 describe("job runtime behaviour", () => {
-  let fleet: FleetHarness;
-  beforeAll(async () => {
-    fleet = await startHarness("runtime", { env: { CML_LICENSE_TOKEN: "" } });
-  }, 120_000);
-  afterAll(() => fleet.close());
+  const fleet = useHarness("runtime", { env: { CML_LICENSE_TOKEN: "" } });
 
   it("announces which queues it serves through a heartbeat the API can read", async () => {
-    const processes = await fleet.until("a heartbeat", async () => {
+    const processes = await vi.waitFor(async () => {
       const found = await readJobProcesses(fleet.redis, redisPrefixes(fleet.keyPrefix).keys);
-      return found.length > 0 ? found : null;
-    });
+      expect(found).not.toEqual([]);
+      return found;
+    }, PATIENCE);
     expect(processes).toEqual([
       expect.objectContaining({ processId: fleet.jobs?.workers.processId, pid: process.pid }),
     ]);

@@ -2,8 +2,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { userActor } from "@cml-fleet/core/domain/actor";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type FleetHarness, startHarness } from "./support/fleet-harness";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { waitForWorker } from "./support/fleet-driver";
+import { PATIENCE, useHarness } from "./support/fleet-harness";
 import { type ChildJobProcess, spawnJobProcess } from "./support/job-process-child";
 
 interface SimInstance {
@@ -13,16 +14,15 @@ interface SimInstance {
 }
 
 describe("a job process killed in the middle of provisioning", () => {
-  let fleet: FleetHarness;
+  const fleet = useHarness("crash", { jobWorkers: false });
   let dir: string;
   const children: ChildJobProcess[] = [];
-  beforeAll(async () => {
-    fleet = await startHarness("crash", { jobWorkers: false });
+  beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), "cml-fleet-crash-"));
   });
+  // Before the harness closes (after hooks run last registered first).
   afterAll(async () => {
     await Promise.allSettled(children.map((child) => child.kill()));
-    await fleet.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -41,11 +41,14 @@ describe("a job process killed in the middle of provisioning", () => {
     const worker = await fleet.createWorker("crash-me");
     await fleet.queue.enqueue("provision", { workerId: worker.id, actor: userActor("u1", "alice") });
 
-    const launched = await fleet
-      .until(
-        "the first process to launch the instance",
-        async () => (existsSync(pauseFile) ? JSON.parse(readFileSync(pauseFile, "utf8")) : null),
-        90_000,
+    // The first process writes down the instance it launched, then waits to be killed.
+    const launched = await vi
+      .waitFor(
+        () => {
+          expect(existsSync(pauseFile)).toBe(true);
+          return JSON.parse(readFileSync(pauseFile, "utf8")) as { instanceId: string };
+        },
+        { ...PATIENCE, timeout: 90_000 },
       )
       .catch((error: unknown) => {
         throw new Error(`${String(error)}\n${first.output()}`);
@@ -56,21 +59,16 @@ describe("a job process killed in the middle of provisioning", () => {
 
     const second = spawnJobProcess(childEnv);
     children.push(second);
-    const done = await fleet
-      .until(
-        "the second process to finish provisioning",
-        async () => {
-          const current = await fleet.workers.findById(worker.id);
-          return current?.serviceStatus === "AVAILABLE" && current.license.status === "REGISTERED"
-            ? current
-            : null;
-        },
-        120_000,
-      )
-      .catch(async (error: unknown) => {
-        const jobs = JSON.stringify(await fleet.queue.list({ workerId: worker.id, first: 5 }));
-        throw new Error(`${String(error)}\njobs: ${jobs}\n${first.output()}\n---\n${second.output()}`);
-      });
+    // The second process finishes provisioning.
+    const done = await waitForWorker(
+      fleet,
+      worker.id,
+      { serviceStatus: "AVAILABLE", license: { status: "REGISTERED" } },
+      { ...PATIENCE, timeout: 120_000 },
+    ).catch(async (error: unknown) => {
+      const jobs = JSON.stringify(await fleet.queue.list({ workerId: worker.id, first: 5 }));
+      throw new Error(`${String(error)}\njobs: ${jobs}\n${first.output()}\n---\n${second.output()}`);
+    });
 
     expect(done.instanceId).toBe(launched.instanceId);
     const instances = await fleet.simJson<SimInstance[]>("/_sim/instances");

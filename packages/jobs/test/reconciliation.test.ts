@@ -1,7 +1,7 @@
 import { userActor } from "@cml-fleet/core/domain/actor";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { provisionWorkers, runOnce } from "./support/fleet-driver";
-import { type FleetHarness, startHarness } from "./support/fleet-harness";
+import { PATIENCE, useHarness } from "./support/fleet-harness";
 
 interface SimInstance {
   readonly instanceId: string;
@@ -9,21 +9,19 @@ interface SimInstance {
 }
 
 describe("reconciliation against the simulated EC2", () => {
-  let fleet: FleetHarness;
-  beforeAll(async () => {
-    fleet = await startHarness("reconcile", { env: { CML_LICENSE_TOKEN: "" } });
-  }, 120_000);
-  afterAll(() => fleet.close());
+  const fleet = useHarness("reconcile", { env: { CML_LICENSE_TOKEN: "" } });
 
   it("marks a worker terminated behind the fleet's back TERMINATED, with an event", {
     timeout: 120_000,
   }, async () => {
     const [worker] = await provisionWorkers(fleet, ["victim"]);
     await fleet.simJson(`/_sim/instances/${worker?.instanceId}/terminate`, { method: "POST" });
-    await fleet.until("the instance to be terminated", async () => {
-      const instance = await fleet.simJson<SimInstance>(`/_sim/instances/${worker?.instanceId}`);
-      return instance.state === "terminated";
-    });
+    await expect
+      .poll(
+        async () => (await fleet.simJson<SimInstance>(`/_sim/instances/${worker?.instanceId}`)).state,
+        PATIENCE,
+      )
+      .toBe("terminated");
 
     const summary = await runOnce(fleet, "reconcile");
 

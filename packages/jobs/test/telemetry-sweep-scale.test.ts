@@ -1,9 +1,6 @@
-import { randomUUID } from "node:crypto";
-import { systemActor } from "@cml-fleet/core/domain/actor";
-import { createWorker } from "@cml-fleet/core/domain/worker-changes";
 import { mapWithConcurrency } from "@cml-fleet/core/services/concurrency";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type FleetHarness, startHarness } from "./support/fleet-harness";
+import { describe, expect, it, vi } from "vitest";
+import { PATIENCE, useHarness } from "./support/fleet-harness";
 
 const N = 1_000;
 /** The metrics the AWS adapter asks CloudWatch for, one query per instance and metric. */
@@ -22,11 +19,7 @@ interface SimStats {
 }
 
 describe(`a telemetry sweep over ${N} workers in one region`, () => {
-  let fleet: FleetHarness;
-  beforeAll(async () => {
-    fleet = await startHarness("sweep", { env: { CML_REQUEST_CONCURRENCY: "64" } });
-  }, 120_000);
-  afterAll(() => fleet.close(), 120_000);
+  const fleet = useHarness("sweep", { env: { CML_REQUEST_CONCURRENCY: "64" } });
 
   it("makes a number of AWS calls that depends on the batches, not on the instances", {
     timeout: 400_000,
@@ -35,46 +28,26 @@ describe(`a telemetry sweep over ${N} workers in one region`, () => {
       method: "POST",
       body: JSON.stringify({ region: "us-east-1", tags: { "cml-fleet:managed": "true" }, count: N }),
     });
-    const running = await fleet.until(
-      "every instance to run",
+    const running = await vi.waitFor(
       async () => {
         const all = await fleet.simJson<SimInstance[]>("/_sim/instances");
-        return all.length === N && all.every((instance) => instance.state === "running") ? all : null;
+        expect(all.length).toBe(N);
+        expect(all.filter((instance) => instance.state !== "running").length).toBe(0);
+        return all;
       },
-      120_000,
+      { ...PATIENCE, timeout: 120_000 },
     );
-    const image = fleet.settings.worker.images["us-east-1"];
-    if (image === undefined) {
-      throw new Error("no image for us-east-1");
-    }
-    const inserted = await mapWithConcurrency(running, 8, async (instance) => {
-      const { worker, events } = createWorker({
-        id: randomUUID(),
-        name: `sweep-${instance.instanceId}`,
-        accountId: fleet.settings.aws.defaultAccount,
-        region: "us-east-1",
-        instanceType: fleet.settings.worker.defaultInstanceType,
-        image,
-        amiId: null,
-        tags: {},
-        idempotencyKey: null,
-        createdBy: "test",
-        actor: systemActor("bootstrap"),
-        now: new Date(),
-      });
-      return fleet.workers.insert(
-        {
-          ...worker,
-          instanceId: instance.instanceId,
-          publicIp: instance.publicIp,
-          privateIp: instance.privateIp,
-          endpoint: `https://${instance.publicIp}:${fleet.sim.cmlPort}`,
-          status: "RUNNING",
-          serviceStatus: "AVAILABLE",
-        },
-        events,
-      );
-    });
+    // Adopted as the import job would: one worker per instance, running and available.
+    const inserted = await mapWithConcurrency(running, 8, (instance) =>
+      fleet.createWorker(`sweep-${instance.instanceId}`, "us-east-1", {
+        instanceId: instance.instanceId,
+        publicIp: instance.publicIp,
+        privateIp: instance.privateIp,
+        endpoint: `https://${instance.publicIp}:${fleet.sim.cmlPort}`,
+        status: "RUNNING",
+        serviceStatus: "AVAILABLE",
+      }),
+    );
     expect(inserted.filter((result) => !result.ok)).toEqual([]);
     await fleet.simJson("/_sim/stats", { method: "DELETE" });
 

@@ -1,17 +1,14 @@
 import { userActor } from "@cml-fleet/core/domain/actor";
 import type { Worker } from "@cml-fleet/core/domain/worker";
 import { TOPICS } from "@cml-fleet/platform/pubsub/topics";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type FleetHarness, startHarness } from "./support/fleet-harness";
+import { describe, expect, it, vi } from "vitest";
+import { WHOLE_LIFE, waitForWorker, withoutRepeats } from "./support/fleet-driver";
+import { PATIENCE, useHarness } from "./support/fleet-harness";
 
 const alice = userActor("u-alice", "alice");
 
 describe("a worker's life through the job queues (real Postgres, Redis, simulator)", () => {
-  let fleet: FleetHarness;
-  beforeAll(async () => {
-    fleet = await startHarness("lifecycle");
-  });
-  afterAll(() => fleet.close());
+  const fleet = useHarness("lifecycle");
 
   it("provisions, stops, starts and terminates, and subscribers see every step in order", {
     timeout: 120_000,
@@ -24,37 +21,31 @@ describe("a worker's life through the job queues (real Postgres, Redis, simulato
       }
     })();
     const worker = await fleet.createWorker("ccna-lab");
-    const current = () => fleet.workers.findById(worker.id);
 
     const provision = await fleet.queue.enqueue("provision", { workerId: worker.id, actor: alice });
     const joined = await fleet.queue.enqueue("provision", { workerId: worker.id, actor: alice });
     expect(joined.id).toBe(provision.id);
-    const available = await fleet.until("AVAILABLE with a registered license", async () => {
-      const w = await current();
-      return w?.serviceStatus === "AVAILABLE" && w.license.status === "REGISTERED" ? w : null;
+    const available = await waitForWorker(fleet, worker.id, {
+      serviceStatus: "AVAILABLE",
+      license: { status: "REGISTERED" },
     });
     expect(available).toMatchObject({ status: "RUNNING", cmlVersion: expect.any(String) });
     expect(available.endpoint).toMatch(/^https:\/\/127\./);
-    const finished = await fleet.until("the provision job to complete", async () => {
+    const finished = await vi.waitFor(async () => {
       const job = await fleet.queue.get(provision.id);
-      return job?.state === "COMPLETED" ? job : null;
-    });
+      expect(job?.state).toBe("COMPLETED");
+      return job;
+    }, PATIENCE);
     expect(finished).toMatchObject({ progress: 1, step: "available" });
 
     await fleet.queue.enqueue("stop", { workerId: worker.id, actor: alice, reason: "lunch" });
-    await fleet.until("STOPPED", async () => (await current())?.status === "STOPPED");
+    await waitForWorker(fleet, worker.id, { status: "STOPPED" });
 
     await fleet.queue.enqueue("start", { workerId: worker.id, actor: alice });
-    await fleet.until("AVAILABLE again", async () => {
-      const w = await current();
-      return w?.status === "RUNNING" && w.serviceStatus === "AVAILABLE";
-    });
+    await waitForWorker(fleet, worker.id, { status: "RUNNING", serviceStatus: "AVAILABLE" });
 
     await fleet.queue.enqueue("terminate", { workerId: worker.id, actor: alice, force: false });
-    const terminated = await fleet.until("TERMINATED", async () => {
-      const w = await current();
-      return w?.status === "TERMINATED" ? w : null;
-    });
+    const terminated = await waitForWorker(fleet, worker.id, { status: "TERMINATED" });
     expect(terminated.license.status).toBe("UNREGISTERED");
     const cml = await fleet.simJson<{ deregisterCalls: number; registerCalls: number }>(
       `/_sim/instances/${terminated.instanceId}/cml`,
@@ -65,23 +56,14 @@ describe("a worker's life through the job queues (real Postgres, Redis, simulato
       expect.objectContaining({ state: "terminated" }),
     ]);
 
-    await fleet.until("the last change to reach the subscriber", async () =>
-      seen.some((w) => w.id === worker.id && w.status === "TERMINATED"),
-    );
+    // The last change reaches the subscriber too.
+    await expect
+      .poll(() => seen.some((w) => w.id === worker.id && w.status === "TERMINATED"), PATIENCE)
+      .toBe(true);
     await subscription.return?.();
     await collecting;
     const mine = seen.filter((w) => w.id === worker.id);
-    const statuses = mine.map((w) => w.status).filter((status, index, all) => status !== all[index - 1]);
-    expect(statuses).toEqual([
-      "PENDING",
-      "RUNNING",
-      "STOPPING",
-      "STOPPED",
-      "PENDING",
-      "RUNNING",
-      "SHUTTING_DOWN",
-      "TERMINATED",
-    ]);
+    expect(withoutRepeats(mine.map((w) => w.status))).toEqual(WHOLE_LIFE);
     const stamps = mine.map((w) => w.updatedAt.getTime());
     expect(stamps).toEqual([...stamps].sort((a, b) => a - b));
     const events = (await fleet.workers.listEvents(worker.id, 100)).map((event) => event.type);

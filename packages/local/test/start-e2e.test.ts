@@ -3,14 +3,17 @@ import { mkdir, mkdtemp, readFile, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TEST_REDIS_URL } from "../../jobs/test/support/fleet-harness";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { graphqlCaller, workerById } from "../../api/test/graphql/support/graphql-client";
+import { deleteKeys, TEST_REDIS_URL } from "../../platform/test/support/test-redis";
 import { type AllInOneProcess, freePorts, spawnAllInOne } from "./support/all-in-one-process";
 
 /** Starting tsx, migrating PGlite and booting everything takes a while on a loaded 2-core machine. */
 const BANNER = /cml-fleet is running[\s\S]*Press Ctrl-C to stop\./;
 const START_TIMEOUT = 120_000;
 const EXIT_TIMEOUT = 60_000;
+/** How long the worker's provisioning and the sweeps may take, polled through the API. */
+const PATIENCE = { timeout: 90_000, interval: 250 };
 
 interface WorkerView {
   readonly id: string;
@@ -68,64 +71,12 @@ describe("pnpm start (src/main.ts) as a child process, zero configuration", () =
     await Promise.allSettled(children.map((child) => child.kill()));
     const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
     try {
-      let cursor = "0";
-      do {
-        const [next, keys] = await redis.scan(cursor, "MATCH", `${keyPrefix}*`, "COUNT", 500);
-        cursor = next;
-        if (keys.length > 0) {
-          await redis.del(...keys);
-        }
-      } while (cursor !== "0");
+      await deleteKeys(redis, keyPrefix);
     } finally {
       redis.disconnect();
     }
     await rm(root, { recursive: true, force: true });
   });
-
-  async function graphql<T>(
-    token: string,
-    query: string,
-    variables: Record<string, unknown> = {},
-  ): Promise<T> {
-    const response = await fetch(graphqlUrl, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await response.json()) as { data?: T; errors?: { message: string }[] };
-    if (body.errors !== undefined || body.data === undefined) {
-      throw new Error(`GraphQL failed: ${JSON.stringify(body.errors)}`);
-    }
-    return body.data;
-  }
-
-  async function until<T>(what: string, probe: () => Promise<T | null>, timeoutMs = 90_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    let last: unknown = null;
-    for (;;) {
-      try {
-        const value = await probe();
-        if (value !== null) {
-          return value;
-        }
-      } catch (error) {
-        last = error;
-      }
-      if (Date.now() > deadline) {
-        throw new Error(`${what}: not within ${timeoutMs} ms (last error: ${String(last)})`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
-
-  const workerNow = async (token: string, id: string) =>
-    (
-      await graphql<{ worker: WorkerView | null }>(
-        token,
-        `query ($id: ID!) { worker(id: $id) { ${WORKER_FIELDS} } }`,
-        { id },
-      )
-    ).worker;
 
   it("serves a worker that is provisioned, keeps it across Ctrl-C and a restart, and exits cleanly", {
     timeout: 600_000,
@@ -134,29 +85,28 @@ describe("pnpm start (src/main.ts) as a child process, zero configuration", () =
     await first.waitForOutput(BANNER, START_TIMEOUT);
     const token = (await readFile(join(dataDir, "admin-token"), "utf8")).trim();
     expect(first.output()).toContain(token);
+    const call = graphqlCaller(graphqlUrl, token);
+    const workerNow = (id: string) => workerById<WorkerView>(call, id, WORKER_FIELDS);
 
-    const created = await graphql<{ createWorker: { worker: { id: string } } }>(
-      token,
+    const created = await call<{ createWorker: { worker: { id: string } } }>(
       `mutation ($input: CreateWorkerInput!) { createWorker(input: $input) { worker { id } } }`,
       { input: { name: "e2e-lab-1", region: "us-east-1" } },
     );
     const id = created.createWorker.worker.id;
-    const provisioned = await until("the worker is RUNNING and AVAILABLE", async () => {
-      const worker = await workerNow(token, id);
-      return worker?.status === "RUNNING" && worker.serviceStatus === "AVAILABLE" ? worker : null;
-    });
+    // The worker gets RUNNING and AVAILABLE.
+    const provisioned = await vi.waitFor(async () => {
+      const worker = await workerNow(id);
+      expect(worker).toMatchObject({ status: "RUNNING", serviceStatus: "AVAILABLE" });
+      return worker ?? expect.unreachable();
+    }, PATIENCE);
     expect(provisioned.instanceId).toMatch(/^i-[0-9a-f]{17}$/);
 
     // The provision job's run is counted by queue and outcome, and logged with its job id.
-    await until("/metrics counts the provision job", async () => {
-      const response = await fetch(metricsUrl);
-      const text = await response.text();
-      return /cml_fleet_jobs_total\{[^}]*queue="(cml-fleet\.)?provision"[^}]*outcome="completed"[^}]*\} [1-9]/.test(
-        text,
-      )
-        ? text
-        : null;
-    });
+    await expect
+      .poll(async () => (await fetch(metricsUrl)).text(), PATIENCE)
+      .toMatch(
+        /cml_fleet_jobs_total\{[^}]*queue="(cml-fleet\.)?provision"[^}]*outcome="completed"[^}]*\} [1-9]/,
+      );
     const logLines = (await readFile(join(dataDir, "cml-fleet.log"), "utf8"))
       .split("\n")
       .filter((line) => line.startsWith("{"))
@@ -178,17 +128,19 @@ describe("pnpm start (src/main.ts) as a child process, zero configuration", () =
     const second = start();
     await second.waitForOutput(BANNER, START_TIMEOUT);
     expect((await readFile(join(dataDir, "admin-token"), "utf8")).trim()).toBe(token);
-    const kept = await workerNow(token, id);
+    const kept = await workerNow(id);
     expect(kept).toMatchObject({ id, instanceId: provisioned.instanceId });
     // The simulated cloud came back with it: a sweep after the restart still finds it running and its CML up.
-    const swept = await until("a sweep after the restart sees the worker RUNNING and AVAILABLE", async () => {
-      const worker = await workerNow(token, id);
-      const sampledAt =
-        worker?.telemetry === null || worker === null ? 0 : Date.parse(worker.telemetry.sampledAt);
-      return worker !== null && sampledAt > restartedAt && worker.serviceStatus === "AVAILABLE"
-        ? worker
-        : null;
-    });
+    const swept = await vi.waitFor(async () => {
+      const worker = await workerNow(id);
+      const sampledAt = worker?.telemetry?.sampledAt;
+      expect(
+        sampledAt === undefined ? 0 : Date.parse(sampledAt),
+        "sampled after the restart",
+      ).toBeGreaterThan(restartedAt);
+      expect(worker?.serviceStatus).toBe("AVAILABLE");
+      return worker;
+    }, PATIENCE);
     expect(swept).toMatchObject({ id, instanceId: provisioned.instanceId, status: "RUNNING" });
 
     expect(await second.stop("SIGINT", EXIT_TIMEOUT)).toBe(0);

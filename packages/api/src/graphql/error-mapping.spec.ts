@@ -9,23 +9,10 @@ import {
   UpstreamUnavailableError,
   ValidationError,
 } from "@cml-fleet/core/errors";
-import type { Logger } from "@cml-fleet/core/ports/logger.port";
 import { GraphQLError } from "graphql";
 import { describe, expect, it } from "vitest";
+import { recordingLogger } from "../../test/support/recording-logger";
 import { maskUnlessFleetError, toContractError } from "./error-mapping";
-
-function recordingLogger(): Logger & { errors: object[] } {
-  const errors: object[] = [];
-  const logger = {
-    errors,
-    debug: () => undefined,
-    info: () => undefined,
-    warn: () => undefined,
-    error: (obj: object) => errors.push(obj),
-    child: () => logger,
-  };
-  return logger;
-}
 
 /** How graphql-js hands a resolver's error to the server: wrapped, with a path. */
 function located(error: Error): GraphQLError {
@@ -60,7 +47,7 @@ describe("toContractError", () => {
     expect(mapped.extensions).toEqual({ code: "INTERNAL_SERVER_ERROR", requestId: "r42" });
     expect(mapped.message).not.toContain("relation");
     expect(mapped.message).toContain("r42");
-    expect(logger.errors).toHaveLength(1);
+    expect(logger.at("error")).toHaveLength(1);
   });
 
   it("leaves an error raised as a GraphQL error on purpose as it is", () => {

@@ -1,18 +1,10 @@
 import { createAuditRepository } from "@cml-fleet/platform/repositories/audit.repository";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { Role } from "../../src/auth/roles";
-import { codes, dataOf, eventually, gql, subscribeWs } from "./support/graphql-client";
-import { createTestFleet, type TestApi, type TestFleet } from "./support/test-fleet";
+import { codes, dataOf, gql, PATIENCE, subscribeWs } from "./support/graphql-client";
+import { useTestFleet } from "./support/test-fleet";
 
-let fleet: TestFleet;
-let api: TestApi;
-
-beforeAll(async () => {
-  fleet = await createTestFleet("auth");
-  api = await fleet.startApi();
-});
-
-afterAll(() => fleet?.close());
+const { fleet, api } = useTestFleet("auth");
 
 const SOON = new Date(Date.now() + 3_600_000).toISOString();
 
@@ -127,18 +119,15 @@ describe("authentication", () => {
     });
     await gql(api.url, `mutation { startWorker(id: "audited") { worker { id } } }`);
     const audit = createAuditRepository(fleet.db.db);
-    const records = await eventually(async () => {
+    await vi.waitFor(async () => {
       const latest = await audit.list(200);
       const forbidden = latest.find((r) => r.operation === "stopWorker" && r.outcome === "FORBIDDEN");
       const unauthenticated = latest.find(
         (r) => r.operation === "startWorker" && r.outcome === "UNAUTHENTICATED",
       );
-      return forbidden !== undefined && unauthenticated !== undefined
-        ? { forbidden, unauthenticated }
-        : undefined;
-    });
-    expect(records.forbidden).toMatchObject({ actor: "viewer-token", role: "VIEWER" });
-    expect(records.unauthenticated).toMatchObject({ actor: "anonymous", role: null });
+      expect(forbidden).toMatchObject({ actor: "viewer-token", role: "VIEWER" });
+      expect(unauthenticated).toMatchObject({ actor: "anonymous", role: null });
+    }, PATIENCE);
   });
 
   it("records mutations that were allowed in the audit log, without secrets", async () => {
@@ -180,10 +169,7 @@ describe("authentication", () => {
     const forged = subscribeWs(api.wsUrl, "subscription { workerChanged { id } }", { token: "cmlf_forged" });
     try {
       for (const subscription of [anonymous, forged]) {
-        const errors = await eventually(() =>
-          subscription.errors.length > 0 ? subscription.errors : undefined,
-        );
-        expect(JSON.stringify(errors)).toContain("UNAUTHENTICATED");
+        await expect.poll(() => JSON.stringify(subscription.errors), PATIENCE).toContain("UNAUTHENTICATED");
       }
     } finally {
       await anonymous.dispose();

@@ -1,20 +1,12 @@
 import { createObservability } from "@cml-fleet/platform/observability/observability";
 import { trace } from "@opentelemetry/api";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { REQUEST_LIMITS } from "../../src/http/limits";
 import { startApiServer } from "../../src/http/server";
 import { codes, gql } from "./support/graphql-client";
-import { createTestFleet, type TestApi, type TestFleet } from "./support/test-fleet";
+import { useTestFleet } from "./support/test-fleet";
 
-let fleet: TestFleet;
-let api: TestApi;
-
-beforeAll(async () => {
-  fleet = await createTestFleet("limits");
-  api = await fleet.startApi();
-});
-
-afterAll(() => fleet?.close());
+const { fleet, api } = useTestFleet("limits");
 
 describe("requests the server refuses cleanly", () => {
   it("refuses a malformed query with GRAPHQL_PARSE_FAILED", async () => {

@@ -1,28 +1,21 @@
 import { userActor } from "@cml-fleet/core/domain/actor";
 import type { Worker } from "@cml-fleet/core/domain/worker";
 import type { WorkerStatus } from "@cml-fleet/core/domain/worker-status";
-import { createWorkerRepository } from "@cml-fleet/platform/repositories/worker.repository";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { aWorker } from "../support/worker-factory";
-import { codes, dataOf, eventually, gql } from "./support/graphql-client";
+import { anEvent, aWorker } from "../support/worker-factory";
+import { codes, dataOf, gql, PATIENCE } from "./support/graphql-client";
 import { FAILING_INSTANCE_ID, SLOW_REGION, startImportProcessor } from "./support/import-processor";
-import { createTestFleet, type TestApi, type TestFleet } from "./support/test-fleet";
+import { useTestFleet } from "./support/test-fleet";
 
-let fleet: TestFleet;
-let api: TestApi;
-let importProcessor: { close(): Promise<void> };
+// One attempt: a failing import fails at once instead of after backoff retries.
+const { fleet, api } = useTestFleet("mutations", { env: { CML_JOB_ATTEMPTS: "1" } });
+let importProcessor: { close(): Promise<void> } | undefined;
 
-beforeAll(async () => {
-  // One attempt: a failing import fails at once instead of after backoff retries.
-  fleet = await createTestFleet("mutations", { CML_JOB_ATTEMPTS: "1" });
-  api = await fleet.startApi();
+beforeAll(() => {
   importProcessor = startImportProcessor(fleet);
 });
 
-afterAll(async () => {
-  await importProcessor?.close();
-  await fleet?.close();
-});
+afterAll(() => importProcessor?.close());
 
 const PAYLOAD =
   "worker { id name status desiredStatus tags { key value } } job { id name workerId state attempts createdAt }";
@@ -40,16 +33,8 @@ interface Payload {
 
 async function seedWorker(status: WorkerStatus, overrides: Partial<Worker> = {}): Promise<Worker> {
   const worker = aWorker({ status, name: `seed-${status.toLowerCase()}`, ...overrides });
-  await createWorkerRepository(fleet.db.db).insert(worker, [
-    {
-      type: "worker.created",
-      workerId: worker.id,
-      at: worker.createdAt,
-      message: "seeded",
-      reason: null,
-      actor: userActor("t", "t"),
-      data: {},
-    },
+  await fleet.workers.insert(worker, [
+    anEvent({ workerId: worker.id, at: worker.createdAt, message: "seeded", actor: userActor("t", "t") }),
   ]);
   return worker;
 }
@@ -396,16 +381,18 @@ describe("importWorkers", () => {
     );
     expect(retried.retryJob.id).toBe(job?.id);
     // It fails again (the instance still does not exist): the retry really ran.
-    await eventually(async () => {
-      const again = dataOf(
-        await gql<{ job: { state: string; attempts: number } }>(
-          api.url,
-          "query($id: ID!) { job(id: $id) { state attempts } }",
-          { token: fleet.tokens.VIEWER, variables: { id: job?.id } },
-        ),
-      );
-      return again.job.state === "FAILED" ? again : undefined;
-    });
+    await expect
+      .poll(async () => {
+        const again = dataOf(
+          await gql<{ job: { state: string; attempts: number } }>(
+            api.url,
+            "query($id: ID!) { job(id: $id) { state attempts } }",
+            { token: fleet.tokens.VIEWER, variables: { id: job?.id } },
+          ),
+        );
+        return again.job.state;
+      }, PATIENCE)
+      .toBe("FAILED");
   });
 
   it("refuses to retry a job that has not failed (CONFLICT) or does not exist (NOT_FOUND)", async () => {

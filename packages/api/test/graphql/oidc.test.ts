@@ -3,14 +3,12 @@ import type { AddressInfo } from "node:net";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { codes, dataOf, gql } from "./support/graphql-client";
-import { createTestFleet, type TestApi, type TestFleet } from "./support/test-fleet";
+import { useTestFleet } from "./support/test-fleet";
 
 const AUDIENCE = "cml-fleet";
 let issuer: string;
 let identityProvider: Server;
 let privateKey: CryptoKey;
-let fleet: TestFleet;
-let api: TestApi;
 
 beforeAll(async () => {
   const keys = await generateKeyPair("RS256");
@@ -30,17 +28,12 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => identityProvider.listen(0, "127.0.0.1", resolve));
   issuer = `http://127.0.0.1:${(identityProvider.address() as AddressInfo).port}`;
-  fleet = await createTestFleet("oidc", {
-    OIDC_ISSUER: issuer,
-    OIDC_AUDIENCE: AUDIENCE,
-    OIDC_ROLES_CLAIM: "groups",
-  });
-  api = await fleet.startApi();
 });
+afterAll(() => new Promise((resolve) => identityProvider?.close(resolve)));
 
-afterAll(async () => {
-  await fleet?.close();
-  await new Promise((resolve) => identityProvider?.close(resolve));
+// After the identity provider's hooks: started once it listens, closed before it stops.
+const { api } = useTestFleet("oidc", {
+  env: () => ({ OIDC_ISSUER: issuer, OIDC_AUDIENCE: AUDIENCE, OIDC_ROLES_CLAIM: "groups" }),
 });
 
 function token(

@@ -1,13 +1,13 @@
 import { randomBytes } from "node:crypto";
-import type { Logger } from "@cml-fleet/core/ports/logger.port";
 import { createFleetPubSub } from "@cml-fleet/platform/pubsub/fleet-pubsub";
 import { createRedisEventPublisher } from "@cml-fleet/platform/pubsub/redis-event-publisher";
 import { TOPICS } from "@cml-fleet/platform/pubsub/topics";
 import { Redis, type RedisOptions } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
+import { subscriberCount, TEST_REDIS_URL } from "../../../platform/test/support/test-redis";
+import { recordingLogger } from "../support/recording-logger";
 import { aWorker } from "../support/worker-factory";
-import { eventually } from "./support/graphql-client";
-import { TEST_REDIS_URL } from "./support/test-fleet";
+import { PATIENCE } from "./support/graphql-client";
 
 const clients: Redis[] = [];
 function redis(url = TEST_REDIS_URL, options: RedisOptions = {}): Redis {
@@ -20,19 +20,6 @@ function redis(url = TEST_REDIS_URL, options: RedisOptions = {}): Redis {
 afterAll(async () => {
   await Promise.allSettled(clients.map((client) => client.quit()));
 });
-
-function recordingLogger(): Logger & { warnings: string[] } {
-  const warnings: string[] = [];
-  const logger = {
-    warnings,
-    debug: () => undefined,
-    info: () => undefined,
-    warn: (_obj: object, msg?: string) => warnings.push(msg ?? ""),
-    error: () => undefined,
-    child: () => logger,
-  };
-  return logger;
-}
 
 describe("the fleet pub/sub over Redis", () => {
   const prefix = `test-pubsub-${randomBytes(4).toString("hex")}:`;
@@ -73,17 +60,11 @@ describe("the fleet pub/sub over Redis", () => {
       }
     })();
     const probe = redis();
-    await eventually(async () => {
-      const [, count] = (await probe.pubsub("NUMSUB", `${prefix}${TOPICS.workerChanged}`)) as [
-        string,
-        number,
-      ];
-      return count > 0 ? true : undefined;
-    });
+    const channel = `${prefix}${TOPICS.workerChanged}`;
+    await expect.poll(() => subscriberCount(probe, channel), PATIENCE).toBeGreaterThan(0);
     const worker = aWorker({ name: "sent" });
     await publisher.workerChanged(worker);
-    await eventually(() => (received.length > 0 ? true : undefined));
-    expect(received[0]).toEqual(worker);
+    await expect.poll(() => received[0], PATIENCE).toEqual(worker);
     expect((received[0] as { updatedAt: unknown }).updatedAt).toBeInstanceOf(Date);
     expect(strays).toEqual([]);
     await stream.return();
@@ -107,7 +88,6 @@ describe("the fleet pub/sub over Redis", () => {
       logger,
     });
     await createRedisEventPublisher(pubsub).workerChanged(aWorker());
-    await eventually(() => (logger.warnings.length > 0 ? true : undefined));
-    expect(logger.warnings[0]).toBe("redis publish failed");
+    await expect.poll(() => logger.at("warn")[0]?.msg, PATIENCE).toBe("redis publish failed");
   });
 });

@@ -1,12 +1,9 @@
-import { userActor } from "@cml-fleet/core/domain/actor";
-import { createWorkerRepository } from "@cml-fleet/platform/repositories/worker.repository";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { aWorker } from "../support/worker-factory";
+import { beforeAll, describe, expect, it } from "vitest";
+import { anEvent, aWorker } from "../support/worker-factory";
 import { codes, dataOf, gql } from "./support/graphql-client";
-import { createTestFleet, type TestApi, type TestFleet } from "./support/test-fleet";
+import { useTestFleet } from "./support/test-fleet";
 
-let fleet: TestFleet;
-let api: TestApi;
+const { fleet, api } = useTestFleet("queries");
 const WORKER_FIELDS = `id name region instanceType amiId status desiredStatus serviceStatus
   license { status nodeLimit nodesInUse } telemetry { sampledAt cpuPercent runningNodes cmlReachable }
   labs { id title state } idle { enabled thresholdMinutes isIdle keepAliveUntil }
@@ -14,10 +11,6 @@ const WORKER_FIELDS = `id name region instanceType amiId status desiredStatus se
   createdAt updatedAt`;
 
 beforeAll(async () => {
-  fleet = await createTestFleet("queries");
-  api = await fleet.startApi();
-  const workers = createWorkerRepository(fleet.db.db);
-  const actor = userActor("seed", "seed");
   for (let n = 0; n < 5; n++) {
     const worker = aWorker(
       {
@@ -30,21 +23,9 @@ beforeAll(async () => {
       },
       n,
     );
-    await workers.insert(worker, [
-      {
-        type: "worker.created",
-        workerId: worker.id,
-        at: worker.createdAt,
-        message: "created",
-        reason: null,
-        actor,
-        data: {},
-      },
-    ]);
+    await fleet.workers.insert(worker, [anEvent({ workerId: worker.id, at: worker.createdAt })]);
   }
 });
-
-afterAll(() => fleet?.close());
 
 describe("queries", () => {
   it("pages through workers in a stable order with a total count", async () => {

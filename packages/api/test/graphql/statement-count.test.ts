@@ -1,12 +1,9 @@
-import { userActor } from "@cml-fleet/core/domain/actor";
-import { createWorkerRepository } from "@cml-fleet/platform/repositories/worker.repository";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { aWorker } from "../support/worker-factory";
+import { beforeAll, describe, expect, it } from "vitest";
+import { anEvent, aSample, aWorker } from "../support/worker-factory";
 import { dataOf, gql } from "./support/graphql-client";
-import { createTestFleet, type TestApi, type TestFleet } from "./support/test-fleet";
+import { useTestFleet } from "./support/test-fleet";
 
-let fleet: TestFleet;
-let api: TestApi;
+const { fleet, api } = useTestFleet("statements");
 
 const PAGE_QUERY = `query($first: Int!) { workers(first: $first) { totalCount edges { cursor node {
   id name status license { status nodeLimit } telemetry { sampledAt cpuPercent }
@@ -15,54 +12,34 @@ const PAGE_QUERY = `query($first: Int!) { workers(first: $first) { totalCount ed
   events(first: 3) { type message actor } activeJob { id } } } } }`;
 
 beforeAll(async () => {
-  fleet = await createTestFleet("statements");
-  api = await fleet.startApi();
-  const workers = createWorkerRepository(fleet.db.db);
-  const actor = userActor("seed", "seed");
   for (let n = 0; n < 100; n++) {
     const worker = aWorker(
       { status: "RUNNING", tags: { n: String(n) }, labs: [{ id: `l${n}`, title: "lab", state: "STARTED" }] },
       n,
     );
-    await workers.insert(worker, [
-      {
-        type: "worker.created",
+    const at = worker.createdAt;
+    await fleet.workers.insert(worker, [
+      anEvent({ workerId: worker.id, at }),
+      anEvent({
         workerId: worker.id,
-        at: worker.createdAt,
-        message: "created",
-        reason: null,
-        actor,
-        data: {},
-      },
-      {
+        at,
         type: "worker.status_changed",
-        workerId: worker.id,
-        at: worker.createdAt,
         message: "running",
-        reason: null,
-        actor,
         data: { from: "PENDING", to: "RUNNING" },
-      },
+      }),
     ]);
-    await workers.saveTelemetry([
-      {
-        workerId: worker.id,
-        sampledAt: worker.createdAt,
+    await fleet.workers.saveTelemetry([
+      aSample(worker.id, 0, {
+        sampledAt: at,
         cpuPercent: 5,
         memoryPercent: 10,
         networkInBytes: null,
         networkOutBytes: null,
         runningNodes: 0,
-        startedLabs: 1,
-        cmlReachable: true,
-        instanceStatusCheck: "ok",
-        systemStatusCheck: "ok",
-      },
+      }),
     ]);
   }
 });
-
-afterAll(() => fleet?.close());
 
 async function statementsForPage(first: number): Promise<string[]> {
   return fleet.db.recordStatements(async () => {

@@ -1,28 +1,22 @@
 import { TOPICS } from "@cml-fleet/platform/pubsub/topics";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dataOf, eventually, gql, subscribeWs } from "./support/graphql-client";
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import { subscriberCount } from "../../../platform/test/support/test-redis";
+import { dataOf, gql, PATIENCE, subscribeWs } from "./support/graphql-client";
 import { subscribeSse } from "./support/sse-client";
-import { createTestFleet, type TestApi, type TestFleet } from "./support/test-fleet";
+import { type TestApi, useTestFleet } from "./support/test-fleet";
 
-let fleet: TestFleet;
-let first: TestApi;
+const { fleet, api: first } = useTestFleet("subscriptions");
 let second: TestApi;
 
 beforeAll(async () => {
-  fleet = await createTestFleet("subscriptions");
-  // Two replicas of the API sharing one Postgres and one Redis.
-  [first, second] = [await fleet.startApi(), await fleet.startApi()];
+  // A second replica of the API sharing one Postgres and one Redis.
+  second = await fleet.startApi();
 });
-
-afterAll(() => fleet?.close());
 
 /** Redis tells when a replica's subscriber is on the channel, so the test publishes only then. */
 async function waitForSubscribers(topic: string, count: number): Promise<void> {
   const channel = `${fleet.prefix}:${topic}`;
-  await eventually(async () => {
-    const [, subscribers] = (await fleet.redis.pubsub("NUMSUB", channel)) as [string, number];
-    return subscribers >= count ? true : undefined;
-  });
+  await expect.poll(() => subscriberCount(fleet.redis, channel), PATIENCE).toBeGreaterThanOrEqual(count);
 }
 
 interface WorkerChanged {
@@ -58,10 +52,11 @@ describe("subscriptions across replicas", () => {
           variables: { id },
         },
       );
-      const changes = await eventually(() => {
+      const changes = await vi.waitFor(() => {
         const mine = subscription.events.filter((event) => event.workerChanged.id === id);
-        return mine.length >= 2 ? mine : undefined;
-      });
+        expect(mine.length).toBeGreaterThanOrEqual(2);
+        return mine;
+      }, PATIENCE);
       expect(changes[0]?.workerChanged.name).toBe("across");
       expect(changes[1]?.workerChanged.tags).toEqual([{ key: "k", value: "v" }]);
       const [before, after] = changes.map((change) => Date.parse(change.workerChanged.updatedAt));
@@ -98,7 +93,7 @@ describe("subscriptions across replicas", () => {
           variables: { id: watched },
         },
       );
-      await eventually(() => (subscription.events.length >= 1 ? true : undefined));
+      await expect.poll(() => subscription.events.length, PATIENCE).toBeGreaterThanOrEqual(1);
       expect(subscription.events.every((event) => event.workerChanged.id === watched)).toBe(true);
     } finally {
       await subscription.dispose();
@@ -120,12 +115,12 @@ describe("subscriptions across replicas", () => {
       await waitForSubscribers(TOPICS.fleetEvent, 1);
       await waitForSubscribers(TOPICS.jobUpdated, 1);
       const id = await createWorker(second, "streamed");
-      const created = await eventually(() =>
-        events.events.find((event) => event.fleetEvents.workerId === id),
-      );
-      expect(created.fleetEvents).toMatchObject({ type: "worker.created", actor: "bootstrap-admin" });
-      const job = await eventually(() => jobs.events.find((event) => event.jobUpdated.workerId === id));
-      expect(job.jobUpdated).toMatchObject({ name: "provision", state: "WAITING" });
+      await expect
+        .poll(() => events.events.find((event) => event.fleetEvents.workerId === id), PATIENCE)
+        .toMatchObject({ fleetEvents: { type: "worker.created", actor: "bootstrap-admin" } });
+      await expect
+        .poll(() => jobs.events.find((event) => event.jobUpdated.workerId === id), PATIENCE)
+        .toMatchObject({ jobUpdated: { name: "provision", state: "WAITING" } });
     } finally {
       await events.dispose();
       await jobs.dispose();

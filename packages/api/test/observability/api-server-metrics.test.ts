@@ -1,19 +1,11 @@
 import { createObservability } from "@cml-fleet/platform/observability/observability";
 import { trace } from "@opentelemetry/api";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { gql } from "../graphql/support/graphql-client";
-import { createTestFleet, type TestApi, type TestFleet } from "../graphql/support/test-fleet";
+import { useTestFleet } from "../graphql/support/test-fleet";
 
-let fleet: TestFleet;
-let api: TestApi;
 const observability = createObservability({ tracer: trace.getTracer("test") });
-
-beforeAll(async () => {
-  fleet = await createTestFleet("obs_api");
-  api = await fleet.startApi({ observability });
-});
-
-afterAll(() => fleet?.close());
+const { fleet, api } = useTestFleet("obs_api", { api: { observability } });
 
 describe("the API server's /metrics", () => {
   it("answers a scrape with the GraphQL operations served and the fleet gauges", async () => {

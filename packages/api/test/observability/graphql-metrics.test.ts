@@ -1,38 +1,20 @@
-import { Writable } from "node:stream";
 import type { WorkerStatus } from "@cml-fleet/core/domain/worker-status";
 import { createFleetGaugeRefresher } from "@cml-fleet/platform/observability/fleet-gauges";
 import { createFleetMetrics } from "@cml-fleet/platform/observability/fleet-metrics";
-import { logContextMixin } from "@cml-fleet/platform/observability/log-context";
 import { createUpstreamCallObserver } from "@cml-fleet/platform/observability/upstream-call-observer";
 import { createWorkerRepository } from "@cml-fleet/platform/repositories/worker.repository";
-import { createTestDatabase, type TestDatabase } from "@cml-fleet/platform/testing/test-database";
 import { trace } from "@opentelemetry/api";
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { capturingLogger, type LogLine } from "../../../platform/test/support/capturing-logger";
+import { useTestDatabase } from "../../../platform/test/support/use-test-database";
 import { aWorker } from "../support/worker-factory";
 import { type ObservedYoga, startObservedYoga } from "./support/observed-yoga";
 
-interface LogLine {
-  readonly msg: string;
-  readonly level: number;
-  readonly requestId?: string;
-  readonly [key: string]: unknown;
-}
-
-const logLines: LogLine[] = [];
-const rawLines: string[] = [];
-const logger = pino(
-  { level: "debug", mixin: logContextMixin },
-  new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString("utf8").split("\n").filter(Boolean)) {
-        rawLines.push(line);
-        logLines.push(JSON.parse(line) as LogLine);
-      }
-      done();
-    },
-  }),
-);
+const {
+  logger,
+  lines: logLines,
+  raw: rawLines,
+} = capturingLogger<LogLine & { readonly requestId?: string }>();
 
 const PRICES = {
   hourlyUsd: { "c5.2xlarge": 0.5 },
@@ -40,11 +22,10 @@ const PRICES = {
 };
 
 const metrics = createFleetMetrics();
-let testDb: TestDatabase;
+const testDb = useTestDatabase("observability");
 let server: ObservedYoga;
 
 beforeAll(async () => {
-  testDb = await createTestDatabase("observability");
   const workers = createWorkerRepository(testDb.db);
   const fleet: [WorkerStatus, string][] = [
     ["RUNNING", "us-east-1"],
@@ -68,7 +49,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.close();
-  await testDb?.cleanup();
 });
 
 async function totalOf(metric: { get(): Promise<{ values: readonly { value: number }[] }> }) {

@@ -1,8 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Writable } from "node:stream";
 import { createFleetMetrics } from "@cml-fleet/platform/observability/fleet-metrics";
-import { logContextMixin } from "@cml-fleet/platform/observability/log-context";
 import {
   startTracing,
   startTracingFromEnvironment,
@@ -11,31 +9,13 @@ import {
 import { createUpstreamCallObserver } from "@cml-fleet/platform/observability/upstream-call-observer";
 import { SpanStatusCode } from "@opentelemetry/api";
 import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-node";
-import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
+import { capturingLogger, type LogLine } from "../../../platform/test/support/capturing-logger";
 import { type ObservedYoga, startObservedYoga } from "./support/observed-yoga";
 
-interface LogLine {
-  readonly msg: string;
+interface TracedLine extends LogLine {
   readonly trace_id?: string;
   readonly span_id?: string;
-  readonly [key: string]: unknown;
-}
-
-function capturingLogger() {
-  const lines: LogLine[] = [];
-  const logger = pino(
-    { level: "debug", mixin: logContextMixin },
-    new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString("utf8").split("\n").filter(Boolean)) {
-          lines.push(JSON.parse(line) as LogLine);
-        }
-        done();
-      },
-    }),
-  );
-  return { lines, logger };
 }
 
 let tracing: Tracing | null = null;
@@ -43,7 +23,7 @@ let server: ObservedYoga | null = null;
 
 async function serveWith(activeTracing: Tracing) {
   tracing = activeTracing;
-  const { lines, logger } = capturingLogger();
+  const { lines, logger } = capturingLogger<TracedLine>();
   const metrics = createFleetMetrics();
   server = await startObservedYoga({
     metrics,

@@ -9,7 +9,7 @@ import { silentLogger } from "@cml-fleet/platform/observability/logger";
 import { createObservability } from "@cml-fleet/platform/observability/observability";
 import { type RunningSimulator, startSimulator } from "@cml-fleet/sim/simulator";
 import { trace } from "@opentelemetry/api";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 
 const target: CloudTarget = { accountId: "default", region: "us-east-1" };
 const CML_USER = "fleet";
@@ -77,19 +77,8 @@ async function seriesValue(
   )?.value;
 }
 
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) {
-      return value;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`condition not met within ${timeoutMs} ms`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+/** Booting a simulated instance and its CML takes a moment. */
+const PATIENCE = { timeout: 30_000, interval: 50 };
 
 describe("AWS and CML calls through the real adapters, counted by the call observer", () => {
   it("counts successful and failed EC2 calls and CloudWatch calls, by command and error code", async () => {
@@ -142,12 +131,13 @@ describe("AWS and CML calls through the real adapters, counted by the call obser
       body: JSON.stringify({ tags: { "cml-fleet:managed": "true" }, region: target.region }),
     });
     const { instanceId } = (await response.json()) as { instanceId: string };
-    const publicIp = await eventually(async () => {
+    const publicIp = await vi.waitFor(async () => {
       const instance = await cloud.describe(target, instanceId);
-      return instance?.state === "running" && instance.publicIp !== null ? instance.publicIp : undefined;
-    });
+      expect(instance).toMatchObject({ state: "running", publicIp: expect.any(String) });
+      return instance?.publicIp ?? expect.unreachable();
+    }, PATIENCE);
     const endpoint: CmlEndpoint = { workerId: "w-obs", baseUrl: `https://${publicIp}:${sim.cmlPort}` };
-    await eventually(async () => ((await cml.systemInformation(endpoint)).ready ? true : undefined));
+    await expect.poll(async () => (await cml.systemInformation(endpoint)).ready, PATIENCE).toBe(true);
 
     await cml.labs(endpoint);
     await expect(cml.stopLab(endpoint, "0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0")).rejects.toThrow();

@@ -1,6 +1,4 @@
-import { Writable } from "node:stream";
 import { userActor } from "@cml-fleet/core/domain/actor";
-import { logContextMixin } from "@cml-fleet/platform/observability/log-context";
 import {
   createMetricsHandler,
   type RunningMetricsServer,
@@ -8,38 +6,19 @@ import {
 } from "@cml-fleet/platform/observability/metrics-handler";
 import { createObservability } from "@cml-fleet/platform/observability/observability";
 import { trace } from "@opentelemetry/api";
-import { pino } from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { capturingLogger } from "../../../platform/test/support/capturing-logger";
 import { type RunningJobProcess, startJobProcess } from "../../src/job-process";
-import { FAST_RUNTIME, type FleetHarness, startHarness } from "../support/fleet-harness";
+import { FAST_RUNTIME, PATIENCE, useHarness } from "../support/fleet-harness";
 
-interface LogLine {
-  readonly msg: string;
-  readonly jobId?: string;
-  readonly queue?: string;
-  readonly [key: string]: unknown;
-}
-
-const logLines: LogLine[] = [];
-const logger = pino(
-  { level: "info", mixin: logContextMixin },
-  new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString("utf8").split("\n").filter(Boolean)) {
-        logLines.push(JSON.parse(line) as LogLine);
-      }
-      done();
-    },
-  }),
-);
+const { logger, lines: logLines } = capturingLogger("info");
 
 const observability = createObservability({ tracer: trace.getTracer("test") });
-let fleet: FleetHarness;
+const fleet = useHarness("observability", { jobWorkers: false });
 let jobs: RunningJobProcess;
 let metricsServer: RunningMetricsServer;
 
 beforeAll(async () => {
-  fleet = await startHarness("observability", { jobWorkers: false });
   jobs = await startJobProcess({
     settings: fleet.settings,
     logger,
@@ -57,7 +36,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await metricsServer?.close();
   await jobs?.close();
-  await fleet?.close();
 });
 
 describe("a job process with observability", () => {
@@ -67,15 +45,13 @@ describe("a job process with observability", () => {
       workerId: worker.id,
       actor: userActor("u-1", "alice"),
     });
-    await fleet.until("the provision job to complete", async () => {
-      const info = await fleet.queue.get(job.id);
-      return info?.state === "COMPLETED";
-    });
+    await expect.poll(async () => (await fleet.queue.get(job.id))?.state, PATIENCE).toBe("COMPLETED");
 
-    const text = await fleet.until("the job in /metrics", async () => {
+    const text = await vi.waitFor(async () => {
       const body = await (await fetch(metricsServer.url)).text();
-      return body.includes('cml_fleet_jobs_total{queue="provision",outcome="completed"} 1') ? body : null;
-    });
+      expect(body).toContain('cml_fleet_jobs_total{queue="provision",outcome="completed"} 1');
+      return body;
+    }, PATIENCE);
     expect(text).toContain('cml_fleet_job_duration_seconds_count{queue="provision",outcome="completed"} 1');
     expect(text).toContain(
       'cml_fleet_upstream_calls_total{upstream="ec2",operation="RunInstances",outcome="ok"} 1',

@@ -1,7 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { Writable } from "node:stream";
 import { createFleetMetrics } from "@cml-fleet/platform/observability/fleet-metrics";
-import { logContextMixin } from "@cml-fleet/platform/observability/log-context";
 import {
   createMetricsHandler,
   type RunningMetricsServer,
@@ -12,33 +10,14 @@ import { createUpstreamCallObserver } from "@cml-fleet/platform/observability/up
 import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-node";
 import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
-import { pino } from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { capturingLogger } from "../../../platform/test/support/capturing-logger";
+import { TEST_REDIS_URL } from "../../../platform/test/support/test-redis";
 import { observeJobWorker, traceJobProcessor } from "../../src/observability/job-telemetry";
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 const QUEUE = "obs-test";
 
-interface LogLine {
-  readonly msg: string;
-  readonly jobId?: string;
-  readonly outcome?: string;
-  readonly trace_id?: string;
-  readonly [key: string]: unknown;
-}
-
-const logLines: LogLine[] = [];
-const logStream = new Writable({
-  write(chunk: Buffer, _encoding, done) {
-    for (const line of chunk.toString("utf8").split("\n")) {
-      if (line.trim() !== "") {
-        logLines.push(JSON.parse(line) as LogLine);
-      }
-    }
-    done();
-  },
-});
-const logger = pino({ level: "debug", mixin: logContextMixin }, logStream);
+const { logger, lines: logLines } = capturingLogger();
 
 const prefix = `t-obs-${randomBytes(4).toString("hex")}`;
 const metrics = createFleetMetrics();
@@ -56,25 +35,11 @@ async function scrape(): Promise<string> {
   return response.text();
 }
 
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) {
-      return value;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`condition not met within ${timeoutMs} ms`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 beforeAll(async () => {
   tracing = startTracing({ serviceName: "jobs-test", exporter, immediate: true });
   const observer = createUpstreamCallObserver({ metrics, tracer: tracing.tracer });
   const deps = { metrics, tracer: tracing.tracer, logger };
-  connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  connection = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
   queue = new Queue(QUEUE, { connection, prefix });
   worker = new Worker<{ fail: boolean }, string>(
     QUEUE,
@@ -118,13 +83,15 @@ describe("job telemetry on a real BullMQ worker", () => {
       { attempts: 2, backoff: { type: "fixed", delay: 10 } },
     );
 
-    const text = await eventually(async () => {
-      const body = await scrape();
-      return body.includes(`cml_fleet_jobs_total{queue="${QUEUE}",outcome="failed"} 1`) &&
-        body.includes(`cml_fleet_jobs_total{queue="${QUEUE}",outcome="completed"} 1`)
-        ? body
-        : undefined;
-    });
+    const text = await vi.waitFor(
+      async () => {
+        const body = await scrape();
+        expect(body).toContain(`cml_fleet_jobs_total{queue="${QUEUE}",outcome="failed"} 1`);
+        expect(body).toContain(`cml_fleet_jobs_total{queue="${QUEUE}",outcome="completed"} 1`);
+        return body;
+      },
+      { timeout: 30_000, interval: 50 },
+    );
     expect(text).toContain(`cml_fleet_jobs_total{queue="${QUEUE}",outcome="retried"} 1`);
     expect(text).toContain(`cml_fleet_job_duration_seconds_count{queue="${QUEUE}",outcome="completed"} 1`);
     expect(text).toContain(`cml_fleet_job_duration_seconds_count{queue="${QUEUE}",outcome="failed"} 1`);

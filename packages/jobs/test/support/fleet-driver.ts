@@ -1,8 +1,44 @@
 import { userActor } from "@cml-fleet/core/domain/actor";
 import type { Worker } from "@cml-fleet/core/domain/worker";
-import type { FleetHarness } from "./fleet-harness";
+import type { WorkerStatus } from "@cml-fleet/core/domain/worker-status";
+import { expect, vi } from "vitest";
+import { type FleetHarness, PATIENCE } from "./fleet-harness";
 
 const operator = userActor("u-ops", "ops");
+
+/**
+ * The statuses a worker shows, each run of repeats counted once, when it is
+ * provisioned, stopped, started again and terminated.
+ */
+export const WHOLE_LIFE: readonly WorkerStatus[] = [
+  "PENDING",
+  "RUNNING",
+  "STOPPING",
+  "STOPPED",
+  "PENDING",
+  "RUNNING",
+  "SHUTTING_DOWN",
+  "TERMINATED",
+];
+
+/** The values with each run of repeats counted once: [a, a, b, a] -> [a, b, a]. */
+export function withoutRepeats<T>(values: readonly T[]): T[] {
+  return values.filter((value, index) => index === 0 || value !== values[index - 1]);
+}
+
+/** Waits until the stored worker matches `expected` (as toMatchObject does) and answers it. */
+export function waitForWorker(
+  fleet: FleetHarness,
+  id: string,
+  expected: Record<string, unknown>,
+  patience: { readonly timeout: number; readonly interval: number } = PATIENCE,
+): Promise<Worker> {
+  return vi.waitFor(async () => {
+    const current = await fleet.workers.findById(id);
+    expect(current).toMatchObject(expected);
+    return current ?? expect.unreachable();
+  }, patience);
+}
 
 /** Creates and provisions workers through the provision queue, and waits until each is AVAILABLE. */
 export async function provisionWorkers(fleet: FleetHarness, names: readonly string[]): Promise<Worker[]> {
@@ -12,10 +48,7 @@ export async function provisionWorkers(fleet: FleetHarness, names: readonly stri
   }
   return Promise.all(
     created.map((worker) =>
-      fleet.until(`${worker.name} to be AVAILABLE`, async () => {
-        const current = await fleet.workers.findById(worker.id);
-        return current?.serviceStatus === "AVAILABLE" ? current : null;
-      }),
+      waitForWorker(fleet, worker.id, { name: worker.name, serviceStatus: "AVAILABLE" }),
     ),
   );
 }

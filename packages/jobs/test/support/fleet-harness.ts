@@ -20,6 +20,8 @@ import {
 } from "@cml-fleet/platform/testing/test-database";
 import { type RunningSimulator, type SimulatorOptions, startSimulator } from "@cml-fleet/sim/simulator";
 import { Redis } from "ioredis";
+import { deleteKeys, TEST_REDIS_URL } from "../../../platform/test/support/test-redis";
+import { useStarted } from "../../../platform/test/support/use-started";
 import { type RunningJobProcess, startJobProcess } from "../../src/job-process";
 import type { JobRuntimeConfig } from "../../src/job-worker-deps";
 
@@ -29,8 +31,6 @@ const testLogger =
     ? silentLogger
     : createLogger({ level: process.env.TEST_LOG, name: "jobs-test" });
 
-export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
-
 export interface HarnessOptions {
   readonly sim?: SimulatorOptions;
   /** Extra settings, as environment variables. */
@@ -39,6 +39,13 @@ export interface HarnessOptions {
   readonly jobWorkers?: boolean;
   readonly runtime?: Partial<JobRuntimeConfig>;
 }
+
+/**
+ * How long a harness test waits, by default, for what the job workers do in
+ * the background (a worker to be AVAILABLE, a job to complete): for
+ * `vi.waitFor` and `expect.poll`. Slow machines need the minute.
+ */
+export const PATIENCE = { timeout: 60_000, interval: 100 } as const;
 
 /** Test-speed queue runtime: short locks, no schedules unless asked. */
 export const FAST_RUNTIME: Partial<JobRuntimeConfig> = {
@@ -135,8 +142,15 @@ export async function startHarness(label: string, options: HarnessOptions = {}) 
     },
     startJobs,
 
-    /** A worker as the API creates it: PENDING, heading to RUNNING, no instance yet. */
-    async createWorker(name = `w-${randomBytes(3).toString("hex")}`, region = "us-east-1"): Promise<Worker> {
+    /**
+     * A worker as the API creates it: PENDING, heading to RUNNING, no instance
+     * yet; `overrides` make it something else (one adopted and running, say).
+     */
+    async createWorker(
+      name = `w-${randomBytes(3).toString("hex")}`,
+      region = "us-east-1",
+      overrides: Partial<Worker> = {},
+    ): Promise<Worker> {
       const image = settings.worker.images[region];
       if (image === undefined) {
         throw new Error(`no image for ${region}`);
@@ -155,26 +169,7 @@ export async function startHarness(label: string, options: HarnessOptions = {}) 
         actor: systemActor("bootstrap"),
         now: new Date(),
       });
-      return (await workers.insert(change.worker, change.events)).worker;
-    },
-
-    /** Polls until `check` returns a value (never a fixed sleep: the machine may be slow). */
-    async until<T>(
-      what: string,
-      check: () => Promise<T | null | undefined | false>,
-      timeoutMs = 60_000,
-    ): Promise<T> {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const value = await check();
-        if (value !== null && value !== undefined && value !== false) {
-          return value;
-        }
-        if (Date.now() > deadline) {
-          throw new Error(`timed out waiting for ${what}`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      return (await workers.insert({ ...change.worker, ...overrides }, change.events)).worker;
     },
 
     async simJson<T>(path: string, init?: RequestInit): Promise<T> {
@@ -202,13 +197,14 @@ export async function startHarness(label: string, options: HarnessOptions = {}) 
 
 export type FleetHarness = Awaited<ReturnType<typeof startHarness>>;
 
-async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 500);
-    cursor = next;
-    if (keys.length > 0) {
-      await redis.del(...keys);
-    }
-  } while (cursor !== "0");
+/**
+ * A harness for the enclosing describe block (or file): started in beforeAll,
+ * closed in afterAll, both given `timeoutMs` (a simulator and a job process
+ * take a while on a loaded machine). Use it inside tests and hooks.
+ */
+export function useHarness(label: string, options: HarnessOptions = {}, timeoutMs = 120_000): FleetHarness {
+  return useStarted("the fleet harness", () => startHarness(label, options), {
+    stop: (fleet) => fleet.close(),
+    timeoutMs,
+  });
 }

@@ -1,23 +1,21 @@
 import { NotFoundError } from "@cml-fleet/core/errors";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { apiTokens } from "../../src/db/schema/tokens";
 import {
   type ApiTokenRepository,
   createApiTokenRepository,
   hashTokenSecret,
 } from "../../src/repositories/api-token.repository";
-import { createTestDatabase, type TestDatabase } from "../../src/testing/test-database";
+import { useTestDatabase } from "../support/use-test-database";
 
-let testDb: TestDatabase;
+const testDb = useTestDatabase("api_tokens");
 let tokens: ApiTokenRepository;
 const t0 = new Date("2026-01-01T12:00:00.000Z");
 const minutes = (n: number) => new Date(t0.getTime() + n * 60_000);
 
-beforeAll(async () => {
-  testDb = await createTestDatabase("api_tokens");
+beforeAll(() => {
   tokens = createApiTokenRepository(testDb.db);
 });
-afterAll(() => testDb.cleanup());
 beforeEach(async () => {
   await testDb.db.delete(apiTokens);
 });

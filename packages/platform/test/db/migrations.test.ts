@@ -1,10 +1,11 @@
 import { readFileSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { aWorker } from "../../../api/test/support/worker-factory";
 import { openDatabase } from "../../src/db/database";
 import { migrateDatabase } from "../../src/db/migrate";
 import { createWorkerRepository } from "../../src/repositories/worker.repository";
-import { createTestDatabase, TEST_DATABASE_URL, type TestDatabase } from "../../src/testing/test-database";
+import { TEST_DATABASE_URL } from "../../src/testing/test-database";
+import { useTestDatabase } from "../support/use-test-database";
 
 const MIGRATION_COUNT = (
   JSON.parse(readFileSync(new URL("../../drizzle/meta/_journal.json", import.meta.url), "utf8")) as {
@@ -12,12 +13,7 @@ const MIGRATION_COUNT = (
   }
 ).entries.length;
 
-let testDb: TestDatabase;
-
-beforeAll(async () => {
-  testDb = await createTestDatabase("migrations");
-});
-afterAll(() => testDb.cleanup());
+const testDb = useTestDatabase("migrations");
 
 async function query(text: string, values: unknown[] = []): Promise<Record<string, unknown>[]> {
   if (testDb.database.connection.kind !== "pg") {

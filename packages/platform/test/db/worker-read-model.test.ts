@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { anEvent, aSample, aWorker } from "../../../api/test/support/worker-factory";
 import { fleetEvents } from "../../src/db/schema/events";
 import { workerLabs } from "../../src/db/schema/labs";
@@ -8,16 +8,14 @@ import {
   createWorkerRepository,
   type DrizzleWorkerRepository,
 } from "../../src/repositories/worker.repository";
-import { createTestDatabase, type TestDatabase } from "../../src/testing/test-database";
+import { useTestDatabase } from "../support/use-test-database";
 
-let testDb: TestDatabase;
+const testDb = useTestDatabase("read_model");
 let repository: DrizzleWorkerRepository;
 
-beforeAll(async () => {
-  testDb = await createTestDatabase("read_model");
+beforeAll(() => {
   repository = createWorkerRepository(testDb.db);
 });
-afterAll(() => testDb.cleanup());
 beforeEach(async () => {
   for (const table of [telemetrySamples, fleetEvents, workerLabs, workers]) {
     await testDb.db.delete(table);

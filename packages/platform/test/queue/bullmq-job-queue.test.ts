@@ -9,8 +9,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../../src/observability/logger";
 import { type BullmqJobQueue, createBullmqJobQueue } from "../../src/queue/bullmq-job-queue";
 import { queueName } from "../../src/queue/queue-definitions";
+import { deleteKeys, TEST_REDIS_URL } from "../support/test-redis";
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 const alice = userActor("u1", "alice");
 
 describe("the BullMQ producer behind the JobQueue port", () => {
@@ -37,9 +37,9 @@ describe("the BullMQ producer behind the JobQueue port", () => {
   }
 
   beforeAll(() => {
-    connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+    connection = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
     queue = createBullmqJobQueue({
-      redisUrl: REDIS_URL,
+      redisUrl: TEST_REDIS_URL,
       prefix,
       retry: { attempts: 2, backoffMs: 50 },
       publisher,
@@ -52,10 +52,7 @@ describe("the BullMQ producer behind the JobQueue port", () => {
   });
   afterAll(async () => {
     await queue.close();
-    const keys = await connection.keys(`${prefix}:*`);
-    if (keys.length > 0) {
-      await connection.del(...keys);
-    }
+    await deleteKeys(connection, `${prefix}:`);
     await connection.quit();
   });
 

@@ -55,6 +55,21 @@ export function dataOf<T>(response: GraphQLResponse<T>): T {
   return response.data;
 }
 
+/** One operation with its variables, answering its data (failing on any error). */
+export type GraphqlCall = <T>(query: string, variables?: Record<string, unknown>) => Promise<T>;
+
+/** One caller's operations against one API. */
+export function graphqlCaller(url: string, token: string): GraphqlCall {
+  return async <T>(query: string, variables: Record<string, unknown> = {}): Promise<T> =>
+    dataOf(await gql<T>(url, query, { token, variables }));
+}
+
+/** `worker(id)` with the given selection of fields; null when there is no such worker. */
+export async function workerById<T>(call: GraphqlCall, id: string, fields: string): Promise<T | null> {
+  return (await call<{ worker: T | null }>(`query ($id: ID!) { worker(id: $id) { ${fields} } }`, { id }))
+    .worker;
+}
+
 export interface Subscription<T> {
   readonly events: T[];
   readonly errors: unknown[];
@@ -102,20 +117,8 @@ export function subscribeWs<T>(
   };
 }
 
-/** Polls `check` until it returns a value that is not undefined (no fixed sleeps: the machine may be slow). */
-export async function eventually<T>(
-  check: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) {
-      return value;
-    }
-    if (Date.now() > deadline) {
-      throw new Error("condition not met in time");
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+/**
+ * How long API tests wait for what happens after a response (a subscription
+ * event, an audit row): for `vi.waitFor` and `expect.poll`.
+ */
+export const PATIENCE = { timeout: 20_000, interval: 50 } as const;

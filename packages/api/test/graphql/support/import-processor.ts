@@ -1,12 +1,11 @@
 import { randomUUID } from "node:crypto";
 import type { JobPayloads } from "@cml-fleet/core/domain/job";
 import { queueName } from "@cml-fleet/platform/queue/queue-definitions";
-import { createWorkerRepository } from "@cml-fleet/platform/repositories/worker.repository";
 import { type Job, Worker as QueueWorker } from "bullmq";
 import { Redis } from "ioredis";
+import { TEST_REDIS_URL } from "../../../../platform/test/support/test-redis";
 import { aWorker } from "../../support/worker-factory";
 import type { TestFleet } from "./test-fleet";
-import { TEST_REDIS_URL } from "./test-fleet";
 
 /** An instance id this stand-in refuses, so that a failed import job can be produced. */
 export const FAILING_INSTANCE_ID = "i-0badbadbadbadbad0";
@@ -20,7 +19,7 @@ export const SLOW_REGION = "us-west-2";
  */
 export function startImportProcessor(fleet: TestFleet): { close(): Promise<void> } {
   const connection = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-  const workers = createWorkerRepository(fleet.db.db);
+  const { workers } = fleet;
   const processor = new QueueWorker(
     queueName("import"),
     async (job: Job<JobPayloads["import"]>) => {

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { WorkerRepository } from "@cml-fleet/core/ports/worker-repository.port";
 import { loadSettings } from "@cml-fleet/core/settings/load-settings";
 import type { Settings } from "@cml-fleet/core/settings/settings.schema";
 import { silentLogger } from "@cml-fleet/platform/observability/logger";
@@ -6,18 +7,19 @@ import {
   createApiTokenRepository,
   hashTokenSecret,
 } from "@cml-fleet/platform/repositories/api-token.repository";
+import { createWorkerRepository } from "@cml-fleet/platform/repositories/worker.repository";
 import {
   createTestDatabase,
   TEST_DATABASE_URL,
   type TestDatabase,
 } from "@cml-fleet/platform/testing/test-database";
 import { Redis } from "ioredis";
+import { deleteKeys, TEST_REDIS_URL } from "../../../../platform/test/support/test-redis";
+import { useStarted } from "../../../../platform/test/support/use-started";
 import { type ApiApp, type ApiAppOptions, createApiApp } from "../../../src/app";
 import type { Role } from "../../../src/auth/roles";
 import { generateTokenSecret } from "../../../src/auth/token-secret";
 import { type RunningApiServer, startApiServer } from "../../../src/http/server";
-
-export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 
 export interface TestApi {
   readonly url: string;
@@ -28,15 +30,19 @@ export interface TestApi {
   readonly server: RunningApiServer;
 }
 
+type ApiOverrides = Partial<Omit<ApiAppOptions, "settings" | "logger" | "database">>;
+
 export interface TestFleet {
   readonly db: TestDatabase;
   readonly settings: Settings;
   /** Redis key prefix of this test file (also the BullMQ prefix). */
   readonly prefix: string;
   readonly redis: Redis;
+  /** The workers table, for seeding what a test reads through the API. */
+  readonly workers: WorkerRepository;
   /** Secrets of one token per role (the ADMIN one is BOOTSTRAP_ADMIN_TOKEN). */
   readonly tokens: Readonly<Record<Role, string>>;
-  startApi(overrides?: Partial<Omit<ApiAppOptions, "settings" | "logger" | "database">>): Promise<TestApi>;
+  startApi(overrides?: ApiOverrides): Promise<TestApi>;
   close(): Promise<void>;
 }
 
@@ -80,6 +86,7 @@ export async function createTestFleet(label: string, env: Record<string, string>
     settings,
     prefix,
     redis,
+    workers: createWorkerRepository(db.db),
     tokens: secrets,
     async startApi(overrides = {}) {
       const app = await createApiApp({ settings, logger: silentLogger, database: db.database, ...overrides });
@@ -101,13 +108,28 @@ export async function createTestFleet(label: string, env: Record<string, string>
   };
 }
 
-async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 500);
-    cursor = next;
-    if (keys.length > 0) {
-      await redis.del(...keys);
-    }
-  } while (cursor !== "0");
+export interface UseTestFleetOptions {
+  /** Extra settings, as environment variables; a function is called in beforeAll (after earlier hooks). */
+  readonly env?: Record<string, string> | (() => Record<string, string>);
+  /** Options of the API started on the fleet. */
+  readonly api?: ApiOverrides;
+}
+
+/**
+ * A test fleet and one API on it for the enclosing describe block (or file):
+ * started in beforeAll, closed in afterAll. Use both inside tests and hooks.
+ */
+export function useTestFleet(
+  label: string,
+  options: UseTestFleetOptions = {},
+): { readonly fleet: TestFleet; readonly api: TestApi } {
+  const { env = {} } = options;
+  const fleet = useStarted(
+    "the test fleet",
+    () => createTestFleet(label, typeof env === "function" ? env() : env),
+    { stop: (started) => started.close() },
+  );
+  // Closed with the fleet.
+  const api = useStarted("the test API", () => fleet.startApi(options.api));
+  return { fleet, api };
 }
