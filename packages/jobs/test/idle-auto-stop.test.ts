@@ -1,20 +1,9 @@
 import { describe, expect, it, vi } from "vitest";
-import { patchCml, provisionWorkers, runOnce } from "./support/fleet-driver";
+import { patchCml, provisionWorkers, runOnce, SECOND_LONG_IDLE } from "./support/fleet-driver";
 import { PATIENCE, useHarness } from "./support/fleet-harness";
 
-const IDLE_SETTINGS = {
-  CML_WORKER_IDLE_THRESHOLD: "8s",
-  CML_WORKER_MAX_IDLE_BEFORE_WARNING: "3s",
-  CML_WORKER_IDLE_SNOOZE_AFTER_START: "0s",
-  CML_WORKER_IDLE_MIN_UPTIME: "0s",
-  CML_WORKER_IDLE_STALE_TELEMETRY_AGE: "60s",
-  CML_WORKER_TELEMETRY_COLLECTION_INTERVAL: "5s",
-  CML_WORKER_IDLE_CPU_VETO_PERCENT: "100",
-  CML_LICENSE_TOKEN: "",
-};
-
 describe("idle auto-stop with second-long thresholds", () => {
-  const fleet = useHarness("idle", { env: IDLE_SETTINGS });
+  const fleet = useHarness("idle", { env: SECOND_LONG_IDLE });
 
   it("warns, then stops an idle worker with the reason, and spares busy, kept-alive, unreachable and used ones", {
     timeout: 240_000,

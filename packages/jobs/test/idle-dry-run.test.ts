@@ -1,19 +1,14 @@
 import { describe, expect, it, vi } from "vitest";
-import { provisionWorkers, runOnce } from "./support/fleet-driver";
+import { provisionWorkers, runOnce, SECOND_LONG_IDLE } from "./support/fleet-driver";
 import { PATIENCE, useHarness } from "./support/fleet-harness";
 
 describe("idle auto-stop in dry-run mode", () => {
   const fleet = useHarness("idle-dry", {
     env: {
+      ...SECOND_LONG_IDLE,
       CML_WORKER_IDLE_THRESHOLD: "4s",
       CML_WORKER_MAX_IDLE_BEFORE_WARNING: "2s",
-      CML_WORKER_IDLE_SNOOZE_AFTER_START: "0s",
-      CML_WORKER_IDLE_MIN_UPTIME: "0s",
-      CML_WORKER_IDLE_STALE_TELEMETRY_AGE: "60s",
-      CML_WORKER_TELEMETRY_COLLECTION_INTERVAL: "5s",
-      CML_WORKER_IDLE_CPU_VETO_PERCENT: "100",
       CML_WORKER_IDLE_DRY_RUN: "true",
-      CML_LICENSE_TOKEN: "",
     },
   });
 

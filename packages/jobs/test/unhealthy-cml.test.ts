@@ -1,18 +1,7 @@
 import type { FleetEvent } from "@cml-fleet/core/domain/fleet-event";
 import { describe, expect, it, vi } from "vitest";
-import { patchCml, provisionWorkers, runOnce } from "./support/fleet-driver";
+import { patchCml, provisionWorkers, runOnce, SECOND_LONG_IDLE } from "./support/fleet-driver";
 import { type FleetHarness, PATIENCE, useHarness } from "./support/fleet-harness";
-
-const IDLE_SETTINGS = {
-  CML_WORKER_IDLE_THRESHOLD: "8s",
-  CML_WORKER_MAX_IDLE_BEFORE_WARNING: "3s",
-  CML_WORKER_IDLE_SNOOZE_AFTER_START: "0s",
-  CML_WORKER_IDLE_MIN_UPTIME: "0s",
-  CML_WORKER_IDLE_STALE_TELEMETRY_AGE: "60s",
-  CML_WORKER_TELEMETRY_COLLECTION_INTERVAL: "5s",
-  CML_WORKER_IDLE_CPU_VETO_PERCENT: "100",
-  CML_LICENSE_TOKEN: "",
-};
 
 /** The worker's `worker.service_status_changed` events, oldest first. */
 async function serviceStatusEvents(fleet: FleetHarness, workerId: string): Promise<FleetEvent[]> {
@@ -29,7 +18,7 @@ async function stored(fleet: FleetHarness, workerId: string) {
 }
 
 describe("a worker whose CML reports itself unhealthy", () => {
-  const fleet = useHarness("unhealthy", { env: IDLE_SETTINGS });
+  const fleet = useHarness("unhealthy", { env: SECOND_LONG_IDLE });
 
   it("is seen as ERROR by the next sweep, is never stopped as idle, and is AVAILABLE again once healthy", {
     timeout: 240_000,

@@ -7,6 +7,22 @@ import { type FleetHarness, PATIENCE } from "./fleet-harness";
 const operator = userActor("u-ops", "ops");
 
 /**
+ * Settings (for `useHarness`) that make idle auto-stop a matter of seconds:
+ * idle after 8 s, warned 3 s before, no snooze or minimum uptime, any CPU
+ * load idle; no license to register.
+ */
+export const SECOND_LONG_IDLE: Readonly<Record<string, string>> = {
+  CML_WORKER_IDLE_THRESHOLD: "8s",
+  CML_WORKER_MAX_IDLE_BEFORE_WARNING: "3s",
+  CML_WORKER_IDLE_SNOOZE_AFTER_START: "0s",
+  CML_WORKER_IDLE_MIN_UPTIME: "0s",
+  CML_WORKER_IDLE_STALE_TELEMETRY_AGE: "60s",
+  CML_WORKER_TELEMETRY_COLLECTION_INTERVAL: "5s",
+  CML_WORKER_IDLE_CPU_VETO_PERCENT: "100",
+  CML_LICENSE_TOKEN: "",
+};
+
+/**
  * The statuses a worker shows, each run of repeats counted once, when it is
  * provisioned, stopped, started again and terminated.
  */
