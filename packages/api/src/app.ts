@@ -1,5 +1,10 @@
+import { randomUUID } from "node:crypto";
 import type { Clock } from "@cml-fleet/core/ports/clock.port";
 import { systemClock } from "@cml-fleet/core/ports/clock.port";
+import { createJobCommandService } from "@cml-fleet/core/services/job-commands.service";
+import { createWorkerCommandService } from "@cml-fleet/core/services/worker-commands.service";
+import { createWorkerImportService } from "@cml-fleet/core/services/worker-import.service";
+import { createWorkerSettingsService } from "@cml-fleet/core/services/worker-settings.service";
 import type { Database } from "@cml-fleet/platform/db/database";
 import { type InfrastructureOptions, openInfrastructure } from "@cml-fleet/platform/infrastructure";
 import type { Observability } from "@cml-fleet/platform/observability/observability";
@@ -11,10 +16,6 @@ import { createOidcVerifier } from "./auth/oidc-verifier";
 import type { ApiServerDeps } from "./http/server";
 import { createApiObservability } from "./observability/api-observability";
 import { createApiTokenService } from "./services/api-token.service";
-import { createJobCommandService } from "./services/job-commands.service";
-import { createWorkerCommandService } from "./services/worker-commands.service";
-import { createWorkerImportService } from "./services/worker-import.service";
-import { createWorkerSettingsService } from "./services/worker-settings.service";
 
 /** The infrastructure options (settings, logger, a test's schema, database or job queue), and the API's own. */
 export interface ApiAppOptions extends Omit<InfrastructureOptions, "connectionName"> {
@@ -71,6 +72,7 @@ export async function createApiApp(options: ApiAppOptions): Promise<ApiApp> {
       workerCommands: createWorkerCommandService({
         ...workerDeps,
         licenseTokens: infrastructure.licenseTokens,
+        newId: randomUUID,
       }),
       workerSettings: createWorkerSettingsService(workerDeps),
       workerImport: createWorkerImportService({

@@ -64,7 +64,6 @@ export async function startJobProcess(options: JobProcessOptions): Promise<Runni
     database: options.database,
   });
   const { database, publisher, jobQueue: producer } = infrastructure;
-  const vault = infrastructure.licenseTokens;
 
   const endpoint = cloudEndpoint(settings);
   const accounts = Object.fromEntries(
@@ -118,7 +117,7 @@ export async function startJobProcess(options: JobProcessOptions): Promise<Runni
       timeoutMs: settings.license.registrationTimeoutMs,
     },
     licenseToken: settings.license.token,
-    resolveTokenRef: (ref) => vault.take(ref),
+    licenseTokens: infrastructure.licenseTokens,
     placement: (worker) => {
       const network = settings.worker.networks[worker.region];
       return {

@@ -5,6 +5,7 @@ import type { CloudProvider } from "@cml-fleet/core/ports/cloud-provider.port";
 import type { CmlClient, LicenseRegistrationOptions } from "@cml-fleet/core/ports/cml-client.port";
 import type { EventPublisher } from "@cml-fleet/core/ports/event-publisher.port";
 import type { JobQueue } from "@cml-fleet/core/ports/job-queue.port";
+import type { LicenseTokenVault } from "@cml-fleet/core/ports/license-token-vault.port";
 import type { Logger } from "@cml-fleet/core/ports/logger.port";
 import type { WorkerRepository } from "@cml-fleet/core/ports/worker-repository.port";
 import type { IdleAutoStopConfig } from "@cml-fleet/core/services/idle-auto-stop.service";
@@ -51,7 +52,7 @@ export interface JobWorkerDeps {
   readonly readiness: ReadinessConfig;
   readonly licenseRegistration: LicenseRegistrationOptions;
   readonly licenseToken: string | null;
-  readonly resolveTokenRef: (ref: string) => Promise<string | null>;
+  readonly licenseTokens: Pick<LicenseTokenVault, "take">;
   readonly placement: (worker: Worker) => LaunchPlacement;
   readonly sweep: TelemetrySweepConfig;
   readonly idle: IdleAutoStopConfig;

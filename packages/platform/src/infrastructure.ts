@@ -1,5 +1,6 @@
 import type { EventPublisher } from "@cml-fleet/core/ports/event-publisher.port";
 import type { JobQueue } from "@cml-fleet/core/ports/job-queue.port";
+import type { LicenseTokenVault } from "@cml-fleet/core/ports/license-token-vault.port";
 import type { Logger } from "@cml-fleet/core/ports/logger.port";
 import type { Settings } from "@cml-fleet/core/settings/settings.schema";
 import type { Database } from "./db/database";
@@ -9,7 +10,7 @@ import { createRedisEventPublisher } from "./pubsub/redis-event-publisher";
 import { createBullmqJobQueue } from "./queue/bullmq-job-queue";
 import { redisPrefixes } from "./queue/queue-definitions";
 import { openRedisConnections, type RedisConnections } from "./redis/redis-connections";
-import { createRedisLicenseTokenVault, type LicenseTokenVault } from "./redis/redis-license-token-vault";
+import { createRedisLicenseTokenVault } from "./redis/redis-license-token-vault";
 
 /** How long closing waits for local subscribers to go, so their UNSUBSCRIBEs reach Redis before QUIT. */
 const PUBSUB_DRAIN_TIMEOUT_MS = 2_000;

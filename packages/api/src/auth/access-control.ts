@@ -1,9 +1,9 @@
+import { type Role, roleAllows } from "@cml-fleet/core/domain/role";
 import { type FleetError, PermissionDeniedError, UnauthenticatedError } from "@cml-fleet/core/errors";
+import type { AuditLog } from "@cml-fleet/core/ports/audit-log.port";
 import type { Clock } from "@cml-fleet/core/ports/clock.port";
 import type { Logger } from "@cml-fleet/core/ports/logger.port";
-import type { AuditLog } from "../services/audit-log";
 import type { Principal } from "./principal";
-import { type Role, roleAllows } from "./roles";
 
 /** The authorization decision of one request (or one WebSocket connection). */
 export interface AccessControl {

@@ -1,6 +1,6 @@
+import { isRole, ROLES, type Role } from "@cml-fleet/core/domain/role";
 import { createRemoteJWKSet, type JWTPayload, jwtVerify } from "jose";
 import type { Principal } from "./principal";
-import { isRole, ROLES, type Role } from "./roles";
 
 export interface OidcOptions {
   readonly issuer: string;

@@ -1,15 +1,8 @@
-import { type Actor, userActor } from "@cml-fleet/core/domain/actor";
-import type { Role } from "./roles";
+import type { Requester } from "@cml-fleet/core/domain/requester";
 
-/** Who is calling, once a credential has been checked. */
-export interface Principal {
+/** Who is calling, once a credential has been checked; core's services take it as the requester. */
+export interface Principal extends Requester {
   /** Token id, or `oidc:<subject>` for an OIDC bearer token. */
   readonly id: string;
-  readonly name: string;
-  readonly role: Role;
   readonly via: "api-token" | "oidc";
-}
-
-export function actorOf(principal: Principal): Actor {
-  return userActor(principal.id, principal.name);
 }

@@ -1,7 +1,7 @@
+import type { Role } from "@cml-fleet/core/domain/role";
 import SchemaBuilder from "@pothos/core";
 import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
 import { GraphQLError, Kind } from "graphql";
-import type { Role } from "../auth/roles";
 import type { GraphQLContext } from "./context";
 
 /**

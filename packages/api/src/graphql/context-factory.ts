@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
+import type { AuditLog } from "@cml-fleet/core/ports/audit-log.port";
 import type { Logger } from "@cml-fleet/core/ports/logger.port";
 import type { FleetPubSub } from "@cml-fleet/platform/pubsub/fleet-pubsub";
 import { GraphQLError } from "graphql";
 import { createAccessControl } from "../auth/access-control";
 import type { Authentication } from "../auth/authenticate";
-import type { AuditLog } from "../services/audit-log";
 import type { ApiReads, ApiServices, GraphQLContext } from "./context";
 import { createWorkerLoaders } from "./loaders";
 

@@ -3,18 +3,18 @@ import type { JobQueue } from "@cml-fleet/core/ports/job-queue.port";
 import type { Logger } from "@cml-fleet/core/ports/logger.port";
 import type { WorkerReadModel } from "@cml-fleet/core/ports/worker-read-model.port";
 import type { WorkerRepository } from "@cml-fleet/core/ports/worker-repository.port";
+import type { JobCommandService } from "@cml-fleet/core/services/job-commands.service";
+import type { WorkerCommandService } from "@cml-fleet/core/services/worker-commands.service";
+import type { WorkerImportService } from "@cml-fleet/core/services/worker-import.service";
+import type { WorkerSettingsService } from "@cml-fleet/core/services/worker-settings.service";
 import type { Settings } from "@cml-fleet/core/settings/settings.schema";
 import type { FleetPubSub } from "@cml-fleet/platform/pubsub/fleet-pubsub";
 import type { AutoStopReadModel } from "@cml-fleet/platform/repositories/worker-read-model";
 import type { AccessControl } from "../auth/access-control";
 import type { ApiTokenService } from "../services/api-token.service";
-import type { JobCommandService } from "../services/job-commands.service";
-import type { WorkerCommandService } from "../services/worker-commands.service";
-import type { WorkerImportService } from "../services/worker-import.service";
-import type { WorkerSettingsService } from "../services/worker-settings.service";
 import type { WorkerLoaders } from "./loaders";
 
-/** The application services the mutations call (resolvers stay thin). */
+/** The services the mutations call: core's, which carry out requests, and the API's own token service. */
 export interface ApiServices {
   readonly workerCommands: WorkerCommandService;
   readonly workerSettings: WorkerSettingsService;

@@ -1,14 +1,15 @@
+import type { Role } from "@cml-fleet/core/domain/role";
 import { NotFoundError, ValidationError } from "@cml-fleet/core/errors";
+import type { AuditLog } from "@cml-fleet/core/ports/audit-log.port";
 import type { Clock } from "@cml-fleet/core/ports/clock.port";
+import { successAudit } from "@cml-fleet/core/services/request-audit";
 import {
   type ApiToken,
   type ApiTokenRepository,
   hashTokenSecret,
 } from "@cml-fleet/platform/repositories/api-token.repository";
 import type { Principal } from "../auth/principal";
-import type { Role } from "../auth/roles";
 import { generateTokenSecret } from "../auth/token-secret";
-import { type AuditLog, successAudit } from "./audit-log";
 
 export interface ApiTokenServiceDeps {
   readonly tokens: ApiTokenRepository;

@@ -1,6 +1,6 @@
+import type { Role } from "@cml-fleet/core/domain/role";
 import { createAuditRepository } from "@cml-fleet/platform/repositories/audit.repository";
 import { describe, expect, it, vi } from "vitest";
-import type { Role } from "../../src/auth/roles";
 import { codes, dataOf, gql, PATIENCE, subscribeWs } from "./support/graphql-client";
 import { useTestFleet } from "./support/test-fleet";
 

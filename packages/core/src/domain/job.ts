@@ -1,4 +1,5 @@
 import type { Actor } from "./actor";
+import type { Role } from "./role";
 import type { DesiredStatus, WorkerStatus } from "./worker-status";
 
 export const JOB_STATES = ["WAITING", "ACTIVE", "DELAYED", "COMPLETED", "FAILED"] as const;
@@ -22,8 +23,8 @@ interface WorkerTarget {
   readonly actor: Actor;
 }
 
-/** The roles an operation mutation may require (the contract's roles, spelled as api/auth/roles.ts does). */
-export type OperationRole = "OPERATOR" | "ADMIN";
+/** The roles an operation mutation may require: reading is never an operation. */
+export type OperationRole = Exclude<Role, "VIEWER">;
 
 /** The one argument an operation mutation takes besides `id: ID!`. */
 export type OperationArg =

@@ -2,6 +2,7 @@ import type { Actor } from "../domain/actor";
 import type { Worker } from "../domain/worker";
 import { applyLicense } from "../domain/worker-changes-observed";
 import { ConflictError, ValidationError } from "../errors";
+import type { LicenseTokenVault } from "../ports/license-token-vault.port";
 import { endpointOf } from "./instance-readiness";
 import type { ProgressReporter } from "./job-progress";
 import { type LicenseDeps, readWorkerLicense, registerWorkerLicense } from "./license-registration";
@@ -11,8 +12,8 @@ import { updateWorker } from "./worker-writer";
 export interface LicenseServiceDeps extends LicenseDeps {
   /** The configured token (CML_LICENSE_TOKEN), or null. */
   readonly configuredToken: string | null;
-  /** Resolves a token an operator handed to the API (kept out of job data); null when it expired. */
-  readonly resolveTokenRef: (ref: string) => Promise<string | null>;
+  /** Where a token an operator handed to the API waits, out of job data. */
+  readonly licenseTokens: Pick<LicenseTokenVault, "take">;
 }
 
 export function createLicenseService(deps: LicenseServiceDeps) {
@@ -20,7 +21,7 @@ export function createLicenseService(deps: LicenseServiceDeps) {
 
   async function tokenFor(useConfiguredToken: boolean, tokenRef: string | null): Promise<string> {
     if (tokenRef !== null) {
-      const token = await deps.resolveTokenRef(tokenRef);
+      const token = await deps.licenseTokens.take(tokenRef);
       if (token === null) {
         throw new ValidationError(
           "token",

@@ -1,19 +1,10 @@
 import { randomUUID } from "node:crypto";
+import type { LicenseTokenVault } from "@cml-fleet/core/ports/license-token-vault.port";
 import type { Redis } from "ioredis";
-
-/**
- * Holds a license token given to registerLicense until the job uses it: job
- * data is visible to anyone who can read the queue, so the job carries only a
- * reference, and the token lives in Redis for a bounded time and is read once.
- */
-export interface LicenseTokenVault {
-  put(token: string): Promise<string>;
-  /** The token, removed on reading; null when unknown or expired. */
-  take(ref: string): Promise<string | null>;
-}
 
 const TOKEN_TTL_SECONDS = 3600;
 
+/** The vault in Redis: GETDEL makes a token readable once, the expiry bounds how long it waits. */
 export function createRedisLicenseTokenVault(redis: Redis, keyPrefix: string): LicenseTokenVault {
   const key = (ref: string) => `${keyPrefix}license-token:${ref}`;
   return {

@@ -1,13 +1,14 @@
 import { createHash } from "node:crypto";
+import type { Role } from "@cml-fleet/core/domain/role";
 import { NotFoundError } from "@cml-fleet/core/errors";
 import { and, asc, eq, isNull, lt, ne, or, sql } from "drizzle-orm";
 import type { Db } from "../db/database";
-import { type ApiRole, type ApiTokenRow, apiTokens } from "../db/schema/tokens";
+import { type ApiTokenRow, apiTokens } from "../db/schema/tokens";
 
 export interface ApiToken {
   readonly id: string;
   readonly name: string;
-  readonly role: ApiRole;
+  readonly role: Role;
   readonly createdAt: Date;
   readonly lastUsedAt: Date | null;
   readonly revokedAt: Date | null;
@@ -15,7 +16,7 @@ export interface ApiToken {
 
 export interface NewApiToken {
   readonly name: string;
-  readonly role: ApiRole;
+  readonly role: Role;
   /** {@link hashTokenSecret} of the secret, which is never stored. */
   readonly tokenHash: string;
   readonly createdAt: Date;

@@ -1,14 +1,11 @@
+import type { AuditLog, AuditRecord } from "@cml-fleet/core/ports/audit-log.port";
 import type { AuditEntry } from "@cml-fleet/core/ports/worker-repository.port";
 import { desc } from "drizzle-orm";
 import type { Db } from "../db/database";
 import { type AuditLogRow, auditLog } from "../db/schema/audit";
 
-export interface AuditRecord extends AuditEntry {
-  readonly id: string;
-}
-
-export interface AuditRepository {
-  record(entry: AuditEntry): Promise<AuditRecord>;
+/** Core's audit log in Postgres, and reading it back. */
+export interface AuditRepository extends AuditLog {
   /** The latest `first` records, newest first. */
   list(first: number): Promise<AuditRecord[]>;
 }

@@ -1,6 +1,6 @@
 import { JOB_STATES } from "@cml-fleet/core/domain/job";
+import { ROLES } from "@cml-fleet/core/domain/role";
 import { LICENSE_STATUSES, SERVICE_STATUSES, WORKER_STATUSES } from "@cml-fleet/core/domain/worker-status";
-import { ROLES } from "../../auth/roles";
 import { builder } from "../builder";
 
 export const WorkerStatusEnum = builder.enumType("WorkerStatus", { values: WORKER_STATUSES });

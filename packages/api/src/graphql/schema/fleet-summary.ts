@@ -1,6 +1,6 @@
 import { BILLED_STATUSES, hourlyRate } from "@cml-fleet/core/domain/cost";
+import { costOf } from "@cml-fleet/core/domain/worker-insights";
 import { WORKER_STATUSES, type WorkerStatus } from "@cml-fleet/core/domain/worker-status";
-import { costOf } from "../../services/worker-insights";
 import { builder } from "../builder";
 import type { GraphQLContext } from "../context";
 import { WorkerStatusEnum } from "./enums";

@@ -1,5 +1,5 @@
 import type { CmlLab, LicenseState, TelemetrySnapshot } from "@cml-fleet/core/domain/worker";
-import type { IdleStateView, WorkerCostView } from "../../services/worker-insights";
+import type { IdleStateView, WorkerCostView } from "@cml-fleet/core/domain/worker-insights";
 import { builder } from "../builder";
 import { LicenseStatusEnum } from "./enums";
 

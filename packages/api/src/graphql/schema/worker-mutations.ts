@@ -1,8 +1,8 @@
 import { JOB_KIND_TABLE, type OperationArg } from "@cml-fleet/core/domain/job";
+import type { Requester } from "@cml-fleet/core/domain/requester";
 import { WORKER_OPERATIONS, type WorkerOperation } from "@cml-fleet/core/domain/worker-transitions";
+import type { WorkerCommandService, WorkerJobResult } from "@cml-fleet/core/services/worker-commands.service";
 import type { ArgBuilder, ArgumentRef } from "@pothos/core";
-import type { Principal } from "../../auth/principal";
-import type { WorkerCommandService, WorkerJobResult } from "../../services/worker-commands.service";
 import { builder } from "../builder";
 import { JobRef } from "./job";
 import { TagInput } from "./tag";
@@ -120,7 +120,7 @@ function takes<T extends OperationArg["type"]>(
 function runOperation(
   commands: WorkerCommandService,
   row: OperationMutationRow,
-  by: Principal,
+  by: Requester,
   id: string,
   given: unknown,
 ): Promise<WorkerJobResult> {

@@ -1,6 +1,6 @@
 import type { Worker } from "@cml-fleet/core/domain/worker";
+import { costOf, idleStateOf } from "@cml-fleet/core/domain/worker-insights";
 import { TOPICS } from "@cml-fleet/platform/pubsub/topics";
-import { costOf, idleStateOf } from "../../services/worker-insights";
 import { builder } from "../builder";
 import { boundedFirst } from "../list-bounds";
 import { onlyAbout } from "../topic-subscription";

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { Role } from "@cml-fleet/core/domain/role";
 import type { WorkerRepository } from "@cml-fleet/core/ports/worker-repository.port";
 import { loadSettings } from "@cml-fleet/core/settings/load-settings";
 import type { Settings } from "@cml-fleet/core/settings/settings.schema";
@@ -17,7 +18,6 @@ import { Redis } from "ioredis";
 import { deleteKeys, TEST_REDIS_URL } from "../../../../platform/test/support/test-redis";
 import { useStarted } from "../../../../platform/test/support/use-started";
 import { type ApiApp, type ApiAppOptions, createApiApp } from "../../../src/app";
-import type { Role } from "../../../src/auth/roles";
 import { generateTokenSecret } from "../../../src/auth/token-secret";
 import { type RunningApiServer, startApiServer } from "../../../src/http/server";
 

@@ -1,9 +1,7 @@
+import { ROLES, type Role } from "@cml-fleet/core/domain/role";
 import { sql } from "drizzle-orm";
 import { check, pgTable, text, unique, uuid } from "drizzle-orm/pg-core";
 import { instant, sqlList } from "./columns";
-
-export const API_ROLES = ["VIEWER", "OPERATOR", "ADMIN"] as const;
-export type ApiRole = (typeof API_ROLES)[number];
 
 /** API tokens. Only the SHA-256 of the secret is stored; the secret is shown once at creation. */
 export const apiTokens = pgTable(
@@ -11,7 +9,7 @@ export const apiTokens = pgTable(
   {
     id: uuid().primaryKey().defaultRandom(),
     name: text().notNull(),
-    role: text().$type<ApiRole>().notNull(),
+    role: text().$type<Role>().notNull(),
     tokenHash: text().notNull(),
     createdAt: instant().notNull().defaultNow(),
     lastUsedAt: instant(),
@@ -19,7 +17,7 @@ export const apiTokens = pgTable(
   },
   (t) => [
     unique("api_tokens_token_hash_unique").on(t.tokenHash),
-    check("api_tokens_role_check", sql.raw(`role in (${sqlList(API_ROLES)})`)),
+    check("api_tokens_role_check", sql.raw(`role in (${sqlList(ROLES)})`)),
   ],
 );
 

@@ -1,13 +1,13 @@
-import type { Worker, WorkerIdlePolicy } from "@cml-fleet/core/domain/worker";
-import { setTags } from "@cml-fleet/core/domain/worker-changes";
-import type { WorkerChange } from "@cml-fleet/core/domain/worker-changes-common";
-import { keepAlive, setIdlePolicy } from "@cml-fleet/core/domain/worker-changes-idle";
-import { ConflictError, ValidationError } from "@cml-fleet/core/errors";
-import { unlessUnchanged, updateWorker } from "@cml-fleet/core/services/worker-writer";
-import { actorOf, type Principal } from "../auth/principal";
-import { successAudit } from "./audit-log";
-import { type TagPair, validateTags } from "./worker-input";
+import { actorOf, type Requester } from "../domain/requester";
+import type { Worker, WorkerIdlePolicy } from "../domain/worker";
+import { setTags } from "../domain/worker-changes";
+import type { WorkerChange } from "../domain/worker-changes-common";
+import { keepAlive, setIdlePolicy } from "../domain/worker-changes-idle";
+import { type TagPair, validateTags } from "../domain/worker-input";
+import { ConflictError, ValidationError } from "../errors";
+import { successAudit } from "./request-audit";
 import { type WorkerWritingDeps, writerDeps } from "./worker-service-deps";
+import { unlessUnchanged, updateWorker } from "./worker-writer";
 
 export interface IdlePolicyChange {
   /** Omitted keeps the worker's value; null returns to the fleet default. */
@@ -23,7 +23,7 @@ export function createWorkerSettingsService(deps: WorkerWritingDeps) {
   const writer = writerDeps(deps);
 
   function change(
-    by: Principal,
+    by: Requester,
     operation: string,
     id: string,
     args: Record<string, unknown>,
@@ -43,14 +43,14 @@ export function createWorkerSettingsService(deps: WorkerWritingDeps) {
   }
 
   return {
-    setTags(by: Principal, id: string, pairs: readonly TagPair[]): Promise<Worker> {
+    setTags(by: Requester, id: string, pairs: readonly TagPair[]): Promise<Worker> {
       const tags = validateTags(pairs);
       return change(by, "setWorkerTags", id, { tags }, (worker, now) =>
         setTags(worker, tags, actorOf(by), now),
       );
     },
 
-    setIdlePolicy(by: Principal, id: string, input: IdlePolicyChange): Promise<Worker> {
+    setIdlePolicy(by: Requester, id: string, input: IdlePolicyChange): Promise<Worker> {
       return change(by, "setIdlePolicy", id, { ...input }, (worker, now) => {
         const policy: WorkerIdlePolicy = {
           enabled: input.enabled === undefined ? worker.idlePolicy.enabled : input.enabled,
@@ -63,7 +63,7 @@ export function createWorkerSettingsService(deps: WorkerWritingDeps) {
       });
     },
 
-    keepAlive(by: Principal, id: string, until: Date): Promise<Worker> {
+    keepAlive(by: Requester, id: string, until: Date): Promise<Worker> {
       if (until.getTime() - deps.clock.now().getTime() > MAX_KEEP_ALIVE_MS) {
         throw new ValidationError("until", "may be at most 7 days ahead");
       }

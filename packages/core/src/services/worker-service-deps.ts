@@ -1,11 +1,12 @@
-import type { Clock } from "@cml-fleet/core/ports/clock.port";
-import type { EventPublisher } from "@cml-fleet/core/ports/event-publisher.port";
-import type { JobQueue } from "@cml-fleet/core/ports/job-queue.port";
-import type { Logger } from "@cml-fleet/core/ports/logger.port";
-import type { WorkerRepository } from "@cml-fleet/core/ports/worker-repository.port";
-import type { UpdateWorkerDeps } from "@cml-fleet/core/services/worker-writer";
-import type { Settings } from "@cml-fleet/core/settings/settings.schema";
+import type { Clock } from "../ports/clock.port";
+import type { EventPublisher } from "../ports/event-publisher.port";
+import type { JobQueue } from "../ports/job-queue.port";
+import type { Logger } from "../ports/logger.port";
+import type { WorkerRepository } from "../ports/worker-repository.port";
+import type { Settings } from "../settings/settings.schema";
+import type { UpdateWorkerDeps } from "./worker-writer";
 
+/** What the services that carry out a person's request on a worker need. */
 export interface WorkerServiceDeps {
   readonly workers: Pick<
     WorkerRepository,
@@ -22,7 +23,7 @@ export interface WorkerServiceDeps {
 /** What a service that only changes workers needs. */
 export type WorkerWritingDeps = Pick<WorkerServiceDeps, "workers" | "publisher" | "clock" | "logger">;
 
-/** The API's side of the one worker write path (core's `updateWorker`). */
+/** Only what `updateWorker` uses, so a wider deps object is not passed down whole. */
 export function writerDeps(deps: WorkerWritingDeps): UpdateWorkerDeps {
   return {
     workers: deps.workers,

@@ -1,9 +1,10 @@
-import type { JobInfo } from "@cml-fleet/core/domain/job";
-import { NotFoundError } from "@cml-fleet/core/errors";
-import type { Clock } from "@cml-fleet/core/ports/clock.port";
-import type { JobQueue } from "@cml-fleet/core/ports/job-queue.port";
-import type { Principal } from "../auth/principal";
-import { type AuditLog, successAudit } from "./audit-log";
+import type { JobInfo } from "../domain/job";
+import type { Requester } from "../domain/requester";
+import { NotFoundError } from "../errors";
+import type { AuditLog } from "../ports/audit-log.port";
+import type { Clock } from "../ports/clock.port";
+import type { JobQueue } from "../ports/job-queue.port";
+import { successAudit } from "./request-audit";
 
 export interface JobCommandServiceDeps {
   readonly jobs: Pick<JobQueue, "get" | "retry">;
@@ -11,10 +12,11 @@ export interface JobCommandServiceDeps {
   readonly clock: Clock;
 }
 
+/** A person's requests about jobs themselves, rather than about a worker. */
 export function createJobCommandService(deps: JobCommandServiceDeps) {
   return {
     /** Runs a failed job again; CONFLICT when it has not failed, NOT_FOUND when there is no such job. */
-    async retryJob(by: Principal, id: string): Promise<JobInfo> {
+    async retryJob(by: Requester, id: string): Promise<JobInfo> {
       if ((await deps.jobs.get(id)) === null) {
         throw new NotFoundError("job", id);
       }

@@ -1,4 +1,8 @@
-/** The contract's roles, each allowed everything the previous one is. */
+/**
+ * The contract's roles, each allowed everything the previous one is. Written
+ * once here: the API's `Role` enum, its access control and the operation
+ * mutations' required roles are all derived from it.
+ */
 export const ROLES = ["VIEWER", "OPERATOR", "ADMIN"] as const;
 export type Role = (typeof ROLES)[number];
 

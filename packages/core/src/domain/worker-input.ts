@@ -1,6 +1,5 @@
-import type { Tags } from "@cml-fleet/core/domain/worker";
-import { ValidationError } from "@cml-fleet/core/errors";
-import type { Settings } from "@cml-fleet/core/settings/settings.schema";
+import { ValidationError } from "../errors";
+import type { Tags } from "./worker";
 
 /** AWS allows 50 tags per instance; the fleet itself sets `Name` and three `cml-fleet:` tags. */
 export const MAX_USER_TAGS = 46;
@@ -14,6 +13,16 @@ const RESERVED_TAG_PREFIXES = ["aws:", "cml-fleet:"];
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 const AMI_PATTERN = /^ami-[0-9a-f]{8,17}$/;
 const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,64}$/;
+
+/** What the checks read of the fleet's settings; `Settings` satisfies it. */
+export interface WorkerInputSettings {
+  readonly aws: { readonly allowedRegions: readonly string[] };
+  readonly worker: {
+    readonly images: Readonly<Record<string, unknown>>;
+    readonly defaultInstanceType: string;
+    readonly allowedInstanceTypes: readonly string[];
+  };
+}
 
 export interface TagPair {
   readonly key: string;
@@ -33,7 +42,7 @@ export function validateWorkerName(name: string): string {
 }
 
 /** A region must be both allowed and configured (it needs an AMI to launch from). */
-export function validateRegion(settings: Settings, region: string): string {
+export function validateRegion(settings: WorkerInputSettings, region: string): string {
   if (!settings.aws.allowedRegions.includes(region)) {
     throw new ValidationError(
       "region",
@@ -46,7 +55,10 @@ export function validateRegion(settings: Settings, region: string): string {
   return region;
 }
 
-export function validateInstanceType(settings: Settings, instanceType: string | null | undefined): string {
+export function validateInstanceType(
+  settings: WorkerInputSettings,
+  instanceType: string | null | undefined,
+): string {
   const chosen = instanceType ?? settings.worker.defaultInstanceType;
   if (!settings.worker.allowedInstanceTypes.includes(chosen)) {
     throw new ValidationError(

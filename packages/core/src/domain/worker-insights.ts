@@ -1,12 +1,6 @@
-import {
-  accruedCostUsd,
-  autoStopSavingsUsd,
-  hourlyRate,
-  type PriceTable,
-  type StatusPoint,
-} from "@cml-fleet/core/domain/cost";
-import type { Worker } from "@cml-fleet/core/domain/worker";
-import type { IdleSettings } from "@cml-fleet/core/settings/settings.schema";
+import { accruedCostUsd, autoStopSavingsUsd, hourlyRate, type PriceTable, type StatusPoint } from "./cost";
+import type { IdlePolicySettings } from "./idle-policy";
+import type { Worker } from "./worker";
 
 /** The idle figures a client shows for a worker. */
 export interface IdleStateView {
@@ -26,7 +20,11 @@ export interface WorkerCostView {
 }
 
 /** The worker's own policy where it has one, else the fleet's; the tracking is what the idle check recorded. */
-export function idleStateOf(worker: Worker, fleet: IdleSettings, now: Date): IdleStateView {
+export function idleStateOf(
+  worker: Worker,
+  fleet: Pick<IdlePolicySettings, "autoShutdownEnabled" | "thresholdMs">,
+  now: Date,
+): IdleStateView {
   const keepAliveUntil = worker.idle.keepAliveUntil;
   return {
     enabled: worker.idlePolicy.enabled ?? fleet.autoShutdownEnabled,

@@ -1,19 +1,8 @@
-import { randomUUID } from "node:crypto";
-import type { Actor } from "@cml-fleet/core/domain/actor";
-import { type JobInfo, workerJobId } from "@cml-fleet/core/domain/job";
-import type { Worker } from "@cml-fleet/core/domain/worker";
-import { createWorker, recordOperationRequested } from "@cml-fleet/core/domain/worker-changes";
-import {
-  operationRule,
-  planOperation,
-  type WorkerOperation,
-} from "@cml-fleet/core/domain/worker-transitions";
-import { ConflictError, ValidationError } from "@cml-fleet/core/errors";
-import type { SavedWorker } from "@cml-fleet/core/ports/worker-repository.port";
-import { publishSaved, unlessUnchanged, updateWorker } from "@cml-fleet/core/services/worker-writer";
-import type { LicenseTokenVault } from "@cml-fleet/platform/redis/redis-license-token-vault";
-import { actorOf, type Principal } from "../auth/principal";
-import { successAudit } from "./audit-log";
+import type { Actor } from "../domain/actor";
+import { type JobInfo, workerJobId } from "../domain/job";
+import { actorOf, type Requester } from "../domain/requester";
+import type { Worker } from "../domain/worker";
+import { createWorker, recordOperationRequested } from "../domain/worker-changes";
 import {
   type TagPair,
   validateAmiId,
@@ -22,8 +11,14 @@ import {
   validateRegion,
   validateTags,
   validateWorkerName,
-} from "./worker-input";
+} from "../domain/worker-input";
+import { operationRule, planOperation, type WorkerOperation } from "../domain/worker-transitions";
+import { ConflictError, ValidationError } from "../errors";
+import type { LicenseTokenVault } from "../ports/license-token-vault.port";
+import type { SavedWorker } from "../ports/worker-repository.port";
+import { successAudit } from "./request-audit";
 import { type WorkerServiceDeps, writerDeps } from "./worker-service-deps";
+import { publishSaved, unlessUnchanged, updateWorker } from "./worker-writer";
 
 export interface WorkerJobResult {
   readonly worker: Worker;
@@ -40,15 +35,19 @@ export interface CreateWorkerInput {
 }
 
 export interface WorkerCommandServiceDeps extends WorkerServiceDeps {
-  readonly licenseTokens: LicenseTokenVault;
+  readonly licenseTokens: Pick<LicenseTokenVault, "put">;
+  /** The id of a new worker. */
+  readonly newId: () => string;
 }
 
 /**
- * The lifecycle mutations. Each validates, checks the transition, writes the
- * intent (desired status, event and audit record in one transaction),
- * publishes, queues the job that does the work, and returns at once. If
- * queueing fails the intent stays recorded and repeating the request queues
- * the job (job ids make that idempotent).
+ * A person's requests to create a worker or run an operation on one (the
+ * API's lifecycle mutations). Each validates, checks the transition, writes
+ * the intent (desired status, event and audit record in one transaction),
+ * publishes, queues the job that does the work, and returns at once; the
+ * job's processor carries it out through the lifecycle, provisioning or
+ * license service. If queueing fails the intent stays recorded and repeating
+ * the request queues the job (job ids make that idempotent).
  */
 export function createWorkerCommandService(deps: WorkerCommandServiceDeps) {
   const { workers, jobs, clock, settings } = deps;
@@ -56,7 +55,7 @@ export function createWorkerCommandService(deps: WorkerCommandServiceDeps) {
 
   /** Persists the intent of an operation, then queues its job (or answers with the one under way). */
   async function operate(
-    by: Principal,
+    by: Requester,
     operation: WorkerOperation,
     id: string,
     options: { reason?: string | null; details?: Record<string, unknown> },
@@ -115,7 +114,7 @@ export function createWorkerCommandService(deps: WorkerCommandServiceDeps) {
   }
 
   return {
-    async createWorker(by: Principal, input: CreateWorkerInput): Promise<WorkerJobResult> {
+    async createWorker(by: Requester, input: CreateWorkerInput): Promise<WorkerJobResult> {
       const actor = actorOf(by);
       const idempotencyKey =
         input.idempotencyKey === null || input.idempotencyKey === undefined
@@ -134,7 +133,7 @@ export function createWorkerCommandService(deps: WorkerCommandServiceDeps) {
       const tags = validateTags(input.tags ?? []);
       const now = clock.now();
       const change = createWorker({
-        id: randomUUID(),
+        id: deps.newId(),
         name,
         accountId: settings.aws.defaultAccount,
         region,
@@ -172,25 +171,25 @@ export function createWorkerCommandService(deps: WorkerCommandServiceDeps) {
       return { worker: saved.worker, job };
     },
 
-    startWorker: (by: Principal, id: string) =>
+    startWorker: (by: Requester, id: string) =>
       operate(by, "start", id, {}, (worker, actor) => jobs.enqueue("start", { workerId: worker.id, actor })),
 
-    stopWorker: (by: Principal, id: string, reason: string | null) =>
+    stopWorker: (by: Requester, id: string, reason: string | null) =>
       operate(by, "stop", id, { reason }, (worker, actor) =>
         jobs.enqueue("stop", { workerId: worker.id, actor, reason }),
       ),
 
-    terminateWorker: (by: Principal, id: string, force: boolean) =>
+    terminateWorker: (by: Requester, id: string, force: boolean) =>
       operate(by, "terminate", id, { details: { force } }, (worker, actor) =>
         jobs.enqueue("terminate", { workerId: worker.id, actor, force }),
       ),
 
-    refreshWorker: (by: Principal, id: string) =>
+    refreshWorker: (by: Requester, id: string) =>
       operate(by, "refresh", id, {}, (worker, actor) =>
         jobs.enqueue("refresh", { workerId: worker.id, actor }),
       ),
 
-    async registerLicense(by: Principal, id: string, token: string | null): Promise<WorkerJobResult> {
+    async registerLicense(by: Requester, id: string, token: string | null): Promise<WorkerJobResult> {
       const given = token === null ? null : token.trim();
       if (given === "") {
         throw new ValidationError("token", "must not be empty");
@@ -210,7 +209,7 @@ export function createWorkerCommandService(deps: WorkerCommandServiceDeps) {
       );
     },
 
-    deregisterLicense: (by: Principal, id: string) =>
+    deregisterLicense: (by: Requester, id: string) =>
       operate(by, "deregister-license", id, {}, (worker, actor) =>
         jobs.enqueue("deregister-license", { workerId: worker.id, actor }),
       ),

@@ -1,5 +1,5 @@
-import { ValidationError } from "@cml-fleet/core/errors";
 import { describe, expect, it } from "vitest";
+import { ValidationError } from "../errors";
 import { MAX_USER_TAGS, validateIdempotencyKey, validateTags, validateWorkerName } from "./worker-input";
 
 describe("worker input", () => {

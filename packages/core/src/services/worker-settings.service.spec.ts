@@ -1,14 +1,14 @@
-import type { Logger } from "@cml-fleet/core/ports/logger.port";
 import { describe, expect, it } from "vitest";
-import { FakeClock } from "../../../core/test/support/fake-clock";
-import { InMemoryWorkerRepository } from "../../../core/test/support/in-memory-worker-repository";
-import { RecordingPublisher } from "../../../core/test/support/recording-publisher";
-import { silentLogger } from "../../../core/test/support/silent-logger";
+import { FakeClock } from "../../test/support/fake-clock";
+import { InMemoryWorkerRepository } from "../../test/support/in-memory-worker-repository";
+import { RecordingPublisher } from "../../test/support/recording-publisher";
+import { silentLogger } from "../../test/support/silent-logger";
 import { aWorker } from "../../test/support/worker-factory";
-import type { Principal } from "../auth/principal";
+import type { Requester } from "../domain/requester";
+import type { Logger } from "../ports/logger.port";
 import { createWorkerSettingsService } from "./worker-settings.service";
 
-const alice: Principal = { id: "t1", name: "alice", role: "OPERATOR", via: "api-token" };
+const alice: Requester = { id: "t1", name: "alice", role: "OPERATOR" };
 
 async function setUp(tags: Record<string, string>) {
   const workers = new InMemoryWorkerRepository();

@@ -1,11 +1,12 @@
-import type { Worker } from "@cml-fleet/core/domain/worker";
-import { UpstreamUnavailableError, ValidationError } from "@cml-fleet/core/errors";
-import type { Clock } from "@cml-fleet/core/ports/clock.port";
-import type { JobQueue } from "@cml-fleet/core/ports/job-queue.port";
-import type { WorkerRepository } from "@cml-fleet/core/ports/worker-repository.port";
-import type { Settings } from "@cml-fleet/core/settings/settings.schema";
-import { actorOf, type Principal } from "../auth/principal";
-import { type AuditLog, successAudit } from "./audit-log";
+import { actorOf, type Requester } from "../domain/requester";
+import type { Worker } from "../domain/worker";
+import { UpstreamUnavailableError, ValidationError } from "../errors";
+import type { AuditLog } from "../ports/audit-log.port";
+import type { Clock } from "../ports/clock.port";
+import type { JobQueue } from "../ports/job-queue.port";
+import type { WorkerRepository } from "../ports/worker-repository.port";
+import type { Settings } from "../settings/settings.schema";
+import { successAudit } from "./request-audit";
 
 export interface WorkerImportServiceDeps {
   readonly workers: Pick<WorkerRepository, "findByIds">;
@@ -13,7 +14,7 @@ export interface WorkerImportServiceDeps {
   readonly audit: AuditLog;
   readonly clock: Clock;
   readonly settings: Pick<Settings, "aws">;
-  /** How long the API waits for the import job before answering UPSTREAM_UNAVAILABLE. */
+  /** How long a request waits for the import job before failing UPSTREAM_UNAVAILABLE. */
   readonly importWaitMs: number;
 }
 
@@ -22,13 +23,13 @@ const MAX_INSTANCE_IDS = 1000;
 
 /**
  * Adopts instances that already run in AWS. Only the cloud knows them, and
- * the API never calls the cloud, so it asks the import job and waits for its
- * answer, bounded.
+ * a request never calls the cloud (the API process has no cloud adapter), so
+ * it asks the import job and waits for its answer, bounded.
  */
 export function createWorkerImportService(deps: WorkerImportServiceDeps) {
   return {
     async importWorkers(
-      by: Principal,
+      by: Requester,
       region: string,
       instanceIds: readonly string[] | null,
     ): Promise<Worker[]> {
