@@ -3,7 +3,8 @@
  * written by hand: records are the result types of the monitor's own fragments
  * and operations, vocabularies are the schema's enums, so a change to
  * packages/api/schema.graphql (after `codegen`) surfaces here as type errors.
- * The TUI still depends on nothing of ours at runtime.
+ * The API is known only through that printed schema: at run time the TUI
+ * imports nothing of ours but `@cml-fleet/duration`, the shared duration grammar.
  */
 import type { ResultOf } from "gql.tada";
 import type { EventFields, JobFields, TelemetryFields, WorkerFields } from "./fragments";

@@ -1,5 +1,5 @@
+import { print } from "@0no-co/graphql.web";
 import type { ResultOf, TadaDocumentNode } from "gql.tada";
-import { toQueryString } from "./document-text";
 import type { FleetClient, StreamHandlers } from "./fleet-client.port";
 import type { SnapshotWorker } from "./fleet-types";
 import { createGraphqlHttp } from "./graphql-http";
@@ -35,16 +35,18 @@ export function createGraphqlFleetClient(options: GraphqlFleetClientOptions): Fl
   const link = createSubscriptionLink({ url: options.url, token: options.token });
 
   // The document types the variables the compiler accepts and the data the caller gets back.
+  // gql.tada keeps a document's source text only for fragments: the wire text is printed from
+  // the AST by graphql.web, the parser and printer gql.tada itself is built on.
   const send = <Result, Variables extends Record<string, unknown>>(
     document: TadaDocumentNode<Result, Variables>,
     variables: Variables,
-  ) => request<Result>(toQueryString(document), variables);
+  ) => request<Result>(print(document), variables);
 
   const stream = <Result, Field extends keyof Result & string>(
     document: TadaDocumentNode<Result>,
     field: Field,
     handlers: StreamHandlers<NonNullable<Result[Field]>>,
-  ) => link.subscribe(toQueryString(document), field, handlers);
+  ) => link.subscribe(print(document), field, handlers);
 
   return {
     async viewer() {
