@@ -1,5 +1,5 @@
 import { type RunningSimulator, startSimulator } from "@cml-fleet/sim/simulator";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { AwsCloudProviderOptions } from "../../src/adapters/aws/aws-cloud-options";
 import {
   type AwsCloudProvider,
@@ -10,7 +10,7 @@ import { CloudError } from "../../src/errors";
 import type { CloudTarget, LaunchRequest } from "../../src/ports/cloud-provider.port";
 import { launchClientToken } from "../../src/services/launch-client-token";
 import { silentLogger } from "../support/silent-logger";
-import { eventually, SIM_CREDENTIALS, simControl } from "./sim-support";
+import { PATIENCE, SIM_CREDENTIALS, simControl } from "./sim-support";
 
 const target: CloudTarget = { accountId: "default", region: "us-east-1" };
 const IMAGE_ID = "ami-0c9f4e2a7b1d83e52";
@@ -78,10 +78,11 @@ describe("AWS cloud provider against the simulator", () => {
   it("runs the full lifecycle: launch, running, stop, stopped, start, terminate", async () => {
     const aws = provider();
     const waitFor = (instanceId: string, state: Ec2InstanceState) =>
-      eventually(async () => {
+      vi.waitFor(async () => {
         const instance = await aws.describe(target, instanceId);
-        return instance?.state === state ? instance : undefined;
-      });
+        expect(instance?.state).toBe(state);
+        return instance ?? expect.unreachable();
+      }, PATIENCE);
 
     const launched = await aws.launch(launchRequest("lifecycle-1"));
     expect(launched).toMatchObject({ region: "us-east-1", instanceType: "m5zn.metal", imageId: IMAGE_ID });

@@ -1,5 +1,5 @@
 import { type RunningSimulator, startSimulator } from "@cml-fleet/sim/simulator";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   type AwsCloudProvider,
   createAwsCloudProvider,
@@ -7,7 +7,7 @@ import {
 import { CloudError } from "../../src/errors";
 import type { CloudTarget, CustomMetricDatum } from "../../src/ports/cloud-provider.port";
 import { silentLogger } from "../support/silent-logger";
-import { eventually, SIM_CREDENTIALS, simControl } from "./sim-support";
+import { PATIENCE, SIM_CREDENTIALS, simControl } from "./sim-support";
 
 const target: CloudTarget = { accountId: "default", region: "us-east-1" };
 
@@ -30,14 +30,12 @@ beforeAll(async () => {
   instanceIds = (await control.seed(600, { "cml-fleet:managed": "true" })).map(
     (instance) => instance.instanceId,
   );
-  await eventually(
+  await vi.waitFor(
     async () => {
       const fleet = await aws.describeFleet(target);
-      return fleet.length === 600 && fleet.every((instance) => instance.state === "running")
-        ? true
-        : undefined;
+      expect(fleet.filter((instance) => instance.state === "running")).toHaveLength(600);
     },
-    { timeoutMs: 60_000 },
+    { ...PATIENCE, timeout: 60_000 },
   );
 }, 120_000);
 

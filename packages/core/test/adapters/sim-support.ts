@@ -1,5 +1,6 @@
 import http from "node:http";
 import type { RunningSimulator } from "@cml-fleet/sim/simulator";
+import { expect, vi } from "vitest";
 import type { CmlEndpoint } from "../../src/ports/cml-client.port";
 
 export const SIM_CREDENTIALS = { accessKeyId: "AKIDSIMULATOR", secretAccessKey: "sim-secret" };
@@ -62,30 +63,9 @@ export function simControl(sim: RunningSimulator) {
   };
 }
 
-/** Polls `probe` until it returns a value, failing after `timeoutMs` with the last error. */
-export async function eventually<T>(
-  probe: () => Promise<T | undefined>,
-  { timeoutMs = 20_000, intervalMs = 25 } = {},
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown = null;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) {
-        return value;
-      }
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`condition not met within ${timeoutMs} ms`, { cause: lastError });
-    }
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
+/** How long the adapter tests wait for the simulator to get somewhere (it runs with short delays). */
+export const PATIENCE = { timeout: 20_000, interval: 25 } as const;
 
-/** What the control API tells about one instance's CML controller. */
 export interface SimCmlView {
   readonly ready: boolean;
   readonly listening: boolean;
@@ -107,13 +87,14 @@ export async function readySimWorker(
     throw new Error("the simulator launched nothing");
   }
   const { instanceId } = seeded;
-  const publicIp = await eventually(async () => {
+  const publicIp = await vi.waitFor(async () => {
     const instance = (await control.call("GET", `/_sim/instances/${instanceId}`)) as {
       publicIp: string | null;
     };
     const cml = await simCmlView(control, instanceId);
-    return cml.ready && cml.listening && instance.publicIp !== null ? instance.publicIp : undefined;
-  });
+    expect(cml.ready && cml.listening).toBe(true);
+    return instance.publicIp ?? expect.unreachable("a listening instance has a public IP");
+  }, PATIENCE);
   return {
     instanceId,
     endpoint: { workerId: `worker-${instanceId}`, baseUrl: `https://${publicIp}:${sim.cmlPort}` },
