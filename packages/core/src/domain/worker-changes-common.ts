@@ -20,8 +20,14 @@ export function laterThan(previous: Date, now: Date): Date {
   return now.getTime() > previous.getTime() ? now : new Date(previous.getTime() + 1);
 }
 
+/**
+ * Builds an event about one worker, for the domain's changes and the services
+ * alike. `message` is the whole line people read: most say
+ * `"<worker name>: what happened"`, those addressed to the worker's users are
+ * sentences (`"lab-a is idle and will be stopped at …"`).
+ */
 export function workerEvent(
-  worker: Pick<Worker, "id" | "name">,
+  worker: Pick<Worker, "id">,
   type: FleetEventType,
   message: string,
   details: {
@@ -35,7 +41,7 @@ export function workerEvent(
     type,
     workerId: worker.id,
     at: details.now,
-    message: `${worker.name}: ${message}`,
+    message,
     reason: details.reason,
     actor: details.actor,
     data: details.data ?? {},

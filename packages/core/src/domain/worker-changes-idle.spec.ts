@@ -61,6 +61,23 @@ describe("idle warnings", () => {
     ]);
   });
 
+  it("writes the warning the idle service always wrote: a sentence, the verdict as reason, the figures as data", () => {
+    const { events } = markIdleWarning(aRunningWorker(), warning, policy, at(80), {
+      data: { reasonCode: "IDLE_WARNING", thresholdMinutes: 30 },
+    });
+    expect(events).toEqual([
+      {
+        type: "worker.idle_warning",
+        workerId: "wkr_01",
+        at: at(80),
+        message: `lab-a is idle and will be stopped at ${at(90).toISOString()} unless it is used`,
+        reason: "quiet for 20 min",
+        actor: policy,
+        data: { reasonCode: "IDLE_WARNING", thresholdMinutes: 30, autoStopAt: at(90).toISOString() },
+      },
+    ]);
+  });
+
   it("refuses to warn on a veto", () => {
     expect(() => markIdleWarning(aRunningWorker(), vetoed, policy, at(80))).toThrow(ValidationError);
   });
@@ -73,6 +90,21 @@ describe("idle warnings", () => {
       expect.objectContaining({ type: "worker.idle_warning_cancelled", reason: "2 node(s) running" }),
     ]);
     expect(cancelIdleWarning(worker, "again", policy, at(86)).events).toEqual([]);
+  });
+
+  it("writes the withdrawal the idle service always wrote: why in reason, nothing in data", () => {
+    const warned = markIdleWarning(aRunningWorker(), warning, policy, at(80)).worker;
+    expect(cancelIdleWarning(warned, "2 node(s) running", policy, at(85)).events).toEqual([
+      {
+        type: "worker.idle_warning_cancelled",
+        workerId: "wkr_01",
+        at: at(85),
+        message: "lab-a: idle warning cancelled",
+        reason: "2 node(s) running",
+        actor: policy,
+        data: {},
+      },
+    ]);
   });
 });
 

@@ -34,12 +34,17 @@ export function setIdlePolicy(
     `${p.enabled === null ? "fleet default" : p.enabled ? "on" : "off"}, threshold ${
       p.thresholdMinutes === null ? "fleet default" : `${p.thresholdMinutes} min`
     }`;
-  const event = workerEvent(worker, "worker.idle_policy_changed", `auto-stop: ${describe(policy)}`, {
-    actor,
-    reason,
-    now,
-    data: { from: worker.idlePolicy, to: policy },
-  });
+  const event = workerEvent(
+    worker,
+    "worker.idle_policy_changed",
+    `${worker.name}: auto-stop: ${describe(policy)}`,
+    {
+      actor,
+      reason,
+      now,
+      data: { from: worker.idlePolicy, to: policy },
+    },
+  );
   // A policy turned off (or lengthened) must not leave a stale warning behind; the next check re-warns if due.
   return changed(worker, { idlePolicy: { ...policy }, idle: { ...worker.idle, ...NO_WARNING } }, now, [
     event,
@@ -61,9 +66,9 @@ export function keepAlive(
   if (keepAliveUntil?.getTime() === worker.idle.keepAliveUntil?.getTime() && worker.idle.warnedAt === null) {
     return unchanged(worker);
   }
-  const message =
+  const what =
     keepAliveUntil === null ? "keep-alive cleared" : `kept alive until ${keepAliveUntil.toISOString()}`;
-  const event = workerEvent(worker, "worker.keep_alive", message, {
+  const event = workerEvent(worker, "worker.keep_alive", `${worker.name}: ${what}`, {
     actor,
     reason,
     now,
@@ -114,16 +119,13 @@ export function markIdleWarning(
     return unchanged(worker);
   }
   const autoStopAt = new Date(Math.max(stopAt.getTime(), now.getTime() + (options.leadMs ?? 0)));
-  const event = {
-    ...workerEvent(worker, "worker.idle_warning", "idle", {
-      actor,
-      reason: decision.reason,
-      now,
-      data: { ...options.data, autoStopAt: autoStopAt.toISOString() },
-    }),
-    // A sentence, not "name: what happened": it is what the people using the worker get to read.
-    message: `${worker.name} is idle and will be stopped at ${autoStopAt.toISOString()} unless it is used`,
-  };
+  // A sentence, not "name: what happened": it is what the people using the worker get to read.
+  const event = workerEvent(
+    worker,
+    "worker.idle_warning",
+    `${worker.name} is idle and will be stopped at ${autoStopAt.toISOString()} unless it is used`,
+    { actor, reason: decision.reason, now, data: { ...options.data, autoStopAt: autoStopAt.toISOString() } },
+  );
   return changed(worker, { idle: { ...worker.idle, idleSince, warnedAt: now, autoStopAt } }, now, [event]);
 }
 
@@ -132,10 +134,11 @@ export function cancelIdleWarning(worker: Worker, reason: string, actor: Actor, 
   if (worker.idle.warnedAt === null) {
     return unchanged(worker);
   }
-  const event = workerEvent(worker, "worker.idle_warning_cancelled", "idle warning cancelled", {
-    actor,
-    reason,
-    now,
-  });
+  const event = workerEvent(
+    worker,
+    "worker.idle_warning_cancelled",
+    `${worker.name}: idle warning cancelled`,
+    { actor, reason, now },
+  );
   return changed(worker, { idle: { ...worker.idle, ...NO_WARNING } }, now, [event]);
 }

@@ -99,6 +99,66 @@ describe("applyServiceStatus", () => {
     const worker = aRunningWorker();
     expect(applyServiceStatus(worker, "AVAILABLE", null, sweep, at(1))).toEqual({ worker, events: [] });
   });
+
+  it("writes the event a look at CML always wrote: the new state in the message, from and to as data", () => {
+    const { events } = applyServiceStatus(
+      aRunningWorker(),
+      "UNAVAILABLE",
+      "connection refused",
+      sweep,
+      at(1),
+    );
+    expect(events).toEqual([
+      {
+        type: "worker.service_status_changed",
+        workerId: "wkr_01",
+        at: at(1),
+        message: "lab-a: CML unavailable",
+        reason: "connection refused",
+        actor: sweep,
+        data: { from: "AVAILABLE", to: "UNAVAILABLE" },
+      },
+    ]);
+  });
+
+  it("names the version CML said it is ready at, and records it", () => {
+    const starting = aRunningWorker({ serviceStatus: "STARTING", cmlVersion: null });
+    const { worker, events } = applyServiceStatus(starting, "AVAILABLE", null, sweep, at(1), {
+      readyVersion: "2.9.0",
+    });
+    expect(worker).toMatchObject({ serviceStatus: "AVAILABLE", cmlVersion: "2.9.0" });
+    expect(events).toEqual([
+      {
+        type: "worker.service_status_changed",
+        workerId: "wkr_01",
+        at: at(1),
+        message: "lab-a: CML 2.9.0 is ready",
+        reason: null,
+        actor: sweep,
+        data: { from: "STARTING", to: "AVAILABLE" },
+      },
+    ]);
+  });
+
+  it("takes a new ready version as news even when CML was available already", () => {
+    const available = aRunningWorker({ cmlVersion: "2.8.1" });
+    const upgraded = applyServiceStatus(available, "AVAILABLE", null, sweep, at(1), {
+      readyVersion: "2.9.0",
+    });
+    expect(upgraded.worker.cmlVersion).toBe("2.9.0");
+    expect(upgraded.events).toEqual([
+      expect.objectContaining({
+        message: "lab-a: CML 2.9.0 is ready",
+        data: { from: "AVAILABLE", to: "AVAILABLE" },
+      }),
+    ]);
+    expect(applyServiceStatus(available, "AVAILABLE", null, sweep, at(1), { readyVersion: "2.8.1" })).toEqual(
+      {
+        worker: available,
+        events: [],
+      },
+    );
+  });
 });
 
 describe("applyLicense", () => {
@@ -112,6 +172,27 @@ describe("applyLicense", () => {
         type: "worker.license_changed",
         data: expect.objectContaining({ from: "UNKNOWN", to: "REGISTERED" }),
       }),
+    ]);
+  });
+
+  it("writes the event the license services always wrote: from and to as data, the reason given", () => {
+    const { events } = applyLicense(
+      aRunningWorker({ license: registered }),
+      { status: "UNREGISTERED", nodeLimit: null, nodesInUse: null, checkedAt: at(2) },
+      systemActor("licensing"),
+      at(2),
+      "deregistered before termination",
+    );
+    expect(events).toEqual([
+      {
+        type: "worker.license_changed",
+        workerId: "wkr_01",
+        at: at(2),
+        message: "lab-a: license REGISTERED -> UNREGISTERED",
+        reason: "deregistered before termination",
+        actor: systemActor("licensing"),
+        data: { from: "REGISTERED", to: "UNREGISTERED" },
+      },
     ]);
   });
 

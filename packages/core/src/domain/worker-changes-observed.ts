@@ -42,7 +42,7 @@ export function applyObservedStatus(
       : {}),
   };
   const type = status === "TERMINATED" ? "worker.terminated" : "worker.status_changed";
-  const event = workerEvent(worker, type, `${worker.status} → ${status}`, {
+  const event = workerEvent(worker, type, `${worker.name}: ${worker.status} → ${status}`, {
     actor,
     reason,
     now,
@@ -51,24 +51,35 @@ export function applyObservedStatus(
   return changed(worker, next, now, [event]);
 }
 
-/** Records the health of the CML service; an event only when it changes. */
+/**
+ * Records the health of the CML service; an event only when it changes.
+ * `readyVersion` is the version CML answered with when it said it is ready
+ * (the wait after a launch or a start): the worker records it, the event
+ * names it ("CML 2.9.0 is ready"), and a new version is news on its own.
+ */
 export function applyServiceStatus(
   worker: Worker,
   serviceStatus: ServiceStatus,
   reason: string | null,
   actor: Actor,
   now: Date,
+  options: { readonly readyVersion?: string } = {},
 ): WorkerChange {
-  if (serviceStatus === worker.serviceStatus) {
+  const cmlVersion = options.readyVersion ?? worker.cmlVersion;
+  if (serviceStatus === worker.serviceStatus && cmlVersion === worker.cmlVersion) {
     return unchanged(worker);
   }
-  const event = workerEvent(worker, "worker.service_status_changed", `CML ${serviceStatus.toLowerCase()}`, {
+  const what =
+    options.readyVersion === undefined
+      ? `CML ${serviceStatus.toLowerCase()}`
+      : `CML ${options.readyVersion} is ready`;
+  const event = workerEvent(worker, "worker.service_status_changed", `${worker.name}: ${what}`, {
     actor,
     reason,
     now,
     data: { from: worker.serviceStatus, to: serviceStatus },
   });
-  return changed(worker, { serviceStatus }, now, [event]);
+  return changed(worker, { serviceStatus, cmlVersion }, now, [event]);
 }
 
 /**
@@ -96,7 +107,7 @@ export function applyLicense(
   const event = workerEvent(
     worker,
     "worker.license_changed",
-    `license ${worker.license.status} -> ${license.status}`,
+    `${worker.name}: license ${worker.license.status} -> ${license.status}`,
     { actor, reason, now, data: { from: worker.license.status, to: license.status } },
   );
   return changed(worker, { license }, now, [event]);

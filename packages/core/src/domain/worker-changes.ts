@@ -70,7 +70,7 @@ export function createWorker(request: NewWorkerRequest): WorkerChange {
   const event = workerEvent(
     worker,
     "worker.created",
-    `${describeActor(request.actor)} requested a ${worker.instanceType} worker in ${worker.region}`,
+    `${worker.name}: ${describeActor(request.actor)} requested a ${worker.instanceType} worker in ${worker.region}`,
     {
       actor: request.actor,
       reason: request.reason ?? null,
@@ -101,7 +101,7 @@ export function recordOperationRequested(
   const event = workerEvent(
     worker,
     "worker.operation_requested",
-    `${describeActor(actor)} asked to ${operation}`,
+    `${worker.name}: ${describeActor(actor)} asked to ${operation}`,
     {
       actor,
       reason,
@@ -122,7 +122,7 @@ export function setTags(worker: Worker, tags: Tags, actor: Actor, now: Date): Wo
   const event = workerEvent(
     worker,
     "worker.tags_changed",
-    `tags changed (${set.length} set, ${removed.length} removed)`,
+    `${worker.name}: tags changed (${set.length} set, ${removed.length} removed)`,
     {
       actor,
       reason: null,

@@ -110,6 +110,21 @@ describe("idle auto-stop", () => {
       `${worker.name} is idle and will be stopped at ${autoStopAt} unless it is used`,
     );
     expect(warning?.data).toMatchObject({ reasonCode: "IDLE", thresholdMinutes: 10, autoStopAt });
+    // Operators' queries and later features read these keys: the same ones the service has always written.
+    expect(Object.keys(warning?.data ?? {})).toEqual([
+      "reasonCode",
+      "idleSince",
+      "stopAt",
+      "thresholdMinutes",
+      "warningAfterMinutes",
+      "cpuVetoPercent",
+      "runningNodes",
+      "startedLabs",
+      "cpuPercent",
+      "lastActivityAt",
+      "dryRun",
+      "autoStopAt",
+    ]);
 
     // The next sweep saw a node running.
     const warned = (await deps.workers.findById(worker.id)) ?? worker;
@@ -120,6 +135,8 @@ describe("idle auto-stop", () => {
     expect((await service.check()).cancelled).toBe(1);
     const cancelled = deps.workers.events.find((e) => e.type === "worker.idle_warning_cancelled");
     expect(cancelled).toMatchObject({ message: `${worker.name}: idle warning cancelled`, data: {} });
+    expect(cancelled?.reason).toBe("1 node(s) running");
+    expect(cancelled?.data).toEqual({});
     expect((await deps.workers.findById(worker.id))?.idle).toMatchObject({
       idleSince: null,
       warnedAt: null,

@@ -2,13 +2,12 @@ import { systemActor } from "../domain/actor";
 import type { NewFleetEvent } from "../domain/fleet-event";
 import { decideIdle, type IdleDecision, type IdlePolicySettings } from "../domain/idle-policy";
 import type { Worker } from "../domain/worker";
-import type { WorkerChange } from "../domain/worker-changes-common";
+import { workerEvent } from "../domain/worker-changes-common";
 import { cancelIdleWarning, markIdleWarning } from "../domain/worker-changes-idle";
 import type { JobQueue } from "../ports/job-queue.port";
 import type { ReadinessDeps } from "./instance-readiness";
-import { workerEvent } from "./worker-events";
 import { observeWorker } from "./worker-observation";
-import { updateWorker } from "./worker-writer";
+import { unlessUnchanged, updateWorker } from "./worker-writer";
 
 export interface IdleAutoStopConfig {
   readonly policy: IdlePolicySettings;
@@ -48,11 +47,6 @@ function policyNumbers(config: IdleAutoStopConfig, worker: Worker, decision: Idl
   };
 }
 
-/** A domain change that changed nothing is not written (no version bump, no publish). */
-function orNothing(current: Worker, change: WorkerChange): WorkerChange | null {
-  return change.worker === current ? null : change;
-}
-
 /**
  * Warns, then stops, workers that stay idle. Fails closed: the stop itself
  * is preceded by a fresh look at EC2 and CML and a second verdict, and any
@@ -75,7 +69,7 @@ export function createIdleAutoStopService(deps: IdleAutoStopDeps) {
 
   function cancelWarning(worker: Worker, reason: string): Promise<Worker> {
     return updateWorker(deps, worker.id, (current, now) =>
-      orNothing(current, cancelIdleWarning(current, reason, actor, now)),
+      unlessUnchanged(current, cancelIdleWarning(current, reason, actor, now)),
     );
   }
 
@@ -102,18 +96,20 @@ export function createIdleAutoStopService(deps: IdleAutoStopDeps) {
     await updateWorker(deps, worker.id, (current, now) => {
       const event: NewFleetEvent = config.dryRun
         ? workerEvent(
-            "worker.auto_stop_skipped",
             current,
-            actor,
-            now,
+            "worker.auto_stop_skipped",
             `${current.name} would be stopped as idle (dry run)`,
             {
+              actor,
               reason,
+              now,
               data: { ...numbers, hourlyRate },
             },
           )
-        : workerEvent("worker.auto_stopped", current, actor, now, `${current.name} was stopped as idle`, {
+        : workerEvent(current, "worker.auto_stopped", `${current.name} was stopped as idle`, {
+            actor,
             reason,
+            now,
             data: { ...numbers, hourlyRate },
           });
       // A real stop ends the warning (should the stop job fail, the next check warns afresh instead of
@@ -160,15 +156,10 @@ export function createIdleAutoStopService(deps: IdleAutoStopDeps) {
         worker: current,
         events: [
           workerEvent(
-            "worker.auto_stop_skipped",
             current,
-            actor,
-            now,
+            "worker.auto_stop_skipped",
             `${current.name} was not stopped: the last check found it in use`,
-            {
-              reason: second.reason,
-              data: policyNumbers(config, current, second),
-            },
+            { actor, reason: second.reason, now, data: policyNumbers(config, current, second) },
           ),
         ],
       }));

@@ -1,12 +1,14 @@
 import type { Actor } from "../domain/actor";
 import type { Worker } from "../domain/worker";
+import { applyServiceStatus } from "../domain/worker-changes-observed";
 import { workerStatusFromEc2 } from "../domain/worker-status";
 import { ConflictError } from "../errors";
 import type { CloudInstance, CloudProvider, CloudTarget } from "../ports/cloud-provider.port";
 import type { CmlClient, CmlEndpoint } from "../ports/cml-client.port";
+import type { WorkerRepository } from "../ports/worker-repository.port";
 import { type PollDeps, pollUntil } from "./poll";
-import { withStatus, workerEvent } from "./worker-events";
-import { updateWorker, type WorkerWriterDeps } from "./worker-writer";
+import { withStatus } from "./worker-events";
+import { unlessUnchanged, updateWorker, type WorkerWriterDeps } from "./worker-writer";
 
 export interface ReadinessConfig {
   /** Port of the CML REST API on a worker. */
@@ -20,6 +22,7 @@ export interface ReadinessConfig {
 }
 
 export interface ReadinessDeps extends WorkerWriterDeps, PollDeps {
+  readonly workers: WorkerRepository;
   readonly cloud: CloudProvider;
   readonly cml: CmlClient;
   readonly readiness: ReadinessConfig;
@@ -132,24 +135,11 @@ export async function waitUntilCmlReady(deps: ReadinessDeps, worker: Worker, act
     },
   );
   return updateWorker(deps, worker.id, (current, now) => {
-    if (current.serviceStatus === "AVAILABLE" && current.cmlVersion === info.version) {
-      return null;
-    }
-    return {
-      worker: { ...current, serviceStatus: "AVAILABLE", cmlVersion: info.version, statusReason: null },
-      events: [
-        workerEvent(
-          "worker.service_status_changed",
-          current,
-          actor,
-          now,
-          `${current.name}: CML ${info.version} is ready`,
-          {
-            data: { from: current.serviceStatus, to: "AVAILABLE" },
-          },
-        ),
-      ],
-    };
+    const ready = unlessUnchanged(
+      current,
+      applyServiceStatus(current, "AVAILABLE", null, actor, now, { readyVersion: info.version }),
+    );
+    return ready === null ? null : { worker: { ...ready.worker, statusReason: null }, events: ready.events };
   });
 }
 

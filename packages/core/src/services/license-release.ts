@@ -1,5 +1,6 @@
 import type { Actor } from "../domain/actor";
 import type { Worker } from "../domain/worker";
+import { workerEvent } from "../domain/worker-changes-common";
 import { applyLicense } from "../domain/worker-changes-observed";
 import type { LicenseStatus } from "../domain/worker-status";
 import { CmlError, ConflictError } from "../errors";
@@ -7,7 +8,6 @@ import type { LicenseDeregistration } from "../ports/cml-client.port";
 import { endpointOf } from "./instance-readiness";
 import type { LicenseDeps } from "./license-registration";
 import { isRetryable } from "./poll";
-import { workerEvent } from "./worker-events";
 import { updateWorker } from "./worker-writer";
 
 /** License states in which a Smart Account seat may be held by the worker. */
@@ -39,12 +39,15 @@ async function recordLicenseLeft(
     worker: current,
     events: [
       workerEvent(
-        "worker.license_changed",
         current,
-        actor,
-        now,
+        "worker.license_changed",
         `${current.name}: the license may stay registered on the Smart Account after termination; release it there`,
-        { reason: why, data: { licenseLeftRegistered: true, licenseStatus: current.license.status } },
+        {
+          actor,
+          reason: why,
+          now,
+          data: { licenseLeftRegistered: true, licenseStatus: current.license.status },
+        },
       ),
     ],
   }));

@@ -40,6 +40,13 @@ describe("lifecycle", () => {
       desiredStatus: "RUNNING",
     });
     expect(started.idle.lastStartedAt).not.toBeNull();
+    const ready = deps.workers.events.filter((e) => e.type === "worker.service_status_changed").at(-1);
+    expect(ready).toMatchObject({
+      message: `${worker.name}: CML 2.9.0 is ready`,
+      reason: null,
+      data: { from: "STARTING", to: "AVAILABLE" },
+    });
+    expect(ready?.data).toEqual({ from: "STARTING", to: "AVAILABLE" });
   });
 
   it("tags an idle stop as an auto-stop", async () => {
@@ -61,6 +68,12 @@ describe("lifecycle", () => {
     expect(deps.cml.of(worker.id).deregisterCalls).toBe(1);
     const types = deps.workers.eventTypes(worker.id);
     expect(types.indexOf("worker.license_changed")).toBeLessThan(types.indexOf("worker.terminated"));
+    const released = deps.workers.events.find((e) => e.type === "worker.license_changed");
+    expect(released).toMatchObject({
+      message: `${worker.name}: license REGISTERED -> UNREGISTERED`,
+      reason: "deregistered before termination",
+    });
+    expect(released?.data).toEqual({ from: "REGISTERED", to: "UNREGISTERED" });
   });
 
   it("refuses to terminate while nodes run, unless forced to stop the labs", async () => {

@@ -1,5 +1,6 @@
 import type { Actor } from "../domain/actor";
 import type { Worker } from "../domain/worker";
+import { workerEvent } from "../domain/worker-changes-common";
 import { ValidationError } from "../errors";
 import type { LaunchRequest } from "../ports/cloud-provider.port";
 import { launchTags } from "./fleet-tags";
@@ -15,7 +16,7 @@ import { launchClientToken } from "./launch-client-token";
 import { type LicenseDeps, registerWorkerLicense } from "./license-registration";
 import { loadWorker } from "./load-worker";
 import { isRetryable } from "./poll";
-import { withStatus, workerEvent } from "./worker-events";
+import { withStatus } from "./worker-events";
 import { updateWorker } from "./worker-writer";
 
 /** Where and how a worker's instance is launched (network, key pair), from settings. */
@@ -25,6 +26,7 @@ export type LaunchPlacement = Pick<
 >;
 
 export interface ProvisioningDeps extends ReadinessDeps, LicenseDeps {
+  readonly workers: ReadinessDeps["workers"];
   readonly placement: (worker: Worker) => LaunchPlacement;
   /** Registered on each new worker when set. */
   readonly licenseToken: string | null;
@@ -104,12 +106,10 @@ export function createProvisioningService(deps: ProvisioningDeps) {
       const pending = withStatus(current, "PENDING", actor, now);
       const applied = withInstance(pending.worker, instance, deps.readiness.cmlApiPort, actor, now);
       const launched = workerEvent(
-        "worker.operation_requested",
         current,
-        actor,
-        now,
+        "worker.operation_requested",
         `${current.name}: launched ${instance.instanceId} (${current.instanceType} in ${current.region})`,
-        { data: { operation: "launch", instanceId: instance.instanceId, attempt } },
+        { actor, reason: null, now, data: { operation: "launch", instanceId: instance.instanceId, attempt } },
       );
       return {
         worker: {
@@ -197,17 +197,12 @@ export function createProvisioningService(deps: ProvisioningDeps) {
           worker: { ...failed.worker, serviceStatus: "UNAVAILABLE" },
           events: [
             ...failed.events,
-            workerEvent(
-              "worker.failed",
-              current,
+            workerEvent(current, "worker.failed", `${current.name}: provisioning failed; ${releaseNote}`, {
               actor,
+              reason,
               now,
-              `${current.name}: provisioning failed; ${releaseNote}`,
-              {
-                reason,
-                data: { phase: PROVISION_FAILED, instanceId: current.instanceId, instanceReleased },
-              },
-            ),
+              data: { phase: PROVISION_FAILED, instanceId: current.instanceId, instanceReleased },
+            }),
           ],
         };
       });

@@ -1,11 +1,13 @@
 import { type Actor, describeActor, systemActor } from "../domain/actor";
 import type { NewFleetEvent } from "../domain/fleet-event";
 import { DEFAULT_WORKER_IDLE_POLICY, NO_IDLE_TRACKING, UNKNOWN_LICENSE, type Worker } from "../domain/worker";
+import { workerEvent } from "../domain/worker-changes-common";
 import { workerStatusFromEc2 } from "../domain/worker-status";
 import type { CloudInstance, CloudProvider, CloudTarget } from "../ports/cloud-provider.port";
+import type { WorkerRepository } from "../ports/worker-repository.port";
 import { FLEET_TAGS } from "./fleet-tags";
 import { endpointUrl, targetOf, withInstance } from "./instance-readiness";
-import { withStatus, workerEvent } from "./worker-events";
+import { withStatus } from "./worker-events";
 import { publishSaved, updateWorker, type WorkerWriterDeps } from "./worker-writer";
 
 export interface ReconciliationConfig {
@@ -17,6 +19,7 @@ export interface ReconciliationConfig {
 }
 
 export interface ReconciliationDeps extends WorkerWriterDeps {
+  readonly workers: WorkerRepository;
   readonly cloud: CloudProvider;
   readonly reconciliation: ReconciliationConfig;
   readonly newId: () => string;
@@ -107,16 +110,12 @@ export function createReconciliationService(deps: ReconciliationDeps) {
       const now = deps.clock.now();
       const worker = importedWorker(instance, target, actor, now);
       const saved = await deps.workers.insert(worker, [
-        workerEvent(
-          "worker.imported",
-          worker,
+        workerEvent(worker, "worker.imported", `${worker.name}: imported ${instance.instanceId}`, {
           actor,
+          reason: null,
           now,
-          `${worker.name}: imported ${instance.instanceId}`,
-          {
-            data: { instanceId: instance.instanceId, region: target.region, state: instance.state },
-          },
-        ),
+          data: { instanceId: instance.instanceId, region: target.region, state: instance.state },
+        }),
       ]);
       await publishSaved(deps, saved.worker, saved.events);
       // Tag it as the fleet's, so discovery (and the next reconciliation) finds it by tag.
@@ -158,12 +157,15 @@ export function createReconciliationService(deps: ReconciliationDeps) {
           // Nobody deregistered it: the seat stays taken on the Smart Account until someone releases it there.
           events.push(
             workerEvent(
-              "worker.license_changed",
               current,
-              reconciler,
-              now,
+              "worker.license_changed",
               `${current.name}: its license may stay registered on the Smart Account; release it there`,
-              { reason: `${why} outside the fleet`, data: { licenseLeftRegistered: true } },
+              {
+                actor: reconciler,
+                reason: `${why} outside the fleet`,
+                now,
+                data: { licenseLeftRegistered: true },
+              },
             ),
           );
         }

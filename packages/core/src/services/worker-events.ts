@@ -1,28 +1,8 @@
 import type { Actor } from "../domain/actor";
-import type { FleetEventType, NewFleetEvent } from "../domain/fleet-event";
+import type { NewFleetEvent } from "../domain/fleet-event";
 import type { Worker } from "../domain/worker";
 import { applyObservedStatus } from "../domain/worker-changes-observed";
 import type { WorkerStatus } from "../domain/worker-status";
-
-/** Builds an event about one worker. */
-export function workerEvent(
-  type: FleetEventType,
-  worker: Pick<Worker, "id">,
-  actor: Actor,
-  at: Date,
-  message: string,
-  options: { reason?: string | null; data?: Record<string, unknown> } = {},
-): NewFleetEvent {
-  return {
-    type,
-    workerId: worker.id,
-    at,
-    message,
-    reason: options.reason ?? null,
-    actor,
-    data: options.data ?? {},
-  };
-}
 
 /**
  * The worker with a new status and the event saying so (the domain's rules:
