@@ -19,7 +19,9 @@ import { withStatus } from "./worker-events";
 import { observeWorker } from "./worker-observation";
 import { updateWorker } from "./worker-writer";
 
-export interface LifecycleDeps extends ReadinessDeps, LicenseDeps {}
+export interface LifecycleDeps extends ReadinessDeps, LicenseDeps {
+  readonly workers: ReadinessDeps["workers"];
+}
 
 export function createLifecycleService(deps: LifecycleDeps) {
   const load = (workerId: string) => loadWorker(deps.workers, workerId);

@@ -9,7 +9,7 @@ import type {
   InstanceStatusCheck,
 } from "../ports/cloud-provider.port";
 import type { CmlClient } from "../ports/cml-client.port";
-import type { TelemetrySample } from "../ports/worker-repository.port";
+import type { TelemetrySample, WorkerRepository } from "../ports/worker-repository.port";
 import { mapWithConcurrency, withDeadline } from "./concurrency";
 import { endpointOf, targetOf } from "./instance-readiness";
 import { applyObservation, type CmlObservation, observeCml } from "./worker-observation";
@@ -32,6 +32,7 @@ export interface TelemetrySweepConfig {
 }
 
 export interface TelemetrySweepDeps extends WorkerWriterDeps {
+  readonly workers: WorkerRepository;
   readonly cloud: CloudProvider;
   readonly cml: CmlClient;
   readonly sweep: TelemetrySweepConfig;

@@ -14,11 +14,12 @@ import {
 } from "../domain/worker-input";
 import { operationRule, planOperation, type WorkerOperation } from "../domain/worker-transitions";
 import { ConflictError, ValidationError } from "../errors";
+import type { JobQueue } from "../ports/job-queue.port";
 import type { LicenseTokenVault } from "../ports/license-token-vault.port";
-import type { SavedWorker } from "../ports/worker-repository.port";
+import type { SavedWorker, WorkerRepository } from "../ports/worker-repository.port";
+import type { Settings } from "../settings/settings.schema";
 import { successAudit } from "./request-audit";
-import { type WorkerServiceDeps, writerDeps } from "./worker-service-deps";
-import { publishSaved, unlessUnchanged, updateWorker } from "./worker-writer";
+import { publishSaved, unlessUnchanged, updateWorker, type WorkerWriterDeps } from "./worker-writer";
 
 export interface WorkerJobResult {
   readonly worker: Worker;
@@ -34,7 +35,11 @@ export interface CreateWorkerInput {
   readonly idempotencyKey?: string | null | undefined;
 }
 
-export interface WorkerCommandServiceDeps extends WorkerServiceDeps {
+/** What carrying out a person's request on a worker takes. */
+export interface WorkerCommandServiceDeps extends WorkerWriterDeps {
+  readonly workers: Pick<WorkerRepository, "findById" | "findByIdempotencyKey" | "insert" | "save">;
+  readonly jobs: JobQueue;
+  readonly settings: Settings;
   readonly licenseTokens: Pick<LicenseTokenVault, "put">;
   /** The id of a new worker. */
   readonly newId: () => string;
@@ -51,7 +56,6 @@ export interface WorkerCommandServiceDeps extends WorkerServiceDeps {
  */
 export function createWorkerCommandService(deps: WorkerCommandServiceDeps) {
   const { workers, jobs, clock, settings } = deps;
-  const writer = writerDeps(deps);
 
   /** Persists the intent of an operation, then queues its job (or answers with the one under way). */
   async function operate(
@@ -66,7 +70,7 @@ export function createWorkerCommandService(deps: WorkerCommandServiceDeps) {
     // Set by the attempt that counts (the last one): joining the work under way records nothing and queues nothing.
     let recorded = false;
     const worker = await updateWorker(
-      writer,
+      deps,
       id,
       (current, now) => {
         const plan = planOperation(operation, current.status);
@@ -167,7 +171,7 @@ export function createWorkerCommandService(deps: WorkerCommandServiceDeps) {
         throw error;
       }
       const job = await jobs.enqueue("provision", { workerId: saved.worker.id, actor });
-      await publishSaved(writer, saved.worker, saved.events);
+      await publishSaved(deps, saved.worker, saved.events);
       return { worker: saved.worker, job };
     },
 

@@ -6,8 +6,7 @@ import { keepAlive, setIdlePolicy } from "../domain/worker-changes-idle";
 import { type TagPair, validateTags } from "../domain/worker-input";
 import { ConflictError, ValidationError } from "../errors";
 import { successAudit } from "./request-audit";
-import { type WorkerWritingDeps, writerDeps } from "./worker-service-deps";
-import { unlessUnchanged, updateWorker } from "./worker-writer";
+import { unlessUnchanged, updateWorker, type WorkerWriterDeps } from "./worker-writer";
 
 export interface IdlePolicyChange {
   /** Omitted keeps the worker's value; null returns to the fleet default. */
@@ -19,9 +18,7 @@ export interface IdlePolicyChange {
 const MAX_KEEP_ALIVE_MS = 7 * 24 * 3_600_000;
 
 /** Changes to a worker's own settings: recorded at once, no job needed. */
-export function createWorkerSettingsService(deps: WorkerWritingDeps) {
-  const writer = writerDeps(deps);
-
+export function createWorkerSettingsService(deps: WorkerWriterDeps) {
   function change(
     by: Requester,
     operation: string,
@@ -30,7 +27,7 @@ export function createWorkerSettingsService(deps: WorkerWritingDeps) {
     apply: (worker: Worker, now: Date) => WorkerChange,
   ): Promise<Worker> {
     return updateWorker(
-      writer,
+      deps,
       id,
       (worker, now) => {
         if (worker.status === "TERMINATED") {

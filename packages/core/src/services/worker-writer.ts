@@ -7,18 +7,17 @@ import type { EventPublisher } from "../ports/event-publisher.port";
 import type { Logger } from "../ports/logger.port";
 import type { AuditEntry, WorkerRepository } from "../ports/worker-repository.port";
 
-/** What every service that changes workers needs. */
+/**
+ * What writing a worker takes, and so what every service that changes workers
+ * has; a service that also reads or lists workers widens `workers` in its own deps.
+ */
 export interface WorkerWriterDeps {
-  readonly workers: WorkerRepository;
+  readonly workers: Pick<WorkerRepository, "findById" | "save">;
   readonly publisher: EventPublisher;
   readonly clock: Clock;
+  /** Where a failed publish is reported (the saved state stays the truth). */
   readonly logger: Logger;
 }
-
-/** The part of `WorkerWriterDeps` that `updateWorker` itself uses. */
-export type UpdateWorkerDeps = Pick<WorkerWriterDeps, "publisher" | "clock" | "logger"> & {
-  readonly workers: Pick<WorkerRepository, "findById" | "save">;
-};
 
 /**
  * A change computed from the freshest stored worker; null means "nothing to
@@ -61,7 +60,7 @@ export const MAX_CONFLICT_RETRIES = 5;
  * stored one when there was nothing to change.
  */
 export async function updateWorker(
-  deps: UpdateWorkerDeps,
+  deps: WorkerWriterDeps,
   workerId: string,
   change: WorkerChange,
   options: WriteOptions = {},
