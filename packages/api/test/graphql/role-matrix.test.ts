@@ -1,0 +1,235 @@
+import { readFileSync } from "node:fs";
+import type { Role } from "@cml-fleet/core/domain/role";
+import { TOPICS } from "@cml-fleet/platform/pubsub/topics";
+import { buildSchema, type GraphQLObjectType, type GraphQLSchema } from "graphql";
+import { describe, expect, it, vi } from "vitest";
+import { anEvent, aWorker } from "../support/worker-factory";
+import {
+  type GraphQLErrorJson,
+  gql,
+  PATIENCE,
+  type Subscription,
+  subscribeWs,
+} from "./support/graphql-client";
+import { executeSse, executeWs, type OperationResult } from "./support/one-shot-transports";
+import { subscribeSse } from "./support/sse-client";
+import { useTestFleet } from "./support/test-fleet";
+
+const { fleet, api } = useTestFleet("role-matrix");
+
+/** The printed schema, the one clients see: the field list of the matrix comes from it, not from this file. */
+const PRINTED_SCHEMA: GraphQLSchema = buildSchema(
+  readFileSync(new URL("../../schema.graphql", import.meta.url), "utf8"),
+);
+
+type RootType = "Query" | "Mutation" | "Subscription";
+
+interface MatrixRow {
+  /** The least role the contract gives the field (shared/contract/README.md, "Roles"). */
+  readonly role: Role;
+  /**
+   * Arguments that make the field fail harmlessly once allowed (NOT_FOUND or
+   * BAD_USER_INPUT for a dummy id or a region that does not exist), so that
+   * running the matrix changes nothing.
+   */
+  readonly args?: string;
+}
+
+const SOON = new Date(Date.now() + 3_600_000).toISOString();
+
+/**
+ * One row per root field of the printed schema. A new field without a row
+ * fails "every root field has a row", so its role is decided here, on purpose.
+ */
+const MATRIX: Readonly<Record<`${RootType}.${string}`, MatrixRow>> = {
+  "Query.viewer": { role: "VIEWER" },
+  "Query.workers": { role: "VIEWER" },
+  "Query.worker": { role: "VIEWER", args: `id: "missing"` },
+  "Query.fleetSummary": { role: "VIEWER" },
+  "Query.jobs": { role: "VIEWER" },
+  "Query.job": { role: "VIEWER", args: `id: "stop.missing"` },
+  "Query.events": { role: "VIEWER" },
+  "Query.apiTokens": { role: "ADMIN" },
+  "Mutation.startWorker": { role: "OPERATOR", args: `id: "missing"` },
+  "Mutation.stopWorker": { role: "OPERATOR", args: `id: "missing"` },
+  "Mutation.refreshWorker": { role: "OPERATOR", args: `id: "missing"` },
+  "Mutation.setWorkerTags": { role: "OPERATOR", args: `id: "missing", tags: []` },
+  "Mutation.setIdlePolicy": { role: "OPERATOR", args: `id: "missing", input: { enabled: false }` },
+  "Mutation.keepAlive": { role: "OPERATOR", args: `id: "missing", until: "${SOON}"` },
+  "Mutation.retryJob": { role: "OPERATOR", args: `id: "stop.missing"` },
+  "Mutation.createWorker": { role: "ADMIN", args: `input: { name: "m", region: "mars-1" }` },
+  "Mutation.terminateWorker": { role: "ADMIN", args: `id: "missing"` },
+  "Mutation.registerLicense": { role: "ADMIN", args: `id: "missing", token: "t"` },
+  "Mutation.deregisterLicense": { role: "ADMIN", args: `id: "missing"` },
+  "Mutation.importWorkers": { role: "ADMIN", args: `region: "mars-1"` },
+  "Mutation.createApiToken": { role: "ADMIN", args: `name: "", role: VIEWER` },
+  "Mutation.revokeApiToken": { role: "ADMIN", args: `id: "00000000-0000-0000-0000-000000000000"` },
+  "Subscription.workerChanged": { role: "VIEWER" },
+  "Subscription.fleetEvents": { role: "VIEWER" },
+  "Subscription.jobUpdated": { role: "VIEWER" },
+};
+
+const ROOT_TYPES: readonly RootType[] = ["Query", "Mutation", "Subscription"];
+
+function rootType(schema: GraphQLSchema, type: RootType): GraphQLObjectType | null | undefined {
+  return type === "Query"
+    ? schema.getQueryType()
+    : type === "Mutation"
+      ? schema.getMutationType()
+      : schema.getSubscriptionType();
+}
+
+/** Every root field of the printed schema, as `Type.field`. */
+const SCHEMA_FIELDS: readonly { key: `${RootType}.${string}`; type: RootType; field: string }[] =
+  ROOT_TYPES.flatMap((type) =>
+    Object.keys(rootType(PRINTED_SCHEMA, type)?.getFields() ?? {}).map((field) => ({
+      key: `${type}.${field}` as const,
+      type,
+      field,
+    })),
+  );
+
+const OPERATION_KEYWORD: Record<RootType, string> = {
+  Query: "query",
+  Mutation: "mutation",
+  Subscription: "subscription",
+};
+
+/** `__typename` is a valid selection on every object type, so one document shape fits every field. */
+function documentFor(type: RootType, field: string, row: MatrixRow): string {
+  const args = row.args === undefined ? "" : `(${row.args})`;
+  return `${OPERATION_KEYWORD[type]} { ${field}${args} { __typename } }`;
+}
+
+const RANK: Record<Role, number> = { VIEWER: 0, OPERATOR: 1, ADMIN: 2 };
+const CALLERS = ["anonymous", "VIEWER", "OPERATOR", "ADMIN"] as const;
+type Caller = (typeof CALLERS)[number];
+
+function tokenOf(caller: Caller): string | null {
+  return caller === "anonymous" ? null : fleet.tokens[caller];
+}
+
+function isAllowed(caller: Caller, role: Role): boolean {
+  return caller !== "anonymous" && RANK[caller] >= RANK[role];
+}
+
+function codesOf(errors: readonly unknown[]): (string | undefined)[] {
+  return errors.map((error) => (error as GraphQLErrorJson).extensions?.code);
+}
+
+/** Allowed: no refusal among the errors (a dummy id may still be NOT_FOUND). Refused: only the refusal. */
+function expectVerdict(result: OperationResult, caller: Caller, role: Role): void {
+  const codes = codesOf(result.errors);
+  if (isAllowed(caller, role)) {
+    expect(codes).not.toContain("FORBIDDEN");
+    expect(codes).not.toContain("UNAUTHENTICATED");
+    return;
+  }
+  expect(codes.length).toBeGreaterThan(0);
+  expect(new Set(codes)).toEqual(new Set([caller === "anonymous" ? "UNAUTHENTICATED" : "FORBIDDEN"]));
+  // A nullable field comes back as `{ field: null }` beside its error: still nothing was given.
+  expect(Object.values(result.data ?? {}).filter((value) => value !== null)).toEqual([]);
+}
+
+const rowOf = (key: `${RootType}.${string}`): MatrixRow => {
+  const row = MATRIX[key];
+  if (row === undefined) {
+    throw new Error(`${key} has no row in the role matrix: add one with its least role`);
+  }
+  return row;
+};
+
+describe("the role matrix covers the printed schema", () => {
+  it("has a row for every root field and subscription, and none for a field that is gone", () => {
+    expect(Object.keys(MATRIX).sort()).toEqual(SCHEMA_FIELDS.map((entry) => entry.key).sort());
+  });
+});
+
+const OPERATION_CASES = SCHEMA_FIELDS.filter((entry) => entry.type !== "Subscription").flatMap((entry) =>
+  CALLERS.map((caller) => ({ ...entry, caller })),
+);
+
+describe.each([
+  {
+    transport: "HTTP",
+    run: (document: string, caller: Caller) => gql(api.url, document, { token: tokenOf(caller) }),
+  },
+  {
+    transport: "WebSocket",
+    run: (document: string, caller: Caller) => executeWs(api.wsUrl, document, tokenOf(caller)),
+  },
+  {
+    transport: "SSE",
+    run: (document: string, caller: Caller) => executeSse(api.url, document, tokenOf(caller)),
+  },
+])("queries and mutations over $transport", ({ run }) => {
+  it.each(OPERATION_CASES)("$key as $caller", async ({ key, type, field, caller }) => {
+    const row = rowOf(key);
+    expectVerdict(await run(documentFor(type, field, row), caller), caller, row.role);
+  });
+});
+
+/** Publishes one payload on the topic a subscription field listens to, as a job process would. */
+function publishFor(field: string): void {
+  const { pubsub } = api.app.deps;
+  if (field === "workerChanged") {
+    pubsub.publish(TOPICS.workerChanged, aWorker());
+  } else if (field === "fleetEvents") {
+    pubsub.publish(TOPICS.fleetEvent, { ...anEvent(), id: "1" });
+  } else if (field === "jobUpdated") {
+    pubsub.publish(TOPICS.jobUpdated, {
+      id: "stop.matrix",
+      name: "stop",
+      workerId: null,
+      state: "WAITING",
+      progress: null,
+      step: null,
+      attempts: 0,
+      failedReason: null,
+      createdAt: new Date(),
+      finishedAt: null,
+    });
+  } else {
+    throw new Error(`no topic known for subscription ${field}: teach publishFor about it`);
+  }
+}
+
+const SUBSCRIPTION_CASES = SCHEMA_FIELDS.filter((entry) => entry.type === "Subscription").flatMap((entry) =>
+  CALLERS.map((caller) => ({ ...entry, caller })),
+);
+
+describe.each([
+  {
+    transport: "WebSocket",
+    open: (document: string, caller: Caller) => subscribeWs(api.wsUrl, document, { token: tokenOf(caller) }),
+  },
+  {
+    transport: "SSE",
+    open: (document: string, caller: Caller) => subscribeSse(api.url, document, { token: tokenOf(caller) }),
+  },
+])("subscriptions over $transport", ({ open }) => {
+  it.each(SUBSCRIPTION_CASES)("$key as $caller", async ({ key, type, field, caller }) => {
+    const row = rowOf(key);
+    const subscription: Subscription<unknown> = open(documentFor(type, field, row), caller);
+    try {
+      if (isAllowed(caller, row.role)) {
+        // Allowed means it delivers: publish until the first event arrives (the subscription may still be
+        // joining the Redis channel when the first publish goes out).
+        await vi.waitFor(() => {
+          publishFor(field);
+          expect(subscription.events.length).toBeGreaterThan(0);
+        }, PATIENCE);
+        expect(codesOf(subscription.errors)).toEqual([]);
+      } else {
+        await expect.poll(() => subscription.errors.length, PATIENCE).toBeGreaterThan(0);
+        expect(new Set(codesOf(subscription.errors))).toEqual(
+          new Set([caller === "anonymous" ? "UNAUTHENTICATED" : "FORBIDDEN"]),
+        );
+        publishFor(field);
+        expect(subscription.events).toEqual([]);
+      }
+    } finally {
+      await subscription.dispose();
+    }
+  });
+});
