@@ -1,4 +1,5 @@
 import type { InstanceStateChange as Ec2StateChange, Instance, Tag } from "@aws-sdk/client-ec2";
+import { cleanOutsideText, cleanOutsideTextOrNull, OUTSIDE_TEXT_LIMITS } from "../../domain/outside-text";
 import { type Ec2InstanceState, isEc2InstanceState } from "../../domain/worker-status";
 import { CloudError } from "../../errors";
 import type { CloudInstance, InstanceStateChange } from "../../ports/cloud-provider.port";
@@ -14,11 +15,30 @@ export function parseInstanceState(name: string | undefined, instanceId: string)
   return name;
 }
 
+/**
+ * Tags as the fleet keeps them. Anyone with access to the AWS account writes them (an imported instance's
+ * Name becomes a worker's name), so keys and values are outside text: cleaned and bounded to EC2's own
+ * limits. A key that only matches another once cleaned (`Name` and `Na\u0000me`) never replaces the one
+ * that was clean already, so a hostile tag cannot stand in for a real one.
+ */
 export function tagsToRecord(tags: readonly Tag[] | undefined): Record<string, string> {
+  const cleaned = (tags ?? []).flatMap(({ Key, Value }) => {
+    if (Key === undefined) {
+      return [];
+    }
+    const key = cleanOutsideText(Key, OUTSIDE_TEXT_LIMITS.tagKey);
+    return [
+      { key, value: cleanOutsideText(Value ?? "", OUTSIDE_TEXT_LIMITS.tagValue), wasClean: key === Key },
+    ];
+  });
   const record: Record<string, string> = {};
-  for (const tag of tags ?? []) {
-    if (tag.Key !== undefined) {
-      record[tag.Key] = tag.Value ?? "";
+  // Keys that were clean first; a cleaned one only where no clean key holds its place.
+  for (const { key, value } of [
+    ...cleaned.filter((tag) => tag.wasClean),
+    ...cleaned.filter((tag) => !tag.wasClean),
+  ]) {
+    if (key !== "" && !Object.hasOwn(record, key)) {
+      record[key] = value;
     }
   }
   return record;
@@ -37,9 +57,13 @@ export function toCloudInstance(instance: Instance, region: string): CloudInstan
     instanceId,
     region,
     state: parseInstanceState(instance.State?.Name, instanceId),
-    stateReason: instance.StateReason?.Message ?? instance.StateTransitionReason ?? null,
-    instanceType: instance.InstanceType ?? "",
-    imageId: instance.ImageId ?? "",
+    stateReason: cleanOutsideTextOrNull(
+      instance.StateReason?.Message ?? instance.StateTransitionReason,
+      "message",
+    ),
+    // EC2's own words, yet they travel to the same screens: cleaned like the rest.
+    instanceType: cleanOutsideText(instance.InstanceType ?? "", OUTSIDE_TEXT_LIMITS.status),
+    imageId: cleanOutsideText(instance.ImageId ?? "", OUTSIDE_TEXT_LIMITS.status),
     publicIp: instance.PublicIpAddress ?? null,
     privateIp: instance.PrivateIpAddress ?? null,
     launchTime: instance.LaunchTime ?? null,

@@ -1,4 +1,5 @@
 import { CreateTagsCommand, DescribeImagesCommand } from "@aws-sdk/client-ec2";
+import { cleanOutsideText, OUTSIDE_TEXT_LIMITS } from "../../domain/outside-text";
 import type { CloudTarget, MachineImage } from "../../ports/cloud-provider.port";
 import type { AwsClientCache } from "./aws-client-cache";
 import { callAws } from "./aws-error-mapping";
@@ -49,8 +50,9 @@ export async function findImages(
           const created = image.CreationDate === undefined ? null : new Date(image.CreationDate);
           images.push({
             imageId: image.ImageId,
-            name: image.Name ?? "",
-            state: image.State ?? "unknown",
+            // Whoever publishes an AMI names it: outside text, shown with the worker.
+            name: cleanOutsideText(image.Name ?? "", OUTSIDE_TEXT_LIMITS.name),
+            state: cleanOutsideText(image.State ?? "unknown", OUTSIDE_TEXT_LIMITS.status),
             creationDate: created === null || Number.isNaN(created.getTime()) ? null : created,
           });
         }

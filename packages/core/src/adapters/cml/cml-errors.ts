@@ -1,11 +1,11 @@
 import type { z } from "zod";
+import { cleanOutsideText, OUTSIDE_TEXT_LIMITS } from "../../domain/outside-text";
 import { CmlError, type CmlErrorKind } from "../../errors";
 import type { CmlHttpResponse } from "./cml-http-transport";
 
-/** CML errors come as `{"code": 400, "description": "..."}`; fall back to whatever text came. */
-export function cmlMessage(body: unknown): string | null {
+function rawMessage(body: unknown): string | null {
   if (typeof body === "string") {
-    return body.length > 0 ? body.slice(0, 500) : null;
+    return body;
   }
   if (typeof body === "object" && body !== null) {
     for (const key of ["description", "detail", "message", "error"]) {
@@ -16,6 +16,16 @@ export function cmlMessage(body: unknown): string | null {
     }
   }
   return null;
+}
+
+/**
+ * CML errors come as `{"code": 400, "description": "..."}`; fall back to whatever text came. The words
+ * end up in job errors, events and the monitor, so they are outside text: cleaned and bounded.
+ */
+export function cmlMessage(body: unknown): string | null {
+  const raw = rawMessage(body);
+  const message = raw === null ? "" : cleanOutsideText(raw, OUTSIDE_TEXT_LIMITS.message);
+  return message.length > 0 ? message : null;
 }
 
 /** The kind of a failed HTTP answer; a request may override single statuses (e.g. 400 on registration). */
@@ -61,10 +71,14 @@ export function parseAnswer<S extends z.ZodType>(
 ): z.infer<S> {
   const result = schema.safeParse(body);
   if (!result.success) {
-    const problems = result.error.issues
-      .slice(0, 3)
-      .map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`)
-      .join("; ");
+    // A path holds the answer's own keys (e.g. a compute's id): outside text like the rest.
+    const problems = cleanOutsideText(
+      result.error.issues
+        .slice(0, 3)
+        .map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`)
+        .join("; "),
+      OUTSIDE_TEXT_LIMITS.message,
+    );
     throw new CmlError("protocol", endpoint, `unexpected answer from ${what}: ${problems}`);
   }
   return result.data;

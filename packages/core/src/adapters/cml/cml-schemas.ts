@@ -1,15 +1,24 @@
 import { z } from "zod";
+import { cleanOutsideText, OUTSIDE_TEXT_LIMITS, type OutsideTextKind } from "../../domain/outside-text";
 
 /** Only the fields the fleet reads; CML adds fields between versions and zod drops the rest. */
 
+/**
+ * A string the fleet keeps or shows. Lab users write titles, and whoever answers on a worker's address
+ * writes all of it: cleaned and bounded as it is parsed, so nothing past this module sees it raw.
+ */
+const outsideText = (kind: OutsideTextKind) =>
+  z.string().transform((text) => cleanOutsideText(text, OUTSIDE_TEXT_LIMITS[kind]));
+
 export const authExtendedSchema = z.object({
   username: z.string(),
-  id: z.union([z.string(), z.number()]).transform(String),
+  // Compared with the user ids of telemetry events, which are cleaned: cleaned the same way.
+  id: z.union([outsideText("name"), z.number()]).transform(String),
   token: z.string().min(1),
 });
 
 export const systemInformationSchema = z.object({
-  version: z.string(),
+  version: outsideText("status"),
   ready: z.boolean(),
 });
 
@@ -50,18 +59,18 @@ const expirySchema = z
 
 export const licensingSchema = z.object({
   registration: z.object({
-    status: z.string(),
+    status: outsideText("status"),
     expires: expirySchema,
     register_time: z
       .object({
-        status: z.string().nullable().optional(),
+        status: outsideText("status").nullable().optional(),
         failure: z.unknown().optional(),
       })
       .nullable()
       .optional(),
   }),
   authorization: z.object({
-    status: z.string(),
+    status: outsideText("status"),
     expires: expirySchema,
   }),
   features: z
@@ -77,10 +86,11 @@ export type LicensingAnswer = z.infer<typeof licensingSchema>;
 
 export const labIdsSchema = z.array(z.string());
 
+/** Ids go back into request paths as CML sent them (encoded); the id the fleet keeps is cleaned. */
 export const labSchema = z.object({
-  id: z.string(),
-  lab_title: z.string().nullable().optional(),
-  state: z.string(),
+  id: outsideText("name"),
+  lab_title: outsideText("labTitle").nullable().optional(),
+  state: outsideText("status"),
 });
 
 export const telemetryEventsSchema = z.array(
@@ -88,7 +98,12 @@ export const telemetryEventsSchema = z.array(
     category: z.string(),
     timestamp: z.string(),
     data: z
-      .object({ user_id: z.union([z.string(), z.number()]).nullable().optional() })
+      .object({
+        user_id: z
+          .union([outsideText("name"), z.number()])
+          .nullable()
+          .optional(),
+      })
       .nullable()
       .optional(),
   }),
