@@ -1,5 +1,6 @@
 import { createHmac, randomBytes, randomUUID } from "node:crypto";
 import type { ScheduledTask } from "../state/scheduler";
+import type { SimCertificate } from "./tls";
 
 export type LabState = "STARTED" | "STOPPED" | "DEFINED_ON_CORE" | "QUEUED" | "BOOTED";
 
@@ -46,6 +47,8 @@ export class CmlController implements CmlIdentity {
   reachable = true;
   /** False: `system_health` reports the controller and its compute not valid (survives stops, like `reachable`). */
   healthy = true;
+  /** The certificate its HTTPS serves; "alternate" plays another machine answering on its address. */
+  certificate: SimCertificate = "default";
   runningNodes = 0;
   readonly labs = new Map<string, CmlLab>();
   private readonly eventLog: CmlEvent[] = [];

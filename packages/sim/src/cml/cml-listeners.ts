@@ -2,13 +2,15 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from "n
 import { createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
 import type { RequestHandler } from "../http/sim-server";
 import { readRequest, writeResponse } from "../http/sim-server";
-import type { TlsMaterial } from "./tls";
+import { type SimCertificate, simAlternateTlsMaterial, type TlsMaterial } from "./tls";
 
 interface Listener {
   /** Whether the listener should be open; the chain converges on the latest wish. */
   wanted: boolean;
   server: NetServer | null;
   handler: RequestHandler;
+  /** The certificate new connections get; changing it cuts the open ones, as a different machine would. */
+  certificate: SimCertificate;
   readonly sockets: Set<Socket>;
   chain: Promise<void>;
 }
@@ -23,16 +25,24 @@ interface Listener {
 export class CmlListeners {
   private readonly listeners = new Map<string, Listener>();
   private readonly https: HttpsServer;
+  /** Serves the alternate certificate; made on first use (most runs never swap). */
+  private alternate: HttpsServer | null = null;
   private closed = false;
 
   constructor(
     private readonly deps: {
       readonly port: number;
       readonly tls: TlsMaterial;
+      /** The second certificate; the committed alternate test certificate when omitted. */
+      readonly alternateTls?: TlsMaterial | undefined;
       readonly onError: (error: unknown) => void;
     },
   ) {
-    this.https = createHttpsServer({ key: deps.tls.key, cert: deps.tls.cert }, (req, res) => {
+    this.https = this.createServer(deps.tls);
+  }
+
+  private createServer(tls: TlsMaterial): HttpsServer {
+    const server = createHttpsServer({ key: tls.key, cert: tls.cert }, (req, res) => {
       const handler = this.listeners.get(req.socket.localAddress ?? "")?.handler;
       if (!handler) {
         res.destroy();
@@ -49,23 +59,44 @@ export class CmlListeners {
         });
     });
     // A client giving up mid-handshake is normal (probes, refused certificates), not a simulator error.
-    this.https.on("tlsClientError", () => undefined);
+    server.on("tlsClientError", () => undefined);
+    return server;
   }
 
-  /** Opens (`wanted`) or closes the listener on `ip`, serving `handler`. */
-  set(ip: string, requested: boolean, handler: RequestHandler): Promise<void> {
+  private serverFor(certificate: SimCertificate): HttpsServer {
+    if (certificate === "default") {
+      return this.https;
+    }
+    this.alternate ??= this.createServer(this.deps.alternateTls ?? simAlternateTlsMaterial());
+    return this.alternate;
+  }
+
+  /** Opens (`wanted`) or closes the listener on `ip`, serving `handler` with `certificate`. */
+  set(
+    ip: string,
+    requested: boolean,
+    handler: RequestHandler,
+    certificate: SimCertificate = "default",
+  ): Promise<void> {
     const wanted = requested && !this.closed;
     let listener = this.listeners.get(ip);
     if (!listener) {
       if (!wanted) {
         return Promise.resolve();
       }
-      listener = { wanted, server: null, handler, sockets: new Set(), chain: Promise.resolve() };
+      listener = { wanted, server: null, handler, certificate, sockets: new Set(), chain: Promise.resolve() };
       this.listeners.set(ip, listener);
     }
     const current = listener;
     current.wanted = wanted;
     current.handler = handler;
+    if (current.certificate !== certificate) {
+      current.certificate = certificate;
+      // Kept-alive connections were made with the old certificate: the next request must see the new one.
+      for (const socket of current.sockets) {
+        socket.destroy();
+      }
+    }
     current.chain = current.chain
       .then(() => this.converge(ip, current))
       .catch((error: unknown) => this.deps.onError(error));
@@ -81,6 +112,7 @@ export class CmlListeners {
     this.closed = true;
     await Promise.all([...this.listeners].map(([ip, listener]) => this.set(ip, false, listener.handler)));
     this.https.close();
+    this.alternate?.close();
   }
 
   private async converge(ip: string, listener: Listener): Promise<void> {
@@ -88,7 +120,7 @@ export class CmlListeners {
       const server = createNetServer((socket) => {
         listener.sockets.add(socket);
         socket.once("close", () => listener.sockets.delete(socket));
-        this.https.emit("connection", socket);
+        this.serverFor(listener.certificate).emit("connection", socket);
       });
       await new Promise<void>((resolve, reject) => {
         server.once("error", reject);

@@ -83,7 +83,12 @@ export class CmlService implements CmlHost {
   sync(instance: SimInstance): Promise<void> {
     const controller = this.controller(instance);
     const wanted = instance.state === "running" && controller.reachable;
-    return this.deps.listeners.set(instance.loopbackIp, wanted, (request) => this.handle(instance, request));
+    return this.deps.listeners.set(
+      instance.loopbackIp,
+      wanted,
+      (request) => this.handle(instance, request),
+      controller.certificate,
+    );
   }
 
   private handle(instance: SimInstance, request: HttpRequest): HttpResponse {

@@ -1,11 +1,13 @@
 import type { CmlController } from "../cml/cml-controller";
 import { cmlTimestamp } from "../cml/cml-controller";
+import { SIM_CERTIFICATES, type SimCertificate } from "../cml/tls";
 import {
   type FieldChecks,
   type FieldResult,
   field,
   isBoolean,
   isNonNegativeInteger,
+  isOneOf,
   orNull,
   readPatch,
 } from "./patch-fields";
@@ -24,6 +26,7 @@ export interface CmlPatch {
   readonly runningNodes?: number;
   readonly labs?: readonly CmlLabInput[];
   readonly activity?: boolean;
+  readonly certificate?: SimCertificate;
 }
 
 const DEFAULT_LAB_NODES = 2;
@@ -35,6 +38,10 @@ const CML_PATCH_FIELDS: FieldChecks<CmlPatch> = {
   activity: field(isBoolean, "a boolean"),
   runningNodes: field(isNonNegativeInteger, "a non-negative integer"),
   labs: parseLabs,
+  certificate: field(
+    isOneOf(SIM_CERTIFICATES),
+    `one of ${SIM_CERTIFICATES.map((name) => `"${name}"`).join(", ")}`,
+  ),
 };
 
 /** Validates `PATCH /_sim/instances/{id}/cml`; a string is the error message. */
@@ -68,13 +75,16 @@ function parseLabs(value: unknown): FieldResult<CmlLabInput[]> {
   return { value: labs };
 }
 
-/** Applies a validated patch; the caller re-syncs the listener when `reachable` changed. */
+/** Applies a validated patch; the caller re-syncs the listener when `reachable` or `certificate` changed. */
 export function applyCmlPatch(controller: CmlController, patch: CmlPatch, now: number): void {
   if (patch.ready !== undefined) {
     controller.readyOverride = patch.ready;
   }
   if (patch.reachable !== undefined) {
     controller.reachable = patch.reachable;
+  }
+  if (patch.certificate !== undefined) {
+    controller.certificate = patch.certificate;
   }
   if (patch.healthy !== undefined) {
     controller.healthy = patch.healthy;

@@ -23,6 +23,10 @@ export function isBoolean(value: unknown): value is boolean {
   return typeof value === "boolean";
 }
 
+export function isOneOf<V extends string>(values: readonly V[]): (value: unknown) => value is V {
+  return (value): value is V => typeof value === "string" && (values as readonly string[]).includes(value);
+}
+
 export function orNull<V>(accepts: (value: unknown) => value is V): (value: unknown) => value is V | null {
   return (value): value is V | null => value === null || accepts(value);
 }
