@@ -203,6 +203,52 @@ describe("loadSettings", () => {
   });
 });
 
+describe("the HTTP edge settings", () => {
+  it("turn introspection and GraphiQL off in production unless set, and on in development", () => {
+    const production = { NODE_ENV: "production", CML_PASSWORD: "a-real-password" };
+    expect(loadSettings(production).edge).toMatchObject({ introspection: false, graphiql: false });
+    expect(loadSettings({ NODE_ENV: "development" }).edge).toMatchObject({
+      introspection: true,
+      graphiql: true,
+    });
+    expect(loadSettings({ NODE_ENV: "test" }).edge).toMatchObject({ introspection: true, graphiql: false });
+    expect(loadSettings({ ...production, GRAPHQL_INTROSPECTION: "on", GRAPHIQL: "yes" }).edge).toMatchObject({
+      introspection: true,
+      graphiql: true,
+    });
+    expect(problemsOf(() => loadSettings({ GRAPHIQL: "maybe" }))).toEqual([
+      expect.stringMatching(/^GRAPHIQL.*true or false/),
+    ]);
+  });
+
+  it("read the rate limit and the metrics listener", () => {
+    const edge = loadSettings({
+      RATE_LIMIT_PER_MINUTE: "0",
+      RATE_LIMIT_BURST: "5",
+      METRICS_PORT: "9464",
+      METRICS_TOKEN: "m".repeat(16),
+    }).edge;
+    expect(edge).toMatchObject({
+      rateLimit: { perMinute: 0, burst: 5 },
+      metricsPort: 9464,
+      metricsToken: "m".repeat(16),
+    });
+    expect(loadSettings({}).edge.rateLimit).toEqual({ perMinute: 600, burst: 100 });
+  });
+
+  it("refuse a short metrics token and a metrics port equal to PORT, without echoing the token", () => {
+    const problems = problemsOf(() =>
+      loadSettings({ PORT: "4000", METRICS_PORT: "4000", METRICS_TOKEN: "short-one" }),
+    );
+    expect(problems.find((line) => line.startsWith("METRICS_PORT"))).toMatch(/differ from PORT/);
+    expect(problems.find((line) => line.startsWith("METRICS_TOKEN"))).toMatch(/at least 16/);
+    expect(problems.join("\n")).not.toContain("short-one");
+    expect(problemsOf(() => loadSettings({ RATE_LIMIT_BURST: "0" }))).toEqual([
+      expect.stringMatching(/^RATE_LIMIT_BURST/),
+    ]);
+  });
+});
+
 describe("settingsReference", () => {
   const reference = settingsReference();
 

@@ -57,6 +57,27 @@ export function booleanSetting(defaultValue: boolean, description: string) {
   return registered(schema, { type: "boolean", default: defaultValue, description });
 }
 
+/** A switch whose default depends on another setting (e.g. NODE_ENV): unset is null, the caller decides. */
+export function optionalBooleanSetting(description: string) {
+  const schema = scalar<boolean | null>((raw) => {
+    if (raw === null) {
+      return { value: null };
+    }
+    if (typeof raw === "boolean") {
+      return { value: raw };
+    }
+    const word = String(raw).trim().toLowerCase();
+    if (TRUE_WORDS.has(word)) {
+      return { value: true };
+    }
+    if (FALSE_WORDS.has(word)) {
+      return { value: false };
+    }
+    return { error: "must be true or false (also accepted: 1/0, yes/no, on/off)" };
+  });
+  return registered(schema, { type: "boolean", default: null, description });
+}
+
 export function durationSetting(defaultValue: string, description: string, options: { min?: number } = {}) {
   const min = options.min ?? 0;
   const schema = scalar<number>((raw) => {

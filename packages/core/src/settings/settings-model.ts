@@ -46,6 +46,13 @@ export function toSettingsModel(raw: RawSettings) {
     port: raw.port,
     jobsMetricsPort: raw.jobs_metrics_port,
     corsOrigins: raw.cors_origins,
+    edge: {
+      introspection: raw.graphql_introspection ?? raw.node_env !== "production",
+      graphiql: raw.graphiql ?? raw.node_env === "development",
+      rateLimit: { perMinute: raw.rate_limit_per_minute, burst: raw.rate_limit_burst },
+      metricsPort: raw.metrics_port,
+      metricsToken: raw.metrics_token,
+    },
     logLevel: raw.log_level,
     otel: { endpoint: raw.otel_exporter_otlp_endpoint, serviceName: raw.otel_service_name },
     database: { url: raw.database_url, dataDir: raw.cml_fleet_data_dir },

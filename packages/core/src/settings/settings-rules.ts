@@ -2,6 +2,7 @@ import type { z } from "zod";
 import { type RawSettings, resolveImages, resolvePrices } from "./settings-model";
 import { MIN_PRODUCTION_TOKEN_LENGTH } from "./settings-shape";
 import { DEFAULT_CML_PASSWORD } from "./settings-shape-cml";
+import { MIN_METRICS_TOKEN_LENGTH } from "./settings-shape-edge";
 
 type Key = keyof RawSettings;
 
@@ -137,6 +138,20 @@ const RULES: readonly Rule[] = [
     check: (raw) =>
       raw.oidc_issuer !== null && raw.oidc_audience === null
         ? [{ key: "oidc_audience", message: "is required when OIDC_ISSUER is set" }]
+        : [],
+  },
+  {
+    inputs: ["metrics_port", "port"],
+    check: (raw) =>
+      raw.metrics_port !== 0 && raw.metrics_port === raw.port
+        ? [{ key: "metrics_port", message: "must differ from PORT (or be 0 to serve /metrics on PORT)" }]
+        : [],
+  },
+  {
+    inputs: ["metrics_token"],
+    check: (raw) =>
+      raw.metrics_token !== null && raw.metrics_token.length < MIN_METRICS_TOKEN_LENGTH
+        ? [{ key: "metrics_token", message: `must be at least ${MIN_METRICS_TOKEN_LENGTH} characters` }]
         : [],
   },
   {

@@ -10,6 +10,7 @@ import {
   URL_PATTERN,
 } from "./settings-fields";
 import { cmlSettingsShape } from "./settings-shape-cml";
+import { edgeSettingsShape } from "./settings-shape-edge";
 
 export const REGION_PATTERN = { regex: /^[a-z]{2}(-gov)?-[a-z]+-\d+$/, hint: "is not an AWS region name" };
 export const INSTANCE_TYPE_PATTERN = {
@@ -82,8 +83,9 @@ export const settingsShape = {
   ),
   cors_origins: listSetting(
     [],
-    "Origins allowed to call the API from a browser; empty allows none, * allows all.",
+    "Origins allowed to call the API from a browser (CORS); empty allows none, * allows all (refused in production).",
   ),
+  ...edgeSettingsShape,
   log_level: enumSetting(
     ["trace", "debug", "info", "warn", "error", "fatal"],
     "info",

@@ -1,0 +1,34 @@
+import { integerSetting, optionalBooleanSetting, optionalTextSetting } from "./settings-fields";
+
+/** The shortest METRICS_TOKEN accepted: it guards process internals on a public port. */
+export const MIN_METRICS_TOKEN_LENGTH = 16;
+
+/** Settings of the API's HTTP edge: what it exposes, to whom, and how often a client may call. */
+export const edgeSettingsShape = {
+  graphql_introspection: optionalBooleanSetting(
+    "Answer GraphQL introspection (__schema, __type). Unset: on, except when NODE_ENV=production.",
+  ),
+  graphiql: optionalBooleanSetting(
+    "Serve the GraphiQL page on GET /graphql to browsers. Unset: on only when NODE_ENV=development.",
+  ),
+  rate_limit_per_minute: integerSetting(
+    600,
+    "GraphQL operations (HTTP requests, SSE streams, WebSocket operations) one client may start per minute, per API process: by credential when it has one, else by remote address. Over it: HTTP 429 / QUOTA_EXCEEDED. 0 turns the limit off.",
+    { min: 0, max: 1_000_000 },
+  ),
+  rate_limit_burst: integerSetting(
+    100,
+    "How many operations a client may start at once before RATE_LIMIT_PER_MINUTE paces it (the size of its token bucket).",
+    { min: 1, max: 1_000_000 },
+  ),
+  metrics_port: integerSetting(
+    0,
+    "Port of a second listener serving /metrics and /readyz with details, for the monitoring network only; /metrics then leaves the API's public port. 0: off.",
+    { min: 0, max: 65_535 },
+    "port",
+  ),
+  metrics_token: optionalTextSetting(
+    `When set, /metrics answers only requests with Authorization: Bearer <METRICS_TOKEN> (at least ${MIN_METRICS_TOKEN_LENGTH} characters).`,
+    { secret: true },
+  ),
+};
