@@ -1,4 +1,5 @@
 import { parseDuration } from "@cml-fleet/duration/duration";
+import { printable } from "./terminal-text";
 
 /** Text formatting for the monitor's cells: pure, so every column renders the same way everywhere. */
 
@@ -47,16 +48,20 @@ export function progressBar(progress: number | null, width: number): string {
   return `[${"#".repeat(filled)}${"-".repeat(width - filled)}] ${String(Math.round(clamped * 100)).padStart(3)}%`;
 }
 
-/** Fits text into exactly `width` columns: truncated with an ellipsis, or padded. */
+/**
+ * Fits text into exactly `width` columns: truncated with an ellipsis, or padded. Every table cell passes
+ * here, so here is where a cell's text becomes printable (see terminal-text.ts).
+ */
 export function fit(text: string, width: number, align: "left" | "right" = "left"): string {
   if (width <= 0) {
     return "";
   }
-  const chars = [...text];
+  const shown = printable(text);
+  const chars = [...shown];
   if (chars.length > width) {
     return width === 1 ? "…" : `${chars.slice(0, width - 1).join("")}…`;
   }
-  return align === "left" ? text.padEnd(width) : text.padStart(width);
+  return align === "left" ? shown.padEnd(width) : shown.padStart(width);
 }
 
 /**

@@ -2,6 +2,7 @@ import { Box, Text } from "ink";
 import type { WorkerEntry } from "../data/fleet-reducer";
 import type { FleetEvent, Job } from "../data/fleet-types";
 import { formatDuration, formatMoney, progressBar, sparkline } from "../format";
+import { printable } from "../terminal-text";
 import { jobStateColor, licenseColor, serviceColor, statusColor, type ThemeColor, theme } from "../theme";
 
 export interface DetailPaneProps {
@@ -136,7 +137,8 @@ function LineList({ lines, height, width }: { lines: readonly Line[]; height: nu
       {lines.slice(0, height).map((line) => (
         <Text key={line.key} wrap="truncate" bold={line.label === undefined && line.color === theme.title}>
           {line.label ? <Text color={theme.muted}>{line.label.padEnd(14)}</Text> : null}
-          <Text color={line.color}>{line.value}</Text>
+          {/* Values hold the API's text (names, tags, lab titles, event messages): drawn printable. */}
+          <Text color={line.color}>{printable(line.value)}</Text>
         </Text>
       ))}
     </Box>
@@ -145,7 +147,7 @@ function LineList({ lines, height, width }: { lines: readonly Line[]; height: nu
 
 /** Everything about one worker; two columns when there is room, one otherwise. */
 export function DetailPane({ entry, activeJob, events, now, width, height }: DetailPaneProps) {
-  const title = `${entry.worker.name}  ${entry.worker.id}`;
+  const title = printable(`${entry.worker.name}  ${entry.worker.id}`);
   const facts = factLines(entry, now);
   const side = sideLines(entry, activeJob, events);
   const body = Math.max(0, height - 1);

@@ -1,5 +1,6 @@
 import { Box, Text } from "ink";
 import type { FleetEvent } from "../data/fleet-types";
+import { printable } from "../terminal-text";
 import { theme } from "../theme";
 
 export interface EventLogProps {
@@ -24,17 +25,18 @@ export function EventLog({ events, workerNames, height, title = "Events" }: Even
       </Text>
       {shown.length === 0 ? <Text color={theme.muted}>No events yet</Text> : null}
       {shown.map((event) => {
-        const name = event.workerId ? (workerNames.get(event.workerId) ?? "-") : "fleet";
+        const name = printable(event.workerId ? (workerNames.get(event.workerId) ?? "-") : "fleet");
+        const fullMessage = printable(event.message);
         // Messages often start with the worker's name already; the name column says it once.
-        const message = event.message.startsWith(`${name}: `)
-          ? event.message.slice(name.length + 2)
-          : event.message;
+        const message = fullMessage.startsWith(`${name}: `)
+          ? fullMessage.slice(name.length + 2)
+          : fullMessage;
         return (
           <Text key={event.id} wrap="truncate">
             <Text color={theme.muted}>{clock(event.at)} </Text>
             <Text color={theme.accent}>{name} </Text>
             <Text>{message}</Text>
-            <Text color={theme.muted}> ({event.actor})</Text>
+            <Text color={theme.muted}> ({printable(event.actor)})</Text>
           </Text>
         );
       })}

@@ -1,5 +1,6 @@
 import { Box, Text } from "ink";
 import type { WorkerEntry } from "../data/fleet-reducer";
+import { printable } from "../terminal-text";
 import { theme } from "../theme";
 import { CellLine } from "./CellLine";
 import { type Column, headerCells, rowCells } from "./worker-columns";
@@ -22,7 +23,7 @@ export function FleetTable({ rows, columns, selectedId, now, height, loaded, fil
     if (!loaded) {
       empty = "Loading workers…";
     } else {
-      empty = filter ? `No worker matches "${filter}"` : "No workers yet";
+      empty = filter ? `No worker matches "${printable(filter)}"` : "No workers yet";
     }
   }
   return (

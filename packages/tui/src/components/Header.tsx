@@ -3,6 +3,7 @@ import type { ConnectionState, Viewer } from "../data/fleet-types";
 import { WORKER_STATUSES } from "../data/fleet-types";
 import type { FleetTotals } from "../data/selectors";
 import { formatDuration, formatMoney } from "../format";
+import { printable } from "../terminal-text";
 import { connectionColor, statusColor, theme } from "../theme";
 
 export interface HeaderProps {
@@ -37,7 +38,9 @@ export function Header({ totals, connection, viewer, readonly, now }: HeaderProp
           cml-fleet
         </Text>
         <Text color={connectionColor[connection.kind]}> {connectionLabel(connection, now)}</Text>
-        {viewer ? <Text color={theme.muted}>{`  ${viewer.name} (${viewer.role})`}</Text> : null}
+        {viewer ? (
+          <Text color={theme.muted}>{`  ${printable(viewer.name)} (${printable(viewer.role)})`}</Text>
+        ) : null}
         {readonly ? <Text color={theme.warning}> read-only</Text> : null}
       </Text>
       <Text wrap="truncate">

@@ -1,6 +1,7 @@
 import { Box, Text } from "ink";
 import type { Job } from "../data/fleet-types";
 import { fit, formatDuration, progressBar } from "../format";
+import { printableOr } from "../terminal-text";
 import { jobStateColor, theme } from "../theme";
 
 export interface JobsViewProps {
@@ -41,7 +42,7 @@ export function JobsView({ rows, total, selectedId, workerNames, now, width, hei
             <Text color={selected ? undefined : jobStateColor[job.state]}>{fit(job.state, 9)}</Text>
             {` ${fit(progressBar(job.progress, 9), 16)} ${fit(String(job.attempts), 5, "right")} `}
             {wide ? `${fit(formatDuration(now - Date.parse(job.createdAt)), 7, "right")} ` : ""}
-            <Text color={selected ? undefined : theme.danger}>{job.failedReason ?? ""}</Text>
+            <Text color={selected ? undefined : theme.danger}>{printableOr(job.failedReason, "")}</Text>
           </Text>
         );
       })}

@@ -1,5 +1,6 @@
 import { Text } from "ink";
 import type { ConnectionState } from "../data/fleet-types";
+import { printable } from "../terminal-text";
 import { theme } from "../theme";
 import type { Message, Overlay } from "../ui-state/ui-reducer";
 
@@ -22,7 +23,7 @@ export function StatusLine({ overlay, message, connection, filter }: StatusLineP
     return (
       <Text wrap="truncate">
         <Text color={theme.accent}>{PROMPT_LABEL[overlay.purpose]}</Text>
-        <Text>{overlay.text}</Text>
+        <Text>{printable(overlay.text)}</Text>
         <Text inverse> </Text>
       </Text>
     );
@@ -31,27 +32,27 @@ export function StatusLine({ overlay, message, connection, filter }: StatusLineP
     const force = overlay.action === "terminate" ? "  f force (stop labs, release license)" : "";
     return (
       <Text wrap="truncate" color={theme.danger} bold>
-        {`${overlay.action === "stop" ? "Stop" : "Terminate"} ${overlay.workerName}? y yes${force}  n no`}
+        {`${overlay.action === "stop" ? "Stop" : "Terminate"} ${printable(overlay.workerName)}? y yes${force}  n no`}
       </Text>
     );
   }
   if (message) {
     return (
       <Text wrap="truncate" color={message.tone === "error" ? theme.danger : theme.ok}>
-        {message.text}
+        {printable(message.text)}
       </Text>
     );
   }
   if (connection.kind === "reconnecting" && connection.reason) {
     return (
       <Text wrap="truncate" color={theme.danger}>
-        {`API connection lost: ${connection.reason}`}
+        {`API connection lost: ${printable(connection.reason)}`}
       </Text>
     );
   }
   return (
     <Text wrap="truncate" color={theme.muted}>
-      {filter ? `filter: ${filter}` : " "}
+      {filter ? `filter: ${printable(filter)}` : " "}
     </Text>
   );
 }
