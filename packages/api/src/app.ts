@@ -12,6 +12,7 @@ import type { RedisConnections } from "@cml-fleet/platform/redis/redis-connectio
 import { createApiTokenRepository } from "@cml-fleet/platform/repositories/api-token.repository";
 import { createAuditRepository } from "@cml-fleet/platform/repositories/audit.repository";
 import { createWorkerRepository } from "@cml-fleet/platform/repositories/worker.repository";
+import { createLiveCredentials } from "./auth/live-credentials";
 import { createOidcVerifier } from "./auth/oidc-verifier";
 import type { ApiServerDeps } from "./http/server";
 import { createApiObservability } from "./observability/api-observability";
@@ -45,7 +46,9 @@ export async function createApiApp(options: ApiAppOptions): Promise<ApiApp> {
   const tokens = createApiTokenRepository(database.db);
   const audit = createAuditRepository(database.db);
   const workerDeps = { workers, jobs, publisher, clock, settings, logger };
-  const apiTokens = createApiTokenService({ tokens, audit, clock });
+  // Sockets and streams by credential, ended when any replica revokes it (closed before the pub/sub is drained).
+  const live = createLiveCredentials({ pubsub, clock, logger });
+  const apiTokens = createApiTokenService({ tokens, audit, clock, logger, live });
   if (settings.auth.bootstrapAdminToken !== null) {
     await apiTokens.ensureBootstrapToken(settings.auth.bootstrapAdminToken);
   }
@@ -58,6 +61,7 @@ export async function createApiApp(options: ApiAppOptions): Promise<ApiApp> {
     authentication: {
       tokens,
       clock,
+      live,
       oidc:
         oidc === null || oidc.audience === null
           ? null
@@ -101,6 +105,9 @@ export async function createApiApp(options: ApiAppOptions): Promise<ApiApp> {
     deps,
     database,
     redis,
-    close: () => infrastructure.close(),
+    close: () => {
+      live.close();
+      return infrastructure.close();
+    },
   };
 }

@@ -47,7 +47,7 @@ describe("authenticate", () => {
     const { deps: d, touched } = deps();
     expect(await authenticate(d, `Bearer ${SECRET}`)).toEqual({
       kind: "authenticated",
-      principal: { id: "t1", name: "alice", role: "OPERATOR", via: "api-token" },
+      principal: { id: "t1", name: "alice", role: "OPERATOR", via: "api-token", expiresAt: null },
     });
     expect(touched).toEqual(["t1"]);
   });
@@ -70,7 +70,10 @@ describe("authenticate", () => {
     const oidc: OidcVerifier = {
       verify: async (jwt) =>
         jwt === "good.jwt"
-          ? { ok: true, principal: { id: "oidc:bob", name: "bob", role: "VIEWER", via: "oidc" } }
+          ? {
+              ok: true,
+              principal: { id: "oidc:bob", name: "bob", role: "VIEWER", via: "oidc", expiresAt: NOW },
+            }
           : { ok: false, reason: "bad signature" },
     };
     expect(await authenticate(deps({ oidc }).deps, "Bearer good.jwt")).toMatchObject({

@@ -4,6 +4,7 @@ import {
   type ApiTokenRepository,
   hashTokenSecret,
 } from "@cml-fleet/platform/repositories/api-token.repository";
+import type { LiveCredentials } from "./live-credentials";
 import type { OidcVerifier } from "./oidc-verifier";
 import type { Principal } from "./principal";
 import { looksLikeTokenSecret } from "./token-secret";
@@ -13,10 +14,20 @@ export type Authentication =
   | { readonly kind: "authenticated"; readonly principal: Principal }
   | { readonly kind: "rejected"; readonly reason: string };
 
-export interface AuthenticatorDeps {
+/** What checking a credential needs. */
+export interface CredentialCheckDeps {
   readonly tokens: Pick<ApiTokenRepository, "findActiveByHash" | "touchLastUsed">;
   readonly oidc: OidcVerifier | null;
   readonly clock: Clock;
+}
+
+/**
+ * What the transports need to keep a credential checked: checking it, and
+ * the live connections held by each credential (ended when it is revoked or
+ * expires, and bounded in number).
+ */
+export interface AuthenticatorDeps extends CredentialCheckDeps {
+  readonly live: LiveCredentials;
 }
 
 /** Writing lastUsedAt on every request would turn each read into a write; once a minute is enough. */
@@ -27,7 +38,10 @@ const LAST_USED_RESOLUTION_MS = 60_000;
  * connection param) to a principal. No credential is anonymous; a credential
  * that does not check out is rejected, never downgraded to anonymous.
  */
-export async function authenticate(deps: AuthenticatorDeps, authorization: unknown): Promise<Authentication> {
+export async function authenticate(
+  deps: CredentialCheckDeps,
+  authorization: unknown,
+): Promise<Authentication> {
   if (authorization === undefined || authorization === null || authorization === "") {
     return { kind: "anonymous" };
   }
@@ -53,13 +67,13 @@ export async function authenticate(deps: AuthenticatorDeps, authorization: unkno
   return { kind: "rejected", reason: "unknown or revoked token" };
 }
 
-async function authenticatedByToken(deps: AuthenticatorDeps, token: ApiToken): Promise<Authentication> {
+async function authenticatedByToken(deps: CredentialCheckDeps, token: ApiToken): Promise<Authentication> {
   const now = deps.clock.now();
   if (token.lastUsedAt === null || now.getTime() - token.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
     await deps.tokens.touchLastUsed(token.id, now);
   }
   return {
     kind: "authenticated",
-    principal: { id: token.id, name: token.name, role: token.role, via: "api-token" },
+    principal: { id: token.id, name: token.name, role: token.role, via: "api-token", expiresAt: null },
   };
 }

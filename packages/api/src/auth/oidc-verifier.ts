@@ -1,5 +1,7 @@
 import { isRole, ROLES, type Role } from "@cml-fleet/core/domain/role";
-import { createRemoteJWKSet, type JWTPayload, jwtVerify } from "jose";
+import { type Clock, systemClock } from "@cml-fleet/core/ports/clock.port";
+import { createRemoteJWKSet, errors, type JWTPayload, jwtVerify } from "jose";
+import { OIDC_FETCH_LIMITS, type OidcFetchLimits } from "./credential-limits";
 import type { Principal } from "./principal";
 
 export interface OidcOptions {
@@ -9,6 +11,10 @@ export interface OidcOptions {
   readonly jwksUrl: string | null;
   /** Claim holding the caller's roles (a string or an array of strings), e.g. "roles" or "cml_fleet_role". */
   readonly rolesClaim: string;
+  /** Defaults to {@link OIDC_FETCH_LIMITS}; tests shorten them. */
+  readonly limits?: OidcFetchLimits;
+  /** Decides when a failed issuer is tried again; the system clock by default. */
+  readonly clock?: Clock;
 }
 
 export type OidcResult =
@@ -19,25 +25,73 @@ export interface OidcVerifier {
   verify(jwt: string): Promise<OidcResult>;
 }
 
-/** Verifies bearer JWTs against the issuer's JWKS (fetched once, refreshed by jose on unknown key ids). */
-export function createOidcVerifier(options: OidcOptions): OidcVerifier {
-  let keys: ReturnType<typeof createRemoteJWKSet> | null = null;
+/** Signatures made with the issuer's public keys only: no `none`, no shared-secret HMAC. */
+const ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"];
 
-  async function keySet(): Promise<ReturnType<typeof createRemoteJWKSet>> {
-    if (keys === null) {
-      const url = options.jwksUrl ?? (await discoverJwksUrl(options.issuer));
-      keys = createRemoteJWKSet(new URL(url));
+type KeySet = ReturnType<typeof createRemoteJWKSet>;
+
+/**
+ * Verifies bearer JWTs against the issuer's JWKS. `exp` and `sub` are
+ * required: a token that never expires would outlive any revocation, and
+ * the subject is who holds the connections. Discovery and key fetches are
+ * bounded by a timeout; after the issuer fails, calls are refused at once
+ * until a backoff (doubling, capped) has passed, so an issuer that is down
+ * sees one request per backoff, not one per API request, and is tried again.
+ */
+export function createOidcVerifier(options: OidcOptions): OidcVerifier {
+  const limits = options.limits ?? OIDC_FETCH_LIMITS;
+  const clock = options.clock ?? systemClock;
+  const backoff = createIssuerBackoff(limits, clock);
+  let keys: KeySet | null = null;
+  let discovering: Promise<KeySet> | null = null;
+
+  function keySet(): Promise<KeySet> {
+    if (keys !== null) {
+      return Promise.resolve(keys);
     }
-    return keys;
+    // Callers arriving while discovery runs share it.
+    discovering ??= (async () => {
+      try {
+        const url = options.jwksUrl ?? (await discoverJwksUrl(options.issuer, limits));
+        keys = createRemoteJWKSet(new URL(url), {
+          timeoutDuration: limits.timeoutMs,
+          cooldownDuration: limits.jwksCooldownMs,
+        });
+        return keys;
+      } finally {
+        discovering = null;
+      }
+    })();
+    return discovering;
+  }
+
+  /** The issuer's keys, failing fast while the issuer is backed off, and starting a backoff when it fails. */
+  async function signingKey(...args: Parameters<KeySet>): Promise<Awaited<ReturnType<KeySet>>> {
+    const waiting = backoff.refusal();
+    if (waiting !== null) {
+      throw new IssuerUnavailableError(waiting);
+    }
+    try {
+      const key = await (await keySet())(...args);
+      backoff.succeeded();
+      return key;
+    } catch (error) {
+      if (!isKeySelectionError(error)) {
+        backoff.failed(error instanceof Error ? error.message : "unreachable");
+      }
+      throw error;
+    }
   }
 
   return {
     async verify(jwt) {
       let payload: JWTPayload;
       try {
-        ({ payload } = await jwtVerify(jwt, await keySet(), {
+        ({ payload } = await jwtVerify(jwt, signingKey, {
           issuer: options.issuer,
           audience: options.audience,
+          algorithms: ALGORITHMS,
+          requiredClaims: ["exp", "sub"],
         }));
       } catch (error) {
         return {
@@ -49,25 +103,94 @@ export function createOidcVerifier(options: OidcOptions): OidcVerifier {
       if (role === null) {
         return { ok: false, reason: `OIDC token has no fleet role in claim "${options.rolesClaim}"` };
       }
-      const subject = payload.sub ?? "unknown";
-      const name = typeof payload.email === "string" ? payload.email : subject;
-      return { ok: true, principal: { id: `oidc:${subject}`, name, role, via: "oidc" } };
+      // requiredClaims made jose check both; the checks here only narrow the types.
+      if (typeof payload.sub !== "string" || typeof payload.exp !== "number") {
+        return { ok: false, reason: "OIDC token rejected: it needs sub and exp claims" };
+      }
+      const name = typeof payload.email === "string" ? payload.email : payload.sub;
+      return {
+        ok: true,
+        principal: {
+          id: `oidc:${payload.sub}`,
+          name,
+          role,
+          via: "oidc",
+          expiresAt: new Date(payload.exp * 1000),
+        },
+      };
     },
   };
 }
 
-async function discoverJwksUrl(issuer: string): Promise<string> {
-  const response = await fetch(
-    new URL(".well-known/openid-configuration", issuer.endsWith("/") ? issuer : `${issuer}/`),
-  );
-  if (!response.ok) {
-    throw new Error(`OIDC discovery at ${issuer} answered ${response.status}`);
+class IssuerUnavailableError extends Error {}
+
+/** A key set that answered, but has no (single) key for this token: the token's fault, not the issuer's. */
+function isKeySelectionError(error: unknown): boolean {
+  return error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys;
+}
+
+interface IssuerBackoff {
+  /** Why the issuer is not asked now (and for how long), or null when it may be. */
+  refusal(): string | null;
+  failed(reason: string): void;
+  succeeded(): void;
+}
+
+function createIssuerBackoff(limits: OidcFetchLimits, clock: Clock): IssuerBackoff {
+  let failure: { readonly until: number; readonly delayMs: number; readonly reason: string } | null = null;
+  return {
+    refusal() {
+      if (failure === null) {
+        return null;
+      }
+      const waitMs = failure.until - clock.now().getTime();
+      return waitMs > 0
+        ? `the identity provider failed (${failure.reason}); trying it again in ${Math.ceil(waitMs / 1000)}s`
+        : null;
+    },
+    failed(reason) {
+      const delayMs =
+        failure === null ? limits.retryInitialMs : Math.min(limits.retryMaxMs, failure.delayMs * 2);
+      failure = { until: clock.now().getTime() + delayMs, delayMs, reason };
+    },
+    succeeded() {
+      failure = null;
+    },
+  };
+}
+
+async function discoverJwksUrl(issuer: string, limits: OidcFetchLimits): Promise<string> {
+  const url = new URL(".well-known/openid-configuration", issuer.endsWith("/") ? issuer : `${issuer}/`);
+  // The timeout covers reading the body too: an issuer that trickles bytes is as down as a silent one.
+  const signal = AbortSignal.timeout(limits.timeoutMs);
+  let text: string;
+  try {
+    const response = await fetch(url, { signal, headers: { accept: "application/json" } });
+    if (!response.ok) {
+      throw new Error(`OIDC discovery at ${url.href} answered ${response.status}`);
+    }
+    text = await response.text();
+  } catch (error) {
+    if (signal.aborted) {
+      throw new Error(`OIDC discovery at ${url.href} did not answer within ${limits.timeoutMs} ms`);
+    }
+    throw error;
   }
-  const document = (await response.json()) as { jwks_uri?: unknown };
-  if (typeof document.jwks_uri !== "string") {
-    throw new Error(`OIDC discovery at ${issuer} has no jwks_uri`);
+  if (text.length > limits.maxDiscoveryChars) {
+    throw new Error(`OIDC discovery at ${url.href} sent more than ${limits.maxDiscoveryChars} characters`);
   }
-  return document.jwks_uri;
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch {
+    throw new Error(`OIDC discovery at ${url.href} is not JSON`);
+  }
+  const jwksUri =
+    typeof document === "object" && document !== null && "jwks_uri" in document ? document.jwks_uri : null;
+  if (typeof jwksUri !== "string" || !/^https?:\/\//.test(jwksUri) || !URL.canParse(jwksUri)) {
+    throw new Error(`OIDC discovery at ${url.href} has no http(s) jwks_uri`);
+  }
+  return jwksUri;
 }
 
 /** Roles in a claim may be one string or a list, in any case; the highest known one wins. */

@@ -5,4 +5,10 @@ export interface Principal extends Requester {
   /** Token id, or `oidc:<subject>` for an OIDC bearer token. */
   readonly id: string;
   readonly via: "api-token" | "oidc";
+  /**
+   * When the credential stops being good on its own: a JWT's `exp`. Null for
+   * an API token, which lasts until it is revoked. Sockets and streams opened
+   * with it end then.
+   */
+  readonly expiresAt: Date | null;
 }

@@ -6,9 +6,23 @@ import { parsePreservingDates, stringifyPreservingDates } from "./date-preservin
 import { createRedisChannelTarget } from "./redis-channel-target";
 import type { FleetTopicPayloads } from "./topics";
 
+type Topic = keyof FleetTopicPayloads;
+
 export interface FleetPubSub extends PubSub<FleetTopicPayloads> {
   /** Waits (bounded) until every local subscriber has gone, so Redis can be quit without stray commands. */
   drained(timeoutMs: number): Promise<void>;
+  /**
+   * Publishes and resolves once Redis has taken the message, so that what the
+   * caller publishes next reaches every subscriber after it; rejects when
+   * Redis cannot take it (`publish` only logs that).
+   */
+  publishConfirmed<T extends Topic>(topic: T, payload: FleetTopicPayloads[T][0]): Promise<void>;
+  /**
+   * Calls `listener` with each message on `topic`, in the same tick Redis
+   * delivers it (a `subscribe` iterator resumes later), until the returned
+   * function is called. The payload comes off the wire: check it before use.
+   */
+  listen(topic: Topic, listener: (payload: unknown) => void): () => void;
 }
 
 export interface FleetPubSubOptions {
@@ -38,5 +52,12 @@ export function createFleetPubSub(options: FleetPubSubOptions): FleetPubSub {
     publish: pubsub.publish,
     subscribe: pubsub.subscribe,
     drained: (timeoutMs) => target.drained(timeoutMs),
+    publishConfirmed: (topic, payload) =>
+      target.dispatchConfirmed(new CustomEvent(topic, { detail: payload })),
+    listen(topic, listener) {
+      const callback = (event: CustomEvent) => listener(event.detail);
+      target.addEventListener(topic, callback);
+      return () => target.removeEventListener(topic, callback);
+    },
   };
 }

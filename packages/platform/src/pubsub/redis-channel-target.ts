@@ -12,6 +12,8 @@ export interface RedisChannelTarget {
   addEventListener(topic: string, listener: Listener | ListenerObject | null): void;
   removeEventListener(topic: string, listener: Listener | ListenerObject | null): void;
   dispatchEvent(event: CustomEvent): boolean;
+  /** Like dispatchEvent, but resolves once Redis has taken the message (and rejects when it cannot). */
+  dispatchConfirmed(event: CustomEvent): Promise<void>;
   /** Resolves once no topic has listeners (or after `timeoutMs`), so Redis can be quit safely. */
   drained(timeoutMs: number): Promise<void>;
 }
@@ -62,6 +64,9 @@ export function createRedisChannelTarget(options: RedisChannelTargetOptions): Re
     }
   });
 
+  const encode = (event: CustomEvent): string =>
+    event.detail === undefined ? "" : serializer.stringify(event.detail);
+
   const callbackOf = (listener: Listener | ListenerObject): Listener =>
     typeof listener === "function" ? listener : listener.handleEvent;
 
@@ -95,9 +100,11 @@ export function createRedisChannelTarget(options: RedisChannelTargetOptions): Re
     },
     dispatchEvent(event) {
       const channel = `${prefix}${event.type}`;
-      const text = event.detail === undefined ? "" : serializer.stringify(event.detail);
-      publishClient.publish(channel, text).catch(report("publish", channel));
+      publishClient.publish(channel, encode(event)).catch(report("publish", channel));
       return true;
+    },
+    async dispatchConfirmed(event) {
+      await publishClient.publish(`${prefix}${event.type}`, encode(event));
     },
     async drained(timeoutMs) {
       if (listeners.size === 0) {

@@ -14,6 +14,12 @@ export interface ApiToken {
   readonly revokedAt: Date | null;
 }
 
+export interface BootstrapToken {
+  readonly token: ApiToken;
+  /** Ids of the tokens of the same name this call revoked (a previous bootstrap secret). */
+  readonly retired: readonly string[];
+}
+
 export interface NewApiToken {
   readonly name: string;
   readonly role: Role;
@@ -33,10 +39,12 @@ export interface ApiTokenRepository {
   /** Records a use; writes at most once a minute per token, so authenticating stays read-mostly. */
   touchLastUsed(id: string, at: Date): Promise<void>;
   /**
-   * Makes the bootstrap secret an active ADMIN token named `name`, and revokes
-   * other tokens of that name, so changing BOOTSTRAP_ADMIN_TOKEN retires the old value.
+   * Makes the bootstrap secret an ADMIN token named `name`, and revokes other
+   * tokens of that name, so changing BOOTSTRAP_ADMIN_TOKEN retires the old
+   * value (`retired` lists them). A secret that was revoked stays revoked: an
+   * ADMIN's revocation outlives restarts, and the result says so.
    */
-  upsertBootstrap(tokenHash: string, name: string, at: Date): Promise<ApiToken>;
+  upsertBootstrap(tokenHash: string, name: string, at: Date): Promise<BootstrapToken>;
 }
 
 /** SHA-256 (hex) of a token secret: secrets are long and random, so no salt or slow hash is needed. */
@@ -102,15 +110,20 @@ export function createApiTokenRepository(db: Db): ApiTokenRepository {
         const [row] = await tx
           .insert(apiTokens)
           .values({ name, role: "ADMIN", tokenHash, createdAt: at })
-          .onConflictDoUpdate({ target: apiTokens.tokenHash, set: { name, role: "ADMIN", revokedAt: null } })
+          // revokedAt is left alone: restarting must not undo an ADMIN's revocation.
+          .onConflictDoUpdate({ target: apiTokens.tokenHash, set: { name, role: "ADMIN" } })
           .returning();
-        await tx
+        const retired = await tx
           .update(apiTokens)
           .set({ revokedAt: at })
           .where(
             and(eq(apiTokens.name, name), ne(apiTokens.tokenHash, tokenHash), isNull(apiTokens.revokedAt)),
-          );
-        return toApiToken(required(row, "api token", name));
+          )
+          .returning({ id: apiTokens.id });
+        return {
+          token: toApiToken(required(row, "api token", name)),
+          retired: retired.map((token) => token.id),
+        };
       });
     },
   };

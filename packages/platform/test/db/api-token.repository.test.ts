@@ -79,20 +79,23 @@ describe("api token repository", () => {
     expect((await tokens.list()).map((token) => token.name)).toEqual([second.name, first.name]);
   });
 
-  it("makes the bootstrap secret an active admin, reinstating it and retiring a previous secret", async () => {
+  it("makes the bootstrap secret an active admin, keeping it revoked once revoked and retiring a previous secret", async () => {
     const firstHash = hashTokenSecret("boot-1");
-    const first = await tokens.upsertBootstrap(firstHash, "bootstrap-admin", t0);
+    const { token: first } = await tokens.upsertBootstrap(firstHash, "bootstrap-admin", t0);
     expect(first).toMatchObject({ role: "ADMIN", revokedAt: null, name: "bootstrap-admin" });
 
     await tokens.revoke(first.id, minutes(1));
     const again = await tokens.upsertBootstrap(firstHash, "bootstrap-admin", minutes(2));
-    expect(again.id).toBe(first.id);
-    expect(await tokens.findActiveByHash(firstHash)).not.toBeNull();
-
-    const rotated = await tokens.upsertBootstrap(hashTokenSecret("boot-2"), "bootstrap-admin", minutes(3));
-    expect(rotated.id).not.toBe(first.id);
+    expect(again.token.id).toBe(first.id);
+    expect(again.token.revokedAt).toEqual(minutes(1));
     expect(await tokens.findActiveByHash(firstHash)).toBeNull();
-    expect(await tokens.findActiveByHash(hashTokenSecret("boot-2"))).toEqual(rotated);
+
+    const second = await tokens.upsertBootstrap(hashTokenSecret("boot-2"), "bootstrap-admin", minutes(3));
+    const rotated = await tokens.upsertBootstrap(hashTokenSecret("boot-3"), "bootstrap-admin", minutes(4));
+    expect(rotated.token.id).not.toBe(second.token.id);
+    expect(rotated.retired).toEqual([second.token.id]);
+    expect(await tokens.findActiveByHash(hashTokenSecret("boot-2"))).toBeNull();
+    expect(await tokens.findActiveByHash(hashTokenSecret("boot-3"))).toEqual(rotated.token);
   });
 
   it("keeps one row when several processes upsert the bootstrap token at once", async () => {
