@@ -153,7 +153,8 @@ export type CmlErrorKind =
   | "refused"
   | "bad-token"
   | "not-found"
-  | "protocol";
+  | "protocol"
+  | "certificate-mismatch";
 
 export class CmlError extends FleetError {
   readonly code: ErrorCode;
@@ -169,6 +170,27 @@ export class CmlError extends FleetError {
     this.code =
       kind === "refused" ? "CONFLICT" : kind === "bad-token" ? "BAD_USER_INPUT" : "UPSTREAM_UNAVAILABLE";
     this.retryable = kind === "unreachable" || kind === "timeout" || kind === "not-ready";
+  }
+}
+
+/**
+ * The worker's CML presented a certificate other than the one pinned for it:
+ * the connection was closed after the handshake, before any request (so no
+ * credential) was written. Not retryable: only an ADMIN's trust (or a new
+ * instance) settles it.
+ */
+export class CmlCertificateMismatchError extends CmlError {
+  constructor(
+    endpoint: string,
+    readonly workerId: string,
+    readonly pinned: string,
+    readonly presented: string,
+  ) {
+    super(
+      "certificate-mismatch",
+      endpoint,
+      `the certificate (SHA-256 ${presented}) does not match the one pinned for this worker (${pinned}); nothing was sent. An ADMIN may trust it with trustWorkerCertificate`,
+    );
   }
 }
 

@@ -10,7 +10,8 @@ export type SystemPolicy =
   | "idle-auto-stop"
   | "reconciliation"
   | "licensing"
-  | "bootstrap";
+  | "bootstrap"
+  | "cml-certificate-pinning";
 
 export function userActor(id: string, name: string): Actor {
   return { kind: "user", id, name };

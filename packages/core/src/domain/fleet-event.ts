@@ -17,6 +17,10 @@ export const FLEET_EVENT_TYPES = [
   "worker.tags_changed",
   "worker.failed",
   "worker.terminated",
+  "worker.certificate_pinned",
+  "worker.certificate_mismatch",
+  "worker.certificate_trusted",
+  "worker.confirmed",
   "fleet.orphan_detected",
 ] as const;
 export type FleetEventType = (typeof FLEET_EVENT_TYPES)[number];

@@ -1,6 +1,7 @@
 import { type Actor, describeActor } from "./actor";
 import {
   DEFAULT_WORKER_IDLE_POLICY,
+  FIRST_USE_TRUST,
   NO_IDLE_TRACKING,
   type Tags,
   UNKNOWN_LICENSE,
@@ -62,6 +63,8 @@ export function createWorker(request: NewWorkerRequest): WorkerChange {
     idlePolicy: DEFAULT_WORKER_IDLE_POLICY,
     tags: request.tags,
     createdBy: request.createdBy,
+    // The fleet launches it itself: confirmed, and its certificate pinned on the first contact.
+    cmlTrust: FIRST_USE_TRUST,
     idempotencyKey: request.idempotencyKey,
     createdAt: now,
     updatedAt: now,

@@ -55,6 +55,34 @@ export interface CmlLab {
 
 export type Tags = Readonly<Record<string, string>>;
 
+/**
+ * How far the fleet trusts a worker's CML before it sends it the service
+ * account's password. The certificate is pinned on first use (TOFU): a later
+ * certificate that differs is refused until an ADMIN trusts it or a provision
+ * launches a new instance. A worker that reconciliation imported on its own is
+ * not confirmed: nothing contacts its CML until an ADMIN confirms it.
+ */
+export interface CmlTrust {
+  /** False for an instance auto-imported by reconciliation until an ADMIN confirms it. */
+  readonly confirmed: boolean;
+  /** SHA-256 of the CML certificate, as Node prints it (`AB:CD:...`); null until the first contact. */
+  readonly certificateFingerprint: string | null;
+  /** The certificate last refused because it did not match the pin (null: none refused since). */
+  readonly rejectedFingerprint: string | null;
+}
+
+/** A worker the fleet made itself: confirmed, and pinned on its first contact. */
+export const FIRST_USE_TRUST: CmlTrust = {
+  confirmed: true,
+  certificateFingerprint: null,
+  rejectedFingerprint: null,
+};
+
+/** A worker's trust; one built before trust existed (no field) is confirmed and unpinned. */
+export function cmlTrustOf(worker: Pick<Worker, "cmlTrust">): CmlTrust {
+  return worker.cmlTrust ?? FIRST_USE_TRUST;
+}
+
 export interface Worker {
   readonly id: string;
   readonly name: string;
@@ -82,6 +110,8 @@ export interface Worker {
   readonly idlePolicy: WorkerIdlePolicy;
   readonly tags: Tags;
   readonly createdBy: string | null;
+  /** Absent on workers built before trust existed (see `cmlTrustOf`); the repository always fills it. */
+  readonly cmlTrust?: CmlTrust | undefined;
   readonly idempotencyKey: string | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;

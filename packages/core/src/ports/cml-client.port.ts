@@ -5,6 +5,22 @@ import type { LicenseStatus } from "../domain/worker-status";
 export interface CmlEndpoint {
   readonly workerId: string;
   readonly baseUrl: string;
+  /**
+   * SHA-256 fingerprint of the certificate pinned for this worker (`AB:CD:...`);
+   * null or absent: none yet, so the first handshake pins it (trust on first use).
+   */
+  readonly certificatePin?: string | null | undefined;
+}
+
+/**
+ * Where the CML client records the certificate a worker presented on its first
+ * contact. `pinFirstCertificate` stores `fingerprint` only when no pin is
+ * stored yet, and answers the pin stored afterwards (the given one, or the one
+ * another process pinned first; null when the worker is gone), so the caller
+ * can refuse a certificate that does not match it.
+ */
+export interface CmlCertificatePins {
+  pinFirstCertificate(workerId: string, fingerprint: string): Promise<string | null>;
 }
 
 export interface CmlSystemInformation {

@@ -1,5 +1,5 @@
 import type { Actor } from "../domain/actor";
-import type { Worker } from "../domain/worker";
+import { cmlTrustOf, type Worker } from "../domain/worker";
 import { applyServiceStatus } from "../domain/worker-changes-observed";
 import { workerStatusFromEc2 } from "../domain/worker-status";
 import { ConflictError } from "../errors";
@@ -32,8 +32,30 @@ export function targetOf(worker: Pick<Worker, "accountId" | "region">): CloudTar
   return { accountId: worker.accountId, region: worker.region };
 }
 
-export function endpointOf(worker: Pick<Worker, "id" | "endpoint">): CmlEndpoint | null {
-  return worker.endpoint === null ? null : { workerId: worker.id, baseUrl: worker.endpoint };
+/**
+ * Where to reach the worker's CML, held to its certificate pin; null when it
+ * has no address, or when it is an auto-imported worker no ADMIN has
+ * confirmed yet: every CML call goes through here, so none reaches such a
+ * worker (and no credential is sent to it).
+ */
+export function endpointOf(worker: Pick<Worker, "id" | "endpoint" | "cmlTrust">): CmlEndpoint | null {
+  return worker.endpoint === null ? null : cmlEndpointAt(worker, worker.endpoint);
+}
+
+/** The worker's CML at `baseUrl` (e.g. an address EC2 just gave), or null while it is unconfirmed. */
+export function cmlEndpointAt(worker: Pick<Worker, "id" | "cmlTrust">, baseUrl: string): CmlEndpoint | null {
+  const trust = cmlTrustOf(worker);
+  if (!trust.confirmed) {
+    return null;
+  }
+  return { workerId: worker.id, baseUrl, certificatePin: trust.certificateFingerprint };
+}
+
+/** Why the fleet will not talk to the worker's CML yet, or null when it will. */
+export function unconfirmedReason(worker: Pick<Worker, "name" | "cmlTrust">): string | null {
+  return cmlTrustOf(worker).confirmed
+    ? null
+    : `${worker.name} was imported automatically and no ADMIN has confirmed it (confirmWorker): the fleet does not contact its CML`;
 }
 
 export function endpointUrl(
@@ -113,8 +135,17 @@ export async function waitUntilRunning(deps: ReadinessDeps, worker: Worker, acto
   });
 }
 
-/** Polls the worker's CML until it reports ready, then marks the service AVAILABLE. */
+/**
+ * Polls the worker's CML until it reports ready, then marks the service
+ * AVAILABLE. An unconfirmed worker's CML is not asked: the instance runs, and
+ * its service stays as it is until an ADMIN confirms it.
+ */
 export async function waitUntilCmlReady(deps: ReadinessDeps, worker: Worker, actor: Actor): Promise<Worker> {
+  const unconfirmed = unconfirmedReason(worker);
+  if (unconfirmed !== null) {
+    deps.logger.info({ workerId: worker.id }, unconfirmed);
+    return worker;
+  }
   const endpoint = endpointOf(worker);
   if (endpoint === null) {
     throw new ConflictError(`worker ${worker.name} has no CML endpoint (no IP address)`);

@@ -4,7 +4,7 @@ import { applyLicense } from "../domain/worker-changes-observed";
 import type { LicenseStatus } from "../domain/worker-status";
 import { CmlError, ConflictError } from "../errors";
 import type { CmlClient, CmlLicensing, LicenseRegistrationOptions } from "../ports/cml-client.port";
-import { endpointOf } from "./instance-readiness";
+import { endpointOf, unconfirmedReason } from "./instance-readiness";
 import type { PollDeps } from "./poll";
 import { updateWorker, type WorkerWriterDeps } from "./worker-writer";
 
@@ -49,7 +49,9 @@ export async function registerWorkerLicense(
 ): Promise<Worker> {
   const endpoint = endpointOf(worker);
   if (endpoint === null || worker.status !== "RUNNING") {
-    throw new ConflictError(`cannot register a license on ${worker.name}: it is ${worker.status}`);
+    throw new ConflictError(
+      unconfirmedReason(worker) ?? `cannot register a license on ${worker.name}: it is ${worker.status}`,
+    );
   }
   await licenseStatusChange(deps, worker.id, "REGISTERING", actor);
   try {

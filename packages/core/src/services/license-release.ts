@@ -5,7 +5,7 @@ import { applyLicense } from "../domain/worker-changes-observed";
 import type { LicenseStatus } from "../domain/worker-status";
 import { CmlError, ConflictError } from "../errors";
 import type { LicenseDeregistration } from "../ports/cml-client.port";
-import { endpointOf } from "./instance-readiness";
+import { endpointOf, unconfirmedReason } from "./instance-readiness";
 import type { LicenseDeps } from "./license-registration";
 import { isRetryable } from "./poll";
 import { updateWorker } from "./worker-writer";
@@ -72,6 +72,12 @@ export async function releaseLicenseBeforeTerminate(
       return worker;
     }
     if (!force) {
+      const unconfirmed = worker.status === "RUNNING" ? unconfirmedReason(worker) : null;
+      if (unconfirmed !== null) {
+        throw new ConflictError(
+          `${unconfirmed}, so its CML license (${worker.license.status}) cannot be deregistered; confirm it first, or terminate with force to leave the license to be released on the Smart Account`,
+        );
+      }
       throw new ConflictError(
         `${worker.name} is ${worker.status}, so its CML license (${worker.license.status}) cannot be deregistered; start it first, or terminate with force to leave the license to be released on the Smart Account`,
       );

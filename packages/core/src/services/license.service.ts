@@ -3,7 +3,7 @@ import type { Worker } from "../domain/worker";
 import { applyLicense } from "../domain/worker-changes-observed";
 import { ConflictError, ValidationError } from "../errors";
 import type { LicenseTokenVault } from "../ports/license-token-vault.port";
-import { endpointOf } from "./instance-readiness";
+import { endpointOf, unconfirmedReason } from "./instance-readiness";
 import type { ProgressReporter } from "./job-progress";
 import { type LicenseDeps, readWorkerLicense, registerWorkerLicense } from "./license-registration";
 import { loadWorker } from "./load-worker";
@@ -55,7 +55,10 @@ export function createLicenseService(deps: LicenseServiceDeps) {
       const worker = await load(workerId);
       const endpoint = endpointOf(worker);
       if (worker.status !== "RUNNING" || endpoint === null) {
-        throw new ConflictError(`cannot deregister the license of ${worker.name}: it is ${worker.status}`);
+        throw new ConflictError(
+          unconfirmedReason(worker) ??
+            `cannot deregister the license of ${worker.name}: it is ${worker.status}`,
+        );
       }
       await progress.report(0.2, "deregistering the license");
       const result = await deps.cml.deregisterLicense(endpoint);

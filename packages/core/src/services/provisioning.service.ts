@@ -1,6 +1,7 @@
 import type { Actor } from "../domain/actor";
-import type { Worker } from "../domain/worker";
+import { cmlTrustOf, type Worker } from "../domain/worker";
 import { workerEvent } from "../domain/worker-changes-common";
+import { clearCertificatePin } from "../domain/worker-changes-trust";
 import { ValidationError } from "../errors";
 import type { LaunchRequest } from "../ports/cloud-provider.port";
 import { launchTags } from "./fleet-tags";
@@ -109,11 +110,22 @@ export function createProvisioningService(deps: ProvisioningDeps) {
         current,
         "worker.operation_requested",
         `${current.name}: launched ${instance.instanceId} (${current.instanceType} in ${current.region})`,
-        { actor, reason: null, now, data: { operation: "launch", instanceId: instance.instanceId, attempt } },
+        {
+          actor,
+          reason: null,
+          now,
+          data: {
+            operation: "launch",
+            instanceId: instance.instanceId,
+            attempt,
+            previousCertificatePin: cmlTrustOf(current).certificateFingerprint,
+          },
+        },
       );
       return {
         worker: {
-          ...applied.worker,
+          // A new instance has a new CML certificate: the old pin goes, the first contact pins the new one.
+          ...clearCertificatePin(applied.worker),
           amiId: imageId,
           desiredStatus: "RUNNING",
           // The launch opens the idle policy's snooze window, as a start does.

@@ -1,6 +1,12 @@
 import { type Actor, describeActor, systemActor } from "../domain/actor";
 import type { NewFleetEvent } from "../domain/fleet-event";
-import { DEFAULT_WORKER_IDLE_POLICY, NO_IDLE_TRACKING, UNKNOWN_LICENSE, type Worker } from "../domain/worker";
+import {
+  DEFAULT_WORKER_IDLE_POLICY,
+  FIRST_USE_TRUST,
+  NO_IDLE_TRACKING,
+  UNKNOWN_LICENSE,
+  type Worker,
+} from "../domain/worker";
 import { workerEvent } from "../domain/worker-changes-common";
 import { workerStatusFromEc2 } from "../domain/worker-status";
 import type { CloudInstance, CloudProvider, CloudTarget } from "../ports/cloud-provider.port";
@@ -51,7 +57,19 @@ export function createReconciliationService(deps: ReconciliationDeps) {
   /** Orphans already reported by this process, so a repeating job does not repeat itself. */
   const reported = new Set<string>();
 
-  function importedWorker(instance: CloudInstance, target: CloudTarget, actor: Actor, now: Date): Worker {
+  /**
+   * `confirmed`: an ADMIN asked for it (importWorkers). An instance that
+   * reconciliation adopts on its own only carries a tag anyone with EC2 rights
+   * can set, so it stays unconfirmed (its CML is not contacted) until an ADMIN
+   * confirms it.
+   */
+  function importedWorker(
+    instance: CloudInstance,
+    target: CloudTarget,
+    actor: Actor,
+    now: Date,
+    confirmed: boolean,
+  ): Worker {
     const name = instance.tags.Name ?? instance.instanceId;
     const running = instance.state === "running";
     return {
@@ -81,6 +99,7 @@ export function createReconciliationService(deps: ReconciliationDeps) {
         Object.entries(instance.tags).filter(([key]) => !key.startsWith("cml-fleet:")),
       ),
       createdBy: instance.tags[FLEET_TAGS.createdBy] ?? describeActor(actor),
+      cmlTrust: { ...FIRST_USE_TRUST, confirmed },
       idempotencyKey: null,
       createdAt: now,
       updatedAt: now,
@@ -92,6 +111,7 @@ export function createReconciliationService(deps: ReconciliationDeps) {
     target: CloudTarget,
     instances: readonly CloudInstance[],
     actor: Actor,
+    confirmed: boolean,
   ): Promise<Worker[]> {
     const known = new Set(
       (await deps.workers.findByInstanceIds(instances.map((instance) => instance.instanceId))).map(
@@ -108,14 +128,24 @@ export function createReconciliationService(deps: ReconciliationDeps) {
         continue;
       }
       const now = deps.clock.now();
-      const worker = importedWorker(instance, target, actor, now);
+      const worker = importedWorker(instance, target, actor, now, confirmed);
       const saved = await deps.workers.insert(worker, [
-        workerEvent(worker, "worker.imported", `${worker.name}: imported ${instance.instanceId}`, {
-          actor,
-          reason: null,
-          now,
-          data: { instanceId: instance.instanceId, region: target.region, state: instance.state },
-        }),
+        workerEvent(
+          worker,
+          "worker.imported",
+          `${worker.name}: imported ${instance.instanceId}${confirmed ? "" : "; its CML is not contacted until an ADMIN confirms it (confirmWorker)"}`,
+          {
+            actor,
+            reason: null,
+            now,
+            data: {
+              instanceId: instance.instanceId,
+              region: target.region,
+              state: instance.state,
+              confirmed,
+            },
+          },
+        ),
       ]);
       await publishSaved(deps, saved.worker, saved.events);
       // Tag it as the fleet's, so discovery (and the next reconciliation) finds it by tag.
@@ -271,7 +301,9 @@ export function createReconciliationService(deps: ReconciliationDeps) {
           }
         }
         if (deps.reconciliation.autoImport && unknown.length > 0) {
-          imported.push(...(await importInstances(target, unknown, reconciler)).map((worker) => worker.id));
+          imported.push(
+            ...(await importInstances(target, unknown, reconciler, false)).map((worker) => worker.id),
+          );
         }
       }
       return { orphans, imported, terminated, corrected };
@@ -287,7 +319,7 @@ export function createReconciliationService(deps: ReconciliationDeps) {
         instanceIds === null
           ? await deps.cloud.describeFleet(target)
           : await deps.cloud.describeMany(target, instanceIds);
-      await importInstances(target, instances, actor);
+      await importInstances(target, instances, actor, true);
       // Instances the fleet already knew are part of the answer too: they are its workers now either way.
       return deps.workers.findByInstanceIds(instances.map((instance) => instance.instanceId));
     },

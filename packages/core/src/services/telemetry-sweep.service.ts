@@ -1,5 +1,5 @@
 import { systemActor } from "../domain/actor";
-import type { Worker } from "../domain/worker";
+import { cmlTrustOf, type Worker } from "../domain/worker";
 import type {
   CloudInstance,
   CloudProvider,
@@ -131,8 +131,10 @@ export function createTelemetrySweepService(deps: TelemetrySweepDeps) {
 
     const observed = known.map((worker, index) => {
       const result = cmlResults[index];
-      const cml: CmlObservation | null =
-        result === undefined || !result.ok
+      // An unconfirmed worker's CML was not asked (endpointOf): nothing is known of it, and nothing is claimed.
+      const cml: CmlObservation | null = !cmlTrustOf(worker).confirmed
+        ? null
+        : result === undefined || !result.ok
           ? { reachable: false, error: result?.ok === false ? String(result.error) : "not asked" }
           : result.value;
       const instanceId = worker.instanceId ?? "";

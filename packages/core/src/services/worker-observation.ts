@@ -3,7 +3,9 @@ import type { NewFleetEvent } from "../domain/fleet-event";
 import type { CmlLab, TelemetrySnapshot, Worker } from "../domain/worker";
 import { recordActivity } from "../domain/worker-changes-idle";
 import { applyLicense, applyServiceStatus } from "../domain/worker-changes-observed";
+import { forgetRejectedCertificate, rejectCertificate } from "../domain/worker-changes-trust";
 import type { ServiceStatus } from "../domain/worker-status";
+import { CmlCertificateMismatchError } from "../errors";
 import type { CloudInstance, InstanceMetrics, InstanceStatusCheck } from "../ports/cloud-provider.port";
 import type {
   CmlClient,
@@ -12,13 +14,18 @@ import type {
   CmlSystemHealth,
   CmlSystemStats,
 } from "../ports/cml-client.port";
-import { endpointUrl, type ReadinessDeps, targetOf, withInstance } from "./instance-readiness";
+import { cmlEndpointAt, endpointUrl, type ReadinessDeps, targetOf, withInstance } from "./instance-readiness";
 import { licenseFromCml } from "./license-registration";
 import { updateWorker } from "./worker-writer";
 
 /** What one look at a worker's CML found; `reachable: false` means nothing is known. */
 export type CmlObservation =
-  | { readonly reachable: false; readonly error: string }
+  | {
+      readonly reachable: false;
+      readonly error: string;
+      /** Set when the worker's CML was refused for presenting a certificate other than its pin. */
+      readonly certificateMismatch?: { readonly presented: string; readonly pinned: string } | undefined;
+    }
   | {
       readonly reachable: true;
       readonly ready: boolean;
@@ -79,6 +86,13 @@ export async function observeCml(
       health,
     };
   } catch (error) {
+    if (error instanceof CmlCertificateMismatchError) {
+      return {
+        reachable: false,
+        error: error.message,
+        certificateMismatch: { presented: error.presented, pinned: error.pinned },
+      };
+    }
     return { reachable: false, error: error instanceof Error ? error.message : String(error) };
   }
 }
@@ -102,7 +116,8 @@ export function serviceStatusOf(
   previous: ServiceStatus | null = null,
 ): { status: ServiceStatus; reason: string | null } {
   if (!cml.reachable) {
-    return { status: "UNAVAILABLE", reason: cml.error };
+    // A CML that answers with the wrong certificate is not down: something else answers on its address.
+    return { status: cml.certificateMismatch === undefined ? "UNAVAILABLE" : "ERROR", reason: cml.error };
   }
   const problem = healthProblem(cml.health);
   if (!cml.ready) {
@@ -183,6 +198,21 @@ export function applyObservation(
     const service = applyServiceStatus(next, status, reason, actor, now);
     events.push(...service.events);
     next = service.worker;
+    const trust = cml.reachable
+      ? forgetRejectedCertificate(next, now)
+      : cml.certificateMismatch === undefined
+        ? null
+        : rejectCertificate(
+            next,
+            cml.certificateMismatch.presented,
+            cml.certificateMismatch.pinned,
+            actor,
+            now,
+          );
+    if (trust !== null) {
+      events.push(...trust.events);
+      next = trust.worker;
+    }
     if (cml.reachable) {
       const licensed = applyLicense(next, licenseFromCml(cml.licensing, now), actor, now);
       events.push(...licensed.events);
@@ -201,6 +231,7 @@ export function applyObservation(
     worker.license.nodesInUse !== next.license.nodesInUse ||
     worker.license.nodeLimit !== next.license.nodeLimit ||
     worker.publicIp !== next.publicIp ||
+    worker.cmlTrust?.rejectedFingerprint !== next.cmlTrust?.rejectedFingerprint ||
     worker.idle.lastActivityAt?.getTime() !== next.idle.lastActivityAt?.getTime();
   return { worker: { ...next, telemetry: snapshot }, events, snapshot, moved };
 }
@@ -226,10 +257,9 @@ export async function observeOne(deps: ReadinessDeps, worker: Worker): Promise<W
   let cml: CmlObservation | null = null;
   if (instance?.state === "running") {
     const baseUrl = endpointUrl(instance, deps.readiness.cmlApiPort);
-    cml =
-      baseUrl === null
-        ? null
-        : await observeCml(deps.cml, { workerId: worker.id, baseUrl }, worker.idle.lastActivityAt);
+    // Null too for an unconfirmed worker: its CML is not asked, and its service status stays as it is.
+    const endpoint = baseUrl === null ? null : cmlEndpointAt(worker, baseUrl);
+    cml = endpoint === null ? null : await observeCml(deps.cml, endpoint, worker.idle.lastActivityAt);
   }
   return { instance, statusCheck: statusCheck ?? null, metrics: null, cml, at: deps.clock.now() };
 }

@@ -1,5 +1,11 @@
 import type { FleetEvent, NewFleetEvent } from "@cml-fleet/core/domain/fleet-event";
-import type { CmlLab, TelemetrySnapshot, Worker } from "@cml-fleet/core/domain/worker";
+import {
+  type CmlLab,
+  type CmlTrust,
+  cmlTrustOf,
+  type TelemetrySnapshot,
+  type Worker,
+} from "@cml-fleet/core/domain/worker";
 import type { TelemetrySample } from "@cml-fleet/core/ports/worker-repository.port";
 import { getTableColumns, sql } from "drizzle-orm";
 import type { FleetEventRow } from "../db/schema/events";
@@ -66,6 +72,11 @@ export function toWorker(row: WorkerRecord): Worker {
     idlePolicy: { enabled: row.idlePolicyEnabled, thresholdMinutes: row.idleThresholdMinutes },
     tags: row.tags,
     createdBy: row.createdBy,
+    cmlTrust: {
+      confirmed: row.cmlConfirmed,
+      certificateFingerprint: row.cmlCertificateFingerprint,
+      rejectedFingerprint: row.cmlRejectedFingerprint,
+    },
     idempotencyKey: row.idempotencyKey,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
@@ -107,6 +118,7 @@ export function toMutableColumns(worker: Worker) {
     idleThresholdMinutes: worker.idlePolicy.thresholdMinutes,
     tags: { ...worker.tags },
     createdBy: worker.createdBy,
+    ...cmlTrustColumns(cmlTrustOf(worker)),
   } satisfies Partial<NewWorkerRow>;
 }
 
@@ -118,6 +130,14 @@ export function toNewWorkerRow(worker: Worker): NewWorkerRow {
     createdAt: worker.createdAt,
     updatedAt: worker.updatedAt,
     version: worker.version,
+  };
+}
+
+function cmlTrustColumns(trust: CmlTrust) {
+  return {
+    cmlConfirmed: trust.confirmed,
+    cmlCertificateFingerprint: trust.certificateFingerprint,
+    cmlRejectedFingerprint: trust.rejectedFingerprint,
   };
 }
 

@@ -1,4 +1,5 @@
 import type { CallObserver } from "../../ports/call-observer.port";
+import type { CmlCertificatePins } from "../../ports/cml-client.port";
 import type { Logger } from "../../ports/logger.port";
 
 export interface CmlTlsOptions {
@@ -13,6 +14,12 @@ export interface CmlClientOptions {
   readonly username: string;
   readonly password: string;
   readonly tls: CmlTlsOptions;
+  /**
+   * Where each worker's certificate is pinned on first contact (the worker
+   * repository). Without it, an endpoint with no pin is contacted unpinned;
+   * an endpoint's pin is enforced either way.
+   */
+  readonly certificatePins?: CmlCertificatePins | undefined;
   readonly requestTimeoutMs?: number | undefined;
   /** Used by `registerLicense` when the caller passes no options. */
   readonly registrationPollIntervalMs?: number | undefined;

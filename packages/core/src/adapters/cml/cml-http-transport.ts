@@ -1,6 +1,8 @@
 import http from "node:http";
 import https from "node:https";
 import { CmlError } from "../../errors";
+import type { CmlCertificatePins } from "../../ports/cml-client.port";
+import { type CertificateExpectation, createPinningAgent } from "./cml-certificate-pinning";
 import type { CmlTlsOptions } from "./cml-client-options";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
@@ -12,6 +14,8 @@ export interface CmlHttpRequest {
   readonly path: string;
   readonly token?: string | undefined;
   readonly json?: unknown;
+  /** The worker's certificate pin to hold an HTTPS connection to (see cml-certificate-pinning.ts). */
+  readonly certificate?: CertificateExpectation | undefined;
 }
 
 export interface CmlHttpResponse {
@@ -67,17 +71,24 @@ function parseBody(text: string, contentType: string | undefined): unknown {
  * HTTP(S) to CML controllers over dedicated keep-alive agents: the TLS choice
  * (a CA bundle, or no verification when the operator says so) never leaks into
  * Node's global agent and so never weakens any other HTTPS the process makes.
+ * A request that names its worker's certificate pin gets a connection whose
+ * certificate was checked against it before the request was written.
  */
 export function createCmlTransport(options: {
   readonly tls: CmlTlsOptions;
   readonly requestTimeoutMs: number;
+  /** Where first-use pins are recorded; without it a request with no pin is sent unpinned. */
+  readonly pins?: CmlCertificatePins | undefined;
 }): CmlTransport {
-  const httpsAgent = new https.Agent({
-    keepAlive: true,
-    maxSockets: 8,
-    rejectUnauthorized: options.tls.verify,
-    ...(options.tls.caBundle === undefined ? {} : { ca: options.tls.caBundle }),
-  });
+  const httpsAgent = createPinningAgent(
+    {
+      keepAlive: true,
+      maxSockets: 8,
+      rejectUnauthorized: options.tls.verify,
+      ...(options.tls.caBundle === undefined ? {} : { ca: options.tls.caBundle }),
+    },
+    options.pins,
+  );
   const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 8 });
 
   function send(request: CmlHttpRequest): Promise<CmlHttpResponse> {
@@ -96,34 +107,33 @@ export function createCmlTransport(options: {
     const timeoutMs = options.requestTimeoutMs;
 
     return new Promise<CmlHttpResponse>((resolve, reject) => {
-      const req = requestFn(
-        url,
-        {
-          method: request.method,
-          headers,
-          agent: isHttps ? httpsAgent : httpAgent,
-          signal: AbortSignal.timeout(timeoutMs),
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          let size = 0;
-          res.on("data", (chunk: Buffer) => {
-            size += chunk.length;
-            if (size > MAX_BODY_BYTES) {
-              req.destroy(
-                new CmlError("protocol", request.baseUrl, `answer larger than ${MAX_BODY_BYTES} bytes`),
-              );
-              return;
-            }
-            chunks.push(chunk);
-          });
-          res.on("end", () => {
-            const text = Buffer.concat(chunks).toString("utf8");
-            resolve({ status: res.statusCode ?? 0, body: parseBody(text, res.headers["content-type"]) });
-          });
-          res.on("error", (error) => reject(error));
-        },
-      );
+      const requestOptions: https.RequestOptions & { cmlCertificate?: CertificateExpectation } = {
+        method: request.method,
+        headers,
+        agent: isHttps ? httpsAgent : httpAgent,
+        signal: AbortSignal.timeout(timeoutMs),
+        // Read by the pinning agent: it keys its connection pools by it and checks new connections against it.
+        ...(isHttps && request.certificate !== undefined ? { cmlCertificate: request.certificate } : {}),
+      };
+      const req = requestFn(url, requestOptions, (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on("data", (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_BODY_BYTES) {
+            req.destroy(
+              new CmlError("protocol", request.baseUrl, `answer larger than ${MAX_BODY_BYTES} bytes`),
+            );
+            return;
+          }
+          chunks.push(chunk);
+        });
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          resolve({ status: res.statusCode ?? 0, body: parseBody(text, res.headers["content-type"]) });
+        });
+        res.on("error", (error) => reject(error));
+      });
       req.on("error", (error) => reject(error));
       req.end(payload);
     }).catch((error: unknown) => {

@@ -2,6 +2,7 @@ import type { z } from "zod";
 import { CmlError, type CmlErrorKind } from "../../errors";
 import type { CmlEndpoint } from "../../ports/cml-client.port";
 import type { Logger } from "../../ports/logger.port";
+import { certificateExpectation } from "./cml-certificate-pinning";
 import { parseAnswer, statusError } from "./cml-errors";
 import type { CmlHttpResponse, CmlTransport, HttpMethod } from "./cml-http-transport";
 import { authExtendedSchema } from "./cml-schemas";
@@ -50,6 +51,8 @@ export function createCmlSessions(deps: {
       method: "POST",
       path: "/auth_extended",
       json: { username: deps.username, password: deps.password },
+      // The password goes only over a connection whose certificate is the worker's pinned one.
+      certificate: certificateExpectation(endpoint),
     });
     if (response.status !== 200) {
       throw statusError(endpoint.baseUrl, "POST /auth_extended", response);
@@ -87,6 +90,7 @@ export function createCmlSessions(deps: {
         path: request.path,
         json: request.json,
         token,
+        certificate: certificateExpectation(endpoint),
       });
     const first = await session(endpoint);
     const response = await send(first.token);

@@ -1,6 +1,7 @@
-import type { CmlClient } from "../../ports/cml-client.port";
+import type { CmlClient, CmlEndpoint } from "../../ports/cml-client.port";
 import { activity } from "./cml-activity";
 import { observeCmlTransport } from "./cml-call-observer";
+import { certificateExpectation } from "./cml-certificate-pinning";
 import {
   type CmlClientOptions,
   DEFAULT_CML_REQUEST_TIMEOUT_MS,
@@ -8,7 +9,7 @@ import {
   DEFAULT_REGISTRATION_POLL_INTERVAL_MS,
   DEFAULT_REGISTRATION_TIMEOUT_MS,
 } from "./cml-client-options";
-import { createCmlTransport } from "./cml-http-transport";
+import { type CmlTransport, createCmlTransport } from "./cml-http-transport";
 import { labs, stopLab } from "./cml-labs";
 import { deregisterLicense, licensing, registerLicense } from "./cml-licensing";
 import { createCmlSessions } from "./cml-session";
@@ -19,12 +20,21 @@ export interface HttpCmlClient extends CmlClient {
   close(): void;
 }
 
+/** The transport with every request held to the endpoint's certificate pin (for calls made without a session). */
+function pinnedTo(transport: CmlTransport, endpoint: CmlEndpoint): CmlTransport {
+  return {
+    send: (request) => transport.send({ ...request, certificate: certificateExpectation(endpoint) }),
+    destroy: () => transport.destroy(),
+  };
+}
+
 /** The CmlClient over HTTPS: one keep-alive agent for all workers, one session per worker. */
 export function createCmlClient(options: CmlClientOptions): HttpCmlClient {
   const logger = options.logger.child({ component: "cml-client" });
   const http = createCmlTransport({
     tls: options.tls,
     requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_CML_REQUEST_TIMEOUT_MS,
+    pins: options.certificatePins,
   });
   const transport = options.observer === undefined ? http : observeCmlTransport(http, options.observer);
   const sessions = createCmlSessions({
@@ -40,7 +50,7 @@ export function createCmlClient(options: CmlClientOptions): HttpCmlClient {
   const labConcurrency = options.labConcurrency ?? DEFAULT_LAB_CONCURRENCY;
 
   return {
-    systemInformation: (endpoint) => systemInformation(transport, endpoint),
+    systemInformation: (endpoint) => systemInformation(pinnedTo(transport, endpoint), endpoint),
     systemHealth: (endpoint) => systemHealth(sessions, endpoint),
     systemStats: (endpoint) => systemStats(sessions, endpoint),
     licensing: (endpoint) => licensing(sessions, endpoint),

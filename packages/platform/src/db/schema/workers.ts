@@ -82,6 +82,10 @@ export const workers = pgTable(
     idleThresholdMinutes: doublePrecision(),
     tags: jsonb().$type<Record<string, string>>().notNull().default({}),
     createdBy: text(),
+    // CML trust (core's CmlTrust): existing rows were made or imported by the fleet, so they start confirmed.
+    cmlConfirmed: boolean().notNull().default(true),
+    cmlCertificateFingerprint: text(),
+    cmlRejectedFingerprint: text(),
     idempotencyKey: text(),
     ...timestamps(),
     version: integer().notNull(),

@@ -1,0 +1,153 @@
+import https from "node:https";
+import type { Duplex } from "node:stream";
+import { TLSSocket } from "node:tls";
+import { CmlCertificateMismatchError, CmlError } from "../../errors";
+import type { CmlCertificatePins, CmlEndpoint } from "../../ports/cml-client.port";
+
+/**
+ * What a request expects of its worker's certificate: the pinned SHA-256
+ * fingerprint, or null when none is pinned yet (the first handshake pins it).
+ */
+export interface CertificateExpectation {
+  readonly workerId: string;
+  readonly pin: string | null;
+}
+
+/** The expectation a request to this endpoint carries (no pin on the endpoint: pin on first use). */
+export function certificateExpectation(endpoint: CmlEndpoint): CertificateExpectation {
+  return { workerId: endpoint.workerId, pin: endpoint.certificatePin ?? null };
+}
+
+const HEX_FINGERPRINT = /^[0-9A-F]{64}$/;
+
+/**
+ * A SHA-256 fingerprint in the one form the fleet stores and compares:
+ * uppercase hex pairs joined by colons, as Node's `fingerprint256` prints it.
+ * Accepts that form or bare hex, any case; null for anything else.
+ */
+export function normalizeFingerprint(text: string): string | null {
+  const hex = text.trim().replaceAll(":", "").toUpperCase();
+  if (!HEX_FINGERPRINT.test(hex)) {
+    return null;
+  }
+  return hex.match(/../g)?.join(":") ?? null;
+}
+
+const sameFingerprint = (a: string, b: string) => normalizeFingerprint(a) === normalizeFingerprint(b);
+
+/** The request option the transport sets; read back without trusting its shape. */
+function expectationOf(options: object): CertificateExpectation | undefined {
+  if (!("cmlCertificate" in options)) {
+    return undefined;
+  }
+  const value: unknown = options.cmlCertificate;
+  if (typeof value !== "object" || value === null || !("workerId" in value) || !("pin" in value)) {
+    return undefined;
+  }
+  const { workerId, pin } = value;
+  return typeof workerId === "string" && (pin === null || typeof pin === "string")
+    ? { workerId, pin }
+    : undefined;
+}
+
+function endpointOf(options: https.RequestOptions): string {
+  return `https://${options.host ?? options.hostname ?? "?"}:${options.port ?? 443}`;
+}
+
+/**
+ * An HTTPS agent that holds each worker's CML to its pinned certificate.
+ *
+ * The check runs in `createConnection`, after the TLS handshake and before the
+ * agent hands the socket to the request: a request is written only on a socket
+ * that passed, so a certificate that does not match never sees the password
+ * (Node's `checkServerIdentity` cannot do this: with verification off it is
+ * not consulted at all). Connection pools are keyed by worker and pin, so a
+ * kept-alive socket checked against one pin never serves a request expecting
+ * another. TLS sessions are not cached: a resumed session would skip the
+ * handshake whose certificate is checked.
+ *
+ * With verification on (a CA bundle), the pin applies on top of it: the chain
+ * must verify and the certificate must be the one pinned.
+ */
+class PinningAgent extends https.Agent {
+  constructor(
+    options: https.AgentOptions,
+    private readonly pins: CmlCertificatePins | undefined,
+  ) {
+    super({ ...options, maxCachedSessions: 0 });
+  }
+
+  override getName(options?: https.RequestOptions): string {
+    const name = super.getName(options);
+    const expectation = options === undefined ? undefined : expectationOf(options);
+    return expectation === undefined
+      ? name
+      : `${name}:${expectation.workerId}:${expectation.pin ?? "first-use"}`;
+  }
+
+  override createConnection(
+    options: https.RequestOptions,
+    callback?: (err: Error | null, stream: Duplex) => void,
+  ): Duplex | null | undefined {
+    const socket = super.createConnection(options);
+    const expectation = expectationOf(options);
+    if (expectation === undefined || callback === undefined || !(socket instanceof TLSSocket)) {
+      return socket;
+    }
+    const endpoint = endpointOf(options);
+    const failed = (error: Error) => {
+      socket.destroy();
+      // The agent reads only the error; the socket is already destroyed.
+      callback(error, socket);
+    };
+    socket.once("error", failed);
+    socket.once("secureConnect", () => {
+      socket.off("error", failed);
+      this.check(socket, expectation, endpoint).then(
+        () => callback(null, socket),
+        (error: unknown) => failed(error instanceof Error ? error : new Error(String(error))),
+      );
+    });
+    // Asynchronous creation: the agent waits for the callback before writing anything.
+    return undefined;
+  }
+
+  private async check(
+    socket: TLSSocket,
+    expectation: CertificateExpectation,
+    endpoint: string,
+  ): Promise<void> {
+    const presented = normalizeFingerprint(socket.getPeerCertificate().fingerprint256 ?? "");
+    if (presented === null) {
+      throw new CmlError("protocol", endpoint, "the server presented no certificate");
+    }
+    if (expectation.pin !== null) {
+      if (!sameFingerprint(expectation.pin, presented)) {
+        throw new CmlCertificateMismatchError(endpoint, expectation.workerId, expectation.pin, presented);
+      }
+      return;
+    }
+    if (this.pins === undefined) {
+      return;
+    }
+    // First use: record it, unless another process (or an earlier request) pinned one first.
+    const stored = await this.pins.pinFirstCertificate(expectation.workerId, presented);
+    if (stored === null) {
+      throw new CmlError(
+        "certificate-mismatch",
+        endpoint,
+        `worker ${expectation.workerId} is not known, so its certificate cannot be pinned; nothing was sent`,
+      );
+    }
+    if (!sameFingerprint(stored, presented)) {
+      throw new CmlCertificateMismatchError(endpoint, expectation.workerId, stored, presented);
+    }
+  }
+}
+
+export function createPinningAgent(
+  options: https.AgentOptions,
+  pins: CmlCertificatePins | undefined,
+): https.Agent {
+  return new PinningAgent(options, pins);
+}
