@@ -14,6 +14,7 @@ import { createAuditRepository } from "@cml-fleet/platform/repositories/audit.re
 import { createWorkerRepository } from "@cml-fleet/platform/repositories/worker.repository";
 import { createLiveCredentials } from "./auth/live-credentials";
 import { createOidcVerifier } from "./auth/oidc-verifier";
+import { edgeOptionsFrom } from "./http/edge-options";
 import type { ApiServerDeps } from "./http/server";
 import { createApiObservability } from "./observability/api-observability";
 import { createApiTokenService } from "./services/api-token.service";
@@ -95,7 +96,7 @@ export async function createApiApp(options: ApiAppOptions): Promise<ApiApp> {
       postgres: () => database.ping(),
       redis: () => redis.ping(),
     },
-    graphiql: settings.nodeEnv === "development",
+    edge: edgeOptionsFrom(settings),
     observability:
       options.observability &&
       createApiObservability(options.observability, { readModel: workers, prices: settings.pricing, logger }),

@@ -13,7 +13,7 @@ const observability = createObservability({ tracer: tracing.tracer, processMetri
 const logger = createLogger({ level: settings.logLevel, name: "cml-fleet-api" });
 const app = await createApiApp({ settings, logger, observability });
 const server = await startApiServer(app.deps, { port: settings.port, host: "0.0.0.0" });
-logger.info({ url: server.url }, "cml-fleet API ready");
+logger.info({ url: server.url, metrics: server.metricsOrigin }, "cml-fleet API ready");
 
 onShutdownSignals(async () => {
   // Servers first (ends subscriptions), then Redis and the database they use.

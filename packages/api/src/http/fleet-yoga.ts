@@ -6,8 +6,11 @@ import type { GraphQLContext } from "../graphql/context";
 import { buildContext, requestIdFrom } from "../graphql/context-factory";
 import { maskUnlessFleetError, useContractErrors } from "../graphql/error-mapping";
 import { schema } from "../graphql/schema/index";
+import type { EdgeOptions } from "./edge-options";
 import { edgePlugins } from "./edge-plugins";
 import { requestLimitPlugins } from "./limits";
+import { takeOrRefuse } from "./rate-limit";
+import { createRateLimiter } from "./rate-limiter";
 import type { ApiServerDeps } from "./server";
 
 export const GRAPHQL_PATH = "/graphql";
@@ -21,10 +24,15 @@ export interface ServerContext {
 export type FleetYoga = YogaServerInstance<ServerContext, GraphQLContext>;
 
 export function createFleetYoga(deps: ApiServerDeps): FleetYoga {
+  const { rateLimit } = deps.edge;
+  // One limiter per server, so per API process: replicas each count on their own.
+  const limiter = createRateLimiter(rateLimit);
   return createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
-    graphiql: deps.graphiql,
+    graphiql: deps.edge.graphiql,
+    cors: corsOptions(deps.edge),
+    batching: false,
     landingPage: false,
     maskedErrors: { maskError: maskUnlessFleetError },
     logging: yogaLogger(deps.logger),
@@ -40,9 +48,28 @@ export function createFleetYoga(deps: ApiServerDeps): FleetYoga {
       const authentication =
         initial.authentication ??
         (await authenticate(deps.authentication, initial.request.headers.get("authorization")));
+      // Every operation builds its context here, graphql-ws ones too (through getEnveloped).
+      takeOrRefuse(limiter, rateLimit, authentication, initial);
       return buildContext(deps, authentication, requestId);
     },
   });
+}
+
+/**
+ * Browsers may call from the listed origins only: another origin gets no CORS
+ * headers at all, so the browser keeps the answer from the page. Credentials
+ * travel in the Authorization header, never in cookies, so none are allowed.
+ */
+function corsOptions(edge: EdgeOptions) {
+  const anyOrigin = edge.corsOrigins.includes("*");
+  const allowed = new Set(edge.corsOrigins);
+  return (request: Request) => {
+    const origin = request.headers.get("origin");
+    if (origin === null || !(anyOrigin || allowed.has(origin))) {
+      return false as const;
+    }
+    return { origin: [origin], credentials: false, methods: ["GET", "POST", "OPTIONS"] };
+  };
 }
 
 function yogaLogger(logger: Logger) {

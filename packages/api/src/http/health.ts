@@ -10,19 +10,26 @@ export function answerHealth(response: ServerResponse): void {
   sendJson(response, 200, { status: "ok" });
 }
 
-/** GET /readyz: 200 only when every dependency (Postgres, Redis) answers within the timeout. */
+/**
+ * GET /readyz: 200 only when every dependency (Postgres, Redis) answers within
+ * the timeout. With `details`, which one failed and why (error text may name
+ * hosts and users, so a public port in production shows only the status).
+ */
 export async function answerReadiness(
   response: ServerResponse,
   checks: Readonly<Record<string, ReadinessCheck>>,
+  details: boolean,
 ): Promise<void> {
   const results = await Promise.all(
     Object.entries(checks).map(async ([name, check]) => [name, await probe(check)] as const),
   );
   const ready = results.every(([, result]) => result === "ok");
-  sendJson(response, ready ? 200 : 503, {
-    status: ready ? "ready" : "not ready",
-    checks: Object.fromEntries(results),
-  });
+  const status = ready ? "ready" : "not ready";
+  sendJson(
+    response,
+    ready ? 200 : 503,
+    details ? { status, checks: Object.fromEntries(results) } : { status },
+  );
 }
 
 async function probe(check: ReadinessCheck): Promise<string> {
@@ -43,7 +50,12 @@ async function probe(check: ReadinessCheck): Promise<string> {
   }
 }
 
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" });
+export function sendJson(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Readonly<Record<string, string>> = {},
+): void {
+  response.writeHead(status, { "content-type": "application/json", "cache-control": "no-store", ...headers });
   response.end(JSON.stringify(body));
 }

@@ -114,7 +114,10 @@ describe("GraphiQL", () => {
     const asBrowser = { headers: { accept: "text/html" } };
     const production = await fetch(api.url, asBrowser);
     expect(await production.text()).not.toMatch(/graphiql/i);
-    const development = await startApiServer({ ...api.app.deps, graphiql: true }, { port: 0 });
+    const development = await startApiServer(
+      { ...api.app.deps, edge: { ...api.app.deps.edge, graphiql: true } },
+      { port: 0 },
+    );
     try {
       const page = await fetch(development.url, asBrowser);
       expect(page.status).toBe(200);
