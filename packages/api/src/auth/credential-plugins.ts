@@ -57,14 +57,15 @@ function lastWord(ending: LiveEnding): ExecutionResult {
 
 /**
  * The principal of an operation that came over HTTP (yoga's context has the
- * Request; a graphql-ws operation's has the socket's context instead), or
- * null when it is anonymous or not HTTP.
+ * request; a graphql-ws operation's has the socket's context, with its
+ * `extra`, instead), or null when it is anonymous or not HTTP.
  */
 function sseStreamPrincipal(context: unknown): Principal | null {
-  if (typeof context !== "object" || context === null) {
+  if (typeof context !== "object" || context === null || "extra" in context) {
     return null;
   }
-  if (!("request" in context) || !(context.request instanceof Request)) {
+  // Yoga's Request may be the fetch ponyfill's, not the global class: recognised by shape.
+  if (!("request" in context) || typeof context.request !== "object" || context.request === null) {
     return null;
   }
   if (!("access" in context) || typeof context.access !== "object" || context.access === null) {
