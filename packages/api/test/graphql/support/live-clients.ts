@@ -141,8 +141,9 @@ export function openSseStream<T>(
       }
       const decoder = new TextDecoder();
       let buffer = "";
-      for await (const chunk of response.body) {
-        buffer += decoder.decode(chunk, { stream: true });
+      const reader = response.body.getReader();
+      for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+        buffer += decoder.decode(chunk.value, { stream: true });
         for (let boundary = buffer.indexOf("\n\n"); boundary !== -1; boundary = buffer.indexOf("\n\n")) {
           const event = buffer.slice(0, boundary);
           buffer = buffer.slice(boundary + 2);
