@@ -5,6 +5,7 @@ import { createJobCommandService } from "@cml-fleet/core/services/job-commands.s
 import { createWorkerCommandService } from "@cml-fleet/core/services/worker-commands.service";
 import { createWorkerImportService } from "@cml-fleet/core/services/worker-import.service";
 import { createWorkerSettingsService } from "@cml-fleet/core/services/worker-settings.service";
+import { createWorkerTrustService } from "@cml-fleet/core/services/worker-trust.service";
 import type { Database } from "@cml-fleet/platform/db/database";
 import { type InfrastructureOptions, openInfrastructure } from "@cml-fleet/platform/infrastructure";
 import type { Observability } from "@cml-fleet/platform/observability/observability";
@@ -80,6 +81,7 @@ export async function createApiApp(options: ApiAppOptions): Promise<ApiApp> {
         newId: randomUUID,
       }),
       workerSettings: createWorkerSettingsService(workerDeps),
+      workerTrust: createWorkerTrustService(workerDeps),
       workerImport: createWorkerImportService({
         workers: workerDeps.workers,
         jobs,

@@ -5,6 +5,7 @@ import { createCmlClient } from "@cml-fleet/core/adapters/cml/create-cml-client"
 import { hourlyRate } from "@cml-fleet/core/domain/cost";
 import { systemClock } from "@cml-fleet/core/ports/clock.port";
 import type { Logger } from "@cml-fleet/core/ports/logger.port";
+import { createCmlCertificatePins } from "@cml-fleet/core/services/cml-certificate-pins";
 import { realSleep } from "@cml-fleet/core/services/poll";
 import type { Settings } from "@cml-fleet/core/settings/settings.schema";
 import type { Database } from "@cml-fleet/platform/db/database";
@@ -80,6 +81,7 @@ export async function startJobProcess(options: JobProcessOptions): Promise<Runni
     logger,
     observer: options.observability?.callObserver,
   });
+  const workerRepository = createWorkerRepository(database.db);
   const cml = createCmlClient({
     username: settings.cml.username,
     password: settings.cml.password,
@@ -88,6 +90,13 @@ export async function startJobProcess(options: JobProcessOptions): Promise<Runni
       caBundle:
         settings.cml.caBundlePath === null ? undefined : readFileSync(settings.cml.caBundlePath, "utf8"),
     },
+    // Each worker's certificate is pinned with it on first contact, and held to afterwards.
+    certificatePins: createCmlCertificatePins({
+      workers: workerRepository,
+      publisher,
+      clock: systemClock,
+      logger,
+    }),
     requestTimeoutMs: settings.cml.requestTimeoutMs,
     logger,
     observer: options.observability?.callObserver,
@@ -96,7 +105,7 @@ export async function startJobProcess(options: JobProcessOptions): Promise<Runni
   const interval = settings.telemetry.collectionIntervalMs;
   const pollMaxMs = settings.cml.healthCheckIntervalMs;
   const base: JobWorkerDeps = {
-    workers: createWorkerRepository(database.db),
+    workers: workerRepository,
     publisher,
     cloud,
     cml,

@@ -7,6 +7,7 @@ import type { JobCommandService } from "@cml-fleet/core/services/job-commands.se
 import type { WorkerCommandService } from "@cml-fleet/core/services/worker-commands.service";
 import type { WorkerImportService } from "@cml-fleet/core/services/worker-import.service";
 import type { WorkerSettingsService } from "@cml-fleet/core/services/worker-settings.service";
+import type { WorkerTrustService } from "@cml-fleet/core/services/worker-trust.service";
 import type { Settings } from "@cml-fleet/core/settings/settings.schema";
 import type { FleetPubSub } from "@cml-fleet/platform/pubsub/fleet-pubsub";
 import type { AutoStopReadModel } from "@cml-fleet/platform/repositories/worker-read-model";
@@ -19,6 +20,7 @@ export interface ApiServices {
   readonly workerCommands: WorkerCommandService;
   readonly workerSettings: WorkerSettingsService;
   readonly workerImport: WorkerImportService;
+  readonly workerTrust: WorkerTrustService;
   readonly apiTokens: ApiTokenService;
   readonly jobCommands: JobCommandService;
 }

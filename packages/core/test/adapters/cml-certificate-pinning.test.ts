@@ -1,7 +1,7 @@
 import { type RunningSimulator, startSimulator } from "@cml-fleet/sim/simulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { normalizeFingerprint } from "../../src/adapters/cml/cml-certificate-pinning";
 import { createCmlClient, type HttpCmlClient } from "../../src/adapters/cml/create-cml-client";
+import { normalizeFingerprint } from "../../src/domain/certificate-fingerprint";
 import { CmlCertificateMismatchError } from "../../src/errors";
 import type { CmlCertificatePins, CmlEndpoint } from "../../src/ports/cml-client.port";
 import { silentLogger } from "../support/silent-logger";

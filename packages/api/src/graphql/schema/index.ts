@@ -5,6 +5,7 @@ import "./worker-details";
 import "./worker";
 import "./worker-connection";
 import "./worker-mutations";
+import "./worker-trust";
 import "./job";
 import "./fleet-event";
 import "./fleet-summary";

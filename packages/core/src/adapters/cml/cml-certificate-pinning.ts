@@ -1,6 +1,7 @@
 import https from "node:https";
 import type { Duplex } from "node:stream";
 import { TLSSocket } from "node:tls";
+import { normalizeFingerprint, sameFingerprint } from "../../domain/certificate-fingerprint";
 import { CmlCertificateMismatchError, CmlError } from "../../errors";
 import type { CmlCertificatePins, CmlEndpoint } from "../../ports/cml-client.port";
 
@@ -17,23 +18,6 @@ export interface CertificateExpectation {
 export function certificateExpectation(endpoint: CmlEndpoint): CertificateExpectation {
   return { workerId: endpoint.workerId, pin: endpoint.certificatePin ?? null };
 }
-
-const HEX_FINGERPRINT = /^[0-9A-F]{64}$/;
-
-/**
- * A SHA-256 fingerprint in the one form the fleet stores and compares:
- * uppercase hex pairs joined by colons, as Node's `fingerprint256` prints it.
- * Accepts that form or bare hex, any case; null for anything else.
- */
-export function normalizeFingerprint(text: string): string | null {
-  const hex = text.trim().replaceAll(":", "").toUpperCase();
-  if (!HEX_FINGERPRINT.test(hex)) {
-    return null;
-  }
-  return hex.match(/../g)?.join(":") ?? null;
-}
-
-const sameFingerprint = (a: string, b: string) => normalizeFingerprint(a) === normalizeFingerprint(b);
 
 /** The request option the transport sets; read back without trusting its shape. */
 function expectationOf(options: object): CertificateExpectation | undefined {

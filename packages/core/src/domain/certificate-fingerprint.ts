@@ -1,0 +1,20 @@
+const HEX_FINGERPRINT = /^[0-9A-F]{64}$/;
+
+/**
+ * A SHA-256 certificate fingerprint in the one form the fleet stores and
+ * compares: uppercase hex pairs joined by colons, as Node's `fingerprint256`
+ * and `openssl x509 -fingerprint -sha256` print it. Accepts that form or bare
+ * hex, in any case; null for anything else.
+ */
+export function normalizeFingerprint(text: string): string | null {
+  const hex = text.trim().replaceAll(":", "").toUpperCase();
+  if (!HEX_FINGERPRINT.test(hex)) {
+    return null;
+  }
+  return hex.match(/../g)?.join(":") ?? null;
+}
+
+export function sameFingerprint(a: string, b: string): boolean {
+  const left = normalizeFingerprint(a);
+  return left !== null && left === normalizeFingerprint(b);
+}
