@@ -63,16 +63,86 @@ describe("requests the server refuses cleanly", () => {
     expect(result.errors[0]?.message).toMatch(/token limit/i);
   });
 
-  it("masks an unexpected error and gives a request id to quote", async () => {
-    // A worker id Postgres cannot compare makes no sense to the API either, but nothing maps it:
-    // the NUL byte is refused by the driver, an error the API did not expect.
-    const result = await gql(api.url, `{ worker(id: "a\\u0000b") { id } }`, {
+  it("refuses more aliases than the limit, counting through fragments", async () => {
+    const aliased = (n: number) =>
+      Array.from({ length: n }, (_, i) => `w${i}: workers(first: 1) { totalCount }`).join(" ");
+    const allowed = await gql(api.url, `{ ${aliased(REQUEST_LIMITS.maxAliases)} }`, {
       token: fleet.tokens.VIEWER,
-      headers: { "x-request-id": "req-42" },
     });
-    expect(codes(result)).toEqual(["INTERNAL_SERVER_ERROR"]);
-    expect(result.errors[0]?.extensions?.requestId).toBe("req-42");
-    expect(result.errors[0]?.message).not.toMatch(/0x00|invalid byte|UTF8/i);
+    expect(codes(allowed)).toEqual([]);
+    const tooMany = await gql(api.url, `{ ${aliased(REQUEST_LIMITS.maxAliases + 1)} }`, {
+      token: fleet.tokens.VIEWER,
+    });
+    expect(tooMany.status).toBe(400);
+    expect(codes(tooMany)).toEqual(["GRAPHQL_VALIDATION_FAILED"]);
+    expect(tooMany.errors[0]?.message).toMatch(/aliases limit of 15/i);
+    const viaFragment = await gql(
+      api.url,
+      `query { ...Many w: workers(first: 1) { totalCount } } fragment Many on Query { ${aliased(REQUEST_LIMITS.maxAliases)} }`,
+      { token: fleet.tokens.VIEWER },
+    );
+    expect(codes(viaFragment)).toEqual(["GRAPHQL_VALIDATION_FAILED"]);
+  });
+
+  it("refuses aliased mutations past the limit before any of them runs", async () => {
+    const before = await gql<{ workers: { totalCount: number } }>(api.url, "{ workers { totalCount } }", {
+      token: fleet.tokens.ADMIN,
+    });
+    const creates = Array.from(
+      { length: REQUEST_LIMITS.maxAliases + 1 },
+      (_, i) => `c${i}: createWorker(input: { name: "alias-${i}", region: "us-east-1" }) { worker { id } }`,
+    ).join(" ");
+    const result = await gql(api.url, `mutation { ${creates} }`, { token: fleet.tokens.ADMIN });
+    expect(codes(result)).toEqual(["GRAPHQL_VALIDATION_FAILED"]);
+    const after = await gql<{ workers: { totalCount: number } }>(api.url, "{ workers { totalCount } }", {
+      token: fleet.tokens.ADMIN,
+    });
+    expect(after.data?.workers.totalCount).toBe(before.data?.workers.totalCount);
+  });
+
+  it("refuses more directives than the limit", async () => {
+    const directed = (n: number) =>
+      Array.from({ length: n }, (_, i) => `w${i}: workers(first: 1) @include(if: true) { totalCount }`).join(
+        " ",
+      );
+    const allowed = await gql(api.url, `{ ${directed(REQUEST_LIMITS.maxDirectives)} }`, {
+      token: fleet.tokens.VIEWER,
+    });
+    expect(codes(allowed)).toEqual([]);
+    const tooMany = await gql(api.url, `{ ${directed(REQUEST_LIMITS.maxDirectives + 1)} }`, {
+      token: fleet.tokens.VIEWER,
+    });
+    expect(codes(tooMany)).toEqual(["GRAPHQL_VALIDATION_FAILED"]);
+    expect(tooMany.errors[0]?.message).toMatch(/directives limit/i);
+  });
+
+  it("masks an unexpected error and gives a request id to quote", async () => {
+    // A read model whose database fails in a way nothing maps: what the driver says must not reach the caller.
+    const { reads } = api.app.deps;
+    const failing = await startApiServer(
+      {
+        ...api.app.deps,
+        reads: {
+          ...reads,
+          workers: {
+            ...reads.workers,
+            fleetCounts: () => Promise.reject(new Error("password authentication failed for user fleet")),
+          },
+        },
+      },
+      { port: 0 },
+    );
+    try {
+      const result = await gql(failing.url, "{ fleetSummary { total } }", {
+        token: fleet.tokens.VIEWER,
+        headers: { "x-request-id": "req-42" },
+      });
+      expect(codes(result)).toEqual(["INTERNAL_SERVER_ERROR"]);
+      expect(result.errors[0]?.extensions?.requestId).toBe("req-42");
+      expect(result.errors[0]?.message).not.toMatch(/password|fleet/i);
+    } finally {
+      await failing.close();
+    }
   });
 });
 
