@@ -29,6 +29,8 @@ export function fleetChildEnv(
       REDIS_URL: ctx.redisUrl,
       REDIS_KEY_PREFIX: target.redisPrefix,
       LOG_LEVEL: "error",
+      // A benchmark drives the API from one credential at full speed: the per-client rate limit would measure itself.
+      RATE_LIMIT_PER_MINUTE: "0",
       ...settings,
     }),
   };
