@@ -24,9 +24,11 @@ export function requestIdFrom(header: string | null | undefined): string {
 }
 
 /**
- * Builds the context of one operation. A credential that does not check out
- * fails the whole request as UNAUTHENTICATED (recorded in the audit log);
- * no credential at all yields an anonymous context, which every field refuses.
+ * Builds the context of one operation (after the rate limit has let it
+ * through). A credential that does not check out fails the whole request as
+ * UNAUTHENTICATED, recorded in one audit row; no credential at all yields an
+ * anonymous context, which the anonymous gate (http/anonymous-gate.plugin.ts)
+ * refuses before execution unless the operation only introspects.
  */
 export async function buildContext(
   deps: ContextDeps,
