@@ -149,6 +149,10 @@ function createIssuerBackoff(limits: OidcFetchLimits, clock: Clock): IssuerBacko
         : null;
     },
     failed(reason) {
+      // Callers that shared one attempt each report its failure: it counts once.
+      if (failure !== null && clock.now().getTime() < failure.until) {
+        return;
+      }
       const delayMs =
         failure === null ? limits.retryInitialMs : Math.min(limits.retryMaxMs, failure.delayMs * 2);
       failure = { until: clock.now().getTime() + delayMs, delayMs, reason };

@@ -1,18 +1,24 @@
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { codes, dataOf, gql } from "./support/graphql-client";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { OIDC_FETCH_LIMITS } from "../../src/auth/credential-limits";
+import { createOidcVerifier } from "../../src/auth/oidc-verifier";
+import { codes, dataOf, gql, PATIENCE } from "./support/graphql-client";
+import { openGraphqlSocket, openSseStream } from "./support/live-clients";
 import { useTestFleet } from "./support/test-fleet";
 
 const AUDIENCE = "cml-fleet";
 let issuer: string;
 let identityProvider: Server;
 let privateKey: CryptoKey;
+/** The key tokens are checked with, which the identity providers of this file publish. */
+let publicKey: CryptoKey;
 
 beforeAll(async () => {
   const keys = await generateKeyPair("RS256");
   privateKey = keys.privateKey;
+  publicKey = keys.publicKey;
   const jwk = { ...(await exportJWK(keys.publicKey)), kid: "k1", alg: "RS256", use: "sig" };
   // A minimal identity provider: discovery document and signing keys.
   identityProvider = createServer((request, response) => {
@@ -38,16 +44,21 @@ const { api } = useTestFleet("oidc", {
 
 function token(
   claims: Record<string, unknown>,
-  options: { audience?: string; key?: CryptoKey } = {},
+  options: { audience?: string; key?: CryptoKey; issuer?: string; expires?: string | number | null } = {},
 ): Promise<string> {
-  return new SignJWT(claims)
+  const jwt = new SignJWT(claims)
     .setProtectedHeader({ alg: "RS256", kid: "k1" })
-    .setIssuer(issuer)
+    .setIssuer(options.issuer ?? issuer)
     .setAudience(options.audience ?? AUDIENCE)
     .setSubject("alice")
-    .setIssuedAt()
-    .setExpirationTime("5m")
-    .sign(options.key ?? privateKey);
+    .setIssuedAt();
+  const expires = options.expires === undefined ? "5m" : options.expires;
+  return (expires === null ? jwt : jwt.setExpirationTime(expires)).sign(options.key ?? privateKey);
+}
+
+/** Seconds since the epoch, `seconds` from now: a JWT's exp. */
+function inSeconds(seconds: number): number {
+  return Math.floor(Date.now() / 1000) + seconds;
 }
 
 describe("OIDC bearer tokens", () => {
@@ -72,9 +83,182 @@ describe("OIDC bearer tokens", () => {
       async () => token({ groups: ["admin"] }, { key: (await generateKeyPair("RS256")).privateKey }),
     ],
     ["without a fleet role", async () => token({ groups: ["students"] })],
+    ["without exp (it would never expire)", async () => token({ groups: ["admin"] }, { expires: null })],
+    ["that has expired", async () => token({ groups: ["admin"] }, { expires: inSeconds(-60) })],
   ])("refuses a token %s as UNAUTHENTICATED", async (_label, make) => {
     const result = await gql(api.url, "{ viewer { name } }", { token: await make() });
     expect(result.status).toBe(401);
     expect(codes(result)).toEqual(["UNAUTHENTICATED"]);
+  });
+});
+
+describe("the lifetime of a connection opened with a JWT", () => {
+  it("closes a WebSocket when the token's exp passes (4401, saying so)", async () => {
+    const socket = await openGraphqlSocket(
+      api.wsUrl,
+      await token({ groups: "viewer" }, { expires: inSeconds(2) }),
+    );
+    try {
+      expect(socket.acknowledged).toBe(true);
+      socket.subscribe("events", "subscription { fleetEvents { id } }");
+      const closed = await socket.closed;
+      expect(closed.code).toBe(4401);
+      expect(closed.reason).toMatch(/^credential expired at \S+Z: connect again with a fresh token$/);
+    } finally {
+      await socket.close();
+    }
+  });
+
+  it("ends an SSE stream when the token's exp passes, with UNAUTHENTICATED last", async () => {
+    const jwt = await token({ groups: "viewer" }, { expires: inSeconds(2) });
+    const stream = openSseStream(api.url, jwt, "subscription { fleetEvents { id } }");
+    try {
+      await expect(stream.status).resolves.toBe(200);
+      await stream.ended;
+      expect(stream.failure).toBeNull();
+      expect(stream.results.at(-1)?.errors?.[0]).toMatchObject({
+        message: expect.stringContaining("credential expired at"),
+        extensions: { code: "UNAUTHENTICATED" },
+      });
+    } finally {
+      await stream.dispose();
+    }
+  });
+});
+
+/** An identity provider whose discovery answers as the test says, counting the requests it gets. */
+async function startIdentityProvider(
+  discovery: (response: ServerResponse, self: string) => void,
+): Promise<{ url: string; discoveries: () => number; close(): Promise<void> }> {
+  const keys = { keys: [{ ...(await exportJWK(publicKey)), kid: "k1", alg: "RS256", use: "sig" }] };
+  let discoveries = 0;
+  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    if (request.url === "/.well-known/openid-configuration") {
+      discoveries += 1;
+      discovery(response, url);
+    } else if (request.url === "/jwks") {
+      response.setHeader("content-type", "application/json");
+      response.end(JSON.stringify(keys));
+    } else {
+      response.statusCode = 404;
+      response.end();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    discoveries: () => discoveries,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+describe("an identity provider that fails", () => {
+  function answerDiscovery(response: ServerResponse, self: string): void {
+    response.setHeader("content-type", "application/json");
+    response.end(JSON.stringify({ issuer: self, jwks_uri: `${self}/jwks` }));
+  }
+
+  it("is given up on when discovery does not answer within the timeout: the token is refused, not left waiting", async () => {
+    // Discovery never answers.
+    const provider = await startIdentityProvider(() => undefined);
+    try {
+      const verifier = createOidcVerifier({
+        issuer: provider.url,
+        audience: AUDIENCE,
+        jwksUrl: null,
+        rolesClaim: "groups",
+        limits: { ...OIDC_FETCH_LIMITS, timeoutMs: 200 },
+      });
+      const result = await verifier.verify(await token({ groups: "viewer" }, { issuer: provider.url }));
+      expect(result).toEqual({ ok: false, reason: expect.stringContaining("did not answer within 200 ms") });
+    } finally {
+      await provider.close();
+    }
+  });
+
+  it("is asked again only after a backoff that doubles, not on every request, and is used once it answers", async () => {
+    let failing = true;
+    const provider = await startIdentityProvider((response, self) => {
+      if (failing) {
+        response.statusCode = 503;
+        response.end();
+      } else {
+        answerDiscovery(response, self);
+      }
+    });
+    let now = new Date("2026-11-30T06:00:00Z");
+    const advance = (ms: number) => {
+      now = new Date(now.getTime() + ms);
+    };
+    try {
+      const verifier = createOidcVerifier({
+        issuer: provider.url,
+        audience: AUDIENCE,
+        jwksUrl: null,
+        rolesClaim: "groups",
+        clock: { now: () => now },
+        limits: { ...OIDC_FETCH_LIMITS, retryInitialMs: 1_000, retryMaxMs: 4_000 },
+      });
+      const jwt = await token({ groups: "viewer" }, { issuer: provider.url });
+
+      const first = await Promise.all([1, 2, 3].map(() => verifier.verify(jwt)));
+      expect(first.every((result) => !result.ok)).toBe(true);
+      expect(provider.discoveries()).toBe(1);
+      expect(await verifier.verify(jwt)).toEqual({
+        ok: false,
+        reason: expect.stringContaining("trying it again in 1s"),
+      });
+      expect(provider.discoveries()).toBe(1);
+
+      advance(1_000);
+      await verifier.verify(jwt);
+      expect(provider.discoveries()).toBe(2);
+      // The second failure doubles the wait.
+      advance(1_000);
+      await verifier.verify(jwt);
+      expect(provider.discoveries()).toBe(2);
+
+      failing = false;
+      advance(1_000);
+      const recovered = await verifier.verify(jwt);
+      expect(provider.discoveries()).toBe(3);
+      expect(recovered).toMatchObject({ ok: true, principal: { id: "oidc:alice", role: "VIEWER" } });
+      expect(await verifier.verify(jwt)).toMatchObject({ ok: true });
+      expect(provider.discoveries()).toBe(3);
+    } finally {
+      await provider.close();
+    }
+  });
+
+  it("is not asked for keys again on every request while its JWKS fails", async () => {
+    let jwksRequests = 0;
+    const server = createServer((request, response) => {
+      jwksRequests += request.url === "/jwks" ? 1 : 0;
+      response.statusCode = 500;
+      response.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const verifier = createOidcVerifier({
+        issuer: url,
+        audience: AUDIENCE,
+        jwksUrl: `${url}/jwks`,
+        rolesClaim: "groups",
+        clock: { now: () => new Date("2026-11-30T06:00:00Z") },
+      });
+      const jwt = await token({ groups: "viewer" }, { issuer: url });
+      for (let attempt = 0; attempt < 5; attempt++) {
+        expect((await verifier.verify(jwt)).ok).toBe(false);
+      }
+      expect(jwksRequests).toBe(1);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
