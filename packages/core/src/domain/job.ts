@@ -61,9 +61,19 @@ export interface SweepRule {
   readonly every: string;
 }
 
+/**
+ * A row says who may ask for its kind of job (and so retry one): an
+ * operation's mutation names its role; a kind without one names it itself.
+ */
 type JobKindRow =
-  | { readonly payload: Payload<WorkerTarget>; readonly target: "worker"; readonly operation?: OperationRule }
-  | { readonly payload: Payload<object>; readonly target: "fleet"; readonly sweep?: SweepRule };
+  | { readonly payload: Payload<WorkerTarget>; readonly target: "worker"; readonly operation: OperationRule }
+  | { readonly payload: Payload<WorkerTarget>; readonly target: "worker"; readonly role: OperationRole }
+  | {
+      readonly payload: Payload<object>;
+      readonly target: "fleet";
+      readonly role: OperationRole;
+      readonly sweep?: SweepRule;
+    };
 
 type NoPayload = Record<string, never>;
 
@@ -74,7 +84,8 @@ type NoPayload = Record<string, never>;
  * Payloads carry no secrets: a license token is looked up, never queued.
  */
 export const JOB_KIND_TABLE = {
-  provision: { payload: payload<{ workerId: string; actor: Actor }>(), target: "worker" },
+  // Asked for by createWorker.
+  provision: { payload: payload<{ workerId: string; actor: Actor }>(), target: "worker", role: "ADMIN" },
   start: {
     payload: payload<{ workerId: string; actor: Actor }>(),
     target: "worker",
@@ -176,10 +187,30 @@ export const JOB_KIND_TABLE = {
   import: {
     payload: payload<{ accountId: string; region: string; instanceIds: string[] | null; actor: Actor }>(),
     target: "fleet",
+    // Asked for by importWorkers.
+    role: "ADMIN",
   },
-  "telemetry-sweep": { payload: payload<NoPayload>(), target: "fleet", sweep: { every: "telemetrySweepMs" } },
-  "idle-check": { payload: payload<NoPayload>(), target: "fleet", sweep: { every: "idleCheckMs" } },
-  reconcile: { payload: payload<NoPayload>(), target: "fleet", sweep: { every: "reconcileMs" } },
+  // A sweep only observes, like refreshWorker.
+  "telemetry-sweep": {
+    payload: payload<NoPayload>(),
+    target: "fleet",
+    role: "OPERATOR",
+    sweep: { every: "telemetrySweepMs" },
+  },
+  // It stops idle workers, as an operator may.
+  "idle-check": {
+    payload: payload<NoPayload>(),
+    target: "fleet",
+    role: "OPERATOR",
+    sweep: { every: "idleCheckMs" },
+  },
+  // It may mark workers terminated and adopt instances, as only an admin may.
+  reconcile: {
+    payload: payload<NoPayload>(),
+    target: "fleet",
+    role: "ADMIN",
+    sweep: { every: "reconcileMs" },
+  },
 } as const satisfies Readonly<Record<string, JobKindRow>>;
 
 type JobKindTable = typeof JOB_KIND_TABLE;
@@ -235,4 +266,35 @@ export interface JobInfo {
  */
 export function workerJobId(kind: JobKind, workerId: string, attempt = 0): string {
   return attempt === 0 ? `${kind}.${workerId}` : `${kind}.${workerId}.${attempt}`;
+}
+
+/** The role that may ask for a kind of job, and so run a failed one again. */
+export function roleForJobKind(kind: JobKind): OperationRole {
+  const row: JobKindRow = JOB_KIND_TABLE[kind];
+  return "operation" in row ? row.operation.mutation.role : row.role;
+}
+
+const JOB_ID_TAIL = /^[A-Za-z0-9_-]{1,64}(\.\d{1,9})?$/;
+const SCHEDULED_JOB_ID = /^repeat:([a-z-]+):\d{1,16}$/;
+
+/**
+ * The kind of a job id the fleet makes, or null for any other text. The
+ * queue makes `<kind>.<worker id>` (see {@link workerJobId}),
+ * `<kind>.<random UUID>` for fleet-wide jobs, and BullMQ's scheduler
+ * `repeat:<sweep kind>:<instant>` for sweeps. Anything else (BullMQ's own
+ * keys such as "meta", "id" or "wait" among them) names no job.
+ */
+export function jobKindOfId(id: string): JobKind | null {
+  const scheduled = SCHEDULED_JOB_ID.exec(id);
+  if (scheduled !== null) {
+    const kind = scheduled[1] ?? "";
+    return isJobKind(kind) && isSweepKind(kind) ? kind : null;
+  }
+  const dot = id.indexOf(".");
+  if (dot <= 0) {
+    return null;
+  }
+  // Kinds hold no ".", so the first one ends the kind.
+  const kind = id.slice(0, dot);
+  return isJobKind(kind) && JOB_ID_TAIL.test(id.slice(dot + 1)) ? kind : null;
 }
