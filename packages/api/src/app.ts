@@ -91,7 +91,7 @@ export async function createApiApp(options: ApiAppOptions): Promise<ApiApp> {
         importWaitMs: options.importWaitMs ?? settings.jobs.timeoutMs,
       }),
       apiTokens,
-      jobCommands: createJobCommandService({ jobs, audit, clock }),
+      jobCommands: createJobCommandService({ ...workerDeps, audit }),
     },
     reads: { workers, jobs, settings, clock },
     readiness: {

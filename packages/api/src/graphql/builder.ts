@@ -3,11 +3,15 @@ import SchemaBuilder from "@pothos/core";
 import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
 import { GraphQLError, Kind } from "graphql";
 import type { GraphQLContext } from "./context";
+import { INPUT_SAFETY_PLUGIN } from "./input-safety";
 
 /**
  * The schema builder and its plugins, nothing else. Authorization is declared
  * per root field as `authScopes: { role: "OPERATOR" }` and decided in one
  * place (`authScopes` below): the caller's role must include the required one.
+ * Every field's arguments pass the input-safety net (./input-safety) before
+ * its resolver runs; each field still validates its own text with core's
+ * `checkText` rules.
  */
 export const builder = new SchemaBuilder<{
   Context: GraphQLContext;
@@ -21,7 +25,8 @@ export const builder = new SchemaBuilder<{
 }>({
   // Non-null unless a field says otherwise, as the contract mostly is.
   defaultFieldNullability: false,
-  plugins: [ScopeAuthPlugin],
+  // Authorization first (the first plugin wraps outermost), then the net under every argument.
+  plugins: [ScopeAuthPlugin, INPUT_SAFETY_PLUGIN],
   scopeAuth: {
     authorizeOnSubscribe: true,
     authScopes: (context) => ({ role: (required: Role) => context.access.allows(required) }),

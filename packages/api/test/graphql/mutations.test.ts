@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { userActor } from "@cml-fleet/core/domain/actor";
 import type { Worker } from "@cml-fleet/core/domain/worker";
 import type { WorkerStatus } from "@cml-fleet/core/domain/worker-status";
@@ -229,7 +230,7 @@ describe("lifecycle mutations", () => {
     expect(codes(tags)).toEqual(["CONFLICT"]);
   });
 
-  it("answers NOT_FOUND for a worker that does not exist", async () => {
+  it("answers NOT_FOUND for a worker that does not exist, BAD_USER_INPUT for an id that is none", async () => {
     for (const field of [
       "startWorker",
       "stopWorker",
@@ -237,8 +238,10 @@ describe("lifecycle mutations", () => {
       "refreshWorker",
       "deregisterLicense",
     ]) {
-      const result = await mutate(`mutation { ${field}(id: "missing") { worker { id } } }`, {});
+      const result = await mutate(`mutation { ${field}(id: "${randomUUID()}") { worker { id } } }`, {});
       expect(codes(result), field).toEqual(["NOT_FOUND"]);
+      const malformed = await mutate(`mutation { ${field}(id: "missing") { worker { id } } }`, {});
+      expect(codes(malformed), field).toEqual(["BAD_USER_INPUT"]);
     }
   });
 
@@ -360,7 +363,7 @@ describe("importWorkers", () => {
     expect(codes(result)).toEqual(["UPSTREAM_UNAVAILABLE"]);
   });
 
-  it("reports a failed import, and retryJob runs the failed job again", async () => {
+  it("reports a failed import, and an ADMIN's retryJob runs the failed job again (an OPERATOR may not)", async () => {
     const failed = await mutate(IMPORT, { region: "us-east-1", ids: [FAILING_INSTANCE_ID] });
     expect(codes(failed)).toEqual(["CONFLICT"]);
     const jobs = dataOf(
@@ -372,12 +375,17 @@ describe("importWorkers", () => {
     );
     const job = jobs.jobs.find((candidate) => candidate.name === "import");
     expect(job).toBeDefined();
+    // Importing is an ADMIN's request, so is running one again.
+    const refused = await mutate(
+      "mutation($id: ID!) { retryJob(id: $id) { id state } }",
+      { id: job?.id },
+      fleet.tokens.OPERATOR,
+    );
+    expect(codes(refused)).toEqual(["FORBIDDEN"]);
     const retried = dataOf(
-      await mutate<{ retryJob: { id: string } }>(
-        "mutation($id: ID!) { retryJob(id: $id) { id state } }",
-        { id: job?.id },
-        fleet.tokens.OPERATOR,
-      ),
+      await mutate<{ retryJob: { id: string } }>("mutation($id: ID!) { retryJob(id: $id) { id state } }", {
+        id: job?.id,
+      }),
     );
     expect(retried.retryJob.id).toBe(job?.id);
     // It fails again (the instance still does not exist): the retry really ran.
@@ -395,21 +403,21 @@ describe("importWorkers", () => {
       .toBe("FAILED");
   });
 
-  it("refuses to retry a job that has not failed (CONFLICT) or does not exist (NOT_FOUND)", async () => {
+  it("refuses to retry a job that has not failed (CONFLICT), does not exist (NOT_FOUND) or is no job id (BAD_USER_INPUT)", async () => {
     const created = dataOf(
       await mutate<{ createWorker: Payload }>(CREATE, { input: { name: "delta", region: "us-east-1" } }),
     );
-    const notFailed = await mutate(
-      "mutation($id: ID!) { retryJob(id: $id) { id } }",
-      { id: created.createWorker.job?.id },
-      fleet.tokens.OPERATOR,
-    );
+    const notFailed = await mutate("mutation($id: ID!) { retryJob(id: $id) { id } }", {
+      id: created.createWorker.job?.id,
+    });
     expect(codes(notFailed)).toEqual(["CONFLICT"]);
     const missing = await mutate(
-      `mutation { retryJob(id: "stop.nothing") { id } }`,
+      `mutation { retryJob(id: "stop.${randomUUID()}") { id } }`,
       {},
       fleet.tokens.OPERATOR,
     );
     expect(codes(missing)).toEqual(["NOT_FOUND"]);
+    const internal = await mutate(`mutation { retryJob(id: "meta") { id } }`, {}, fleet.tokens.OPERATOR);
+    expect(codes(internal)).toEqual(["BAD_USER_INPUT"]);
   });
 });

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { anEvent, aWorker } from "../support/worker-factory";
 import { codes, dataOf, gql } from "./support/graphql-client";
@@ -91,11 +92,17 @@ describe("queries", () => {
     });
     expect(result.worker.cost.hourlyRate).toBeGreaterThan(0);
     expect(result.worker.events).toHaveLength(1);
-    const missing = await gql(api.url, `{ worker(id: "no-such-worker") { id } }`, {
+    const missing = await gql(api.url, `{ worker(id: "${randomUUID()}") { id } }`, {
       token: fleet.tokens.VIEWER,
     });
     expect(missing.errors).toEqual([]);
     expect(missing.data).toEqual({ worker: null });
+    // Not a worker id at all: refused before any lookup, saying what an id looks like.
+    const malformed = await gql(api.url, `{ worker(id: "no-such-worker") { id } }`, {
+      token: fleet.tokens.VIEWER,
+    });
+    expect(codes(malformed)).toEqual(["BAD_USER_INPUT"]);
+    expect(malformed.errors[0]?.message).toMatch(/^id: must be a worker id, a UUID/);
   });
 
   it("summarizes the fleet", async () => {

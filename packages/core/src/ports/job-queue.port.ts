@@ -1,4 +1,4 @@
-import type { JobInfo, JobKind, JobPayloads, JobState } from "../domain/job";
+import type { JobInfo, JobKind, JobPayloads, JobRequest, JobState } from "../domain/job";
 
 export interface JobListFilter {
   readonly workerId?: string | undefined;
@@ -6,14 +6,33 @@ export interface JobListFilter {
   readonly first: number;
 }
 
-/** The producer side of the job queues (BullMQ in production). */
+/** A request of any kind, narrowed by its `kind`. */
+export type AnyJobRequest = { [K in JobKind]: JobRequest<K> }[JobKind];
+
+/** A job as it was asked for: what a retry re-plans from. */
+export interface JobWithRequest {
+  readonly info: JobInfo;
+  readonly request: AnyJobRequest;
+}
+
+/**
+ * The producer side of the job queues (BullMQ in production). Ids are the
+ * fleet's own (`jobKindOfId`): any other text names no job, so BullMQ's
+ * own keys are never read as jobs.
+ */
 export interface JobQueue {
   /** Enqueues, or joins the job already queued or running for the same worker and kind. */
   enqueue<K extends JobKind>(kind: K, payload: JobPayloads[K]): Promise<JobInfo>;
   get(id: string): Promise<JobInfo | null>;
+  /** The job and the request it carries (kind and payload); null when there is no such job. */
+  getWithRequest(id: string): Promise<JobWithRequest | null>;
   list(filter: JobListFilter): Promise<JobInfo[]>;
-  /** Re-runs a failed job; throws a conflict when it is not failed. */
-  retry(id: string): Promise<JobInfo>;
+  /**
+   * Re-runs a failed job, with `request`'s payload when given (a retry
+   * re-planned by the person who asked for it); throws a conflict when it
+   * is not failed, or when `request` is of another kind.
+   */
+  retry<K extends JobKind>(id: string, request?: JobRequest<K>): Promise<JobInfo>;
   /** Waits (bounded) for a job's return value; throws when it fails or the wait times out. */
   waitForResult(id: string, timeoutMs: number): Promise<unknown>;
 }

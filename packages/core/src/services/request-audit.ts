@@ -1,4 +1,5 @@
 import type { Requester } from "../domain/requester";
+import type { FleetError } from "../errors";
 import type { AuditEntry } from "../ports/worker-repository.port";
 
 /**
@@ -21,4 +22,18 @@ export function successAudit(
     errorMessage: null,
     requestId: null,
   };
+}
+
+/**
+ * The audit entry of a request a service refused for who asked (a decision
+ * only the service can make, e.g. retrying a job needs the role of its kind).
+ */
+export function refusalAudit(
+  by: Requester,
+  operation: string,
+  args: Record<string, unknown>,
+  error: FleetError,
+  at: Date,
+): AuditEntry {
+  return { ...successAudit(by, operation, args, at), outcome: error.code, errorMessage: error.message };
 }

@@ -1,4 +1,5 @@
-import type { Actor } from "../domain/actor";
+import { type Actor, describeActor } from "../domain/actor";
+import { checkOptionalText, checkText } from "../domain/input-text";
 import { type JobInfo, workerJobId } from "../domain/job";
 import { actorOf, type Requester } from "../domain/requester";
 import type { Worker } from "../domain/worker";
@@ -12,7 +13,12 @@ import {
   validateTags,
   validateWorkerName,
 } from "../domain/worker-input";
-import { operationRule, planOperation, type WorkerOperation } from "../domain/worker-transitions";
+import {
+  type OperationPlan,
+  operationRule,
+  planOperation,
+  type WorkerOperation,
+} from "../domain/worker-transitions";
 import { ConflictError, ValidationError } from "../errors";
 import type { JobQueue } from "../ports/job-queue.port";
 import type { LicenseTokenVault } from "../ports/license-token-vault.port";
@@ -57,44 +63,22 @@ export interface WorkerCommandServiceDeps extends WorkerWriterDeps {
 export function createWorkerCommandService(deps: WorkerCommandServiceDeps) {
   const { workers, jobs, clock, settings } = deps;
 
-  /** Persists the intent of an operation, then queues its job (or answers with the one under way). */
-  async function operate(
+  function operate(
     by: Requester,
     operation: WorkerOperation,
     id: string,
     options: { reason?: string | null; details?: Record<string, unknown> },
     enqueue: (worker: Worker, actor: Actor) => Promise<JobInfo>,
   ): Promise<WorkerJobResult> {
-    const actor = actorOf(by);
-    const details = options.details ?? {};
-    // Set by the attempt that counts (the last one): joining the work under way records nothing and queues nothing.
-    let recorded = false;
-    const worker = await updateWorker(
-      deps,
-      id,
-      (current, now) => {
-        const plan = planOperation(operation, current.status);
-        const next = unlessUnchanged(
-          current,
-          recordOperationRequested(current, operation, plan, actor, options.reason ?? null, now, details),
-        );
-        recorded = next !== null;
-        return next;
-      },
-      {
-        audit: (now) =>
-          successAudit(
-            by,
-            operationRule(operation).mutation.field,
-            { id, reason: options.reason ?? null, ...details },
-            now,
-          ),
-      },
-    );
-    if (!recorded) {
-      return { worker, job: await jobs.get(workerJobId(operation, id)) };
-    }
-    return { worker, job: await enqueue(worker, actor) };
+    return requestOperation(deps, {
+      by,
+      operation,
+      workerId: id,
+      reason: options.reason ?? null,
+      details: options.details ?? {},
+      retryOf: null,
+      enqueue,
+    });
   }
 
   /** The same idempotency key answers with the same worker and its provisioning job. */
@@ -178,10 +162,12 @@ export function createWorkerCommandService(deps: WorkerCommandServiceDeps) {
     startWorker: (by: Requester, id: string) =>
       operate(by, "start", id, {}, (worker, actor) => jobs.enqueue("start", { workerId: worker.id, actor })),
 
-    stopWorker: (by: Requester, id: string, reason: string | null) =>
-      operate(by, "stop", id, { reason }, (worker, actor) =>
-        jobs.enqueue("stop", { workerId: worker.id, actor, reason }),
-      ),
+    stopWorker(by: Requester, id: string, reason: string | null): Promise<WorkerJobResult> {
+      const given = validateReason(reason);
+      return operate(by, "stop", id, { reason: given }, (worker, actor) =>
+        jobs.enqueue("stop", { workerId: worker.id, actor, reason: given }),
+      );
+    },
 
     terminateWorker: (by: Requester, id: string, force: boolean) =>
       operate(by, "terminate", id, { details: { force } }, (worker, actor) =>
@@ -194,10 +180,7 @@ export function createWorkerCommandService(deps: WorkerCommandServiceDeps) {
       ),
 
     async registerLicense(by: Requester, id: string, token: string | null): Promise<WorkerJobResult> {
-      const given = token === null ? null : token.trim();
-      if (given === "") {
-        throw new ValidationError("token", "must not be empty");
-      }
+      const given = token === null ? null : checkText("licenseToken", "token", token.trim());
       if (given === null && settings.license.token === null) {
         throw new ValidationError("token", "give a license token, or set CML_LICENSE_TOKEN on the fleet");
       }
@@ -221,3 +204,98 @@ export function createWorkerCommandService(deps: WorkerCommandServiceDeps) {
 }
 
 export type WorkerCommandService = ReturnType<typeof createWorkerCommandService>;
+
+/** A reason as given: one line, bounded; blank means none. */
+export function validateReason(reason: string | null | undefined, field = "reason"): string | null {
+  const given = checkOptionalText("reason", field, reason);
+  return given === null || given.trim() === "" ? null : given.trim();
+}
+
+/** A failed job that a person runs again: which one, and who had asked for it. */
+export interface RetryOf {
+  readonly jobId: string;
+  readonly actor: Actor;
+}
+
+/** A person's request for an operation on a worker, fresh or the retry of a failed job. */
+export interface OperationRequest {
+  readonly by: Requester;
+  readonly operation: WorkerOperation;
+  readonly workerId: string;
+  readonly reason: string | null;
+  /** Recorded with the event and the audit entry (never a secret). */
+  readonly details: Record<string, unknown>;
+  readonly retryOf: RetryOf | null;
+  /** Queues the job (or, for a retry, runs the failed one again) once the intent is stored. */
+  readonly enqueue: (worker: Worker, actor: Actor) => Promise<JobInfo>;
+}
+
+/**
+ * What a retry plans: the operation's rule, as for a fresh request, except
+ * that "join the work under way" cannot apply (the work failed). A worker
+ * already where the operation leads has nothing left to retry; one on the
+ * way (e.g. left STOPPING by a failed stop) runs the operation again.
+ */
+function planRetry(operation: WorkerOperation, worker: Worker): OperationPlan {
+  const plan = planOperation(operation, worker.status);
+  if (plan.kind === "run") {
+    return plan;
+  }
+  const rule = operationRule(operation);
+  if (rule.desired === worker.status) {
+    throw new ConflictError(
+      `worker ${worker.name} is already ${worker.status}: there is nothing left to ${operation}`,
+    );
+  }
+  return { kind: "run", desired: rule.desired, next: null };
+}
+
+/**
+ * Persists the intent of an operation, then queues its job (or answers with
+ * the one under way). The plan is made from the worker as stored now, so a
+ * retry is checked exactly as a fresh request: a retry of a stop on a worker
+ * that is now TERMINATED is a CONFLICT. A retry is recorded as the retrier's
+ * request, with the failed job and who had asked for it in the event's data
+ * and the audit entry.
+ */
+export async function requestOperation(
+  deps: WorkerWriterDeps & { readonly jobs: Pick<JobQueue, "get"> },
+  request: OperationRequest,
+): Promise<WorkerJobResult> {
+  const { by, operation, workerId, retryOf } = request;
+  const actor = actorOf(by);
+  const retryDetails =
+    retryOf === null ? {} : { retryOf: retryOf.jobId, originalActor: describeActor(retryOf.actor) };
+  const details = { ...request.details, ...retryDetails };
+  // Set by the attempt that counts (the last one): joining the work under way records nothing and queues nothing.
+  let recorded = false;
+  const worker = await updateWorker(
+    deps,
+    workerId,
+    (current, now) => {
+      const plan =
+        retryOf === null ? planOperation(operation, current.status) : planRetry(operation, current);
+      const next = unlessUnchanged(
+        current,
+        recordOperationRequested(current, operation, plan, actor, request.reason, now, details),
+      );
+      recorded = next !== null;
+      return next;
+    },
+    {
+      audit: (now) =>
+        successAudit(
+          by,
+          retryOf === null ? operationRule(operation).mutation.field : "retryJob",
+          retryOf === null
+            ? { id: workerId, reason: request.reason, ...details }
+            : { id: retryOf.jobId, kind: operation, workerId, reason: request.reason, ...details },
+          now,
+        ),
+    },
+  );
+  if (!recorded) {
+    return { worker, job: await deps.jobs.get(workerJobId(operation, workerId)) };
+  }
+  return { worker, job: await request.enqueue(worker, actor) };
+}

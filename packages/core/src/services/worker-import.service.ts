@@ -1,3 +1,4 @@
+import { checkText } from "../domain/input-text";
 import { actorOf, type Requester } from "../domain/requester";
 import type { Worker } from "../domain/worker";
 import { UpstreamUnavailableError, ValidationError } from "../errors";
@@ -18,7 +19,6 @@ export interface WorkerImportServiceDeps {
   readonly importWaitMs: number;
 }
 
-const INSTANCE_ID = /^i-[0-9a-f]{8,17}$/;
 const MAX_INSTANCE_IDS = 1000;
 
 /**
@@ -33,6 +33,7 @@ export function createWorkerImportService(deps: WorkerImportServiceDeps) {
       region: string,
       instanceIds: readonly string[] | null,
     ): Promise<Worker[]> {
+      checkText("region", "region", region);
       if (!deps.settings.aws.allowedRegions.includes(region)) {
         throw new ValidationError("region", `${region} is not an allowed region`);
       }
@@ -40,9 +41,8 @@ export function createWorkerImportService(deps: WorkerImportServiceDeps) {
         if (instanceIds.length > MAX_INSTANCE_IDS) {
           throw new ValidationError("instanceIds", `at most ${MAX_INSTANCE_IDS} per request`);
         }
-        const bad = instanceIds.find((id) => !INSTANCE_ID.test(id));
-        if (bad !== undefined) {
-          throw new ValidationError("instanceIds", `${bad} is not an EC2 instance id (i-0123456789abcdef0)`);
+        for (const [index, instanceId] of instanceIds.entries()) {
+          checkText("instanceId", `instanceIds[${index}]`, instanceId);
         }
       }
       const job = await deps.jobs.enqueue("import", {

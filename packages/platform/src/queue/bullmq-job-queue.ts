@@ -4,11 +4,18 @@ import {
   type JobInfo,
   type JobKind,
   type JobPayloads,
+  type JobRequest,
+  jobKindOfId,
   workerJobId,
 } from "@cml-fleet/core/domain/job";
 import { ConflictError, NotFoundError, UpstreamUnavailableError } from "@cml-fleet/core/errors";
 import type { EventPublisher } from "@cml-fleet/core/ports/event-publisher.port";
-import type { JobListFilter, JobQueue } from "@cml-fleet/core/ports/job-queue.port";
+import type {
+  AnyJobRequest,
+  JobListFilter,
+  JobQueue,
+  JobWithRequest,
+} from "@cml-fleet/core/ports/job-queue.port";
 import type { Logger } from "@cml-fleet/core/ports/logger.port";
 import { type Job, Queue } from "bullmq";
 import { Redis } from "ioredis";
@@ -33,12 +40,6 @@ export interface BullmqJobQueue extends JobQueue {
 }
 
 const FINISHED = new Set(["completed", "failed"]);
-
-/** The kind a job id names (`<kind>.<...>`), or null for ids BullMQ made up. */
-function kindOfId(id: string): JobKind | null {
-  const kinds = [...JOB_KINDS].sort((a, b) => b.length - a.length);
-  return kinds.find((kind) => id.startsWith(`${kind}.`)) ?? null;
-}
 
 /**
  * The producer side of the job queues. Producers fail fast when Redis is
@@ -73,16 +74,27 @@ export function createBullmqJobQueue(options: BullmqJobQueueOptions): BullmqJobQ
     return toJobInfo(job, await job.getState(), kind);
   }
 
+  /**
+   * The job with this id, looked up in its kind's queue only. An id the
+   * fleet does not make names no job: BullMQ keeps its own hashes beside the
+   * jobs (`meta`, `id`, `events` ...), and `getJob` would read one as a job.
+   */
   async function find(id: string): Promise<{ job: Job; kind: JobKind } | null> {
-    const hinted = kindOfId(id);
-    const kinds = hinted === null ? JOB_KINDS : [hinted];
-    for (const kind of kinds) {
-      const job = await queueOf(kind).getJob(id);
-      if (job !== undefined) {
-        return { job, kind };
-      }
+    const kind = jobKindOfId(id);
+    if (kind === null) {
+      return null;
     }
-    return null;
+    const job = await queueOf(kind).getJob(id);
+    // A job of another kind cannot sit in this queue, but the name says for sure.
+    return job === undefined || job.name !== kind ? null : { job, kind };
+  }
+
+  /**
+   * The request a stored job carries. Its data is what `enqueue` stored for
+   * this kind (only the fleet writes to its queues), as the processors also take it.
+   */
+  function requestOf(job: Job, kind: JobKind): AnyJobRequest {
+    return { kind, payload: job.data } as AnyJobRequest;
   }
 
   /**
@@ -153,6 +165,15 @@ export function createBullmqJobQueue(options: BullmqJobQueueOptions): BullmqJobQ
       });
     },
 
+    getWithRequest(id: string): Promise<JobWithRequest | null> {
+      return unavailable(async () => {
+        const found = await find(id);
+        return found === null
+          ? null
+          : { info: await info(found.job, found.kind), request: requestOf(found.job, found.kind) };
+      });
+    },
+
     list(filter: JobListFilter): Promise<JobInfo[]> {
       return unavailable(async () => {
         const states = filter.states ?? [];
@@ -184,17 +205,33 @@ export function createBullmqJobQueue(options: BullmqJobQueueOptions): BullmqJobQ
       });
     },
 
-    retry(id: string): Promise<JobInfo> {
+    retry<K extends JobKind>(id: string, request?: JobRequest<K>): Promise<JobInfo> {
       return unavailable(async () => {
         const found = await find(id);
         if (found === null) {
           throw new NotFoundError("job", id);
         }
+        if (request !== undefined && request.kind !== found.kind) {
+          throw new ConflictError(`job ${id} is a ${found.kind} job, not ${request.kind}`);
+        }
         const state = await found.job.getState();
         if (state !== "failed") {
           throw new ConflictError(`job ${id} is ${state}, not failed; only failed jobs can be retried`);
         }
-        await found.job.retry("failed", { resetAttemptsMade: true });
+        if (request !== undefined) {
+          await found.job.updateData(request.payload);
+        }
+        try {
+          await found.job.retry("failed", { resetAttemptsMade: true });
+        } catch (error) {
+          // Another retry may have moved it between the state check and ours.
+          if ((await found.job.getState()) !== "failed") {
+            throw new ConflictError(`job ${id} is no longer failed; it is being retried already`, {
+              cause: error,
+            });
+          }
+          throw error;
+        }
         const retried = await info(found.job, found.kind);
         await options.publisher.jobUpdated(retried).catch(() => {});
         return retried;

@@ -1,3 +1,4 @@
+import { checkText } from "@cml-fleet/core/domain/input-text";
 import type { ApiToken } from "@cml-fleet/platform/repositories/api-token.repository";
 import type { CreatedApiToken } from "../../services/api-token.service";
 import { builder } from "../builder";
@@ -48,13 +49,21 @@ builder.mutationFields((t) => ({
     authScopes: { role: "ADMIN" },
     args: { name: t.arg.string({ required: true }), role: t.arg({ type: RoleEnum, required: true }) },
     resolve: (_root, args, context) =>
-      context.services.apiTokens.create(context.access.require("createApiToken"), args.name, args.role),
+      context.services.apiTokens.create(
+        context.access.require("createApiToken"),
+        // Surrounding spaces are trimmed by the service, as they always were.
+        checkText("tokenName", "name", args.name.trim()),
+        args.role,
+      ),
   }),
   revokeApiToken: t.field({
     type: ApiTokenRef,
     authScopes: { role: "ADMIN" },
     args: { id: t.arg.id({ required: true }) },
     resolve: (_root, args, context) =>
-      context.services.apiTokens.revoke(context.access.require("revokeApiToken"), args.id),
+      context.services.apiTokens.revoke(
+        context.access.require("revokeApiToken"),
+        checkText("apiTokenId", "id", args.id),
+      ),
   }),
 }));

@@ -1,5 +1,6 @@
 import { describeActor } from "@cml-fleet/core/domain/actor";
 import type { FleetEvent } from "@cml-fleet/core/domain/fleet-event";
+import { checkOptionalText } from "@cml-fleet/core/domain/input-text";
 import { TOPICS } from "@cml-fleet/platform/pubsub/topics";
 import { builder } from "../builder";
 import { boundedFirst } from "../list-bounds";
@@ -27,7 +28,10 @@ builder.queryField("events", (t) =>
     authScopes: { role: "VIEWER" },
     args: { workerId: t.arg.id(), first: t.arg.int() },
     resolve: (_root, args, context) =>
-      context.reads.workers.listEvents(args.workerId ?? null, boundedFirst("first", args.first, 50)),
+      context.reads.workers.listEvents(
+        checkOptionalText("workerId", "workerId", args.workerId),
+        boundedFirst("first", args.first, 50),
+      ),
   }),
 );
 
@@ -37,7 +41,11 @@ builder.subscriptionField("fleetEvents", (t) =>
     authScopes: { role: "VIEWER" },
     args: { workerId: t.arg.id() },
     subscribe: (_root, args, context) =>
-      onlyAbout(context.pubsub.subscribe(TOPICS.fleetEvent), args.workerId, (event) => event.workerId),
+      onlyAbout(
+        context.pubsub.subscribe(TOPICS.fleetEvent),
+        checkOptionalText("workerId", "workerId", args.workerId),
+        (event) => event.workerId,
+      ),
     resolve: (event) => event,
   }),
 );

@@ -1,3 +1,4 @@
+import { checkOptionalText, checkText } from "@cml-fleet/core/domain/input-text";
 import type { JobInfo } from "@cml-fleet/core/domain/job";
 import { TOPICS } from "@cml-fleet/platform/pubsub/topics";
 import { builder } from "../builder";
@@ -34,7 +35,7 @@ builder.queryFields((t) => ({
     },
     resolve: (_root, args, context) =>
       context.reads.jobs.list({
-        workerId: args.workerId ?? undefined,
+        workerId: checkOptionalText("workerId", "workerId", args.workerId) ?? undefined,
         states: args.state ?? undefined,
         first: boundedFirst("first", args.first, 50),
       }),
@@ -44,13 +45,17 @@ builder.queryFields((t) => ({
     nullable: true,
     authScopes: { role: "VIEWER" },
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, args, context) => context.reads.jobs.get(args.id),
+    description:
+      "A job by its id; ids are the fleet's own (e.g. stop.<worker id>), anything else is BAD_USER_INPUT.",
+    resolve: (_root, args, context) => context.reads.jobs.get(checkText("jobId", "id", args.id)),
   }),
 }));
 
 builder.mutationField("retryJob", (t) =>
   t.field({
     type: JobRef,
+    description:
+      "Runs a failed job again as your request: it needs the role that may ask for the job's kind, and is checked against the worker as it is now.",
     authScopes: { role: "OPERATOR" },
     args: { id: t.arg.id({ required: true }) },
     resolve: (_root, args, context) =>
@@ -64,7 +69,11 @@ builder.subscriptionField("jobUpdated", (t) =>
     authScopes: { role: "VIEWER" },
     args: { id: t.arg.id() },
     subscribe: (_root, args, context) =>
-      onlyAbout(context.pubsub.subscribe(TOPICS.jobUpdated), args.id, (job) => job.id),
+      onlyAbout(
+        context.pubsub.subscribe(TOPICS.jobUpdated),
+        checkOptionalText("jobId", "id", args.id),
+        (job) => job.id,
+      ),
     resolve: (job) => job,
   }),
 );

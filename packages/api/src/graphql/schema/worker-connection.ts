@@ -1,6 +1,7 @@
+import { checkOptionalText, checkText, rejectUnsafeCharacters } from "@cml-fleet/core/domain/input-text";
 import type { Worker } from "@cml-fleet/core/domain/worker";
 import type { WorkerFilter } from "@cml-fleet/core/ports/worker-repository.port";
-import { encodeWorkerCursor } from "@cml-fleet/platform/repositories/worker-cursor";
+import { decodeWorkerCursor, encodeWorkerCursor } from "@cml-fleet/platform/repositories/worker-cursor";
 import { builder } from "../builder";
 import { boundedFirst } from "../list-bounds";
 import { WorkerStatusEnum } from "./enums";
@@ -55,6 +56,18 @@ const WorkerFilterInput = builder.inputType("WorkerFilter", {
   }),
 });
 
+/**
+ * A cursor as handed out: base64url of the last worker's creation instant
+ * and id. What it decodes to reaches the database, so it is checked too.
+ */
+function checkedCursor(after: string | null | undefined): string | null {
+  const cursor = checkOptionalText("cursor", "after", after);
+  if (cursor !== null) {
+    rejectUnsafeCharacters("after", decodeWorkerCursor(cursor).id);
+  }
+  return cursor;
+}
+
 builder.queryField("workers", (t) =>
   t.field({
     type: WorkerConnectionRef,
@@ -66,13 +79,24 @@ builder.queryField("workers", (t) =>
       after: t.arg.string({ description: "endCursor of the previous page." }),
     },
     resolve: (_root, args, context) => {
+      const tag = args.filter?.tag ?? null;
       const filter: WorkerFilter = {
-        region: args.filter?.region ?? undefined,
+        region: checkOptionalText("region", "filter.region", args.filter?.region) ?? undefined,
         statuses: args.filter?.status ?? undefined,
-        search: args.filter?.search ?? undefined,
-        tag: args.filter?.tag ?? undefined,
+        search: checkOptionalText("search", "filter.search", args.filter?.search) ?? undefined,
+        tag:
+          tag === null
+            ? undefined
+            : {
+                key: checkText("tagKey", "filter.tag.key", tag.key),
+                value: checkText("tagValue", "filter.tag.value", tag.value),
+              },
       };
-      return context.reads.workers.list(filter, boundedFirst("first", args.first, 50), args.after ?? null);
+      return context.reads.workers.list(
+        filter,
+        boundedFirst("first", args.first, 50),
+        checkedCursor(args.after),
+      );
     },
   }),
 );

@@ -1,3 +1,4 @@
+import { checkText } from "@cml-fleet/core/domain/input-text";
 import { JOB_KIND_TABLE, type OperationArg } from "@cml-fleet/core/domain/job";
 import type { Requester } from "@cml-fleet/core/domain/requester";
 import { WORKER_OPERATIONS, type WorkerOperation } from "@cml-fleet/core/domain/worker-transitions";
@@ -54,7 +55,7 @@ builder.mutationFields((t) => ({
     resolve: (_root, args, context) =>
       context.services.workerSettings.setTags(
         context.access.require("setWorkerTags"),
-        String(args.id),
+        checkText("workerId", "id", args.id),
         args.tags,
       ),
   }),
@@ -65,7 +66,7 @@ builder.mutationFields((t) => ({
     resolve: (_root, args, context) =>
       context.services.workerSettings.setIdlePolicy(
         context.access.require("setIdlePolicy"),
-        String(args.id),
+        checkText("workerId", "id", args.id),
         args.input,
       ),
   }),
@@ -77,7 +78,7 @@ builder.mutationFields((t) => ({
     resolve: (_root, args, context) =>
       context.services.workerSettings.keepAlive(
         context.access.require("keepAlive"),
-        String(args.id),
+        checkText("workerId", "id", args.id),
         args.until,
       ),
   }),
@@ -166,7 +167,7 @@ for (const operation of WORKER_OPERATIONS) {
           context.services.workerCommands,
           row,
           context.access.require(row.field),
-          String(args.id),
+          checkText("workerId", "id", String(args.id)),
           arg === undefined ? undefined : args[arg.name],
         ),
     }),

@@ -1,3 +1,4 @@
+import { checkOptionalText, checkText } from "@cml-fleet/core/domain/input-text";
 import type { Worker } from "@cml-fleet/core/domain/worker";
 import { costOf, idleStateOf } from "@cml-fleet/core/domain/worker-insights";
 import { TOPICS } from "@cml-fleet/platform/pubsub/topics";
@@ -78,7 +79,7 @@ builder.queryField("worker", (t) =>
     nullable: true,
     authScopes: { role: "VIEWER" },
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, args, context) => context.reads.workers.findById(args.id),
+    resolve: (_root, args, context) => context.reads.workers.findById(checkText("workerId", "id", args.id)),
   }),
 );
 
@@ -89,7 +90,11 @@ builder.subscriptionField("workerChanged", (t) =>
     authScopes: { role: "VIEWER" },
     args: { id: t.arg.id() },
     subscribe: (_root, args, context) =>
-      onlyAbout(context.pubsub.subscribe(TOPICS.workerChanged), args.id, (worker) => worker.id),
+      onlyAbout(
+        context.pubsub.subscribe(TOPICS.workerChanged),
+        checkOptionalText("workerId", "id", args.id),
+        (worker) => worker.id,
+      ),
     resolve: (worker) => worker,
   }),
 );
