@@ -1,10 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OIDC_FETCH_LIMITS } from "../../src/auth/credential-limits";
 import { createOidcVerifier } from "../../src/auth/oidc-verifier";
-import { codes, dataOf, gql, PATIENCE } from "./support/graphql-client";
+import { codes, dataOf, gql } from "./support/graphql-client";
 import { openGraphqlSocket, openSseStream } from "./support/live-clients";
 import { useTestFleet } from "./support/test-fleet";
 
