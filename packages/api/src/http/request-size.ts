@@ -3,7 +3,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 /**
  * Refuses a request body over `maxBytes` before anything reads it. A body
  * must announce its length: a chunked upload could only be measured by
- * reading it, which is the work the limit exists to avoid.
+ * reading it, which is the work the limit exists to avoid. GET, HEAD and
+ * OPTIONS requests may carry none.
  * Returns true when it answered (and the request must go no further).
  */
 export function refuseOversizedBody(
@@ -11,10 +12,20 @@ export function refuseOversizedBody(
   response: ServerResponse,
   maxBytes: number,
 ): boolean {
-  if (request.method === "GET" || request.method === "HEAD" || request.method === "OPTIONS") {
-    return false;
-  }
   const declared = request.headers["content-length"];
+  if (request.method === "GET" || request.method === "HEAD" || request.method === "OPTIONS") {
+    // The Fetch API yoga runs on cannot even build such a request: it would end as a 500.
+    const hasBody =
+      request.headers["transfer-encoding"] !== undefined ||
+      (declared !== undefined && declared.trim() !== "0");
+    return hasBody
+      ? refuse(
+          response,
+          400,
+          `a ${request.method} request carries no body: send the operation in the query string, or POST it as JSON`,
+        )
+      : false;
+  }
   if (declared === undefined) {
     if (request.headers["transfer-encoding"] === undefined) {
       return false;

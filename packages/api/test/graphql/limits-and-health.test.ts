@@ -34,6 +34,36 @@ describe("requests the server refuses cleanly", () => {
     expect(response.status).toBe(413);
   });
 
+  it("refuses a GET that carries a body with 400, not an internal error", async () => {
+    // fetch() will not send such a request; a raw client will.
+    const { request } = await import("node:http");
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const body = JSON.stringify({ query: "{ workers { totalCount } }" });
+      const sent = request(
+        `${api.url}?query=${encodeURIComponent("{ workers { totalCount } }")}`,
+        {
+          method: "GET",
+          headers: {
+            authorization: `Bearer ${fleet.tokens.VIEWER}`,
+            "content-type": "application/json",
+            "content-length": String(Buffer.byteLength(body)),
+          },
+        },
+        (response) => {
+          let text = "";
+          response.on("data", (chunk: Buffer) => {
+            text += chunk.toString();
+          });
+          response.on("end", () => resolve({ status: response.statusCode ?? 0, body: text }));
+        },
+      );
+      sent.on("error", reject);
+      sent.end(body);
+    });
+    expect(answer.status).toBe(400);
+    expect(answer.body).toContain("BAD_USER_INPUT");
+  });
+
   it("refuses a query nested deeper than the limit", async () => {
     // The schema has no cycles, so the deepest valid query is shallow; a deeper document is refused
     // for its depth before anything else is looked at.
