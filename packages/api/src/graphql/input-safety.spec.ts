@@ -1,5 +1,6 @@
 import { ValidationError } from "@cml-fleet/core/errors";
 import SchemaBuilder from "@pothos/core";
+import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
 import { graphql } from "graphql";
 import { describe, expect, it } from "vitest";
 import { INPUT_SAFETY_PLUGIN, MAX_ARGUMENT_STRING_LENGTH, unsafeArgument } from "./input-safety";
@@ -9,7 +10,11 @@ import { INPUT_SAFETY_PLUGIN, MAX_ARGUMENT_STRING_LENGTH, unsafeArgument } from 
  * field might: what reaches their resolvers stands for what would reach Postgres.
  */
 function forgetfulSchema(written: unknown[]) {
-  const builder = new SchemaBuilder<{ Context: object }>({ plugins: [INPUT_SAFETY_PLUGIN] });
+  // The plugins in the production order; no field here asks for a scope.
+  const builder = new SchemaBuilder<{ Context: object }>({
+    plugins: [ScopeAuthPlugin, INPUT_SAFETY_PLUGIN],
+    scopeAuth: { authScopes: () => ({}) },
+  });
   const Note = builder.inputType("NoteInput", {
     fields: (t) => ({ lines: t.stringList({ required: true }), title: t.string() }),
   });
