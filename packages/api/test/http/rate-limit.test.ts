@@ -115,6 +115,18 @@ describe("the per-client rate limit", () => {
     }
   });
 
+  it("counts graphql-ws operations without a credential against their address, as HTTP ones", async () => {
+    const edge = await servers.start(THREE_AT_ONCE);
+    expect(await statuses(edge.url, 3, null)).toEqual([401, 401, 401]);
+    const refused = subscribeWs(edge.url.replace(/^http/, "ws"), "subscription { workerChanged { id } }");
+    try {
+      await expect.poll(() => JSON.stringify(refused.errors), PATIENCE).toContain("QUOTA_EXCEEDED");
+      expect(JSON.stringify(refused.errors)).not.toContain("UNAUTHENTICATED");
+    } finally {
+      await refused.dispose();
+    }
+  });
+
   it("is off with RATE_LIMIT_PER_MINUTE=0, and RATE_LIMIT_BURST sets how many pass at once", async () => {
     const off = await servers.start({ RATE_LIMIT_PER_MINUTE: "0", RATE_LIMIT_BURST: "1" });
     expect(await statuses(off.url, 8, fleet.tokens.VIEWER)).toEqual(Array(8).fill(200));
