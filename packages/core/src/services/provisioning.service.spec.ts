@@ -142,6 +142,27 @@ describe("provisioning", () => {
     expect(deps.cloud.instances.size).toBe(2);
   });
 
+  it("clears the old instance's certificate pin when it launches a replacement", async () => {
+    const { deps, service } = setup(null);
+    const pinned =
+      "7E:EC:16:44:45:AB:EA:B6:61:DF:27:5E:38:7B:E3:4B:A9:72:62:26:22:63:CD:33:AC:4C:77:A2:10:28:48:4E";
+    const worker = await deps.seed(
+      aWorker({ cmlTrust: { confirmed: true, certificateFingerprint: pinned, rejectedFingerprint: pinned } }),
+    );
+
+    const done = await service.provision(worker.id, actor, recordingProgress().reporter);
+
+    expect(done.cmlTrust).toEqual({
+      confirmed: true,
+      certificateFingerprint: null,
+      rejectedFingerprint: null,
+    });
+    const launched = (await deps.workers.listEvents(worker.id, 50)).find(
+      (event) => event.data.operation === "launch",
+    );
+    expect(launched?.data.previousCertificatePin).toBe(pinned);
+  });
+
   it("does nothing for a worker that is being terminated", async () => {
     const { deps, service } = setup();
     const worker = await deps.seed(aWorker({ desiredStatus: "TERMINATED" }));

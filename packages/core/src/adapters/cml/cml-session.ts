@@ -9,6 +9,8 @@ import { authExtendedSchema } from "./cml-schemas";
 
 interface Session {
   readonly baseUrl: string;
+  /** The certificate pin the login was made under (null: first use). */
+  readonly certificatePin: string | null;
   readonly token: string;
   readonly userId: string;
 }
@@ -59,13 +61,24 @@ export function createCmlSessions(deps: {
     }
     const answer = parseAnswer(authExtendedSchema, response.body, endpoint.baseUrl, "POST /auth_extended");
     deps.logger.debug({ workerId: endpoint.workerId }, "authenticated to CML");
-    return { baseUrl: endpoint.baseUrl, token: answer.token, userId: answer.id };
+    return {
+      baseUrl: endpoint.baseUrl,
+      certificatePin: endpoint.certificatePin ?? null,
+      token: answer.token,
+      userId: answer.id,
+    };
   }
 
   function session(endpoint: CmlEndpoint): Promise<Session> {
     const current = sessions.get(endpoint.workerId);
-    // A stopped and started worker comes back on another address: its old token is useless there.
-    if (current !== undefined && current.baseUrl === endpoint.baseUrl) {
+    // A stopped and started worker comes back on another address: its old token is useless there. A new
+    // certificate pin means another machine (an ADMIN trusted it): it gets a login of its own, never the
+    // token the old one issued.
+    if (
+      current !== undefined &&
+      current.baseUrl === endpoint.baseUrl &&
+      current.certificatePin === (endpoint.certificatePin ?? null)
+    ) {
       return Promise.resolve(current);
     }
     const inFlight = pending.get(endpoint.workerId);
