@@ -27,6 +27,8 @@ export interface ApiAppOptions extends Omit<InfrastructureOptions, "connectionNa
   readonly observability?: Observability | undefined;
   /** How long importWorkers waits for its job; defaults to the job timeout. */
   readonly importWaitMs?: number;
+  /** How often live connections' credentials are checked again; defaults to LIVE_CONNECTION_LIMITS'. */
+  readonly credentialRecheckMs?: number;
 }
 
 export interface ApiApp {
@@ -49,7 +51,7 @@ export async function createApiApp(options: ApiAppOptions): Promise<ApiApp> {
   const audit = createAuditRepository(database.db);
   const workerDeps = { workers, jobs, publisher, clock, settings, logger };
   // Sockets and streams by credential, ended when any replica revokes it (closed before the pub/sub is drained).
-  const live = createLiveCredentials({ pubsub, clock, logger });
+  const live = createLiveCredentials({ pubsub, clock, logger, recheckEveryMs: options.credentialRecheckMs });
   const apiTokens = createApiTokenService({ tokens, audit, clock, logger, live });
   if (settings.auth.bootstrapAdminToken !== null) {
     await apiTokens.ensureBootstrapToken(settings.auth.bootstrapAdminToken);

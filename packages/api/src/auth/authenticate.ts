@@ -4,7 +4,7 @@ import {
   type ApiTokenRepository,
   hashTokenSecret,
 } from "@cml-fleet/platform/repositories/api-token.repository";
-import type { LiveCredentials } from "./live-credentials";
+import type { LiveCredentials, LiveEnding } from "./live-credentials";
 import type { OidcVerifier } from "./oidc-verifier";
 import type { Principal } from "./principal";
 import { looksLikeTokenSecret } from "./token-secret";
@@ -76,4 +76,30 @@ async function authenticatedByToken(deps: CredentialCheckDeps, token: ApiToken):
     kind: "authenticated",
     principal: { id: token.id, name: token.name, role: token.role, via: "api-token", expiresAt: null },
   };
+}
+
+/**
+ * Checks again the credential a connection was opened with: null while it
+ * still stands for the same principal with the same role, else how the
+ * connection must end (revoked or expired: 4401; another role: 4403).
+ */
+export async function recheckCredential(
+  deps: CredentialCheckDeps,
+  authorization: unknown,
+  opened: Principal,
+): Promise<LiveEnding | null> {
+  const now = await authenticate(deps, authorization);
+  if (now.kind !== "authenticated" || now.principal.id !== opened.id) {
+    return {
+      cause: "revoked",
+      message: `credential no longer valid: ${now.kind === "rejected" ? now.reason : "it names no one"}`,
+    };
+  }
+  if (now.principal.role !== opened.role) {
+    return {
+      cause: "role-changed",
+      message: "credential's role changed: connect again to continue with the new role",
+    };
+  }
+  return null;
 }

@@ -16,6 +16,13 @@ export const LIVE_CONNECTION_LIMITS = {
    * browser tabs each, not a leaked reconnect loop.
    */
   connectionsPerCredential: 20,
+  /**
+   * How often each credential holding connections is checked again. Redis
+   * pub/sub delivers at most once: a replica whose subscriber was
+   * reconnecting misses a revocation, and this bounds how long that lasts.
+   * One prepared statement per credential (not per connection) each time.
+   */
+  recheckEveryMs: 30_000,
 } as const;
 
 export interface OidcFetchLimits {

@@ -2,14 +2,15 @@ import type { ExecutionResult } from "graphql";
 import { GraphQLError } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { ApiServerDeps } from "../http/server";
+import { type AuthenticatorDeps, recheckCredential } from "./authenticate";
 import { LIVE_CONNECTION_LIMITS } from "./credential-limits";
 import { endableStream } from "./endable-stream";
-import type { LiveCredentials, LiveEnding, LiveHold } from "./live-credentials";
+import type { LiveEnding, LiveHold } from "./live-credentials";
 import type { Principal } from "./principal";
 
 /** Plugins keeping credentials checked on long-lived operations (SSE). */
 export function credentialPlugins(deps: ApiServerDeps): Plugin[] {
-  return [useStreamCredentials(deps.authentication.live)];
+  return [useStreamCredentials(deps.authentication)];
 }
 
 /**
@@ -19,13 +20,14 @@ export function credentialPlugins(deps: ApiServerDeps): Plugin[] {
  * when the credential is revoked on any replica or expires. graphql-ws
  * operations are left to their socket, which is closed whole.
  */
-function useStreamCredentials(live: LiveCredentials): Plugin {
+function useStreamCredentials(deps: AuthenticatorDeps): Plugin {
   return {
     onSubscribe({ args }) {
-      const principal = sseStreamPrincipal(args.contextValue);
-      if (principal === null) {
+      const stream = sseStreamCredential(args.contextValue);
+      if (stream === null) {
         return;
       }
+      const { principal, authorization } = stream;
       return {
         onSubscribeResult({ result, setResult }) {
           if (!isAsyncIterable(result)) {
@@ -33,7 +35,10 @@ function useStreamCredentials(live: LiveCredentials): Plugin {
           }
           let hold: LiveHold | null = null;
           const endable = endableStream<ExecutionResult>(result, () => hold?.release());
-          hold = live.hold(principal, { end: (ending) => endable.end(lastWord(ending)) });
+          hold = deps.live.hold(principal, {
+            end: (ending) => endable.end(lastWord(ending)),
+            recheck: () => recheckCredential(deps, authorization, principal),
+          });
           if (hold === null) {
             endable.end({
               errors: [
@@ -60,19 +65,36 @@ function lastWord(ending: LiveEnding): ExecutionResult {
  * request; a graphql-ws operation's has the socket's context, with its
  * `extra`, instead), or null when it is anonymous or not HTTP.
  */
-function sseStreamPrincipal(context: unknown): Principal | null {
+function sseStreamCredential(
+  context: unknown,
+): { readonly principal: Principal; readonly authorization: string | null } | null {
   if (typeof context !== "object" || context === null || "extra" in context) {
     return null;
   }
   // Yoga's Request may be the fetch ponyfill's, not the global class: recognised by shape.
-  if (!("request" in context) || typeof context.request !== "object" || context.request === null) {
+  if (!("request" in context) || !hasHeaders(context.request)) {
     return null;
   }
   if (!("access" in context) || typeof context.access !== "object" || context.access === null) {
     return null;
   }
   const access = context.access as { readonly principal?: Principal | null };
-  return access.principal ?? null;
+  const principal = access.principal ?? null;
+  return principal === null
+    ? null
+    : { principal, authorization: context.request.headers.get("authorization") };
+}
+
+function hasHeaders(request: unknown): request is { readonly headers: Headers } {
+  return (
+    typeof request === "object" &&
+    request !== null &&
+    "headers" in request &&
+    typeof request.headers === "object" &&
+    request.headers !== null &&
+    "get" in request.headers &&
+    typeof request.headers.get === "function"
+  );
 }
 
 function isAsyncIterable<T>(value: T | AsyncIterable<T>): value is AsyncIterable<T> {

@@ -17,6 +17,8 @@ export interface LiveEnding {
 /** A WebSocket connection or an SSE stream, as far as ending it goes. */
 export interface LiveConnection {
   end(ending: LiveEnding): void;
+  /** Checks the credential it was opened with again: how it must end, or null while it is still good. */
+  recheck(): Promise<LiveEnding | null>;
 }
 
 export interface LiveHold {
@@ -55,6 +57,8 @@ export interface LiveCredentialsDeps {
   readonly logger: Logger;
   /** Defaults to {@link LIVE_CONNECTION_LIMITS.connectionsPerCredential}. */
   readonly connectionsPerCredential?: number;
+  /** Defaults to {@link LIVE_CONNECTION_LIMITS.recheckEveryMs}. */
+  readonly recheckEveryMs?: number | undefined;
 }
 
 /** setTimeout takes at most 2^31-1 ms (about 24.8 days); a later expiry is waited for in steps. */
@@ -97,6 +101,36 @@ export function createLiveCredentials(deps: LiveCredentialsDeps): LiveCredential
       );
     }
   }
+
+  /** One check per credential: its connections were all opened with the same secret. */
+  async function recheckAll(): Promise<void> {
+    for (const [credentialId, held] of [...byCredential]) {
+      const [connection] = held;
+      if (connection === undefined) {
+        continue;
+      }
+      let ending: LiveEnding | null;
+      try {
+        ending = await connection.recheck();
+      } catch (error) {
+        // The store being down is no reason to drop every connection: each new operation is checked anyway.
+        deps.logger.warn({ err: error, credentialId }, "could not check a live credential again");
+        continue;
+      }
+      if (ending !== null) {
+        deps.logger.info({ credentialId, cause: ending.cause }, "a live credential no longer checks out");
+        endAll(credentialId, ending);
+      }
+    }
+  }
+
+  let rechecking: Promise<void> | null = null;
+  const recheckTimer = setInterval(() => {
+    rechecking ??= recheckAll().finally(() => {
+      rechecking = null;
+    });
+  }, deps.recheckEveryMs ?? LIVE_CONNECTION_LIMITS.recheckEveryMs);
+  recheckTimer.unref();
 
   // Acted on in the tick Redis delivers it, before any event published after it can reach a subscriber.
   const stopListening = deps.pubsub.listen(TOPICS.credentialRevoked, (payload) => {
@@ -171,7 +205,10 @@ export function createLiveCredentials(deps: LiveCredentialsDeps): LiveCredential
 
     heldBy: (credentialId) => byCredential.get(credentialId)?.size ?? 0,
 
-    close: stopListening,
+    close() {
+      clearInterval(recheckTimer);
+      stopListening();
+    },
   };
 }
 

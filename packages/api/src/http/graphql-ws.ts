@@ -1,7 +1,7 @@
 import { type ExecutionArgs, GraphQLError } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import type { WebSocket, WebSocketServer } from "ws";
-import { type Authentication, authenticate } from "../auth/authenticate";
+import { type Authentication, authenticate, recheckCredential } from "../auth/authenticate";
 import { LIVE_CONNECTION_LIMITS } from "../auth/credential-limits";
 import type { LiveEnding, LiveHold } from "../auth/live-credentials";
 import { requestIdFrom } from "../graphql/context-factory";
@@ -50,8 +50,10 @@ export function serveGraphqlWs(deps: ApiServerDeps, yoga: FleetYoga, sockets: We
         let hold: LiveHold | null = null;
         // A rejected credential is answered per operation (UNAUTHENTICATED), as on HTTP; it holds nothing.
         if (authentication.kind === "authenticated") {
-          hold = live.hold(authentication.principal, {
+          const opened = authentication.principal;
+          hold = live.hold(opened, {
             end: (ending) => closeSocket(socket, closeCodeOf(ending), ending.message),
+            recheck: () => recheckCredential(deps.authentication, authorization, opened),
           });
           if (hold === null) {
             closeSocket(

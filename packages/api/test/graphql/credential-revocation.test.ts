@@ -209,3 +209,29 @@ describe("revocation is about one credential", () => {
     }
   });
 });
+
+describe("a revocation message that never arrives", () => {
+  it("still ends the credential's idle socket and stream at the next periodic check", async () => {
+    // A replica that checks live credentials every 200 ms, so the test need not wait the default 30 s.
+    const checking = await fleet.startApi({ credentialRecheckMs: 200 });
+    const token = await createToken("VIEWER", "lost message");
+    const socket = await openGraphqlSocket(checking.wsUrl, token.secret);
+    const stream = openSseStream<WatchedWorker>(checking.url, token.secret, WATCH);
+    try {
+      expect(socket.acknowledged).toBe(true);
+      await expect(stream.status).resolves.toBe(200);
+      // Revoked in the database only, as if the pub/sub message had been lost; the socket sends nothing.
+      await createApiTokenRepository(fleet.db.db).revoke(token.id, new Date());
+
+      expect(await socket.closed).toEqual({
+        code: 4401,
+        reason: "credential no longer valid: unknown or revoked token",
+      });
+      await stream.ended;
+      expect(stream.results.at(-1)?.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+    } finally {
+      await socket.close();
+      await stream.dispose();
+    }
+  });
+});
