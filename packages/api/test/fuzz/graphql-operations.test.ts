@@ -1,18 +1,17 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useTestFleet } from "../graphql/support/test-fleet";
-import { aWorker } from "../support/worker-factory";
 import { changedStores, type Footprint, type FootprintReader, footprintReader } from "./fleet-footprint";
 import { fuzzConfig, replayHint } from "./fuzz-config";
 import { FuzzFindings, printSummary, shown } from "./fuzz-findings";
-import { type PlausibleValues, valueFor } from "./hostile-values";
+import type { PlausibleValues } from "./hostile-values";
+import { operationCase, operationOf, seedFleet, tokenOf } from "./operation-cases";
 import { sendOperation } from "./operation-sender";
 import { isHealthy } from "./raw-http";
 import { codeOf, contractViolations, errorsOf, isRefused, isUncodedRequestError } from "./response-contract";
-import { documentFor, ROOT_FIELDS, type RootField } from "./schema-operations";
 
 const FILE = "packages/api/test/fuzz/graphql-operations.test.ts";
-const config = fuzzConfig(250);
+const config = fuzzConfig(300);
 
 // Fuzz traffic comes from one client: the per-client rate limit would refuse most of it, which is not what
 // is being tested here. importWorkers waits briefly (no job process runs here).
@@ -21,65 +20,12 @@ const { fleet, api } = useTestFleet("fuzz-operations", {
   api: { importWaitMs: 100 },
 });
 
-const CALLERS = ["anonymous", "forged", "VIEWER", "OPERATOR", "ADMIN"] as const;
-type Caller = (typeof CALLERS)[number];
-
-function authorizationOf(caller: Caller): string | null {
-  if (caller === "anonymous") {
-    return null;
-  }
-  return caller === "forged"
-    ? "Bearer cmlf_forged-token-that-was-never-issued"
-    : `Bearer ${fleet.tokens[caller]}`;
-}
-
-/** How an argument appears: as a variable with a value, declared but never given, or left out of the call. */
-type Presence = "given" | "variable missing" | "left out";
-
-interface FuzzCase {
-  readonly field: RootField;
-  readonly caller: Caller;
-  readonly args: readonly { readonly name: string; readonly presence: Presence; readonly value: unknown }[];
-}
-
-function caseArbitrary(plausible: PlausibleValues): fc.Arbitrary<FuzzCase> {
-  const presence = fc.oneof(
-    { weight: 10, arbitrary: fc.constant<Presence>("given") },
-    { weight: 1, arbitrary: fc.constant<Presence>("variable missing") },
-    { weight: 1, arbitrary: fc.constant<Presence>("left out") },
-  );
-  return fc.constantFrom(...ROOT_FIELDS).chain((field) =>
-    fc.record({
-      field: fc.constant(field),
-      caller: fc.constantFrom(...CALLERS),
-      args: fc.tuple(
-        ...field.args.map((arg) =>
-          fc.record({ name: fc.constant(arg.name), presence, value: valueFor(arg.type, plausible) }),
-        ),
-      ),
-    }),
-  );
-}
-
 let footprint: FootprintReader;
-const plausible: { workerIds: string[] } = { workerIds: [] };
+let plausible: PlausibleValues;
 
 beforeAll(async () => {
   footprint = footprintReader(fleet);
-  // Workers in every status that matters, so operations meet real state (and its conflicts).
-  const seeds = [
-    { status: "RUNNING", desiredStatus: "RUNNING" },
-    { status: "STOPPED", desiredStatus: "STOPPED" },
-    { status: "PENDING", desiredStatus: "RUNNING" },
-    { status: "TERMINATED", desiredStatus: "TERMINATED" },
-    { status: "FAILED", desiredStatus: "RUNNING" },
-    { status: "STOPPING", desiredStatus: "STOPPED" },
-  ] as const;
-  for (const [n, seed] of seeds.entries()) {
-    const worker = aWorker({ ...seed, name: `fuzz-seed-${n}` }, n);
-    await fleet.workers.insert(worker, []);
-    plausible.workerIds.push(worker.id);
-  }
+  plausible = await seedFleet(fleet);
 });
 
 afterAll(async () => {
@@ -88,14 +34,7 @@ afterAll(async () => {
 
 describe("GraphQL operations generated from the printed schema, with hostile arguments", () => {
   it(`answer every caller within the contract and write nothing when refused (${config.runs} runs, seed ${config.seed})`, async () => {
-    const cases = fc.sample(
-      caseArbitrary({
-        workerIds: plausible.workerIds,
-        regions: fleet.settings.aws.allowedRegions,
-        instanceTypes: fleet.settings.worker.allowedInstanceTypes,
-      }),
-      { seed: config.seed, numRuns: config.runs },
-    );
+    const cases = fc.sample(operationCase(plausible), { seed: config.seed, numRuns: config.runs });
     const findings = new FuzzFindings();
     const refusedRequestIds: string[] = [];
     let before: Footprint = await footprint.read();
@@ -107,16 +46,13 @@ describe("GraphQL operations generated from the printed schema, with hostile arg
     let refusedThatWrote = 0;
 
     for (const [run, fuzzCase] of cases.entries()) {
-      const passed = fuzzCase.args.filter((arg) => arg.presence !== "left out").map((arg) => arg.name);
-      const variables = Object.fromEntries(
-        fuzzCase.args.filter((arg) => arg.presence === "given").map((arg) => [arg.name, arg.value]),
-      );
-      const document = documentFor(fuzzCase.field, passed);
+      const { document, variables } = operationOf(fuzzCase);
+      const token = tokenOf(fleet, fuzzCase.caller);
       const { requestId, answer } = await sendOperation(api, {
         field: fuzzCase.field,
         document,
         variables,
-        authorization: authorizationOf(fuzzCase.caller),
+        authorization: token === null ? null : `Bearer ${token}`,
       });
       const after = await footprint.read();
       const example = () =>

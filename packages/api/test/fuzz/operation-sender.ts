@@ -71,8 +71,8 @@ async function firstSubscriptionAnswer(
     ) {
       return { status: response.status, body: parseJson(await response.text()) };
     }
-    pump = setInterval(() => publishMatching(api, request), REPUBLISH_EVERY_MS);
-    publishMatching(api, request);
+    pump = setInterval(() => publishMatching(api, request.field, request.variables), REPUBLISH_EVERY_MS);
+    publishMatching(api, request.field, request.variables);
     const decoder = new TextDecoder();
     let buffer = "";
     const reader = response.body.getReader();
@@ -111,16 +111,16 @@ function idArgument(value: unknown): string | null {
 }
 
 /** Publishes one payload on the subscription's topic that its filter lets through. */
-function publishMatching(api: TestApi, request: OperationRequest): void {
+export function publishMatching(api: TestApi, field: RootField, variables: Record<string, unknown>): void {
   const { pubsub } = api.app.deps;
-  const id = idArgument(request.variables.id);
-  switch (request.field.name) {
+  const id = idArgument(variables.id);
+  switch (field.name) {
     case "workerChanged":
       pubsub.publish(TOPICS.workerChanged, id === null ? aWorker() : aWorker({ id }));
       return;
     case "fleetEvents":
       pubsub.publish(TOPICS.fleetEvent, {
-        ...anEvent({ workerId: idArgument(request.variables.workerId) }),
+        ...anEvent({ workerId: idArgument(variables.workerId) }),
         id: "1",
       });
       return;
@@ -139,9 +139,7 @@ function publishMatching(api: TestApi, request: OperationRequest): void {
       });
       return;
     default:
-      throw new Error(
-        `no topic known for subscription ${request.field.name}: teach publishMatching about it`,
-      );
+      throw new Error(`no topic known for subscription ${field.name}: teach publishMatching about it`);
   }
 }
 
