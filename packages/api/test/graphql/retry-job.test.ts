@@ -14,7 +14,7 @@ let processor: { readonly runs: JobRun[]; close(): Promise<void> } | undefined;
 let secondAdmin = "";
 
 beforeAll(async () => {
-  processor = startFailingProcessor(fleet, ["terminate", "stop"]);
+  processor = startFailingProcessor(fleet, ["terminate", "stop", "provision", "register-license"]);
   const created = dataOf(
     await gql<{ createApiToken: { token: string } }>(
       api.url,
@@ -174,5 +174,60 @@ describe("retryJob", () => {
     expect(codes(refused)).toEqual(["CONFLICT"]);
     expect(refused.errors[0]?.message).toMatch(/already STOPPED: there is nothing left to stop/);
     expect(runsOf(id)).toHaveLength(1);
+  });
+
+  it("provisions again only a worker still waiting for its instance, as the ADMIN who retries", async () => {
+    const created = dataOf(
+      await gql<{ createWorker: { worker: { id: string }; job: { id: string } } }>(
+        api.url,
+        `mutation { createWorker(input: { name: "unlucky", region: "us-east-1" }) { worker { id } job { id } } }`,
+        { token: fleet.tokens.ADMIN },
+      ),
+    );
+    const workerId = created.createWorker.worker.id;
+    const id = created.createWorker.job.id;
+    await expect.poll(() => jobState(id), PATIENCE).toBe("FAILED");
+
+    expect(codes(await gql(api.url, RETRY, { token: fleet.tokens.OPERATOR, variables: { id } }))).toEqual([
+      "FORBIDDEN",
+    ]);
+    dataOf(await gql(api.url, RETRY, { token: secondAdmin, variables: { id } }));
+    await expect.poll(() => runsOf(id).length, PATIENCE).toBe(2);
+    expect(runsOf(id)[1]?.data).toEqual({
+      workerId,
+      actor: expect.objectContaining({ name: "second-admin" }),
+    });
+    const [latest] = await fleet.workers.listEvents(workerId, 1);
+    expect(latest).toMatchObject({
+      type: "worker.operation_requested",
+      actor: { name: "second-admin" },
+      data: { operation: "provision", retryOf: id },
+    });
+    await expect.poll(() => jobState(id), PATIENCE).toBe("FAILED");
+
+    // Someone started it by other means since: provisioning it again would launch a second instance.
+    const current = await fleet.workers.findById(workerId);
+    if (current === null) {
+      throw new Error("the created worker is gone");
+    }
+    await fleet.workers.save({ ...current, status: "RUNNING", instanceId: "i-0123456789abcdef0" }, []);
+    const refused = await gql(api.url, RETRY, { token: secondAdmin, variables: { id } });
+    expect(codes(refused)).toEqual(["CONFLICT"]);
+    expect(refused.errors[0]?.message).toBe("cannot provision a worker that is RUNNING");
+    expect(runsOf(id)).toHaveLength(2);
+  });
+
+  it("refuses to retry a license registration whose token was given with it: the token is used once", async () => {
+    const worker = await seedWorker("licensed", "RUNNING");
+    const id = await failedJob(
+      `mutation($id: ID!) { registerLicense(id: $id, token: "given-once") { job { id } } }`,
+      worker.id,
+      fleet.tokens.ADMIN,
+    );
+    // The job carries a reference to the token, never the token itself.
+    expect(JSON.stringify(runsOf(id)[0]?.data)).not.toContain("given-once");
+    const refused = await gql(api.url, RETRY, { token: fleet.tokens.ADMIN, variables: { id } });
+    expect(codes(refused)).toEqual(["CONFLICT"]);
+    expect(refused.errors[0]?.message).toMatch(/run registerLicense again with the token/);
   });
 });
