@@ -124,10 +124,15 @@ export function createLiveCredentials(deps: LiveCredentialsDeps): LiveCredential
     }
   }
 
-  let rechecking: Promise<void> | null = null;
+  // A slow round (the database is slow) is not overlapped by the next one.
+  let rechecking = false;
   const recheckTimer = setInterval(() => {
-    rechecking ??= recheckAll().finally(() => {
-      rechecking = null;
+    if (rechecking) {
+      return;
+    }
+    rechecking = true;
+    void recheckAll().finally(() => {
+      rechecking = false;
     });
   }, deps.recheckEveryMs ?? LIVE_CONNECTION_LIMITS.recheckEveryMs);
   recheckTimer.unref();
