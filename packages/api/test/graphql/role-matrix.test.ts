@@ -63,6 +63,8 @@ const MATRIX: Readonly<Record<`${RootType}.${string}`, MatrixRow>> = {
   "Mutation.registerLicense": { role: "ADMIN", args: `id: "missing", token: "t"` },
   "Mutation.deregisterLicense": { role: "ADMIN", args: `id: "missing"` },
   "Mutation.importWorkers": { role: "ADMIN", args: `region: "mars-1"` },
+  "Mutation.trustWorkerCertificate": { role: "ADMIN", args: `id: "missing"` },
+  "Mutation.confirmWorker": { role: "ADMIN", args: `id: "missing"` },
   "Mutation.createApiToken": { role: "ADMIN", args: `name: "", role: VIEWER` },
   "Mutation.revokeApiToken": { role: "ADMIN", args: `id: "00000000-0000-0000-0000-000000000000"` },
   "Subscription.workerChanged": { role: "VIEWER" },
