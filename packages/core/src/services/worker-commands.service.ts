@@ -63,6 +63,7 @@ export interface WorkerCommandServiceDeps extends WorkerWriterDeps {
 export function createWorkerCommandService(deps: WorkerCommandServiceDeps) {
   const { workers, jobs, clock, settings } = deps;
 
+  /** A fresh request for an operation (see {@link requestOperation}). */
   function operate(
     by: Requester,
     operation: WorkerOperation,
