@@ -75,7 +75,7 @@ describe("endableStream", () => {
   });
 
   it("finishes when the source ends by itself", async () => {
-    async function* two() {
+    async function* two(): AsyncGenerator<number> {
       yield 1;
       yield 2;
     }
