@@ -87,87 +87,91 @@ afterAll(async () => {
 });
 
 describe("graphql-ws conversations with malformed and hostile messages", () => {
-  it(`end cleanly, answer within the contract and write nothing when refused (${config.runs} runs, seed ${config.seed})`, async () => {
-    const authorization = fc.constantFrom<unknown>(
-      `Bearer ${fleet.tokens.VIEWER}`,
-      `Bearer ${fleet.tokens.OPERATOR}`,
-      `Bearer ${fleet.tokens.ADMIN}`,
-      `Bearer ${FORGED_TOKEN}`,
-      fleet.tokens.ADMIN,
-      "",
-      null,
-      42,
-      ["Bearer", fleet.tokens.ADMIN],
-      { token: fleet.tokens.ADMIN },
-    );
-    const cases: Conversation[] = fc.sample(conversation(operationCase(plausible), authorization), {
-      seed: config.seed,
-      numRuns: config.runs,
-    });
-    const findings = new FuzzFindings();
-    let before: Footprint = await footprint.read();
-    const started = performance.now();
-    let internalErrors = 0;
-    let crashes = 0;
-    let refused = 0;
-    let refusedThatWrote = 0;
-    let uncodedRequestErrors = 0;
+  it(
+    `end cleanly, answer within the contract and write nothing when refused (${config.runs} runs, seed ${config.seed})`,
+    async () => {
+      const authorization = fc.constantFrom<unknown>(
+        `Bearer ${fleet.tokens.VIEWER}`,
+        `Bearer ${fleet.tokens.OPERATOR}`,
+        `Bearer ${fleet.tokens.ADMIN}`,
+        `Bearer ${FORGED_TOKEN}`,
+        fleet.tokens.ADMIN,
+        "",
+        null,
+        42,
+        ["Bearer", fleet.tokens.ADMIN],
+        { token: fleet.tokens.ADMIN },
+      );
+      const cases: Conversation[] = fc.sample(conversation(operationCase(plausible), authorization), {
+        seed: config.seed,
+        numRuns: config.runs,
+      });
+      const findings = new FuzzFindings();
+      let before: Footprint = await footprint.read();
+      const started = performance.now();
+      let internalErrors = 0;
+      let crashes = 0;
+      let refused = 0;
+      let refusedThatWrote = 0;
+      let uncodedRequestErrors = 0;
 
-    for (const [run, talk] of cases.entries()) {
-      const outcome = await runConversation(api, talk);
-      const after = await footprint.read();
-      const example = () =>
-        `protocol ${talk.protocol} frames ${shown(
-          talk.frames.map((frame) =>
-            frame.kind === "text" ? frame.text : `(binary ${frame.bytes.length} bytes)`,
-          ),
-          900,
-        )} -> ${shown(outcome.received, 400)} closed ${shown(outcome.closed)}${
-          outcome.upgradeRefused === null ? "" : ` socket failed: ${outcome.upgradeRefused}`
-        }${outcome.unanswered.length > 0 ? ` unanswered ${outcome.unanswered.join(",")}` : ""}`;
-      for (const violation of violationsOf(outcome)) {
-        findings.add({ group: violation, run, example: example() });
-      }
-      uncodedRequestErrors += errorsIn(outcome).filter(
-        (error) => codeOf(error) === null && isRequestError(error),
-      ).length;
-      if (errorsIn(outcome).some((error) => codeOf(error) === "INTERNAL_SERVER_ERROR")) {
-        internalErrors += 1;
-      }
-      if (outcome.closed?.code === 1006 || outcome.closed?.code === 1011 || outcome.closed?.code === 4500) {
-        crashes += 1;
-      }
-      if (!deliveredData(outcome)) {
-        refused += 1;
-        const changed = changedStores(before, after);
-        if (changed.length > 0) {
-          refusedThatWrote += 1;
-          findings.add({ group: `refused but wrote ${changed.join(", ")}`, run, example: example() });
+      for (const [run, talk] of cases.entries()) {
+        const outcome = await runConversation(api, talk);
+        const after = await footprint.read();
+        const example = () =>
+          `protocol ${talk.protocol} frames ${shown(
+            talk.frames.map((frame) =>
+              frame.kind === "text" ? frame.text : `(binary ${frame.bytes.length} bytes)`,
+            ),
+            900,
+          )} -> ${shown(outcome.received, 400)} closed ${shown(outcome.closed)}${
+            outcome.upgradeRefused === null ? "" : ` socket failed: ${outcome.upgradeRefused}`
+          }${outcome.unanswered.length > 0 ? ` unanswered ${outcome.unanswered.join(",")}` : ""}`;
+        for (const violation of violationsOf(outcome)) {
+          findings.add({ group: violation, run, example: example() });
+        }
+        uncodedRequestErrors += errorsIn(outcome).filter(
+          (error) => codeOf(error) === null && isRequestError(error),
+        ).length;
+        if (errorsIn(outcome).some((error) => codeOf(error) === "INTERNAL_SERVER_ERROR")) {
+          internalErrors += 1;
+        }
+        if (outcome.closed?.code === 1006 || outcome.closed?.code === 1011 || outcome.closed?.code === 4500) {
+          crashes += 1;
+        }
+        if (!deliveredData(outcome)) {
+          refused += 1;
+          const changed = changedStores(before, after);
+          if (changed.length > 0) {
+            refusedThatWrote += 1;
+            findings.add({ group: `refused but wrote ${changed.join(", ")}`, run, example: example() });
+          }
+        }
+        before = after;
+        if (run % 25 === 24 && !(await isHealthy(api.origin))) {
+          crashes += 1;
+          findings.add({ group: "health: /healthz stopped answering 200", run, example: example() });
         }
       }
-      before = after;
-      if (run % 25 === 24 && !(await isHealthy(api.origin))) {
-        crashes += 1;
-        findings.add({ group: "health: /healthz stopped answering 200", run, example: example() });
-      }
-    }
 
-    expect(await isHealthy(api.origin)).toBe(true);
-    printSummary({
-      file: FILE,
-      seed: config.seed,
-      requests: cases.length,
-      internalErrors,
-      status5xx: 0,
-      crashes,
-      refused,
-      refusedThatWrote,
-      uncodedRequestErrors,
-      durationMs: Math.round(performance.now() - started),
-    });
-    if (findings.size > 0) {
-      console.info(`fuzz findings ${JSON.stringify(findings.counts())}`);
-    }
-    expect(findings.report(replayHint(config, FILE))).toBe("");
-  });
+      expect(await isHealthy(api.origin)).toBe(true);
+      printSummary({
+        file: FILE,
+        seed: config.seed,
+        requests: cases.length,
+        internalErrors,
+        status5xx: 0,
+        crashes,
+        refused,
+        refusedThatWrote,
+        uncodedRequestErrors,
+        durationMs: Math.round(performance.now() - started),
+      });
+      if (findings.size > 0) {
+        console.info(`fuzz findings ${JSON.stringify(findings.counts())}`);
+      }
+      expect(findings.report(replayHint(config, FILE))).toBe("");
+    },
+    config.timeoutMs,
+  );
 });
