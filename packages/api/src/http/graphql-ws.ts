@@ -1,5 +1,7 @@
+import type { IncomingMessage } from "node:http";
+import type { Logger } from "@cml-fleet/core/ports/logger.port";
 import { type ExecutionArgs, GraphQLError } from "graphql";
-import { useServer } from "graphql-ws/use/ws";
+import { CloseCode, handleProtocols, MessageType, makeServer, parseMessage, type Server } from "graphql-ws";
 import type { WebSocket, WebSocketServer } from "ws";
 import { type Authentication, authenticate, recheckCredential } from "../auth/authenticate";
 import { LIVE_CONNECTION_LIMITS } from "../auth/credential-limits";
@@ -29,6 +31,14 @@ interface ConnectionCredential {
   readonly hold: LiveHold | null;
 }
 
+/** What each graphql-ws context carries besides the protocol state. */
+interface SocketExtra {
+  readonly socket: WebSocket;
+  readonly request: IncomingMessage;
+  /** Set once the connection is initialised. */
+  credential?: ConnectionCredential;
+}
+
 /**
  * graphql-ws on the yoga envelop: the same schema, plugins (limits, error
  * mapping) and context as HTTP. The credential comes from the connection
@@ -38,98 +48,96 @@ interface ConnectionCredential {
  */
 export function serveGraphqlWs(deps: ApiServerDeps, yoga: FleetYoga, sockets: WebSocketServer) {
   const { live } = deps.authentication;
-  return useServer<Record<string, unknown>, { credential: ConnectionCredential }>(
-    {
-      onConnect: async (ctx) => {
-        const authorization = ctx.connectionParams?.authorization;
-        const authentication = await authenticate(deps.authentication, authorization);
-        const { socket } = ctx.extra;
-        if (socket.readyState !== socket.OPEN) {
+  const server = makeServer<Record<string, unknown>, SocketExtra>({
+    onConnect: async (ctx) => {
+      const authorization = ctx.connectionParams?.authorization;
+      const authentication = await authenticate(deps.authentication, authorization);
+      const { socket } = ctx.extra;
+      if (socket.readyState !== socket.OPEN) {
+        return false;
+      }
+      let hold: LiveHold | null = null;
+      // A rejected credential is answered per operation (UNAUTHENTICATED), as on HTTP; it holds nothing.
+      if (authentication.kind === "authenticated") {
+        const opened = authentication.principal;
+        hold = live.hold(opened, {
+          end: (ending) => closeSocket(socket, closeCodeOf(ending), ending.message),
+          recheck: () => recheckCredential(deps.authentication, authorization, opened),
+        });
+        if (hold === null) {
+          closeSocket(
+            socket,
+            WS_CLOSE.tooManyConnections,
+            `too many connections: this credential already holds ${LIVE_CONNECTION_LIMITS.connectionsPerCredential}`,
+          );
           return false;
         }
-        let hold: LiveHold | null = null;
-        // A rejected credential is answered per operation (UNAUTHENTICATED), as on HTTP; it holds nothing.
-        if (authentication.kind === "authenticated") {
-          const opened = authentication.principal;
-          hold = live.hold(opened, {
-            end: (ending) => closeSocket(socket, closeCodeOf(ending), ending.message),
-            recheck: () => recheckCredential(deps.authentication, authorization, opened),
-          });
-          if (hold === null) {
-            closeSocket(
-              socket,
-              WS_CLOSE.tooManyConnections,
-              `too many connections: this credential already holds ${LIVE_CONNECTION_LIMITS.connectionsPerCredential}`,
-            );
-            return false;
-          }
-        }
-        ctx.extra.credential = { authorization, authentication, hold };
-        return true;
-      },
-      onClose: (ctx) => {
-        ctx.extra.credential?.hold?.release();
-      },
-      onSubscribe: async (ctx, _id, payload) => {
-        const credential = ctx.extra.credential;
-        // onConnect always sets it; failing closed keeps a future refactor from opening a hole.
-        if (credential === undefined) {
-          return [unauthenticated("connection was not initialised")];
-        }
-        // This operation is already among them.
-        if (Object.keys(ctx.subscriptions).length > LIVE_CONNECTION_LIMITS.operationsPerConnection) {
-          return [
-            new GraphQLError(
-              `too many operations on this connection: at most ${LIVE_CONNECTION_LIMITS.operationsPerConnection} at once; complete one first or open another connection`,
-              { extensions: { code: "QUOTA_EXCEEDED" } },
-            ),
-          ];
-        }
-        const authentication = await recheck(credential);
-        if (authentication.kind === "rejected" && credential.authentication.kind === "authenticated") {
-          // It was good when the socket opened: revoked or expired since. Nothing more goes over this socket.
-          credential.hold?.release();
-          const message = `credential no longer valid: ${authentication.reason}`;
-          closeSocket(ctx.extra.socket, WS_CLOSE.credentialInvalid, message);
-          return [unauthenticated(message)];
-        }
-        const enveloped = yoga.getEnveloped({
-          ...ctx,
-          authentication,
-          requestId: requestIdFrom(null),
-          params: payload,
-        });
-        let document: ReturnType<typeof enveloped.parse>;
-        try {
-          document = enveloped.parse(payload.query);
-        } catch (error) {
-          return [asGraphQLError(error)];
-        }
-        const errors = enveloped.validate(enveloped.schema, document);
-        if (errors.length > 0) {
-          return errors;
-        }
-        let contextValue: Awaited<ReturnType<typeof enveloped.contextFactory>>;
-        try {
-          contextValue = await enveloped.contextFactory();
-        } catch (error) {
-          return [asGraphQLError(error)];
-        }
-        const args: ExecutionArgs = {
-          schema: enveloped.schema,
-          document,
-          operationName: payload.operationName,
-          variableValues: payload.variables,
-          contextValue,
-          rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
-        };
-        return args;
-      },
-      execute: (args) => envelopedRoot(args.rootValue).execute(args),
-      subscribe: (args) => envelopedRoot(args.rootValue).subscribe(args),
+      }
+      ctx.extra.credential = { authorization, authentication, hold };
+      return true;
     },
-    sockets,
-  );
+    onClose: (ctx) => {
+      ctx.extra.credential?.hold?.release();
+    },
+    onSubscribe: async (ctx, _id, payload) => {
+      const credential = ctx.extra.credential;
+      // onConnect always sets it; failing closed keeps a future refactor from opening a hole.
+      if (credential === undefined) {
+        return [unauthenticated("connection was not initialised")];
+      }
+      // This operation is already among them.
+      if (Object.keys(ctx.subscriptions).length > LIVE_CONNECTION_LIMITS.operationsPerConnection) {
+        return [
+          new GraphQLError(
+            `too many operations on this connection: at most ${LIVE_CONNECTION_LIMITS.operationsPerConnection} at once; complete one first or open another connection`,
+            { extensions: { code: "QUOTA_EXCEEDED" } },
+          ),
+        ];
+      }
+      const authentication = await recheck(credential);
+      if (authentication.kind === "rejected" && credential.authentication.kind === "authenticated") {
+        // It was good when the socket opened: revoked or expired since. Nothing more goes over this socket.
+        credential.hold?.release();
+        const message = `credential no longer valid: ${authentication.reason}`;
+        closeSocket(ctx.extra.socket, WS_CLOSE.credentialInvalid, message);
+        return [unauthenticated(message)];
+      }
+      const enveloped = yoga.getEnveloped({
+        ...ctx,
+        authentication,
+        requestId: requestIdFrom(null),
+        params: payload,
+      });
+      let document: ReturnType<typeof enveloped.parse>;
+      try {
+        document = enveloped.parse(payload.query);
+      } catch (error) {
+        return [asGraphQLError(error)];
+      }
+      const errors = enveloped.validate(enveloped.schema, document);
+      if (errors.length > 0) {
+        return errors;
+      }
+      let contextValue: Awaited<ReturnType<typeof enveloped.contextFactory>>;
+      try {
+        contextValue = await enveloped.contextFactory();
+      } catch (error) {
+        return [asGraphQLError(error)];
+      }
+      const args: ExecutionArgs = {
+        schema: enveloped.schema,
+        document,
+        operationName: payload.operationName,
+        variableValues: payload.variables,
+        contextValue,
+        rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
+      };
+      return args;
+    },
+    execute: (args) => envelopedRoot(args.rootValue).execute(args),
+    subscribe: (args) => envelopedRoot(args.rootValue).subscribe(args),
+  });
+  return serveOnSockets(server, sockets, deps.logger);
 
   /**
    * The credential checked again for one operation: a revoked token or an
@@ -141,6 +149,106 @@ export function serveGraphqlWs(deps: ApiServerDeps, yoga: FleetYoga, sockets: We
       ? authenticate(deps.authentication, credential.authorization)
       : Promise.resolve(credential.authentication);
   }
+}
+
+/** How often an idle socket is pinged; one that does not answer by the next ping is dropped. */
+const KEEP_ALIVE_MS = 12_000;
+
+/** What a client may send; the server's own message types coming from a client are a bad request. */
+const CLIENT_MESSAGE_TYPES: ReadonlySet<string> = new Set([
+  MessageType.ConnectionInit,
+  MessageType.Ping,
+  MessageType.Pong,
+  MessageType.Subscribe,
+  MessageType.Complete,
+]);
+
+/**
+ * graphql-ws's protocol server on `ws` sockets, as its `use/ws` starter does
+ * (protocol negotiation, keep-alive pings), except that what a client gets
+ * wrong is answered as its error: a message type only servers send closes
+ * the socket with 4400 Bad Request (the starter closes with 4500, as if the
+ * server had failed), and a send to a client that has already gone is no
+ * error at all. Only a failure of the server's own is 4500, and logged.
+ */
+function serveOnSockets(server: Server<SocketExtra>, sockets: WebSocketServer, logger: Logger) {
+  sockets.options.handleProtocols = handleProtocols;
+  sockets.on("error", (error) => logger.error({ err: error }, "WebSocket server error"));
+  sockets.on("connection", (socket, request) => {
+    // ws has already closed the socket (e.g. 1009 for an oversized message); an unheard 'error' would end the process.
+    socket.on("error", (error) => logger.debug({ err: error }, "WebSocket client error"));
+    let answered = true;
+    const pinging = setInterval(() => {
+      if (!answered) {
+        socket.terminate();
+        return;
+      }
+      answered = false;
+      socket.ping();
+    }, KEEP_ALIVE_MS);
+    socket.on("pong", () => {
+      answered = true;
+    });
+    const closed = server.opened(
+      {
+        protocol: socket.protocol,
+        send: (data) =>
+          new Promise((resolve, reject) => {
+            if (socket.readyState !== socket.OPEN) {
+              resolve();
+              return;
+            }
+            socket.send(data, (error) => (error ? reject(error) : resolve()));
+          }),
+        close: (code, reason) => closeSocket(socket, code ?? 1000, reason ?? ""),
+        onMessage: (handle) =>
+          socket.on("message", (data) => {
+            const text = String(data);
+            const refusal = refusalOf(text);
+            if (refusal !== null) {
+              closeSocket(socket, CloseCode.BadRequest, refusal);
+              return;
+            }
+            handle(text).catch((error: unknown) => {
+              if (socket.readyState !== socket.OPEN) {
+                return;
+              }
+              logger.error({ err: error }, "graphql-ws message handling failed");
+              closeSocket(socket, CloseCode.InternalServerError, "Internal server error");
+            });
+          }),
+      },
+      { socket, request },
+    );
+    socket.once("close", (code, reason) => {
+      clearInterval(pinging);
+      closed(code, reason.toString("utf8")).catch((error: unknown) =>
+        logger.error({ err: error }, "graphql-ws close handling failed"),
+      );
+    });
+  });
+  return {
+    async dispose() {
+      for (const client of sockets.clients) {
+        client.close(1001, "Going away");
+      }
+      sockets.removeAllListeners("connection");
+    },
+  };
+}
+
+/**
+ * Why a message is refused before graphql-ws sees it, or null. A message
+ * that is not one at all is left to graphql-ws, which answers it with 4400.
+ */
+function refusalOf(text: string): string | null {
+  let type: string;
+  try {
+    ({ type } = parseMessage(text));
+  } catch {
+    return null;
+  }
+  return CLIENT_MESSAGE_TYPES.has(type) ? null : `Bad request: a client does not send ${type} messages`;
 }
 
 function closeCodeOf(ending: LiveEnding): number {
