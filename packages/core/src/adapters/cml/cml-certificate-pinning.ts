@@ -54,6 +54,13 @@ function endpointOf(options: https.RequestOptions): string {
  * must verify and the certificate must be the one pinned.
  */
 class PinningAgent extends https.Agent {
+  /**
+   * First-use pins being recorded, by worker and fingerprint: the parallel
+   * first requests to a worker (one look asks six questions at once) share
+   * one write instead of racing six.
+   */
+  private readonly pinning = new Map<string, Promise<string | null>>();
+
   constructor(
     options: https.AgentOptions,
     private readonly pins: CmlCertificatePins | undefined,
@@ -115,7 +122,7 @@ class PinningAgent extends https.Agent {
       return;
     }
     // First use: record it, unless another process (or an earlier request) pinned one first.
-    const stored = await this.pins.pinFirstCertificate(expectation.workerId, presented);
+    const stored = await this.pinFirstCertificate(this.pins, expectation.workerId, presented);
     if (stored === null) {
       throw new CmlError(
         "certificate-mismatch",
@@ -126,6 +133,21 @@ class PinningAgent extends https.Agent {
     if (!sameFingerprint(stored, presented)) {
       throw new CmlCertificateMismatchError(endpoint, expectation.workerId, stored, presented);
     }
+  }
+
+  private pinFirstCertificate(
+    pins: CmlCertificatePins,
+    workerId: string,
+    fingerprint: string,
+  ): Promise<string | null> {
+    const key = `${workerId} ${fingerprint}`;
+    const inFlight = this.pinning.get(key);
+    if (inFlight !== undefined) {
+      return inFlight;
+    }
+    const started = pins.pinFirstCertificate(workerId, fingerprint).finally(() => this.pinning.delete(key));
+    this.pinning.set(key, started);
+    return started;
   }
 }
 
