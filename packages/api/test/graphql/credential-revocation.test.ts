@@ -235,3 +235,22 @@ describe("a revocation message that never arrives", () => {
     }
   });
 });
+
+describe("a credential whose role changes", () => {
+  it("has its sockets closed with 4403 at the next periodic check, to connect again with the new role", async () => {
+    const checking = await fleet.startApi({ credentialRecheckMs: 200 });
+    const token = await createToken("OPERATOR", "demoted");
+    const socket = await openGraphqlSocket(checking.wsUrl, token.secret);
+    try {
+      expect(socket.acknowledged).toBe(true);
+      // No mutation changes a token's role today; an ADMIN's SQL (or a future one) does.
+      await fleet.db.db.execute(`update api_tokens set role = 'VIEWER' where id = '${token.id}'`);
+      expect(await socket.closed).toEqual({
+        code: 4403,
+        reason: "credential's role changed: connect again to continue with the new role",
+      });
+    } finally {
+      await socket.close();
+    }
+  });
+});
