@@ -3,7 +3,7 @@ import { fakeServiceDeps } from "../../test/support/service-deps";
 import { aWorker } from "../../test/support/worker-factory";
 import { systemActor } from "../domain/actor";
 import type { CmlTrust } from "../domain/worker";
-import { endpointOf } from "./instance-readiness";
+import { endpointOf, waitUntilCmlReady } from "./instance-readiness";
 import { createTelemetrySweepService } from "./telemetry-sweep.service";
 import { applyObservation, type WorkerObservation } from "./worker-observation";
 
@@ -115,5 +115,35 @@ describe("an unconfirmed worker", () => {
     const after = await deps.workers.findById(unconfirmed.id);
     expect(after?.serviceStatus).toBe("UNKNOWN");
     expect(after?.telemetry).toMatchObject({ cmlReachable: false, runningNodes: null });
+  });
+});
+
+describe("starting an unconfirmed worker", () => {
+  it("waits for its instance but never for its CML: the service is UNKNOWN, with the reason", async () => {
+    const deps = fakeServiceDeps();
+    const worker = await deps.seedRunning({
+      serviceStatus: "STARTING",
+      cmlTrust: trust({ confirmed: false, certificateFingerprint: null }),
+    });
+    const ready = await waitUntilCmlReady(
+      {
+        ...deps,
+        readiness: {
+          cmlApiPort: 443,
+          bootTimeoutMs: 1_000,
+          cmlReadyTimeoutMs: 1_000,
+          pollInitialMs: 1,
+          pollMaxMs: 1,
+        },
+      },
+      worker,
+      actor,
+    );
+    expect(ready.serviceStatus).toBe("UNKNOWN");
+    expect(deps.cml.state.has(worker.id)).toBe(false);
+    const [event] = (await deps.workers.listEvents(worker.id, 10)).filter(
+      (entry) => entry.type === "worker.service_status_changed",
+    );
+    expect(event?.reason).toMatch(/no ADMIN has confirmed it \(confirmWorker\)/);
   });
 });

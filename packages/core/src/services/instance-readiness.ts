@@ -138,13 +138,16 @@ export async function waitUntilRunning(deps: ReadinessDeps, worker: Worker, acto
 /**
  * Polls the worker's CML until it reports ready, then marks the service
  * AVAILABLE. An unconfirmed worker's CML is not asked: the instance runs, and
- * its service stays as it is until an ADMIN confirms it.
+ * its service is UNKNOWN until an ADMIN confirms it.
  */
 export async function waitUntilCmlReady(deps: ReadinessDeps, worker: Worker, actor: Actor): Promise<Worker> {
   const unconfirmed = unconfirmedReason(worker);
   if (unconfirmed !== null) {
     deps.logger.info({ workerId: worker.id }, unconfirmed);
-    return worker;
+    // Not STARTING (nothing will be asked): UNKNOWN, with the reason in its event.
+    return updateWorker(deps, worker.id, (current, now) =>
+      unlessUnchanged(current, applyServiceStatus(current, "UNKNOWN", unconfirmed, actor, now)),
+    );
   }
   const endpoint = endpointOf(worker);
   if (endpoint === null) {
