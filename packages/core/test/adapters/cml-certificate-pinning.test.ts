@@ -1,3 +1,6 @@
+import { readFileSync } from "node:fs";
+import https from "node:https";
+import type { AddressInfo } from "node:net";
 import { type RunningSimulator, startSimulator } from "@cml-fleet/sim/simulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCmlClient, type HttpCmlClient } from "../../src/adapters/cml/create-cml-client";
@@ -149,6 +152,61 @@ describe("CML certificate pinning over the simulator's HTTPS", () => {
     const { endpoint } = await readySimWorker(sim, control);
     expect((await cml.systemInformation(endpoint)).ready).toBe(true);
     await mismatch(cml.systemInformation({ ...endpoint, certificatePin: SIM_ALTERNATE }));
+  });
+});
+
+describe("with verification on (a CA bundle), the pin applies on top", () => {
+  const certs = new URL("../../../sim/certs/", import.meta.url);
+  const read = (name: string) => readFileSync(new URL(name, certs), "utf8");
+  let server: https.Server;
+  let baseUrl = "";
+  let requests = 0;
+
+  beforeAll(async () => {
+    // The simulator's default certificate names 127.0.0.1, so a client can verify it against itself as CA.
+    server = https.createServer(
+      { key: read("cml-test-key.pem"), cert: read("cml-test-cert.pem") },
+      (_req, res) => {
+        requests++;
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify({ version: "2.9.0", ready: true }));
+      },
+    );
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    baseUrl = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  const verifying = (ca: string) =>
+    createCmlClient({
+      username: "fleet",
+      password: "fleet-secret",
+      tls: { verify: true, caBundle: ca },
+      requestTimeoutMs: 5_000,
+      logger: silentLogger,
+    });
+
+  it("needs both: a verified chain and the pinned certificate", async () => {
+    const trusted = verifying(read("cml-test-cert.pem"));
+    clients.push(trusted);
+    const endpoint: CmlEndpoint = { workerId: "w-ca", baseUrl, certificatePin: SIM_DEFAULT };
+    expect((await trusted.systemInformation(endpoint)).ready).toBe(true);
+    expect(requests).toBe(1);
+
+    // Verified by the CA, but not the pinned certificate: refused, nothing sent.
+    await mismatch(trusted.systemInformation({ ...endpoint, certificatePin: SIM_ALTERNATE }));
+    // Pinned, but not signed by the configured CA: refused by verification, nothing sent.
+    const otherCa = verifying(read("cml-test-alternate-cert.pem"));
+    clients.push(otherCa);
+    const unverified = await otherCa.systemInformation(endpoint).then(
+      () => expect.unreachable("an unverified certificate was accepted"),
+      (error: unknown) => error,
+    );
+    expect(unverified).toMatchObject({ kind: "unreachable" });
+    expect(requests).toBe(1);
   });
 });
 
