@@ -11,8 +11,9 @@ import type { FleetYoga } from "./fleet-yoga";
 import type { ApiServerDeps } from "./server";
 
 /**
- * Close codes this server ends a connection with (graphql-ws's own range,
- * so clients treat the first two as "do not retry with this credential").
+ * Close codes this server ends a connection with, in graphql-ws's range:
+ * its clients do not retry after 4401 or 4429, and reconnect after 4403
+ * (where they get the new role).
  */
 export const WS_CLOSE = {
   /** The credential stopped being good: revoked or expired. */
