@@ -86,17 +86,27 @@ class PinningAgent extends https.Agent {
       return socket;
     }
     const endpoint = endpointOf(options);
-    const failed = (error: Error) => {
-      socket.destroy();
-      // The agent reads only the error; the socket is already destroyed.
+    // The agent is answered once: with the checked socket, or with why there is none.
+    let answered = false;
+    const answer = (error: Error | null) => {
+      if (answered) {
+        return;
+      }
+      answered = true;
+      socket.off("error", onError);
+      if (error !== null) {
+        socket.destroy();
+      }
+      // On an error the agent reads only the error; the socket is destroyed.
       callback(error, socket);
     };
-    socket.once("error", failed);
+    // Listening for the socket's whole check (the pin write is asynchronous): an error then must not go unheard.
+    const onError = (error: Error) => answer(error);
+    socket.on("error", onError);
     socket.once("secureConnect", () => {
-      socket.off("error", failed);
       this.check(socket, expectation, endpoint).then(
-        () => callback(null, socket),
-        (error: unknown) => failed(error instanceof Error ? error : new Error(String(error))),
+        () => answer(socket.destroyed ? new CmlError("unreachable", endpoint, "connection closed") : null),
+        (error: unknown) => answer(error instanceof Error ? error : new Error(String(error))),
       );
     });
     // Asynchronous creation: the agent waits for the callback before writing anything.
