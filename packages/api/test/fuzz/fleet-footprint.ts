@@ -79,6 +79,31 @@ export function footprintReader(fleet: TestFleet): FootprintReader {
   };
 }
 
+/** True when two footprints show the same content. */
+export function sameFootprint(a: Footprint, b: Footprint): boolean {
+  return changedStores(a, b).length === 0;
+}
+
+/**
+ * The footprint once writes have stopped: an operation whose client went away
+ * (its socket closed before the answer) still runs to its end on the server,
+ * and its writes must not be blamed on the next request. Reads until two reads
+ * a little apart agree, within a bound; this only decides where the next
+ * request's window starts, it asserts nothing.
+ */
+export async function settledFootprint(reader: FootprintReader): Promise<Footprint> {
+  let previous = await reader.read();
+  for (let attempt = 0; attempt < 40; attempt += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
+    const current = await reader.read();
+    if (sameFootprint(previous, current)) {
+      return current;
+    }
+    previous = current;
+  }
+  return previous;
+}
+
 /** The stores whose content differs between two footprints (empty when nothing was written). */
 export function changedStores(before: Footprint, after: Footprint): string[] {
   const changed = Object.keys(after.tables).filter((name) => before.tables[name] !== after.tables[name]);

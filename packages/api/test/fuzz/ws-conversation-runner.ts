@@ -20,6 +20,12 @@ export interface ConversationOutcome {
   readonly closed: { readonly code: number; readonly reason: string } | null;
   /** Subscribe ids that got no next, error or complete while the socket stayed open. */
   readonly unanswered: readonly string[];
+  /**
+   * Subscribe ids that got no answer at all, the socket open or not: an
+   * operation may have run without its answer reaching the client (its own
+   * broken frame closed the socket first), so such a conversation says nothing about refusals.
+   */
+  readonly unresolved: readonly string[];
   /** The socket could not be opened at all (refused upgrade), with why. */
   readonly upgradeRefused: string | null;
 }
@@ -76,7 +82,14 @@ export function runConversation(api: TestApi, conversation: Conversation): Promi
       socket.removeAllListeners("close");
       socket.on("error", () => undefined);
       socket.terminate();
-      resolve({ received, closed, unanswered: [...new Set(unanswered)], upgradeRefused });
+      const unresolved = intents.map((intent) => intent.id).filter((id) => !answered.has(id));
+      resolve({
+        received,
+        closed,
+        unanswered: [...new Set(unanswered)],
+        unresolved: [...new Set(unresolved)],
+        upgradeRefused,
+      });
     };
     const bound = setTimeout(finish, ANSWER_BOUND_MS);
 

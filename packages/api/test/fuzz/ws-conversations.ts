@@ -49,13 +49,11 @@ function subscribe(operation: fc.Arbitrary<OperationCase>, index: number): fc.Ar
     })
     .map(({ operation: fuzzCase, brokenId, brokenPayload }) => {
       const { document, variables } = operationOf(fuzzCase);
-      const id = `op-${index}`;
+      const id = brokenId ?? `op-${index}`;
       const payload = brokenPayload ?? { query: document, variables };
-      const frame: Frame = {
-        kind: "text",
-        text: JSON.stringify({ type: "subscribe", id: brokenId ?? id, payload }),
-      };
-      return brokenId === null && brokenPayload === null
+      const frame: Frame = { kind: "text", text: JSON.stringify({ type: "subscribe", id, payload }) };
+      // Any subscribe with a text id and a real operation may run, a hostile id included: it is awaited.
+      return typeof id === "string" && brokenPayload === null
         ? { ...frame, subscribe: { id, operation: fuzzCase } }
         : frame;
     });
