@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { openDatabase } from "@cml-fleet/platform/db/database";
@@ -23,6 +23,20 @@ const SCENARIOS: readonly Scenario[] = [
 ];
 
 const RESULTS_FILE = new URL("../../../bench/RESULTS.md", import.meta.url);
+
+/**
+ * The "## Fuzz" section of the results file comes from `pnpm test:fuzz`, not from a scenario here: a bench
+ * run rewrites the file and keeps that section as it was.
+ */
+async function fuzzSection(): Promise<string> {
+  const previous = await readFile(RESULTS_FILE, "utf8").catch(() => "");
+  const start = previous.indexOf("\n## Fuzz");
+  if (start === -1) {
+    return "";
+  }
+  const next = previous.indexOf("\n## ", start + 1);
+  return `${previous.slice(start, next === -1 ? undefined : next).trimEnd()}\n`;
+}
 
 function firstLine(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
@@ -124,7 +138,8 @@ async function main(): Promise<void> {
     method: selected.flatMap((scenario) => scenario.method.map((line) => `**${scenario.title}**: ${line}`)),
   });
   await mkdir(new URL(".", RESULTS_FILE), { recursive: true });
-  await writeFile(RESULTS_FILE, document);
+  const fuzz = await fuzzSection();
+  await writeFile(RESULTS_FILE, fuzz === "" ? document : `${document.trimEnd()}\n${fuzz}`);
   ctx.log(`wrote ${fileURLToPath(RESULTS_FILE)}`);
 }
 
