@@ -296,3 +296,61 @@ export function valueFor(
   })();
   return fc.oneof({ weight: 10, arbitrary: wellTyped }, { weight: 1, arbitrary: wrongTyped });
 }
+
+/** Clean words, as a careful client writes names, reasons and tag values. */
+const cleanText = fc.stringMatching(/^[a-z][a-z0-9-]{0,20}$/);
+
+function validScalar(name: string, plausible: PlausibleValues): fc.Arbitrary<unknown> {
+  switch (name) {
+    case "ID":
+      return plausible.workerIds.length === 0 ? fc.uuid() : fc.constantFrom(...plausible.workerIds);
+    case "String":
+      return fc.oneof(fc.constantFrom(...plausible.regions, ...plausible.instanceTypes), cleanText);
+    case "Int":
+      return fc.integer({ min: 1, max: 50 });
+    case "Float":
+      return fc.double({ min: 1, max: 600, noNaN: true });
+    case "Boolean":
+      return fc.boolean();
+    case "DateTime":
+      return fc
+        .integer({ min: 60_000, max: 7 * 24 * 3_600_000 })
+        .map((ahead) => new Date(Date.UTC(2026, 11, 1) + ahead).toISOString());
+    default:
+      return cleanText;
+  }
+}
+
+/**
+ * A value a careful client would send for `type`: real worker ids, allowed
+ * regions, in-range numbers, known enum values, every required field. Mixed
+ * with hostile arguments, it takes requests past validation into the
+ * services, where a refusal must still write nothing.
+ */
+export function validValueFor(type: GraphQLInputType, plausible: PlausibleValues): fc.Arbitrary<unknown> {
+  if (isNonNullType(type)) {
+    return validValueFor(type.ofType, plausible);
+  }
+  if (isListType(type)) {
+    return fc.array(validValueFor(type.ofType, plausible), { maxLength: 3 });
+  }
+  if (isEnumType(type)) {
+    return fc.constantFrom(...type.getValues().map((value) => value.name));
+  }
+  if (isInputObjectType(type)) {
+    const fields = Object.values(type.getFields());
+    return fc
+      .tuple(
+        ...fields.map((field) =>
+          isNonNullType(field.type)
+            ? validValueFor(field.type, plausible).map((value) => [field.name, value] as const)
+            : fc.option(validValueFor(field.type, plausible).map((value) => [field.name, value] as const)),
+        ),
+      )
+      .map((entries) => Object.fromEntries(entries.filter((entry) => entry !== null)));
+  }
+  if (isScalarType(type)) {
+    return validScalar(type.name, plausible);
+  }
+  return fc.constant(null);
+}

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import type { TestFleet } from "../graphql/support/test-fleet";
 import { aWorker } from "../support/worker-factory";
-import { type PlausibleValues, valueFor } from "./hostile-values";
+import { type PlausibleValues, validValueFor, valueFor } from "./hostile-values";
 import { documentFor, ROOT_FIELDS, type RootField } from "./schema-operations";
 
 /** Who sends: nobody, a token that was never issued, or each role's token. */
@@ -36,10 +36,22 @@ export function operationCase(plausible: PlausibleValues): fc.Arbitrary<Operatio
   return fc.constantFrom(...ROOT_FIELDS).chain((field) =>
     fc.record({
       field: fc.constant(field),
-      caller: fc.constantFrom(...CALLERS),
+      // Callers that may act are drawn more often: their requests get furthest into the services.
+      caller: fc.oneof(
+        { weight: 1, arbitrary: fc.constantFrom<Caller>("anonymous", "forged", "VIEWER") },
+        { weight: 4, arbitrary: fc.constantFrom<Caller>("OPERATOR", "ADMIN") },
+      ),
       args: fc.tuple(
         ...field.args.map((arg) =>
-          fc.record({ name: fc.constant(arg.name), presence, value: valueFor(arg.type, plausible) }),
+          fc.record({
+            name: fc.constant(arg.name),
+            presence,
+            // Each argument careful or hostile on its own, so one hostile field among good ones is common.
+            value: fc.oneof(
+              { weight: 1, arbitrary: validValueFor(arg.type, plausible) },
+              { weight: 1, arbitrary: valueFor(arg.type, plausible) },
+            ),
+          }),
         ),
       ),
     }),
