@@ -7,7 +7,7 @@ import type { FuzzAnswer } from "./response-contract";
 import type { RootField } from "./schema-operations";
 
 /** How long a subscription may stay silent while its events are being published; only a bound. */
-const FIRST_EVENT_BOUND_MS = 5_000;
+const FIRST_EVENT_BOUND_MS = 10_000;
 const REPUBLISH_EVERY_MS = 20;
 
 export interface OperationRequest {

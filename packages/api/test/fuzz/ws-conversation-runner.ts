@@ -6,7 +6,7 @@ import type { ErrorJson } from "./response-contract";
 import type { Conversation, SubscribeIntent } from "./ws-conversations";
 
 /** How long a conversation may wait for its answers; only a bound (a live subscription is fed events). */
-const ANSWER_BOUND_MS = 5_000;
+const ANSWER_BOUND_MS = 10_000;
 const REPUBLISH_EVERY_MS = 20;
 
 export interface ConversationOutcome {

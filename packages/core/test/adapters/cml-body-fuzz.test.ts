@@ -25,8 +25,15 @@ const RUNS =
   process.env.FUZZ_RUNS === undefined ? 200 : Math.max(1, Math.round(Number(process.env.FUZZ_RUNS) / 5));
 const SEED = process.env.FUZZ_SEED === undefined ? Date.now() % 2_147_483_647 : Number(process.env.FUZZ_SEED);
 const REQUEST_TIMEOUT_MS = 300;
-/** Far past anything the adapter should take (a few timeouts in a row); only a bound to call a hang a hang. */
-const HANG_BOUND_MS = 20 * REQUEST_TIMEOUT_MS;
+/** The longest lab list an answer holds here; each lab is one more request. */
+const MAX_LIST = 300;
+const LAB_CONCURRENCY = 8;
+/**
+ * Past the slowest the adapter may legitimately be (every lab's detail request
+ * timing out, LAB_CONCURRENCY at a time, plus a few more timeouts): only a
+ * bound to call a hang a hang.
+ */
+const HANG_BOUND_MS = (Math.ceil(MAX_LIST / LAB_CONCURRENCY) + 10) * REQUEST_TIMEOUT_MS;
 
 /** Well-formed answers, as a CML 2.8 controller gives them: the fuzz starts from these and breaks them. */
 const TEMPLATES: Readonly<Record<CmlRoute, { status: number; json: unknown }>> = {
@@ -112,7 +119,7 @@ function mutated(template: unknown): fc.Arbitrary<unknown> {
       { weight: 4, arbitrary: fc.tuple(...template.map((element) => mutated(element))) },
       {
         weight: 1,
-        arbitrary: fc.array(first === undefined ? hostileLeaf : mutated(first), { maxLength: 300 }),
+        arbitrary: fc.array(first === undefined ? hostileLeaf : mutated(first), { maxLength: MAX_LIST }),
       },
       { weight: 1, arbitrary: hostileLeaf },
     );
@@ -394,6 +401,7 @@ beforeAll(async () => {
     password: "secret",
     tls: { verify: false },
     requestTimeoutMs: REQUEST_TIMEOUT_MS,
+    labConcurrency: LAB_CONCURRENCY,
     logger: silentLogger,
   });
 });
