@@ -37,10 +37,11 @@ export function createFleetYoga(deps: ApiServerDeps): FleetYoga {
     maskedErrors: { maskError: maskUnlessFleetError },
     logging: yogaLogger(deps.logger),
     plugins: [
+      // First, so that it sees every operation, those the edge refuses before execution included.
+      ...(deps.observability === undefined ? [] : [deps.observability.plugin]),
       ...requestLimitPlugins(),
       ...edgePlugins(deps),
       ...credentialPlugins(deps),
-      ...(deps.observability === undefined ? [] : [deps.observability.plugin]),
       useContractErrors(),
     ],
     context: async (initial) => {
