@@ -10,7 +10,7 @@ import { serveGraphqlWs } from "./graphql-ws";
 import type { ReadinessCheck } from "./health";
 import { REQUEST_LIMITS } from "./limits";
 import { answerOperatorEndpoint } from "./operator-endpoints";
-import { refuseOversizedBody } from "./request-size";
+import { refuseMalformedQueryString, refuseOversizedBody } from "./request-guards";
 
 export { GRAPHQL_PATH };
 
@@ -103,7 +103,10 @@ function route(
   if (answerOperatorEndpoint(deps, "public", request, response)) {
     return;
   }
-  if (refuseOversizedBody(request, response, REQUEST_LIMITS.maxBodyBytes)) {
+  if (
+    refuseOversizedBody(request, response, REQUEST_LIMITS.maxBodyBytes) ||
+    refuseMalformedQueryString(request, response)
+  ) {
     return;
   }
   Promise.resolve(yoga.requestListener(request, response)).catch((error: unknown) => {

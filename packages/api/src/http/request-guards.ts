@@ -42,6 +42,36 @@ export function refuseOversizedBody(
   return false;
 }
 
+const JSON_QUERY_PARAMETERS = ["variables", "extensions"] as const;
+
+/**
+ * Refuses a GET whose `variables` or `extensions` parameter is not a JSON
+ * object (yoga would fail parsing it with an internal error, a 500).
+ * Returns true when it answered.
+ */
+export function refuseMalformedQueryString(request: IncomingMessage, response: ServerResponse): boolean {
+  if (request.method !== "GET") {
+    return false;
+  }
+  const parameters = new URL(request.url ?? "/", "http://localhost").searchParams;
+  for (const name of JSON_QUERY_PARAMETERS) {
+    const value = parameters.get(name);
+    if (value !== null && value !== "" && !isJsonObject(value)) {
+      return refuse(response, 400, `the ${name} parameter must be a JSON object, e.g. ${name}={"id":"..."}`);
+    }
+  }
+  return false;
+}
+
+function isJsonObject(text: string): boolean {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value === null || (typeof value === "object" && !Array.isArray(value));
+  } catch {
+    return false;
+  }
+}
+
 function refuse(response: ServerResponse, status: number, message: string): true {
   response.writeHead(status, { "content-type": "application/json", connection: "close" });
   response.end(JSON.stringify({ errors: [{ message, extensions: { code: "BAD_USER_INPUT" } }] }));
