@@ -84,9 +84,13 @@ export const licensingSchema = z.object({
 });
 export type LicensingAnswer = z.infer<typeof licensingSchema>;
 
-export const labIdsSchema = z.array(z.string());
+/**
+ * The lab ids go back into request paths (encoded) as CML sent them, only
+ * made well-formed: a lone surrogate would make encodeURIComponent throw.
+ */
+export const labIdsSchema = z.array(z.string().transform((id) => id.toWellFormed()));
 
-/** Ids go back into request paths as CML sent them (encoded); the id the fleet keeps is cleaned. */
+/** One lab; the id the fleet keeps is cleaned. */
 export const labSchema = z.object({
   id: outsideText("name"),
   lab_title: outsideText("labTitle").nullable().optional(),
