@@ -25,6 +25,18 @@ export function toContractError(error: GraphQLError, context: ErrorContext): Gra
       extensions: { code: original.code },
     });
   }
+  // graphql-js reports variables it cannot coerce (wrong type, missing, unknown enum value) before execution,
+  // as errors without a code: the caller's input, so BAD_USER_INPUT as the contract says.
+  if (
+    (original === undefined || original instanceof GraphQLError) &&
+    error.path === undefined &&
+    error.extensions.code === undefined
+  ) {
+    return new GraphQLError(error.message, {
+      nodes: error.nodes,
+      extensions: { ...error.extensions, code: "BAD_USER_INPUT" },
+    });
+  }
   // Errors raised as GraphQL errors on purpose (validation, coercion, auth at the edge) are already fit to show.
   if (original === undefined || original instanceof GraphQLError) {
     return error;

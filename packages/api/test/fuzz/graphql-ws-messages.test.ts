@@ -13,7 +13,7 @@ import { FuzzFindings, printSummary, shown } from "./fuzz-findings";
 import type { PlausibleValues } from "./hostile-values";
 import { FORGED_TOKEN, operationCase, seedFleet } from "./operation-cases";
 import { isHealthy } from "./raw-http";
-import { CONTRACT_CODES, codeOf, type ErrorJson } from "./response-contract";
+import { CONTRACT_CODES, codeOf } from "./response-contract";
 import { type ConversationOutcome, deliveredData, errorsIn, runConversation } from "./ws-conversation-runner";
 import { type Conversation, conversation } from "./ws-conversations";
 
@@ -47,9 +47,7 @@ function violationsOf(outcome: ConversationOutcome): string[] {
   for (const error of errorsIn(outcome)) {
     const code = codeOf(error);
     if (code === null) {
-      if (!isRequestError(error)) {
-        violations.push("an error without extensions.code");
-      }
+      violations.push("an error without extensions.code");
     } else if (!CONTRACT_CODES.has(code)) {
       violations.push(code);
     }
@@ -58,26 +56,6 @@ function violationsOf(outcome: ConversationOutcome): string[] {
     violations.push("a subscribe neither answered nor refused");
   }
   return [...new Set(violations)];
-}
-
-/**
- * graphql-js's variable errors carry no code but `http.status` 400, as on
- * HTTP: yoga's request errors, tolerated by the contract (and counted).
- */
-function isRequestError(error: ErrorJson): boolean {
-  const extensions: unknown = error.extensions;
-  if (typeof extensions !== "object" || extensions === null || !("http" in extensions)) {
-    return false;
-  }
-  const http: unknown = extensions.http;
-  return (
-    typeof http === "object" &&
-    http !== null &&
-    "status" in http &&
-    typeof http.status === "number" &&
-    http.status >= 400 &&
-    http.status < 500
-  );
 }
 
 let footprint: FootprintReader;
@@ -136,9 +114,7 @@ describe("graphql-ws conversations with malformed and hostile messages", () => {
         for (const violation of violationsOf(outcome)) {
           findings.add({ group: violation, run, example: example() });
         }
-        uncodedRequestErrors += errorsIn(outcome).filter(
-          (error) => codeOf(error) === null && isRequestError(error),
-        ).length;
+        uncodedRequestErrors += errorsIn(outcome).filter((error) => codeOf(error) === null).length;
         if (errorsIn(outcome).some((error) => codeOf(error) === "INTERNAL_SERVER_ERROR")) {
           internalErrors += 1;
         }

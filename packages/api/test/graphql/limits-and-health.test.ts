@@ -15,6 +15,24 @@ describe("requests the server refuses cleanly", () => {
     expect(codes(result)).toEqual(["GRAPHQL_PARSE_FAILED"]);
   });
 
+  it.each([
+    [
+      "a variable of the wrong type",
+      "query Q($first: Int) { workers(first: $first) { totalCount } }",
+      { first: "x" },
+    ],
+    ["a required variable not given", "query Q($first: Int!) { workers(first: $first) { totalCount } }", {}],
+    [
+      "an unknown enum value",
+      "query Q($s: WorkerStatus!) { workers(filter: { status: [$s] }) { totalCount } }",
+      { s: "NAPPING" },
+    ],
+  ])("refuses %s with BAD_USER_INPUT", async (_case, query, variables) => {
+    const result = await gql(api.url, query, { token: fleet.tokens.VIEWER, variables });
+    expect(result.status).toBe(400);
+    expect(codes(result)).toEqual(["BAD_USER_INPUT"]);
+  });
+
   it("refuses a body that is not JSON", async () => {
     const response = await fetch(api.url, {
       method: "POST",
@@ -62,6 +80,28 @@ describe("requests the server refuses cleanly", () => {
     });
     expect(answer.status).toBe(400);
     expect(answer.body).toContain("BAD_USER_INPUT");
+  });
+
+  it.each([
+    ["variables", "x"],
+    ["variables", "{"],
+    ["variables", "[1]"],
+    ["extensions", "nope"],
+  ])("refuses a GET whose %s parameter is %j with 400, not an internal error", async (name, value) => {
+    const query = encodeURIComponent("{ viewer { name } }");
+    const response = await fetch(`${api.url}?query=${query}&${name}=${encodeURIComponent(value)}`, {
+      headers: { authorization: `Bearer ${fleet.tokens.VIEWER}`, accept: "application/json" },
+    });
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain("BAD_USER_INPUT");
+  });
+
+  it("answers a GET whose variables parameter is a JSON object", async () => {
+    const query = encodeURIComponent("query Viewer { viewer { name } }");
+    const response = await fetch(`${api.url}?query=${query}&variables=${encodeURIComponent("{}")}`, {
+      headers: { authorization: `Bearer ${fleet.tokens.VIEWER}`, accept: "application/json" },
+    });
+    expect(response.status).toBe(200);
   });
 
   it("refuses a query nested deeper than the limit", async () => {
