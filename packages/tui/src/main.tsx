@@ -2,6 +2,7 @@ import { render } from "ink";
 import { parseCli } from "./cli";
 import { createGraphqlFleetClient } from "./data/graphql-fleet-client";
 import { Monitor } from "./Monitor";
+import { MONITOR_RENDER_OPTIONS } from "./render-options";
 import { enterAlternateScreen } from "./terminal-screen";
 
 /** Composition root: the only module that reads argv and the environment. */
@@ -37,14 +38,7 @@ async function main(): Promise<number> {
   }
 
   const app = render(<Monitor client={client} readonly={readonly} />, {
-    exitOnCtrlC: false,
-    // Stream updates arrive 4 times a second; 15 fps is for keys, which should not wait for the next batch.
-    maxFps: 15,
-    // Not incremental: Ink 6.8's incremental renderer moves the cursor up one line too few over a frame that
-    // ends with a newline (every frame shorter than the terminal, as ours always is), so in a real terminal
-    // each frame lands a row low, stale rows stay and the screen scrolls (test/terminal shows it in tmux).
-    // The whole frame is rewritten inside one synchronized update (DEC 2026), so it does not flicker.
-    incrementalRendering: false,
+    ...MONITOR_RENDER_OPTIONS,
     patchConsole: true,
   });
   try {

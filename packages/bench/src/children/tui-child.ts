@@ -1,6 +1,7 @@
 import type { FleetClient, StreamHandlers } from "@cml-fleet/tui/data/fleet-client.port";
 import type { SnapshotWorker, Worker } from "@cml-fleet/tui/data/fleet-types";
 import { Monitor } from "@cml-fleet/tui/Monitor";
+import { MONITOR_RENDER_OPTIONS } from "@cml-fleet/tui/render-options";
 import { render } from "ink";
 import { createElement } from "react";
 import { failStartup, send, serveRunner } from "../harness/child-side";
@@ -135,9 +136,7 @@ async function main(): Promise<void> {
         stdout: stdout as unknown as NodeJS.WriteStream,
         stdin: stdin as unknown as NodeJS.ReadStream,
         stderr: stdout as unknown as NodeJS.WriteStream,
-        exitOnCtrlC: false,
-        maxFps: 15,
-        incrementalRendering: true,
+        ...MONITOR_RENDER_OPTIONS,
         patchConsole: false,
         onRender: () => {
           frames++;

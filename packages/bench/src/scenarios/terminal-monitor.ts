@@ -19,7 +19,7 @@ export const terminalMonitorScenario: Scenario = {
   name: "tui",
   title: "Terminal monitor",
   method: [
-    `the monitor (packages/tui's Monitor, rendered with the same Ink options as its main: 15 fps, incremental) runs in a child process against an in-memory FleetClient holding ${count(WORKERS)} workers, each of which is updated once a second (a timer every 10 ms sends what the elapsed time calls for, so a busy machine does not lower the offered rate)`,
+    `the monitor (packages/tui's Monitor, rendered with the options its main uses, MONITOR_RENDER_OPTIONS: 15 fps, whole frames rather than incremental) runs in a child process against an in-memory FleetClient holding ${count(WORKERS)} workers, each of which is updated once a second (a timer every 10 ms sends what the elapsed time calls for, so a busy machine does not lower the offered rate)`,
     `output goes to a fake ${TERMINAL.columns}x${TERMINAL.rows} TTY; CPU share = process.cpuUsage() of the child over the measured window divided by its wall time (the feeding of updates is included; the same child feeding a bare subscriber without the monitor is measured first as the reference); frame height is the line count of every frame Ink rendered`,
   ],
   async run(ctx) {
