@@ -307,7 +307,9 @@ function envelopedRoot(rootValue: unknown): EnvelopedRoot {
 
 function asGraphQLError(error: unknown): GraphQLError {
   if (error instanceof GraphQLError) {
-    return error;
+    // `extensions.http` (status, Retry-After) is yoga's instruction for an HTTP answer; yoga strips it there.
+    const { http: _http, ...extensions } = error.extensions;
+    return _http === undefined ? error : new GraphQLError(error.message, { nodes: error.nodes, extensions });
   }
   return new GraphQLError(error instanceof Error ? error.message : "invalid request", {
     extensions: { code: "BAD_USER_INPUT" },
