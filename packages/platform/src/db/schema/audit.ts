@@ -19,7 +19,13 @@ export const auditLog = pgTable(
     errorMessage: text(),
     requestId: text(),
   },
-  (t) => [index().on(t.at)],
+  // The audit log reads newest first, all of it or one actor's or one operation's (`auditLog`), and pages
+  // by (at, id): one index per way in, each in that order.
+  (t) => [
+    index().on(t.at, t.id),
+    index("audit_log_actor_at_id_index").on(t.actor, t.at, t.id),
+    index("audit_log_operation_at_id_index").on(t.operation, t.at, t.id),
+  ],
 );
 
 export type AuditLogRow = typeof auditLog.$inferSelect;
