@@ -43,6 +43,9 @@ const ALLOWED: readonly (readonly [file: string, specifier: string])[] = [
   ["packages/jobs/test/probe-ok.ts", "@cml-fleet/sim/simulator"],
   ["packages/sim/src/probe-ok.ts", "@cml-fleet/duration/duration"],
   ["packages/tui/src/probe-ok.ts", "@cml-fleet/duration/duration"],
+  ["packages/core/src/domain/probe-ok.ts", "@cml-fleet/terminal-text/printable"],
+  ["packages/core/src/adapters/cml/probe-ok.ts", "@cml-fleet/terminal-text/printable"],
+  ["packages/tui/src/probe-ok.ts", "@cml-fleet/terminal-text/printable"],
 ];
 
 interface Diagnostic {

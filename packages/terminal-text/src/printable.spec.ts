@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { printable, printableOr } from "./terminal-text";
+import { printable } from "./printable";
 
 const ESC = "\u001b";
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the test looks for control characters
@@ -33,7 +33,7 @@ const anyText = fc
   )
   .map((pieces) => pieces.join(""));
 
-describe("printable: what the monitor writes of the API's text", () => {
+describe("printable: what of a text a terminal may be shown", () => {
   it("never holds a control character, an ESC, a bidi override or a lone surrogate", () => {
     fc.assert(
       fc.property(anyText, (text) => {
@@ -68,7 +68,5 @@ describe("printable: what the monitor writes of the API's text", () => {
   it("removes whole sequences, so neither the effect nor its payload reaches the screen", () => {
     expect(printable(`lab ${ESC}]2;pwned\u0007one ${ESC}[2J${ESC}[Htwo`)).toBe("lab one two");
     expect(printable("line\r\nbreak")).toBe("line  break");
-    expect(printableOr(null, "-")).toBe("-");
-    expect(printableOr(`x${ESC}[31m`, "-")).toBe("x");
   });
 });

@@ -1,3 +1,5 @@
+import { printable } from "@cml-fleet/terminal-text/printable";
+
 /**
  * What text written outside the fleet's trust boundary may hold once it is inside: lab titles and states,
  * license statuses and messages from a worker's CML, EC2 tags and names, the words of an upstream error.
@@ -5,9 +7,9 @@
  * the database, in the GraphQL API and in operators' terminals, where an escape sequence is an instruction
  * (OSC 0/2 retitles the window, OSC 52 writes the clipboard, CSI moves the cursor and erases the screen).
  *
- * Clean text has no C0 or C1 control character (so no ESC and no NUL, which Postgres refuses), no whole
- * escape sequence left as visible garbage, no bidi embedding, override or isolate (they reorder what an
- * operator reads: the "Trojan Source" spoofing), no lone surrogate, is in Unicode NFC (one spelling per text,
+ * Clean text is printable (@cml-fleet/terminal-text: no C0 or C1 control character, so no ESC and no NUL,
+ * which Postgres refuses; no escape sequence left as visible garbage; no bidi embedding, override or
+ * isolate; no lone surrogate), is in Unicode NFC (one spelling per text,
  * so equal titles compare equal), and is bounded in length. Printable text in any script, emoji included, is
  * kept as it is.
  */
@@ -35,40 +37,7 @@ export type OutsideTextKind = keyof typeof OUTSIDE_TEXT_LIMITS;
 /** What stands in for the part cut off when a text is longer than its bound. */
 export const TRUNCATION_MARK = "…";
 
-// ECMA-48 in its 7-bit (ESC + a byte) and 8-bit (one C1 character) forms; `\x1b` is ESC.
-/** Command strings (DCS, SOS, OSC, PM, APC): anything up to BEL or ST, or up to the next ESC or the end. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is what this module is for
-const COMMAND_STRING = /(?:\x1b[PX\]^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?/gu;
-/** Control sequences (CSI): parameter bytes, intermediate bytes, a final byte (absent when malformed). */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is what this module is for
-const CONTROL_SEQUENCE = /(?:\x1b\[|\x9b)[\x30-\x3f]*[\x20-\x2f]*[\x40-\x7e]?/gu;
-/** Every other escape (ESC c resets the terminal, ESC ( B picks a charset) and a lone ESC. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is what this module is for
-const OTHER_ESCAPE = /\x1b[\x20-\x2f]*[\x30-\x7e]?/gu;
-/** Controls that separate lines or columns: a space keeps the words apart on one line. */
-const SEPARATING_CONTROLS = /[\t\n\v\f\r\x85\u2028\u2029]/gu;
-/** Every remaining C0 and C1 control and DEL, and the bidi embeddings, overrides and isolates. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is what this module is for
-const UNSAFE_CHARACTERS = /[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/gu;
-const LONE_SURROGATE = /\p{Cs}/gu;
-/** A cheap first look: most text has none of what the replacements above look for. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is what this module is for
-const NEEDS_CLEANING = /[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\p{Cs}]/u;
-
 const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
-
-function withoutControls(text: string): string {
-  if (!NEEDS_CLEANING.test(text)) {
-    return text;
-  }
-  return text
-    .replace(COMMAND_STRING, "")
-    .replace(CONTROL_SEQUENCE, "")
-    .replace(OTHER_ESCAPE, "")
-    .replace(SEPARATING_CONTROLS, " ")
-    .replace(UNSAFE_CHARACTERS, "")
-    .replace(LONE_SURROGATE, "\uFFFD");
-}
 
 function codePointLength(text: string): number {
   let count = 0;
@@ -99,7 +68,7 @@ function truncated(text: string, maxLength: number): string {
 
 /** `text` as the fleet may keep, serve and draw it; idempotent: clean text comes back unchanged. */
 export function cleanOutsideText(text: string, maxLength: number = OUTSIDE_TEXT_LIMITS.message): string {
-  const normalized = withoutControls(text).normalize("NFC");
+  const normalized = printable(text).normalize("NFC");
   if (codePointLength(normalized) <= maxLength) {
     return normalized;
   }
