@@ -14,6 +14,7 @@ WORKDIR /src
 COPY pnpm-lock.yaml pnpm-workspace.yaml package.json ./
 COPY packages/core/package.json packages/core/
 COPY packages/duration/package.json packages/duration/
+COPY packages/terminal-text/package.json packages/terminal-text/
 COPY packages/platform/package.json packages/platform/
 COPY packages/api/package.json packages/api/
 COPY packages/jobs/package.json packages/jobs/

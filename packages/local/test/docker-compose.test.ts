@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { loadSettings } from "@cml-fleet/core/settings/load-settings";
 import { settingsReference } from "@cml-fleet/core/settings/settings-reference";
@@ -213,6 +213,18 @@ describe("Dockerfile", () => {
       expect(existsSync(`${ROOT}packages/${target}/src/main.ts`)).toBe(true);
     },
   );
+
+  it("copies every workspace package's manifest before fetching (the frozen lockfile names them all)", () => {
+    const copied = new Set(
+      (stages.get("deps")?.lines ?? [])
+        .map((line) => /^COPY\s+packages\/([\w-]+)\/package\.json\s/.exec(line)?.[1])
+        .filter((name) => name !== undefined),
+    );
+    const packages = readdirSync(`${ROOT}packages`).filter((name) =>
+      existsSync(`${ROOT}packages/${name}/package.json`),
+    );
+    expect([...copied].sort()).toEqual(packages.sort());
+  });
 
   it("builds the targets docker-compose.yml asks for", () => {
     const targets = Object.values(services)
