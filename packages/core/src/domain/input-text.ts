@@ -173,6 +173,15 @@ export const TEXT_RULES = {
     matches: pattern(/^[\p{L}\p{N} ._@-]+$/u),
     shape: "1-64 characters: letters, digits, spaces, '.', '_', '@' or '-'",
   },
+  /** Who the audit log says acted: a token's name, an OIDC user's name, `anonymous` or `system:<component>`. */
+  auditActor: { minLength: 1, maxLength: 256, matches: anyText, shape: "one line of text naming an identity" },
+  /** What the audit log says was done: a GraphQL field name such as stopWorker. */
+  auditAction: {
+    minLength: 1,
+    maxLength: 64,
+    matches: pattern(/^[A-Za-z_][A-Za-z0-9_]*$/),
+    shape: "an operation name such as stopWorker (letters, digits and '_')",
+  },
 } as const satisfies Readonly<Record<string, TextRule>>;
 
 export type TextKind = keyof typeof TEXT_RULES;
