@@ -32,6 +32,12 @@ export interface CmlSystemHealth {
   readonly valid: boolean;
   readonly isLicensed: boolean;
   readonly computesValid: boolean;
+  /**
+   * The components that fail, named for a person: a compute by its host name
+   * and the checks it fails, the controller's own services. Empty when CML
+   * names none (absent from fakes built before it existed).
+   */
+  readonly failing?: readonly string[];
 }
 
 export interface CmlSystemStats {

@@ -41,6 +41,19 @@ describe("the CML service status of one look", () => {
     );
   });
 
+  it("names the failing components in the reason when CML names them", () => {
+    const health = {
+      ...healthy,
+      valid: false,
+      computesValid: false,
+      failing: ["compute c2: failing libvirt"],
+    };
+    expect(serviceStatusOf(look({ health }))).toEqual({
+      status: "ERROR",
+      reason: "CML system health: compute c2: failing libvirt",
+    });
+  });
+
   it("is STARTING while CML boots, whatever its health says then, and UNAVAILABLE when it did not answer", () => {
     const booting = look({ ready: false, health: { valid: false, isLicensed: false, computesValid: false } });
     expect(serviceStatusOf(booting)).toEqual({ status: "STARTING", reason: null });

@@ -1,5 +1,6 @@
 import type { Actor } from "../domain/actor";
 import type { NewFleetEvent } from "../domain/fleet-event";
+import { nextImpairment, type StatusCheckPair, withStatusChecks } from "../domain/status-checks";
 import type { CmlLab, TelemetrySnapshot, Worker } from "../domain/worker";
 import { recordActivity } from "../domain/worker-changes-idle";
 import { applyLicense, applyServiceStatus } from "../domain/worker-changes-observed";
@@ -98,16 +99,24 @@ export async function observeCml(
 }
 
 /**
- * What is wrong according to CML's own health report, or null when nothing is.
- * `isLicensed` is left out: the license has its own status and events, and an
- * unlicensed controller still serves.
+ * What is wrong according to CML's own health report, or null when nothing is,
+ * naming the failing components when CML names them (a compute and its failed
+ * checks, the controller's services). `isLicensed` is left out: the license
+ * has its own status and events, and an unlicensed controller still serves.
  */
 export function healthProblem(health: CmlSystemHealth): string | null {
+  if (health.valid && health.computesValid) {
+    return null;
+  }
+  const named = health.failing ?? [];
+  if (named.length > 0) {
+    return `CML system health: ${named.join("; ")}`;
+  }
   const problems = [
     ...(health.valid ? [] : ["the controller reports itself not valid"]),
     ...(health.computesValid ? [] : ["a compute is not valid (or none is registered)"]),
   ];
-  return problems.length === 0 ? null : `CML system health: ${problems.join("; ")}`;
+  return `CML system health: ${problems.join("; ")}`;
 }
 
 /** The CML service's state after one look, and why when it is not plain. */
@@ -169,6 +178,12 @@ export function telemetryMoved(before: TelemetrySnapshot | null, after: Telemetr
   );
 }
 
+/** The look's two EC2 status checks; null when EC2 gave none for the instance. */
+function statusChecksOf(observation: WorkerObservation): StatusCheckPair | null {
+  const check = observation.statusCheck;
+  return check === null ? null : { system: check.systemStatus, instance: check.instanceStatus };
+}
+
 export interface AppliedObservation {
   readonly worker: Worker;
   readonly events: NewFleetEvent[];
@@ -187,6 +202,7 @@ export function applyObservation(
 ): AppliedObservation {
   const events: NewFleetEvent[] = [];
   let next = worker;
+  const checks = statusChecksOf(observation);
   if (observation.instance !== null) {
     const applied = withInstance(next, observation.instance, cmlApiPort, actor, now);
     next = applied.worker;
@@ -194,7 +210,8 @@ export function applyObservation(
   }
   const cml = observation.cml;
   if (cml !== null) {
-    const { status, reason } = serviceStatusOf(cml, next.serviceStatus);
+    // An impaired EC2 status check shows in the service status (ERROR, the check named): see status-checks.ts.
+    const { status, reason } = withStatusChecks(serviceStatusOf(cml, next.serviceStatus), checks);
     const service = applyServiceStatus(next, status, reason, actor, now);
     events.push(...service.events);
     next = service.worker;
@@ -223,7 +240,9 @@ export function applyObservation(
       next = { ...next, cmlVersion: cml.version, labs: cml.labs };
     }
   }
-  const snapshot = snapshotOf(observation);
+  const impairment = nextImpairment(next, worker.telemetry?.impairment ?? null, checks, actor, now);
+  events.push(...impairment.events);
+  const snapshot: TelemetrySnapshot = { ...snapshotOf(observation), impairment: impairment.episode };
   const moved =
     events.length > 0 ||
     telemetryMoved(worker.telemetry, snapshot) ||

@@ -71,12 +71,36 @@ describe("observing a worker's CML against the simulator", () => {
     });
     expect(serviceStatusOf(sick)).toEqual({
       status: "ERROR",
-      reason: expect.stringMatching(/^CML system health: .*not valid.*; a compute is not valid/),
+      reason: "CML system health: controller compute cml-controller: failing lld_connected, lld_synced",
     });
 
     await control.call("PATCH", `/_sim/instances/${instanceId}/cml`, { healthy: true });
     const well = await observeCml(cml, endpoint, null);
     expect(serviceStatusOf(well)).toEqual({ status: "AVAILABLE", reason: null });
+  });
+
+  it("names the one failing component: a compute check, then a controller service, then none", async () => {
+    const { instanceId, endpoint } = await readySimWorker(sim, control);
+    await control.call("PATCH", `/_sim/instances/${instanceId}/cml`, { failingChecks: ["libvirt"] });
+    expect(serviceStatusOf(await observeCml(cml, endpoint, null))).toEqual({
+      status: "ERROR",
+      reason: "CML system health: controller compute cml-controller: failing libvirt",
+    });
+
+    await control.call("PATCH", `/_sim/instances/${instanceId}/cml`, { failingChecks: ["core_connected"] });
+    const controllerDown = await observeCml(cml, endpoint, null);
+    // The compute stays valid: only the controller's own service fails.
+    expect(controllerDown).toMatchObject({ health: { valid: false, computesValid: true } });
+    expect(serviceStatusOf(controllerDown)).toEqual({
+      status: "ERROR",
+      reason: "CML system health: controller: failing core_connected",
+    });
+
+    await control.call("PATCH", `/_sim/instances/${instanceId}/cml`, { failingChecks: [] });
+    expect(serviceStatusOf(await observeCml(cml, endpoint, null))).toEqual({
+      status: "AVAILABLE",
+      reason: null,
+    });
   });
 
   it("finds a controller that is not ready unreachable, its health unheeded", async () => {

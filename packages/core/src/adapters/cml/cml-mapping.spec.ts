@@ -78,9 +78,17 @@ describe("system mapping", () => {
       is_licensed: true,
       computes: { c1: { valid: true, admission_state: "READY" } },
     });
-    expect(toSystemHealth(healthy)).toEqual({ valid: true, isLicensed: true, computesValid: true });
+    expect(toSystemHealth(healthy)).toEqual({
+      valid: true,
+      isLicensed: true,
+      computesValid: true,
+      failing: [],
+    });
     const none = systemHealthSchema.parse({ valid: true, is_licensed: false, computes: {} });
-    expect(toSystemHealth(none).computesValid).toBe(false);
+    expect(toSystemHealth(none)).toMatchObject({
+      computesValid: false,
+      failing: ["no compute is registered"],
+    });
     const broken = systemHealthSchema.parse({
       valid: false,
       is_licensed: true,
@@ -93,7 +101,30 @@ describe("system mapping", () => {
       is_licensed: null,
       computes: { c1: { valid: null } },
     });
-    expect(toSystemHealth(unknown)).toEqual({ valid: false, isLicensed: false, computesValid: false });
+    expect(toSystemHealth(unknown)).toEqual({
+      valid: false,
+      isLicensed: false,
+      computesValid: false,
+      failing: ["compute c1: not valid"],
+    });
+  });
+
+  it("names the failing components: a compute by host name with its failed checks, the controller's services", () => {
+    const answer = systemHealthSchema.parse({
+      valid: false,
+      is_licensed: true,
+      computes: {
+        c1: { hostname: "cml-controller", is_controller: true, valid: true, libvirt: true },
+        c2: { hostname: "compute-2\u001b[31m", valid: false, libvirt: false, lld_connected: false },
+        c3: { hostname: 42, valid: false },
+      },
+      controller: { core_connected: false, nodes_loaded: true, images_loaded: true, valid: false },
+    });
+    expect(toSystemHealth(answer).failing).toEqual([
+      "compute compute-2: failing lld_connected, libvirt",
+      "compute c3: not valid",
+      "controller: failing core_connected",
+    ]);
   });
 });
 

@@ -26,7 +26,20 @@ export const systemHealthSchema = z.object({
   // CML's own models allow null for these; null is read as "not valid" / "not licensed", never as a parse error.
   valid: z.boolean().nullable(),
   is_licensed: z.boolean().nullable(),
-  computes: z.record(z.string(), z.object({ valid: z.boolean().nullable() })).default({}),
+  computes: z
+    .record(
+      z.string(),
+      z
+        .object({
+          valid: z.boolean().nullable(),
+          // Names the compute in a health reason; optional and never a parse error (a bad one names it by id).
+          hostname: outsideText("name").optional().catch(undefined),
+        })
+        // The individual checks (libvirt, lld_connected, ...) are read by name in toSystemHealth.
+        .catchall(z.unknown()),
+    )
+    .default({}),
+  controller: z.record(z.string(), z.unknown()).nullable().optional(),
 });
 
 const nullableNumber = z.number().nullable().optional();
