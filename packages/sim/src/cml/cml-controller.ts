@@ -2,6 +2,23 @@ import { createHmac, randomBytes, randomUUID } from "node:crypto";
 import type { ScheduledTask } from "../state/scheduler";
 import type { SimCertificate } from "./tls";
 
+/** The checks `system_health` reports per compute (docs/cml-api.md). */
+export const COMPUTE_HEALTH_CHECKS = [
+  "kvm_vmx_enabled",
+  "enough_cpus",
+  "lld_connected",
+  "lld_synced",
+  "libvirt",
+  "fabric",
+  "device_mux",
+  "refplat_images_available",
+  "docker_shim",
+] as const;
+/** The checks of its `controller` block. */
+export const CONTROLLER_HEALTH_CHECKS = ["core_connected", "nodes_loaded", "images_loaded"] as const;
+export const HEALTH_CHECK_NAMES = [...COMPUTE_HEALTH_CHECKS, ...CONTROLLER_HEALTH_CHECKS] as const;
+export type HealthCheckName = (typeof HEALTH_CHECK_NAMES)[number];
+
 export type LabState = "STARTED" | "STOPPED" | "DEFINED_ON_CORE" | "QUEUED" | "BOOTED";
 
 export interface CmlLab {
@@ -47,6 +64,13 @@ export class CmlController implements CmlIdentity {
   reachable = true;
   /** False: `system_health` reports the controller and its compute not valid (survives stops, like `reachable`). */
   healthy = true;
+  /**
+   * Individual `system_health` checks that fail (e.g. "libvirt" for the compute, "core_connected" for the
+   * controller block): each makes its block and the system not valid. Survives stops, like `healthy`.
+   */
+  failingChecks: readonly HealthCheckName[] = [];
+  /** `PUT /labs/{id}/stop` calls answered, found or not (the control API shows them). */
+  stopLabCalls = 0;
   /** The certificate its HTTPS serves; "alternate" plays another machine answering on its address. */
   certificate: SimCertificate = "default";
   runningNodes = 0;

@@ -16,6 +16,7 @@ export function cmlView(service: CmlService, instance: SimInstance) {
     readyOverride: controller.readyOverride,
     reachable: controller.reachable,
     healthy: controller.healthy,
+    failingChecks: controller.failingChecks,
     listening: service.isListening(instance),
     runningNodes: controller.runningNodes,
     labs: [...controller.labs.values()].map(({ id, title, state, nodeCount }) => ({
@@ -28,6 +29,7 @@ export function cmlView(service: CmlService, instance: SimInstance) {
     authorizationStatus: authorizationStatus(controller),
     registerCalls: controller.registerCalls,
     deregisterCalls: controller.deregisterCalls,
+    stopLabCalls: controller.stopLabCalls,
     serviceUserId: controller.serviceUserId,
     eventCount: controller.events.length,
   };

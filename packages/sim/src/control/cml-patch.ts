@@ -1,5 +1,5 @@
 import type { CmlController } from "../cml/cml-controller";
-import { cmlTimestamp } from "../cml/cml-controller";
+import { cmlTimestamp, HEALTH_CHECK_NAMES, type HealthCheckName } from "../cml/cml-controller";
 import { SIM_CERTIFICATES, type SimCertificate } from "../cml/tls";
 import {
   type FieldChecks,
@@ -23,6 +23,7 @@ export interface CmlPatch {
   readonly ready?: boolean | null;
   readonly reachable?: boolean;
   readonly healthy?: boolean;
+  readonly failingChecks?: readonly HealthCheckName[];
   readonly runningNodes?: number;
   readonly labs?: readonly CmlLabInput[];
   readonly activity?: boolean;
@@ -35,6 +36,7 @@ const CML_PATCH_FIELDS: FieldChecks<CmlPatch> = {
   ready: field(orNull(isBoolean), "a boolean (or null to follow the ready delay again)"),
   reachable: field(isBoolean, "a boolean"),
   healthy: field(isBoolean, "a boolean"),
+  failingChecks: parseFailingChecks,
   activity: field(isBoolean, "a boolean"),
   runningNodes: field(isNonNegativeInteger, "a non-negative integer"),
   labs: parseLabs,
@@ -47,6 +49,17 @@ const CML_PATCH_FIELDS: FieldChecks<CmlPatch> = {
 /** Validates `PATCH /_sim/instances/{id}/cml`; a string is the error message. */
 export function parseCmlPatch(body: unknown): CmlPatch | string {
   return readPatch(body, CML_PATCH_FIELDS, (key) => `unknown field '${key}'`);
+}
+
+const isHealthCheckName = isOneOf(HEALTH_CHECK_NAMES);
+
+function parseFailingChecks(value: unknown): FieldResult<HealthCheckName[]> {
+  if (!Array.isArray(value) || !value.every(isHealthCheckName)) {
+    return {
+      error: `failingChecks must be an array of ${HEALTH_CHECK_NAMES.map((name) => `"${name}"`).join(", ")}`,
+    };
+  }
+  return { value: [...new Set(value)] };
 }
 
 function parseLabs(value: unknown): FieldResult<CmlLabInput[]> {
@@ -88,6 +101,9 @@ export function applyCmlPatch(controller: CmlController, patch: CmlPatch, now: n
   }
   if (patch.healthy !== undefined) {
     controller.healthy = patch.healthy;
+  }
+  if (patch.failingChecks !== undefined) {
+    controller.failingChecks = patch.failingChecks;
   }
   if (patch.labs !== undefined) {
     const previous = new Map(controller.labs);

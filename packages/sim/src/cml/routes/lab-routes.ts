@@ -41,6 +41,7 @@ export const startLab: CmlRoute = (_request, { controller, service }, { id = "" 
 };
 
 export const stopLab: CmlRoute = (_request, { controller, service }, { id = "" }) => {
+  controller.stopLabCalls++;
   const lab = controller.labs.get(id);
   if (!lab) {
     return cmlError(404, `Lab not found: ${id}`);

@@ -1,6 +1,7 @@
 import { imagesIn, SIM_INSTANCE_TYPES } from "../../catalog";
 import { syntheticValue } from "../../cloudwatch/metric-synth";
 import { json } from "../../http/http-types";
+import { COMPUTE_HEALTH_CHECKS, CONTROLLER_HEALTH_CHECKS } from "../cml-controller";
 import type { CmlRoute } from "./route-context";
 
 const GIB = 1024 ** 3;
@@ -24,32 +25,44 @@ export const systemInformation: CmlRoute = (_request, { instance, service }) => 
  * does: the compute's node-handling checks fail, it is no longer admitted to
  * start nodes (`ONLINE` rather than `READY`), and neither it nor the system is
  * valid. The controller's own services stay up, so its block stays valid.
+ * `failingChecks` fails named checks one by one: a failed compute check makes
+ * the compute not valid, a failed controller check the controller block; either
+ * makes the system not valid.
  */
 export const systemHealth: CmlRoute = (_request, { controller }) => {
   const licensed = controller.registration === "COMPLETED";
   const healthy = controller.healthy;
+  const failing = new Set<string>(controller.failingChecks);
+  const computeCheck = (name: string, base = true) => base && !failing.has(name);
+  const computeValid = healthy && COMPUTE_HEALTH_CHECKS.every((name) => !failing.has(name));
+  const controllerValid = CONTROLLER_HEALTH_CHECKS.every((name) => !failing.has(name));
   return json(200, {
-    valid: healthy,
+    valid: computeValid && controllerValid,
     is_licensed: licensed,
     is_enterprise: true,
     computes: {
       [controller.computeId]: {
         hostname: "cml-controller",
         is_controller: true,
-        kvm_vmx_enabled: true,
-        enough_cpus: true,
-        lld_connected: healthy,
-        lld_synced: healthy,
-        libvirt: true,
-        fabric: true,
-        device_mux: true,
-        refplat_images_available: true,
-        docker_shim: true,
-        valid: healthy,
-        admission_state: healthy ? "READY" : "ONLINE",
+        kvm_vmx_enabled: computeCheck("kvm_vmx_enabled"),
+        enough_cpus: computeCheck("enough_cpus"),
+        lld_connected: computeCheck("lld_connected", healthy),
+        lld_synced: computeCheck("lld_synced", healthy),
+        libvirt: computeCheck("libvirt"),
+        fabric: computeCheck("fabric"),
+        device_mux: computeCheck("device_mux"),
+        refplat_images_available: computeCheck("refplat_images_available"),
+        docker_shim: computeCheck("docker_shim"),
+        valid: computeValid,
+        admission_state: computeValid ? "READY" : "ONLINE",
       },
     },
-    controller: { core_connected: true, nodes_loaded: true, images_loaded: true, valid: true },
+    controller: {
+      core_connected: !failing.has("core_connected"),
+      nodes_loaded: !failing.has("nodes_loaded"),
+      images_loaded: !failing.has("images_loaded"),
+      valid: controllerValid,
+    },
   });
 };
 
