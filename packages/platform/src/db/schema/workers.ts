@@ -65,6 +65,8 @@ export const workers = pgTable(
     status: text().$type<WorkerStatus>().notNull(),
     desiredStatus: text().$type<DesiredStatus>().notNull(),
     serviceStatus: text().$type<ServiceStatus>().notNull(),
+    // Why the CML service is in its status (e.g. the failing component CML's health names); null: nothing to say.
+    serviceStatusReason: text(),
     statusReason: text(),
     statusChangedAt: instant().notNull(),
     licenseStatus: text().$type<LicenseStatus>().notNull(),

@@ -1,0 +1,1 @@
+ALTER TABLE "workers" ADD COLUMN "service_status_reason" text;
