@@ -9,18 +9,22 @@ import { cmlControlRoutes } from "./control/cml-control-routes";
 import { dispatchControl, instanceControlRoutes } from "./control/control-routes";
 import { handleEc2 } from "./ec2/ec2-handler";
 import { NO_FAULTS } from "./faults";
+import { callerAccount } from "./http/caller-account";
 import type { HttpRequest, HttpResponse } from "./http/http-types";
 import { closeServer, listen, serve } from "./http/sim-server";
 import { resolveOptions, type SimulatorOptions, warnOnConsole } from "./options";
 import { restoreSnapshot } from "./persistence/restore";
 import { captureSnapshot } from "./persistence/snapshot";
 import { loadSnapshot, saveSnapshot } from "./persistence/snapshot-file";
+import { handlePricing, isPricingRequest } from "./pricing/pricing-handler";
+import { accountState } from "./state/account-scope";
 import { InstanceStore } from "./state/instance-store";
 import { IpAllocator } from "./state/ip-allocator";
 import { Lifecycle } from "./state/lifecycle";
 import { Scheduler } from "./state/scheduler";
 import type { SimState } from "./state/sim-state";
 import { CallStats } from "./stats";
+import { handleSts, isStsRequest } from "./sts/sts-handler";
 
 export type { SimulatorOptions } from "./options";
 
@@ -104,7 +108,17 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     if (state.faults.latencyMs > 0) {
       await new Promise((resolve) => setTimeout(resolve, state.faults.latencyMs));
     }
-    return isCloudWatchRequest(request) ? handleCloudWatch(request, metricDeps) : handleEc2(request, state);
+    if (isPricingRequest(request)) {
+      return handlePricing(request, state);
+    }
+    if (isStsRequest(request)) {
+      return handleSts(request, { defaultAccountId: state.accountId, now });
+    }
+    // The access key names the account; EC2 and CloudWatch then see only that account's instances.
+    const caller = accountState(state, callerAccount(request.headers, state.accountId));
+    return isCloudWatchRequest(request)
+      ? handleCloudWatch(request, { ...metricDeps, state: caller })
+      : handleEc2(request, caller);
   };
 
   const save = (path: string) =>

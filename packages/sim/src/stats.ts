@@ -1,4 +1,4 @@
-export type StatsArea = "ec2" | "cloudwatch" | "cml";
+export type StatsArea = "ec2" | "cloudwatch" | "cml" | "pricing";
 
 /** Calls received per area and action (or CML "METHOD /api/v0/path-template"). */
 export class CallStats {
@@ -14,6 +14,7 @@ export class CallStats {
       ec2: Object.fromEntries(this.counts.ec2),
       cloudwatch: Object.fromEntries(this.counts.cloudwatch),
       cml: Object.fromEntries(this.counts.cml),
+      pricing: Object.fromEntries(this.counts.pricing),
     };
   }
 
@@ -22,6 +23,6 @@ export class CallStats {
   }
 
   private empty(): Record<StatsArea, Map<string, number>> {
-    return { ec2: new Map(), cloudwatch: new Map(), cml: new Map() };
+    return { ec2: new Map(), cloudwatch: new Map(), cml: new Map(), pricing: new Map() };
   }
 }

@@ -5,6 +5,7 @@ import type { SimState } from "../state/sim-state";
 import { describeImages } from "./describe-images";
 import { describeInstanceStatus } from "./describe-instance-status";
 import { describeInstances } from "./describe-instances";
+import { describeVolumes } from "./describe-volumes";
 import type { Ec2Action } from "./ec2-action";
 import { Ec2Error, ec2FaultErrors } from "./ec2-error";
 import { startInstances, stopInstances, terminateInstances } from "./instance-state-actions";
@@ -23,6 +24,7 @@ const ACTIONS: Readonly<Record<string, Ec2Action>> = {
   CreateTags: createTags,
   DeleteTags: deleteTags,
   DescribeImages: describeImages,
+  DescribeVolumes: describeVolumes,
 };
 
 function xmlHeaders(requestId: string): Record<string, string> {
