@@ -83,6 +83,10 @@ export const workers = pgTable(
     idlePolicyEnabled: boolean(),
     idleThresholdMinutes: doublePrecision(),
     tags: jsonb().$type<Record<string, string>>().notNull().default({}),
+    // Tag sync (core's TagSync): existing rows have nothing pending.
+    tagsPendingSince: instant(),
+    tagsAppliedAt: instant(),
+    tagsApplyError: text(),
     createdBy: text(),
     // CML trust (core's CmlTrust): existing rows were made or imported by the fleet, so they start confirmed.
     cmlConfirmed: boolean().notNull().default(true),
