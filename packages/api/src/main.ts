@@ -1,14 +1,14 @@
 import { loadSettings } from "@cml-fleet/core/settings/load-settings";
 import { createLogger } from "@cml-fleet/platform/observability/logger";
 import { createObservability } from "@cml-fleet/platform/observability/observability";
-import { startTracingFromEnvironment } from "@cml-fleet/platform/observability/tracing";
+import { startTracingFromSettings } from "@cml-fleet/platform/observability/tracing";
 import { onShutdownSignals } from "@cml-fleet/platform/process/shutdown-signals";
 import { createApiApp } from "./app";
 import { startApiServer } from "./http/server";
 
 /** The API as a process of its own (`pnpm --filter @cml-fleet/api start`); the jobs run elsewhere. */
 const settings = loadSettings(process.env);
-const tracing = startTracingFromEnvironment(process.env, settings.otel.serviceName);
+const tracing = startTracingFromSettings(process.env, settings.otel);
 const observability = createObservability({ tracer: tracing.tracer, processMetrics: true });
 const logger = createLogger({ level: settings.logLevel, name: "cml-fleet-api" });
 const app = await createApiApp({ settings, logger, observability });

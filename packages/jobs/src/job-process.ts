@@ -1,10 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createAwsCloudProvider } from "@cml-fleet/core/adapters/aws/create-aws-cloud-provider";
+import { createEc2NetworkInspector } from "@cml-fleet/core/adapters/aws/ec2-network";
 import { createCmlClient } from "@cml-fleet/core/adapters/cml/create-cml-client";
 import { hourlyRate } from "@cml-fleet/core/domain/cost";
 import { systemClock } from "@cml-fleet/core/ports/clock.port";
 import type { Logger } from "@cml-fleet/core/ports/logger.port";
+import { checkCloudAtStart } from "@cml-fleet/core/services/cloud-start-check";
 import { createCmlCertificatePins } from "@cml-fleet/core/services/cml-certificate-pins";
 import { realSleep } from "@cml-fleet/core/services/poll";
 import type { Settings } from "@cml-fleet/core/settings/settings.schema";
@@ -31,6 +33,8 @@ export interface JobProcessOptions {
   readonly afterLaunch?: JobWorkerDeps["afterLaunch"];
   /** The process's metrics and tracer: job metrics and spans, AWS and CML call metrics and spans. */
   readonly observability?: Observability | undefined;
+  /** Check the configured regions and networks against EC2 before taking jobs (default true). */
+  readonly checkCloudAtStart?: boolean | undefined;
 }
 
 export interface RunningJobProcess {
@@ -81,6 +85,20 @@ export async function startJobProcess(options: JobProcessOptions): Promise<Runni
     logger,
     observer: options.observability?.callObserver,
   });
+  if (options.checkCloudAtStart !== false) {
+    // A region the account has not enabled, or a subnet outside its vpc_id, is
+    // named now rather than as a failed launch later.
+    await checkCloudAtStart(createEc2NetworkInspector(cloud.clients), {
+      accounts: Object.keys(accounts),
+      defaultRegion: settings.aws.defaultRegion,
+      allowedRegions: settings.aws.allowedRegions,
+      networks: settings.worker.networks,
+    }).catch(async (error: unknown) => {
+      cloud.close();
+      await infrastructure.close();
+      throw error;
+    });
+  }
   const workerRepository = createWorkerRepository(database.db);
   const cml = createCmlClient({
     username: settings.cml.username,
@@ -151,6 +169,10 @@ export async function startJobProcess(options: JobProcessOptions): Promise<Runni
       dryRun: settings.idle.dryRun,
       hourlyRate: (worker) => hourlyRate(settings.pricing, worker.instanceType, worker.region),
       recentSamples: 30,
+    },
+    impairedReboot: {
+      enabled: settings.statusChecks.rebootOnImpaired,
+      sweepsBeforeReboot: settings.statusChecks.impairedSweepsBeforeReboot,
     },
     reconciliation: {
       targets: Object.keys(accounts).flatMap((accountId) =>

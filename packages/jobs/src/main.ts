@@ -1,9 +1,10 @@
 import { writeFileSync } from "node:fs";
+import { CloudStartCheckError } from "@cml-fleet/core/services/cloud-start-check";
 import { loadSettings } from "@cml-fleet/core/settings/load-settings";
 import { SettingsError } from "@cml-fleet/core/settings/settings-error";
 import { createMetricsHandler, startMetricsServer } from "@cml-fleet/platform/observability/metrics-handler";
 import { createObservability } from "@cml-fleet/platform/observability/observability";
-import { startTracingFromEnvironment } from "@cml-fleet/platform/observability/tracing";
+import { startTracingFromSettings } from "@cml-fleet/platform/observability/tracing";
 import { onShutdownSignals } from "@cml-fleet/platform/process/shutdown-signals";
 import { type RunningJobProcess, startJobProcess } from "./job-process";
 
@@ -32,7 +33,7 @@ async function main(): Promise<void> {
   const pauseFile = env.CML_FLEET_TEST_PAUSE_AFTER_LAUNCH;
   const lockMs = env.CML_FLEET_TEST_LOCK_MS === undefined ? undefined : Number(env.CML_FLEET_TEST_LOCK_MS);
   const prefix = env.CML_FLEET_TEST_BULLMQ_PREFIX;
-  const tracing = startTracingFromEnvironment(env, settings.otel.serviceName);
+  const tracing = startTracingFromSettings(env, settings.otel);
   const observability = createObservability({ tracer: tracing.tracer, processMetrics: true });
   const running: RunningJobProcess = await startJobProcess({
     settings,
@@ -74,6 +75,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error);
+  // A region or network the account cannot serve: the message names each, no stack needed.
+  console.error(error instanceof CloudStartCheckError ? error.message : error);
   process.exit(1);
 });

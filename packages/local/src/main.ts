@@ -11,6 +11,7 @@ import { isAbsolute, join, resolve } from "node:path";
 import { createApiApp } from "@cml-fleet/api/app";
 import { startApiServer } from "@cml-fleet/api/http/server";
 import type { Logger } from "@cml-fleet/core/ports/logger.port";
+import { CloudStartCheckError } from "@cml-fleet/core/services/cloud-start-check";
 import { loadSettings } from "@cml-fleet/core/settings/load-settings";
 import type { Settings } from "@cml-fleet/core/settings/settings.schema";
 import { SettingsError } from "@cml-fleet/core/settings/settings-error";
@@ -18,7 +19,7 @@ import { startJobProcess } from "@cml-fleet/jobs/job-process";
 import { openMigratedDatabase } from "@cml-fleet/platform/db/open-migrated-database";
 import { createLogger } from "@cml-fleet/platform/observability/logger";
 import { createObservability } from "@cml-fleet/platform/observability/observability";
-import { startTracingFromEnvironment } from "@cml-fleet/platform/observability/tracing";
+import { startTracingFromSettings } from "@cml-fleet/platform/observability/tracing";
 import { onShutdownSignals } from "@cml-fleet/platform/process/shutdown-signals";
 import { simulatorOptionsFromEnv } from "@cml-fleet/sim/options-from-env";
 import { type RunningSimulator, startSimulator } from "@cml-fleet/sim/simulator";
@@ -80,7 +81,7 @@ async function main(): Promise<void> {
     logger = createLogger({ level: settings.logLevel, name: "cml-fleet", file: logFile });
 
     // One registry for the API and the job workers: the API's /metrics shows both.
-    const tracing = startTracingFromEnvironment(env, settings.otel.serviceName);
+    const tracing = startTracingFromSettings(env, settings.otel);
     closers.push(() => tracing.shutdown());
     const observability = createObservability({ tracer: tracing.tracer, processMetrics: true });
 
@@ -127,7 +128,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof SettingsError || error instanceof RedisUnavailableError) {
+  if (
+    error instanceof SettingsError ||
+    error instanceof RedisUnavailableError ||
+    error instanceof CloudStartCheckError
+  ) {
     console.error(error.message);
   } else if (isAddressInUse(error)) {
     console.error(

@@ -98,3 +98,22 @@ export function startTracingFromEnvironment(env: OtelEnvironment, serviceName: s
   const url = otlpTracesUrl(env);
   return startTracing({ serviceName, exporter: url === null ? null : new OTLPTraceExporter({ url }) });
 }
+
+/** The OpenTelemetry part of the settings (environment or the CML_FLEET_CONFIG file). */
+export interface OtelSettings {
+  readonly endpoint: string | null;
+  readonly serviceName: string;
+}
+
+/**
+ * Tracing as the environment and the settings configure it: the standard
+ * variables as they are, and when the environment names no endpoint, the
+ * `otel_exporter_otlp_endpoint` of the configuration file (so the file's
+ * setting works like the variable; the environment wins, as for every setting).
+ */
+export function startTracingFromSettings(env: OtelEnvironment, otel: OtelSettings): Tracing {
+  const fromEnvironment = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
+  const endpoint =
+    fromEnvironment !== undefined && fromEnvironment !== "" ? fromEnvironment : (otel.endpoint ?? undefined);
+  return startTracingFromEnvironment({ ...env, OTEL_EXPORTER_OTLP_ENDPOINT: endpoint }, otel.serviceName);
+}

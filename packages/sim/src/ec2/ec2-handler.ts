@@ -5,6 +5,7 @@ import type { SimState } from "../state/sim-state";
 import { describeImages } from "./describe-images";
 import { describeInstanceStatus } from "./describe-instance-status";
 import { describeInstances } from "./describe-instances";
+import { describeRegions, describeSecurityGroups, describeSubnets } from "./describe-network";
 import { describeVolumes } from "./describe-volumes";
 import type { Ec2Action } from "./ec2-action";
 import { Ec2Error, ec2FaultErrors } from "./ec2-error";
@@ -24,6 +25,9 @@ const ACTIONS: Readonly<Record<string, Ec2Action>> = {
   CreateTags: createTags,
   DeleteTags: deleteTags,
   DescribeImages: describeImages,
+  DescribeRegions: describeRegions,
+  DescribeSubnets: describeSubnets,
+  DescribeSecurityGroups: describeSecurityGroups,
   DescribeVolumes: describeVolumes,
 };
 

@@ -1,3 +1,4 @@
+import { defaultSecurityGroupId, defaultSubnetId, defaultVpcId } from "../network/sim-network";
 import { newInstanceId, newReservationId, type SimInstance } from "./instance";
 import type { SimState } from "./sim-state";
 
@@ -33,12 +34,10 @@ export function launchInstances(state: SimState, spec: LaunchSpec, count: number
       amiLaunchIndex: index,
       clientToken: spec.clientToken,
       keyName: spec.keyName,
-      subnetId: spec.subnetId ?? defaultSubnet(spec.region),
-      vpcId: `vpc-0${hexOf(spec.region).slice(0, 16)}`,
+      subnetId: spec.subnetId ?? defaultSubnetId(spec.region),
+      vpcId: defaultVpcId(spec.region),
       securityGroupIds:
-        spec.securityGroupIds.length > 0
-          ? spec.securityGroupIds
-          : [`sg-0${hexOf(`${spec.region}-default`).slice(0, 16)}`],
+        spec.securityGroupIds.length > 0 ? spec.securityGroupIds : [defaultSecurityGroupId(spec.region)],
       availabilityZone: `${spec.region}a`,
       detailedMonitoring: spec.detailedMonitoring,
       loopbackIp,
@@ -63,21 +62,4 @@ function unusedInstanceId(state: SimState): string {
     id = newInstanceId();
   }
   return id;
-}
-
-function defaultSubnet(region: string): string {
-  return `subnet-0${hexOf(`${region}-subnet`).slice(0, 16)}`;
-}
-
-/** A stable hex string per input, so default VPC/subnet/group ids look real and never change. */
-function hexOf(text: string): string {
-  let hash = 0x811c9dc5;
-  let out = "";
-  for (let round = 0; round < 3; round++) {
-    for (const char of `${round}${text}`) {
-      hash = Math.imul(hash ^ char.charCodeAt(0), 0x01000193) >>> 0;
-    }
-    out += hash.toString(16).padStart(8, "0");
-  }
-  return out;
 }

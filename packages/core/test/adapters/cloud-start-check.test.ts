@@ -1,0 +1,169 @@
+import {
+  defaultSecurityGroupId,
+  defaultSubnetId,
+  defaultVpcId,
+  SIM_OPT_IN_REGIONS,
+} from "@cml-fleet/sim/network/sim-network";
+import { type RunningSimulator, startSimulator } from "@cml-fleet/sim/simulator";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type AwsCloudProvider,
+  createAwsCloudProvider,
+} from "../../src/adapters/aws/create-aws-cloud-provider";
+import { createEc2NetworkInspector } from "../../src/adapters/aws/ec2-network";
+import { CloudError } from "../../src/errors";
+import { CloudStartCheckError, checkCloudAtStart } from "../../src/services/cloud-start-check";
+import { loadSettings } from "../../src/settings/load-settings";
+import { silentLogger } from "../support/silent-logger";
+import { SIM_CREDENTIALS } from "./sim-support";
+
+let sim: RunningSimulator;
+let cloud: AwsCloudProvider;
+
+beforeAll(async () => {
+  sim = await startSimulator({});
+  cloud = createAwsCloudProvider({
+    accounts: { default: {} },
+    staticCredentials: SIM_CREDENTIALS,
+    endpoints: { ec2: sim.url, cloudwatch: sim.url },
+    maxAttempts: 1,
+    requestTimeoutMs: 10_000,
+    logger: silentLogger,
+  });
+});
+
+afterAll(async () => {
+  cloud.close();
+  await sim.close();
+});
+
+const AMIS = JSON.stringify({
+  "us-east-1": "ami-0c9f4e2a7b1d83e52",
+  "us-west-2": "ami-0f7a3b9c2d1e45a68",
+  "af-south-1": "ami-0aaaaaaaaaaaaaaaa",
+});
+
+/** The start-up check exactly as the job process builds it, from settings loaded as at start. */
+async function startCheck(env: Record<string, string>): Promise<CloudStartCheckError | null> {
+  const settings = loadSettings({ CLOUD_PROVIDER: "aws", CML_WORKER_AMI_IDS: AMIS, ...env });
+  try {
+    await checkCloudAtStart(createEc2NetworkInspector(cloud.clients), {
+      accounts: Object.keys(settings.aws.accounts),
+      defaultRegion: settings.aws.defaultRegion,
+      allowedRegions: settings.aws.allowedRegions,
+      networks: settings.worker.networks,
+    });
+    return null;
+  } catch (error) {
+    if (error instanceof CloudStartCheckError) {
+      return error;
+    }
+    throw error;
+  }
+}
+
+describe("EC2 DescribeRegions / DescribeSubnets / DescribeSecurityGroups in the simulator (real SDK)", () => {
+  it("lists the enabled regions, and with AllRegions the opt-in ones the account has not enabled", async () => {
+    const regions = await createEc2NetworkInspector(cloud.clients).regions({
+      accountId: "default",
+      region: "us-east-1",
+    });
+    expect(regions).toContainEqual({ regionName: "us-east-1", optInStatus: "opt-in-not-required" });
+    expect(regions).toContainEqual({ regionName: "us-west-2", optInStatus: "opt-in-not-required" });
+    for (const optIn of SIM_OPT_IN_REGIONS) {
+      expect(regions).toContainEqual({ regionName: optIn, optInStatus: "not-opted-in" });
+    }
+  });
+
+  it("finds a region's default subnet and security group in its default VPC, and leaves out unknown ids", async () => {
+    const inspector = createEc2NetworkInspector(cloud.clients);
+    const target = { accountId: "default", region: "us-west-2" };
+    expect(
+      await inspector.subnets(target, [defaultSubnetId("us-west-2"), "subnet-0ffffffffffffffff"]),
+    ).toEqual([{ subnetId: defaultSubnetId("us-west-2"), vpcId: defaultVpcId("us-west-2") }]);
+    expect(await inspector.securityGroups(target, [defaultSecurityGroupId("us-west-2"), "sg-0ffff"])).toEqual(
+      [{ groupId: defaultSecurityGroupId("us-west-2"), vpcId: defaultVpcId("us-west-2") }],
+    );
+    // Another region's subnet is not in this one.
+    expect(await inspector.subnets(target, [defaultSubnetId("us-east-1")])).toEqual([]);
+  });
+
+  it("answers a call into a region the account has not opted into with OptInRequired", async () => {
+    const inspector = createEc2NetworkInspector(cloud.clients);
+    const failure = await inspector
+      .subnets({ accountId: "default", region: "af-south-1" }, ["subnet-0abc"])
+      .then(() => null)
+      .catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(CloudError);
+    expect(failure instanceof CloudError ? failure.awsCode : null).toBe("OptInRequired");
+  });
+});
+
+describe("the start-up check of regions and networks (settings loaded with loadSettings)", () => {
+  it("passes for enabled regions whose subnet, vpc_id and security groups belong together", async () => {
+    const networks = {
+      "us-east-1": {
+        vpc_id: defaultVpcId("us-east-1"),
+        subnet_id: defaultSubnetId("us-east-1"),
+        security_group_ids: [defaultSecurityGroupId("us-east-1")],
+      },
+    };
+    expect(
+      await startCheck({
+        AWS_ALLOWED_REGIONS: "us-east-1,us-west-2",
+        CML_WORKER_NETWORK_CONFIG: JSON.stringify(networks),
+      }),
+    ).toBeNull();
+  });
+
+  it("names an opt-in region the account has not enabled (AWS_ALLOWED_REGIONS)", async () => {
+    const failure = await startCheck({ AWS_ALLOWED_REGIONS: "us-east-1,af-south-1" });
+    expect(failure?.problems).toEqual([
+      {
+        accountId: "default",
+        region: "af-south-1",
+        message: expect.stringContaining("opt-in region the account has not enabled"),
+      },
+    ]);
+    expect(failure?.message).toContain("account default, region af-south-1: is an opt-in region");
+  });
+
+  it("names a subnet that is not in the region's vpc_id, and a security group that does not exist", async () => {
+    const networks = {
+      "us-west-2": {
+        vpc_id: "vpc-0123456789abcdef0",
+        subnet_id: defaultSubnetId("us-west-2"),
+        security_group_ids: ["sg-0123456789abcdef0"],
+      },
+    };
+    const failure = await startCheck({
+      AWS_ALLOWED_REGIONS: "us-east-1,us-west-2",
+      CML_WORKER_NETWORK_CONFIG: JSON.stringify(networks),
+    });
+    expect(failure?.problems.map((problem) => [problem.region, problem.message])).toEqual([
+      [
+        "us-west-2",
+        `subnet ${defaultSubnetId("us-west-2")} is in ${defaultVpcId("us-west-2")}, not in the configured vpc_id vpc-0123456789abcdef0`,
+      ],
+      [
+        "us-west-2",
+        "security group sg-0123456789abcdef0 (CML_WORKER_NETWORK_CONFIG.security_group_ids) does not exist",
+      ],
+    ]);
+  });
+
+  it("names a subnet that does not exist, and a vpc_id given without a subnet", async () => {
+    const networks = {
+      "us-east-1": { subnet_id: "subnet-0aaaaaaaaaaaaaaaa" },
+      "us-west-2": { vpc_id: defaultVpcId("us-west-2") },
+    };
+    const failure = await startCheck({
+      AWS_ALLOWED_REGIONS: "us-east-1,us-west-2",
+      CML_WORKER_NETWORK_CONFIG: JSON.stringify(networks),
+    });
+    expect(failure?.problems.map((problem) => `${problem.region}: ${problem.message}`)).toEqual([
+      "us-east-1: subnet subnet-0aaaaaaaaaaaaaaaa (CML_WORKER_NETWORK_CONFIG.subnet_id) does not exist",
+      expect.stringMatching(/^us-west-2: vpc_id vpc-0\w+ is set without a subnet_id/),
+    ]);
+  });
+});
