@@ -30,6 +30,8 @@ describe("the /_sim control API", () => {
       publicIp: expect.stringMatching(/^127\./),
       privateIp: expect.stringMatching(/^172\.31\./),
       launchTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      // An addition to the contract's shape: the owning account (the default one here).
+      accountId: "123456789012",
     });
     const all = await control<SimInstanceView[]>(suite.sim.url, "GET", "/_sim/instances");
     expect(all.map((instance) => instance.instanceId)).toContain(launched.instanceId);

@@ -1,5 +1,6 @@
 import { mergeFaults } from "../faults";
 import { type HttpRequest, type HttpResponse, json, noContent } from "../http/http-types";
+import { accountState } from "../state/account-scope";
 import { launchInstances } from "../state/launch";
 import type { SimState } from "../state/sim-state";
 import { instanceView } from "./instance-view";
@@ -67,7 +68,8 @@ export function instanceControlRoutes(state: SimState): ControlRouteEntry[] {
         if (typeof parsed === "string") {
           return badRequest(parsed);
         }
-        const launched = launchInstances(state, parsed.spec, parsed.count ?? 1).map(instanceView);
+        const owner = accountState(state, parsed.accountId ?? state.accountId);
+        const launched = launchInstances(owner, parsed.spec, parsed.count ?? 1).map(instanceView);
         return json(201, parsed.count === null ? launched[0] : launched);
       },
     },

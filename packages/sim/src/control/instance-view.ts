@@ -12,6 +12,8 @@ export interface SimInstanceView {
   readonly publicIp: string | null;
   readonly privateIp: string;
   readonly launchTime: string;
+  /** The AWS account that owns it (an addition to the contract's shape). */
+  readonly accountId: string;
 }
 
 export function instanceView(instance: SimInstance): SimInstanceView {
@@ -25,5 +27,6 @@ export function instanceView(instance: SimInstance): SimInstanceView {
     publicIp: publicIpOf(instance),
     privateIp: instance.privateIp,
     launchTime: instance.launchTime.toISOString(),
+    accountId: instance.ownerId,
   };
 }

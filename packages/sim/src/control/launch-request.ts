@@ -6,8 +6,13 @@ import { isJsonObject } from "./patch-fields";
 export const MAX_CONTROL_LAUNCH = 10_000;
 const DEFAULT_INSTANCE_TYPE = "m5zn.metal";
 
-/** Parses `POST /_sim/instances` ({ region, tags, instanceType, imageId?, count? }); a string is an error message. */
-export function parseLaunchRequest(body: unknown): { spec: LaunchSpec; count: number | null } | string {
+/**
+ * Parses `POST /_sim/instances` ({ region, tags, instanceType, imageId?, count?, accountId? }); a string is an
+ * error message. A null `accountId` means the simulator's default account.
+ */
+export function parseLaunchRequest(
+  body: unknown,
+): { spec: LaunchSpec; count: number | null; accountId: string | null } | string {
   if (!isJsonObject(body)) {
     return "body must be a JSON object";
   }
@@ -43,7 +48,12 @@ export function parseLaunchRequest(body: unknown): { spec: LaunchSpec; count: nu
   ) {
     return `count must be an integer in 1..${MAX_CONTROL_LAUNCH}`;
   }
+  const accountId = body.accountId ?? null;
+  if (accountId !== null && (typeof accountId !== "string" || !/^\d{12}$/.test(accountId))) {
+    return "accountId must be a 12-digit AWS account id";
+  }
   return {
+    accountId,
     spec: {
       region,
       imageId,

@@ -157,6 +157,8 @@ export class InstanceStore {
   private forgetClientTokenOf(instance: SimInstance): void {
     if (instance.clientToken !== null) {
       this.clientTokens.get(instance.region)?.delete(instance.clientToken);
+      // Tokens of an account-scoped request are kept under "<account>/<region>" (see account-scope.ts).
+      this.clientTokens.get(`${instance.ownerId}/${instance.region}`)?.delete(instance.clientToken);
     }
   }
 
