@@ -1,4 +1,5 @@
 import { createIdleAutoStopService } from "@cml-fleet/core/services/idle-auto-stop.service";
+import { createImpairedRebootService } from "@cml-fleet/core/services/impaired-reboot.service";
 import { createLicenseService } from "@cml-fleet/core/services/license.service";
 import { createLifecycleService } from "@cml-fleet/core/services/lifecycle.service";
 import { createProvisioningService } from "@cml-fleet/core/services/provisioning.service";
@@ -8,12 +9,14 @@ import type { JobWorkerDeps } from "./job-worker-deps";
 import type { JobServices } from "./processors/job-services";
 
 export function createJobServices(deps: JobWorkerDeps): JobServices {
+  const impairedReboot = createImpairedRebootService(deps);
   return {
     provisioning: createProvisioningService(deps),
     lifecycle: createLifecycleService(deps),
     license: createLicenseService({ ...deps, configuredToken: deps.licenseToken }),
-    telemetry: createTelemetrySweepService(deps),
+    telemetry: createTelemetrySweepService({ ...deps, impairedReboots: impairedReboot }),
     idle: createIdleAutoStopService(deps),
     reconciliation: createReconciliationService(deps),
+    impairedReboot,
   };
 }

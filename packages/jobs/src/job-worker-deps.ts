@@ -9,6 +9,7 @@ import type { LicenseTokenVault } from "@cml-fleet/core/ports/license-token-vaul
 import type { Logger } from "@cml-fleet/core/ports/logger.port";
 import type { WorkerRepository } from "@cml-fleet/core/ports/worker-repository.port";
 import type { IdleAutoStopConfig } from "@cml-fleet/core/services/idle-auto-stop.service";
+import type { ImpairedRebootConfig } from "@cml-fleet/core/services/impaired-reboot.service";
 import type { ReadinessConfig } from "@cml-fleet/core/services/instance-readiness";
 import type { Sleep } from "@cml-fleet/core/services/poll";
 import type { LaunchPlacement } from "@cml-fleet/core/services/provisioning.service";
@@ -57,6 +58,8 @@ export interface JobWorkerDeps {
   readonly sweep: TelemetrySweepConfig;
   readonly idle: IdleAutoStopConfig;
   readonly reconciliation: ReconciliationConfig;
+  /** Reboots of workers whose EC2 status checks stay impaired (opt-in). */
+  readonly impairedReboot: ImpairedRebootConfig;
   readonly runtime: JobRuntimeConfig;
   /** Test hook (see ProvisioningDeps.afterLaunch). */
   readonly afterLaunch?: ((workerId: string, instanceId: string) => Promise<void>) | undefined;

@@ -10,6 +10,7 @@ import { idleCheckProcessor } from "./processors/idle-check.processor";
 import { importProcessor } from "./processors/import.processor";
 import type { JobServices } from "./processors/job-services";
 import { provisionProcessor } from "./processors/provision.processor";
+import { rebootProcessor } from "./processors/reboot.processor";
 import { reconcileProcessor } from "./processors/reconcile.processor";
 import { refreshProcessor } from "./processors/refresh.processor";
 import { registerLicenseProcessor } from "./processors/register-license.processor";
@@ -39,6 +40,7 @@ const PROCESSORS: { readonly [K in JobKind]: (services: JobServices) => JobDefin
   refresh: refreshProcessor,
   "register-license": registerLicenseProcessor,
   "deregister-license": deregisterLicenseProcessor,
+  reboot: rebootProcessor,
   import: importProcessor,
   "telemetry-sweep": telemetrySweepProcessor,
   "idle-check": idleCheckProcessor,

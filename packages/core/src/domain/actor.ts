@@ -11,7 +11,8 @@ export type SystemPolicy =
   | "reconciliation"
   | "licensing"
   | "bootstrap"
-  | "cml-certificate-pinning";
+  | "cml-certificate-pinning"
+  | "status-checks";
 
 export function userActor(id: string, name: string): Actor {
   return { kind: "user", id, name };

@@ -21,6 +21,11 @@ export const FLEET_EVENT_TYPES = [
   "worker.certificate_mismatch",
   "worker.certificate_trusted",
   "worker.confirmed",
+  "worker.status_check_impaired",
+  "worker.status_check_recovered",
+  "worker.reboot_requested",
+  "worker.reboot_withheld",
+  "worker.rebooted",
   "fleet.orphan_detected",
 ] as const;
 export type FleetEventType = (typeof FLEET_EVENT_TYPES)[number];

@@ -184,6 +184,13 @@ export const JOB_KIND_TABLE = {
       mutation: { field: "deregisterLicense", role: "ADMIN" },
     },
   },
+  // Asked for by the status-check policy (an impaired instance, CML_WORKER_REBOOT_ON_IMPAIRED); `impairedSince`
+  // names the impairment episode, so a job of an episode that has closed does nothing. As an operator may.
+  reboot: {
+    payload: payload<{ workerId: string; actor: Actor; reason: string; impairedSince: string }>(),
+    target: "worker",
+    role: "OPERATOR",
+  },
   import: {
     payload: payload<{ accountId: string; region: string; instanceIds: string[] | null; actor: Actor }>(),
     target: "fleet",

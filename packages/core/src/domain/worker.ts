@@ -1,3 +1,4 @@
+import type { ImpairmentEpisode } from "./status-checks";
 import type { DesiredStatus, LicenseStatus, ServiceStatus, WorkerStatus } from "./worker-status";
 
 /** A CML license as last read from the worker's CML API. */
@@ -23,6 +24,8 @@ export interface TelemetrySnapshot {
   /** EC2 status checks, e.g. "ok", "impaired", "initializing"; null when not known. */
   readonly instanceStatusCheck: string | null;
   readonly systemStatusCheck: string | null;
+  /** The open impairment episode of the status checks (see status-checks.ts); absent or null: none. */
+  readonly impairment?: ImpairmentEpisode | null;
 }
 
 /** Per-worker overrides of the fleet's idle policy; null means "use the fleet default". */

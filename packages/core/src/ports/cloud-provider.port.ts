@@ -88,6 +88,8 @@ export interface CloudProvider {
   start(target: CloudTarget, instanceId: string): Promise<InstanceStateChange>;
   stop(target: CloudTarget, instanceId: string): Promise<InstanceStateChange>;
   terminate(target: CloudTarget, instanceId: string): Promise<InstanceStateChange>;
+  /** Reboots a running instance (EC2 RebootInstances); it stays `running`, its status checks start over. */
+  reboot(target: CloudTarget, instanceId: string): Promise<void>;
   /** One instance, or null when EC2 does not know it. */
   describe(target: CloudTarget, instanceId: string): Promise<CloudInstance | null>;
   /** Every instance carrying the fleet tag in the target (all pages). */

@@ -205,7 +205,9 @@ export function createJobCommandService(deps: JobCommandServiceDeps) {
           return retryImport(by, id, request.payload);
         case "telemetry-sweep":
         case "idle-check":
-        case "reconcile": {
+        case "reconcile":
+        // A status-check reboot is the system's request and re-checks its episode: it runs again as it was.
+        case "reboot": {
           // A sweep carries no request of anyone's: it runs again as it was.
           const job = await deps.jobs.retry(id);
           await deps.audit.record(successAudit(by, "retryJob", { id, kind: request.kind }, deps.clock.now()));

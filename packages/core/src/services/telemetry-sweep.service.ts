@@ -11,6 +11,7 @@ import type {
 import type { CmlClient } from "../ports/cml-client.port";
 import type { TelemetrySample, WorkerRepository } from "../ports/worker-repository.port";
 import { mapWithConcurrency, withDeadline } from "./concurrency";
+import type { ImpairedRebootService } from "./impaired-reboot.service";
 import { endpointOf, targetOf } from "./instance-readiness";
 import { applyObservation, type CmlObservation, observeCml } from "./worker-observation";
 import { updateWorker, type WorkerWriterDeps } from "./worker-writer";
@@ -36,6 +37,8 @@ export interface TelemetrySweepDeps extends WorkerWriterDeps {
   readonly cloud: CloudProvider;
   readonly cml: CmlClient;
   readonly sweep: TelemetrySweepConfig;
+  /** Decides reboots of impaired workers after each region's sweep (none: impaired checks are only reported). */
+  readonly impairedReboots?: Pick<ImpairedRebootService, "decide"> | undefined;
 }
 
 export interface SweepSummary {
@@ -183,6 +186,10 @@ export function createTelemetrySweepService(deps: TelemetrySweepDeps) {
         : [{ ...worker.telemetry, workerId: worker.id }],
     );
     await deps.workers.saveTelemetry(samples);
+    if (deps.impairedReboots !== undefined) {
+      // Decided on the saved workers: their impairment episodes now count this sweep.
+      await deps.impairedReboots.decide(saved);
+    }
 
     if (config.customMetrics.enabled) {
       const data = customMetricData(saved, now);

@@ -125,6 +125,10 @@ export function toSettingsModel(raw: RawSettings) {
       retentionMs: raw.cml_telemetry_retention,
       customMetrics: { enabled: raw.cml_custom_metrics_enabled, namespace: raw.cml_custom_metrics_namespace },
     },
+    statusChecks: {
+      rebootOnImpaired: raw.cml_worker_reboot_on_impaired,
+      impairedSweepsBeforeReboot: raw.cml_worker_impaired_sweeps_before_reboot,
+    },
     reconciliation: { autoImportOrphans: raw.cml_worker_auto_import_orphans },
     jobs: {
       provisioningTimeoutMs: raw.cml_provisioning_timeout,

@@ -105,6 +105,15 @@ export const cmlSettingsShape = {
     false,
     "Judge idleness and record warnings and would-be stops as events, but never stop a worker.",
   ),
+  cml_worker_reboot_on_impaired: booleanSetting(
+    false,
+    "Reboot a worker (EC2 RebootInstances) whose EC2 status checks stay impaired; once per impairment, never while labs run.",
+  ),
+  cml_worker_impaired_sweeps_before_reboot: integerSetting(
+    3,
+    "Consecutive telemetry sweeps that must find a status check impaired before the reboot (with CML_WORKER_REBOOT_ON_IMPAIRED).",
+    { min: 1, max: 1_000 },
+  ),
   cml_worker_auto_import_orphans: booleanSetting(
     false,
     "Import instances carrying the fleet tag that the database does not know (else they are only reported).",

@@ -102,6 +102,9 @@ export class FakeCloudProvider implements CloudProvider {
     this.count("terminate");
     return this.change(instanceId, "shutting-down");
   }
+  async reboot(_target: CloudTarget, _instanceId: string) {
+    this.count("reboot");
+  }
   async describe(_target: CloudTarget, instanceId: string) {
     this.count("describe");
     const instance = this.instances.get(instanceId);

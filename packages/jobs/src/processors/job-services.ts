@@ -1,5 +1,6 @@
 import type { Worker } from "@cml-fleet/core/domain/worker";
 import type { IdleAutoStopService } from "@cml-fleet/core/services/idle-auto-stop.service";
+import type { ImpairedRebootService } from "@cml-fleet/core/services/impaired-reboot.service";
 import type { LicenseService } from "@cml-fleet/core/services/license.service";
 import type { LifecycleService } from "@cml-fleet/core/services/lifecycle.service";
 import type { ProvisioningService } from "@cml-fleet/core/services/provisioning.service";
@@ -14,6 +15,7 @@ export interface JobServices {
   readonly telemetry: TelemetrySweepService;
   readonly idle: IdleAutoStopService;
   readonly reconciliation: ReconciliationService;
+  readonly impairedReboot: ImpairedRebootService;
 }
 
 /** A job's result: enough to show, small enough to keep. */

@@ -20,6 +20,7 @@ import {
   launchInstance,
   type StateAction,
 } from "./ec2-instances";
+import { rebootInstance } from "./ec2-reboot";
 import { statusChecks } from "./ec2-status-checks";
 import { findImages, setTags } from "./ec2-tags-images";
 
@@ -80,6 +81,10 @@ export function createAwsCloudProvider(
     start: (target, instanceId) => changeState(target, instanceId, "start"),
     stop: (target, instanceId) => changeState(target, instanceId, "stop"),
     terminate: (target, instanceId) => changeState(target, instanceId, "terminate"),
+    reboot: async (target, instanceId) => {
+      await rebootInstance(clients, target, instanceId);
+      logger.info({ ...target, instanceId }, "instance reboot requested");
+    },
     describe: (target, instanceId) => describeOne(instances, target, instanceId),
     describeFleet: (target) => describeFleet(instances, target),
     describeMany: (target, instanceIds) => describeMany(instances, target, instanceIds),
