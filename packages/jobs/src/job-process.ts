@@ -8,6 +8,7 @@ import { systemClock } from "@cml-fleet/core/ports/clock.port";
 import type { Logger } from "@cml-fleet/core/ports/logger.port";
 import { checkCloudAtStart } from "@cml-fleet/core/services/cloud-start-check";
 import { createCmlCertificatePins } from "@cml-fleet/core/services/cml-certificate-pins";
+import { checkLicensesAtStart } from "@cml-fleet/core/services/license-check-at-start";
 import { realSleep } from "@cml-fleet/core/services/poll";
 import type { Settings } from "@cml-fleet/core/settings/settings.schema";
 import type { Database } from "@cml-fleet/platform/db/database";
@@ -206,6 +207,9 @@ export async function startJobProcess(options: JobProcessOptions): Promise<Runni
   };
   const deps = options.tune === undefined ? base : options.tune(base);
   const workers = await startJobWorkers(deps);
+  if (settings.license.checkOnStartup) {
+    await checkLicensesAtStart({ workers: workerRepository, jobs: producer, logger });
+  }
 
   return {
     workers,

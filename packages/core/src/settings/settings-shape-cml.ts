@@ -60,7 +60,7 @@ export const cmlSettingsShape = {
   }),
   cml_license_check_on_startup: booleanSetting(
     true,
-    "Read each worker's license state as soon as its CML is ready.",
+    "When a job process starts, read the license of every running worker once (a refresh job each), so a change made while none ran shows at once.",
   ),
   cml_license_registration_timeout: durationSetting("5m", "How long a license registration may take.", {
     min: 1_000,
