@@ -4,6 +4,7 @@ import { createLicenseService } from "@cml-fleet/core/services/license.service";
 import { createLifecycleService } from "@cml-fleet/core/services/lifecycle.service";
 import { createProvisioningService } from "@cml-fleet/core/services/provisioning.service";
 import { createReconciliationService } from "@cml-fleet/core/services/reconciliation.service";
+import { createTagApplyService } from "@cml-fleet/core/services/tag-apply.service";
 import { createTelemetrySweepService } from "@cml-fleet/core/services/telemetry-sweep.service";
 import type { JobWorkerDeps } from "./job-worker-deps";
 import type { JobServices } from "./processors/job-services";
@@ -17,6 +18,7 @@ export function createJobServices(deps: JobWorkerDeps): JobServices {
     telemetry: createTelemetrySweepService({ ...deps, impairedReboots: impairedReboot }),
     idle: createIdleAutoStopService(deps),
     reconciliation: createReconciliationService(deps),
+    tagApply: createTagApplyService(deps),
     impairedReboot,
   };
 }

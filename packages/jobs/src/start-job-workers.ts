@@ -5,6 +5,7 @@ import type { Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { createJobServices } from "./job-services.factory";
 import type { JobWorkerDeps } from "./job-worker-deps";
+import { applyTagsProcessor } from "./processors/apply-tags.processor";
 import { deregisterLicenseProcessor } from "./processors/deregister-license.processor";
 import { idleCheckProcessor } from "./processors/idle-check.processor";
 import { importProcessor } from "./processors/import.processor";
@@ -40,6 +41,7 @@ const PROCESSORS: { readonly [K in JobKind]: (services: JobServices) => JobDefin
   refresh: refreshProcessor,
   "register-license": registerLicenseProcessor,
   "deregister-license": deregisterLicenseProcessor,
+  "apply-tags": applyTagsProcessor,
   reboot: rebootProcessor,
   import: importProcessor,
   "telemetry-sweep": telemetrySweepProcessor,

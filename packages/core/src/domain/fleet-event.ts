@@ -15,6 +15,8 @@ export const FLEET_EVENT_TYPES = [
   "worker.keep_alive",
   "worker.idle_policy_changed",
   "worker.tags_changed",
+  "worker.tags_applied",
+  "worker.tags_changed_externally",
   "worker.failed",
   "worker.terminated",
   "worker.certificate_pinned",

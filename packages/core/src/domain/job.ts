@@ -191,6 +191,12 @@ export const JOB_KIND_TABLE = {
     target: "worker",
     role: "OPERATOR",
   },
+  // Asked for by setWorkerTags: makes the instance's tags match the worker's (EC2 CreateTags/DeleteTags).
+  "apply-tags": {
+    payload: payload<{ workerId: string; actor: Actor }>(),
+    target: "worker",
+    role: "OPERATOR",
+  },
   import: {
     payload: payload<{ accountId: string; region: string; instanceIds: string[] | null; actor: Actor }>(),
     target: "fleet",

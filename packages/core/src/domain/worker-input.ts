@@ -1,11 +1,13 @@
 import { ValidationError } from "../errors";
 import { checkText, rejectUnsafeCharacters } from "./input-text";
 import type { Tags } from "./worker";
+import { isProtectedTagKey } from "./worker-tags";
 
-/** AWS allows 50 tags per instance; the fleet itself sets `Name` and three `cml-fleet:` tags. */
-export const MAX_USER_TAGS = 46;
-const RESERVED_TAG_KEYS = new Set(["name"]);
-const RESERVED_TAG_PREFIXES = ["aws:", "cml-fleet:"];
+/**
+ * AWS allows 50 tags per instance; the fleet itself sets `Name`, three
+ * `cml-fleet:` tags at launch and three more recording the last action.
+ */
+export const MAX_USER_TAGS = 43;
 
 /** What the checks read of the fleet's settings; `Settings` satisfies it. */
 export interface WorkerInputSettings {
@@ -78,18 +80,17 @@ export function validateTags(pairs: readonly TagPair[], field = "tags"): Tags {
   if (pairs.length > MAX_USER_TAGS) {
     throw new ValidationError(
       field,
-      `at most ${MAX_USER_TAGS} tags (the fleet uses the other 4 of EC2's 50)`,
+      `at most ${MAX_USER_TAGS} tags (the fleet uses the other 7 of EC2's 50)`,
     );
   }
   const tags: Record<string, string> = {};
   for (const [index, { key, value }] of pairs.entries()) {
     checkText("tagKey", `${field}[${index}].key`, key);
     checkText("tagValue", `${field}[${index}].value`, value);
-    const lower = key.toLowerCase();
-    if (RESERVED_TAG_KEYS.has(lower) || RESERVED_TAG_PREFIXES.some((prefix) => lower.startsWith(prefix))) {
+    if (isProtectedTagKey(key)) {
       throw new ValidationError(
         `${field}[${index}].key`,
-        "Name, aws: and cml-fleet: tags are managed by the fleet",
+        `"${key}" is managed by the fleet and cannot be set or removed (Name, aws:* and cml-fleet:* are the fleet's own)`,
       );
     }
     if (Object.hasOwn(tags, key)) {

@@ -1,5 +1,6 @@
 import type { ImpairmentEpisode } from "./status-checks";
 import type { DesiredStatus, LicenseStatus, ServiceStatus, WorkerStatus } from "./worker-status";
+import type { TagSync } from "./worker-tags";
 
 /** A CML license as last read from the worker's CML API. */
 export interface LicenseState {
@@ -112,6 +113,8 @@ export interface Worker {
   readonly idle: IdleTracking;
   readonly idlePolicy: WorkerIdlePolicy;
   readonly tags: Tags;
+  /** Whether the tags have reached the instance (see worker-tags.ts); absent: nothing pending. */
+  readonly tagSync?: TagSync | undefined;
   readonly createdBy: string | null;
   /** Absent on workers built before trust existed (see `cmlTrustOf`); the repository always fills it. */
   readonly cmlTrust?: CmlTrust | undefined;

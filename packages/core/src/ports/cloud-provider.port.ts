@@ -103,6 +103,8 @@ export interface CloudProvider {
     instanceIds: readonly string[],
     tags: Readonly<Record<string, string>>,
   ): Promise<void>;
+  /** Deletes these tag keys (whatever their values) from the instances (EC2 DeleteTags). */
+  deleteTags(target: CloudTarget, instanceIds: readonly string[], keys: readonly string[]): Promise<void>;
   findImages(target: CloudTarget, namePattern: string): Promise<MachineImage[]>;
   metrics(
     target: CloudTarget,

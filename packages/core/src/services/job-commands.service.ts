@@ -203,6 +203,19 @@ export function createJobCommandService(deps: JobCommandServiceDeps) {
           return retryProvision(by, id, request.payload);
         case "import":
           return retryImport(by, id, request.payload);
+        case "apply-tags": {
+          // Applies the worker's tags as they are now, as the retrier's request.
+          const job = await deps.jobs.retry(id, retriedBy("apply-tags", request.payload, actorOf(by)));
+          await deps.audit.record(
+            successAudit(
+              by,
+              "retryJob",
+              { id, kind: request.kind, workerId: request.payload.workerId },
+              deps.clock.now(),
+            ),
+          );
+          return job;
+        }
         case "telemetry-sweep":
         case "idle-check":
         case "reconcile":

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { RecordingJobQueue } from "../../test/support/recording-job-queue";
 import { fakeServiceDeps } from "../../test/support/service-deps";
 import { aWorker } from "../../test/support/worker-factory";
 import { userActor } from "../domain/actor";
@@ -9,6 +10,7 @@ function setup(autoImport = false) {
   let id = 0;
   const service = createReconciliationService({
     ...deps,
+    jobs: new RecordingJobQueue(),
     newId: () => `imported-${++id}`,
     reconciliation: { targets: [{ accountId: "default", region: "us-east-1" }], autoImport, cmlApiPort: 443 },
   });

@@ -13,6 +13,7 @@ import type { CloudInstance, CloudProvider, CloudTarget } from "../ports/cloud-p
 import type { WorkerRepository } from "../ports/worker-repository.port";
 import { FLEET_TAGS } from "./fleet-tags";
 import { endpointUrl, targetOf, withInstance } from "./instance-readiness";
+import { reconcileWorkerTags, type TagReconciliationDeps } from "./tag-reconciliation";
 import { withStatus } from "./worker-events";
 import { publishSaved, updateWorker, type WorkerWriterDeps } from "./worker-writer";
 
@@ -24,7 +25,7 @@ export interface ReconciliationConfig {
   readonly cmlApiPort: number;
 }
 
-export interface ReconciliationDeps extends WorkerWriterDeps {
+export interface ReconciliationDeps extends WorkerWriterDeps, TagReconciliationDeps {
   readonly workers: WorkerRepository;
   readonly cloud: CloudProvider;
   readonly reconciliation: ReconciliationConfig;
@@ -242,6 +243,8 @@ export function createReconciliationService(deps: ReconciliationDeps) {
       const terminated: string[] = [];
       const corrected: string[] = [];
       for (const target of targets.values()) {
+        // Tags EC2 shows are compared with applies made before this instant only.
+        const observedAt = deps.clock.now();
         const fleet = await deps.cloud.describeFleet(target);
         const byId = new Map(fleet.map((instance) => [instance.instanceId, instance]));
         const mine = active.filter((worker) => targetKey(targetOf(worker)) === targetKey(target));
@@ -261,6 +264,7 @@ export function createReconciliationService(deps: ReconciliationDeps) {
           } else if (outcome === "corrected") {
             corrected.push(worker.id);
           }
+          await reconcileWorkerTags(deps, worker, byId.get(worker.instanceId ?? "") ?? null, observedAt);
         }
         const knownIds = new Set(
           (await deps.workers.findByInstanceIds(fleet.map((instance) => instance.instanceId))).map(

@@ -145,6 +145,16 @@ export class FakeCloudProvider implements CloudProvider {
       }
     }
   }
+  async deleteTags(_target: CloudTarget, instanceIds: readonly string[], keys: readonly string[]) {
+    this.count("deleteTags");
+    for (const id of instanceIds) {
+      const instance = this.instances.get(id);
+      if (instance !== undefined) {
+        const tags = Object.fromEntries(Object.entries(instance.tags).filter(([key]) => !keys.includes(key)));
+        this.instances.set(id, { ...instance, tags });
+      }
+    }
+  }
   async findImages() {
     this.count("findImages");
     return [];

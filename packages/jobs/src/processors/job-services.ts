@@ -5,6 +5,7 @@ import type { LicenseService } from "@cml-fleet/core/services/license.service";
 import type { LifecycleService } from "@cml-fleet/core/services/lifecycle.service";
 import type { ProvisioningService } from "@cml-fleet/core/services/provisioning.service";
 import type { ReconciliationService } from "@cml-fleet/core/services/reconciliation.service";
+import type { TagApplyService } from "@cml-fleet/core/services/tag-apply.service";
 import type { TelemetrySweepService } from "@cml-fleet/core/services/telemetry-sweep.service";
 
 /** The domain services the processors call, one each. */
@@ -15,6 +16,7 @@ export interface JobServices {
   readonly telemetry: TelemetrySweepService;
   readonly idle: IdleAutoStopService;
   readonly reconciliation: ReconciliationService;
+  readonly tagApply: TagApplyService;
   readonly impairedReboot: ImpairedRebootService;
 }
 

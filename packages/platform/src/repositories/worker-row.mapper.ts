@@ -6,6 +6,7 @@ import {
   type TelemetrySnapshot,
   type Worker,
 } from "@cml-fleet/core/domain/worker";
+import { type TagSync, tagSyncOf } from "@cml-fleet/core/domain/worker-tags";
 import type { TelemetrySample } from "@cml-fleet/core/ports/worker-repository.port";
 import { getTableColumns, sql } from "drizzle-orm";
 import type { FleetEventRow } from "../db/schema/events";
@@ -71,6 +72,11 @@ export function toWorker(row: WorkerRecord): Worker {
     },
     idlePolicy: { enabled: row.idlePolicyEnabled, thresholdMinutes: row.idleThresholdMinutes },
     tags: row.tags,
+    tagSync: {
+      pendingSince: row.tagsPendingSince,
+      appliedAt: row.tagsAppliedAt,
+      lastError: row.tagsApplyError,
+    },
     createdBy: row.createdBy,
     cmlTrust: {
       confirmed: row.cmlConfirmed,
@@ -117,6 +123,7 @@ export function toMutableColumns(worker: Worker) {
     idlePolicyEnabled: worker.idlePolicy.enabled,
     idleThresholdMinutes: worker.idlePolicy.thresholdMinutes,
     tags: { ...worker.tags },
+    ...tagSyncColumns(tagSyncOf(worker)),
     createdBy: worker.createdBy,
     ...cmlTrustColumns(cmlTrustOf(worker)),
   } satisfies Partial<NewWorkerRow>;
@@ -130,6 +137,14 @@ export function toNewWorkerRow(worker: Worker): NewWorkerRow {
     createdAt: worker.createdAt,
     updatedAt: worker.updatedAt,
     version: worker.version,
+  };
+}
+
+function tagSyncColumns(sync: TagSync) {
+  return {
+    tagsPendingSince: sync.pendingSince,
+    tagsAppliedAt: sync.appliedAt,
+    tagsApplyError: sync.lastError,
   };
 }
 

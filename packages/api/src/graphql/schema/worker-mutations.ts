@@ -50,14 +50,18 @@ builder.mutationFields((t) => ({
   }),
   setWorkerTags: t.field({
     type: WorkerRef,
+    description:
+      "Replaces the worker's own tags and applies them to its instance as an apply-tags job (Worker.tagSync.job); Name, aws:* and cml-fleet:* are the fleet's and refused. A worker not launched yet carries them from its launch.",
     authScopes: { role: "OPERATOR" },
     args: { id: t.arg.id({ required: true }), tags: t.arg({ type: [TagInput], required: true }) },
-    resolve: (_root, args, context) =>
-      context.services.workerSettings.setTags(
+    resolve: async (_root, args, context) => {
+      const result = await context.services.workerSettings.setTags(
         context.access.require("setWorkerTags"),
         checkText("workerId", "id", args.id),
         args.tags,
-      ),
+      );
+      return result.worker;
+    },
   }),
   setIdlePolicy: t.field({
     type: WorkerRef,

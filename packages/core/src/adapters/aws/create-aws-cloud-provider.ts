@@ -22,7 +22,7 @@ import {
 } from "./ec2-instances";
 import { rebootInstance } from "./ec2-reboot";
 import { statusChecks } from "./ec2-status-checks";
-import { findImages, setTags } from "./ec2-tags-images";
+import { deleteTags, findImages, setTags } from "./ec2-tags-images";
 
 export interface AwsCloudProvider extends CloudProvider {
   /** The per-(account, region, service) SDK clients, exposed so reuse is observable. */
@@ -90,6 +90,7 @@ export function createAwsCloudProvider(
     describeMany: (target, instanceIds) => describeMany(instances, target, instanceIds),
     statusChecks: (target, instanceIds) => statusChecks(status, target, instanceIds),
     setTags: (target, instanceIds, tags) => setTags(clients, target, instanceIds, tags),
+    deleteTags: (target, instanceIds, keys) => deleteTags(clients, target, instanceIds, keys),
     findImages: (target, namePattern) => findImages(clients, target, namePattern),
     metrics: (target, instanceIds, window) => instanceMetrics(metrics, target, instanceIds, window),
     publishMetrics: (target, namespace, data) => publishMetrics(clients, target, namespace, data),

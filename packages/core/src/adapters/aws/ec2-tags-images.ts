@@ -1,4 +1,4 @@
-import { CreateTagsCommand, DescribeImagesCommand } from "@aws-sdk/client-ec2";
+import { CreateTagsCommand, DeleteTagsCommand, DescribeImagesCommand } from "@aws-sdk/client-ec2";
 import { cleanOutsideText, OUTSIDE_TEXT_LIMITS } from "../../domain/outside-text";
 import type { CloudTarget, MachineImage } from "../../ports/cloud-provider.port";
 import type { AwsClientCache } from "./aws-client-cache";
@@ -22,6 +22,26 @@ export async function setTags(
   const client = clients.ec2(target);
   for (const Resources of chunk(instanceIds, TAG_RESOURCES_PER_CALL)) {
     await callAws("ec2", () => client.send(new CreateTagsCommand({ Resources, Tags })));
+  }
+}
+
+/**
+ * Deletes tag keys whatever their values (no `Value` in the request: EC2 then
+ * deletes the key regardless), so a value changed meanwhile is deleted too.
+ */
+export async function deleteTags(
+  clients: AwsClientCache,
+  target: CloudTarget,
+  instanceIds: readonly string[],
+  keys: readonly string[],
+): Promise<void> {
+  if (instanceIds.length === 0 || keys.length === 0) {
+    return;
+  }
+  const Tags = keys.map((Key) => ({ Key }));
+  const client = clients.ec2(target);
+  for (const Resources of chunk(instanceIds, TAG_RESOURCES_PER_CALL)) {
+    await callAws("ec2", () => client.send(new DeleteTagsCommand({ Resources, Tags })));
   }
 }
 
