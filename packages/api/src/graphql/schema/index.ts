@@ -6,6 +6,7 @@ import "./worker";
 import "./worker-connection";
 import "./worker-mutations";
 import "./worker-trust";
+import "./worker-cml-url";
 import "./worker-tags";
 import "./job";
 import "./fleet-event";
