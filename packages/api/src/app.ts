@@ -95,7 +95,7 @@ export async function createApiApp(options: ApiAppOptions): Promise<ApiApp> {
       apiTokens,
       jobCommands: createJobCommandService({ ...workerDeps, audit }),
     },
-    reads: { workers, jobs, settings, clock },
+    reads: { workers, jobs, settings, clock, audit },
     readiness: {
       postgres: () => database.ping(),
       redis: () => redis.ping(),

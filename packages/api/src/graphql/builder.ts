@@ -4,6 +4,7 @@ import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
 import { GraphQLError, Kind } from "graphql";
 import type { GraphQLContext } from "./context";
 import { INPUT_SAFETY_PLUGIN } from "./input-safety";
+import { printableJson } from "./printable-json";
 
 /**
  * The schema builder and its plugins, nothing else. Authorization is declared
@@ -18,6 +19,8 @@ export const builder = new SchemaBuilder<{
   AuthScopes: { role: Role };
   Scalars: {
     DateTime: { Input: Date; Output: Date };
+    // Output only today (event data); an input would need its own checks before it reached a service.
+    JSON: { Input: unknown; Output: unknown };
     // graphql-js coerces every ID argument to a string (an integer literal too), so resolvers need no String().
     ID: { Input: string; Output: string | number | bigint };
   };
@@ -43,6 +46,18 @@ builder.scalarType("DateTime", {
       throw invalidDateTime("must be ISO 8601 text, e.g. 2026-11-27T09:30:00Z");
     }
     return parseDateTime(node.value);
+  },
+});
+
+builder.scalarType("JSON", {
+  description:
+    "Any JSON value. Served with every string cleaned of control characters and escape sequences (printable-json.ts).",
+  serialize: (value) => printableJson(value),
+  parseValue: () => {
+    throw new GraphQLError("JSON is not accepted as an argument", { extensions: { code: "BAD_USER_INPUT" } });
+  },
+  parseLiteral: () => {
+    throw new GraphQLError("JSON is not accepted as an argument", { extensions: { code: "BAD_USER_INPUT" } });
   },
 });
 

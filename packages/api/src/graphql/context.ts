@@ -1,3 +1,4 @@
+import type { AuditLogReader } from "@cml-fleet/core/ports/audit-log.port";
 import type { Clock } from "@cml-fleet/core/ports/clock.port";
 import type { JobQueue } from "@cml-fleet/core/ports/job-queue.port";
 import type { Logger } from "@cml-fleet/core/ports/logger.port";
@@ -31,6 +32,8 @@ export interface ApiReads {
     WorkerReadModel &
     AutoStopReadModel;
   readonly jobs: Pick<JobQueue, "get" | "list">;
+  /** The audit log, read back by ADMINs (`auditLog`). */
+  readonly audit: AuditLogReader;
   readonly settings: Settings;
   readonly clock: Clock;
 }

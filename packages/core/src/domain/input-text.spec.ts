@@ -44,6 +44,8 @@ const EXAMPLES: Record<TextKind, string> = {
   idempotencyKey: "create-lab-1",
   licenseToken: "NWE0ZmQ4ZjAtYjVhZC00OTI5LWI3",
   tokenName: "ci bot@example",
+  auditActor: "system:idle-auto-stop",
+  auditAction: "stopWorker",
 };
 
 function refusal(kind: TextKind, field: string, value: string): string {
@@ -114,6 +116,8 @@ describe("input text", () => {
     ["instanceType", "c5 large"],
     ["cursor", "not a cursor"],
     ["tokenName", ""],
+    ["auditAction", "stopWorker,startWorker"],
+    ["auditActor", ""],
   ] as const)("refuses the %s %j with the rule", (kind, value) => {
     expect(refusal(kind, "arg", value)).toMatch(/^arg: must (be|not be empty)/);
   });

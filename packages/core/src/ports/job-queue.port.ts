@@ -4,6 +4,8 @@ export interface JobListFilter {
   readonly workerId?: string | undefined;
   readonly states?: readonly JobState[] | undefined;
   readonly first: number;
+  /** An opaque cursor from a previous page (a job's `cursor`): the jobs created before it. */
+  readonly after?: string | undefined;
 }
 
 /** A request of any kind, narrowed by its `kind`. */
@@ -26,6 +28,7 @@ export interface JobQueue {
   get(id: string): Promise<JobInfo | null>;
   /** The job and the request it carries (kind and payload); null when there is no such job. */
   getWithRequest(id: string): Promise<JobWithRequest | null>;
+  /** Newest first (created at, then id), a page at a time. */
   list(filter: JobListFilter): Promise<JobInfo[]>;
   /**
    * Re-runs a failed job, with `request`'s payload when given (a retry

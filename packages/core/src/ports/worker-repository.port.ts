@@ -72,7 +72,8 @@ export interface WorkerRepository {
   ): Promise<SavedWorker>;
   save(worker: Worker, events: readonly NewFleetEvent[], options?: WorkerWriteOptions): Promise<SavedWorker>;
   appendEvents(events: readonly NewFleetEvent[]): Promise<FleetEvent[]>;
-  listEvents(workerId: string | null, first: number): Promise<FleetEvent[]>;
+  /** Newest first (at, then id); `after` is an opaque cursor from a previous page: the events older than it. */
+  listEvents(workerId: string | null, first: number, after?: string | null): Promise<FleetEvent[]>;
   saveTelemetry(samples: readonly TelemetrySample[]): Promise<void>;
   recentTelemetry(workerId: string, limit: number): Promise<TelemetrySample[]>;
   /** Deletes samples taken before `olderThan` (the retention rule); answers how many. */

@@ -6,7 +6,6 @@ import {
   type JobPayloads,
   type JobRequest,
   jobKindOfId,
-  workerJobId,
 } from "@cml-fleet/core/domain/job";
 import { ConflictError, NotFoundError, UpstreamUnavailableError } from "@cml-fleet/core/errors";
 import type { EventPublisher } from "@cml-fleet/core/ports/event-publisher.port";
@@ -20,7 +19,8 @@ import type { Logger } from "@cml-fleet/core/ports/logger.port";
 import { type Job, Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { resultOf, toJobInfo } from "./job-info";
-import { type JobRetryPolicy, jobIdFor, jobOptions, queueName, WORKER_KINDS } from "./queue-definitions";
+import { listJobPage } from "./job-list-page";
+import { type JobRetryPolicy, jobIdFor, jobOptions, queueName } from "./queue-definitions";
 
 export interface BullmqJobQueueOptions {
   readonly redisUrl: string;
@@ -175,34 +175,7 @@ export function createBullmqJobQueue(options: BullmqJobQueueOptions): BullmqJobQ
     },
 
     list(filter: JobListFilter): Promise<JobInfo[]> {
-      return unavailable(async () => {
-        const states = filter.states ?? [];
-        const wanted = (job: JobInfo) => states.length === 0 || states.includes(job.state);
-        const jobs: JobInfo[] = [];
-        if (filter.workerId !== undefined) {
-          for (const kind of WORKER_KINDS) {
-            const job = await queueOf(kind).getJob(workerJobId(kind, filter.workerId));
-            if (job !== undefined) {
-              jobs.push(await info(job, kind));
-            }
-          }
-        } else {
-          for (const kind of JOB_KINDS) {
-            const found = await queueOf(kind).getJobs(
-              ["active", "waiting", "delayed", "prioritized", "completed", "failed"],
-              0,
-              filter.first - 1,
-            );
-            for (const job of found) {
-              jobs.push(await info(job, kind));
-            }
-          }
-        }
-        return jobs
-          .filter(wanted)
-          .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
-          .slice(0, filter.first);
-      });
+      return unavailable(() => listJobPage({ queueOf, info, redis: connection }, filter));
     },
 
     retry<K extends JobKind>(id: string, request?: JobRequest<K>): Promise<JobInfo> {

@@ -21,6 +21,7 @@ import { telemetrySamples } from "../db/schema/telemetry";
 import { workers } from "../db/schema/workers";
 import { insertAuditEntries } from "./audit.repository";
 import { isUniqueViolation } from "./database-errors";
+import { decodeKeysetCursor, numericCursorId } from "./keyset-cursor";
 import { decodeWorkerCursor } from "./worker-cursor";
 import { type AutoStopReadModel, createWorkerReadModel } from "./worker-read-model";
 import {
@@ -180,11 +181,20 @@ export function createWorkerRepository(db: Db): DrizzleWorkerRepository {
       return insertEvents(db, events);
     },
 
-    async listEvents(workerId, first) {
+    async listEvents(workerId, first, after = null) {
+      const position = after === null ? null : decodeKeysetCursor(after);
       const rows = await db
         .select()
         .from(fleetEvents)
-        .where(workerId === null ? undefined : eq(fleetEvents.workerId, workerId))
+        .where(
+          and(
+            workerId === null ? undefined : eq(fleetEvents.workerId, workerId),
+            // Keyset paging: a row comparison, so the (worker_id, at) and (at) indexes serve it as a range.
+            position === null
+              ? undefined
+              : sql`(${fleetEvents.at}, ${fleetEvents.id}) < (${position.at.toISOString()}::timestamptz, ${numericCursorId(position)})`,
+          ),
+        )
         .orderBy(desc(fleetEvents.at), desc(fleetEvents.id))
         .limit(first);
       return rows.map(toFleetEvent);

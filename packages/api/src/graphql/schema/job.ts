@@ -1,6 +1,7 @@
 import { checkOptionalText, checkText } from "@cml-fleet/core/domain/input-text";
 import type { JobInfo } from "@cml-fleet/core/domain/job";
 import { TOPICS } from "@cml-fleet/platform/pubsub/topics";
+import { encodeKeysetCursor } from "@cml-fleet/platform/repositories/keyset-cursor";
 import { builder } from "../builder";
 import { boundedFirst } from "../list-bounds";
 import { onlyAbout } from "../topic-subscription";
@@ -21,6 +22,10 @@ JobRef.implement({
     failedReason: t.exposeString("failedReason", { nullable: true }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     finishedAt: t.expose("finishedAt", { type: "DateTime", nullable: true }),
+    cursor: t.string({
+      description: "Pass as `after` to `jobs` for the jobs created before this one.",
+      resolve: (job) => encodeKeysetCursor({ at: job.createdAt, id: job.id }),
+    }),
   }),
 });
 
@@ -31,13 +36,17 @@ builder.queryFields((t) => ({
     args: {
       workerId: t.arg.id(),
       state: t.arg({ type: [JobStateEnum] }),
-      first: t.arg.int(),
+      first: t.arg.int({ description: "Page size, 1-500; 50 when omitted." }),
+      after: t.arg.string({ description: "The cursor of the last job of the previous page." }),
     },
+    description:
+      "Jobs, newest first (created at, then id). Page with `after`: the cursor of the last job of the previous page.",
     resolve: (_root, args, context) =>
       context.reads.jobs.list({
         workerId: checkOptionalText("workerId", "workerId", args.workerId) ?? undefined,
         states: args.state ?? undefined,
         first: boundedFirst("first", args.first, 50),
+        after: checkOptionalText("cursor", "after", args.after) ?? undefined,
       }),
   }),
   job: t.field({
