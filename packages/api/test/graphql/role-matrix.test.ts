@@ -51,7 +51,6 @@ const MATRIX: Readonly<Record<`${RootType}.${string}`, MatrixRow>> = {
   "Query.job": { role: "VIEWER", args: `id: "stop.missing"` },
   "Query.events": { role: "VIEWER" },
   "Query.apiTokens": { role: "ADMIN" },
-  "Query.auditLog": { role: "ADMIN" },
   "Mutation.startWorker": { role: "OPERATOR", args: `id: "missing"` },
   "Mutation.stopWorker": { role: "OPERATOR", args: `id: "missing"` },
   "Mutation.refreshWorker": { role: "OPERATOR", args: `id: "missing"` },
@@ -64,6 +63,10 @@ const MATRIX: Readonly<Record<`${RootType}.${string}`, MatrixRow>> = {
   "Mutation.registerLicense": { role: "ADMIN", args: `id: "missing", token: "t"` },
   "Mutation.deregisterLicense": { role: "ADMIN", args: `id: "missing"` },
   "Mutation.importWorkers": { role: "ADMIN", args: `region: "mars-1"` },
+  "Mutation.importAccountWorkers": {
+    role: "ADMIN",
+    args: `accountId: "no-such-account", region: "us-east-1"`,
+  },
   "Mutation.trustWorkerCertificate": { role: "ADMIN", args: `id: "missing"` },
   "Mutation.confirmWorker": { role: "ADMIN", args: `id: "missing"` },
   "Mutation.createApiToken": { role: "ADMIN", args: `name: "", role: VIEWER` },

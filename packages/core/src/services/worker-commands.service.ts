@@ -3,6 +3,7 @@ import { checkOptionalText, checkText } from "../domain/input-text";
 import { type JobInfo, workerJobId } from "../domain/job";
 import { actorOf, type Requester } from "../domain/requester";
 import type { Worker } from "../domain/worker";
+import { validateAccountId } from "../domain/worker-account";
 import { createWorker, recordOperationRequested } from "../domain/worker-changes";
 import {
   type TagPair,
@@ -39,6 +40,8 @@ export interface CreateWorkerInput {
   readonly amiId?: string | null | undefined;
   readonly tags?: readonly TagPair[] | null | undefined;
   readonly idempotencyKey?: string | null | undefined;
+  /** A key of the configured accounts; the default account when omitted. */
+  readonly accountId?: string | null | undefined;
 }
 
 /** What carrying out a person's request on a worker takes. */
@@ -88,7 +91,9 @@ export function createWorkerCommandService(deps: WorkerCommandServiceDeps) {
     input: CreateWorkerInput,
     actor: Actor,
   ): Promise<WorkerJobResult> {
-    if (existing.name !== input.name.trim() || existing.region !== input.region) {
+    const accountDiffers =
+      input.accountId !== null && input.accountId !== undefined && input.accountId !== existing.accountId;
+    if (existing.name !== input.name.trim() || existing.region !== input.region || accountDiffers) {
       throw new ConflictError(
         `idempotencyKey was already used to create worker ${existing.name} in ${existing.region}`,
       );
@@ -117,6 +122,7 @@ export function createWorkerCommandService(deps: WorkerCommandServiceDeps) {
       }
       const name = validateWorkerName(input.name);
       const region = validateRegion(settings, input.region);
+      const accountId = validateAccountId(settings, input.accountId, "input.accountId");
       const instanceType = validateInstanceType(settings, input.instanceType);
       const amiId = input.amiId === null || input.amiId === undefined ? null : validateAmiId(input.amiId);
       const tags = validateTags(input.tags ?? []);
@@ -124,7 +130,7 @@ export function createWorkerCommandService(deps: WorkerCommandServiceDeps) {
       const change = createWorker({
         id: deps.newId(),
         name,
-        accountId: settings.aws.defaultAccount,
+        accountId,
         region,
         instanceType,
         image: settings.worker.images[region] ?? { amiId: null, amiName: null, cmlVersion: null },
@@ -142,7 +148,7 @@ export function createWorkerCommandService(deps: WorkerCommandServiceDeps) {
             successAudit(
               by,
               "createWorker",
-              { name, region, instanceType, amiId, tags, idempotencyKey },
+              { name, accountId, region, instanceType, amiId, tags, idempotencyKey },
               now,
             ),
           ],

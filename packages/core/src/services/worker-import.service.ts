@@ -1,6 +1,7 @@
 import { checkText } from "../domain/input-text";
 import { actorOf, type Requester } from "../domain/requester";
 import type { Worker } from "../domain/worker";
+import { validateAccountId } from "../domain/worker-account";
 import { UpstreamUnavailableError, ValidationError } from "../errors";
 import type { AuditLog } from "../ports/audit-log.port";
 import type { Clock } from "../ports/clock.port";
@@ -28,36 +29,59 @@ const MAX_INSTANCE_IDS = 1000;
  */
 export function createWorkerImportService(deps: WorkerImportServiceDeps) {
   return {
-    async importWorkers(
+    /** Adopts instances of the default account (see importAccountWorkers). */
+    importWorkers(by: Requester, region: string, instanceIds: readonly string[] | null): Promise<Worker[]> {
+      return importFrom(by, "importWorkers", deps.settings.aws.defaultAccount, region, instanceIds);
+    },
+
+    /** Adopts instances of one of the configured accounts; an unknown account is BAD_USER_INPUT. */
+    async importAccountWorkers(
       by: Requester,
+      accountId: string,
       region: string,
       instanceIds: readonly string[] | null,
     ): Promise<Worker[]> {
-      checkText("region", "region", region);
-      if (!deps.settings.aws.allowedRegions.includes(region)) {
-        throw new ValidationError("region", `${region} is not an allowed region`);
-      }
-      if (instanceIds !== null) {
-        if (instanceIds.length > MAX_INSTANCE_IDS) {
-          throw new ValidationError("instanceIds", `at most ${MAX_INSTANCE_IDS} per request`);
-        }
-        for (const [index, instanceId] of instanceIds.entries()) {
-          checkText("instanceId", `instanceIds[${index}]`, instanceId);
-        }
-      }
-      const job = await deps.jobs.enqueue("import", {
-        accountId: deps.settings.aws.defaultAccount,
+      return importFrom(
+        by,
+        "importAccountWorkers",
+        validateAccountId(deps.settings, accountId),
         region,
-        instanceIds: instanceIds === null ? null : [...new Set(instanceIds)],
-        actor: actorOf(by),
-      });
-      await deps.audit.record(
-        successAudit(by, "importWorkers", { region, instanceIds, jobId: job.id }, deps.clock.now()),
+        instanceIds,
       );
-      const result = await deps.jobs.waitForResult(job.id, deps.importWaitMs);
-      return deps.workers.findByIds(importedWorkerIds(result, job.id));
     },
   };
+
+  async function importFrom(
+    by: Requester,
+    action: "importWorkers" | "importAccountWorkers",
+    accountId: string,
+    region: string,
+    instanceIds: readonly string[] | null,
+  ): Promise<Worker[]> {
+    checkText("region", "region", region);
+    if (!deps.settings.aws.allowedRegions.includes(region)) {
+      throw new ValidationError("region", `${region} is not an allowed region`);
+    }
+    if (instanceIds !== null) {
+      if (instanceIds.length > MAX_INSTANCE_IDS) {
+        throw new ValidationError("instanceIds", `at most ${MAX_INSTANCE_IDS} per request`);
+      }
+      for (const [index, instanceId] of instanceIds.entries()) {
+        checkText("instanceId", `instanceIds[${index}]`, instanceId);
+      }
+    }
+    const job = await deps.jobs.enqueue("import", {
+      accountId,
+      region,
+      instanceIds: instanceIds === null ? null : [...new Set(instanceIds)],
+      actor: actorOf(by),
+    });
+    await deps.audit.record(
+      successAudit(by, action, { accountId, region, instanceIds, jobId: job.id }, deps.clock.now()),
+    );
+    const result = await deps.jobs.waitForResult(job.id, deps.importWaitMs);
+    return deps.workers.findByIds(importedWorkerIds(result, job.id));
+  }
 }
 
 export type WorkerImportService = ReturnType<typeof createWorkerImportService>;

@@ -6,13 +6,13 @@ import "./worker";
 import "./worker-connection";
 import "./worker-mutations";
 import "./worker-trust";
+import "./worker-accounts";
 import "./worker-cml-url";
 import "./worker-tags";
 import "./job";
 import "./fleet-event";
 import "./fleet-summary";
 import "./api-token";
-import "./audit-log";
 
 /** The whole schema: every type module registers itself on the builder when imported. */
 export const schema = builder.toSchema({ sortSchema: true });

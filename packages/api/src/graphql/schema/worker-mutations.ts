@@ -28,6 +28,10 @@ const CreateWorkerInput = builder.inputType("CreateWorkerInput", {
     idempotencyKey: t.string({
       description: "Repeating a request with the same key answers with the same worker and job.",
     }),
+    accountId: t.string({
+      description:
+        "One of the configured accounts (a key of AWS_ACCOUNTS); the default account when omitted.",
+    }),
   }),
 });
 
