@@ -7,6 +7,7 @@ import { CmlService } from "./cml/cml-service";
 import { simTlsMaterial } from "./cml/tls";
 import { cmlControlRoutes } from "./control/cml-control-routes";
 import { dispatchControl, instanceControlRoutes } from "./control/control-routes";
+import { statusCheckControlRoutes } from "./control/status-check-routes";
 import { handleEc2 } from "./ec2/ec2-handler";
 import { NO_FAULTS } from "./faults";
 import { callerAccount } from "./http/caller-account";
@@ -96,7 +97,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   if (snapshot !== null) {
     await restoreSnapshot(snapshot, { state, cml });
   }
-  const controlRoutes = [...instanceControlRoutes(state), ...cmlControlRoutes(cml)];
+  const controlRoutes = [
+    ...instanceControlRoutes(state),
+    ...statusCheckControlRoutes(state),
+    ...cmlControlRoutes(cml),
+  ];
 
   const handle = async (request: HttpRequest): Promise<HttpResponse> => {
     if (request.path.startsWith("/_sim/")) {

@@ -6,6 +6,7 @@ import { instanceFilter } from "./instance-filters";
 import { decodeNextToken, lookupInstances, readMaxResults, takePage } from "./instance-lookup";
 import { stateXml } from "./instance-xml";
 import { readFilters } from "./query-params";
+import { type CheckStatus, statusCheckOverride } from "./status-check-overrides";
 import { el, itemSet, type XmlNode } from "./xml";
 
 const MAX_EXPLICIT_IDS = 100;
@@ -37,25 +38,44 @@ export const describeInstanceStatus: Ec2Action = (params, region, state) => {
 };
 
 function statusXml(instance: SimInstance, state: SimState): XmlNode[] {
-  const status = checkStatus(instance, state);
-  const detail = status === "ok" ? "passed" : status === "initializing" ? "initializing" : "not-applicable";
-  const summary = (name: string) =>
+  const forced = instance.state === "running" ? statusCheckOverride(instance) : {};
+  const booted = bootStatus(instance, state);
+  const system = forced.system ?? booted;
+  const check = forced.instance ?? booted;
+  const summary = (name: string, status: CheckStatus) =>
     el(
       name,
       el("status", status),
-      itemSet("details", [detail], (value) => [el("name", "reachability"), el("status", value)]),
+      itemSet("details", [detailOf(status)], (value) => [el("name", "reachability"), el("status", value)]),
     );
   return [
     el("instanceId", instance.instanceId),
     el("availabilityZone", instance.availabilityZone),
     stateXml("instanceState", instance.state),
-    summary("systemStatus"),
-    summary("instanceStatus"),
-    el("attachedEbsStatus", el("status", status)),
+    summary("systemStatus", system),
+    summary("instanceStatus", check),
+    el("attachedEbsStatus", el("status", booted)),
   ];
 }
 
-function checkStatus(instance: SimInstance, state: SimState): "ok" | "initializing" | "not-applicable" {
+/** The detail EC2 gives with a summary status (`reachability`). */
+function detailOf(status: CheckStatus): string {
+  switch (status) {
+    case "ok":
+      return "passed";
+    case "impaired":
+      return "failed";
+    case "initializing":
+      return "initializing";
+    case "insufficient-data":
+      return "insufficient-data";
+    case "not-applicable":
+      return "not-applicable";
+  }
+}
+
+/** The checks of an instance nobody forced: initializing for a while after it (re)booted, then ok. */
+function bootStatus(instance: SimInstance, state: SimState): CheckStatus {
   if (instance.state !== "running" || instance.runningSince === null) {
     return "not-applicable";
   }

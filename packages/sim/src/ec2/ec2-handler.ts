@@ -11,6 +11,7 @@ import type { Ec2Action } from "./ec2-action";
 import { Ec2Error, ec2FaultErrors } from "./ec2-error";
 import { startInstances, stopInstances, terminateInstances } from "./instance-state-actions";
 import { QueryParams } from "./query-params";
+import { rebootInstances } from "./reboot-instances";
 import { runInstances } from "./run-instances";
 import { createTags, deleteTags } from "./tag-actions";
 import { ec2ErrorResponse, ec2Response } from "./xml";
@@ -20,6 +21,7 @@ const ACTIONS: Readonly<Record<string, Ec2Action>> = {
   StartInstances: startInstances,
   StopInstances: stopInstances,
   TerminateInstances: terminateInstances,
+  RebootInstances: rebootInstances,
   DescribeInstances: describeInstances,
   DescribeInstanceStatus: describeInstanceStatus,
   CreateTags: createTags,

@@ -9,6 +9,7 @@ import "./worker-trust";
 import "./worker-accounts";
 import "./worker-cml-url";
 import "./worker-tags";
+import "./worker-status-checks";
 import "./job";
 import "./fleet-event";
 import "./fleet-summary";
