@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Clock } from "@cml-fleet/core/ports/clock.port";
 import { systemClock } from "@cml-fleet/core/ports/clock.port";
 import { createJobCommandService } from "@cml-fleet/core/services/job-commands.service";
+import { createLabCommandService } from "@cml-fleet/core/services/lab-commands.service";
 import { createWorkerCommandService } from "@cml-fleet/core/services/worker-commands.service";
 import { createWorkerImportService } from "@cml-fleet/core/services/worker-import.service";
 import { createWorkerSettingsService } from "@cml-fleet/core/services/worker-settings.service";
@@ -94,6 +95,7 @@ export async function createApiApp(options: ApiAppOptions): Promise<ApiApp> {
       }),
       apiTokens,
       jobCommands: createJobCommandService({ ...workerDeps, audit }),
+      labCommands: createLabCommandService(workerDeps),
     },
     reads: { workers, jobs, settings, clock, audit },
     readiness: {

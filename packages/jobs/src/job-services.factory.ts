@@ -1,4 +1,5 @@
 import { createIdleAutoStopService } from "@cml-fleet/core/services/idle-auto-stop.service";
+import { createLabStopService } from "@cml-fleet/core/services/lab-commands.service";
 import { createImpairedRebootService } from "@cml-fleet/core/services/impaired-reboot.service";
 import { createLicenseService } from "@cml-fleet/core/services/license.service";
 import { createLifecycleService } from "@cml-fleet/core/services/lifecycle.service";
@@ -18,6 +19,7 @@ export function createJobServices(deps: JobWorkerDeps): JobServices {
     telemetry: createTelemetrySweepService({ ...deps, impairedReboots: impairedReboot }),
     idle: createIdleAutoStopService(deps),
     reconciliation: createReconciliationService(deps),
+    labs: createLabStopService(deps),
     tagApply: createTagApplyService(deps),
     impairedReboot,
   };

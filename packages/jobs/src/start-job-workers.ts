@@ -16,6 +16,8 @@ import { reconcileProcessor } from "./processors/reconcile.processor";
 import { refreshProcessor } from "./processors/refresh.processor";
 import { registerLicenseProcessor } from "./processors/register-license.processor";
 import { startProcessor } from "./processors/start.processor";
+import { stopAllLabsProcessor } from "./processors/stop-all-labs.processor";
+import { stopLabProcessor } from "./processors/stop-lab.processor";
 import { stopProcessor } from "./processors/stop.processor";
 import { telemetrySweepProcessor } from "./processors/telemetry-sweep.processor";
 import { terminateProcessor } from "./processors/terminate.processor";
@@ -41,6 +43,8 @@ const PROCESSORS: { readonly [K in JobKind]: (services: JobServices) => JobDefin
   refresh: refreshProcessor,
   "register-license": registerLicenseProcessor,
   "deregister-license": deregisterLicenseProcessor,
+  "stop-lab": stopLabProcessor,
+  "stop-all-labs": stopAllLabsProcessor,
   "apply-tags": applyTagsProcessor,
   reboot: rebootProcessor,
   import: importProcessor,

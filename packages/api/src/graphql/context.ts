@@ -5,6 +5,7 @@ import type { Logger } from "@cml-fleet/core/ports/logger.port";
 import type { WorkerReadModel } from "@cml-fleet/core/ports/worker-read-model.port";
 import type { WorkerRepository } from "@cml-fleet/core/ports/worker-repository.port";
 import type { JobCommandService } from "@cml-fleet/core/services/job-commands.service";
+import type { LabCommandService } from "@cml-fleet/core/services/lab-commands.service";
 import type { WorkerCommandService } from "@cml-fleet/core/services/worker-commands.service";
 import type { WorkerImportService } from "@cml-fleet/core/services/worker-import.service";
 import type { WorkerSettingsService } from "@cml-fleet/core/services/worker-settings.service";
@@ -24,6 +25,7 @@ export interface ApiServices {
   readonly workerTrust: WorkerTrustService;
   readonly apiTokens: ApiTokenService;
   readonly jobCommands: JobCommandService;
+  readonly labCommands: LabCommandService;
 }
 
 /** What the queries read from (no write methods: writes go through the services). */

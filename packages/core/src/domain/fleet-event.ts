@@ -23,6 +23,8 @@ export const FLEET_EVENT_TYPES = [
   "worker.certificate_mismatch",
   "worker.certificate_trusted",
   "worker.confirmed",
+  "worker.lab_stop_requested",
+  "worker.labs_stopped",
   "worker.status_check_impaired",
   "worker.status_check_recovered",
   "worker.reboot_requested",

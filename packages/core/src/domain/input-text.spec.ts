@@ -34,6 +34,7 @@ const EXAMPLES: Record<TextKind, string> = {
   workerName: "ccna-lab-1",
   tagKey: "Course Name",
   tagValue: "CCNA @ 2026 / spring: +1=2",
+  labId: "6b3e4a9c-2f1d-4e8b-9c7a-0d5e6f7a8b9c",
   reason: "students are done for the day; see ticket #42",
   search: "lab",
   cursor: "WyIyMDI2LTAxLTAxIiwidyJd",

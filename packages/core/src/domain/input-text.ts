@@ -118,6 +118,8 @@ export const TEXT_RULES = {
     matches: pattern(TAG_CHARACTERS),
     shape: "a tag value of letters, digits, spaces and _ . : / = + - @ only (no tabs or newlines)",
   },
+  /** A CML lab's id as the fleet stores it (CML makes UUIDs; bounded like any name read from CML). */
+  labId: { minLength: 1, maxLength: 256, matches: anyText, shape: "a CML lab id" },
   /** Why a person asked for something: free text, one line, short enough to read in an event list. */
   reason: { minLength: 0, maxLength: 500, matches: anyText, shape: "one line of text" },
   /** Part of a name, instance id or address to look for. */

@@ -197,6 +197,14 @@ export const JOB_KIND_TABLE = {
     target: "worker",
     role: "OPERATOR",
   },
+  // Asked for by stopLab; one lab at a time per worker (the job id is the worker's).
+  "stop-lab": {
+    payload: payload<{ workerId: string; actor: Actor; labId: string }>(),
+    target: "worker",
+    role: "OPERATOR",
+  },
+  // Asked for by stopAllLabs: every started lab of the worker.
+  "stop-all-labs": { payload: payload<{ workerId: string; actor: Actor }>(), target: "worker", role: "OPERATOR" },
   import: {
     payload: payload<{ accountId: string; region: string; instanceIds: string[] | null; actor: Actor }>(),
     target: "fleet",

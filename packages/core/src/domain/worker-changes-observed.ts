@@ -38,6 +38,7 @@ export function applyObservedStatus(
       ? {
           idle: { ...worker.idle, idleSince: null, warnedAt: null, autoStopAt: null },
           serviceStatus: "UNAVAILABLE" as const,
+          serviceStatusReason: null,
         }
       : {}),
   };
@@ -67,7 +68,10 @@ export function applyServiceStatus(
 ): WorkerChange {
   const cmlVersion = options.readyVersion ?? worker.cmlVersion;
   if (serviceStatus === worker.serviceStatus && cmlVersion === worker.cmlVersion) {
-    return unchanged(worker);
+    // The same state for another reason (another component fails now): the reason moves, without an event.
+    return (worker.serviceStatusReason ?? null) === reason
+      ? unchanged(worker)
+      : changed(worker, { serviceStatusReason: reason }, now, []);
   }
   const what =
     options.readyVersion === undefined
@@ -79,7 +83,7 @@ export function applyServiceStatus(
     now,
     data: { from: worker.serviceStatus, to: serviceStatus },
   });
-  return changed(worker, { serviceStatus, cmlVersion }, now, [event]);
+  return changed(worker, { serviceStatus, serviceStatusReason: reason, cmlVersion }, now, [event]);
 }
 
 /**

@@ -105,6 +105,8 @@ export interface Worker {
   readonly status: WorkerStatus;
   readonly desiredStatus: DesiredStatus;
   readonly serviceStatus: ServiceStatus;
+  /** Why the CML service is in its status (e.g. the failing component); absent on workers built before it existed. */
+  readonly serviceStatusReason?: string | null | undefined;
   readonly statusReason: string | null;
   readonly statusChangedAt: Date;
   readonly license: LicenseState;

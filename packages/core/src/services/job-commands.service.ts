@@ -216,6 +216,20 @@ export function createJobCommandService(deps: JobCommandServiceDeps) {
           );
           return job;
         }
+        case "stop-lab":
+        case "stop-all-labs": {
+          // Stops the lab(s) again as the retrier's request (stopping a stopped lab is a no-op in CML).
+          const job = await deps.jobs.retry(id, { ...request, payload: { ...request.payload, actor: actorOf(by) } });
+          await deps.audit.record(
+            successAudit(
+              by,
+              "retryJob",
+              { id, kind: request.kind, workerId: request.payload.workerId },
+              deps.clock.now(),
+            ),
+          );
+          return job;
+        }
         case "telemetry-sweep":
         case "idle-check":
         case "reconcile":

@@ -13,7 +13,7 @@ import type { TelemetrySample, WorkerRepository } from "../ports/worker-reposito
 import { mapWithConcurrency, withDeadline } from "./concurrency";
 import type { ImpairedRebootService } from "./impaired-reboot.service";
 import { endpointOf, targetOf } from "./instance-readiness";
-import { applyObservation, type CmlObservation, observeCml } from "./worker-observation";
+import { applyObservation, type CmlObservation, observeCml, storeObservedLabs } from "./worker-observation";
 import { updateWorker, type WorkerWriterDeps } from "./worker-writer";
 
 export interface TelemetrySweepConfig {
@@ -153,6 +153,19 @@ export function createTelemetrySweepService(deps: TelemetrySweepDeps) {
       };
     });
 
+    // Labs first (they are outside the worker's versioned save): the worker saved next is read back with them.
+    const labResults = await mapWithConcurrency(observed, config.saveConcurrency, ({ worker, observation }) =>
+      storeObservedLabs(deps.workers, worker, observation),
+    );
+    const labsMoved = new Set(
+      observed.flatMap(({ worker }, index) => {
+        const result = labResults[index];
+        if (result !== undefined && !result.ok) {
+          deps.logger.warn({ err: result.error, workerId: worker.id }, "could not save a worker's labs");
+        }
+        return result?.ok === true && result.value ? [worker.id] : [];
+      }),
+    );
     // A set, not a counter: a change recomputed after a write conflict must count once.
     const moved = new Set<string>();
     const saves = await mapWithConcurrency(observed, config.saveConcurrency, ({ worker, observation }) =>
@@ -161,12 +174,13 @@ export function createTelemetrySweepService(deps: TelemetrySweepDeps) {
           return null;
         }
         const applied = applyObservation(current, observation, config.cmlApiPort, actor, at);
-        if (applied.moved) {
+        // Stored labs are already on `current`, so applyObservation cannot see that they moved.
+        if (applied.moved || labsMoved.has(current.id)) {
           moved.add(current.id);
         } else {
           moved.delete(current.id);
         }
-        return { worker: applied.worker, events: applied.events, notify: applied.moved };
+        return { worker: applied.worker, events: applied.events, notify: moved.has(current.id) };
       }),
     );
     const saved: Worker[] = [];

@@ -15,6 +15,7 @@ import type {
   CmlSystemHealth,
   CmlSystemStats,
 } from "../ports/cml-client.port";
+import type { WorkerRepository } from "../ports/worker-repository.port";
 import { cmlEndpointAt, endpointUrl, type ReadinessDeps, targetOf, withInstance } from "./instance-readiness";
 import { licenseFromCml } from "./license-registration";
 import { updateWorker } from "./worker-writer";
@@ -255,9 +256,54 @@ export function applyObservation(
   return { worker: { ...next, telemetry: snapshot }, events, snapshot, moved };
 }
 
+/** Whether two lab lists say the same (order included: it is the order CML listed them in). */
+export function sameLabs(a: readonly CmlLab[], b: readonly CmlLab[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every((lab, index) => {
+      const other = b[index];
+      return (
+        other !== undefined && lab.id === other.id && lab.title === other.title && lab.state === other.state
+      );
+    })
+  );
+}
+
+/**
+ * The labs to store for a worker after an observation, or null when there is
+ * nothing to write: CML was not asked or did not answer (the labs last seen
+ * stay), or it listed the labs already stored.
+ */
+export function labsToStore(stored: Worker, observation: WorkerObservation): readonly CmlLab[] | null {
+  const cml = observation.cml;
+  if (cml === null || !cml.reachable || sameLabs(stored.labs, cml.labs)) {
+    return null;
+  }
+  return cml.labs;
+}
+
+/**
+ * Stores the labs an observation found when they changed. Labs are not part
+ * of the worker's versioned save (see the repository), so they are written
+ * before it: the worker saved and published next is read back with them.
+ */
+export async function storeObservedLabs(
+  workers: Pick<WorkerRepository, "saveLabs">,
+  stored: Worker,
+  observation: WorkerObservation,
+): Promise<boolean> {
+  const labs = labsToStore(stored, observation);
+  if (labs === null) {
+    return false;
+  }
+  await workers.saveLabs(stored.id, labs);
+  return true;
+}
+
 /** Looks at one worker now (EC2, then CML when it runs) and records what it found. */
 export async function observeWorker(deps: ReadinessDeps, worker: Worker, actor: Actor): Promise<Worker> {
   const observation = await observeOne(deps, worker);
+  await storeObservedLabs(deps.workers, worker, observation);
   const saved = await updateWorker(deps, worker.id, (current, now) => {
     const applied = applyObservation(current, observation, deps.readiness.cmlApiPort, actor, now);
     return { worker: applied.worker, events: applied.events };

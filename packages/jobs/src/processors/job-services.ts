@@ -1,5 +1,6 @@
 import type { Worker } from "@cml-fleet/core/domain/worker";
 import type { IdleAutoStopService } from "@cml-fleet/core/services/idle-auto-stop.service";
+import type { LabStopService } from "@cml-fleet/core/services/lab-commands.service";
 import type { ImpairedRebootService } from "@cml-fleet/core/services/impaired-reboot.service";
 import type { LicenseService } from "@cml-fleet/core/services/license.service";
 import type { LifecycleService } from "@cml-fleet/core/services/lifecycle.service";
@@ -16,6 +17,7 @@ export interface JobServices {
   readonly telemetry: TelemetrySweepService;
   readonly idle: IdleAutoStopService;
   readonly reconciliation: ReconciliationService;
+  readonly labs: LabStopService;
   readonly tagApply: TagApplyService;
   readonly impairedReboot: ImpairedRebootService;
 }

@@ -14,6 +14,8 @@ describe("queue definitions", () => {
       "refresh",
       "register-license",
       "deregister-license",
+      "stop-lab",
+      "stop-all-labs",
     ]);
     expect(isWorkerKind("import")).toBe(false);
     expect(workerIdOf("stop", { workerId: "w-1", actor, reason: null })).toBe("w-1");

@@ -52,6 +52,7 @@ export function toWorker(row: WorkerRecord): Worker {
     status: row.status,
     desiredStatus: row.desiredStatus,
     serviceStatus: row.serviceStatus,
+    serviceStatusReason: row.serviceStatusReason,
     statusReason: row.statusReason,
     statusChangedAt: row.statusChangedAt,
     license: {
@@ -107,6 +108,7 @@ export function toMutableColumns(worker: Worker) {
     status: worker.status,
     desiredStatus: worker.desiredStatus,
     serviceStatus: worker.serviceStatus,
+    serviceStatusReason: worker.serviceStatusReason ?? null,
     statusReason: worker.statusReason,
     statusChangedAt: worker.statusChangedAt,
     licenseStatus: worker.license.status,

@@ -5,6 +5,7 @@ import "./worker-details";
 import "./worker";
 import "./worker-connection";
 import "./worker-mutations";
+import "./worker-labs";
 import "./worker-trust";
 import "./worker-accounts";
 import "./worker-cml-url";

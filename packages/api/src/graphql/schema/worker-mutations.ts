@@ -9,7 +9,7 @@ import { JobRef } from "./job";
 import { TagInput } from "./tag";
 import { WorkerRef } from "./worker";
 
-const WorkerJobPayloadRef = builder.objectRef<WorkerJobResult>("WorkerJobPayload").implement({
+export const WorkerJobPayloadRef = builder.objectRef<WorkerJobResult>("WorkerJobPayload").implement({
   description:
     "The worker as the mutation left it, and the job doing the work (null when nothing needed doing).",
   fields: (t) => ({
