@@ -8,6 +8,7 @@ import { simTlsMaterial } from "./cml/tls";
 import { cmlControlRoutes } from "./control/cml-control-routes";
 import { dispatchControl, instanceControlRoutes } from "./control/control-routes";
 import { statusCheckControlRoutes } from "./control/status-check-routes";
+import { tagControlRoutes } from "./control/tag-control-routes";
 import { handleEc2 } from "./ec2/ec2-handler";
 import { NO_FAULTS } from "./faults";
 import { callerAccount } from "./http/caller-account";
@@ -100,6 +101,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const controlRoutes = [
     ...instanceControlRoutes(state),
     ...statusCheckControlRoutes(state),
+    ...tagControlRoutes(state),
     ...cmlControlRoutes(cml),
   ];
 
