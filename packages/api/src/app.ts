@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Clock } from "@cml-fleet/core/ports/clock.port";
 import { systemClock } from "@cml-fleet/core/ports/clock.port";
 import { createJobCommandService } from "@cml-fleet/core/services/job-commands.service";
+import { createPriceBookReader } from "@cml-fleet/core/services/price-book-reader";
 import { createLabCommandService } from "@cml-fleet/core/services/lab-commands.service";
 import { createWorkerCommandService } from "@cml-fleet/core/services/worker-commands.service";
 import { createWorkerImportService } from "@cml-fleet/core/services/worker-import.service";
@@ -10,6 +11,9 @@ import { createWorkerTrustService } from "@cml-fleet/core/services/worker-trust.
 import type { Database } from "@cml-fleet/platform/db/database";
 import { type InfrastructureOptions, openInfrastructure } from "@cml-fleet/platform/infrastructure";
 import type { Observability } from "@cml-fleet/platform/observability/observability";
+import { PRICE_READ_MAX_AGE_MS } from "@cml-fleet/platform/pricing/pricing-refresh-config";
+import { createRedisPriceCache } from "@cml-fleet/platform/pricing/redis-price-cache";
+import { redisPrefixes } from "@cml-fleet/platform/queue/queue-definitions";
 import type { RedisConnections } from "@cml-fleet/platform/redis/redis-connections";
 import { createApiTokenRepository } from "@cml-fleet/platform/repositories/api-token.repository";
 import { createAuditRepository } from "@cml-fleet/platform/repositories/audit.repository";
@@ -97,7 +101,20 @@ export async function createApiApp(options: ApiAppOptions): Promise<ApiApp> {
       jobCommands: createJobCommandService({ ...workerDeps, audit }),
       labCommands: createLabCommandService(workerDeps),
     },
-    reads: { workers, jobs, settings, clock, audit },
+    reads: {
+      workers,
+      jobs,
+      settings,
+      clock,
+      audit,
+      prices: createPriceBookReader({
+        cache: createRedisPriceCache(redis.commands, redisPrefixes(settings.redis.keyPrefix).keys),
+        configured: settings.pricing.configured,
+        clock,
+        logger,
+        maxAgeMs: PRICE_READ_MAX_AGE_MS,
+      }),
+    },
     readiness: {
       postgres: () => database.ping(),
       redis: () => redis.ping(),

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createAwsCloudProvider } from "@cml-fleet/core/adapters/aws/create-aws-cloud-provider";
 import { createEc2NetworkInspector } from "@cml-fleet/core/adapters/aws/ec2-network";
+import { createAwsPricing } from "@cml-fleet/core/adapters/aws/pricing/create-aws-pricing";
 import { createCmlClient } from "@cml-fleet/core/adapters/cml/create-cml-client";
 import { hourlyRate } from "@cml-fleet/core/domain/cost";
 import { systemClock } from "@cml-fleet/core/ports/clock.port";
@@ -15,6 +16,8 @@ import type { Database } from "@cml-fleet/platform/db/database";
 import { openInfrastructure } from "@cml-fleet/platform/infrastructure";
 import { createLogger } from "@cml-fleet/platform/observability/logger";
 import type { Observability } from "@cml-fleet/platform/observability/observability";
+import { pricingRefreshConfig } from "@cml-fleet/platform/pricing/pricing-refresh-config";
+import { createRedisPriceCache } from "@cml-fleet/platform/pricing/redis-price-cache";
 import { redisPrefixes } from "@cml-fleet/platform/queue/queue-definitions";
 import { createWorkerRepository } from "@cml-fleet/platform/repositories/worker.repository";
 import type { JobRuntimeConfig, JobWorkerDeps } from "./job-worker-deps";
@@ -44,6 +47,13 @@ export interface RunningJobProcess {
   /** Workers first (active jobs finish or go back to the queue), then Redis, then the database. */
   close(): Promise<void>;
 }
+
+/**
+ * How often prices and volume sizes are refreshed: volumes change with every
+ * launch, so the job runs often; the Price List API is asked again only once
+ * the cached prices are older than PRICE_MAX_AGE_MS (pricing-refresh-config).
+ */
+const PRICE_REFRESH_INTERVAL_MS = 15 * 60_000;
 
 /** The simulator speaks the AWS wire protocols; only the endpoint and dummy credentials differ. */
 function cloudEndpoint(settings: Settings): string | null {
@@ -100,6 +110,12 @@ export async function startJobProcess(options: JobProcessOptions): Promise<Runni
       throw error;
     });
   }
+  const pricing = createAwsPricing({
+    pricingRegion: settings.pricing.apiRegion,
+    accounts,
+    staticCredentials: endpoint === null ? undefined : { accessKeyId: "sim", secretAccessKey: "sim" },
+    endpoints: endpoint === null ? undefined : { pricing: endpoint, ec2: endpoint, sts: endpoint },
+  });
   const workerRepository = createWorkerRepository(database.db);
   const cml = createCmlClient({
     username: settings.cml.username,
@@ -182,6 +198,12 @@ export async function startJobProcess(options: JobProcessOptions): Promise<Runni
       autoImport: settings.reconciliation.autoImportOrphans,
       cmlApiPort: settings.cml.apiPort,
     },
+    pricing: {
+      priceList: pricing.priceList,
+      volumes: pricing.volumes,
+      cache: createRedisPriceCache(infrastructure.redis.commands, prefixes.keys),
+      config: pricingRefreshConfig(settings),
+    },
     runtime: {
       redisUrl: settings.redis.url,
       prefix: prefixes.bullmq,
@@ -196,6 +218,7 @@ export async function startJobProcess(options: JobProcessOptions): Promise<Runni
         telemetrySweepMs: interval,
         idleCheckMs: interval,
         reconcileMs: Math.max(interval * 5, 60_000),
+        priceRefreshMs: PRICE_REFRESH_INTERVAL_MS,
       },
       ...options.runtime,
     },
@@ -219,6 +242,7 @@ export async function startJobProcess(options: JobProcessOptions): Promise<Runni
       await infrastructure.close();
       cloud.close();
       cml.close();
+      pricing.close();
     },
   };
 }

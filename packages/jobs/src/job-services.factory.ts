@@ -3,6 +3,7 @@ import { createLabStopService } from "@cml-fleet/core/services/lab-commands.serv
 import { createImpairedRebootService } from "@cml-fleet/core/services/impaired-reboot.service";
 import { createLicenseService } from "@cml-fleet/core/services/license.service";
 import { createLifecycleService } from "@cml-fleet/core/services/lifecycle.service";
+import { createPriceRefreshService } from "@cml-fleet/core/services/price-refresh.service";
 import { createProvisioningService } from "@cml-fleet/core/services/provisioning.service";
 import { createReconciliationService } from "@cml-fleet/core/services/reconciliation.service";
 import { createTagApplyService } from "@cml-fleet/core/services/tag-apply.service";
@@ -19,6 +20,7 @@ export function createJobServices(deps: JobWorkerDeps): JobServices {
     telemetry: createTelemetrySweepService({ ...deps, impairedReboots: impairedReboot }),
     idle: createIdleAutoStopService(deps),
     reconciliation: createReconciliationService(deps),
+    prices: createPriceRefreshService({ ...deps, ...deps.pricing }),
     labs: createLabStopService(deps),
     tagApply: createTagApplyService(deps),
     impairedReboot,

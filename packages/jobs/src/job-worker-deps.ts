@@ -13,6 +13,7 @@ import type { ImpairedRebootConfig } from "@cml-fleet/core/services/impaired-reb
 import type { ReadinessConfig } from "@cml-fleet/core/services/instance-readiness";
 import type { Sleep } from "@cml-fleet/core/services/poll";
 import type { LaunchPlacement } from "@cml-fleet/core/services/provisioning.service";
+import type { PriceRefreshDeps } from "@cml-fleet/core/services/price-refresh.service";
 import type { ReconciliationConfig } from "@cml-fleet/core/services/reconciliation.service";
 import type { TelemetrySweepConfig } from "@cml-fleet/core/services/telemetry-sweep.service";
 import type { JobTelemetryDeps } from "./observability/job-telemetry";
@@ -58,6 +59,8 @@ export interface JobWorkerDeps {
   readonly sweep: TelemetrySweepConfig;
   readonly idle: IdleAutoStopConfig;
   readonly reconciliation: ReconciliationConfig;
+  /** The price-refresh job's Price List API, volume inventory, cache and what it prices. */
+  readonly pricing: Pick<PriceRefreshDeps, "priceList" | "volumes" | "cache" | "config">;
   /** Reboots of workers whose EC2 status checks stay impaired (opt-in). */
   readonly impairedReboot: ImpairedRebootConfig;
   readonly runtime: JobRuntimeConfig;

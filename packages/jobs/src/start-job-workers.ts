@@ -9,6 +9,7 @@ import { applyTagsProcessor } from "./processors/apply-tags.processor";
 import { deregisterLicenseProcessor } from "./processors/deregister-license.processor";
 import { idleCheckProcessor } from "./processors/idle-check.processor";
 import { importProcessor } from "./processors/import.processor";
+import { priceRefreshProcessor } from "./processors/price-refresh.processor";
 import type { JobServices } from "./processors/job-services";
 import { provisionProcessor } from "./processors/provision.processor";
 import { rebootProcessor } from "./processors/reboot.processor";
@@ -51,6 +52,7 @@ const PROCESSORS: { readonly [K in JobKind]: (services: JobServices) => JobDefin
   "telemetry-sweep": telemetrySweepProcessor,
   "idle-check": idleCheckProcessor,
   reconcile: reconcileProcessor,
+  "price-refresh": priceRefreshProcessor,
 };
 
 /**

@@ -3,6 +3,7 @@ import type { Clock } from "@cml-fleet/core/ports/clock.port";
 import type { JobQueue } from "@cml-fleet/core/ports/job-queue.port";
 import type { Logger } from "@cml-fleet/core/ports/logger.port";
 import type { WorkerReadModel } from "@cml-fleet/core/ports/worker-read-model.port";
+import type { PriceBookReader } from "@cml-fleet/core/services/price-book-reader";
 import type { WorkerRepository } from "@cml-fleet/core/ports/worker-repository.port";
 import type { JobCommandService } from "@cml-fleet/core/services/job-commands.service";
 import type { LabCommandService } from "@cml-fleet/core/services/lab-commands.service";
@@ -38,6 +39,8 @@ export interface ApiReads {
   readonly audit: AuditLogReader;
   readonly settings: Settings;
   readonly clock: Clock;
+  /** Prices for costs: configured, else the cached Price List API's, else the static table. */
+  readonly prices: PriceBookReader;
 }
 
 /** One per HTTP request, SSE stream or WebSocket operation. */

@@ -29,7 +29,42 @@ export interface TimeWindow {
  */
 export const BILLED_STATUSES: ReadonlySet<WorkerStatus> = new Set(["PENDING", "RUNNING", "STOPPING"]);
 
+/**
+ * Statuses in which the worker's EBS volumes exist and are billed: every
+ * status from launch until the instance is terminated (its volumes are
+ * deleted with it), stopped included. FAILED and UNKNOWN are left out for
+ * the same reason as above.
+ */
+export const STORAGE_BILLED_STATUSES: ReadonlySet<WorkerStatus> = new Set([
+  "PENDING",
+  "RUNNING",
+  "STOPPING",
+  "STOPPED",
+  "SHUTTING_DOWN",
+]);
+
 const HOUR_MS = 3_600_000;
+
+/** EBS prices are per GB-month; AWS prorates them over a 730-hour month (365 days * 24 / 12). */
+export const HOURS_PER_MONTH = 730;
+
+/** USD per hour of `sizeGiB` of EBS storage priced at `gbMonthUsd`. */
+export function storageHourlyUsd(sizeGiB: number, gbMonthUsd: number): number {
+  return (sizeGiB * gbMonthUsd) / HOURS_PER_MONTH;
+}
+
+/** What one worker costs per hour: the instance while it runs, its storage while it has volumes. */
+export interface WorkerRates {
+  readonly instanceHourlyUsd: number;
+  readonly storageHourlyUsd: number;
+}
+
+/** USD per hour in `status`: instance and storage while billed, storage alone while stopped. */
+export function hourlyCostIn(status: WorkerStatus, rates: WorkerRates): number {
+  const instance = BILLED_STATUSES.has(status) ? rates.instanceHourlyUsd : 0;
+  const storage = STORAGE_BILLED_STATUSES.has(status) ? rates.storageHourlyUsd : 0;
+  return instance + storage;
+}
 
 /** The hourly rate of a type in a region (the region's override first), or null when it has no price. */
 export function hourlyRate(prices: PriceTable, instanceType: string, region: string): number | null {
@@ -63,6 +98,30 @@ export function billedMilliseconds(history: readonly StatusPoint[], now: Date, w
   return stretches(history, now)
     .filter((stretch) => BILLED_STATUSES.has(stretch.status))
     .reduce((total, stretch) => total + overlap(stretch, window), 0);
+}
+
+/** Milliseconds in which the worker had volumes (every status but TERMINATED, FAILED, UNKNOWN), up to `now`. */
+export function storageBilledMilliseconds(
+  history: readonly StatusPoint[],
+  now: Date,
+  window?: TimeWindow,
+): number {
+  return stretches(history, now)
+    .filter((stretch) => STORAGE_BILLED_STATUSES.has(stretch.status))
+    .reduce((total, stretch) => total + overlap(stretch, window), 0);
+}
+
+/** USD accrued by the instance and its storage up to `now`: storage is billed while stopped too. */
+export function accruedWorkerCostUsd(
+  history: readonly StatusPoint[],
+  rates: WorkerRates,
+  now: Date,
+  window?: TimeWindow,
+): number {
+  return (
+    accruedCostUsd(history, rates.instanceHourlyUsd, now, window) +
+    (storageBilledMilliseconds(history, now, window) / HOUR_MS) * rates.storageHourlyUsd
+  );
 }
 
 /** USD accrued by a worker billed at `hourlyUsd`, up to `now` (optionally within `window`). */
@@ -109,7 +168,12 @@ function onlyStoppingBetween(all: readonly Stretch[], stop: Date, stopped: Stret
     .every((stretch) => stretch.status === "STOPPING");
 }
 
-/** USD the idle policy saved: hours kept stopped by auto-stops times the hourly rate. */
+/**
+ * USD the idle policy saved: hours kept stopped by auto-stops times the
+ * instance's hourly rate. Pass the instance rate alone, never instance plus
+ * storage: the volumes are billed whether the worker runs or not, so a stop
+ * saves the instance-hours and nothing else.
+ */
 export function autoStopSavingsUsd(
   history: readonly StatusPoint[],
   autoStops: readonly Date[],

@@ -16,6 +16,7 @@ describe("the job-kind table", () => {
       "telemetry-sweep",
       "idle-check",
       "reconcile",
+      "price-refresh",
     ]);
   });
 
@@ -24,6 +25,7 @@ describe("the job-kind table", () => {
       ["telemetry-sweep", "telemetrySweepMs"],
       ["idle-check", "idleCheckMs"],
       ["reconcile", "reconcileMs"],
+      ["price-refresh", "priceRefreshMs"],
     ]);
     for (const kind of SWEEP_KINDS) {
       expect(JOB_KIND_TABLE[kind].target).toBe("fleet");

@@ -232,6 +232,13 @@ export const JOB_KIND_TABLE = {
     role: "ADMIN",
     sweep: { every: "reconcileMs" },
   },
+  // Prices from the AWS Price List API and volume sizes, cached for every process; it only observes.
+  "price-refresh": {
+    payload: payload<NoPayload>(),
+    target: "fleet",
+    role: "OPERATOR",
+    sweep: { every: "priceRefreshMs" },
+  },
 } as const satisfies Readonly<Record<string, JobKindRow>>;
 
 type JobKindTable = typeof JOB_KIND_TABLE;

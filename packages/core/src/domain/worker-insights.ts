@@ -1,5 +1,6 @@
-import { accruedCostUsd, autoStopSavingsUsd, hourlyRate, type PriceTable, type StatusPoint } from "./cost";
+import { accruedWorkerCostUsd, autoStopSavingsUsd, hourlyCostIn, type StatusPoint } from "./cost";
 import type { IdlePolicySettings } from "./idle-policy";
+import { instanceRateOf, type PriceBook, type PriceSource, storageRateOf } from "./price-book";
 import type { Worker } from "./worker";
 
 /** The idle figures a client shows for a worker. */
@@ -14,8 +15,18 @@ export interface IdleStateView {
 }
 
 export interface WorkerCostView {
+  /** The instance's USD per hour while it runs (its storage aside). */
   readonly hourlyRate: number;
+  readonly priceSource: PriceSource;
+  /** USD per hour of its EBS volumes, billed running or stopped. */
+  readonly storageHourlyRate: number;
+  readonly storageGiB: number | null;
+  readonly storagePriceSource: PriceSource;
+  /** What it costs per hour in its current status: instance and storage, or storage alone while stopped. */
+  readonly hourlyCost: number;
+  /** USD spent: instance-hours while billed, plus storage for as long as it had volumes. */
   readonly accrued: number;
+  /** Instance-hours the idle policy saved; storage is paid either way, so it is no saving. */
   readonly savedByAutoStop: number;
 }
 
@@ -50,14 +61,21 @@ export function costOf(
   worker: Worker,
   history: readonly StatusPoint[],
   autoStops: readonly Date[],
-  prices: PriceTable,
+  prices: PriceBook,
   now: Date,
 ): WorkerCostView {
-  const rate = hourlyRate(prices, worker.instanceType, worker.region) ?? 0;
+  const instance = instanceRateOf(prices, worker.instanceType, worker.region);
+  const storage = storageRateOf(prices, worker.instanceId, worker.region);
+  const rates = { instanceHourlyUsd: instance.usd ?? 0, storageHourlyUsd: storage.hourlyUsd };
   const points = pricedHistory(worker, history);
   return {
-    hourlyRate: rate,
-    accrued: accruedCostUsd(points, rate, now),
-    savedByAutoStop: autoStopSavingsUsd(points, autoStops, rate, now),
+    hourlyRate: rates.instanceHourlyUsd,
+    priceSource: instance.source,
+    storageHourlyRate: rates.storageHourlyUsd,
+    storageGiB: storage.sizeGiB,
+    storagePriceSource: storage.source,
+    hourlyCost: hourlyCostIn(worker.status, rates),
+    accrued: accruedWorkerCostUsd(points, rates, now),
+    savedByAutoStop: autoStopSavingsUsd(points, autoStops, rates.instanceHourlyUsd, now),
   };
 }

@@ -17,3 +17,20 @@ export const DEFAULT_HOURLY_PRICES_USD: Readonly<Record<string, number>> = {
   "m5zn.metal": 3.9641,
   "r5.metal": 6.048,
 };
+
+/** The volume type the fleet's CML AMIs are registered with (the launch keeps the AMI's mapping). */
+export const DEFAULT_VOLUME_TYPE = "gp3";
+
+/**
+ * EBS USD per GB-month by volume type (us-east-1, 2025): the fallback when
+ * the Price List API has not answered for a region.
+ */
+export const DEFAULT_EBS_GB_MONTH_PRICES_USD: Readonly<Record<string, number>> = {
+  gp3: 0.08,
+  gp2: 0.1,
+  io1: 0.125,
+  io2: 0.125,
+  st1: 0.045,
+  sc1: 0.015,
+  standard: 0.05,
+};

@@ -92,6 +92,12 @@ export function toSettingsModel(raw: RawSettings) {
     pricing: {
       hourlyUsd: resolvePrices(raw),
       regionalHourlyUsd: raw.cml_worker_regional_hourly_prices,
+      /** The operator's prices alone: they win over the Price List API's, which win over the built-in table. */
+      configured: {
+        hourlyUsd: raw.cml_worker_hourly_prices,
+        regionalHourlyUsd: raw.cml_worker_regional_hourly_prices,
+      },
+      apiRegion: raw.aws_pricing_region,
     },
     cml: {
       httpsPort: raw.cml_https_port,

@@ -159,6 +159,11 @@ export const settingsShape = {
     "JSON map: account key -> {role_arn, external_id}",
   ),
   aws_default_account: textSetting("default", "Key of AWS_ACCOUNTS used when a request names no account."),
+  aws_pricing_region: enumSetting(
+    ["us-east-1", "eu-central-1", "ap-south-1"],
+    "us-east-1",
+    "Region whose AWS Price List API endpoint prices the fleet (the API runs only in these); it prices every region.",
+  ),
 
   // --- worker images, types, network ---
   cml_worker_ami_ids: mapSetting(

@@ -4,6 +4,7 @@ import type { LabStopService } from "@cml-fleet/core/services/lab-commands.servi
 import type { ImpairedRebootService } from "@cml-fleet/core/services/impaired-reboot.service";
 import type { LicenseService } from "@cml-fleet/core/services/license.service";
 import type { LifecycleService } from "@cml-fleet/core/services/lifecycle.service";
+import type { PriceRefreshService } from "@cml-fleet/core/services/price-refresh.service";
 import type { ProvisioningService } from "@cml-fleet/core/services/provisioning.service";
 import type { ReconciliationService } from "@cml-fleet/core/services/reconciliation.service";
 import type { TagApplyService } from "@cml-fleet/core/services/tag-apply.service";
@@ -17,6 +18,7 @@ export interface JobServices {
   readonly telemetry: TelemetrySweepService;
   readonly idle: IdleAutoStopService;
   readonly reconciliation: ReconciliationService;
+  readonly prices: PriceRefreshService;
   readonly labs: LabStopService;
   readonly tagApply: TagApplyService;
   readonly impairedReboot: ImpairedRebootService;

@@ -46,12 +46,32 @@ export const IdleStateRef = builder.objectRef<IdleStateView>("IdleState").implem
 
 export const WorkerCostRef = builder.objectRef<WorkerCostView>("WorkerCost").implement({
   fields: (t) => ({
-    hourlyRate: t.exposeFloat("hourlyRate", { description: "USD per hour while running." }),
+    hourlyRate: t.exposeFloat("hourlyRate", {
+      description: "USD per hour of the instance while it runs (its EBS storage is storageHourlyRate).",
+    }),
+    priceSource: t.exposeString("priceSource", {
+      description: "Where hourlyRate comes from: configured, aws-price-list or static-2025.",
+    }),
+    storageHourlyRate: t.exposeFloat("storageHourlyRate", {
+      description: "USD per hour of the worker's EBS volumes, billed whether it runs or is stopped.",
+    }),
+    storageGiB: t.exposeInt("storageGiB", {
+      nullable: true,
+      description: "Size of the worker's EBS volumes; null until the price refresh has seen them.",
+    }),
+    storagePriceSource: t.exposeString("storagePriceSource", {
+      description: "Where the EBS price per GB-month comes from: aws-price-list or static-2025.",
+    }),
+    hourlyCost: t.exposeFloat("hourlyCost", {
+      description: "USD per hour in the current status: instance and storage, storage alone while stopped.",
+    }),
     accrued: t.exposeFloat("accrued", {
-      description: "USD spent running, from the worker's status history.",
+      description:
+        "USD spent, from the worker's status history: instance-hours, and storage while it had volumes.",
     }),
     savedByAutoStop: t.exposeFloat("savedByAutoStop", {
-      description: "USD not spent because the idle policy stopped the worker.",
+      description:
+        "USD not spent because the idle policy stopped the worker: the instance-hours only, as storage is billed either way.",
     }),
   }),
 });

@@ -49,8 +49,11 @@ WorkerRef.implement({
     cost: t.field({
       type: WorkerCostRef,
       resolve: async (worker, _args, context) => {
-        const { history, autoStops } = await context.loaders.costInputs.load(worker.id);
-        return costOf(worker, history, autoStops, context.reads.settings.pricing, context.reads.clock.now());
+        const [{ history, autoStops }, prices] = await Promise.all([
+          context.loaders.costInputs.load(worker.id),
+          context.reads.prices.current(),
+        ]);
+        return costOf(worker, history, autoStops, prices, context.reads.clock.now());
       },
     }),
     tags: t.field({ type: [TagRef], resolve: (worker) => tagEntries(worker.tags) }),
