@@ -54,6 +54,8 @@ const MATRIX: Readonly<Record<`${RootType}.${string}`, MatrixRow>> = {
   "Mutation.startWorker": { role: "OPERATOR", args: `id: "missing"` },
   "Mutation.stopWorker": { role: "OPERATOR", args: `id: "missing"` },
   "Mutation.refreshWorker": { role: "OPERATOR", args: `id: "missing"` },
+  "Mutation.stopLab": { role: "OPERATOR", args: `workerId: "missing", labId: "lab-1"` },
+  "Mutation.stopAllLabs": { role: "OPERATOR", args: `id: "missing"` },
   "Mutation.setWorkerTags": { role: "OPERATOR", args: `id: "missing", tags: []` },
   "Mutation.setIdlePolicy": { role: "OPERATOR", args: `id: "missing", input: { enabled: false }` },
   "Mutation.keepAlive": { role: "OPERATOR", args: `id: "missing", until: "${SOON}"` },
