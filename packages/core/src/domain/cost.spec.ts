@@ -2,11 +2,16 @@ import { describe, expect, it } from "vitest";
 import { at } from "../../test/support/worker-factory";
 import {
   accruedCostUsd,
+  accruedWorkerCostUsd,
   autoStopSavedMilliseconds,
   autoStopSavingsUsd,
   billedMilliseconds,
+  HOURS_PER_MONTH,
+  hourlyCostIn,
   hourlyRate,
   type StatusPoint,
+  storageBilledMilliseconds,
+  storageHourlyUsd,
 } from "./cost";
 import type { WorkerStatus } from "./worker-status";
 
@@ -139,5 +144,53 @@ describe("savings from auto-stops", () => {
     expect(
       autoStopSavedMilliseconds(h, [at(HOUR)], at(10 * HOUR), { from: at(8 * HOUR), to: at(20 * HOUR) }),
     ).toBe(2 * HOUR * 60_000);
+  });
+});
+
+describe("EBS storage, billed whether the worker runs or not", () => {
+  // A 64 GiB gp3 root volume at $0.08 per GB-month: 64 * 0.08 = $5.12 a month, / 730 h = $0.00701369863 an hour.
+  const storage = storageHourlyUsd(64, 0.08);
+  const rates = { instanceHourlyUsd: 0.357, storageHourlyUsd: storage };
+
+  it("prorates GB-months over AWS's 730-hour month: 64 GiB at $0.08 is $5.12 a month, $0.0070137 an hour", () => {
+    expect(HOURS_PER_MONTH).toBe(730);
+    expect(storage).toBeCloseTo(5.12 / 730, 12);
+    expect(storage).toBeCloseTo(0.00701369863, 10);
+  });
+
+  it("costs a stopped worker its storage alone, a running one instance plus storage, a terminated one nothing", () => {
+    expect(hourlyCostIn("STOPPED", rates)).toBeCloseTo(0.00701369863, 10);
+    expect(hourlyCostIn("RUNNING", rates)).toBeCloseTo(0.357 + 0.00701369863, 10);
+    expect(hourlyCostIn("TERMINATED", rates)).toBe(0);
+    expect(hourlyCostIn("UNKNOWN", rates)).toBe(0);
+  });
+
+  it("bills storage from launch until terminated, the stopped stretch included", () => {
+    // Running 2 h, stopped 10 h, then terminated: storage for 12 h, the instance for 2 h.
+    const h = history(
+      [0, "RUNNING"],
+      [2 * HOUR, "STOPPED"],
+      [12 * HOUR, "SHUTTING_DOWN"],
+      [12 * HOUR, "TERMINATED"],
+    );
+    expect(storageBilledMilliseconds(h, at(20 * HOUR))).toBe(12 * HOUR * 60_000);
+    expect(billedMilliseconds(h, at(20 * HOUR))).toBe(2 * HOUR * 60_000);
+  });
+
+  it("accrues 2 h of instance and 12 h of storage for a worker that ran 2 h and was stopped 10 h: $0.7981644", () => {
+    // 2 * 0.357 = 0.714 for the instance; 12 * 0.00701369863 = 0.0841644 for the volume.
+    const h = history([0, "RUNNING"], [2 * HOUR, "STOPPED"]);
+    expect(accruedWorkerCostUsd(h, rates, at(12 * HOUR))).toBeCloseTo(0.714 + 0.0841643836, 9);
+    expect(accruedCostUsd(h, 0.357, at(12 * HOUR))).toBeCloseTo(0.714, 10);
+  });
+
+  it("saves only the instance-hours on an auto-stop: 10 h stopped at $0.357 is $3.57, not $3.64 with the storage", () => {
+    const h = history([0, "RUNNING"], [2 * HOUR, "STOPPED"]);
+    const saved = autoStopSavingsUsd(h, [at(2 * HOUR)], rates.instanceHourlyUsd, at(12 * HOUR));
+    expect(saved).toBeCloseTo(3.57, 10);
+    // What running those 10 h would have cost, minus what the stopped worker still paid, is the same figure.
+    const ranOn = 10 * hourlyCostIn("RUNNING", rates);
+    const paidStopped = 10 * hourlyCostIn("STOPPED", rates);
+    expect(ranOn - paidStopped).toBeCloseTo(saved, 10);
   });
 });
