@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { CmlObservation } from "./worker-observation";
-import { healthProblem, serviceStatusOf } from "./worker-observation";
+import { aRunningWorker } from "../../test/support/worker-factory";
+import type { CmlObservation, WorkerObservation } from "./worker-observation";
+import { healthProblem, labsToStore, serviceStatusOf } from "./worker-observation";
 
 const healthy = { valid: true, isLicensed: false, computesValid: true };
 
@@ -72,5 +73,40 @@ describe("the CML service status of one look", () => {
     expect(serviceStatusOf(broken, "ERROR").status).toBe("ERROR");
     expect(serviceStatusOf(broken, "STARTING").status).toBe("STARTING");
     expect(serviceStatusOf(look({ ready: false }), "AVAILABLE").status).toBe("STARTING");
+  });
+});
+
+describe("the labs an observation stores", () => {
+  const lab = (id: string, state = "STARTED") => ({ id, title: `Lab ${id}`, state });
+  const observed = (cml: CmlObservation | null): WorkerObservation => ({
+    instance: null,
+    statusCheck: null,
+    metrics: null,
+    cml,
+    at: new Date("2026-01-01T00:00:00Z"),
+  });
+
+  it("stores nothing when CML lists the labs already stored", () => {
+    const worker = aRunningWorker({ labs: [lab("a"), lab("b", "STOPPED")] });
+    expect(labsToStore(worker, observed(look({ labs: [lab("a"), lab("b", "STOPPED")] })))).toBeNull();
+  });
+
+  it("stores the new list when a lab appeared, went, changed state or title, or moved", () => {
+    const worker = aRunningWorker({ labs: [lab("a"), lab("b")] });
+    for (const labs of [
+      [lab("a"), lab("b"), lab("c")],
+      [lab("a")],
+      [lab("a"), lab("b", "STOPPED")],
+      [lab("a"), { ...lab("b"), title: "renamed" }],
+      [lab("b"), lab("a")],
+    ]) {
+      expect(labsToStore(worker, observed(look({ labs })))).toEqual(labs);
+    }
+  });
+
+  it("keeps the labs last seen when CML was not asked or did not answer", () => {
+    const worker = aRunningWorker({ labs: [lab("a")] });
+    expect(labsToStore(worker, observed(null))).toBeNull();
+    expect(labsToStore(worker, observed({ reachable: false, error: "timeout" }))).toBeNull();
   });
 });
