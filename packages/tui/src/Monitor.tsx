@@ -5,6 +5,7 @@ import { MonitorScreen } from "./components/MonitorScreen";
 import { layoutColumns } from "./components/worker-columns";
 import type { FleetClient } from "./data/fleet-client.port";
 import { selectActiveJob, selectFleetTotals, selectJobs, selectVisibleWorkers } from "./data/selectors";
+import { useAuditLog } from "./hooks/use-audit-log";
 import { useFleetStore } from "./hooks/use-fleet-store";
 import { useLatest } from "./hooks/use-latest";
 import { useNow } from "./hooks/use-now";
@@ -84,6 +85,7 @@ export function Monitor({ client, readonly = false, flushIntervalMs = 250, clock
   const detailId = ui.overlay.kind === "detail" ? ui.overlay.workerId : null;
   const detailEntry = detailId ? fleet.workers.get(detailId) : undefined;
   const detailEvents = useWorkerEvents(client, detailId, fleet.events, showError);
+  const audit = useAuditLog(client, ui.view === "audit");
 
   const latest = useLatest({
     fleet,
@@ -137,6 +139,7 @@ export function Monitor({ client, readonly = false, flushIntervalMs = 250, clock
       workerRows={visible.slice(workerOffset, workerOffset + tableRows)}
       jobRows={jobs.slice(jobOffset, jobOffset + jobRows)}
       jobsTotal={jobs.length}
+      audit={audit}
       detail={
         detailEntry
           ? {

@@ -73,6 +73,7 @@ function fakeClient(snapshot: readonly SnapshotWorker[]) {
     jobs: async () => [],
     events: async () => [],
     workerEvents: async () => [],
+    auditLog: async () => [],
     onWorkerChanged: (h) => {
       handlers.add(h);
       return () => handlers.delete(h);

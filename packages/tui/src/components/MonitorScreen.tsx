@@ -2,9 +2,11 @@ import { Box, Text } from "ink";
 import type { FleetState, WorkerEntry } from "../data/fleet-reducer";
 import type { FleetEvent, Job } from "../data/fleet-types";
 import type { FleetTotals } from "../data/selectors";
+import type { AuditLogState } from "../hooks/use-audit-log";
 import { theme } from "../theme";
 import type { Binding } from "../ui-state/bindings";
 import type { UiState } from "../ui-state/ui-reducer";
+import { AuditView } from "./AuditView";
 import { DetailPane } from "./DetailPane";
 import { EventLog } from "./EventLog";
 import { FleetTable } from "./FleetTable";
@@ -31,6 +33,8 @@ export interface MonitorScreenProps {
   readonly workerRows: readonly WorkerEntry[];
   readonly jobRows: readonly Job[];
   readonly jobsTotal: number;
+  /** The audit view's entries (read while it is open). */
+  readonly audit: AuditLogState;
   readonly detail: DetailData | null;
   readonly bindings: readonly Binding[];
   readonly workerNames: ReadonlyMap<string, string>;
@@ -45,6 +49,9 @@ function MainArea(props: MonitorScreenProps) {
   }
   if (props.detail) {
     return <DetailPane {...props.detail} now={now} width={layout.width} height={layout.mainHeight} />;
+  }
+  if (ui.view === "audit") {
+    return <AuditView audit={props.audit} now={now} width={layout.width} height={layout.mainHeight} />;
   }
   if (ui.view === "jobs") {
     return (

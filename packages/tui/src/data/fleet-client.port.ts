@@ -1,4 +1,12 @@
-import type { ConnectionState, FleetEvent, Job, SnapshotWorker, Viewer, Worker } from "./fleet-types";
+import type {
+  AuditEntry,
+  ConnectionState,
+  FleetEvent,
+  Job,
+  SnapshotWorker,
+  Viewer,
+  Worker,
+} from "./fleet-types";
 
 /** Stops a subscription or listener. */
 export type Unsubscribe = () => void;
@@ -23,6 +31,8 @@ export interface FleetClient {
   jobs(first: number): Promise<Job[]>;
   events(first: number): Promise<FleetEvent[]>;
   workerEvents(workerId: string, first: number): Promise<FleetEvent[]>;
+  /** The newest audit entries; refused (FORBIDDEN) unless the token is ADMIN. */
+  auditLog(first: number): Promise<AuditEntry[]>;
 
   onWorkerChanged(handlers: StreamHandlers<Worker>): Unsubscribe;
   onFleetEvent(handlers: StreamHandlers<FleetEvent>): Unsubscribe;

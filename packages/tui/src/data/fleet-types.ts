@@ -9,7 +9,7 @@
 import type { ResultOf } from "gql.tada";
 import type { EventFields, JobFields, TelemetryFields, WorkerFields } from "./fragments";
 import type { EnumName, EnumOf } from "./graphql";
-import type { ViewerQuery, WorkersPageQuery } from "./operations";
+import type { AuditLogQuery, ViewerQuery, WorkersPageQuery } from "./operations";
 
 /** Records are shared by the reducer, selectors and views: nothing may change one in place. */
 type Immutable<T> = T extends readonly (infer Item)[]
@@ -56,6 +56,9 @@ export type Telemetry = Immutable<ResultOf<typeof TelemetryFields>>;
 export type Job = Immutable<ResultOf<typeof JobFields>>;
 
 export type FleetEvent = Immutable<ResultOf<typeof EventFields>>;
+
+/** One entry of the audit log; `outcome` is allowed, denied or failed. */
+export type AuditEntry = Immutable<ResultOf<typeof AuditLogQuery>["auditLog"][number]>;
 
 /** A worker as every query and the workerChanged stream select it. */
 export type Worker = Immutable<ResultOf<typeof WorkerFields>>;

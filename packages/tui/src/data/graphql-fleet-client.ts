@@ -4,6 +4,7 @@ import type { FleetClient, StreamHandlers } from "./fleet-client.port";
 import type { SnapshotWorker } from "./fleet-types";
 import { createGraphqlHttp } from "./graphql-http";
 import {
+  AuditLogQuery,
   EventsQuery,
   FleetEventsSubscription,
   JobsQuery,
@@ -75,6 +76,9 @@ export function createGraphqlFleetClient(options: GraphqlFleetClientOptions): Fl
     },
     async workerEvents(workerId, first) {
       return (await send(WorkerEventsQuery, { id: workerId, first })).events;
+    },
+    async auditLog(first) {
+      return (await send(AuditLogQuery, { first })).auditLog;
     },
     onWorkerChanged: (handlers) => stream(WorkerChangedSubscription, "workerChanged", handlers),
     onFleetEvent: (handlers) => stream(FleetEventsSubscription, "fleetEvents", handlers),

@@ -87,3 +87,8 @@ export const KeepAliveMutation = graphql(`
 export const RetryJobMutation = graphql(`
   mutation RetryJob($id: ID!) { retryJob(id: $id) { id } }
 `);
+
+/** ADMIN only: the newest entries of the audit log (the `:audit` view). */
+export const AuditLogQuery = graphql(`
+  query AuditLog($first: Int!) { auditLog(first: $first) { id at actor action target outcome } }
+`);

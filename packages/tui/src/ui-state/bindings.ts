@@ -22,21 +22,27 @@ const WORKER_ACTIONS: readonly { keys: string; label: string; action: ActionName
 /** Key bindings for the footer and the help screen, in the order the footer shows them; hidden ones left out. */
 export function bindingsFor(view: View, viewer: Viewer | null, readonly: boolean): Binding[] {
   const actions =
-    view === "jobs" ? [{ keys: "r", label: "retry", action: "retry" as const }] : WORKER_ACTIONS;
-  const navigation: Binding[] =
     view === "jobs"
-      ? [
-          { keys: "j/k", label: "move", availability: ALLOWED },
-          { keys: "tab", label: "workers", availability: ALLOWED },
-        ]
-      : [
-          { keys: "j/k", label: "move", availability: ALLOWED },
-          { keys: "enter", label: "detail", availability: ALLOWED },
-          { keys: "/", label: "filter", availability: ALLOWED },
-          { keys: "N/R/S/C/I/P", label: "sort", availability: ALLOWED },
-          { keys: "tab", label: "jobs", availability: ALLOWED },
-          { keys: "e", label: "events", availability: ALLOWED },
-        ];
+      ? [{ keys: "r", label: "retry", action: "retry" as const }]
+      : view === "audit"
+        ? []
+        : WORKER_ACTIONS;
+  const navigation: Binding[] =
+    view === "audit"
+      ? [{ keys: "tab", label: "workers", availability: ALLOWED }]
+      : view === "jobs"
+        ? [
+            { keys: "j/k", label: "move", availability: ALLOWED },
+            { keys: "tab", label: "workers", availability: ALLOWED },
+          ]
+        : [
+            { keys: "j/k", label: "move", availability: ALLOWED },
+            { keys: "enter", label: "detail", availability: ALLOWED },
+            { keys: "/", label: "filter", availability: ALLOWED },
+            { keys: "N/R/S/C/I/P", label: "sort", availability: ALLOWED },
+            { keys: "tab", label: "jobs", availability: ALLOWED },
+            { keys: "e", label: "events", availability: ALLOWED },
+          ];
   const actionBindings = actions
     .map(({ keys, label, action }) => ({
       keys,

@@ -117,6 +117,10 @@ export function resolveKey(ui: UiState, input: string, key: Key): Command | null
   if (input === ":") {
     return { type: "open-prompt", purpose: "command" };
   }
+  if (ui.view === "audit") {
+    // A read-only page of the newest entries: no selection, no worker actions.
+    return null;
+  }
   const movement = overlay.kind === "detail" ? null : movementKey(input, key);
   if (movement) {
     return movement;

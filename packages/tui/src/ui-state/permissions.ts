@@ -21,6 +21,17 @@ export type Availability =
   | { readonly kind: "unavailable"; readonly reason: string };
 
 /**
+ * Whether the token may read the audit log (ADMIN only, as the API decides). A read, so read-only mode
+ * does not hide it; null when it may, else the line to show.
+ */
+export function auditLogRefusal(viewer: Viewer | null): string | null {
+  if (!viewer) {
+    return "The audit log needs the ADMIN role; the token's role is not known yet";
+  }
+  return viewer.role === "ADMIN" ? null : `The audit log needs the ADMIN role (this token is ${viewer.role})`;
+}
+
+/**
  * Whether the monitor offers an action. Read-only mode hides actions entirely;
  * an action the token's role may not do is shown as unavailable and never sent.
  */

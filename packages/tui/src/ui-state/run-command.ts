@@ -3,7 +3,7 @@ import type { FleetClient, WorkerAction } from "../data/fleet-client.port";
 import type { FleetState } from "../data/fleet-reducer";
 import { formatDuration, parseKeepAlive } from "../format";
 import type { Command } from "./keymap";
-import { type ActionName, actionAvailability } from "./permissions";
+import { type ActionName, actionAvailability, auditLogRefusal } from "./permissions";
 import { moveSelection, type UiAction, type UiState } from "./ui-reducer";
 
 export interface CommandContext {
@@ -121,6 +121,14 @@ export function runCommand(context: CommandContext, command: Command): void {
         const view = VIEW_COMMANDS[text];
         if (view) {
           dispatch({ type: "set-view", view });
+        } else if (text === "audit") {
+          // Refused here, with the reason, rather than sent: the API would answer FORBIDDEN.
+          const refusal = auditLogRefusal(fleet.viewer);
+          if (refusal === null) {
+            dispatch({ type: "set-view", view: "audit" });
+          } else {
+            fail(refusal);
+          }
         } else if (text === "events" || text === "e") {
           dispatch({ type: "toggle-event-log" });
         } else if (text === "q" || text === "quit") {
@@ -128,7 +136,7 @@ export function runCommand(context: CommandContext, command: Command): void {
         } else if (text === "help") {
           dispatch({ type: "open", overlay: { kind: "help" } });
         } else if (text !== "") {
-          fail(`Unknown command ":${text}" (try :jobs, :workers, :events, :help, :q)`);
+          fail(`Unknown command ":${text}" (try :jobs, :workers, :events, :audit, :help, :q)`);
         }
         return;
       }

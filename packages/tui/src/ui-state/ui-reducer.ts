@@ -1,6 +1,6 @@
 import type { SortKey, SortOrder } from "../data/selectors";
 
-export type View = "workers" | "jobs";
+export type View = "workers" | "jobs" | "audit";
 export type PromptPurpose = "filter" | "command" | "keep-alive";
 export type ConfirmableAction = "stop" | "terminate";
 

@@ -1,5 +1,6 @@
 import type { FleetClient, StreamHandlers, WorkerAction } from "../../src/data/fleet-client.port";
 import type {
+  AuditEntry,
   ConnectionState,
   FleetEvent,
   Job,
@@ -23,6 +24,7 @@ export interface FakeFleetData {
   workers?: SnapshotWorker[];
   jobs?: Job[];
   events?: FleetEvent[];
+  audit?: AuditEntry[];
   connection?: ConnectionState;
 }
 
@@ -36,6 +38,7 @@ export class FakeFleetClient implements FleetClient {
   workerList: SnapshotWorker[];
   jobList: Job[];
   eventList: FleetEvent[];
+  auditList: AuditEntry[];
   /** When set, mutations reject with it (as the API would answer). */
   mutationError: Error | null = null;
   snapshotLoads = 0;
@@ -52,6 +55,7 @@ export class FakeFleetClient implements FleetClient {
     this.workerList = data.workers ?? [];
     this.jobList = data.jobs ?? [];
     this.eventList = data.events ?? [];
+    this.auditList = data.audit ?? [];
     this.connection = data.connection ?? { kind: "live" };
   }
 
@@ -71,6 +75,13 @@ export class FakeFleetClient implements FleetClient {
   }
   async events() {
     return this.eventList;
+  }
+  /** As the API answers: FORBIDDEN unless the viewer is ADMIN. */
+  async auditLog(first: number) {
+    if (this.viewerValue.role !== "ADMIN") {
+      throw new Error(`auditLog needs a higher role than ${this.viewerValue.role}`);
+    }
+    return this.auditList.slice(0, first);
   }
   async workerEvents(workerId: string) {
     return this.eventList.filter((event) => event.workerId === workerId);
