@@ -33,7 +33,7 @@ describe("the fleet table", () => {
     const frame = view.frame();
     const order = ["alpha", "bravo", "charlie"].map((name) => frame.indexOf(name));
     expect(order).toEqual([...order].sort((a, b) => a - b));
-    expect(rowOf(frame, "alpha")).toMatch(/us-east-1\s+RUNNING\s+AVAILABLE\s+REGISTERED\s+4\/1\s+42%/);
+    expect(rowOf(frame, "alpha")).toMatch(/us-east-1\s+RUNNING\s+AVAILABLE\s+2\/2\s+REGISTERED\s+4\/1\s+42%/);
     expect(rowOf(frame, "alpha")).toContain("$0.34");
     expect(rowOf(frame, "bravo")).toContain("25m00s stop 5m01s");
     expect(rowOf(frame, "charlie")).toMatch(/STOPPED.*\$0\.00/);

@@ -4,6 +4,7 @@ import type { FleetEvent, Job } from "../data/fleet-types";
 import { formatDuration, formatMoney, progressBar, sparkline } from "../format";
 import { printable } from "../terminal-text";
 import { jobStateColor, licenseColor, serviceColor, statusColor, type ThemeColor, theme } from "../theme";
+import { type StatusChecksView, statusCheckDetail } from "./status-check-text";
 
 export interface DetailPaneProps {
   readonly entry: WorkerEntry;
@@ -30,6 +31,12 @@ function until(iso: string | null, now: number): string {
   return iso ? `in ${formatDuration(Date.parse(iso) - now)}` : "-";
 }
 
+/** The two EC2 status checks and when the last sweep read them. */
+function statusCheckLine(checks: StatusChecksView | null, now: number): Line {
+  const { text, color } = statusCheckDetail(checks, (iso) => ago(iso, now));
+  return { key: "checks", label: "status checks", value: text, color };
+}
+
 function factLines({ worker, cpu }: WorkerEntry, now: number): Line[] {
   const t = worker.telemetry;
   const pct = (value: number | null | undefined) =>
@@ -52,6 +59,7 @@ function factLines({ worker, cpu }: WorkerEntry, now: number): Line[] {
     { key: "ip", label: "addresses", value: `${worker.publicIp ?? "-"} / ${worker.privateIp ?? "-"}` },
     { key: "endpoint", label: "endpoint", value: worker.endpoint ?? "-" },
     { key: "service", label: "CML", value: worker.serviceStatus, color: serviceColor[worker.serviceStatus] },
+    statusCheckLine(worker.statusChecks, now),
     {
       key: "license",
       label: "license",

@@ -9,6 +9,7 @@ describe("layoutColumns", () => {
       "region",
       "status",
       "service",
+      "checks",
       "license",
       "nodes",
       "cpu",

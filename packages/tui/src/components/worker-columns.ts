@@ -2,6 +2,7 @@ import type { WorkerEntry } from "../data/fleet-reducer";
 import { hourlyCost } from "../data/selectors";
 import { fit, formatDuration, formatMoney, sparkline } from "../format";
 import { licenseColor, serviceColor, statusColor, type ThemeColor, theme } from "../theme";
+import { statusCheckCell } from "./status-check-text";
 
 export interface Cell {
   readonly text: string;
@@ -77,6 +78,14 @@ const COLUMN_SPECS: readonly ColumnSpec[] = [
     priority: 4,
     align: "left",
     cell: ({ worker }) => ({ text: worker.serviceStatus, color: serviceColor[worker.serviceStatus] }),
+  },
+  {
+    id: "checks",
+    title: "CHECKS",
+    width: 8,
+    priority: 5,
+    align: "left",
+    cell: ({ worker }) => statusCheckCell(worker.statusChecks),
   },
   {
     id: "license",

@@ -25,6 +25,7 @@ export const WorkerFields = graphql(
     status desiredStatus statusReason serviceStatus
     license { status nodeLimit nodesInUse }
     telemetry { ...TelemetryFields }
+    statusChecks { system instance checkedAt }
     labs { id title state }
     idle { enabled thresholdMinutes isIdle lastActivityAt idleSince autoStopAt keepAliveUntil }
     cost { hourlyRate accrued savedByAutoStop }

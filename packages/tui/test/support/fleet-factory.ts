@@ -49,6 +49,7 @@ export function aWorker(overrides: DeepPartialWorker = {}): Worker {
             startedLabs: 1,
             ...telemetry,
           },
+    statusChecks: { system: "ok", instance: "ok", checkedAt: iso(T0) },
     labs: [{ id: "lab-1", title: "OSPF lab", state: "STARTED" }],
     idle: {
       enabled: true,
