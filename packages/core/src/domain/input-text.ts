@@ -176,7 +176,12 @@ export const TEXT_RULES = {
     shape: "1-64 characters: letters, digits, spaces, '.', '_', '@' or '-'",
   },
   /** Who the audit log says acted: a token's name, an OIDC user's name, `anonymous` or `system:<component>`. */
-  auditActor: { minLength: 1, maxLength: 256, matches: anyText, shape: "one line of text naming an identity" },
+  auditActor: {
+    minLength: 1,
+    maxLength: 256,
+    matches: anyText,
+    shape: "one line of text naming an identity",
+  },
   /** What the audit log says was done: a GraphQL field name such as stopWorker. */
   auditAction: {
     minLength: 1,
