@@ -4,7 +4,7 @@ import type { FleetEvent } from "@cml-fleet/core/domain/fleet-event";
 import { silentLogger } from "@cml-fleet/platform/observability/logger";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type GraphqlCall, graphqlCaller, workerById } from "../../api/test/graphql/support/graphql-client";
-import { provisionWorkers, runOnce } from "../../jobs/test/support/fleet-driver";
+import { patchCml, provisionWorkers, runOnce } from "../../jobs/test/support/fleet-driver";
 import { type FleetHarness, PATIENCE, useHarness } from "../../jobs/test/support/fleet-harness";
 
 const ADMIN = "cmlf_status-checks-admin-0123456789abcdef0123456789";
@@ -140,6 +140,54 @@ describe("an impaired status check, with reboots on (after 2 sweeps): through th
     expect(count(events, "worker.status_check_recovered")).toBe(1);
     expect(count(events, "worker.status_check_impaired")).toBe(1);
     expect(count(events, "worker.reboot_requested")).toBe(1);
+    expect(await sim.reboots()).toBe(1);
+  });
+});
+
+describe("an impaired status check on a worker whose labs run, with reboots on", () => {
+  const fleet = useHarness("status-checks-labs", {
+    sim: { statusCheckDelayMs: 300 },
+    env: {
+      BOOTSTRAP_ADMIN_TOKEN: ADMIN,
+      CML_WORKER_REBOOT_ON_IMPAIRED: "true",
+      CML_WORKER_IMPAIRED_SWEEPS_BEFORE_REBOOT: "1",
+    },
+  });
+  const api = useFleetApi(fleet);
+  const sim = simOf(fleet);
+
+  it("withholds the reboot while a lab runs (recorded once), and reboots once the labs have stopped", {
+    timeout: 180_000,
+  }, async () => {
+    const [worker] = await provisionWorkers(fleet, ["impaired-labs"]);
+    const id = worker?.id ?? expect.unreachable("no worker");
+    const instanceId = worker?.instanceId ?? expect.unreachable("no instance");
+    await patchCml(fleet, instanceId, { labs: [{ id: "lab-1", title: "OSPF", state: "STARTED" }] });
+    await vi.waitFor(async () => {
+      await runOnce(fleet, "telemetry-sweep");
+      expect((await fleet.workers.findById(id))?.labs).toEqual([
+        expect.objectContaining({ state: "STARTED" }),
+      ]);
+    }, PATIENCE);
+
+    await sim.setChecks(instanceId, { system: "impaired" });
+    for (let sweep = 0; sweep < 3; sweep++) {
+      await runOnce(fleet, "telemetry-sweep");
+    }
+    let events = await api.events(id);
+    expect(count(events, "worker.reboot_withheld")).toBe(1);
+    expect(events.find((event) => event.type === "worker.reboot_withheld")?.reason).toContain(
+      "labs are running (lab-1)",
+    );
+    expect(count(events, "worker.reboot_requested")).toBe(0);
+    expect(await sim.reboots()).toBe(0);
+
+    await patchCml(fleet, instanceId, { labs: [{ id: "lab-1", title: "OSPF", state: "STOPPED" }] });
+    await runOnce(fleet, "telemetry-sweep");
+    await vi.waitFor(async () => expect(count(await api.events(id), "worker.rebooted")).toBe(1), PATIENCE);
+    events = await api.events(id);
+    expect(count(events, "worker.reboot_requested")).toBe(1);
+    expect(count(events, "worker.reboot_withheld")).toBe(1);
     expect(await sim.reboots()).toBe(1);
   });
 });
