@@ -55,6 +55,14 @@ export async function createApiApp(options: ApiAppOptions): Promise<ApiApp> {
   const tokens = createApiTokenRepository(database.db);
   const audit = createAuditRepository(database.db);
   const workerDeps = { workers, jobs, publisher, clock, settings, logger };
+  // Costs read the prices the price-refresh job cached; a request never calls the Price List API.
+  const prices = createPriceBookReader({
+    cache: createRedisPriceCache(redis.commands, redisPrefixes(settings.redis.keyPrefix).keys),
+    configured: settings.pricing.configured,
+    clock,
+    logger,
+    maxAgeMs: PRICE_READ_MAX_AGE_MS,
+  });
   // Sockets and streams by credential, ended when any replica revokes it (closed before the pub/sub is drained).
   const live = createLiveCredentials({ pubsub, clock, logger, recheckEveryMs: options.credentialRecheckMs });
   const apiTokens = createApiTokenService({ tokens, audit, clock, logger, live });
@@ -107,13 +115,7 @@ export async function createApiApp(options: ApiAppOptions): Promise<ApiApp> {
       settings,
       clock,
       audit,
-      prices: createPriceBookReader({
-        cache: createRedisPriceCache(redis.commands, redisPrefixes(settings.redis.keyPrefix).keys),
-        configured: settings.pricing.configured,
-        clock,
-        logger,
-        maxAgeMs: PRICE_READ_MAX_AGE_MS,
-      }),
+      prices,
     },
     readiness: {
       postgres: () => database.ping(),
@@ -122,7 +124,7 @@ export async function createApiApp(options: ApiAppOptions): Promise<ApiApp> {
     edge: edgeOptionsFrom(settings),
     observability:
       options.observability &&
-      createApiObservability(options.observability, { readModel: workers, prices: settings.pricing, logger }),
+      createApiObservability(options.observability, { readModel: workers, prices, logger }),
   };
 
   return {

@@ -1,6 +1,6 @@
-import type { PriceTable } from "@cml-fleet/core/domain/cost";
 import type { Logger } from "@cml-fleet/core/ports/logger.port";
 import type { WorkerReadModel } from "@cml-fleet/core/ports/worker-read-model.port";
+import type { PriceBookReader } from "@cml-fleet/core/services/price-book-reader";
 import { createFleetGaugeRefresher } from "@cml-fleet/platform/observability/fleet-gauges";
 import { createMetricsHandler, type MetricsHandler } from "@cml-fleet/platform/observability/metrics-handler";
 import type { Observability } from "@cml-fleet/platform/observability/observability";
@@ -17,7 +17,7 @@ export function createApiObservability(
   observability: Observability,
   deps: {
     readonly readModel: Pick<WorkerReadModel, "fleetCounts">;
-    readonly prices: PriceTable;
+    readonly prices: Pick<PriceBookReader, "current">;
     readonly logger: Logger;
   },
 ): ApiObservability {

@@ -17,8 +17,13 @@ const {
 } = capturingLogger<LogLine & { readonly requestId?: string }>();
 
 const PRICES = {
-  hourlyUsd: { "c5.2xlarge": 0.5 },
-  regionalHourlyUsd: { "eu-west-1": { "c5.2xlarge": 0.75 } },
+  current: async () => ({
+    configured: {
+      hourlyUsd: { "c5.2xlarge": 0.5 },
+      regionalHourlyUsd: { "eu-west-1": { "c5.2xlarge": 0.75 } },
+    },
+    live: null,
+  }),
 };
 
 const metrics = createFleetMetrics();

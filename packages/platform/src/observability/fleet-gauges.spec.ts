@@ -4,7 +4,11 @@ import { createFleetGaugeRefresher, fleetHourlyCostUsd } from "./fleet-gauges";
 import { createFleetMetrics } from "./fleet-metrics";
 import { silentLogger } from "./logger";
 
-const PRICES = { hourlyUsd: { "m5.large": 0.1, "c5.2xlarge": 0.4 }, regionalHourlyUsd: {} };
+/** Configured prices: they win over the price list and the static table alike. */
+const PRICES = {
+  configured: { hourlyUsd: { "m5.large": 0.1, "c5.2xlarge": 0.4 }, regionalHourlyUsd: {} },
+  live: null,
+};
 
 describe("fleetHourlyCostUsd", () => {
   it("prices the billed statuses only, and an unpriced type as free", () => {
@@ -52,7 +56,7 @@ describe("createFleetGaugeRefresher", () => {
           return counts;
         },
       },
-      prices: PRICES,
+      prices: { current: async () => PRICES },
       logger: silentLogger,
     });
 

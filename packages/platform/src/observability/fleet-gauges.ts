@@ -1,22 +1,30 @@
-import { BILLED_STATUSES, hourlyRate, type PriceTable } from "@cml-fleet/core/domain/cost";
+import { BILLED_STATUSES } from "@cml-fleet/core/domain/cost";
+import { instanceRateOf, type PriceBook } from "@cml-fleet/core/domain/price-book";
 import { WORKER_STATUSES } from "@cml-fleet/core/domain/worker-status";
 import type { Logger } from "@cml-fleet/core/ports/logger.port";
 import type { FleetCountGroup, WorkerReadModel } from "@cml-fleet/core/ports/worker-read-model.port";
+import type { PriceBookReader } from "@cml-fleet/core/services/price-book-reader";
 import type { FleetMetrics } from "./fleet-metrics";
 
 export interface FleetGaugeDeps {
   readonly metrics: Pick<FleetMetrics, "workers" | "idleWorkers" | "hourlyCost" | "fleetScrapeErrors">;
   readonly readModel: Pick<WorkerReadModel, "fleetCounts">;
-  readonly prices: PriceTable;
+  /** The same prices as fleetSummary: configured, else the cached Price List API's, else the static table. */
+  readonly prices: Pick<PriceBookReader, "current">;
   readonly logger: Logger;
 }
 
-/** USD per hour of the billed workers; a type without a price counts as free (as fleetSummary does). */
-export function fleetHourlyCostUsd(groups: readonly FleetCountGroup[], prices: PriceTable): number {
+/**
+ * USD per hour of the billed instances; a type without a price counts as
+ * free (as fleetSummary does). EBS storage is left out here: it needs every
+ * worker's volumes, more than one grouped count per scrape should read
+ * (fleetSummary.storageHourlyCost has it).
+ */
+export function fleetHourlyCostUsd(groups: readonly FleetCountGroup[], prices: PriceBook): number {
   return groups
     .filter((group) => BILLED_STATUSES.has(group.status))
     .reduce(
-      (sum, group) => sum + group.count * (hourlyRate(prices, group.instanceType, group.region) ?? 0),
+      (sum, group) => sum + group.count * (instanceRateOf(prices, group.instanceType, group.region).usd ?? 0),
       0,
     );
 }
@@ -32,12 +40,12 @@ export function createFleetGaugeRefresher(deps: FleetGaugeDeps): () => Promise<v
   const { metrics } = deps;
   return async () => {
     try {
-      const counts = await deps.readModel.fleetCounts();
+      const [counts, prices] = await Promise.all([deps.readModel.fleetCounts(), deps.prices.current()]);
       for (const status of WORKER_STATUSES) {
         metrics.workers.set({ status }, counts.byStatus[status]);
       }
       metrics.idleWorkers.set(counts.idle);
-      metrics.hourlyCost.set(fleetHourlyCostUsd(counts.groups, deps.prices));
+      metrics.hourlyCost.set(fleetHourlyCostUsd(counts.groups, prices));
     } catch (error) {
       metrics.fleetScrapeErrors.inc();
       deps.logger.warn({ err: error }, "could not read the fleet gauges");
