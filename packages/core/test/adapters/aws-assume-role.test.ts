@@ -7,7 +7,8 @@ import { systemClock } from "../../src/ports/clock.port";
 /**
  * A minimal STS (awsQuery AssumeRole) that records what it was asked, so the
  * test can see how often, for which role and with which ExternalId the
- * adapter assumes roles. The simulator has no STS.
+ * adapter assumes roles. (The simulator's STS does not record what it was
+ * asked; aws-accounts.test.ts goes through it end to end.)
  */
 let sts: http.Server;
 let stsUrl: string;
