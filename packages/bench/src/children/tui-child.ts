@@ -36,6 +36,7 @@ function aWorker(index: number, now: number): SnapshotWorker {
     desiredStatus: "RUNNING",
     statusReason: null,
     serviceStatus: "AVAILABLE",
+    serviceStatusReason: null,
     license: { status: "REGISTERED", nodeLimit: 20, nodesInUse: index % 7 },
     telemetry: {
       sampledAt: at,
@@ -87,6 +88,7 @@ function fakeClient(snapshot: readonly SnapshotWorker[]) {
     runWorkerAction: async () => undefined,
     keepAlive: async () => undefined,
     retryJob: async () => undefined,
+    stopLabs: async () => undefined,
     close: async () => undefined,
   };
   return {

@@ -58,7 +58,15 @@ function factLines({ worker, cpu }: WorkerEntry, now: number): Line[] {
     { key: "instance", label: "instance", value: worker.instanceId ?? "-" },
     { key: "ip", label: "addresses", value: `${worker.publicIp ?? "-"} / ${worker.privateIp ?? "-"}` },
     { key: "endpoint", label: "endpoint", value: worker.endpoint ?? "-" },
-    { key: "service", label: "CML", value: worker.serviceStatus, color: serviceColor[worker.serviceStatus] },
+    {
+      key: "service",
+      label: "CML",
+      // The reason names what fails (e.g. a compute CML's health reports down).
+      value: worker.serviceStatusReason
+        ? `${worker.serviceStatus}: ${worker.serviceStatusReason}`
+        : worker.serviceStatus,
+      color: serviceColor[worker.serviceStatus],
+    },
     statusCheckLine(worker.statusChecks, now),
     {
       key: "license",
@@ -108,6 +116,36 @@ function factLines({ worker, cpu }: WorkerEntry, now: number): Line[] {
   ];
 }
 
+/** Labs shown before "+N more": the list must leave room for the events. */
+const SHOWN_LABS = 8;
+
+/** The worker's labs with their states (started ones first in color), and how to stop them. */
+function labLines(labs: WorkerEntry["worker"]["labs"]): Line[] {
+  const started = labs.filter((lab) => STARTED_LAB_STATES.has(lab.state)).length;
+  const lines: Line[] = [
+    { key: "labs-title", value: `Labs (${labs.length}, ${started} started)`, color: theme.title },
+  ];
+  if (labs.length === 0) {
+    lines.push({ key: "labs-none", value: "none", color: theme.muted });
+    return lines;
+  }
+  for (const lab of labs.slice(0, SHOWN_LABS)) {
+    lines.push({
+      key: `lab-${lab.id}`,
+      value: `${lab.state.padEnd(9)} ${lab.title || lab.id}  (${lab.id})`,
+      color: STARTED_LAB_STATES.has(lab.state) ? theme.ok : theme.muted,
+    });
+  }
+  if (labs.length > SHOWN_LABS) {
+    lines.push({ key: "labs-more", value: `+${labs.length - SHOWN_LABS} more`, color: theme.muted });
+  }
+  lines.push({ key: "labs-hint", value: ":stoplab <id or title>  :stoplabs", color: theme.muted });
+  return lines;
+}
+
+/** CML's states of a lab whose nodes run (or are on their way). */
+const STARTED_LAB_STATES: ReadonlySet<string> = new Set(["STARTED", "BOOTED", "QUEUED"]);
+
 function sideLines({ worker }: WorkerEntry, job: Job | null, events: readonly FleetEvent[]): Line[] {
   const lines: Line[] = [{ key: "job-title", value: "Active job", color: theme.title }];
   if (job) {
@@ -128,10 +166,7 @@ function sideLines({ worker }: WorkerEntry, job: Job | null, events: readonly Fl
       ? { key: "tags-none", value: "none", color: theme.muted }
       : { key: "tags", value: worker.tags.map((tag) => `${tag.key}=${tag.value}`).join("  ") },
   );
-  lines.push({ key: "labs-title", value: `Labs (${worker.labs.length})`, color: theme.title });
-  for (const lab of worker.labs.slice(0, 5)) {
-    lines.push({ key: `lab-${lab.id}`, value: `${lab.title}  ${lab.state}` });
-  }
+  lines.push(...labLines(worker.labs));
   lines.push({ key: "events-title", value: "Recent events", color: theme.title });
   for (const event of events.slice(0, 10)) {
     lines.push({ key: `event-${event.id}`, value: `${event.at.slice(11, 19)} ${event.message}` });

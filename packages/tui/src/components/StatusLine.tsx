@@ -28,6 +28,14 @@ export function StatusLine({ overlay, message, connection, filter }: StatusLineP
       </Text>
     );
   }
+  if (overlay.kind === "confirm" && overlay.action === "stop-labs") {
+    const what = overlay.lab ? `lab ${overlay.lab.title || overlay.lab.id}` : "all labs";
+    return (
+      <Text wrap="truncate" color={theme.danger} bold>
+        {`Stop ${printable(what)} on ${printable(overlay.workerName)}? y yes  n no`}
+      </Text>
+    );
+  }
   if (overlay.kind === "confirm") {
     const force = overlay.action === "terminate" ? "  f force (stop labs, release license)" : "";
     return (

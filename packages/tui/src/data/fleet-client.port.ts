@@ -43,6 +43,8 @@ export interface FleetClient {
   runWorkerAction(action: WorkerAction, workerId: string, options?: { force?: boolean }): Promise<void>;
   keepAlive(workerId: string, until: Date): Promise<void>;
   retryJob(jobId: string): Promise<void>;
+  /** Stops one lab of a worker (`labId`), or every started one (null). */
+  stopLabs(workerId: string, labId: string | null): Promise<void>;
 
   close(): Promise<void>;
 }

@@ -22,7 +22,7 @@ export const WorkerFields = graphql(
   `
   fragment WorkerFields on Worker {
     id name region instanceType amiId amiName cmlVersion instanceId publicIp privateIp endpoint
-    status desiredStatus statusReason serviceStatus
+    status desiredStatus statusReason serviceStatus serviceStatusReason
     license { status nodeLimit nodesInUse }
     telemetry { ...TelemetryFields }
     statusChecks { system instance checkedAt }

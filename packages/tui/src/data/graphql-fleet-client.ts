@@ -13,6 +13,8 @@ import {
   RefreshWorkerMutation,
   RetryJobMutation,
   StartWorkerMutation,
+  StopAllLabsMutation,
+  StopLabMutation,
   StopWorkerMutation,
   TerminateWorkerMutation,
   ViewerQuery,
@@ -105,6 +107,13 @@ export function createGraphqlFleetClient(options: GraphqlFleetClientOptions): Fl
     },
     async retryJob(jobId) {
       await send(RetryJobMutation, { id: jobId });
+    },
+    async stopLabs(workerId, labId) {
+      if (labId === null) {
+        await send(StopAllLabsMutation, { id: workerId });
+      } else {
+        await send(StopLabMutation, { workerId, labId });
+      }
     },
     close: () => link.close(),
   };

@@ -84,6 +84,16 @@ export const KeepAliveMutation = graphql(`
   mutation KeepAlive($id: ID!, $until: DateTime!) { keepAlive(id: $id, until: $until) { id } }
 `);
 
+/** OPERATOR: stop one lab of a worker, as a job. */
+export const StopLabMutation = graphql(`
+  mutation StopLab($workerId: ID!, $labId: ID!) { stopLab(workerId: $workerId, labId: $labId) { job { id } } }
+`);
+
+/** OPERATOR: stop every started lab of a worker, as a job. */
+export const StopAllLabsMutation = graphql(`
+  mutation StopAllLabs($id: ID!) { stopAllLabs(id: $id) { job { id } } }
+`);
+
 export const RetryJobMutation = graphql(`
   mutation RetryJob($id: ID!) { retryJob(id: $id) { id } }
 `);

@@ -3,6 +3,7 @@ import type { FleetClient, WorkerAction } from "../data/fleet-client.port";
 import type { FleetState } from "../data/fleet-reducer";
 import { formatDuration, parseKeepAlive } from "../format";
 import type { Command } from "./keymap";
+import { findLab, labStopRefusal } from "./lab-actions";
 import { type ActionName, actionAvailability, auditLogRefusal } from "./permissions";
 import { moveSelection, type UiAction, type UiState } from "./ui-reducer";
 
@@ -107,6 +108,37 @@ export function runCommand(context: CommandContext, command: Command): void {
     }
   };
 
+  /**
+   * `:stoplab <lab id or title>` and `:stoplabs` on the worker in view: refused
+   * here with the reason when the role may not (the API would answer
+   * FORBIDDEN), else asked for confirmation first.
+   */
+  const confirmLabStop = (given: string | null) => {
+    const refusal = labStopRefusal(fleet.viewer, readonly);
+    if (refusal !== null) {
+      fail(refusal);
+      return;
+    }
+    const worker = targetWorker();
+    if (!worker) {
+      fail("No worker selected");
+      return;
+    }
+    if (given === "") {
+      fail("Which lab? :stoplab <lab id or title> (or :stoplabs for all)");
+      return;
+    }
+    const lab = given === null ? null : findLab(worker.labs, given);
+    if (lab === undefined) {
+      fail(`No lab "${given}" on ${worker.name} (its labs are in the detail view)`);
+      return;
+    }
+    dispatch({
+      type: "open",
+      overlay: { kind: "confirm", action: "stop-labs", workerId: worker.id, workerName: worker.name, lab },
+    });
+  };
+
   const submitPrompt = () => {
     const { overlay } = ui;
     if (overlay.kind !== "prompt") {
@@ -129,6 +161,8 @@ export function runCommand(context: CommandContext, command: Command): void {
           } else {
             fail(refusal);
           }
+        } else if (text === "stoplabs" || text === "stoplab" || text.startsWith("stoplab ")) {
+          confirmLabStop(text === "stoplabs" ? null : text.slice("stoplab".length).trim());
         } else if (text === "events" || text === "e") {
           dispatch({ type: "toggle-event-log" });
         } else if (text === "q" || text === "quit") {
@@ -136,7 +170,7 @@ export function runCommand(context: CommandContext, command: Command): void {
         } else if (text === "help") {
           dispatch({ type: "open", overlay: { kind: "help" } });
         } else if (text !== "") {
-          fail(`Unknown command ":${text}" (try :jobs, :workers, :events, :audit, :help, :q)`);
+          fail(`Unknown command ":${text}" (try :jobs, :workers, :events, :audit, :stoplab <lab>, :stoplabs, :help, :q)`);
         }
         return;
       }
@@ -215,9 +249,14 @@ export function runCommand(context: CommandContext, command: Command): void {
       return;
     case "confirm": {
       if (ui.overlay.kind === "confirm") {
-        const { action, workerId, workerName } = ui.overlay;
+        const { action, workerId, workerName, lab } = ui.overlay;
         dispatch({ type: "close-overlay" });
-        runWorkerAction(action, workerId, workerName, command.force);
+        if (action === "stop-labs") {
+          const what = lab ? `stop of lab ${lab.title || lab.id}` : "stop of all labs";
+          call(client.stopLabs(workerId, lab?.id ?? null), `${what} requested on ${workerName}`);
+        } else {
+          runWorkerAction(action, workerId, workerName, command.force);
+        }
       }
       return;
     }

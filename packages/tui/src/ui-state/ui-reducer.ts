@@ -2,7 +2,7 @@ import type { SortKey, SortOrder } from "../data/selectors";
 
 export type View = "workers" | "jobs" | "audit";
 export type PromptPurpose = "filter" | "command" | "keep-alive";
-export type ConfirmableAction = "stop" | "terminate";
+export type ConfirmableAction = "stop" | "terminate" | "stop-labs";
 
 export type Overlay =
   | { readonly kind: "none" }
@@ -13,6 +13,8 @@ export type Overlay =
       readonly action: ConfirmableAction;
       readonly workerId: string;
       readonly workerName: string;
+      /** For "stop-labs": the one lab to stop (null: every started lab). */
+      readonly lab?: { readonly id: string; readonly title: string } | null;
     }
   | {
       readonly kind: "prompt";

@@ -17,7 +17,8 @@ export type RecordedCall =
       readonly force: boolean;
     }
   | { readonly kind: "keep-alive"; readonly workerId: string; readonly until: Date }
-  | { readonly kind: "retry"; readonly jobId: string };
+  | { readonly kind: "retry"; readonly jobId: string }
+  | { readonly kind: "stop-labs"; readonly workerId: string; readonly labId: string | null };
 
 export interface FakeFleetData {
   viewer?: Viewer;
@@ -127,6 +128,12 @@ export class FakeFleetClient implements FleetClient {
   }
   async retryJob(jobId: string) {
     this.calls.push({ kind: "retry", jobId });
+    if (this.mutationError) {
+      throw this.mutationError;
+    }
+  }
+  async stopLabs(workerId: string, labId: string | null) {
+    this.calls.push({ kind: "stop-labs", workerId, labId });
     if (this.mutationError) {
       throw this.mutationError;
     }

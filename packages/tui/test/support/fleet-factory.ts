@@ -37,6 +37,7 @@ export function aWorker(overrides: DeepPartialWorker = {}): Worker {
     desiredStatus: "RUNNING",
     statusReason: null,
     serviceStatus: "AVAILABLE",
+    serviceStatusReason: null,
     license: { status: "REGISTERED", nodeLimit: 20, nodesInUse: 4, ...license },
     telemetry:
       telemetry === null
