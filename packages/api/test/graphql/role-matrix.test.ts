@@ -51,6 +51,7 @@ const MATRIX: Readonly<Record<`${RootType}.${string}`, MatrixRow>> = {
   "Query.job": { role: "VIEWER", args: `id: "stop.missing"` },
   "Query.events": { role: "VIEWER" },
   "Query.apiTokens": { role: "ADMIN" },
+  "Query.auditLog": { role: "ADMIN" },
   "Mutation.startWorker": { role: "OPERATOR", args: `id: "missing"` },
   "Mutation.stopWorker": { role: "OPERATOR", args: `id: "missing"` },
   "Mutation.refreshWorker": { role: "OPERATOR", args: `id: "missing"` },

@@ -15,6 +15,7 @@ import "./job";
 import "./fleet-event";
 import "./fleet-summary";
 import "./api-token";
+import "./audit-log";
 
 /** The whole schema: every type module registers itself on the builder when imported. */
 export const schema = builder.toSchema({ sortSchema: true });
