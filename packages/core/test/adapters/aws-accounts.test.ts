@@ -74,7 +74,14 @@ describe("the AWS adapter in several accounts, through the SDK and the simulator
       end: new Date(),
       periodSeconds: 60,
     });
-    expect(metrics.has(launched.instanceId)).toBe(true);
+    expect(metrics.get(launched.instanceId)?.cpuPercent).toEqual(expect.any(Number));
+    // CloudWatch of the default account has no datapoints for another account's instance.
+    const elsewhere = await aws.metrics(inDefault, [launched.instanceId], {
+      start: new Date(Date.now() - 10 * 60_000),
+      end: new Date(),
+      periodSeconds: 60,
+    });
+    expect(elsewhere.get(launched.instanceId)?.cpuPercent ?? null).toBeNull();
 
     expect((await aws.stop(inB, launched.instanceId)).currentState).toBe("stopping");
     await vi.waitFor(async () => {
