@@ -204,7 +204,11 @@ export const JOB_KIND_TABLE = {
     role: "OPERATOR",
   },
   // Asked for by stopAllLabs: every started lab of the worker.
-  "stop-all-labs": { payload: payload<{ workerId: string; actor: Actor }>(), target: "worker", role: "OPERATOR" },
+  "stop-all-labs": {
+    payload: payload<{ workerId: string; actor: Actor }>(),
+    target: "worker",
+    role: "OPERATOR",
+  },
   import: {
     payload: payload<{ accountId: string; region: string; instanceIds: string[] | null; actor: Actor }>(),
     target: "fleet",

@@ -219,7 +219,10 @@ export function createJobCommandService(deps: JobCommandServiceDeps) {
         case "stop-lab":
         case "stop-all-labs": {
           // Stops the lab(s) again as the retrier's request (stopping a stopped lab is a no-op in CML).
-          const job = await deps.jobs.retry(id, { ...request, payload: { ...request.payload, actor: actorOf(by) } });
+          const job = await deps.jobs.retry(id, {
+            ...request,
+            payload: { ...request.payload, actor: actorOf(by) },
+          });
           await deps.audit.record(
             successAudit(
               by,

@@ -170,7 +170,9 @@ export function runCommand(context: CommandContext, command: Command): void {
         } else if (text === "help") {
           dispatch({ type: "open", overlay: { kind: "help" } });
         } else if (text !== "") {
-          fail(`Unknown command ":${text}" (try :jobs, :workers, :events, :audit, :stoplab <lab>, :stoplabs, :help, :q)`);
+          fail(
+            `Unknown command ":${text}" (try :jobs, :workers, :events, :audit, :stoplab <lab>, :stoplabs, :help, :q)`,
+          );
         }
         return;
       }
