@@ -45,6 +45,7 @@ function aWorker(index: number, now: number): SnapshotWorker {
       runningNodes: index % 7,
       startedLabs: 1,
     },
+    statusChecks: { system: "ok", instance: "ok", checkedAt: at },
     labs: [],
     idle: {
       enabled: true,
