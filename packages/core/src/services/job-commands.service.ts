@@ -236,6 +236,7 @@ export function createJobCommandService(deps: JobCommandServiceDeps) {
         case "telemetry-sweep":
         case "idle-check":
         case "reconcile":
+        case "price-refresh":
         // A status-check reboot is the system's request and re-checks its episode: it runs again as it was.
         case "reboot": {
           // A sweep carries no request of anyone's: it runs again as it was.
