@@ -14,6 +14,8 @@ export const workerLabs = pgTable(
     labId: text().notNull(),
     title: text().notNull(),
     state: text().notNull(),
+    // As CML counts them; null when it did not say.
+    nodeCount: integer(),
     // Keeps the order the CML API listed the labs in.
     position: integer().notNull(),
     seenAt: instant().notNull().defaultNow(),

@@ -1,0 +1,1 @@
+ALTER TABLE "worker_labs" ADD COLUMN "node_count" integer;
