@@ -96,6 +96,11 @@ describe("the /_sim control API", () => {
 
   it("counts and resets stats", async () => {
     await control(suite.sim.url, "DELETE", "/_sim/stats");
-    expect(await control(suite.sim.url, "GET", "/_sim/stats")).toEqual({ ec2: {}, cloudwatch: {}, cml: {} });
+    expect(await control(suite.sim.url, "GET", "/_sim/stats")).toEqual({
+      ec2: {},
+      cloudwatch: {},
+      cml: {},
+      pricing: {},
+    });
   });
 });
