@@ -1,5 +1,6 @@
 import type { AuditRecord } from "@cml-fleet/core/ports/audit-log.port";
 import type { AuditEntry } from "@cml-fleet/core/ports/worker-repository.port";
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   auditRecordCursor,
@@ -49,6 +50,15 @@ describe("audit repository", () => {
   });
 });
 
+/** The test database's Postgres pool (test databases are always Postgres, never PGlite). */
+function poolOf(database: TestDatabase): pg.Pool {
+  const { connection } = database.database;
+  if (connection.kind !== "pg") {
+    throw new Error("the audit read tests need Postgres");
+  }
+  return connection.pool;
+}
+
 describe("reading the audit log back", () => {
   let reads: TestDatabase;
   const BASE = Date.UTC(2026, 1, 1, 0, 0, 0);
@@ -67,7 +77,7 @@ describe("reading the audit log back", () => {
       }),
     );
     await insertAuditEntries(reads.db, entries);
-    await reads.database.connection.pool.query("analyze audit_log");
+    await poolOf(reads).query("analyze audit_log");
   });
   afterAll(() => reads.cleanup());
 
@@ -110,7 +120,7 @@ describe("reading the audit log back", () => {
       await audit.read({ first: 50, actor: "actor-5", after: auditRecordCursor(newest) });
     });
     const [statement] = statements;
-    const client = await reads.database.connection.pool.connect();
+    const client = await poolOf(reads).connect();
     try {
       await client.query(`prepare audit_page as ${statement}`);
       const { rows } = await client.query<{ "QUERY PLAN": string }>(
