@@ -93,7 +93,7 @@ describe("the monitor against a real API, job workers and the simulator", () => 
         { input: { name: "e2e-lab", region: "us-east-1" } },
       );
       await until(() => expect(rowOf(frame(), "e2e-lab")).toMatch(/us-east-1\s+PENDING/));
-      await until(() => expect(rowOf(frame(), "e2e-lab")).toMatch(/RUNNING\s+AVAILABLE\s+REGISTERED/));
+      await until(() => expect(rowOf(frame(), "e2e-lab")).toMatch(/RUNNING\s+AVAILABLE\s+\S+\s+REGISTERED/));
 
       await request(
         `mutation Keep($id: ID!, $until: DateTime!) { keepAlive(id: $id, until: $until) { id } }`,
