@@ -158,6 +158,17 @@ describe("CML health and labs, through the API, the job workers and the simulato
     });
     await runOnce(fleet, "telemetry-sweep");
     expect((await labs()).map((lab) => lab.state)).toEqual(["STARTED", "STARTED", "STARTED"]);
+    // Node counts as CML's lab details give them (the simulator's default is 2).
+    const counted = await workerById<{ labs: { id: string; nodeCount: number | null }[] }>(
+      admin,
+      workerId,
+      "labs { id nodeCount }",
+    );
+    expect(counted?.labs).toEqual([
+      { id: "lab-a", nodeCount: 3 },
+      { id: "lab-b", nodeCount: 2 },
+      { id: "lab-c", nodeCount: 2 },
+    ]);
     await patchCml(fleet, instanceId, {
       labs: [
         { id: "lab-a", title: "CCNA 1", state: "STARTED", nodeCount: 3 },

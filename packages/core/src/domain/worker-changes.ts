@@ -54,6 +54,7 @@ export function createWorker(request: NewWorkerRequest): WorkerChange {
     status: "PENDING",
     desiredStatus: "RUNNING",
     serviceStatus: "UNKNOWN",
+    serviceStatusReason: null,
     statusReason: "waiting for provisioning",
     statusChangedAt: now,
     license: UNKNOWN_LICENSE,

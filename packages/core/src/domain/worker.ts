@@ -55,6 +55,8 @@ export interface CmlLab {
   readonly id: string;
   readonly title: string;
   readonly state: string;
+  /** How many nodes the lab has, as CML counts them; null or absent when CML did not say. */
+  readonly nodeCount?: number | null;
 }
 
 export type Tags = Readonly<Record<string, string>>;

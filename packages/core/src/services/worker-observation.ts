@@ -263,7 +263,11 @@ export function sameLabs(a: readonly CmlLab[], b: readonly CmlLab[]): boolean {
     a.every((lab, index) => {
       const other = b[index];
       return (
-        other !== undefined && lab.id === other.id && lab.title === other.title && lab.state === other.state
+        other !== undefined &&
+        lab.id === other.id &&
+        lab.title === other.title &&
+        lab.state === other.state &&
+        (lab.nodeCount ?? null) === (other.nodeCount ?? null)
       );
     })
   );

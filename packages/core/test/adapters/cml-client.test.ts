@@ -160,8 +160,9 @@ describe("CML client against the simulator's HTTPS CML API", () => {
     const labs = await cml.labs(endpoint);
     expect(labs).toEqual(
       expect.arrayContaining([
-        { id: "lab-a", title: "OSPF basics", state: "STARTED" },
-        { id: "lab-b", title: "BGP", state: "STOPPED" },
+        { id: "lab-a", title: "OSPF basics", state: "STARTED", nodeCount: 3 },
+        // The simulator's default count.
+        { id: "lab-b", title: "BGP", state: "STOPPED", nodeCount: 2 },
       ]),
     );
     await cml.stopLab(endpoint, "lab-a");

@@ -74,8 +74,8 @@ describe("text from a worker's CML, cleaned by the CML client", () => {
     const labs = await cml.labs(endpoint);
 
     expect(labs).toEqual([
-      { id: "lab-1", title: "CCNA routing  day 2", state: "STARTED" },
-      { id: "lab-2", title: "ラボ 👩‍💻 evil", state: "STOPPED" },
+      { id: "lab-1", title: "CCNA routing  day 2", state: "STARTED", nodeCount: 2 },
+      { id: "lab-2", title: "ラボ 👩‍💻 evil", state: "STOPPED", nodeCount: 2 },
     ]);
   });
 

@@ -24,7 +24,11 @@ export const workerSelection = {
   labs: sql<CmlLab[]>`(
     select coalesce(
       jsonb_agg(
-        jsonb_build_object('id', ${workerLabs.labId}, 'title', ${workerLabs.title}, 'state', ${workerLabs.state})
+        -- A node count CML did not give is left out (CmlLab.nodeCount is optional), not null.
+        jsonb_strip_nulls(jsonb_build_object(
+          'id', ${workerLabs.labId}, 'title', ${workerLabs.title}, 'state', ${workerLabs.state},
+          'nodeCount', ${workerLabs.nodeCount}
+        ))
         order by ${workerLabs.position}
       ),
       '[]'::jsonb

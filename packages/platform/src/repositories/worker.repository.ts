@@ -236,6 +236,7 @@ function labRows(workerId: string, labs: readonly CmlLab[]) {
     labId: lab.id,
     title: lab.title,
     state: lab.state,
+    nodeCount: lab.nodeCount ?? null,
     position,
   }));
 }

@@ -1,6 +1,7 @@
 import { checkText } from "@cml-fleet/core/domain/input-text";
 import { builder } from "../builder";
 import { WorkerRef } from "./worker";
+import { LabRef } from "./worker-details";
 import { WorkerJobPayloadRef } from "./worker-mutations";
 
 /** The CML service's reason on the worker, and the lab commands (stopLab, stopAllLabs). */
@@ -9,7 +10,19 @@ builder.objectField(WorkerRef, "serviceStatusReason", (t) =>
     description:
       "Why the CML service is in its status: the failing component CML's own health names (ERROR), or why it did not answer (UNAVAILABLE); null when there is nothing to say.",
     nullable: true,
-    resolve: (worker) => worker.serviceStatusReason ?? null,
+    // Only a status that needs explaining has a reason; a reason left from before is not shown with another one.
+    resolve: (worker) =>
+      worker.serviceStatus === "ERROR" || worker.serviceStatus === "UNAVAILABLE"
+        ? (worker.serviceStatusReason ?? null)
+        : null,
+  }),
+);
+
+builder.objectField(LabRef, "nodeCount", (t) =>
+  t.int({
+    description: "How many nodes the lab has, as CML counts them; null when CML did not say.",
+    nullable: true,
+    resolve: (lab) => lab.nodeCount ?? null,
   }),
 );
 

@@ -28,10 +28,10 @@ export async function labs(
   concurrency: number,
 ): Promise<CmlLab[]> {
   const ids = await sessions.get(endpoint, "/labs?show_all=true", labIdsSchema);
-  const details = await mapWithConcurrency(ids, concurrency, async (id) => {
+  const details = await mapWithConcurrency(ids, concurrency, async (id): Promise<CmlLab | null> => {
     try {
       const lab = await sessions.get(endpoint, `/labs/${encodeURIComponent(id)}`, labSchema);
-      return { id: lab.id, title: lab.lab_title ?? "", state: lab.state };
+      return { id: lab.id, title: lab.lab_title ?? "", state: lab.state, nodeCount: lab.node_count ?? null };
     } catch (error) {
       // Deleted between the list and the detail call: it is simply gone.
       if (isCmlError(error, "not-found")) {

@@ -108,6 +108,8 @@ export const labSchema = z.object({
   id: outsideText("name"),
   lab_title: outsideText("labTitle").nullable().optional(),
   state: outsideText("status"),
+  // Shown, never acted on: a count CML leaves out or garbles is read as unknown, not as a parse error.
+  node_count: z.number().int().nonnegative().nullable().optional().catch(null),
 });
 
 export const telemetryEventsSchema = z.array(
