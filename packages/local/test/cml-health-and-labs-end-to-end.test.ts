@@ -240,6 +240,18 @@ describe("CML health and labs, through the API, the job workers and the simulato
     expect((await eventsOf("worker.labs_stopped")).at(-1)).toMatchObject({ data: { stopped: ["lab-b"] } });
   });
 
+  it("stores the labs a refreshWorker found, as the sweep does", { timeout: 120_000 }, async () => {
+    await patchCml(fleet, instanceId, { labs: [{ id: "lab-d", title: "EIGRP", state: "STARTED" }] });
+    const refreshed = await gql<{ refreshWorker: JobPayload }>(
+      server.url,
+      `mutation ($id: ID!) { refreshWorker(id: $id) { worker { id } job { id name state } } }`,
+      { token: operatorToken, variables: { id: workerId } },
+    );
+    const job = refreshed.data?.refreshWorker.job ?? expect.unreachable("no job");
+    await vi.waitFor(async () => expect(await jobState(job.id)).toBe("COMPLETED"), PATIENCE);
+    expect(await labs()).toEqual([{ id: "lab-d", title: "EIGRP", state: "STARTED" }]);
+  });
+
   it("is a CONFLICT on a worker that is not running, with nothing asked of CML", async () => {
     const pending = await fleet.createWorker("labs-pending");
     const before = (await simCml()).stopLabCalls;
