@@ -14,6 +14,8 @@ describe("queue definitions", () => {
       "refresh",
       "register-license",
       "deregister-license",
+      "reboot",
+      "apply-tags",
       "stop-lab",
       "stop-all-labs",
     ]);
