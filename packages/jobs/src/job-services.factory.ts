@@ -1,6 +1,6 @@
 import { createIdleAutoStopService } from "@cml-fleet/core/services/idle-auto-stop.service";
-import { createLabStopService } from "@cml-fleet/core/services/lab-commands.service";
 import { createImpairedRebootService } from "@cml-fleet/core/services/impaired-reboot.service";
+import { createLabStopService } from "@cml-fleet/core/services/lab-commands.service";
 import { createLicenseService } from "@cml-fleet/core/services/license.service";
 import { createLifecycleService } from "@cml-fleet/core/services/lifecycle.service";
 import { createPriceRefreshService } from "@cml-fleet/core/services/price-refresh.service";

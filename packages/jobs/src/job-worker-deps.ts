@@ -12,8 +12,8 @@ import type { IdleAutoStopConfig } from "@cml-fleet/core/services/idle-auto-stop
 import type { ImpairedRebootConfig } from "@cml-fleet/core/services/impaired-reboot.service";
 import type { ReadinessConfig } from "@cml-fleet/core/services/instance-readiness";
 import type { Sleep } from "@cml-fleet/core/services/poll";
-import type { LaunchPlacement } from "@cml-fleet/core/services/provisioning.service";
 import type { PriceRefreshDeps } from "@cml-fleet/core/services/price-refresh.service";
+import type { LaunchPlacement } from "@cml-fleet/core/services/provisioning.service";
 import type { ReconciliationConfig } from "@cml-fleet/core/services/reconciliation.service";
 import type { TelemetrySweepConfig } from "@cml-fleet/core/services/telemetry-sweep.service";
 import type { JobTelemetryDeps } from "./observability/job-telemetry";

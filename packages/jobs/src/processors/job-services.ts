@@ -1,7 +1,7 @@
 import type { Worker } from "@cml-fleet/core/domain/worker";
 import type { IdleAutoStopService } from "@cml-fleet/core/services/idle-auto-stop.service";
-import type { LabStopService } from "@cml-fleet/core/services/lab-commands.service";
 import type { ImpairedRebootService } from "@cml-fleet/core/services/impaired-reboot.service";
+import type { LabStopService } from "@cml-fleet/core/services/lab-commands.service";
 import type { LicenseService } from "@cml-fleet/core/services/license.service";
 import type { LifecycleService } from "@cml-fleet/core/services/lifecycle.service";
 import type { PriceRefreshService } from "@cml-fleet/core/services/price-refresh.service";
