@@ -8,6 +8,7 @@ import {
   type Worker,
 } from "./worker";
 import { changed, unchanged, type WorkerChange, workerEvent } from "./worker-changes-common";
+import { NO_TAG_SYNC } from "./worker-tags";
 import type { OperationPlan, WorkerOperation } from "./worker-transitions";
 
 /** The configured image of a region (`Settings["worker"]["images"][region]` satisfies it). */
@@ -63,6 +64,8 @@ export function createWorker(request: NewWorkerRequest): WorkerChange {
     idle: NO_IDLE_TRACKING,
     idlePolicy: DEFAULT_WORKER_IDLE_POLICY,
     tags: request.tags,
+    // The launch carries the tags: nothing waits to be applied.
+    tagSync: NO_TAG_SYNC,
     createdBy: request.createdBy,
     // The fleet launches it itself: confirmed, and its certificate pinned on the first contact.
     cmlTrust: FIRST_USE_TRUST,
