@@ -173,7 +173,7 @@ describe("the monitor in a real terminal (tmux), showing hostile text from the A
     await terminal.pressKeys("Enter");
     await terminal.waitForRow(/^filter: legacy$/);
     await terminal.pressKeys("Enter");
-    rows = await terminal.waitForRow("BGP legacy lab  STARTED");
+    rows = await terminal.waitForRow("STARTED   BGP legacy lab");
     expect(rows.join("\n")).toContain("course=ccna");
     expect(rows.join("\n")).toMatch(/\d\d:\d\d:\d\d legacy-lab: legacy event/);
     expectIntactFrame(rows);
