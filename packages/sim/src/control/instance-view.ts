@@ -14,6 +14,10 @@ export interface SimInstanceView {
   readonly launchTime: string;
   /** The AWS account that owns it (an addition to the contract's shape). */
   readonly accountId: string;
+  /** The EC2 key pair it was launched with, null without one (an addition to the contract's shape). */
+  readonly keyName: string | null;
+  /** The subnet it was launched into (an addition to the contract's shape). */
+  readonly subnetId: string;
 }
 
 export function instanceView(instance: SimInstance): SimInstanceView {
@@ -28,5 +32,7 @@ export function instanceView(instance: SimInstance): SimInstanceView {
     privateIp: instance.privateIp,
     launchTime: instance.launchTime.toISOString(),
     accountId: instance.ownerId,
+    keyName: instance.keyName,
+    subnetId: instance.subnetId,
   };
 }
