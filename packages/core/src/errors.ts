@@ -197,3 +197,26 @@ export class CmlCertificateMismatchError extends CmlError {
 export function isFleetError(error: unknown): error is FleetError {
   return error instanceof FleetError;
 }
+
+/**
+ * A job ran past the bound an operator set (CML_JOB_TIMEOUT, or
+ * CML_PROVISIONING_TIMEOUT for a provision). Permanent: the bound is the
+ * operator's choice, so the job stops acting and its final-failure handling
+ * runs. `kind` tells it apart from other upstream failures.
+ */
+export class JobTimeoutError extends FleetError {
+  readonly code = "UPSTREAM_UNAVAILABLE";
+  readonly kind = "timeout";
+  constructor(
+    /** The setting that bounds the job, e.g. "CML_JOB_TIMEOUT". */
+    readonly setting: string,
+    readonly boundMs: number,
+    what: string,
+  ) {
+    super(`timeout: ${what} ran past ${setting} (${formatBound(boundMs)}) and was stopped`);
+  }
+}
+
+function formatBound(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}

@@ -18,6 +18,8 @@ export const FLEET_EVENT_TYPES = [
   "worker.tags_applied",
   "worker.tags_changed_externally",
   "worker.failed",
+  /** A start, stop or terminate job gave up (its last attempt failed, or it ran past CML_JOB_TIMEOUT). */
+  "worker.operation_failed",
   "worker.terminated",
   "worker.certificate_pinned",
   "worker.certificate_mismatch",

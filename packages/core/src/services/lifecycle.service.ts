@@ -1,5 +1,6 @@
 import type { Actor } from "../domain/actor";
 import type { Worker } from "../domain/worker";
+import { workerEvent } from "../domain/worker-changes-common";
 import type { WorkerStatus } from "../domain/worker-status";
 import { lastActionTags } from "./fleet-tags";
 import {
@@ -103,6 +104,31 @@ export function createLifecycleService(deps: LifecycleDeps) {
   }
 
   return {
+    /**
+     * A start, stop or terminate job that will not be tried again: the
+     * intent is recorded as failed (an event, and the reason on the worker)
+     * so that it is visible, rather than left silently unmet. Runs outside
+     * the job's bound, so a timed-out job can still record its failure.
+     */
+    async recordOperationFailed(
+      workerId: string,
+      actor: Actor,
+      operation: "start" | "stop" | "terminate",
+      reason: string,
+    ): Promise<Worker> {
+      return updateWorker(deps, workerId, (current, now) => ({
+        worker: { ...current, statusReason: `${operation} failed: ${reason}` },
+        events: [
+          workerEvent(current, "worker.operation_failed", `${current.name}: ${operation} failed`, {
+            actor,
+            reason,
+            now,
+            data: { operation, status: current.status, desiredStatus: current.desiredStatus },
+          }),
+        ],
+      }));
+    },
+
     async start(workerId: string, actor: Actor, progress: ProgressReporter): Promise<Worker> {
       let worker = await load(workerId);
       const instanceId = requireInstanceId(worker);

@@ -1,5 +1,69 @@
-import { isFleetError, type Upstream, UpstreamUnavailableError } from "../errors";
+import { AsyncLocalStorage } from "node:async_hooks";
+import { isFleetError, JobTimeoutError, type Upstream, UpstreamUnavailableError } from "../errors";
 import type { Clock } from "../ports/clock.port";
+
+/**
+ * The bound of the job attempt a call runs in: an instant and a signal that
+ * fires at it. The job runtime opens the scope around a processor; the
+ * services' waits and the guarded ports (cloud, CML, repository) read it, so
+ * a job past its bound stops before its next side effect without every
+ * signature carrying a signal.
+ */
+export interface JobDeadline {
+  readonly deadline: Date;
+  readonly signal: AbortSignal;
+  /** The setting that set the bound, named in the timeout's message. */
+  readonly setting: string;
+  readonly boundMs: number;
+  /** What runs, e.g. "provision job 42 for worker w-1". */
+  readonly what: string;
+}
+
+const jobDeadlines = new AsyncLocalStorage<JobDeadline>();
+
+/** Runs `work` bounded by `deadline`: every wait and guarded call inside sees it. */
+export function withinJobDeadline<T>(deadline: JobDeadline, work: () => Promise<T>): Promise<T> {
+  return jobDeadlines.run(deadline, work);
+}
+
+/** The bound of the job this call runs in; null outside a job (the API, a test calling a service). */
+export function currentJobDeadline(): JobDeadline | null {
+  return jobDeadlines.getStore() ?? null;
+}
+
+export function jobTimeoutError(deadline: JobDeadline): JobTimeoutError {
+  return new JobTimeoutError(deadline.setting, deadline.boundMs, deadline.what);
+}
+
+/** Throws the job's timeout if its bound has passed: call it before each side effect. */
+export function throwIfPastJobDeadline(): void {
+  const current = currentJobDeadline();
+  if (current?.signal.aborted === true) {
+    throw jobTimeoutError(current);
+  }
+}
+
+/** Sleeps, but wakes (and throws the timeout) as soon as the job's bound passes. */
+async function sleepWithinJob(sleep: Sleep, ms: number, job: JobDeadline | null): Promise<void> {
+  if (job === null) {
+    await sleep(ms);
+    return;
+  }
+  let onAbort: (() => void) | null = null;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(jobTimeoutError(job));
+    job.signal.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    await Promise.race([sleep(ms), aborted]);
+  } finally {
+    if (onAbort !== null) {
+      job.signal.removeEventListener("abort", onAbort);
+    }
+    // The losing promise must not surface as an unhandled rejection.
+    aborted.catch(() => undefined);
+  }
+}
 
 /** Waiting, behind a function so tests can wait without waiting. */
 export type Sleep = (ms: number) => Promise<void>;
@@ -38,7 +102,12 @@ export async function pollUntil<T>(
 ): Promise<T> {
   let delay = options.initialDelayMs;
   let lastError: unknown = null;
+  const job = currentJobDeadline();
+  // The wait ends at its own bound or the job's, whichever comes first; the job's is reported as the job's timeout.
+  const deadline =
+    job !== null && job.deadline.getTime() < options.deadline.getTime() ? job.deadline : options.deadline;
   for (;;) {
+    throwIfPastJobDeadline();
     try {
       const value = await probe();
       if (value !== null) {
@@ -51,7 +120,10 @@ export async function pollUntil<T>(
       }
       lastError = error;
     }
-    const remaining = options.deadline.getTime() - deps.clock.now().getTime();
+    const remaining = deadline.getTime() - deps.clock.now().getTime();
+    if (remaining <= 0 && job !== null && deadline === job.deadline) {
+      throw jobTimeoutError(job);
+    }
     if (remaining <= 0) {
       const detail = lastError instanceof Error ? ` (last error: ${lastError.message})` : "";
       throw new UpstreamUnavailableError(options.upstream, `gave up waiting for ${options.what}${detail}`, {
@@ -59,7 +131,7 @@ export async function pollUntil<T>(
         cause: lastError,
       });
     }
-    await deps.sleep(Math.min(delay, remaining));
+    await sleepWithinJob(deps.sleep, Math.min(delay, remaining), job);
     delay = Math.min(Math.round(delay * 1.6), options.maxDelayMs);
   }
 }
