@@ -214,6 +214,10 @@ export async function startJobProcess(options: JobProcessOptions): Promise<Runni
       busyRetryDelayMs: 2_000,
       heartbeatIntervalMs: 5_000,
       shutdownGraceMs: 20_000,
+      timeouts: {
+        jobTimeoutMs: settings.jobs.timeoutMs,
+        provisioningTimeoutMs: settings.jobs.provisioningTimeoutMs,
+      },
       schedules: {
         telemetrySweepMs: interval,
         idleCheckMs: interval,

@@ -10,8 +10,16 @@ import { createTagApplyService } from "@cml-fleet/core/services/tag-apply.servic
 import { createTelemetrySweepService } from "@cml-fleet/core/services/telemetry-sweep.service";
 import type { JobWorkerDeps } from "./job-worker-deps";
 import type { JobServices } from "./processors/job-services";
+import { guardedByJobDeadline } from "./runtime/deadline-guard";
 
-export function createJobServices(deps: JobWorkerDeps): JobServices {
+export function createJobServices(unguarded: JobWorkerDeps): JobServices {
+  // Every cloud call, CML call and worker write first checks the job's bound (see guardedByJobDeadline).
+  const deps: JobWorkerDeps = {
+    ...unguarded,
+    cloud: guardedByJobDeadline(unguarded.cloud),
+    cml: guardedByJobDeadline(unguarded.cml),
+    workers: guardedByJobDeadline(unguarded.workers),
+  };
   const impairedReboot = createImpairedRebootService(deps);
   return {
     provisioning: createProvisioningService(deps),

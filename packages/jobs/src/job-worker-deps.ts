@@ -17,6 +17,7 @@ import type { LaunchPlacement } from "@cml-fleet/core/services/provisioning.serv
 import type { ReconciliationConfig } from "@cml-fleet/core/services/reconciliation.service";
 import type { TelemetrySweepConfig } from "@cml-fleet/core/services/telemetry-sweep.service";
 import type { JobTelemetryDeps } from "./observability/job-telemetry";
+import type { JobTimeouts } from "./runtime/job-deadline";
 import type { ScheduleIntervals } from "./runtime/schedulers";
 
 /** How the job process runs its queues. */
@@ -37,6 +38,8 @@ export interface JobRuntimeConfig {
   readonly shutdownGraceMs: number;
   /** Null: this process declares no repeating jobs. */
   readonly schedules: ScheduleIntervals | null;
+  /** The bound of each job attempt (CML_JOB_TIMEOUT, CML_PROVISIONING_TIMEOUT); unset: unbounded. */
+  readonly timeouts?: JobTimeouts | undefined;
 }
 
 /** Everything the job workers need: ports, configuration, and the runtime settings. */

@@ -89,6 +89,7 @@ export async function startJobWorkers(deps: JobWorkerDeps): Promise<RunningJobWo
       publisher: deps.publisher,
       logger,
       telemetry: deps.telemetry,
+      timeouts: runtime.timeouts,
     });
   const workers: Worker[] = kinds.map(serve);
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));

@@ -6,5 +6,8 @@ export function startProcessor(services: JobServices): JobDefinition<"start"> {
     kind: "start",
     process: async ({ workerId, actor }, { progress }) =>
       workerResult(await services.lifecycle.start(workerId, actor, progress)),
+    onFinalFailure: async ({ workerId, actor }, failure) => {
+      await services.lifecycle.recordOperationFailed(workerId, actor, "start", failure);
+    },
   };
 }

@@ -6,5 +6,8 @@ export function stopProcessor(services: JobServices): JobDefinition<"stop"> {
     kind: "stop",
     process: async ({ workerId, actor, reason }, { progress }) =>
       workerResult(await services.lifecycle.stop(workerId, actor, reason, progress)),
+    onFinalFailure: async ({ workerId, actor }, failure) => {
+      await services.lifecycle.recordOperationFailed(workerId, actor, "stop", failure);
+    },
   };
 }

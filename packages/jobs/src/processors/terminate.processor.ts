@@ -6,5 +6,8 @@ export function terminateProcessor(services: JobServices): JobDefinition<"termin
     kind: "terminate",
     process: async ({ workerId, actor, force }, { progress }) =>
       workerResult(await services.lifecycle.terminate(workerId, actor, force, progress)),
+    onFinalFailure: async ({ workerId, actor }, failure) => {
+      await services.lifecycle.recordOperationFailed(workerId, actor, "terminate", failure);
+    },
   };
 }

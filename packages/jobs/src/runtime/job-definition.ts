@@ -4,6 +4,12 @@ import type { ProgressReporter } from "@cml-fleet/core/services/job-progress";
 export interface ProcessorContext {
   readonly progress: ProgressReporter;
   readonly jobId: string;
+  /**
+   * Fires at the attempt's bound (CML_JOB_TIMEOUT, CML_PROVISIONING_TIMEOUT).
+   * The guarded ports and waits already check it; a processor that waits on
+   * something else should pass it on.
+   */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** One job kind: a thin processor calling one service, and what to do after its last failed attempt. */

@@ -2,6 +2,7 @@ import type { JobKind, JobPayloads } from "@cml-fleet/core/domain/job";
 import { isFleetError } from "@cml-fleet/core/errors";
 import type { EventPublisher } from "@cml-fleet/core/ports/event-publisher.port";
 import type { Logger } from "@cml-fleet/core/ports/logger.port";
+import { jobTimeoutError, throwIfPastJobDeadline, withinJobDeadline } from "@cml-fleet/core/services/poll";
 import { toJobInfo } from "@cml-fleet/platform/queue/job-info";
 import {
   isWorkerKind,
@@ -12,6 +13,7 @@ import {
 import { DelayedError, type Job, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { type JobTelemetryDeps, observeJobWorker, traceJobProcessor } from "../observability/job-telemetry";
+import { type ArmedDeadline, armJobDeadline, type JobTimeouts } from "./job-deadline";
 import type { JobDefinition } from "./job-definition";
 import type { WorkerLocks } from "./worker-lock";
 
@@ -28,6 +30,26 @@ export interface QueueWorkerOptions {
   readonly publisher: EventPublisher;
   readonly logger: Logger;
   readonly telemetry?: JobTelemetryDeps | undefined;
+  /** The bound of each attempt (CML_JOB_TIMEOUT, CML_PROVISIONING_TIMEOUT); none when unset. */
+  readonly timeouts?: JobTimeouts | undefined;
+}
+
+/**
+ * Runs `work` until it settles or the deadline fires, whichever is first. On
+ * the deadline the attempt ends at once (the lock is released, the failure
+ * handled) even if `work` is stuck in a call that ignores signals; `work`
+ * itself stops at its next guarded call or wait, which throws the timeout.
+ */
+function untilDeadline<T>(deadline: ArmedDeadline, work: () => Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(jobTimeoutError(deadline));
+    if (deadline.signal.aborted) {
+      onAbort();
+      return;
+    }
+    deadline.signal.addEventListener("abort", onAbort, { once: true });
+    withinJobDeadline(deadline, work).then(resolve, reject);
+  });
 }
 
 /** An error a retry cannot fix: a typed fleet error that says it is not retryable. */
@@ -66,18 +88,33 @@ export function createQueueWorker<K extends JobKind>(
       await job.moveToDelayed(Date.now() + options.busyRetryDelayMs, token);
       throw new DelayedError();
     }
+    let deadline: ArmedDeadline | null = null;
     try {
       await publish(job, "active");
-      return await definition.process(job.data, {
+      const context = {
         jobId,
         progress: {
           report: async (progress: number, step: string) => {
+            // Each step is a point where a job past its bound stops.
+            throwIfPastJobDeadline();
             const value: JobProgressValue = { progress, step };
             await job.updateProgress(value);
             await publish(job, "active");
           },
         },
+      };
+      if (options.timeouts === undefined) {
+        return await definition.process(job.data, context);
+      }
+      deadline = await armJobDeadline(options.connection, options.prefix, options.timeouts, {
+        kind,
+        jobId,
+        workerId,
       });
+      const armed = deadline;
+      return await untilDeadline(armed, () =>
+        definition.process(job.data, { ...context, signal: armed.signal }),
+      );
     } catch (error) {
       const permanent = isPermanent(error);
       const lastAttempt = permanent || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
@@ -95,6 +132,7 @@ export function createQueueWorker<K extends JobKind>(
       }
       throw error;
     } finally {
+      deadline?.disarm();
       await lock
         ?.release()
         .catch((error: unknown) => logger.warn({ err: error, jobId }, "could not release a worker lock"));
