@@ -36,7 +36,17 @@ export interface DatabaseOptions {
   readonly poolSize?: number | undefined;
   /** How long a new Postgres connection may take before the query fails (default 5 s). */
   readonly connectTimeoutMs?: number | undefined;
+  /**
+   * Postgres `statement_timeout` of every pooled connection (default 30 s):
+   * a statement stuck on a lock or a sick server fails instead of holding a
+   * job (and its worker lock) or a request forever. PGlite, a single
+   * in-process session, has no concurrent lock holders to wait on: not set there.
+   */
+  readonly statementTimeoutMs?: number | undefined;
 }
+
+/** Far above any statement the fleet sends (single-row writes, paged reads), far below "forever". */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
 
 export interface Database {
   readonly db: Db;
@@ -89,6 +99,7 @@ function openPool(options: DatabaseOptions, schema: string): Connection {
     max: options.poolSize ?? 10,
     // Without it a connect to an unreachable server waits forever, and so would /readyz.
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
+    statement_timeout: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
     // The default schema leaves the server's (or the URL's) search_path alone.
     ...(schema === "public" ? {} : { options: `-c search_path=${schema}` }),
   });
