@@ -22,7 +22,10 @@ describe("the Postgres pool's statement_timeout (real Postgres)", () => {
 
   it("is 30 s unless told otherwise, as the server reports it", async () => {
     const database = await open();
-    const result = await database.db.execute(sql`show statement_timeout`);
+    if (database.connection.kind !== "pg") {
+      throw new Error("a URL opens a Postgres pool");
+    }
+    const result = await database.connection.pool.query("show statement_timeout");
     expect(DEFAULT_STATEMENT_TIMEOUT_MS).toBe(30_000);
     expect(result.rows[0]).toEqual({ statement_timeout: "30s" });
   });
