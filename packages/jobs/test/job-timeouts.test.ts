@@ -50,6 +50,8 @@ async function finishedJob(fleet: FleetHarness, jobId: string) {
   return vi.waitFor(async () => {
     const job = await fleet.queue.get(jobId);
     expect(["COMPLETED", "FAILED"]).toContain(job?.state);
+    // The state and the job's record are read apart: wait until the record has caught up too.
+    expect(job?.finishedAt).not.toBeNull();
     return job ?? expect.unreachable();
   }, PATIENCE);
 }
@@ -120,6 +122,31 @@ describe("short bounds: CML_PROVISIONING_TIMEOUT=3s, CML_JOB_TIMEOUT=2s", () => 
     // The lock is free: a stop without the slowness runs to the end.
     await fleet.queue.enqueue("stop", { workerId: worker.id, actor: operator, reason: "again" });
     await waitForWorker(fleet, worker.id, { status: "STOPPED" });
+  });
+});
+
+describe("a sweep bounded by CML_JOB_TIMEOUT=2s", () => {
+  const fleet = useHarness("job-timeouts-sweep", {
+    env: { CML_JOB_TIMEOUT: "2s", CML_LICENSE_TOKEN: "" },
+  });
+
+  it("a telemetry sweep held up by a slow EC2 fails with the timeout, and the next sweep runs", {
+    timeout: 120_000,
+  }, async () => {
+    await runningWorker(fleet);
+    await setEc2Latency(fleet, EC2_LATENCY_MS);
+    try {
+      const hung = await fleet.queue.enqueue("telemetry-sweep", {});
+      const finished = await finishedJob(fleet, hung.id);
+      expect(finished.state).toBe("FAILED");
+      expect(finished.failedReason).toMatch(
+        /timeout: telemetry-sweep job .* ran past CML_JOB_TIMEOUT \(2s\)/,
+      );
+    } finally {
+      await setEc2Latency(fleet, 0);
+    }
+    const next = await fleet.queue.enqueue("telemetry-sweep", {});
+    expect(await fleet.queue.waitForResult(next.id, 60_000)).toMatchObject({ targets: 1, failedTargets: [] });
   });
 });
 
