@@ -1,7 +1,9 @@
+import { createServer } from "node:net";
 import { userActor } from "@cml-fleet/core/domain/actor";
-import { describe, expect, it, vi } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { waitForWorker } from "./support/fleet-driver";
 import { type FleetHarness, PATIENCE, useHarness } from "./support/fleet-harness";
+import { type ChildJobProcess, spawnJobProcess } from "./support/job-process-child";
 
 /**
  * Settings whose effect is only seen on what the job process does to EC2 and
@@ -37,6 +39,8 @@ describe("CML_WORKER_KEY_PAIRS and CML_WORKER_NETWORK_CONFIG's assign_public_ip"
       CML_WORKER_KEY_PAIRS: JSON.stringify({ "us-east-1": "fleet-ssh" }),
       CML_WORKER_NETWORK_CONFIG: JSON.stringify({ "us-west-2": { assign_public_ip: false } }),
       CML_LICENSE_TOKEN: "",
+      // The instance without a public IP is ended by the test: its provision job must not launch another.
+      CML_JOB_ATTEMPTS: "1",
     },
   });
 
@@ -83,5 +87,76 @@ describe("CML_LICENSE_REGISTRATION_TIMEOUT", () => {
     }, PATIENCE);
     const worker = await fleet.workers.findById(workerId);
     expect(worker?.license.status).not.toBe("REGISTERED");
+  });
+});
+
+/** A TCP port nothing listens on now (the kernel's pick, released at once). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === "object" && address !== null
+          ? resolve(address.port)
+          : reject(new Error("no port")),
+      );
+    });
+  });
+}
+
+describe("a job process started on its own: JOBS_METRICS_PORT, LOG_LEVEL and REDIS_KEY_PREFIX", () => {
+  const fleet = useHarness("settings-own-process", { jobWorkers: false });
+  const children: ChildJobProcess[] = [];
+  // Before the harness closes (after hooks run last registered first).
+  afterAll(async () => {
+    await Promise.allSettled(children.map((child) => child.kill()));
+  });
+
+  async function start(env: Record<string, string>): Promise<{ child: ChildJobProcess; metrics: string }> {
+    const port = await freePort();
+    const child = spawnJobProcess({
+      ...fleet.env,
+      CML_FLEET_TEST_DB_SCHEMA: fleet.testDb.schema,
+      CML_FLEET_TEST_LOCK_MS: "2000",
+      JOBS_METRICS_PORT: String(port),
+      ...env,
+    });
+    children.push(child);
+    // Served once the process is up: its job workers listen on the queues by then.
+    const metrics = await vi
+      .waitFor(async () => {
+        const response = await fetch(`http://127.0.0.1:${port}/metrics`);
+        expect(response.status).toBe(200);
+        return response.text();
+      }, PATIENCE)
+      .catch((error: unknown) => {
+        throw new Error(`no /metrics on ${port}: ${String(error)}\n${child.output()}`);
+      });
+    return { child, metrics };
+  }
+
+  it("serves /metrics on the port; another prefix leaves the fleet's queue alone; warn omits the info lines that info writes", {
+    timeout: 180_000,
+  }, async () => {
+    // Another fleet on the same Redis: up (its /metrics served), yet the fleet's job waits.
+    const other = await start({ REDIS_KEY_PREFIX: `${fleet.keyPrefix}-other`, LOG_LEVEL: "info" });
+    expect(other.metrics).toMatch(/^# HELP /m);
+    const first = await fleet.queue.enqueue("reconcile", {});
+    expect(await other.child.terminate()).toBe(0);
+    expect((await fleet.queue.get(first.id))?.state).toBe("WAITING");
+
+    // The fleet's own prefix at warn: the waiting job is run, and its start is not logged.
+    const quiet = await start({ LOG_LEVEL: "warn" });
+    await fleet.queue.waitForResult(first.id, 120_000);
+    expect(await quiet.child.terminate()).toBe(0);
+    expect(quiet.child.output()).not.toContain('"job started"');
+
+    // At info, a job's start is logged.
+    const chatty = await start({ LOG_LEVEL: "info" });
+    const second = await fleet.queue.enqueue("telemetry-sweep", {});
+    await fleet.queue.waitForResult(second.id, 120_000);
+    await vi.waitFor(() => expect(chatty.child.output()).toContain('"job started"'), PATIENCE);
   });
 });
