@@ -125,6 +125,26 @@ describe("short bounds: CML_PROVISIONING_TIMEOUT=3s, CML_JOB_TIMEOUT=2s", () => 
   });
 });
 
+describe("a license registration that outlasts CML_PROVISIONING_TIMEOUT=4s", () => {
+  const fleet = useHarness("job-timeouts-license", {
+    sim: { licenseRegistrationDelayMs: 3_600_000 },
+    env: { CML_PROVISIONING_TIMEOUT: "4s", CML_LICENSE_REGISTRATION_TIMEOUT: "5m" },
+  });
+
+  it("ends the provision FAILED naming the bound, and CML is asked nothing more", {
+    timeout: 120_000,
+  }, async () => {
+    const { worker } = await provisionOnce(fleet);
+
+    const failed = await waitForWorker(fleet, worker.id, { status: "FAILED" });
+    expect(failed.statusReason).toMatch(/ran past CML_PROVISIONING_TIMEOUT \(4s\)/);
+    const stats = await fleet.simJson<SimStats>("/_sim/stats");
+    expect(Object.keys(stats.cml).some((call) => call.includes("licensing"))).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(await fleet.simJson<SimStats>("/_sim/stats")).toEqual(stats);
+  });
+});
+
 describe("a sweep bounded by CML_JOB_TIMEOUT=2s", () => {
   const fleet = useHarness("job-timeouts-sweep", {
     env: { CML_JOB_TIMEOUT: "2s", CML_LICENSE_TOKEN: "" },

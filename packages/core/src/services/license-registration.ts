@@ -5,7 +5,7 @@ import type { LicenseStatus } from "../domain/worker-status";
 import { CmlError, ConflictError } from "../errors";
 import type { CmlClient, CmlLicensing, LicenseRegistrationOptions } from "../ports/cml-client.port";
 import { endpointOf, unconfirmedReason } from "./instance-readiness";
-import type { PollDeps } from "./poll";
+import { currentJobDeadline, type PollDeps } from "./poll";
 import { updateWorker, type WorkerWriterDeps } from "./worker-writer";
 
 export interface LicenseDeps extends WorkerWriterDeps, PollDeps {
@@ -55,7 +55,11 @@ export async function registerWorkerLicense(
   }
   await licenseStatusChange(deps, worker.id, "REGISTERING", actor);
   try {
-    const licensing = await deps.cml.registerLicense(endpoint, token, deps.licenseRegistration);
+    const licensing = await deps.cml.registerLicense(
+      endpoint,
+      token,
+      withinJobBound(deps.licenseRegistration),
+    );
     return await updateWorker(deps, worker.id, (current, now) =>
       applyLicense(current, licenseFromCml(licensing, now), actor, now),
     );
@@ -86,4 +90,18 @@ export async function readWorkerLicense(deps: LicenseDeps, worker: Worker, actor
   return updateWorker(deps, worker.id, (current, now) =>
     applyLicense(current, licenseFromCml(licensing, now), actor, now),
   );
+}
+
+/**
+ * The registration's own polling (inside the CML client) ends no later than
+ * the job it runs in (CML_PROVISIONING_TIMEOUT, CML_JOB_TIMEOUT), so a job
+ * past its bound does not keep asking CML; at least one poll stays allowed.
+ */
+function withinJobBound(options: LicenseRegistrationOptions): LicenseRegistrationOptions {
+  const job = currentJobDeadline();
+  if (job === null) {
+    return options;
+  }
+  const remaining = Math.max(1, job.deadline.getTime() - Date.now());
+  return remaining < options.timeoutMs ? { ...options, timeoutMs: remaining } : options;
 }
