@@ -49,10 +49,14 @@ export const cmlSettingsShape = {
     type: "path",
   }),
   cml_request_timeout: durationSetting("15s", "Timeout of one request to a CML API.", { min: 100 }),
-  cml_request_concurrency: integerSetting(8, "Most CML API requests in flight at once (per process).", {
-    min: 1,
-    max: 256,
-  }),
+  cml_request_concurrency: integerSetting(
+    8,
+    "Most workers whose CML API the telemetry sweep reads at once (per job process).",
+    {
+      min: 1,
+      max: 256,
+    },
+  ),
 
   // --- licensing ---
   cml_license_token: optionalTextSetting("Smart Licensing token registered on every new worker when set.", {

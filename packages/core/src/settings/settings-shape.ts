@@ -142,7 +142,7 @@ export const settingsShape = {
   sim_cml_port: portSetting(8443, "Port on which the simulator serves each simulated worker's CML API."),
   aws_default_region: textSetting(
     "us-east-1",
-    "Region used when a request names none; must be in AWS_ALLOWED_REGIONS.",
+    "Region asked the account-wide question at start (EC2 DescribeRegions: is every allowed region enabled?); must be in AWS_ALLOWED_REGIONS.",
     {
       pattern: REGION_PATTERN,
     },
