@@ -90,6 +90,28 @@ describe("CML_LICENSE_REGISTRATION_TIMEOUT", () => {
   });
 });
 
+describe("CML_STARTUP_TIMEOUT", () => {
+  // The instance runs, but its CML never reports ready; the fleet waits at most 2 s for it.
+  const fleet = useHarness("settings-startup-timeout", {
+    sim: { cmlReadyDelayMs: 600_000 },
+    env: { CML_STARTUP_TIMEOUT: "2s", CML_JOB_ATTEMPTS: "1", CML_LICENSE_TOKEN: "" },
+  });
+
+  it("a CML that is not ready within the timeout fails the provisioning, saying what it waited for", {
+    timeout: 120_000,
+  }, async () => {
+    const workerId = await provision(fleet, "us-east-1");
+    const worker = await fleet.workers.findById(workerId);
+    await vi.waitFor(async () => {
+      const events = await fleet.workers.listEvents(workerId, 100);
+      expect(events.map((event) => JSON.stringify(event)).join("\n")).toContain(
+        `gave up waiting for CML on ${worker?.name ?? "?"} to be ready`,
+      );
+    }, PATIENCE);
+    expect((await fleet.workers.findById(workerId))?.serviceStatus).not.toBe("AVAILABLE");
+  });
+});
+
 /** A TCP port nothing listens on now (the kernel's pick, released at once). */
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
