@@ -13,6 +13,12 @@ export interface JobTimeouts {
 export interface JobAttempt {
   readonly kind: JobKind;
   readonly jobId: string;
+  /**
+   * When the job was created (BullMQ's `timestamp`): a worker's job id is
+   * reused by a later job for the same operation, which must get a bound of
+   * its own, while every attempt of one job shares it.
+   */
+  readonly createdAt: number;
   readonly workerId: string | null;
 }
 
@@ -40,7 +46,7 @@ export async function armJobDeadline(
   const setting = provisioning ? "CML_PROVISIONING_TIMEOUT" : "CML_JOB_TIMEOUT";
   let deadlineMs = Date.now() + boundMs;
   if (provisioning) {
-    const key = `${prefix}:job-deadline:${attempt.jobId}`;
+    const key = `${prefix}:job-deadline:${attempt.jobId}:${attempt.createdAt}`;
     // Kept a while past the bound so a late retry still finds it (and fails at once).
     await redis.set(key, String(deadlineMs), "PX", boundMs + 86_400_000, "NX");
     const stored = Number(await redis.get(key));

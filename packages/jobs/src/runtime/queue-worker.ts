@@ -109,6 +109,7 @@ export function createQueueWorker<K extends JobKind>(
       deadline = await armJobDeadline(options.connection, options.prefix, options.timeouts, {
         kind,
         jobId,
+        createdAt: job.timestamp,
         workerId,
       });
       const armed = deadline;
