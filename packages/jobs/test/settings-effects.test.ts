@@ -18,6 +18,7 @@ interface SimInstanceView {
   readonly state: string;
   readonly publicIp: string | null;
   readonly keyName: string | null;
+  readonly imageId: string;
 }
 
 async function provision(fleet: FleetHarness, region: string): Promise<string> {
@@ -66,6 +67,27 @@ describe("CML_WORKER_KEY_PAIRS and CML_WORKER_NETWORK_CONFIG's assign_public_ip"
     expect(westRunning.publicIp).toBeNull();
     // Its CML can never be reached: end the instance so that its provision job ends and the harness closes.
     await fleet.simJson(`/_sim/instances/${westRunning.instanceId}/terminate`, { method: "POST" });
+  });
+});
+
+describe("CML_WORKER_AMI_NAMES and CML_WORKER_AMI_IDS", () => {
+  // No AMI config: us-east-1 by name (the older of the simulator's two CML images), us-west-2 by id.
+  const fleet = useHarness("settings-ami", {
+    env: {
+      CML_WORKER_AMI_CONFIG: "{}",
+      CML_WORKER_AMI_NAMES: JSON.stringify({ "us-east-1": "CML-2.8.1-Ubuntu-22.04" }),
+      CML_WORKER_AMI_IDS: JSON.stringify({ "us-west-2": "ami-04d2e8f1a9b3c7e15" }),
+      CML_LICENSE_TOKEN: "",
+    },
+  });
+
+  it("a region given an AMI name launches the image of that name; one given an id launches that id", {
+    timeout: 120_000,
+  }, async () => {
+    const [east, west] = await Promise.all([provision(fleet, "us-east-1"), provision(fleet, "us-west-2")]);
+    // The simulator's us-east-1 image named CML-2.8.1-Ubuntu-22.04 (the default config would launch 2.9.0's).
+    expect((await launchedInstance(fleet, east)).imageId).toBe("ami-0a1b2c3d4e5f60701");
+    expect((await launchedInstance(fleet, west)).imageId).toBe("ami-04d2e8f1a9b3c7e15");
   });
 });
 
