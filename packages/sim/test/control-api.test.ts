@@ -32,6 +32,9 @@ describe("the /_sim control API", () => {
       launchTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       // An addition to the contract's shape: the owning account (the default one here).
       accountId: "123456789012",
+      // Additions too: launched through the control API, without a key pair, into the region's default subnet.
+      keyName: null,
+      subnetId: expect.stringMatching(/^subnet-0/),
     });
     const all = await control<SimInstanceView[]>(suite.sim.url, "GET", "/_sim/instances");
     expect(all.map((instance) => instance.instanceId)).toContain(launched.instanceId);
