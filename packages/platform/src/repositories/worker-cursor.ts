@@ -1,6 +1,9 @@
-import { ValidationError } from "@cml-fleet/core/errors";
+import { decodeKeysetCursor, encodeKeysetCursor } from "./keyset-cursor";
 
-/** A position in the workers' stable order (created at, then id). */
+/**
+ * A position in the workers' stable order (created at, then id): a keyset
+ * position under the workers' own names, written as every list's cursor is.
+ */
 export interface WorkerCursor {
   readonly createdAt: Date;
   readonly id: string;
@@ -8,35 +11,16 @@ export interface WorkerCursor {
 
 /** Opaque to clients: base64url of the sort key of the last worker on a page. */
 export function encodeWorkerCursor(cursor: WorkerCursor): string {
-  return Buffer.from(JSON.stringify([cursor.createdAt.toISOString(), cursor.id])).toString("base64url");
+  return encodeKeysetCursor({ at: cursor.createdAt, id: cursor.id });
 }
 
+/** The position a cursor names; BAD_USER_INPUT (`after`) for anything the lists did not write. */
 export function decodeWorkerCursor(text: string): WorkerCursor {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(text, "base64url").toString("utf8"));
-  } catch {
-    throw invalidCursor();
-  }
-  if (!Array.isArray(parsed) || parsed.length !== 2) {
-    throw invalidCursor();
-  }
-  const [at, id] = parsed as unknown[];
-  if (typeof at !== "string" || typeof id !== "string") {
-    throw invalidCursor();
-  }
-  const createdAt = new Date(at);
-  if (Number.isNaN(createdAt.getTime())) {
-    throw invalidCursor();
-  }
-  return { createdAt, id };
+  const { at, id } = decodeKeysetCursor(text);
+  return { createdAt: at, id };
 }
 
 /** The cursor of a worker on a page (the GraphQL edge cursor). */
 export function workerCursor(worker: WorkerCursor): string {
   return encodeWorkerCursor({ createdAt: worker.createdAt, id: worker.id });
-}
-
-function invalidCursor(): ValidationError {
-  return new ValidationError("after", "is not a cursor returned by this list");
 }
