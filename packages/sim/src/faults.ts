@@ -6,6 +6,8 @@ export interface Faults {
   readonly throttleRate: number;
   /** Added to every EC2 and CloudWatch call. */
   readonly latencyMs: number;
+  /** Added to every simulated CML API answer (so a client's requests overlap and its timeouts can be reached). */
+  readonly cmlLatencyMs: number;
   /** Share of calls (0..1) failing with an internal error. */
   readonly failRate: number;
   /** Actions (e.g. "TerminateInstances", "GetMetricData") answered with UnauthorizedOperation / AccessDenied. */
@@ -19,6 +21,7 @@ export interface Faults {
 export const NO_FAULTS: Faults = {
   throttleRate: 0,
   latencyMs: 0,
+  cmlLatencyMs: 0,
   failRate: 0,
   denyActions: [],
   instanceLimit: null,
@@ -64,6 +67,7 @@ const FAULT_FIELDS: FieldChecks<Faults> = {
   throttleRate: field(isRate, "a number in 0..1"),
   failRate: field(isRate, "a number in 0..1"),
   latencyMs: field(isNonNegativeInteger, "a non-negative integer"),
+  cmlLatencyMs: field(isNonNegativeInteger, "a non-negative integer"),
   instanceLimit: field(orNull(isNonNegativeInteger), "a non-negative integer or null"),
   denyActions: field(isStringArray, "an array of strings"),
   insufficientCapacityTypes: field(isStringArray, "an array of strings"),

@@ -104,6 +104,7 @@ describe("the /_sim control API", () => {
       cloudwatch: {},
       cml: {},
       pricing: {},
+      cmlInFlightPeak: 0,
     });
   });
 });

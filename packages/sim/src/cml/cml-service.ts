@@ -91,8 +91,19 @@ export class CmlService implements CmlHost {
     );
   }
 
-  private handle(instance: SimInstance, request: HttpRequest): HttpResponse {
-    return handleCmlRequest(request, { instance, controller: this.controller(instance), service: this });
+  /** Answers after the `cmlLatencyMs` fault (read per request), counting the request as in flight meanwhile. */
+  private async handle(instance: SimInstance, request: HttpRequest): Promise<HttpResponse> {
+    const stats = this.deps.state.stats;
+    const done = stats.cmlRequestStarted();
+    try {
+      const latencyMs = this.deps.state.faults.cmlLatencyMs;
+      if (latencyMs > 0) {
+        await new Promise((resolve) => setTimeout(resolve, latencyMs));
+      }
+      return handleCmlRequest(request, { instance, controller: this.controller(instance), service: this });
+    } finally {
+      done();
+    }
   }
 
   private onStateChange(change: StateChange): void {
