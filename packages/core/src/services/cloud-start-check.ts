@@ -1,3 +1,4 @@
+import { CloudError } from "../errors";
 import type { CloudNetworkInspector } from "../ports/cloud-network.port";
 import type { CloudTarget } from "../ports/cloud-provider.port";
 
@@ -57,7 +58,11 @@ export async function findCloudStartProblems(
 ): Promise<CloudStartProblem[]> {
   const problems: CloudStartProblem[] = [];
   for (const accountId of config.accounts) {
-    const regions = await inspector.regions({ accountId, region: config.defaultRegion });
+    const regions = await regionsOrProblem(inspector, accountId, config.defaultRegion);
+    if (!Array.isArray(regions)) {
+      problems.push(regions);
+      continue;
+    }
     const usable: string[] = [];
     for (const region of config.allowedRegions) {
       const status = regions.find((candidate) => candidate.regionName === region);
@@ -86,6 +91,30 @@ export async function findCloudStartProblems(
     }
   }
   return problems;
+}
+
+/**
+ * The account's regions as DescribeRegions answers them in AWS_DEFAULT_REGION; asked in a region the
+ * account has not enabled, AWS refuses (OptInRequired): that is a settings problem naming the setting,
+ * not an unexplained AWS error.
+ */
+async function regionsOrProblem(
+  inspector: CloudNetworkInspector,
+  accountId: string,
+  defaultRegion: string,
+): Promise<Awaited<ReturnType<CloudNetworkInspector["regions"]>> | CloudStartProblem> {
+  try {
+    return await inspector.regions({ accountId, region: defaultRegion });
+  } catch (error) {
+    if (error instanceof CloudError && error.awsCode === "OptInRequired") {
+      return {
+        accountId,
+        region: defaultRegion,
+        message: `AWS_DEFAULT_REGION ${defaultRegion} is an opt-in region the account has not enabled, so DescribeRegions cannot be asked there (set AWS_DEFAULT_REGION to an enabled region, or enable ${defaultRegion} in the AWS console)`,
+      };
+    }
+    throw error;
+  }
 }
 
 /** Throws a CloudStartCheckError naming every problem, or returns when there is none. */

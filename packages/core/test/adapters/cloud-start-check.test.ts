@@ -167,3 +167,36 @@ describe("the start-up check of regions and networks (settings loaded with loadS
     ]);
   });
 });
+
+describe("AWS_DEFAULT_REGION, the region the start check asks DescribeRegions in", () => {
+  const ALLOWED = "us-east-1,af-south-1";
+
+  it("a region the account has not opted into (af-south-1) fails the check, naming the setting and the region", async () => {
+    const failure = await startCheck({ AWS_ALLOWED_REGIONS: ALLOWED, AWS_DEFAULT_REGION: "af-south-1" });
+    expect(failure?.problems).toEqual([
+      {
+        accountId: "default",
+        region: "af-south-1",
+        message: expect.stringContaining("AWS_DEFAULT_REGION af-south-1 is an opt-in region"),
+      },
+    ]);
+    expect(failure?.message).toContain("account default, region af-south-1: AWS_DEFAULT_REGION af-south-1");
+  });
+
+  it("asked in us-east-1 with the same allowed regions, DescribeRegions answers and names af-south-1 as not enabled instead", async () => {
+    const failure = await startCheck({ AWS_ALLOWED_REGIONS: ALLOWED, AWS_DEFAULT_REGION: "us-east-1" });
+    expect(failure?.problems).toEqual([
+      {
+        accountId: "default",
+        region: "af-south-1",
+        message: expect.stringMatching(/^is an opt-in region the account has not enabled/),
+      },
+    ]);
+  });
+
+  it("us-east-1 passes when every allowed region is enabled", async () => {
+    expect(
+      await startCheck({ AWS_ALLOWED_REGIONS: "us-east-1,us-west-2", AWS_DEFAULT_REGION: "us-east-1" }),
+    ).toBeNull();
+  });
+});

@@ -15,9 +15,12 @@ import { el, itemSet } from "./xml";
 /**
  * DescribeRegions: the enabled regions, or with `AllRegions=true` every region
  * with its opt-in status (how a fleet learns that a configured region is an
- * opt-in region the account has not enabled).
+ * opt-in region the account has not enabled). Asked in such a region it
+ * answers OptInRequired, as DescribeSubnets and DescribeSecurityGroups do.
  */
-export const describeRegions: Ec2Action = (params) => {
+export const describeRegions: Ec2Action = (params, region) => {
+  // Asked of a region's own endpoint (the fleet's AWS_DEFAULT_REGION): one the account has not enabled refuses.
+  refuseDisabledRegion(region);
   const all = params.boolean("AllRegions") === true;
   const names = params.list("RegionName");
   const known = simRegions();
