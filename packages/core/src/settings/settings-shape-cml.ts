@@ -18,7 +18,7 @@ export const cmlSettingsShape = {
   cml_api_port: portSetting(443, "Port of the CML REST API on a worker (what the fleet calls)."),
   cml_health_check_interval: durationSetting(
     "30s",
-    "How often the CML service of a starting worker is polled.",
+    "Longest wait between two polls while a job waits on a worker: its instance to run, start or stop (EC2), its CML to be ready. Polls start 1 s apart (or this, if shorter) and back off to this; a license registration is polled every 5 s, or this if shorter.",
     {
       min: 100,
     },
@@ -43,11 +43,14 @@ export const cmlSettingsShape = {
   ),
   cml_tls_verify: booleanSetting(
     true,
-    "Verify the TLS certificate of the workers' CML API. CML ships a self-signed certificate: provide CML_CA_BUNDLE, or turn this off knowingly.",
+    "Verify the TLS certificate of the workers' CML API: its chain must lead to a CA of CML_CA_BUNDLE (or the system's) and it must name the address the fleet connects to (the worker's IP). CML ships a self-signed certificate naming no such address: install one that does, or turn this off knowingly (each worker's certificate is pinned on first use either way).",
   ),
-  cml_ca_bundle: optionalTextSetting("Path of a PEM file of CA certificates trusted for the CML API.", {
-    type: "path",
-  }),
+  cml_ca_bundle: optionalTextSetting(
+    "Path of a PEM file of the CA certificates trusted for the CML API when CML_TLS_VERIFY is on, instead of the system's; read at start.",
+    {
+      type: "path",
+    },
+  ),
   cml_request_timeout: durationSetting("15s", "Timeout of one request to a CML API.", { min: 100 }),
   cml_request_concurrency: integerSetting(
     8,
