@@ -1,9 +1,11 @@
 import { fileURLToPath } from "node:url";
 import { userActor } from "@cml-fleet/core/domain/actor";
 import type { Worker } from "@cml-fleet/core/domain/worker";
-import { describe, expect, it, vi } from "vitest";
+import { silentLogger } from "@cml-fleet/platform/observability/logger";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { type RunningJobProcess, startJobProcess } from "../src/job-process";
 import { provisionWorkers, runOnce, SECOND_LONG_IDLE, waitForWorker } from "./support/fleet-driver";
-import { type FleetHarness, PATIENCE, useHarness } from "./support/fleet-harness";
+import { FAST_RUNTIME, type FleetHarness, PATIENCE, useHarness } from "./support/fleet-harness";
 
 /**
  * Settings whose effect is seen on what the job process observes and keeps:
@@ -21,6 +23,7 @@ const MINUTE_MS = 60_000;
 
 interface SimStatsView {
   readonly cloudwatch: Record<string, number>;
+  readonly cml: Record<string, number>;
 }
 
 async function provisionOne(fleet: FleetHarness): Promise<string> {
@@ -211,3 +214,52 @@ describe.each([
     });
   },
 );
+
+/**
+ * The harness shortens the readiness polls for speed; here the job process is
+ * started as `pnpm start` starts it, so CML_HEALTH_CHECK_INTERVAL alone sets
+ * them. A CML that never becomes ready is polled until CML_STARTUP_TIMEOUT
+ * (6 s): at 100 ms about 60 times; at 1 h (polls 1 s apart, backing off by 1.6
+ * up to it) at 0, 1, 2.6 and 5.16 s and at the deadline, 5 at most however
+ * slow the machine.
+ */
+describe.each([
+  { interval: "100ms", atLeast: 20, atMost: Number.POSITIVE_INFINITY },
+  { interval: "1h", atLeast: 1, atMost: 5 },
+])("CML_HEALTH_CHECK_INTERVAL=$interval", ({ interval, atLeast, atMost }) => {
+  const fleet = useHarness(`settings-health-interval-${interval}`, {
+    sim: { cmlReadyDelayMs: 600_000 },
+    jobWorkers: false,
+    env: {
+      CML_HEALTH_CHECK_INTERVAL: interval,
+      CML_STARTUP_TIMEOUT: "6s",
+      CML_JOB_ATTEMPTS: "1",
+      CML_LICENSE_TOKEN: "",
+    },
+  });
+  let jobs: RunningJobProcess | null = null;
+  beforeAll(async () => {
+    jobs = await startJobProcess({
+      settings: fleet.settings,
+      logger: silentLogger,
+      databaseSchema: fleet.testDb.schema,
+      runtime: FAST_RUNTIME,
+    });
+  }, 120_000);
+  // Registered after the harness's own: runs before it closes.
+  afterAll(async () => {
+    await jobs?.close();
+  }, 120_000);
+
+  it(`a CML that never becomes ready is polled ${atMost === Number.POSITIVE_INFINITY ? `at least ${atLeast}` : `at most ${atMost}`} times before provisioning gives up`, {
+    timeout: 120_000,
+  }, async () => {
+    const workerId = await provisionOne(fleet);
+    const failed = await waitForWorker(fleet, workerId, { status: "FAILED" });
+    expect(failed.statusReason).toContain(`gave up waiting for CML on ${failed.name} to be ready`);
+    const stats = await fleet.simJson<SimStatsView>("/_sim/stats");
+    const polls = stats.cml["GET /api/v0/system_information"] ?? 0;
+    expect(polls).toBeGreaterThanOrEqual(atLeast);
+    expect(polls).toBeLessThanOrEqual(atMost);
+  });
+});
