@@ -1,4 +1,5 @@
 import { fileURLToPath } from "node:url";
+import { CloudWatchClient, GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { userActor } from "@cml-fleet/core/domain/actor";
 import type { Worker } from "@cml-fleet/core/domain/worker";
 import { silentLogger } from "@cml-fleet/platform/observability/logger";
@@ -182,9 +183,46 @@ describe("CML_TELEMETRY_RETENTION", () => {
   });
 });
 
+/** The RunningNodes points the simulator's CloudWatch holds for the worker in `namespace`, read through the SDK. */
+async function runningNodesPoints(fleet: FleetHarness, worker: Worker, namespace: string): Promise<number> {
+  const cloudwatch = new CloudWatchClient({
+    region: worker.region,
+    endpoint: fleet.sim.url,
+    credentials: { accessKeyId: "sim", secretAccessKey: "sim" },
+  });
+  try {
+    const answer = await cloudwatch.send(
+      new GetMetricDataCommand({
+        StartTime: new Date(Date.now() - 10 * MINUTE_MS),
+        EndTime: new Date(Date.now() + MINUTE_MS),
+        MetricDataQueries: [
+          {
+            Id: "nodes",
+            MetricStat: {
+              Metric: {
+                Namespace: namespace,
+                MetricName: "RunningNodes",
+                Dimensions: [
+                  { Name: "WorkerId", Value: worker.id },
+                  { Name: "WorkerName", Value: worker.name },
+                ],
+              },
+              Period: 60,
+              Stat: "Maximum",
+            },
+          },
+        ],
+      }),
+    );
+    return answer.MetricDataResults?.[0]?.Values?.length ?? 0;
+  } finally {
+    cloudwatch.destroy();
+  }
+}
+
 describe.each([
   { enabled: "true", namespace: "OtherFleet" },
-  { enabled: "false", namespace: "CMLFleet" },
+  { enabled: "false", namespace: "OtherFleet" },
 ])(
   "CML_CUSTOM_METRICS_ENABLED=$enabled, CML_CUSTOM_METRICS_NAMESPACE=$namespace",
   ({ enabled, namespace }) => {
@@ -196,9 +234,9 @@ describe.each([
       },
     });
 
-    it(`a sweep ${enabled === "true" ? "publishes" : "publishes no"} custom metrics to CloudWatch`, {
-      timeout: 120_000,
-    }, async () => {
+    it(enabled === "true"
+      ? "a sweep publishes the worker's figures to CloudWatch under the namespace, none under the default one"
+      : "a sweep publishes nothing to CloudWatch", { timeout: 120_000 }, async () => {
       const [worker] = await provisionWorkers(fleet, ["measured"]);
       if (worker === undefined) {
         throw new Error("no worker");
@@ -206,11 +244,18 @@ describe.each([
       await fleet.simJson("/_sim/stats", { method: "DELETE" });
       await sweptWithCpu(fleet, worker.id);
       const stats = await fleet.simJson<SimStatsView>("/_sim/stats");
-      if (enabled === "false") {
-        expect(stats.cloudwatch.PutMetricData ?? 0).toBe(0);
-        return;
+      const published = {
+        calls: stats.cloudwatch.PutMetricData ?? 0,
+        inNamespace: await runningNodesPoints(fleet, worker, namespace),
+        inDefaultNamespace: await runningNodesPoints(fleet, worker, "CMLFleet"),
+      };
+      if (enabled === "true") {
+        expect(published.calls).toBeGreaterThan(0);
+        expect(published.inNamespace).toBeGreaterThan(0);
+        expect(published.inDefaultNamespace).toBe(0);
+      } else {
+        expect(published).toEqual({ calls: 0, inNamespace: 0, inDefaultNamespace: 0 });
       }
-      expect(stats.cloudwatch.PutMetricData ?? 0).toBeGreaterThan(0);
     });
   },
 );
