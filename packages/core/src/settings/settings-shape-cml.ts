@@ -137,12 +137,12 @@ export const cmlSettingsShape = {
   // --- jobs ---
   cml_provisioning_timeout: durationSetting(
     "20m",
-    "How long provisioning (launch, boot, CML ready, license) may take before the worker is marked FAILED.",
+    "How long provisioning (launch, boot, CML ready, license) may take, counted from its first attempt, before it stops acting and the worker is marked FAILED.",
     { min: 1_000 },
   ),
   cml_job_timeout: durationSetting(
     "10m",
-    "How long any other job (start, stop, terminate, import ...) may run.",
+    "How long any other job (start, stop, terminate, import ...) and each sweep (telemetry, idle check, reconciliation) may run before it stops acting and fails with the reason; also how long importWorkers waits for its job.",
     {
       min: 1_000,
     },
