@@ -1,16 +1,8 @@
-import { type ApiApp, createApiApp } from "@cml-fleet/api/app";
-import { type RunningApiServer, startApiServer } from "@cml-fleet/api/http/server";
-import { silentLogger } from "@cml-fleet/platform/observability/logger";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import {
-  codes,
-  type GraphqlCall,
-  gql,
-  graphqlCaller,
-  workerById,
-} from "../../api/test/graphql/support/graphql-client";
+import { describe, expect, it, vi } from "vitest";
+import { codes, gql, workerById } from "../../api/test/graphql/support/graphql-client";
 import { runOnce } from "../../jobs/test/support/fleet-driver";
 import { PATIENCE, useHarness } from "../../jobs/test/support/fleet-harness";
+import { useHarnessApi } from "./support/harness-api";
 
 const ADMIN = "cmlf_accounts-admin-token-0123456789abcdef012345678";
 /** The simulator's default account: the fleet's own credentials act in it. */
@@ -45,33 +37,12 @@ describe("workers in several AWS accounts, through the API, the job workers and 
       }),
     },
   });
-  let app: ApiApp;
-  let server: RunningApiServer;
-  let admin: GraphqlCall;
-  let operatorToken: string;
+  const api = useHarnessApi(fleet, { adminToken: ADMIN });
   /** The worker the first test creates in account B; the later tests use it. */
   let workerB = "";
 
-  beforeAll(async () => {
-    app = await createApiApp({
-      settings: fleet.settings,
-      logger: silentLogger,
-      databaseSchema: fleet.testDb.schema,
-    });
-    server = await startApiServer(app.deps, { port: 0 });
-    admin = graphqlCaller(server.url, ADMIN);
-    const created = await admin<{ createApiToken: { token: string } }>(
-      `mutation { createApiToken(name: "ops", role: OPERATOR) { token } }`,
-    );
-    operatorToken = created.createApiToken.token;
-  });
-  afterAll(async () => {
-    await server?.close();
-    await app?.close();
-  });
-
   const view = async (id: string) =>
-    (await workerById<AccountView>(admin, id, FIELDS)) ?? expect.unreachable("the worker is gone");
+    (await workerById<AccountView>(api.admin, id, FIELDS)) ?? expect.unreachable("the worker is gone");
   const simInstance = async (instanceId: string | null) => {
     const all = await fleet.simJson<SimInstance[]>("/_sim/instances");
     return (
@@ -89,10 +60,10 @@ describe("workers in several AWS accounts, through the API, the job workers and 
     timeout: 120_000,
   }, async () => {
     const create = `mutation ($input: CreateWorkerInput!) { createWorker(input: $input) { worker { ${FIELDS} } } }`;
-    const inB = await admin<{ createWorker: { worker: AccountView } }>(create, {
+    const inB = await api.admin<{ createWorker: { worker: AccountView } }>(create, {
       input: { name: "lab-b", region: "us-east-1", accountId: ACCOUNT_B },
     });
-    const inDefault = await admin<{ createWorker: { worker: AccountView } }>(create, {
+    const inDefault = await api.admin<{ createWorker: { worker: AccountView } }>(create, {
       input: { name: "lab-default", region: "us-east-1" },
     });
     workerB = inB.createWorker.worker.id;
@@ -143,16 +114,16 @@ describe("workers in several AWS accounts, through the API, the job workers and 
     expect(workerB).not.toBe("");
     const { instanceId } = await view(workerB);
     const stop = `mutation ($id: ID!) { stopWorker(id: $id) { worker { id } } }`;
-    await gql(server.url, stop, { token: operatorToken, variables: { id: workerB } });
+    await gql(api.url, stop, { token: api.operatorToken, variables: { id: workerB } });
     await waitForStatus(workerB, "STOPPED");
     expect((await simInstance(instanceId)).state).toBe("stopped");
 
     const start = `mutation ($id: ID!) { startWorker(id: $id) { worker { id } } }`;
-    await gql(server.url, start, { token: operatorToken, variables: { id: workerB } });
+    await gql(api.url, start, { token: api.operatorToken, variables: { id: workerB } });
     await waitForStatus(workerB, "RUNNING");
     expect((await simInstance(instanceId)).state).toBe("running");
 
-    await admin(`mutation ($id: ID!) { terminateWorker(id: $id) { worker { id } } }`, { id: workerB });
+    await api.admin(`mutation ($id: ID!) { terminateWorker(id: $id) { worker { id } } }`, { id: workerB });
     await waitForStatus(workerB, "TERMINATED");
     expect(["shutting-down", "terminated"]).toContain((await simInstance(instanceId)).state);
   });
@@ -164,7 +135,7 @@ describe("workers in several AWS accounts, through the API, the job workers and 
       method: "POST",
       body: JSON.stringify({ region: "us-east-1", accountId: ACCOUNT_B, tags: { Name: "console-made" } }),
     });
-    const inDefault = await admin<{ importWorkers: AccountView[] }>(
+    const inDefault = await api.admin<{ importWorkers: AccountView[] }>(
       `mutation ($ids: [String!]) { importWorkers(region: "us-east-1", instanceIds: $ids) { ${FIELDS} } }`,
       { ids: [loose.instanceId] },
     );
@@ -173,13 +144,13 @@ describe("workers in several AWS accounts, through the API, the job workers and 
     const importB = `mutation ($account: String!, $ids: [String!]) {
       importAccountWorkers(accountId: $account, region: "us-east-1", instanceIds: $ids) { ${FIELDS} }
     }`;
-    const denied = await gql(server.url, importB, {
-      token: operatorToken,
+    const denied = await gql(api.url, importB, {
+      token: api.operatorToken,
       variables: { account: ACCOUNT_B, ids: [loose.instanceId] },
     });
     expect(codes(denied)).toEqual(["FORBIDDEN"]);
 
-    const adopted = await admin<{ importAccountWorkers: AccountView[] }>(importB, {
+    const adopted = await api.admin<{ importAccountWorkers: AccountView[] }>(importB, {
       account: ACCOUNT_B,
       ids: [loose.instanceId],
     });
@@ -193,7 +164,7 @@ describe("workers in several AWS accounts, through the API, the job workers and 
   }, async () => {
     const before = (await fleet.workers.listActive()).length;
     const create = await gql(
-      server.url,
+      api.url,
       `mutation { createWorker(input: { name: "lab-x", region: "us-east-1", accountId: "333333333333" }) { worker { id } } }`,
       { token: ADMIN },
     );
@@ -201,7 +172,7 @@ describe("workers in several AWS accounts, through the API, the job workers and 
     expect(create.errors[0]?.message).toMatch(/configured accounts .*222222222222, default/);
 
     const importX = await gql(
-      server.url,
+      api.url,
       `mutation { importAccountWorkers(accountId: "333333333333", region: "us-east-1") { id } }`,
       { token: ADMIN },
     );

@@ -1,17 +1,9 @@
-import { type ApiApp, createApiApp } from "@cml-fleet/api/app";
-import { type RunningApiServer, startApiServer } from "@cml-fleet/api/http/server";
 import type { FleetEvent } from "@cml-fleet/core/domain/fleet-event";
-import { silentLogger } from "@cml-fleet/platform/observability/logger";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import {
-  codes,
-  type GraphqlCall,
-  gql,
-  graphqlCaller,
-  workerById,
-} from "../../api/test/graphql/support/graphql-client";
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import { codes, gql, workerById } from "../../api/test/graphql/support/graphql-client";
 import { patchCml, provisionWorkers, runOnce } from "../../jobs/test/support/fleet-driver";
 import { PATIENCE, useHarness } from "../../jobs/test/support/fleet-harness";
+import { useHarnessApi } from "./support/harness-api";
 
 const ADMIN = "cmlf_labs-admin-token-0123456789abcdef0123456789ab";
 
@@ -49,52 +41,41 @@ describe("CML health and labs, through the API, the job workers and the simulato
   const fleet = useHarness("cml-health-labs", {
     env: { BOOTSTRAP_ADMIN_TOKEN: ADMIN, CML_LICENSE_TOKEN: "" },
   });
-  let app: ApiApp;
-  let server: RunningApiServer;
-  let admin: GraphqlCall;
-  let operatorToken = "";
+  const api = useHarnessApi(fleet, { adminToken: ADMIN });
   let viewerToken = "";
   let workerId = "";
   let instanceId = "";
 
   beforeAll(async () => {
-    app = await createApiApp({
-      settings: fleet.settings,
-      logger: silentLogger,
-      databaseSchema: fleet.testDb.schema,
-    });
-    server = await startApiServer(app.deps, { port: 0 });
-    admin = graphqlCaller(server.url, ADMIN);
     const token = async (name: string, role: string) =>
       (
-        await admin<{ createApiToken: { token: string } }>(
+        await api.admin<{ createApiToken: { token: string } }>(
           `mutation { createApiToken(name: "${name}", role: ${role}) { token } }`,
         )
       ).createApiToken.token;
-    operatorToken = await token("ops", "OPERATOR");
     viewerToken = await token("viewer", "VIEWER");
     const [worker] = await provisionWorkers(fleet, ["labs-1"]);
     workerId = worker?.id ?? expect.unreachable("no worker");
     instanceId = worker?.instanceId ?? expect.unreachable("no instance");
   }, 120_000);
-  afterAll(async () => {
-    await server?.close();
-    await app?.close();
-  });
 
   const health = async () =>
-    (await workerById<HealthView>(admin, workerId, "serviceStatus serviceStatusReason")) ??
+    (await workerById<HealthView>(api.admin, workerId, "serviceStatus serviceStatusReason")) ??
     expect.unreachable("the worker is gone");
   const labs = async () =>
-    ((await workerById<LabsView>(admin, workerId, "labs { id title state }")) ?? expect.unreachable()).labs;
+    ((await workerById<LabsView>(api.admin, workerId, "labs { id title state }")) ?? expect.unreachable())
+      .labs;
   const eventsOf = async (type: FleetEvent["type"]) =>
     (await fleet.workers.listEvents(workerId, 500)).filter((event) => event.type === type).reverse();
   const simCml = () => fleet.simJson<SimCml>(`/_sim/instances/${instanceId}/cml`);
   const as = (token: string, query: string, variables: Record<string, unknown>) =>
-    gql<Record<string, JobPayload>>(server.url, query, { token, variables });
+    gql<Record<string, JobPayload>>(api.url, query, { token, variables });
   const jobState = async (id: string) =>
-    (await admin<{ job: { state: string } | null }>(`query ($id: ID!) { job(id: $id) { state } }`, { id }))
-      .job?.state;
+    (
+      await api.admin<{ job: { state: string } | null }>(`query ($id: ID!) { job(id: $id) { state } }`, {
+        id,
+      })
+    ).job?.state;
 
   it("shows ERROR with the failing component named, follows it to another component, and recovers", {
     timeout: 120_000,
@@ -160,7 +141,7 @@ describe("CML health and labs, through the API, the job workers and the simulato
     expect((await labs()).map((lab) => lab.state)).toEqual(["STARTED", "STARTED", "STARTED"]);
     // Node counts as CML's lab details give them (the simulator's default is 2).
     const counted = await workerById<{ labs: { id: string; nodeCount: number | null }[] }>(
-      admin,
+      api.admin,
       workerId,
       "labs { id nodeCount }",
     );
@@ -183,10 +164,10 @@ describe("CML health and labs, through the API, the job workers and the simulato
     const before = await simCml();
     expect(codes(await as(viewerToken, STOP_LAB, { workerId, labId: "lab-a" }))).toEqual(["FORBIDDEN"]);
     expect(codes(await as(viewerToken, STOP_ALL, { id: workerId }))).toEqual(["FORBIDDEN"]);
-    const malformed = await as(operatorToken, STOP_LAB, { workerId, labId: "lab-a\u202e" });
+    const malformed = await as(api.operatorToken, STOP_LAB, { workerId, labId: "lab-a\u202e" });
     expect(codes(malformed)).toEqual(["BAD_USER_INPUT"]);
     expect(malformed.errors[0]?.message).toMatch(/labId/);
-    expect(codes(await as(operatorToken, STOP_LAB, { workerId, labId: "no-such-lab" }))).toEqual([
+    expect(codes(await as(api.operatorToken, STOP_LAB, { workerId, labId: "no-such-lab" }))).toEqual([
       "NOT_FOUND",
     ]);
     expect(await simCml()).toEqual(before);
@@ -197,7 +178,7 @@ describe("CML health and labs, through the API, the job workers and the simulato
     timeout: 120_000,
   }, async () => {
     const before = (await simCml()).stopLabCalls;
-    const answer = await as(operatorToken, STOP_LAB, { workerId, labId: "lab-a" });
+    const answer = await as(api.operatorToken, STOP_LAB, { workerId, labId: "lab-a" });
     expect(answer.errors).toEqual([]);
     const job = answer.data?.stopLab?.job ?? expect.unreachable("no job");
     expect(job).toMatchObject({ id: `stop-lab.${workerId}`, name: "stop-lab" });
@@ -216,7 +197,7 @@ describe("CML health and labs, through the API, the job workers and the simulato
     expect(await eventsOf("worker.labs_stopped")).toEqual([
       expect.objectContaining({ data: { stopped: ["lab-a"] } }),
     ]);
-    const audit = await admin<{ auditLog: { action: string; actor: string; outcome: string }[] }>(
+    const audit = await api.admin<{ auditLog: { action: string; actor: string; outcome: string }[] }>(
       `{ auditLog(action: "stopLab") { action actor outcome } }`,
     );
     // Newest first: the operator's stop, and the viewer's refused attempt before it.
@@ -228,7 +209,7 @@ describe("CML health and labs, through the API, the job workers and the simulato
 
   it("stops all started labs as a job, asking CML only for those", { timeout: 120_000 }, async () => {
     const before = (await simCml()).stopLabCalls;
-    const answer = await as(operatorToken, STOP_ALL, { id: workerId });
+    const answer = await as(api.operatorToken, STOP_ALL, { id: workerId });
     expect(answer.errors).toEqual([]);
     const job = answer.data?.stopAllLabs?.job ?? expect.unreachable("no job");
     expect(job).toMatchObject({ id: `stop-all-labs.${workerId}`, name: "stop-all-labs" });
@@ -243,9 +224,9 @@ describe("CML health and labs, through the API, the job workers and the simulato
   it("stores the labs a refreshWorker found, as the sweep does", { timeout: 120_000 }, async () => {
     await patchCml(fleet, instanceId, { labs: [{ id: "lab-d", title: "EIGRP", state: "STARTED" }] });
     const refreshed = await gql<{ refreshWorker: JobPayload }>(
-      server.url,
+      api.url,
       `mutation ($id: ID!) { refreshWorker(id: $id) { worker { id } job { id name state } } }`,
-      { token: operatorToken, variables: { id: workerId } },
+      { token: api.operatorToken, variables: { id: workerId } },
     );
     const job = refreshed.data?.refreshWorker.job ?? expect.unreachable("no job");
     await vi.waitFor(async () => expect(await jobState(job.id)).toBe("COMPLETED"), PATIENCE);
@@ -255,8 +236,8 @@ describe("CML health and labs, through the API, the job workers and the simulato
   it("is a CONFLICT on a worker that is not running, with nothing asked of CML", async () => {
     const pending = await fleet.createWorker("labs-pending");
     const before = (await simCml()).stopLabCalls;
-    expect(codes(await as(operatorToken, STOP_ALL, { id: pending.id }))).toEqual(["CONFLICT"]);
-    expect(codes(await as(operatorToken, STOP_LAB, { workerId: pending.id, labId: "lab-a" }))).toEqual([
+    expect(codes(await as(api.operatorToken, STOP_ALL, { id: pending.id }))).toEqual(["CONFLICT"]);
+    expect(codes(await as(api.operatorToken, STOP_LAB, { workerId: pending.id, labId: "lab-a" }))).toEqual([
       "CONFLICT",
     ]);
     expect((await simCml()).stopLabCalls).toBe(before);

@@ -1,17 +1,9 @@
-import { type ApiApp, createApiApp } from "@cml-fleet/api/app";
-import { type RunningApiServer, startApiServer } from "@cml-fleet/api/http/server";
 import type { FleetEvent } from "@cml-fleet/core/domain/fleet-event";
-import { silentLogger } from "@cml-fleet/platform/observability/logger";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import {
-  codes,
-  type GraphqlCall,
-  gql,
-  graphqlCaller,
-  workerById,
-} from "../../api/test/graphql/support/graphql-client";
+import { describe, expect, it, vi } from "vitest";
+import { codes, gql, workerById } from "../../api/test/graphql/support/graphql-client";
 import { runOnce } from "../../jobs/test/support/fleet-driver";
 import { PATIENCE, useHarness } from "../../jobs/test/support/fleet-harness";
+import { useHarnessApi } from "./support/harness-api";
 
 const ADMIN = "cmlf_trust-admin-token-0123456789abcdef0123456789";
 
@@ -42,40 +34,19 @@ describe("trusting workers' CML, through the API, the job workers and the simula
   const fleet = useHarness("cml-trust", {
     env: { BOOTSTRAP_ADMIN_TOKEN: ADMIN, CML_WORKER_AUTO_IMPORT_ORPHANS: "true", CML_LICENSE_TOKEN: "" },
   });
-  let app: ApiApp;
-  let server: RunningApiServer;
-  let admin: GraphqlCall;
-  let operatorToken: string;
+  const api = useHarnessApi(fleet, { adminToken: ADMIN });
   /** The orphan reconciliation imports; confirmed and then pinned by the first test, used by the second. */
   let workerId = "";
   let instanceId = "";
 
-  beforeAll(async () => {
-    app = await createApiApp({
-      settings: fleet.settings,
-      logger: silentLogger,
-      databaseSchema: fleet.testDb.schema,
-    });
-    server = await startApiServer(app.deps, { port: 0 });
-    admin = graphqlCaller(server.url, ADMIN);
-    const created = await admin<{ createApiToken: { token: string } }>(
-      `mutation { createApiToken(name: "ops", role: OPERATOR) { token } }`,
-    );
-    operatorToken = created.createApiToken.token;
-  });
-  afterAll(async () => {
-    await server?.close();
-    await app?.close();
-  });
-
   const view = async () =>
-    (await workerById<TrustView>(admin, workerId, FIELDS)) ?? expect.unreachable("the worker is gone");
+    (await workerById<TrustView>(api.admin, workerId, FIELDS)) ?? expect.unreachable("the worker is gone");
   const stats = () => fleet.simJson<SimStats>("/_sim/stats");
   const resetStats = () => fleet.simJson("/_sim/stats", { method: "DELETE" });
   const eventsOf = async (type: FleetEvent["type"]) =>
     (await fleet.workers.listEvents(workerId, 200)).filter((event) => event.type === type);
   const asOperator = (query: string, variables: Record<string, unknown>) =>
-    gql(server.url, query, { token: operatorToken, variables });
+    gql(api.url, query, { token: api.operatorToken, variables });
 
   it("an orphan that reconciliation imports gets no CML call until an ADMIN confirms it", {
     timeout: 120_000,
@@ -123,7 +94,7 @@ describe("trusting workers' CML, through the API, the job workers and the simula
     await runOnce(fleet, "telemetry-sweep");
     expect((await stats()).cml).toEqual({});
 
-    const confirmed = await admin<{ confirmWorker: TrustView }>(confirm, { id: workerId });
+    const confirmed = await api.admin<{ confirmWorker: TrustView }>(confirm, { id: workerId });
     expect(confirmed.confirmWorker.confirmed).toBe(true);
     await runOnce(fleet, "telemetry-sweep");
 
@@ -181,7 +152,7 @@ describe("trusting workers' CML, through the API, the job workers and the simula
 
     // The ADMIN compares the refused fingerprint (on the worker, and in the event) and trusts it.
     const rejected = (await view()).cmlRejectedCertificateFingerprint;
-    const trusted = await admin<{ trustWorkerCertificate: TrustView }>(trust, {
+    const trusted = await api.admin<{ trustWorkerCertificate: TrustView }>(trust, {
       id: workerId,
       fingerprint: rejected,
     });

@@ -1,11 +1,9 @@
-import { type ApiApp, createApiApp } from "@cml-fleet/api/app";
-import { type RunningApiServer, startApiServer } from "@cml-fleet/api/http/server";
 import type { FleetEvent } from "@cml-fleet/core/domain/fleet-event";
-import { silentLogger } from "@cml-fleet/platform/observability/logger";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { type GraphqlCall, graphqlCaller, workerById } from "../../api/test/graphql/support/graphql-client";
+import { describe, expect, it, vi } from "vitest";
+import { workerById } from "../../api/test/graphql/support/graphql-client";
 import { patchCml, provisionWorkers, runOnce } from "../../jobs/test/support/fleet-driver";
 import { type FleetHarness, PATIENCE, useHarness } from "../../jobs/test/support/fleet-harness";
+import { useHarnessApi } from "./support/harness-api";
 
 const ADMIN = "cmlf_status-checks-admin-0123456789abcdef0123456789";
 
@@ -23,27 +21,13 @@ interface SimStats {
 
 /** The API over a harness's database and queues, and what a test reads through it. */
 function useFleetApi(fleet: FleetHarness) {
-  let app: ApiApp;
-  let server: RunningApiServer;
-  let admin: GraphqlCall;
-  beforeAll(async () => {
-    app = await createApiApp({
-      settings: fleet.settings,
-      logger: silentLogger,
-      databaseSchema: fleet.testDb.schema,
-    });
-    server = await startApiServer(app.deps, { port: 0 });
-    admin = graphqlCaller(server.url, ADMIN);
-  });
-  afterAll(async () => {
-    await server?.close();
-    await app?.close();
-  });
+  const harnessApi = useHarnessApi(fleet, { adminToken: ADMIN, withOperator: false });
   return {
     view: async (workerId: string) =>
-      (await workerById<CheckView>(admin, workerId, FIELDS)) ?? expect.unreachable("the worker is gone"),
+      (await workerById<CheckView>(harnessApi.admin, workerId, FIELDS)) ??
+      expect.unreachable("the worker is gone"),
     events: async (workerId: string) => {
-      const data = await admin<{
+      const data = await harnessApi.admin<{
         worker: { events: { type: string; reason: string | null; actor: string }[] };
       }>(`query ($id: ID!) { worker(id: $id) { events(first: 200) { type reason actor } } }`, {
         id: workerId,
@@ -52,7 +36,7 @@ function useFleetApi(fleet: FleetHarness) {
     },
     audit: async () =>
       (
-        await admin<{
+        await harnessApi.admin<{
           auditLog: { actor: string; action: string; target: string | null; outcome: string }[];
         }>(`{ auditLog(actor: "system:status-checks") { actor action target outcome } }`)
       ).auditLog,

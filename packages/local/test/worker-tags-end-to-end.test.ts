@@ -1,12 +1,10 @@
-import { type ApiApp, createApiApp } from "@cml-fleet/api/app";
-import { type RunningApiServer, startApiServer } from "@cml-fleet/api/http/server";
 import type { FleetEvent } from "@cml-fleet/core/domain/fleet-event";
 import { JOB_KINDS } from "@cml-fleet/core/domain/job";
-import { silentLogger } from "@cml-fleet/platform/observability/logger";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { codes, type GraphqlCall, gql, graphqlCaller } from "../../api/test/graphql/support/graphql-client";
+import { describe, expect, it, vi } from "vitest";
+import { codes, gql } from "../../api/test/graphql/support/graphql-client";
 import { runOnce } from "../../jobs/test/support/fleet-driver";
 import { PATIENCE, useHarness } from "../../jobs/test/support/fleet-harness";
+import { useHarnessApi } from "./support/harness-api";
 
 const ADMIN = "cmlf_tags-admin-token-0123456789abcdef0123456789ab";
 
@@ -40,36 +38,13 @@ describe("worker tags reach EC2, through GraphQL, the apply-tags job and the sim
   const fleet = useHarness("worker-tags", {
     env: { BOOTSTRAP_ADMIN_TOKEN: ADMIN, CML_LICENSE_TOKEN: "" },
   });
-  let app: ApiApp;
-  let server: RunningApiServer;
-  let admin: GraphqlCall;
-  let operatorToken: string;
-  let operator: GraphqlCall;
+  const api = useHarnessApi(fleet, { adminToken: ADMIN });
   let workerId = "";
   let instanceId = "";
 
-  beforeAll(async () => {
-    app = await createApiApp({
-      settings: fleet.settings,
-      logger: silentLogger,
-      databaseSchema: fleet.testDb.schema,
-    });
-    server = await startApiServer(app.deps, { port: 0 });
-    admin = graphqlCaller(server.url, ADMIN);
-    const created = await admin<{ createApiToken: { token: string } }>(
-      `mutation { createApiToken(name: "ops", role: OPERATOR) { token } }`,
-    );
-    operatorToken = created.createApiToken.token;
-    operator = graphqlCaller(server.url, operatorToken);
-  });
-  afterAll(async () => {
-    await server?.close();
-    await app?.close();
-  });
-
   const view = async () =>
     (
-      await admin<{ worker: WorkerTagsView }>(`query ($id: ID!) { worker(id: $id) { ${FIELDS} } }`, {
+      await api.admin<{ worker: WorkerTagsView }>(`query ($id: ID!) { worker(id: $id) { ${FIELDS} } }`, {
         id: workerId,
       })
     ).worker;
@@ -80,7 +55,7 @@ describe("worker tags reach EC2, through GraphQL, the apply-tags job and the sim
   const eventsOf = async (type: FleetEvent["type"]) =>
     (await fleet.workers.listEvents(workerId, 200)).filter((event) => event.type === type);
   const setTags = (tags: Record<string, string>) =>
-    operator<{ setWorkerTags: WorkerTagsView }>(SET_TAGS, { id: workerId, tags: pairs(tags) });
+    api.operator<{ setWorkerTags: WorkerTagsView }>(SET_TAGS, { id: workerId, tags: pairs(tags) });
   /** Waits until the tags are applied (nothing pending, the job done). */
   const applied = () =>
     vi.waitFor(async () => {
@@ -91,7 +66,7 @@ describe("worker tags reach EC2, through GraphQL, the apply-tags job and the sim
   const ec2Calls = async () => (await fleet.simJson<{ ec2: Record<string, number> }>("/_sim/stats")).ec2;
 
   it("a worker is launched with its tags under the fleet's own", { timeout: 120_000 }, async () => {
-    const created = await admin<{ createWorker: { worker: { id: string } } }>(
+    const created = await api.admin<{ createWorker: { worker: { id: string } } }>(
       `mutation { createWorker(input: { name: "tags-lab", region: "us-east-1", tags: [{ key: "owner", value: "alice" }] }) { worker { id } } }`,
     );
     workerId = created.createWorker.worker.id;
@@ -151,8 +126,8 @@ describe("worker tags reach EC2, through GraphQL, the apply-tags job and the sim
     const before = await view();
     const instanceBefore = await instanceTags();
     for (const key of ["cml-fleet:managed", "Name", "CML-FLEET:worker-id", "aws:cloudformation:stack-name"]) {
-      const refused = await gql(server.url, SET_TAGS, {
-        token: operatorToken,
+      const refused = await gql(api.url, SET_TAGS, {
+        token: api.operatorToken,
         variables: {
           id: workerId,
           tags: [
