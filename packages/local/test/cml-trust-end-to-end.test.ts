@@ -89,7 +89,6 @@ describe("trusting workers' CML, through the API, the job workers and the simula
 
     const confirm = `mutation ($id: ID!) { confirmWorker(id: $id) { ${FIELDS} } }`;
     const denied = await asOperator(confirm, { id: workerId });
-    console.log("DEBUG", JSON.stringify(denied));
     expect(codes(denied)).toEqual(["FORBIDDEN"]);
     await runOnce(fleet, "telemetry-sweep");
     expect((await stats()).cml).toEqual({});
