@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { displayWidth } from "./display-width";
 import { fit, formatDuration, parseKeepAlive, progressBar, sparkline } from "./format";
 
 describe("format", () => {
@@ -23,6 +24,23 @@ describe("format", () => {
     expect(fit("abcdef", 4)).toBe("abc…");
     expect(fit("ab", 4)).toBe("ab  ");
     expect(fit("ab", 4, "right")).toBe("  ab");
+  });
+
+  it.each([
+    ["日本語テキスト", 6, "日本… "],
+    ["日本語テキスト", 5, "日本…"],
+    ["日本", 6, "日本  "],
+    ["cafe\u0301", 6, "cafe\u0301  "],
+    ["dev 👩‍💻", 8, "dev 👩  "],
+    ["😀😀😀", 4, "😀… "],
+    ["x\u001b]2;pwned\u0007y", 3, "xy "],
+  ])("fits %j into exactly %i columns as %j", (text, width, fitted) => {
+    expect(fit(text, width)).toBe(fitted);
+    expect(displayWidth(fit(text, width))).toBe(width);
+  });
+
+  it("pads wide text on the left when aligned right", () => {
+    expect(fit("日本", 6, "right")).toBe("  日本");
   });
 
   it("draws a progress bar", () => {

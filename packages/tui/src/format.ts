@@ -1,4 +1,5 @@
 import { parseDuration } from "@cml-fleet/duration/duration";
+import { displayWidth, takeColumns } from "./display-width";
 import { printable } from "./terminal-text";
 
 /** Text formatting for the monitor's cells: pure, so every column renders the same way everywhere. */
@@ -49,19 +50,22 @@ export function progressBar(progress: number | null, width: number): string {
 }
 
 /**
- * Fits text into exactly `width` columns: truncated with an ellipsis, or padded. Every table cell passes
- * here, so here is where a cell's text becomes printable (see terminal-text.ts).
+ * Fits text into exactly `width` terminal columns: truncated with an ellipsis, or padded. Every table cell
+ * passes here, so here is where a cell's text becomes printable (see terminal-text.ts). Widths are display
+ * columns, not UTF-16 units: a CJK character takes 2, a combining mark 0.
  */
 export function fit(text: string, width: number, align: "left" | "right" = "left"): string {
   if (width <= 0) {
     return "";
   }
   const shown = printable(text);
-  const chars = [...shown];
-  if (chars.length > width) {
-    return width === 1 ? "…" : `${chars.slice(0, width - 1).join("")}…`;
+  const shownWidth = displayWidth(shown);
+  if (shownWidth > width) {
+    const kept = takeColumns(shown, width - 1);
+    return `${kept.text}…${" ".repeat(width - 1 - kept.width)}`;
   }
-  return align === "left" ? shown.padEnd(width) : shown.padStart(width);
+  const padding = " ".repeat(width - shownWidth);
+  return align === "left" ? shown + padding : padding + shown;
 }
 
 /**
