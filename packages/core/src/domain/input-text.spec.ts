@@ -45,6 +45,8 @@ const EXAMPLES: Record<TextKind, string> = {
   idempotencyKey: "create-lab-1",
   licenseToken: "NWE0ZmQ4ZjAtYjVhZC00OTI5LWI3",
   tokenName: "ci bot@example",
+  scheduleName: "CCNA spring (Paris) 2026",
+  scheduleId: WORKER_ID,
   auditActor: "system:idle-auto-stop",
   auditAction: "stopWorker",
 };

@@ -175,6 +175,19 @@ export const TEXT_RULES = {
     matches: pattern(/^[\p{L}\p{N} ._@-]+$/u),
     shape: "1-64 characters: letters, digits, spaces, '.', '_', '@' or '-'",
   },
+  /** A schedule's name, as people see it in lists and in the reasons of scheduled starts and stops. */
+  scheduleName: {
+    minLength: 1,
+    maxLength: 64,
+    matches: pattern(/^[\p{L}\p{N}][\p{L}\p{N} ._()@:\/+-]*$/u),
+    shape: "1-64 characters: letters, digits, spaces and . _ ( ) @ : / + -, starting with a letter or digit",
+  },
+  scheduleId: {
+    minLength: 36,
+    maxLength: 36,
+    matches: pattern(UUID),
+    shape: "a schedule id, a UUID such as 0b9d6c1e-4f7a-4c8e-9a51-2f3d4e5a6b7c",
+  },
   /** Who the audit log says acted: a token's name, an OIDC user's name, `anonymous` or `system:<component>`. */
   auditActor: {
     minLength: 1,
