@@ -50,6 +50,7 @@ export function simulatorOptionsFromEnv(
     statusCheckDelayMs: duration("SIM_STATUS_CHECK_DELAY") ?? 30_000,
     terminatedRetentionMs: duration("SIM_TERMINATED_RETENTION") ?? 3_600_000,
     licenseRegistrationDelayMs: duration("SIM_LICENSE_REGISTRATION_DELAY") ?? 5_000,
+    snapshotDelayMs: duration("SIM_SNAPSHOT_DELAY") ?? 10_000,
     cmlUsername: env.SIM_CML_USERNAME || env.CML_USERNAME || undefined,
     cmlPassword: env.SIM_CML_PASSWORD || env.CML_PASSWORD || undefined,
     cmlTokenTtlMs: duration("SIM_CML_TOKEN_TTL"),

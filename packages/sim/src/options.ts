@@ -27,6 +27,8 @@ export interface SimulatorOptions {
   readonly terminatedRetentionMs?: number;
   /** License registration IN_PROGRESS -> COMPLETED. */
   readonly licenseRegistrationDelayMs?: number;
+  /** EBS CreateSnapshot -> `completed` (progress climbs from 0% meanwhile). */
+  readonly snapshotDelayMs?: number;
   /** The CML service account every simulated controller accepts. */
   readonly cmlUsername?: string;
   readonly cmlPassword?: string;
@@ -67,6 +69,7 @@ export function resolveOptions(options: SimulatorOptions = {}): ResolvedSimulato
     statusCheckDelayMs: options.statusCheckDelayMs ?? 200,
     terminatedRetentionMs: options.terminatedRetentionMs ?? 60 * 60 * 1000,
     licenseRegistrationDelayMs: options.licenseRegistrationDelayMs ?? 300,
+    snapshotDelayMs: options.snapshotDelayMs ?? 300,
     cmlUsername: options.cmlUsername ?? "admin",
     cmlPassword: options.cmlPassword ?? SIM_DEFAULT_CML_PASSWORD,
     cmlTokenTtlMs: options.cmlTokenTtlMs ?? 8 * 60 * 60 * 1000,

@@ -9,6 +9,7 @@ import { cmlControlRoutes } from "./control/cml-control-routes";
 import { dispatchControl, instanceControlRoutes } from "./control/control-routes";
 import { statusCheckControlRoutes } from "./control/status-check-routes";
 import { tagControlRoutes } from "./control/tag-control-routes";
+import { EbsSnapshotStore } from "./ebs/ebs-snapshot";
 import { handleEc2 } from "./ec2/ec2-handler";
 import { NO_FAULTS } from "./faults";
 import { callerAccount } from "./http/caller-account";
@@ -74,6 +75,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     now,
     accountId: settings.accountId,
     statusCheckDelayMs: settings.statusCheckDelayMs,
+    ebs: {
+      snapshots: new EbsSnapshotStore(),
+      snapshotDelayMs: settings.snapshotDelayMs,
+      // The CML service is made just below; these run only once requests arrive.
+      labsOf: (instanceId) => cml.labsOf(instanceId),
+      restoreLabs: (instanceId, labs) => cml.restoreLabs(instanceId, labs),
+    },
     faults: NO_FAULTS,
   };
   const cmlPort = settings.cmlPort === 0 ? await freePort() : settings.cmlPort;
@@ -129,12 +137,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   };
 
   const save = (path: string) =>
-    saveSnapshot(path, captureSnapshot({ store, cml, ipBlock: settings.ipBlock, now: now() })).catch(
-      (error: unknown) =>
-        settings.onWarning(
-          `could not save the simulator state to ${path} (${error instanceof Error ? error.message : String(error)}); ` +
-            "its instances will be gone on the next start",
-        ),
+    saveSnapshot(
+      path,
+      captureSnapshot({ store, cml, ebs: state.ebs.snapshots, ipBlock: settings.ipBlock, now: now() }),
+    ).catch((error: unknown) =>
+      settings.onWarning(
+        `could not save the simulator state to ${path} (${error instanceof Error ? error.message : String(error)}); ` +
+          "its instances will be gone on the next start",
+      ),
     );
 
   const server = serve(handle, settings.onError);

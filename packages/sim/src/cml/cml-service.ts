@@ -4,7 +4,7 @@ import type { SimInstance } from "../state/instance";
 import type { StateChange } from "../state/lifecycle";
 import type { Scheduler } from "../state/scheduler";
 import type { SimState } from "../state/sim-state";
-import { CmlController } from "./cml-controller";
+import { CmlController, type CmlLab } from "./cml-controller";
 import type { CmlListeners } from "./cml-listeners";
 import { handleCmlRequest } from "./cml-routes";
 import type { CmlSettings } from "./cml-settings";
@@ -48,6 +48,28 @@ export class CmlService implements CmlHost {
       this.controllers.set(instance.instanceId, controller);
     }
     return controller;
+  }
+
+  /** Copies of the labs an instance's CML holds now (none when it has no controller yet). */
+  labsOf(instanceId: string): CmlLab[] {
+    const labs = this.controllers.get(instanceId)?.labs.values() ?? [];
+    return [...labs].map((lab) => ({ ...lab }));
+  }
+
+  /**
+   * Gives a just-launched instance's CML the labs of the volume it booted from:
+   * a restored disk holds the lab definitions, none running (the nodes boot with the instance).
+   */
+  restoreLabs(instanceId: string, labs: readonly CmlLab[]): void {
+    let controller = this.controllers.get(instanceId);
+    if (!controller) {
+      controller = new CmlController();
+      this.controllers.set(instanceId, controller);
+    }
+    controller.labs.clear();
+    for (const lab of labs) {
+      controller.labs.set(lab.id, { ...lab, state: lab.state === "STARTED" ? "STOPPED" : lab.state });
+    }
   }
 
   /** Puts back a controller restored from a snapshot and opens its listener if the instance runs. */

@@ -13,6 +13,7 @@ import { startInstances, stopInstances, terminateInstances } from "./instance-st
 import { QueryParams } from "./query-params";
 import { rebootInstances } from "./reboot-instances";
 import { runInstances } from "./run-instances";
+import { createSnapshot, deleteSnapshot, describeSnapshots } from "./snapshot-actions";
 import { createTags, deleteTags } from "./tag-actions";
 import { ec2ErrorResponse, ec2Response } from "./xml";
 
@@ -31,6 +32,9 @@ const ACTIONS: Readonly<Record<string, Ec2Action>> = {
   DescribeSubnets: describeSubnets,
   DescribeSecurityGroups: describeSecurityGroups,
   DescribeVolumes: describeVolumes,
+  CreateSnapshot: createSnapshot,
+  DescribeSnapshots: describeSnapshots,
+  DeleteSnapshot: deleteSnapshot,
 };
 
 function xmlHeaders(requestId: string): Record<string, string> {

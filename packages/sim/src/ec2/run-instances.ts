@@ -5,6 +5,7 @@ import type { SimState } from "../state/sim-state";
 import type { Ec2Action } from "./ec2-action";
 import { Ec2Error, ec2Errors } from "./ec2-error";
 import { reservationXml } from "./instance-xml";
+import { rootSnapshotLabs } from "./launch-block-devices";
 import { type QueryParams, readTags } from "./query-params";
 
 const MAX_CLIENT_TOKEN_LENGTH = 64;
@@ -56,6 +57,7 @@ export const runInstances: Ec2Action = (params, region, state) => {
       500,
     );
   }
+  const restoredLabs = rootSnapshotLabs(params, region, state);
   const count = allowedCount(state, region, instanceType, minCount, maxCount);
   const instances = launchInstances(
     state,
@@ -76,6 +78,11 @@ export const runInstances: Ec2Action = (params, region, state) => {
     },
     count,
   );
+  if (restoredLabs !== null) {
+    for (const instance of instances) {
+      state.ebs.restoreLabs(instance.instanceId, restoredLabs);
+    }
+  }
   const first = instances[0];
   if (clientToken !== null && first) {
     state.store.rememberClientToken(region, clientToken, { fingerprint, reservationId: first.reservationId });

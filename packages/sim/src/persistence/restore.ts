@@ -48,6 +48,15 @@ export async function restoreSnapshot(
       });
     }
   }
+  for (const saved of snapshot.ebsSnapshots) {
+    // A snapshot in progress has completed meanwhile, as an instance's transition has.
+    deps.state.ebs.snapshots.restore({
+      ...saved,
+      completesAt: Math.min(saved.completesAt, now),
+      tags: new Map(saved.tags),
+      labs: [...saved.labs],
+    });
+  }
   await Promise.all(
     restored.map((instance) => {
       const saved = controllers.get(instance.instanceId);

@@ -61,6 +61,21 @@ const VALID: SimSnapshot = {
       deregisterCalls: 0,
     },
   ],
+  ebsSnapshots: [
+    {
+      snapshotId: "snap-0123456789abcdef0",
+      seq: 2,
+      ownerId: "123456789012",
+      region: "us-east-1",
+      volumeId: "vol-0123456789abcdef0",
+      volumeSize: 64,
+      description: "before the exam",
+      startTime: 1_795_000_000_000,
+      completesAt: 1_795_000_010_000,
+      tags: [["cml-fleet:worker-id", "w-1"]],
+      labs: [{ id: "lab-a", title: "A", state: "STOPPED", nodeCount: 3, created: "x", modified: "y" }],
+    },
+  ],
 };
 
 type Fields = Record<string, unknown>;
@@ -90,6 +105,14 @@ describe("parseSnapshot", () => {
     const parsed = parseSnapshot(JSON.parse(JSON.stringify(VALID)));
     expect(parsed).toEqual(VALID);
     expect(parsed.instances[0]?.tags).toContainEqual(["__proto__", "kept"]);
+  });
+
+  it("reads a file written before EBS snapshots existed as one without any", () => {
+    const { ebsSnapshots: _dropped, ...older } = JSON.parse(JSON.stringify(VALID)) as Fields;
+    expect(parseSnapshot(older).ebsSnapshots).toEqual([]);
+    expect(() => parseSnapshot({ ...older, ebsSnapshots: [{ snapshotId: 1 }] })).toThrow(
+      /ebsSnapshots\[0\]\.snapshotId/,
+    );
   });
 
   it.each<[string, Where, Fields, RegExp]>([

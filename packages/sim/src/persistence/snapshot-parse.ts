@@ -3,6 +3,7 @@ import { INSTANCE_STATE_CODES, type InstanceStateName, type StateReason } from "
 import {
   type ClientTokenSnapshot,
   type CmlControllerSnapshot,
+  type EbsSnapshotRecord,
   type InstanceSnapshot,
   type SimSnapshot,
   SNAPSHOT_VERSION,
@@ -41,6 +42,29 @@ export function parseSnapshot(raw: unknown): SimSnapshot {
     instances,
     clientTokens: array(root.clientTokens, "clientTokens").map(parseClientToken),
     controllers: array(root.controllers, "controllers").map(parseController),
+    // Files written before the simulator had EBS snapshots have none.
+    ebsSnapshots:
+      root.ebsSnapshots === undefined ? [] : array(root.ebsSnapshots, "ebsSnapshots").map(parseEbsSnapshot),
+  };
+}
+
+function parseEbsSnapshot(raw: unknown, index: number): EbsSnapshotRecord {
+  const at = `ebsSnapshots[${index}]`;
+  const fields = object(raw, at);
+  const text = (key: string) => string(fields[key], `${at}.${key}`);
+  const count = (key: string) => integer(fields[key], `${at}.${key}`);
+  return {
+    snapshotId: text("snapshotId"),
+    seq: count("seq"),
+    ownerId: text("ownerId"),
+    region: text("region"),
+    volumeId: text("volumeId"),
+    volumeSize: count("volumeSize"),
+    description: text("description"),
+    startTime: count("startTime"),
+    completesAt: count("completesAt"),
+    tags: tagPairs(fields.tags, `${at}.tags`),
+    labs: array(fields.labs, `${at}.labs`).map((lab, n) => parseLab(lab, `${at}.labs[${n}]`)),
   };
 }
 
@@ -77,14 +101,18 @@ function parseInstance(raw: unknown, index: number): InstanceSnapshot {
     state: instanceState(fields.state, `${at}.state`),
     stateReason: nullable(fields.stateReason, `${at}.stateReason`, stateReason),
     stateTransitionReason: text("stateTransitionReason"),
-    tags: array(fields.tags, `${at}.tags`).map((pair, n) => {
-      const [key, value, ...rest] = array(pair, `${at}.tags[${n}]`);
-      if (rest.length > 0) {
-        throw new SnapshotFormatError(`${at}.tags[${n}] must be a [key, value] pair`);
-      }
-      return [string(key, `${at}.tags[${n}][0]`), string(value, `${at}.tags[${n}][1]`)] as const;
-    }),
+    tags: tagPairs(fields.tags, `${at}.tags`),
   };
+}
+
+function tagPairs(raw: unknown, at: string): (readonly [string, string])[] {
+  return array(raw, at).map((pair, n) => {
+    const [key, value, ...rest] = array(pair, `${at}[${n}]`);
+    if (rest.length > 0) {
+      throw new SnapshotFormatError(`${at}[${n}] must be a [key, value] pair`);
+    }
+    return [string(key, `${at}[${n}][0]`), string(value, `${at}[${n}][1]`)] as const;
+  });
 }
 
 function parseClientToken(raw: unknown, index: number): ClientTokenSnapshot {

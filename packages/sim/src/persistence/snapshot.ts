@@ -1,5 +1,6 @@
 import type { CmlEvent, CmlIdentity, CmlLab, RegistrationStatus } from "../cml/cml-controller";
 import type { CmlService } from "../cml/cml-service";
+import type { EbsSnapshot, EbsSnapshotStore } from "../ebs/ebs-snapshot";
 import type { SimInstance } from "../state/instance";
 import type { InstanceStore } from "../state/instance-store";
 
@@ -41,6 +42,11 @@ export interface ClientTokenSnapshot {
   readonly reservationId: string;
 }
 
+/** An EBS snapshot as the file keeps it: tags as pairs (as for instances). */
+export interface EbsSnapshotRecord extends Readonly<Omit<EbsSnapshot, "tags">> {
+  readonly tags: readonly (readonly [string, string])[];
+}
+
 /** What a simulator keeps across a restart: the EC2 side and every CML controller. */
 export interface SimSnapshot {
   readonly version: typeof SNAPSHOT_VERSION;
@@ -51,12 +57,15 @@ export interface SimSnapshot {
   readonly instances: readonly InstanceSnapshot[];
   readonly clientTokens: readonly ClientTokenSnapshot[];
   readonly controllers: readonly CmlControllerSnapshot[];
+  /** Every account's EBS snapshots, labs included (absent in files written before they existed). */
+  readonly ebsSnapshots: readonly EbsSnapshotRecord[];
 }
 
 /** Captures the simulator's state as plain data (call it with the scheduler stopped, so nothing moves). */
 export function captureSnapshot(deps: {
   readonly store: InstanceStore;
   readonly cml: CmlService;
+  readonly ebs: EbsSnapshotStore;
   readonly ipBlock: number;
   readonly now: number;
 }): SimSnapshot {
@@ -115,5 +124,10 @@ export function captureSnapshot(deps: {
     instances,
     clientTokens: [...deps.store.clientTokenEntries()],
     controllers,
+    ebsSnapshots: deps.ebs.all().map((snapshot) => ({
+      ...snapshot,
+      labs: snapshot.labs.map((lab) => ({ ...lab })),
+      tags: [...snapshot.tags],
+    })),
   };
 }

@@ -61,5 +61,6 @@ export function accountState(state: SimState, accountId: string): SimState {
     now: state.now,
     accountId,
     statusCheckDelayMs: state.statusCheckDelayMs,
+    ebs: state.ebs,
   };
 }

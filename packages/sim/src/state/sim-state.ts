@@ -1,3 +1,4 @@
+import type { EbsState } from "../ebs/ebs-snapshot";
 import type { Faults } from "../faults";
 import type { CallStats } from "../stats";
 import type { InstanceStoreApi } from "./account-scope";
@@ -16,5 +17,7 @@ export interface SimState {
   readonly accountId: string;
   /** How long after entering `running` the EC2 status checks stay `initializing`. */
   readonly statusCheckDelayMs: number;
+  /** EBS snapshots of every account (each action looks up its caller's account and region). */
+  readonly ebs: EbsState;
   faults: Faults;
 }
