@@ -59,7 +59,10 @@ export function Monitor({ client, readonly = false, flushIntervalMs = 250, clock
   const now = useNow(1000, clock);
 
   const layout = computeLayout(size, ui.view, ui.overlay, ui.showEventLog);
-  const columns = useMemo(() => layoutColumns(layout.width), [layout.width]);
+  const columns = useMemo(
+    () => layoutColumns(layout.width, ui.hiddenColumns),
+    [layout.width, ui.hiddenColumns],
+  );
   const visible = useMemo(
     () => selectVisibleWorkers(fleet.workers, ui.filter, ui.sort, now),
     [fleet.workers, ui.filter, ui.sort, now],

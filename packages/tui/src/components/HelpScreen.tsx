@@ -14,6 +14,7 @@ const GENERAL: readonly [string, string][] = [
   ["N R S C I P", "sort by name, region, status, CPU, idle, cost (again: reverse)"],
   ["tab, :jobs", "switch between workers and jobs"],
   ["e, :events", "show or hide the event log"],
+  [":columns", "choose the table's columns (or :columns -cpu +region)"],
 ];
 
 export function HelpScreen({ bindings, height }: HelpScreenProps) {

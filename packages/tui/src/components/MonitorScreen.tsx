@@ -7,6 +7,7 @@ import { theme } from "../theme";
 import type { Binding } from "../ui-state/bindings";
 import type { UiState } from "../ui-state/ui-reducer";
 import { AuditView } from "./AuditView";
+import { ColumnsPanel } from "./ColumnsPanel";
 import { DetailPane } from "./DetailPane";
 import { EventLog } from "./EventLog";
 import { FleetTable } from "./FleetTable";
@@ -46,6 +47,16 @@ function MainArea(props: MonitorScreenProps) {
   const { layout, ui, fleet, now, workerNames } = props;
   if (ui.overlay.kind === "help") {
     return <HelpScreen bindings={props.bindings} height={layout.mainHeight} />;
+  }
+  if (ui.overlay.kind === "columns") {
+    return (
+      <ColumnsPanel
+        cursor={ui.overlay.cursor}
+        hidden={ui.hiddenColumns}
+        drawn={props.columns}
+        height={layout.mainHeight}
+      />
+    );
   }
   if (props.detail) {
     return <DetailPane {...props.detail} now={now} width={layout.width} height={layout.mainHeight} />;

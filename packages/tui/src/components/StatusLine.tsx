@@ -44,6 +44,13 @@ export function StatusLine({ overlay, message, connection, filter }: StatusLineP
       </Text>
     );
   }
+  if (overlay.kind === "columns" && !message) {
+    return (
+      <Text wrap="truncate" color={theme.muted}>
+        j/k move space toggle esc close
+      </Text>
+    );
+  }
   if (message) {
     return (
       <Text wrap="truncate" color={message.tone === "error" ? theme.danger : theme.ok}>

@@ -34,7 +34,11 @@ export function computeLayout(
   const mainHeight = frameHeight - HEADER - STATUS_LINE - FOOTER;
   const tooSmall = size.columns < MIN_COLUMNS || size.rows < MIN_ROWS;
   const paneRoom =
-    view === "workers" && overlay.kind !== "detail" && overlay.kind !== "help" && mainHeight >= 14;
+    view === "workers" &&
+    overlay.kind !== "detail" &&
+    overlay.kind !== "help" &&
+    overlay.kind !== "columns" &&
+    mainHeight >= 14;
   const eventLogHeight = showEventLog && paneRoom ? Math.min(10, Math.floor(mainHeight * 0.3)) : 0;
   return {
     tooSmall,

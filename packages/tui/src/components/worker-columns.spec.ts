@@ -30,6 +30,17 @@ describe("layoutColumns", () => {
   });
 });
 
+describe("hidden columns", () => {
+  it("leaves out the hidden ones, gives their room to the others, and always keeps the name", () => {
+    const hidden = new Set(["region", "spark", "name"]);
+    const ids = layoutColumns(200, hidden).map((column) => column.id);
+    expect(ids).toEqual(["name", "status", "service", "checks", "license", "nodes", "cpu", "idle", "cost"]);
+    // At 80 columns, hiding two columns makes room for ones that were dropped for width.
+    expect(layoutColumns(80).map((column) => column.id)).not.toContain("nodes");
+    expect(layoutColumns(80, new Set(["region", "idle"])).map((column) => column.id)).toContain("nodes");
+  });
+});
+
 describe("rowCells", () => {
   it("shows a keep-alive instead of the idle countdown while it lasts", () => {
     const columns = layoutColumns(200).filter((column) => column.id === "idle");

@@ -10,8 +10,11 @@ export interface Cell {
 }
 
 interface ColumnSpec {
+  /** What `:columns` calls it. */
   readonly id: string;
   readonly title: string;
+  /** What the column shows, for the `:columns` chooser. */
+  readonly about: string;
   readonly width: number;
   /** Lower keeps its place longer when the terminal narrows. */
   readonly priority: number;
@@ -25,6 +28,7 @@ const SPARK_WIDTH = 10;
 const NAME_MIN = 12;
 const NAME_MAX = 32;
 const GAP = 1;
+const NONE_HIDDEN: ReadonlySet<string> = new Set();
 
 function idleCell(entry: WorkerEntry, now: number): Cell {
   const { idle } = entry.worker;
@@ -49,6 +53,7 @@ function idleCell(entry: WorkerEntry, now: number): Cell {
 const COLUMN_SPECS: readonly ColumnSpec[] = [
   {
     id: "name",
+    about: "worker name (always shown)",
     title: "NAME",
     width: NAME_MIN,
     priority: 0,
@@ -57,6 +62,7 @@ const COLUMN_SPECS: readonly ColumnSpec[] = [
   },
   {
     id: "region",
+    about: "AWS region",
     title: "REGION",
     width: 14,
     priority: 3,
@@ -65,6 +71,7 @@ const COLUMN_SPECS: readonly ColumnSpec[] = [
   },
   {
     id: "status",
+    about: "EC2 status",
     title: "STATUS",
     width: 13,
     priority: 0,
@@ -73,6 +80,7 @@ const COLUMN_SPECS: readonly ColumnSpec[] = [
   },
   {
     id: "service",
+    about: "CML service status",
     title: "CML",
     width: 11,
     priority: 4,
@@ -81,6 +89,7 @@ const COLUMN_SPECS: readonly ColumnSpec[] = [
   },
   {
     id: "checks",
+    about: "EC2 status checks (system, instance)",
     title: "CHECKS",
     width: 8,
     priority: 5,
@@ -89,6 +98,7 @@ const COLUMN_SPECS: readonly ColumnSpec[] = [
   },
   {
     id: "license",
+    about: "CML license registration",
     title: "LICENSE",
     width: 13,
     priority: 5,
@@ -97,6 +107,7 @@ const COLUMN_SPECS: readonly ColumnSpec[] = [
   },
   {
     id: "nodes",
+    about: "running nodes / started labs",
     title: "NODES/LABS",
     width: 10,
     priority: 4,
@@ -107,6 +118,7 @@ const COLUMN_SPECS: readonly ColumnSpec[] = [
   },
   {
     id: "cpu",
+    about: "CPU now",
     title: "CPU",
     width: 4,
     priority: 1,
@@ -120,6 +132,7 @@ const COLUMN_SPECS: readonly ColumnSpec[] = [
   },
   {
     id: "spark",
+    about: "CPU history",
     title: "",
     width: SPARK_WIDTH,
     priority: 6,
@@ -134,6 +147,7 @@ const COLUMN_SPECS: readonly ColumnSpec[] = [
   },
   {
     id: "idle",
+    about: "idle time, auto-stop countdown or keep-alive",
     title: "IDLE / AUTO-STOP",
     width: 20,
     priority: 2,
@@ -142,6 +156,7 @@ const COLUMN_SPECS: readonly ColumnSpec[] = [
   },
   {
     id: "cost",
+    about: "USD per hour",
     title: "$/H",
     width: 6,
     priority: 2,
@@ -153,12 +168,20 @@ const COLUMN_SPECS: readonly ColumnSpec[] = [
   },
 ];
 
+/** Every column, in table order, for `:columns`. */
+export const COLUMN_CHOICES: readonly Pick<ColumnSpec, "id" | "title" | "about">[] = COLUMN_SPECS.map(
+  ({ id, title, about }) => ({ id, title, about }),
+);
+
+/** The one column a person may not hide: a row without it names no worker. */
+export const ALWAYS_SHOWN_COLUMN = "name";
+
 /**
- * The columns that fit `width`: the least important drop first, and the name
- * takes whatever room is left (up to a limit), so a row is always one line.
+ * The columns that fit `width`, less the ones hidden with `:columns`: the least important drop first, and
+ * the name takes whatever room is left (up to a limit), so a row is always one line.
  */
-export function layoutColumns(width: number): Column[] {
-  let columns = [...COLUMN_SPECS];
+export function layoutColumns(width: number, hidden: ReadonlySet<string> = NONE_HIDDEN): Column[] {
+  let columns = COLUMN_SPECS.filter((column) => column.id === ALWAYS_SHOWN_COLUMN || !hidden.has(column.id));
   const used = (list: readonly ColumnSpec[]) => list.reduce((sum, column) => sum + column.width + GAP, -GAP);
   while (used(columns) > width && columns.length > 1) {
     const weakest = Math.max(...columns.map((column) => column.priority));

@@ -18,6 +18,8 @@ export type Command =
   | { readonly type: "next-view" }
   | { readonly type: "set-view"; readonly view: View }
   | { readonly type: "toggle-event-log" }
+  | { readonly type: "column-cursor"; readonly delta: number }
+  | { readonly type: "toggle-column" }
   | { readonly type: "help" }
   | { readonly type: "quit" };
 
@@ -81,6 +83,20 @@ function movementKey(input: string, key: Key): Command | null {
   return null;
 }
 
+/** The `:columns` chooser: move, toggle with space or enter, close with esc or q. */
+function columnsKey(input: string, key: Key): Command | null {
+  if (key.upArrow || input === "k") {
+    return { type: "column-cursor", delta: -1 };
+  }
+  if (key.downArrow || input === "j") {
+    return { type: "column-cursor", delta: 1 };
+  }
+  if (input === " " || key.return) {
+    return { type: "toggle-column" };
+  }
+  return key.escape || input === "q" ? { type: "escape" } : null;
+}
+
 /** What a key press means in the current state; null when it means nothing here. */
 export function resolveKey(ui: UiState, input: string, key: Key): Command | null {
   if (key.ctrl && input === "c") {
@@ -98,6 +114,9 @@ export function resolveKey(ui: UiState, input: string, key: Key): Command | null
       return { type: "confirm", force: true };
     }
     return input === "n" || key.escape || input === "q" ? { type: "escape" } : null;
+  }
+  if (overlay.kind === "columns") {
+    return columnsKey(input, key);
   }
   if (overlay.kind === "help") {
     return key.escape || input === "?" || input === "q" ? { type: "escape" } : null;

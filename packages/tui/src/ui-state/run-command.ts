@@ -1,7 +1,9 @@
+import { COLUMN_CHOICES } from "../components/worker-columns";
 import { describeFailure } from "../data/api-error";
 import type { FleetClient, WorkerAction } from "../data/fleet-client.port";
 import type { FleetState } from "../data/fleet-reducer";
 import { formatDuration, parseKeepAlive } from "../format";
+import { applyColumnArguments, type ColumnChange, describeHidden, toggleColumn } from "./column-choice";
 import type { Command } from "./keymap";
 import { findLab, labStopRefusal } from "./lab-actions";
 import { type ActionName, actionAvailability, auditLogRefusal } from "./permissions";
@@ -139,6 +141,24 @@ export function runCommand(context: CommandContext, command: Command): void {
     });
   };
 
+  const changeColumns = (change: ColumnChange) => {
+    if (change.kind === "refused") {
+      fail(change.message);
+      return;
+    }
+    dispatch({ type: "set-hidden-columns", hidden: change.hidden });
+    info(describeHidden(change.hidden));
+  };
+
+  /** `:columns` alone opens the chooser; with arguments (`-cpu +owner`) it applies them. */
+  const columnsCommand = (args: string) => {
+    if (args === "") {
+      dispatch({ type: "open", overlay: { kind: "columns", cursor: 0 } });
+    } else {
+      changeColumns(applyColumnArguments(ui.hiddenColumns, args));
+    }
+  };
+
   const submitPrompt = () => {
     const { overlay } = ui;
     if (overlay.kind !== "prompt") {
@@ -163,6 +183,8 @@ export function runCommand(context: CommandContext, command: Command): void {
           }
         } else if (text === "stoplabs" || text === "stoplab" || text.startsWith("stoplab ")) {
           confirmLabStop(text === "stoplabs" ? null : text.slice("stoplab".length).trim());
+        } else if (text === "columns" || text.startsWith("columns ")) {
+          columnsCommand(text.slice("columns".length).trim());
         } else if (text === "events" || text === "e") {
           dispatch({ type: "toggle-event-log" });
         } else if (text === "q" || text === "quit") {
@@ -171,7 +193,7 @@ export function runCommand(context: CommandContext, command: Command): void {
           dispatch({ type: "open", overlay: { kind: "help" } });
         } else if (text !== "") {
           fail(
-            `Unknown command ":${text}" (try :jobs, :workers, :events, :audit, :stoplab <lab>, :stoplabs, :help, :q)`,
+            `Unknown command ":${text}" (try :jobs, :workers, :events, :columns, :audit, :stoplab <lab>, :stoplabs, :help, :q)`,
           );
         }
         return;
@@ -271,6 +293,19 @@ export function runCommand(context: CommandContext, command: Command): void {
     case "toggle-event-log":
       dispatch({ type: "toggle-event-log" });
       return;
+    case "column-cursor":
+      if (ui.overlay.kind === "columns") {
+        const cursor = Math.max(0, Math.min(COLUMN_CHOICES.length - 1, ui.overlay.cursor + command.delta));
+        dispatch({ type: "open", overlay: { kind: "columns", cursor } });
+      }
+      return;
+    case "toggle-column": {
+      const choice = ui.overlay.kind === "columns" ? COLUMN_CHOICES[ui.overlay.cursor] : undefined;
+      if (choice) {
+        changeColumns(toggleColumn(ui.hiddenColumns, choice.id));
+      }
+      return;
+    }
     case "help":
       dispatch({ type: "open", overlay: { kind: "help" } });
       return;

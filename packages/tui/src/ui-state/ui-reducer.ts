@@ -7,6 +7,8 @@ export type ConfirmableAction = "stop" | "terminate" | "stop-labs";
 export type Overlay =
   | { readonly kind: "none" }
   | { readonly kind: "help" }
+  /** The `:columns` chooser; `cursor` indexes COLUMN_CHOICES. */
+  | { readonly kind: "columns"; readonly cursor: number }
   | { readonly kind: "detail"; readonly workerId: string }
   | {
       readonly kind: "confirm";
@@ -39,6 +41,8 @@ export interface UiState {
   readonly sort: SortOrder;
   readonly showEventLog: boolean;
   readonly message: Message | null;
+  /** Column ids hidden with `:columns`. */
+  readonly hiddenColumns: ReadonlySet<string>;
 }
 
 export type UiAction =
@@ -51,6 +55,7 @@ export type UiAction =
   | { readonly type: "set-filter"; readonly filter: string }
   | { readonly type: "sort-by"; readonly key: SortKey }
   | { readonly type: "toggle-event-log" }
+  | { readonly type: "set-hidden-columns"; readonly hidden: ReadonlySet<string> }
   | { readonly type: "show-message"; readonly message: Message }
   | { readonly type: "clear-message" };
 
@@ -66,6 +71,7 @@ export const initialUiState: UiState = {
   sort: { key: "name", descending: false },
   showEventLog: true,
   message: null,
+  hiddenColumns: new Set(),
 };
 
 export function uiReducer(state: UiState, action: UiAction): UiState {
@@ -103,6 +109,8 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
       };
     case "toggle-event-log":
       return { ...state, showEventLog: !state.showEventLog };
+    case "set-hidden-columns":
+      return { ...state, hiddenColumns: action.hidden };
     case "show-message":
       return { ...state, message: action.message };
     case "clear-message":
