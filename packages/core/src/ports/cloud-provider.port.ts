@@ -32,6 +32,8 @@ export interface LaunchRequest {
   readonly assignPublicIp?: boolean | undefined;
   readonly detailedMonitoring?: boolean | undefined;
   readonly tags: Readonly<Record<string, string>>;
+  /** Restores the root volume from this EBS snapshot (a block-device mapping on the image's root device). */
+  readonly rootSnapshotId?: string | undefined;
 }
 
 export interface InstanceStateChange {
@@ -53,6 +55,28 @@ export interface MachineImage {
   readonly name: string;
   readonly state: string;
   readonly creationDate: Date | null;
+}
+
+export type CloudSnapshotState = "pending" | "completed" | "error";
+
+/** An EBS snapshot (EC2 CreateSnapshot / DescribeSnapshots). */
+export interface CloudSnapshot {
+  readonly snapshotId: string;
+  readonly volumeId: string;
+  readonly state: CloudSnapshotState;
+  /** 0..100, null when EC2 did not say. */
+  readonly progressPercent: number | null;
+  readonly sizeGiB: number | null;
+  readonly description: string;
+  readonly startTime: Date | null;
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+export interface SnapshotRequest {
+  readonly target: CloudTarget;
+  readonly volumeId: string;
+  readonly description: string;
+  readonly tags: Readonly<Record<string, string>>;
 }
 
 export interface MetricWindow {
@@ -112,4 +136,14 @@ export interface CloudProvider {
     window: MetricWindow,
   ): Promise<Map<string, InstanceMetrics>>;
   publishMetrics(target: CloudTarget, namespace: string, data: readonly CustomMetricDatum[]): Promise<void>;
+  /** The EBS volume attached as the instance's root device, or null when it has none (or EC2 does not know it). */
+  rootVolumeOf(target: CloudTarget, instanceId: string): Promise<string | null>;
+  /** EC2 CreateSnapshot of a volume, tagged at creation. */
+  createSnapshot(request: SnapshotRequest): Promise<CloudSnapshot>;
+  /** One snapshot of the caller's account, or null when EC2 does not know it. */
+  describeSnapshot(target: CloudTarget, snapshotId: string): Promise<CloudSnapshot | null>;
+  /** The caller's own snapshots carrying every one of these tags (all pages). */
+  findSnapshots(target: CloudTarget, tags: Readonly<Record<string, string>>): Promise<CloudSnapshot[]>;
+  /** EC2 DeleteSnapshot; a snapshot already gone is no error. */
+  deleteSnapshot(target: CloudTarget, snapshotId: string): Promise<void>;
 }

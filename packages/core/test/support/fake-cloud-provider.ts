@@ -3,12 +3,14 @@ import { CloudError } from "../../src/errors";
 import type {
   CloudInstance,
   CloudProvider,
+  CloudSnapshot,
   CloudTarget,
   CustomMetricDatum,
   InstanceMetrics,
   InstanceStateChange,
   InstanceStatusCheck,
   LaunchRequest,
+  SnapshotRequest,
 } from "../../src/ports/cloud-provider.port";
 
 /** Transitional states advance one step each time the instance is described, like time passing. */
@@ -171,6 +173,41 @@ export class FakeCloudProvider implements CloudProvider {
   async publishMetrics(_target: CloudTarget, _namespace: string, data: readonly CustomMetricDatum[]) {
     this.count("publishMetrics");
     this.published.push(...data);
+  }
+
+  readonly snapshots = new Map<string, CloudSnapshot>();
+  async rootVolumeOf(_target: CloudTarget, instanceId: string) {
+    this.count("rootVolumeOf");
+    return this.instances.has(instanceId) ? `vol-${instanceId.slice(2)}` : null;
+  }
+  async createSnapshot(request: SnapshotRequest) {
+    this.count("createSnapshot");
+    const snapshot: CloudSnapshot = {
+      snapshotId: `snap-${String(this.snapshots.size + 1).padStart(8, "0")}`,
+      volumeId: request.volumeId,
+      state: "completed",
+      progressPercent: 100,
+      sizeGiB: 64,
+      description: request.description,
+      startTime: new Date("2026-01-05T08:00:00Z"),
+      tags: request.tags,
+    };
+    this.snapshots.set(snapshot.snapshotId, snapshot);
+    return snapshot;
+  }
+  async describeSnapshot(_target: CloudTarget, snapshotId: string) {
+    this.count("describeSnapshot");
+    return this.snapshots.get(snapshotId) ?? null;
+  }
+  async findSnapshots(_target: CloudTarget, tags: Readonly<Record<string, string>>) {
+    this.count("findSnapshots");
+    return [...this.snapshots.values()].filter((snapshot) =>
+      Object.entries(tags).every(([key, value]) => snapshot.tags[key] === value),
+    );
+  }
+  async deleteSnapshot(_target: CloudTarget, snapshotId: string) {
+    this.count("deleteSnapshot");
+    this.snapshots.delete(snapshotId);
   }
 
   stateOf(instanceId: string | null): Ec2InstanceState | undefined {

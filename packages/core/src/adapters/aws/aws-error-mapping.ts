@@ -4,6 +4,10 @@ import { CloudError, type CloudErrorKind, type Upstream } from "../../errors";
 const KIND_BY_CODE: Readonly<Record<string, CloudErrorKind>> = {
   "InvalidInstanceID.NotFound": "not-found",
   "InvalidAMIID.NotFound": "not-found",
+  "InvalidSnapshot.NotFound": "not-found",
+  "InvalidVolume.NotFound": "not-found",
+  // A snapshot an AMI still uses: deleting it waits until the image is gone.
+  "InvalidSnapshot.InUse": "invalid-state",
   "InvalidInstanceID.Malformed": "invalid-parameter",
   "InvalidAMIID.Malformed": "invalid-parameter",
   InvalidParameterValue: "invalid-parameter",

@@ -21,6 +21,13 @@ import {
   type StateAction,
 } from "./ec2-instances";
 import { rebootInstance } from "./ec2-reboot";
+import {
+  createSnapshot,
+  deleteSnapshot,
+  describeSnapshot,
+  findSnapshots,
+  rootVolumeOf,
+} from "./ec2-snapshots";
 import { statusChecks } from "./ec2-status-checks";
 import { deleteTags, findImages, setTags } from "./ec2-tags-images";
 
@@ -94,6 +101,21 @@ export function createAwsCloudProvider(
     findImages: (target, namePattern) => findImages(clients, target, namePattern),
     metrics: (target, instanceIds, window) => instanceMetrics(metrics, target, instanceIds, window),
     publishMetrics: (target, namespace, data) => publishMetrics(clients, target, namespace, data),
+    rootVolumeOf: (target, instanceId) => rootVolumeOf(clients, target, instanceId),
+    async createSnapshot(request) {
+      const snapshot = await createSnapshot(clients, request);
+      logger.info(
+        { ...request.target, volumeId: request.volumeId, snapshotId: snapshot.snapshotId },
+        "snapshot requested",
+      );
+      return snapshot;
+    },
+    describeSnapshot: (target, snapshotId) => describeSnapshot(clients, target, snapshotId),
+    findSnapshots: (target, tags) => findSnapshots(clients, target, tags),
+    async deleteSnapshot(target, snapshotId) {
+      await deleteSnapshot(clients, target, snapshotId);
+      logger.info({ ...target, snapshotId }, "snapshot deleted");
+    },
     close: () => clients.destroy(),
   };
 }

@@ -1,4 +1,5 @@
 import {
+  DescribeImagesCommand,
   DescribeInstancesCommand,
   type DescribeInstancesCommandOutput,
   type Filter,
@@ -31,7 +32,15 @@ export interface Ec2InstancesDeps {
   readonly fleetTag: FleetTag;
 }
 
-export function runInstancesInput(request: LaunchRequest, fleetTag: FleetTag): RunInstancesCommandInput {
+/**
+ * RunInstances' input. `rootDeviceName` (the image's, from DescribeImages) is
+ * where a `rootSnapshotId` is mapped, so the root volume is restored from it.
+ */
+export function runInstancesInput(
+  request: LaunchRequest,
+  fleetTag: FleetTag,
+  rootDeviceName?: string,
+): RunInstancesCommandInput {
   // Caller tags first so neither Name nor the fleet marker can be overridden by them.
   const tags = recordToTags({ ...request.tags, Name: request.name, [fleetTag.key]: fleetTag.value });
   const securityGroupIds = request.securityGroupIds === undefined ? undefined : [...request.securityGroupIds];
@@ -62,14 +71,44 @@ export function runInstancesInput(request: LaunchRequest, fleetTag: FleetTag): R
       { ResourceType: "instance", Tags: tags },
       { ResourceType: "volume", Tags: tags },
     ],
+    BlockDeviceMappings:
+      request.rootSnapshotId === undefined || rootDeviceName === undefined
+        ? undefined
+        : [
+            {
+              DeviceName: rootDeviceName,
+              Ebs: { SnapshotId: request.rootSnapshotId, DeleteOnTermination: true },
+            },
+          ],
     ...placement,
   };
 }
 
+/** The image's root device name, which a root-volume snapshot must be mapped to. */
+async function rootDeviceOf(deps: Ec2InstancesDeps, target: CloudTarget, imageId: string): Promise<string> {
+  const client = deps.clients.ec2(target);
+  const output = await callAws("ec2", () => client.send(new DescribeImagesCommand({ ImageIds: [imageId] })));
+  const name = output.Images?.[0]?.RootDeviceName;
+  if (name === undefined) {
+    throw new CloudError(
+      "not-found",
+      "ec2",
+      "InvalidAMIID.NotFound",
+      `image ${imageId} has no root device`,
+      null,
+    );
+  }
+  return name;
+}
+
 export async function launchInstance(deps: Ec2InstancesDeps, request: LaunchRequest): Promise<CloudInstance> {
   const client = deps.clients.ec2(request.target);
+  const rootDeviceName =
+    request.rootSnapshotId === undefined
+      ? undefined
+      : await rootDeviceOf(deps, request.target, request.imageId);
   const output = await callAws("ec2", () =>
-    client.send(new RunInstancesCommand(runInstancesInput(request, deps.fleetTag))),
+    client.send(new RunInstancesCommand(runInstancesInput(request, deps.fleetTag, rootDeviceName))),
   );
   const instance = output.Instances?.[0];
   if (instance === undefined) {
