@@ -21,6 +21,7 @@ describe("the job-kind table", () => {
       "idle-check",
       "reconcile",
       "price-refresh",
+      "notify",
     ]);
   });
 

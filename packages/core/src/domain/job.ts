@@ -243,6 +243,9 @@ export const JOB_KIND_TABLE = {
     role: "OPERATOR",
     sweep: { every: "priceRefreshMs" },
   },
+  // One fleet event POSTed to one notification channel, asked for by the notification relay under the id
+  // notify.<channel id>.<event id>; its own queue, so a slow receiver never holds up a lifecycle job.
+  notify: { payload: payload<{ channelId: string; eventId: number }>(), target: "fleet", role: "ADMIN" },
 } as const satisfies Readonly<Record<string, JobKindRow>>;
 
 type JobKindTable = typeof JOB_KIND_TABLE;

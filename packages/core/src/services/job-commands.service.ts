@@ -237,6 +237,8 @@ export function createJobCommandService(deps: JobCommandServiceDeps) {
         case "idle-check":
         case "reconcile":
         case "price-refresh":
+        // A notification is sent again as it was (to the channel, with the same delivery id).
+        case "notify":
         // A status-check reboot is the system's request and re-checks its episode: it runs again as it was.
         case "reboot": {
           // A sweep carries no request of anyone's: it runs again as it was.

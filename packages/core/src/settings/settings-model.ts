@@ -62,7 +62,12 @@ export function toSettingsModel(raw: RawSettings) {
       oidc:
         raw.oidc_issuer === null
           ? null
-          : { issuer: raw.oidc_issuer, audience: raw.oidc_audience, rolesClaim: raw.oidc_roles_claim },
+          : {
+              issuer: raw.oidc_issuer,
+              audience: raw.oidc_audience,
+              rolesClaim: raw.oidc_roles_claim,
+              usernameClaim: raw.oidc_username_claim,
+            },
     },
     cloud: {
       provider: raw.cloud_provider,
@@ -140,6 +145,12 @@ export function toSettingsModel(raw: RawSettings) {
       provisioningTimeoutMs: raw.cml_provisioning_timeout,
       timeoutMs: raw.cml_job_timeout,
       attempts: raw.cml_job_attempts,
+    },
+    notify: {
+      allowHttp: raw.notify_allow_http,
+      deliveryTimeoutMs: raw.notify_delivery_timeout,
+      retry: { attempts: raw.notify_attempts, backoffMs: raw.notify_retry_backoff },
+      relayIntervalMs: raw.notify_relay_interval,
     },
   };
 }

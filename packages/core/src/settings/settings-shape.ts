@@ -11,6 +11,7 @@ import {
 } from "./settings-fields";
 import { cmlSettingsShape } from "./settings-shape-cml";
 import { edgeSettingsShape } from "./settings-shape-edge";
+import { notifySettingsShape } from "./settings-shape-notify";
 
 export const REGION_PATTERN = { regex: /^[a-z]{2}(-gov)?-[a-z]+-\d+$/, hint: "is not an AWS region name" };
 export const INSTANCE_TYPE_PATTERN = {
@@ -125,7 +126,11 @@ export const settingsShape = {
   oidc_audience: optionalTextSetting("Audience that OIDC tokens must carry (required with OIDC_ISSUER)."),
   oidc_roles_claim: textSetting(
     "roles",
-    "Claim of an OIDC token that lists the caller's roles (VIEWER, OPERATOR, ADMIN).",
+    "Claim of an OIDC token that lists the caller's roles (VIEWER, OPERATOR, ADMIN, USER); the highest ranked one wins, USER only when none of the others is there.",
+  ),
+  oidc_username_claim: textSetting(
+    "email",
+    "Claim of an OIDC token that names the caller: who the audit log says acted, and the owner a USER's workers must name. The token's sub when the claim is missing or not text.",
   ),
 
   // --- cloud ---
@@ -219,4 +224,5 @@ export const settingsShape = {
     "JSON map: region -> instance type -> USD/hour",
   ),
   ...cmlSettingsShape,
+  ...notifySettingsShape,
 };
