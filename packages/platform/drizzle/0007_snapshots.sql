@@ -12,7 +12,5 @@ CREATE TABLE "snapshots" (
 	"error" text
 );
 --> statement-breakpoint
-ALTER TABLE "api_tokens" DROP CONSTRAINT "api_tokens_role_check";--> statement-breakpoint
 CREATE UNIQUE INDEX "snapshots_snapshot_id_index" ON "snapshots" USING btree ("snapshot_id");--> statement-breakpoint
-CREATE INDEX "snapshots_worker_id_created_at_index" ON "snapshots" USING btree ("worker_id","created_at");--> statement-breakpoint
-ALTER TABLE "api_tokens" ADD CONSTRAINT "api_tokens_role_check" CHECK (role in ('VIEWER', 'OPERATOR', 'ADMIN', 'USER'));
+CREATE INDEX "snapshots_worker_id_created_at_index" ON "snapshots" USING btree ("worker_id","created_at");
