@@ -12,7 +12,8 @@ export type SystemPolicy =
   | "licensing"
   | "bootstrap"
   | "cml-certificate-pinning"
-  | "status-checks";
+  | "status-checks"
+  | "schedule";
 
 export function userActor(id: string, name: string): Actor {
   return { kind: "user", id, name };

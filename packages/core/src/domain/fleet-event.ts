@@ -34,6 +34,14 @@ export const FLEET_EVENT_TYPES = [
   "worker.rebooted",
   "fleet.orphan_detected",
 ] as const;
+  /** A worker was put on a schedule or taken off one (`data.from`, `data.to`: schedule ids). */
+  "worker.schedule_changed",
+  /** The worker was started for a window of its schedule (`data`: schedule, window, opensAt, leadSeconds). */
+  "worker.schedule_started",
+  /** A worker its schedule started was not AVAILABLE when the window opened. */
+  "worker.schedule_late",
+  /** A schedule was created, changed or deleted (`data.action`, `data.scheduleId`). */
+  "fleet.schedule_changed",
 export type FleetEventType = (typeof FLEET_EVENT_TYPES)[number];
 
 /** An append-only record of something that happened to a worker or the fleet. */

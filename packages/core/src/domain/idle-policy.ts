@@ -28,6 +28,24 @@ export interface IdleInput {
   readonly bootedAt?: Date | null;
   readonly policy: IdlePolicySettings;
   readonly now: Date;
+  /** What the worker's schedule says now; absent or null: it is on none. */
+  readonly schedule?: ScheduleHold | null | undefined;
+}
+
+/**
+ * A schedule's say in the idle decision. An open window holds the worker like
+ * a keep-alive. Once the window it ran through has closed, the schedule stops
+ * it through the same warning and stop as an idle one, brought forward: the
+ * warning at the closing, the stop a warning lead later, when it has been
+ * quiet since before the closing (otherwise the ordinary idle policy applies).
+ */
+export interface ScheduleHold {
+  /** The closing of the window open now; null when none is open. */
+  readonly openUntil: Date | null;
+  /** The closing of the last window the worker ran through; null when none (or started after it). */
+  readonly closedAt: Date | null;
+  /** For reasons people read: the schedule and its window. */
+  readonly label: string;
 }
 
 export const IDLE_REASON_CODES = [
@@ -38,6 +56,7 @@ export const IDLE_REASON_CODES = [
   "NOT_RUNNING",
   "SERVICE_NOT_AVAILABLE",
   "KEEP_ALIVE",
+  "SCHEDULE_WINDOW",
   "SNOOZED_AFTER_START",
   "UPTIME_UNKNOWN",
   "MIN_UPTIME_NOT_REACHED",
@@ -68,6 +87,8 @@ export interface IdleDecision {
   readonly idleSince: Date | null;
   readonly warnAt: Date | null;
   readonly stopAt: Date | null;
+  /** The stop is the schedule's (its window closed), not the idle threshold's. */
+  readonly scheduledStop?: boolean;
 }
 
 const MINUTE_MS = 60_000;
@@ -116,7 +137,10 @@ export function decideIdle(input: IdleInput): IdleDecision {
   const { worker, policy, now } = input;
   const nowMs = now.getTime();
   const enabled = worker.idlePolicy.enabled ?? policy.autoShutdownEnabled;
-  if (!enabled) {
+  const schedule = input.schedule ?? null;
+  const scheduleClosedAt = schedule?.closedAt ?? null;
+  // A schedule's closing stops the worker even with auto-stop off: that is what the schedule is for.
+  if (!enabled && scheduleClosedAt === null) {
     return veto(
       "DISABLED",
       worker.idlePolicy.enabled === false
@@ -133,6 +157,9 @@ export function decideIdle(input: IdleInput): IdleDecision {
   const keepAliveUntil = worker.idle.keepAliveUntil;
   if (keepAliveUntil !== null && keepAliveUntil.getTime() > nowMs) {
     return veto("KEEP_ALIVE", `kept alive until ${keepAliveUntil.toISOString()}`);
+  }
+  if (schedule !== null && schedule.openUntil !== null && schedule.openUntil.getTime() > nowMs) {
+    return veto("SCHEDULE_WINDOW", `${schedule.label} is open until ${schedule.openUntil.toISOString()}`);
   }
   const lastStartedAt = worker.idle.lastStartedAt;
   const snoozeEnd =
@@ -184,7 +211,7 @@ export function decideIdle(input: IdleInput): IdleDecision {
       .map((sample) => sample.sampledAt),
   );
   const keepAliveEnd = keepAliveUntil;
-  const idleSince =
+  let idleSince =
     latest([
       worker.idle.lastActivityAt,
       ...input.activity.map((event) => event.at),
@@ -199,18 +226,37 @@ export function decideIdle(input: IdleInput): IdleDecision {
       ? policy.thresholdMs
       : worker.idlePolicy.thresholdMinutes * MINUTE_MS;
   const leadMs = Math.max(0, policy.thresholdMs - policy.warningAfterMs);
-  const stopAt = new Date(idleSince.getTime() + thresholdMs);
-  const warnAt = new Date(Math.max(idleSince.getTime(), stopAt.getTime() - leadMs));
-  const quietFor = `quiet for ${minutes(Math.max(0, nowMs - idleSince.getTime()))}`;
+  let stopAt = new Date(idleSince.getTime() + thresholdMs);
+  let warnAt = new Date(Math.max(idleSince.getTime(), stopAt.getTime() - leadMs));
+  let quietFor = `quiet for ${minutes(Math.max(0, nowMs - idleSince.getTime()))}`;
+  // Quiet since before the window closed: the schedule's stop, warned at the closing and a warning lead
+  // after it. (The window held the worker like a keep-alive, so its quiet stretch starts at the closing.)
+  const scheduledStop = scheduleClosedAt !== null && idleSince.getTime() <= scheduleClosedAt.getTime();
+  if (scheduleClosedAt !== null && scheduledStop) {
+    idleSince = scheduleClosedAt;
+    stopAt = new Date(scheduleClosedAt.getTime() + leadMs);
+    warnAt = scheduleClosedAt;
+    quietFor = `${schedule?.label ?? "the schedule"} closed at ${scheduleClosedAt.toISOString()}; quiet since before`;
+  }
+  if (!enabled && !scheduledStop) {
+    return veto(
+      "DISABLED",
+      worker.idlePolicy.enabled === false
+        ? "auto-stop is off for this worker"
+        : "auto-stop is off for the fleet",
+    );
+  }
+  const stopMark = scheduledStop ? { scheduledStop: true } : {};
 
   if (nowMs >= stopAt.getTime()) {
     return {
       idle: true,
       reasonCode: "IDLE",
-      reason: `${quietFor} (threshold ${minutes(thresholdMs)})`,
+      reason: scheduledStop ? quietFor : `${quietFor} (threshold ${minutes(thresholdMs)})`,
       idleSince,
       warnAt,
       stopAt,
+      ...stopMark,
     };
   }
   if (nowMs >= warnAt.getTime()) {
@@ -221,7 +267,8 @@ export function decideIdle(input: IdleInput): IdleDecision {
       idleSince,
       warnAt,
       stopAt,
+      ...stopMark,
     };
   }
-  return { idle: false, reasonCode: "QUIET", reason: quietFor, idleSince, warnAt, stopAt };
+  return { idle: false, reasonCode: "QUIET", reason: quietFor, idleSince, warnAt, stopAt, ...stopMark };
 }

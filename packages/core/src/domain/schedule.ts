@@ -338,6 +338,54 @@ export function nextClosing(spec: ScheduleSpec, after: Date): Date | null {
   return (windowAt(spec, after) ?? nextOpening(spec, after))?.closesAt ?? null;
 }
 
+/** The latest closing at or before `before` (within the last 8 days), with its opening; null when none. */
+export function lastClosing(spec: ScheduleSpec, before: Date): WindowOccurrence | null {
+  const beforeMs = before.getTime();
+  const date = localDateOf(spec, beforeMs);
+  let latest: RawOccurrence | null = null;
+  for (let days = -8; days <= 0; days += 1) {
+    for (const occurrence of occurrencesStartingOn(spec, addDays(date, days))) {
+      if (occurrence.closesMs <= beforeMs && (latest === null || occurrence.closesMs > latest.closesMs)) {
+        latest = occurrence;
+      }
+    }
+  }
+  if (latest === null) {
+    return null;
+  }
+  const opening = chain(spec, latest);
+  return opening.closesAt.getTime() <= beforeMs ? opening : null;
+}
+
+/**
+ * What a schedule last did to a worker, kept with the worker so that a second
+ * evaluation (a re-run, another job process) never acts twice on one opening.
+ */
+export interface ScheduleRunState {
+  /** The opening (its opensAt) the schedule has dealt with: started the worker for it, or found it already up. */
+  readonly openingAt: Date;
+  /** When the schedule asked for the start; null when the worker was already up. */
+  readonly startedAt: Date | null;
+  /** The lead time used for that start, ms. */
+  readonly leadMs: number;
+  /** Whether a late start (not AVAILABLE when the window opened) was recorded for this opening. */
+  readonly lateRecorded: boolean;
+}
+
+/** The lead time learned from the fleet's own starts (start asked → AVAILABLE, ms): their 90th percentile. */
+export function learnedLeadMs(
+  durationsMs: readonly number[],
+  bounds: { readonly defaultMs: number; readonly maxMs: number; readonly minSamples?: number },
+): number {
+  const samples = durationsMs.filter((ms) => Number.isFinite(ms) && ms > 0).sort((a, b) => a - b);
+  if (samples.length < (bounds.minSamples ?? 3)) {
+    return Math.min(bounds.defaultMs, bounds.maxMs);
+  }
+  const index = Math.min(samples.length - 1, Math.ceil(samples.length * 0.9) - 1);
+  const p90 = samples[index] ?? bounds.defaultMs;
+  return Math.min(Math.ceil(p90 / 1000) * 1000, bounds.maxMs);
+}
+
 export interface ScheduledActionContext {
   readonly status: WorkerStatus;
   /** How long before an opening a stopped worker is started; used only when the schedule is `readyAtStart`. */

@@ -1,3 +1,4 @@
+import type { ScheduleRunState } from "./schedule";
 import type { ImpairmentEpisode } from "./status-checks";
 import type { DesiredStatus, LicenseStatus, ServiceStatus, WorkerStatus } from "./worker-status";
 import type { TagSync } from "./worker-tags";
@@ -120,6 +121,10 @@ export interface Worker {
   /** Whether the tags have reached the instance (see worker-tags.ts); absent: nothing pending. */
   readonly tagSync?: TagSync | undefined;
   readonly createdBy: string | null;
+  /** The schedule the worker follows (see schedule.ts); null or absent: none. */
+  readonly scheduleId?: string | null | undefined;
+  /** What its schedule last did to it; null or absent: nothing yet. */
+  readonly scheduleState?: ScheduleRunState | null | undefined;
   /** Absent on workers built before trust existed (see `cmlTrustOf`); the repository always fills it. */
   readonly cmlTrust?: CmlTrust | undefined;
   readonly idempotencyKey: string | null;

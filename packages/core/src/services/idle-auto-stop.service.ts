@@ -1,10 +1,17 @@
 import { systemActor } from "../domain/actor";
 import type { NewFleetEvent } from "../domain/fleet-event";
-import { decideIdle, type IdleDecision, type IdlePolicySettings } from "../domain/idle-policy";
+import {
+  decideIdle,
+  type IdleDecision,
+  type IdlePolicySettings,
+  type ScheduleHold,
+} from "../domain/idle-policy";
+import { describeWindow, lastClosing, type Schedule, windowAt } from "../domain/schedule";
 import type { Worker } from "../domain/worker";
 import { workerEvent } from "../domain/worker-changes-common";
 import { cancelIdleWarning, markIdleWarning } from "../domain/worker-changes-idle";
 import type { JobQueue } from "../ports/job-queue.port";
+import type { ScheduleStore } from "../ports/schedule-store.port";
 import type { ReadinessDeps } from "./instance-readiness";
 import { observeWorker } from "./worker-observation";
 import { unlessUnchanged, updateWorker } from "./worker-writer";
@@ -23,16 +30,59 @@ export interface IdleAutoStopDeps extends ReadinessDeps {
   readonly idle: IdleAutoStopConfig;
   /** Stops go through the stop job, so they take the worker's operation slot like any other stop. */
   readonly jobs: Pick<JobQueue, "enqueue">;
+  /** The workers' schedules: an open window holds a worker, a closed one stops it (warning first). */
+  readonly schedules?: Pick<ScheduleStore, "findByIds"> | undefined;
 }
 
 export type IdleOutcome = "none" | "warned" | "cancelled" | "stopped" | "dry-run" | "skipped";
 
 const actor = systemActor("idle-auto-stop");
+const scheduleActor = systemActor("schedule");
+
+/** What a worker's schedule says at `now` (see `ScheduleHold`). */
+export function scheduleHoldOf(
+  worker: Pick<Worker, "idle">,
+  schedule: Schedule,
+  now: Date,
+): ScheduleHold & { readonly schedule: Schedule } {
+  const label = (window: string) => `schedule ${schedule.name}, window ${window} (${schedule.timeZone})`;
+  const open = windowAt(schedule, now);
+  if (open !== null) {
+    return { openUntil: open.closesAt, closedAt: null, label: label(describeWindow(open.window)), schedule };
+  }
+  const closed = lastClosing(schedule, now);
+  const startedAt = worker.idle.lastStartedAt;
+  // A worker started after the window closed was started by hand: the ordinary idle policy applies.
+  const ranThrough =
+    closed !== null && (startedAt === null || startedAt.getTime() < closed.closesAt.getTime());
+  return {
+    openUntil: null,
+    closedAt: ranThrough ? closed.closesAt : null,
+    label: closed === null ? label("none") : label(describeWindow(closed.window)),
+    schedule,
+  };
+}
 const CHECKED_STATUSES = new Set(["RUNNING"]);
 
 /** The policy numbers an auto-stop decision rested on, for the event and the audit. */
-function policyNumbers(config: IdleAutoStopConfig, worker: Worker, decision: IdleDecision) {
+function policyNumbers(
+  config: IdleAutoStopConfig,
+  worker: Worker,
+  decision: IdleDecision,
+  hold: (ScheduleHold & { readonly schedule: Schedule }) | null = null,
+) {
+  const scheduleNumbers =
+    decision.scheduledStop === true && hold !== null
+      ? {
+          cause: "schedule",
+          scheduleId: hold.schedule.id,
+          scheduleName: hold.schedule.name,
+          schedule: hold.label,
+          windowClosedAt: hold.closedAt?.toISOString() ?? null,
+        }
+      : {};
   return {
+    ...scheduleNumbers,
     reasonCode: decision.reasonCode,
     idleSince: decision.idleSince?.toISOString() ?? null,
     stopAt: decision.stopAt?.toISOString() ?? null,
@@ -56,6 +106,17 @@ export function createIdleAutoStopService(deps: IdleAutoStopDeps) {
   const config = deps.idle;
   const leadMs = Math.max(0, config.policy.thresholdMs - config.policy.warningAfterMs);
 
+  /** The schedules of the workers being checked (one read per check). */
+  let schedules = new Map<string, Schedule>();
+
+  function holdOf(worker: Worker) {
+    const schedule =
+      worker.scheduleId === null || worker.scheduleId === undefined
+        ? undefined
+        : schedules.get(worker.scheduleId);
+    return schedule === undefined ? null : scheduleHoldOf(worker, schedule, deps.clock.now());
+  }
+
   async function decide(worker: Worker): Promise<IdleDecision> {
     const recentTelemetry = await deps.workers.recentTelemetry(worker.id, config.recentSamples);
     return decideIdle({
@@ -64,6 +125,7 @@ export function createIdleAutoStopService(deps: IdleAutoStopDeps) {
       recentTelemetry,
       policy: config.policy,
       now: deps.clock.now(),
+      schedule: holdOf(worker),
     });
   }
 
@@ -80,17 +142,20 @@ export function createIdleAutoStopService(deps: IdleAutoStopDeps) {
         ? null
         : markIdleWarning(current, decision, actor, now, {
             leadMs,
-            data: policyNumbers(config, current, decision),
+            data: policyNumbers(config, current, decision, holdOf(current)),
           }),
     );
   }
 
   async function stop(worker: Worker, decision: IdleDecision): Promise<IdleOutcome> {
-    const numbers = policyNumbers(config, worker, decision);
-    const reason = `idle: ${decision.reason}`;
+    const numbers = policyNumbers(config, worker, decision, holdOf(worker));
+    const bySchedule = decision.scheduledStop === true;
+    const reason = bySchedule ? decision.reason : `idle: ${decision.reason}`;
+    const stopActor = bySchedule ? scheduleActor : actor;
+    const stoppedAs = bySchedule ? "at the end of its schedule's window" : "as idle";
     if (!config.dryRun) {
       // The stop job tags the instance ("auto-stop" and this reason) as it stops it.
-      await deps.jobs.enqueue("stop", { workerId: worker.id, actor, reason });
+      await deps.jobs.enqueue("stop", { workerId: worker.id, actor: stopActor, reason });
     }
     const hourlyRate = config.hourlyRate(worker);
     await updateWorker(deps, worker.id, (current, now) => {
@@ -98,16 +163,16 @@ export function createIdleAutoStopService(deps: IdleAutoStopDeps) {
         ? workerEvent(
             current,
             "worker.auto_stop_skipped",
-            `${current.name} would be stopped as idle (dry run)`,
+            `${current.name} would be stopped ${stoppedAs} (dry run)`,
             {
-              actor,
+              actor: stopActor,
               reason,
               now,
               data: { ...numbers, hourlyRate },
             },
           )
-        : workerEvent(current, "worker.auto_stopped", `${current.name} was stopped as idle`, {
-            actor,
+        : workerEvent(current, "worker.auto_stopped", `${current.name} was stopped ${stoppedAs}`, {
+            actor: stopActor,
             reason,
             now,
             data: { ...numbers, hourlyRate },
@@ -159,7 +224,12 @@ export function createIdleAutoStopService(deps: IdleAutoStopDeps) {
             current,
             "worker.auto_stop_skipped",
             `${current.name} was not stopped: the last check found it in use`,
-            { actor, reason: second.reason, now, data: policyNumbers(config, current, second) },
+            {
+              actor,
+              reason: second.reason,
+              now,
+              data: policyNumbers(config, current, second, holdOf(current)),
+            },
           ),
         ],
       }));
@@ -181,6 +251,13 @@ export function createIdleAutoStopService(deps: IdleAutoStopDeps) {
       const workers = (await deps.workers.listActive()).filter((worker) =>
         CHECKED_STATUSES.has(worker.status),
       );
+      const scheduleIds = [
+        ...new Set(workers.flatMap((worker) => (worker.scheduleId == null ? [] : [worker.scheduleId]))),
+      ];
+      schedules =
+        deps.schedules === undefined || scheduleIds.length === 0
+          ? new Map()
+          : new Map((await deps.schedules.findByIds(scheduleIds)).map((schedule) => [schedule.id, schedule]));
       for (const worker of workers) {
         try {
           counts[await checkOne(worker)]++;
