@@ -21,6 +21,7 @@ import {
   pgTable,
   text,
   unique,
+  uuid,
 } from "drizzle-orm/pg-core";
 import { instant, sqlList, timestamps } from "./columns";
 
@@ -36,6 +37,14 @@ export interface StoredTelemetry {
   readonly cmlReachable: boolean;
   readonly instanceStatusCheck: string | null;
   readonly systemStatusCheck: string | null;
+}
+
+/** What a schedule last did to the worker, as stored in `workers.schedule_state` (instants as ISO text). */
+export interface StoredScheduleState {
+  readonly openingAt: string;
+  readonly startedAt: string | null;
+  readonly leadMs: number;
+  readonly lateRecorded: boolean;
 }
 
 /**
@@ -92,6 +101,9 @@ export const workers = pgTable(
     cmlConfirmed: boolean().notNull().default(true),
     cmlCertificateFingerprint: text(),
     cmlRejectedFingerprint: text(),
+    // The schedule the worker follows (core's Worker.scheduleId; see schedules.ts) and what it last did (ScheduleRunState).
+    scheduleId: uuid(),
+    scheduleState: jsonb().$type<StoredScheduleState>(),
     idempotencyKey: text(),
     ...timestamps(),
     version: integer().notNull(),
@@ -102,6 +114,7 @@ export const workers = pgTable(
     index().on(t.status),
     index().on(t.region),
     index().on(t.instanceId),
+    index().on(t.scheduleId),
     index().using("gin", t.tags),
     check("workers_status_check", sql.raw(`status in (${sqlList(WORKER_STATUSES)})`)),
     check("workers_desired_status_check", sql.raw(`desired_status in (${sqlList(DESIRED_STATUSES)})`)),
