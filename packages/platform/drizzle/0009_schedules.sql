@@ -10,8 +10,6 @@ CREATE TABLE "schedules" (
 	CONSTRAINT "schedules_name_unique" UNIQUE("name")
 );
 --> statement-breakpoint
-ALTER TABLE "api_tokens" DROP CONSTRAINT "api_tokens_role_check";--> statement-breakpoint
 ALTER TABLE "workers" ADD COLUMN "schedule_id" uuid;--> statement-breakpoint
 ALTER TABLE "workers" ADD COLUMN "schedule_state" jsonb;--> statement-breakpoint
-CREATE INDEX "workers_schedule_id_index" ON "workers" USING btree ("schedule_id");--> statement-breakpoint
-ALTER TABLE "api_tokens" ADD CONSTRAINT "api_tokens_role_check" CHECK (role in ('VIEWER', 'OPERATOR', 'ADMIN', 'USER'));
+CREATE INDEX "workers_schedule_id_index" ON "workers" USING btree ("schedule_id");
