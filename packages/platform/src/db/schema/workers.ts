@@ -97,6 +97,8 @@ export const workers = pgTable(
     tagsAppliedAt: instant(),
     tagsApplyError: text(),
     createdBy: text(),
+    // The identity that owns the worker (core's Worker.owner): a USER of that name sees it. Null: nobody's.
+    owner: text(),
     // CML trust (core's CmlTrust): existing rows were made or imported by the fleet, so they start confirmed.
     cmlConfirmed: boolean().notNull().default(true),
     cmlCertificateFingerprint: text(),
@@ -115,6 +117,8 @@ export const workers = pgTable(
     index().on(t.region),
     index().on(t.instanceId),
     index().on(t.scheduleId),
+    // A USER's reads are all "where owner = <name>": its page, counts, events and jobs.
+    index().on(t.owner, t.createdAt, t.id),
     index().using("gin", t.tags),
     check("workers_status_check", sql.raw(`status in (${sqlList(WORKER_STATUSES)})`)),
     check("workers_desired_status_check", sql.raw(`desired_status in (${sqlList(DESIRED_STATUSES)})`)),
