@@ -4,23 +4,30 @@ import { createAwsCloudProvider } from "@cml-fleet/core/adapters/aws/create-aws-
 import { createEc2NetworkInspector } from "@cml-fleet/core/adapters/aws/ec2-network";
 import { createAwsPricing } from "@cml-fleet/core/adapters/aws/pricing/create-aws-pricing";
 import { createCmlClient } from "@cml-fleet/core/adapters/cml/create-cml-client";
+import { createHttpWebhookSender } from "@cml-fleet/core/adapters/webhook/http-webhook-sender";
 import { hourlyRate } from "@cml-fleet/core/domain/cost";
 import { systemClock } from "@cml-fleet/core/ports/clock.port";
 import type { Logger } from "@cml-fleet/core/ports/logger.port";
 import { checkCloudAtStart } from "@cml-fleet/core/services/cloud-start-check";
 import { createCmlCertificatePins } from "@cml-fleet/core/services/cml-certificate-pins";
 import { checkLicensesAtStart } from "@cml-fleet/core/services/license-check-at-start";
+import { createNotificationRelay } from "@cml-fleet/core/services/notification-relay.service";
 import { realSleep } from "@cml-fleet/core/services/poll";
 import type { Settings } from "@cml-fleet/core/settings/settings.schema";
 import type { Database } from "@cml-fleet/platform/db/database";
-import { openInfrastructure } from "@cml-fleet/platform/infrastructure";
+import { type Infrastructure, openInfrastructure } from "@cml-fleet/platform/infrastructure";
 import { createLogger } from "@cml-fleet/platform/observability/logger";
 import type { Observability } from "@cml-fleet/platform/observability/observability";
 import { pricingRefreshConfig } from "@cml-fleet/platform/pricing/pricing-refresh-config";
 import { createRedisPriceCache } from "@cml-fleet/platform/pricing/redis-price-cache";
+import { TOPICS } from "@cml-fleet/platform/pubsub/topics";
+import { createBullmqNotificationQueue } from "@cml-fleet/platform/queue/notification-queue";
 import { redisPrefixes } from "@cml-fleet/platform/queue/queue-definitions";
+import { createNotificationRepository } from "@cml-fleet/platform/repositories/notification.repository";
 import { createWorkerRepository } from "@cml-fleet/platform/repositories/worker.repository";
+import { Redis } from "ioredis";
 import type { JobRuntimeConfig, JobWorkerDeps } from "./job-worker-deps";
+import { startNotificationRelayLoop } from "./runtime/notification-relay-loop";
 import { type RunningJobWorkers, startJobWorkers } from "./start-job-workers";
 
 export interface JobProcessOptions {
@@ -137,6 +144,7 @@ export async function startJobProcess(options: JobProcessOptions): Promise<Runni
     observer: options.observability?.callObserver,
   });
 
+  const notifications = createNotificationRepository(database.db);
   const interval = settings.telemetry.collectionIntervalMs;
   const pollMaxMs = settings.cml.healthCheckIntervalMs;
   const base: JobWorkerDeps = {
@@ -191,6 +199,11 @@ export async function startJobProcess(options: JobProcessOptions): Promise<Runni
       enabled: settings.statusChecks.rebootOnImpaired,
       sweepsBeforeReboot: settings.statusChecks.impairedSweepsBeforeReboot,
     },
+    notifications: {
+      store: notifications,
+      sender: createHttpWebhookSender({ timeoutMs: settings.notify.deliveryTimeoutMs }),
+      allowHttp: settings.notify.allowHttp,
+    },
     reconciliation: {
       targets: Object.keys(accounts).flatMap((accountId) =>
         settings.aws.allowedRegions.map((region) => ({ accountId, region })),
@@ -234,6 +247,7 @@ export async function startJobProcess(options: JobProcessOptions): Promise<Runni
   };
   const deps = options.tune === undefined ? base : options.tune(base);
   const workers = await startJobWorkers(deps);
+  const relay = startNotifications(deps, settings, infrastructure.pubsub, logger);
   if (settings.license.checkOnStartup) {
     await checkLicensesAtStart({ workers: workerRepository, jobs: producer, logger });
   }
@@ -242,11 +256,53 @@ export async function startJobProcess(options: JobProcessOptions): Promise<Runni
     workers,
     deps,
     async close() {
+      await relay.close();
       await workers.close();
       await infrastructure.close();
       cloud.close();
       cml.close();
       pricing.close();
+    },
+  };
+}
+
+/**
+ * The notification relay of this process (when it serves the notify queue):
+ * a pass every NOTIFY_RELAY_INTERVAL, and one at once for each fleet event
+ * published, so a warning goes out seconds, not a whole interval, after it is written.
+ */
+function startNotifications(
+  deps: JobWorkerDeps,
+  settings: Settings,
+  pubsub: Infrastructure["pubsub"],
+  logger: Logger,
+): { close(): Promise<void> } {
+  if (deps.runtime.kinds !== undefined && !deps.runtime.kinds.includes("notify")) {
+    return { close: async () => {} };
+  }
+  // Fails fast while Redis is down (the deliveries stay pending in Postgres), instead of queueing offline.
+  const connection = new Redis(deps.runtime.redisUrl, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectionName: "cml-fleet-notify-relay",
+  });
+  connection.on("error", (error) => logger.warn({ err: error }, "notification relay Redis connection error"));
+  const queue = createBullmqNotificationQueue({
+    connection,
+    prefix: deps.runtime.prefix,
+    retry: settings.notify.retry,
+  });
+  const loop = startNotificationRelayLoop(
+    createNotificationRelay({ store: deps.notifications.store, queue, clock: deps.clock }),
+    { intervalMs: settings.notify.relayIntervalMs, logger },
+  );
+  const unlisten = pubsub.listen(TOPICS.fleetEvent, () => loop.nudge());
+  return {
+    async close() {
+      unlisten();
+      await loop.stop();
+      await queue.close();
+      await connection.quit().catch(() => connection.disconnect());
     },
   };
 }

@@ -3,6 +3,7 @@ import { createImpairedRebootService } from "@cml-fleet/core/services/impaired-r
 import { createLabStopService } from "@cml-fleet/core/services/lab-commands.service";
 import { createLicenseService } from "@cml-fleet/core/services/license.service";
 import { createLifecycleService } from "@cml-fleet/core/services/lifecycle.service";
+import { createNotificationDeliveryService } from "@cml-fleet/core/services/notification-delivery.service";
 import { createPriceRefreshService } from "@cml-fleet/core/services/price-refresh.service";
 import { createProvisioningService } from "@cml-fleet/core/services/provisioning.service";
 import { createReconciliationService } from "@cml-fleet/core/services/reconciliation.service";
@@ -32,5 +33,12 @@ export function createJobServices(unguarded: JobWorkerDeps): JobServices {
     labs: createLabStopService(deps),
     tagApply: createTagApplyService(deps),
     impairedReboot,
+    notifications: createNotificationDeliveryService({
+      store: deps.notifications.store,
+      sender: deps.notifications.sender,
+      allowHttp: deps.notifications.allowHttp,
+      clock: deps.clock,
+      logger: deps.logger,
+    }),
   };
 }

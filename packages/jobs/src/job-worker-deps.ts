@@ -7,6 +7,8 @@ import type { EventPublisher } from "@cml-fleet/core/ports/event-publisher.port"
 import type { JobQueue } from "@cml-fleet/core/ports/job-queue.port";
 import type { LicenseTokenVault } from "@cml-fleet/core/ports/license-token-vault.port";
 import type { Logger } from "@cml-fleet/core/ports/logger.port";
+import type { NotificationStore } from "@cml-fleet/core/ports/notification-store.port";
+import type { WebhookSender } from "@cml-fleet/core/ports/webhook-sender.port";
 import type { WorkerRepository } from "@cml-fleet/core/ports/worker-repository.port";
 import type { IdleAutoStopConfig } from "@cml-fleet/core/services/idle-auto-stop.service";
 import type { ImpairedRebootConfig } from "@cml-fleet/core/services/impaired-reboot.service";
@@ -66,6 +68,12 @@ export interface JobWorkerDeps {
   readonly pricing: Pick<PriceRefreshDeps, "priceList" | "volumes" | "cache" | "config">;
   /** Reboots of workers whose EC2 status checks stay impaired (opt-in). */
   readonly impairedReboot: ImpairedRebootConfig;
+  /** Notification deliveries: the channels and deliveries in Postgres, the HTTP sender, NOTIFY_ALLOW_HTTP. */
+  readonly notifications: {
+    readonly store: NotificationStore;
+    readonly sender: WebhookSender;
+    readonly allowHttp: boolean;
+  };
   readonly runtime: JobRuntimeConfig;
   /** Test hook (see ProvisioningDeps.afterLaunch). */
   readonly afterLaunch?: ((workerId: string, instanceId: string) => Promise<void>) | undefined;

@@ -10,6 +10,7 @@ import { deregisterLicenseProcessor } from "./processors/deregister-license.proc
 import { idleCheckProcessor } from "./processors/idle-check.processor";
 import { importProcessor } from "./processors/import.processor";
 import type { JobServices } from "./processors/job-services";
+import { notifyProcessor } from "./processors/notify.processor";
 import { priceRefreshProcessor } from "./processors/price-refresh.processor";
 import { provisionProcessor } from "./processors/provision.processor";
 import { rebootProcessor } from "./processors/reboot.processor";
@@ -53,6 +54,7 @@ const PROCESSORS: { readonly [K in JobKind]: (services: JobServices) => JobDefin
   "idle-check": idleCheckProcessor,
   reconcile: reconcileProcessor,
   "price-refresh": priceRefreshProcessor,
+  notify: notifyProcessor,
 };
 
 /**

@@ -4,6 +4,7 @@ import type { ImpairedRebootService } from "@cml-fleet/core/services/impaired-re
 import type { LabStopService } from "@cml-fleet/core/services/lab-commands.service";
 import type { LicenseService } from "@cml-fleet/core/services/license.service";
 import type { LifecycleService } from "@cml-fleet/core/services/lifecycle.service";
+import type { NotificationDeliveryService } from "@cml-fleet/core/services/notification-delivery.service";
 import type { PriceRefreshService } from "@cml-fleet/core/services/price-refresh.service";
 import type { ProvisioningService } from "@cml-fleet/core/services/provisioning.service";
 import type { ReconciliationService } from "@cml-fleet/core/services/reconciliation.service";
@@ -22,6 +23,7 @@ export interface JobServices {
   readonly labs: LabStopService;
   readonly tagApply: TagApplyService;
   readonly impairedReboot: ImpairedRebootService;
+  readonly notifications: NotificationDeliveryService;
 }
 
 /** A job's result: enough to show, small enough to keep. */
