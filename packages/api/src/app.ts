@@ -86,6 +86,7 @@ export async function createApiApp(options: ApiAppOptions): Promise<ApiApp> {
               issuer: oidc.issuer,
               audience: oidc.audience,
               rolesClaim: oidc.rolesClaim,
+              usernameClaim: oidc.usernameClaim,
               jwksUrl: null,
             }),
     },

@@ -1,4 +1,4 @@
-import { type Role, roleAllows } from "@cml-fleet/core/domain/role";
+import { ownerScopeOf, type RankedRole, roleAllows, userMay } from "@cml-fleet/core/domain/role";
 import { type FleetError, PermissionDeniedError, UnauthenticatedError } from "@cml-fleet/core/errors";
 import type { AuditLog } from "@cml-fleet/core/ports/audit-log.port";
 import type { Clock } from "@cml-fleet/core/ports/clock.port";
@@ -8,7 +8,12 @@ import type { Principal } from "./principal";
 /** The authorization decision of one request (or one WebSocket operation). */
 export interface AccessControl {
   readonly principal: Principal | null;
-  allows(required: Role): boolean;
+  /** Whether the caller's ranked role includes `required` (a USER's never does). */
+  allows(required: RankedRole): boolean;
+  /** Whether the caller is a USER with this grant ("read", or an operation it may run on its own workers). */
+  allowsUser(grant: string): boolean;
+  /** The owner the caller's reads are narrowed to: its name for a USER, null for a ranked role or nobody. */
+  ownerScope(): string | null;
   /**
    * Returns the error to raise for a refused operation (a field). The refusal
    * is kept for the request's one audit row, written by {@link recordDenials}.
@@ -45,7 +50,11 @@ export function createAccessControl(
   function refusal(operation: string): FleetError {
     return principal === null
       ? new UnauthenticatedError(`${operation} needs an API token: send Authorization: Bearer <token>`)
-      : new PermissionDeniedError(`${operation} needs a higher role than ${principal.role}`);
+      : principal.role === "USER"
+        ? new PermissionDeniedError(
+            `${operation} is not open to a USER credential, which may only read, start, stop, keep alive and snapshot the workers it owns`,
+          )
+        : new PermissionDeniedError(`${operation} needs a higher role than ${principal.role}`);
   }
 
   async function recordDenials(): Promise<void> {
@@ -89,6 +98,8 @@ export function createAccessControl(
   return {
     principal,
     allows: (required) => principal !== null && roleAllows(principal.role, required),
+    allowsUser: (grant) => principal !== null && userMay(principal.role, grant),
+    ownerScope: () => (principal === null ? null : ownerScopeOf(principal)),
     deny,
     require(operation) {
       if (principal === null) {

@@ -1,4 +1,4 @@
-import { isRole, ROLES, type Role } from "@cml-fleet/core/domain/role";
+import { isRole, RANKED_ROLES, type Role } from "@cml-fleet/core/domain/role";
 import { type Clock, systemClock } from "@cml-fleet/core/ports/clock.port";
 import { createRemoteJWKSet, errors, type JWTPayload, jwtVerify } from "jose";
 import { OIDC_FETCH_LIMITS, type OidcFetchLimits } from "./credential-limits";
@@ -11,6 +11,11 @@ export interface OidcOptions {
   readonly jwksUrl: string | null;
   /** Claim holding the caller's roles (a string or an array of strings), e.g. "roles" or "cml_fleet_role". */
   readonly rolesClaim: string;
+  /**
+   * Claim naming the caller (the audit's actor, and the owner a USER's workers name), e.g. "email" or
+   * "preferred_username"; `sub` when the token has no such text claim. "email" when omitted.
+   */
+  readonly usernameClaim?: string;
   /** Defaults to {@link OIDC_FETCH_LIMITS}; tests shorten them. */
   readonly limits?: OidcFetchLimits;
   /** Decides when a failed issuer is tried again; the system clock by default. */
@@ -107,7 +112,8 @@ export function createOidcVerifier(options: OidcOptions): OidcVerifier {
       if (typeof payload.sub !== "string" || typeof payload.exp !== "number") {
         return { ok: false, reason: "OIDC token rejected: it needs sub and exp claims" };
       }
-      const name = typeof payload.email === "string" ? payload.email : payload.sub;
+      const named = payload[options.usernameClaim ?? "email"];
+      const name = typeof named === "string" && named.trim() !== "" ? named.trim() : payload.sub;
       return {
         ok: true,
         principal: {
@@ -197,13 +203,17 @@ async function discoverJwksUrl(issuer: string, limits: OidcFetchLimits): Promise
   return jwksUri;
 }
 
-/** Roles in a claim may be one string or a list, in any case; the highest known one wins. */
+/**
+ * Roles in a claim may be one string or a list, in any case; the highest
+ * ranked one wins, and USER (outside the ranking) only when no ranked one is
+ * there: a person who is also an OPERATOR keeps the OPERATOR's view.
+ */
 function highestRole(claim: unknown): Role | null {
   const values = Array.isArray(claim) ? claim : [claim];
   const roles = values
     .filter((value): value is string => typeof value === "string")
     .map((value) => value.toUpperCase())
     .filter(isRole);
-  const ranked = ROLES.filter((role) => roles.includes(role));
-  return ranked.at(-1) ?? null;
+  const ranked = RANKED_ROLES.filter((role) => roles.includes(role));
+  return ranked.at(-1) ?? (roles.includes("USER") ? "USER" : null);
 }

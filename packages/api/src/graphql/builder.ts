@@ -1,4 +1,4 @@
-import type { Role } from "@cml-fleet/core/domain/role";
+import type { RankedRole, UserGrant } from "@cml-fleet/core/domain/role";
 import SchemaBuilder from "@pothos/core";
 import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
 import { GraphQLError, Kind } from "graphql";
@@ -10,13 +10,16 @@ import { printableJson } from "./printable-json";
  * The schema builder and its plugins, nothing else. Authorization is declared
  * per root field as `authScopes: { role: "OPERATOR" }` and decided in one
  * place (`authScopes` below): the caller's role must include the required one.
+ * A USER credential (core's role.ts) meets no `role`: a field open to it says
+ * so with `user: "read"` (a read it narrows to the caller's own workers, see
+ * ./worker-ownership) or `user: "<operation>"`; any other field refuses it.
  * Every field's arguments pass the input-safety net (./input-safety) before
  * its resolver runs; each field still validates its own text with core's
  * `checkText` rules.
  */
 export const builder = new SchemaBuilder<{
   Context: GraphQLContext;
-  AuthScopes: { role: Role };
+  AuthScopes: { role: RankedRole; user: UserGrant };
   Scalars: {
     DateTime: { Input: Date; Output: Date };
     // Output only today (event data); an input would need its own checks before it reached a service.
@@ -32,7 +35,10 @@ export const builder = new SchemaBuilder<{
   plugins: [ScopeAuthPlugin, INPUT_SAFETY_PLUGIN],
   scopeAuth: {
     authorizeOnSubscribe: true,
-    authScopes: (context) => ({ role: (required: Role) => context.access.allows(required) }),
+    authScopes: (context) => ({
+      role: (required: RankedRole) => context.access.allows(required),
+      user: (grant: UserGrant) => context.access.allowsUser(grant),
+    }),
     unauthorizedError: (_parent, context, info) => context.access.deny(info.fieldName),
   },
 });

@@ -1,4 +1,4 @@
-import type { Role } from "@cml-fleet/core/domain/role";
+import type { RankedRole } from "@cml-fleet/core/domain/role";
 import { createAuditRepository } from "@cml-fleet/platform/repositories/audit.repository";
 import { describe, expect, it, vi } from "vitest";
 import { codes, dataOf, gql, PATIENCE, subscribeWs } from "./support/graphql-client";
@@ -12,7 +12,7 @@ const SOON = new Date(Date.now() + 3_600_000).toISOString();
  * Each operation with arguments that make it fail harmlessly once allowed
  * (NOT_FOUND or BAD_USER_INPUT), and the least role the contract gives it.
  */
-const OPERATIONS: readonly { name: string; role: Role; document: string }[] = [
+const OPERATIONS: readonly { name: string; role: RankedRole; document: string }[] = [
   {
     name: "createWorker",
     role: "ADMIN",
@@ -80,7 +80,7 @@ const OPERATIONS: readonly { name: string; role: Role; document: string }[] = [
   { name: "apiTokens", role: "ADMIN", document: "{ apiTokens { id } }" },
 ];
 
-const RANK: Record<Role, number> = { VIEWER: 0, OPERATOR: 1, ADMIN: 2 };
+const RANK: Record<RankedRole, number> = { VIEWER: 0, OPERATOR: 1, ADMIN: 2 };
 const CALLERS = ["anonymous", "VIEWER", "OPERATOR", "ADMIN"] as const;
 
 describe("the role matrix", () => {

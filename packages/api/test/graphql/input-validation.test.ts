@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Role } from "@cml-fleet/core/domain/role";
+import type { RankedRole } from "@cml-fleet/core/domain/role";
 import { queueName } from "@cml-fleet/platform/queue/queue-definitions";
 import { createAuditRepository } from "@cml-fleet/platform/repositories/audit.repository";
 import { beforeAll, describe, expect, it, vi } from "vitest";
@@ -33,7 +33,7 @@ beforeAll(async () => {
  * variable `$v` (of the type the argument has) and called by a role allowed
  * to, with everything else valid: the hostile text is the only thing wrong.
  */
-const FIELDS: readonly { name: string; argument: string; role: Role; document: () => string }[] = [
+const FIELDS: readonly { name: string; argument: string; role: RankedRole; document: () => string }[] = [
   {
     name: "worker",
     argument: "id",

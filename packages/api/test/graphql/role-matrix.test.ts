@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import type { Role } from "@cml-fleet/core/domain/role";
+import type { RankedRole } from "@cml-fleet/core/domain/role";
 import { TOPICS } from "@cml-fleet/platform/pubsub/topics";
 import { buildSchema, type GraphQLObjectType, type GraphQLSchema } from "graphql";
 import { describe, expect, it, vi } from "vitest";
@@ -27,7 +27,7 @@ type RootType = "Query" | "Mutation" | "Subscription";
 
 interface MatrixRow {
   /** The least role the contract gives the field (shared/contract/README.md, "Roles"). */
-  readonly role: Role;
+  readonly role: RankedRole;
   /**
    * Arguments that make the field fail harmlessly once allowed (NOT_FOUND or
    * BAD_USER_INPUT for a dummy id or a region that does not exist), so that
@@ -65,6 +65,7 @@ const MATRIX: Readonly<Record<`${RootType}.${string}`, MatrixRow>> = {
   "Mutation.terminateWorker": { role: "ADMIN", args: `id: "missing"` },
   "Mutation.registerLicense": { role: "ADMIN", args: `id: "missing", token: "t"` },
   "Mutation.deregisterLicense": { role: "ADMIN", args: `id: "missing"` },
+  "Mutation.snapshotWorker": { role: "OPERATOR", args: `id: "missing"` },
   "Mutation.importWorkers": { role: "ADMIN", args: `region: "mars-1"` },
   "Mutation.importAccountWorkers": {
     role: "ADMIN",
@@ -111,7 +112,7 @@ function documentFor(type: RootType, field: string, row: MatrixRow): string {
   return `${OPERATION_KEYWORD[type]} { ${field}${args} { __typename } }`;
 }
 
-const RANK: Record<Role, number> = { VIEWER: 0, OPERATOR: 1, ADMIN: 2 };
+const RANK: Record<RankedRole, number> = { VIEWER: 0, OPERATOR: 1, ADMIN: 2 };
 const CALLERS = ["anonymous", "VIEWER", "OPERATOR", "ADMIN"] as const;
 type Caller = (typeof CALLERS)[number];
 
@@ -119,7 +120,7 @@ function tokenOf(caller: Caller): string | null {
   return caller === "anonymous" ? null : fleet.tokens[caller];
 }
 
-function isAllowed(caller: Caller, role: Role): boolean {
+function isAllowed(caller: Caller, role: RankedRole): boolean {
   return caller !== "anonymous" && RANK[caller] >= RANK[role];
 }
 
@@ -128,7 +129,7 @@ function codesOf(errors: readonly unknown[]): (string | undefined)[] {
 }
 
 /** Allowed: no refusal among the errors (a dummy id may still be NOT_FOUND). Refused: only the refusal. */
-function expectVerdict(result: OperationResult, caller: Caller, role: Role): void {
+function expectVerdict(result: OperationResult, caller: Caller, role: RankedRole): void {
   const codes = codesOf(result.errors);
   if (isAllowed(caller, role)) {
     expect(codes).not.toContain("FORBIDDEN");

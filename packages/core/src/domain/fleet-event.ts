@@ -17,6 +17,8 @@ export const FLEET_EVENT_TYPES = [
   "worker.tags_changed",
   "worker.tags_applied",
   "worker.tags_changed_externally",
+  /** An ADMIN set or cleared the worker's owner (`data.from`, `data.to`). */
+  "worker.owner_changed",
   "worker.failed",
   /** A start, stop or terminate job gave up (its last attempt failed, or it ran past CML_JOB_TIMEOUT). */
   "worker.operation_failed",

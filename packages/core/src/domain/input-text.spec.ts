@@ -43,6 +43,7 @@ const EXAMPLES: Record<TextKind, string> = {
   amiId: "ami-0123456789abcdef0",
   instanceId: "i-0123456789abcdef0",
   idempotencyKey: "create-lab-1",
+  ownerName: "student.1@example.edu",
   licenseToken: "NWE0ZmQ4ZjAtYjVhZC00OTI5LWI3",
   tokenName: "ci bot@example",
   scheduleName: "CCNA spring (Paris) 2026",

@@ -179,7 +179,7 @@ export const TEXT_RULES = {
   scheduleName: {
     minLength: 1,
     maxLength: 64,
-    matches: pattern(/^[\p{L}\p{N}][\p{L}\p{N} ._()@:\/+-]*$/u),
+    matches: pattern(/^[\p{L}\p{N}][\p{L}\p{N} ._()@:/+-]*$/u),
     shape: "1-64 characters: letters, digits, spaces and . _ ( ) @ : / + -, starting with a letter or digit",
   },
   scheduleId: {
@@ -187,6 +187,18 @@ export const TEXT_RULES = {
     maxLength: 36,
     matches: pattern(UUID),
     shape: "a schedule id, a UUID such as 0b9d6c1e-4f7a-4c8e-9a51-2f3d4e5a6b7c",
+  },
+  /**
+   * A worker's owner: an identity as credentials name it, an API token's name
+   * (see tokenName) or an OIDC user's name claim (an e-mail address, a user
+   * name, a subject such as `auth0|6512...`).
+   */
+  ownerName: {
+    minLength: 1,
+    maxLength: 256,
+    matches: pattern(/^[\p{L}\p{N}][\p{L}\p{N} ._@+|:-]*$/u),
+    shape:
+      "an identity as a credential names it: 1-256 letters, digits, spaces and . _ @ + | : -, starting with a letter or digit",
   },
   /** Who the audit log says acted: a token's name, an OIDC user's name, `anonymous` or `system:<component>`. */
   auditActor: {

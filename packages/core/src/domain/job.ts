@@ -1,5 +1,5 @@
 import type { Actor } from "./actor";
-import type { Role } from "./role";
+import type { RankedRole } from "./role";
 import type { DesiredStatus, WorkerStatus } from "./worker-status";
 
 export const JOB_STATES = ["WAITING", "ACTIVE", "DELAYED", "COMPLETED", "FAILED"] as const;
@@ -24,7 +24,7 @@ interface WorkerTarget {
 }
 
 /** The roles an operation mutation may require: reading is never an operation. */
-export type OperationRole = Exclude<Role, "VIEWER">;
+export type OperationRole = Exclude<RankedRole, "VIEWER">;
 
 /** The one argument an operation mutation takes besides `id: ID!`. */
 export type OperationArg =

@@ -30,6 +30,8 @@ export interface NewWorkerRequest {
   readonly tags: Tags;
   readonly idempotencyKey: string | null;
   readonly createdBy: string | null;
+  /** Who owns it (see Worker.owner); absent: nobody. */
+  readonly owner?: string | null;
   readonly actor: Actor;
   readonly reason?: string | null;
   readonly now: Date;
@@ -67,6 +69,7 @@ export function createWorker(request: NewWorkerRequest): WorkerChange {
     // The launch carries the tags: nothing waits to be applied.
     tagSync: NO_TAG_SYNC,
     createdBy: request.createdBy,
+    owner: request.owner ?? null,
     // The fleet launches it itself: confirmed, and its certificate pinned on the first contact.
     cmlTrust: FIRST_USE_TRUST,
     idempotencyKey: request.idempotencyKey,
@@ -120,6 +123,21 @@ export function recordOperationRequested(
 }
 
 /** Replaces the worker's tags; the event lists what was added, changed and removed. */
+/** Gives the worker to `owner` (null: nobody); one `worker.owner_changed` event saying from whom to whom. */
+export function setOwner(worker: Worker, owner: string | null, actor: Actor, now: Date): WorkerChange {
+  const from = worker.owner ?? null;
+  if (from === owner) {
+    return unchanged(worker);
+  }
+  const event = workerEvent(
+    worker,
+    "worker.owner_changed",
+    owner === null ? `${worker.name}: owner ${from} removed` : `${worker.name}: now owned by ${owner}`,
+    { actor, reason: null, now, data: { from, to: owner } },
+  );
+  return changed(worker, { owner }, now, [event]);
+}
+
 export function setTags(worker: Worker, tags: Tags, actor: Actor, now: Date): WorkerChange {
   const set = Object.entries(tags).filter(([key, value]) => worker.tags[key] !== value);
   const removed = Object.keys(worker.tags).filter((key) => !Object.hasOwn(tags, key));

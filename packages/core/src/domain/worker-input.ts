@@ -31,6 +31,19 @@ export function validateWorkerName(name: string, field = "name"): string {
   return checkText("workerName", field, name.trim());
 }
 
+/**
+ * A worker's owner as given: surrounding spaces forgiven, blank or null means
+ * nobody; anything else must be an identity (`ownerName`).
+ */
+export function validateOwner(owner: string | null | undefined, field = "owner"): string | null {
+  if (owner === null || owner === undefined) {
+    return null;
+  }
+  rejectUnsafeCharacters(field, owner);
+  const trimmed = owner.trim();
+  return trimmed === "" ? null : checkText("ownerName", field, trimmed);
+}
+
 /** A region must be both allowed and configured (it needs an AMI to launch from). */
 export function validateRegion(settings: WorkerInputSettings, region: string, field = "region"): string {
   checkText("region", field, region);

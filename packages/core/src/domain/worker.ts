@@ -121,6 +121,12 @@ export interface Worker {
   /** Whether the tags have reached the instance (see worker-tags.ts); absent: nothing pending. */
   readonly tagSync?: TagSync | undefined;
   readonly createdBy: string | null;
+  /**
+   * The identity that owns the worker (an API token's name, an OIDC user's
+   * name claim): a USER credential of that name sees it and may run its
+   * operations on it. Null or absent: nobody's, seen by the ranked roles only.
+   */
+  readonly owner?: string | null | undefined;
   /** The schedule the worker follows (see schedule.ts); null or absent: none. */
   readonly scheduleId?: string | null | undefined;
   /** What its schedule last did to it; null or absent: nothing yet. */

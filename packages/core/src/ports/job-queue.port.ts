@@ -2,6 +2,8 @@ import type { JobInfo, JobKind, JobPayloads, JobRequest, JobState } from "../dom
 
 export interface JobListFilter {
   readonly workerId?: string | undefined;
+  /** Only the jobs of these workers (a USER's own); fleet-wide jobs are left out. */
+  readonly workerIds?: readonly string[] | undefined;
   readonly states?: readonly JobState[] | undefined;
   readonly first: number;
   /** An opaque cursor from a previous page (a job's `cursor`): the jobs created before it. */

@@ -10,6 +10,7 @@ import {
   validateAmiId,
   validateIdempotencyKey,
   validateInstanceType,
+  validateOwner,
   validateRegion,
   validateTags,
   validateWorkerName,
@@ -42,6 +43,8 @@ export interface CreateWorkerInput {
   readonly idempotencyKey?: string | null | undefined;
   /** A key of the configured accounts; the default account when omitted. */
   readonly accountId?: string | null | undefined;
+  /** The identity that will own the worker (see Worker.owner); omitted or blank: nobody. */
+  readonly owner?: string | null | undefined;
 }
 
 /** What carrying out a person's request on a worker takes. */
@@ -126,6 +129,7 @@ export function createWorkerCommandService(deps: WorkerCommandServiceDeps) {
       const instanceType = validateInstanceType(settings, input.instanceType);
       const amiId = input.amiId === null || input.amiId === undefined ? null : validateAmiId(input.amiId);
       const tags = validateTags(input.tags ?? []);
+      const owner = validateOwner(input.owner, "input.owner");
       const now = clock.now();
       const change = createWorker({
         id: deps.newId(),
@@ -138,6 +142,7 @@ export function createWorkerCommandService(deps: WorkerCommandServiceDeps) {
         tags,
         idempotencyKey,
         createdBy: by.name,
+        owner,
         actor,
         now,
       });
@@ -148,7 +153,7 @@ export function createWorkerCommandService(deps: WorkerCommandServiceDeps) {
             successAudit(
               by,
               "createWorker",
-              { name, accountId, region, instanceType, amiId, tags, idempotencyKey },
+              { name, accountId, region, instanceType, amiId, tags, idempotencyKey, owner },
               now,
             ),
           ],

@@ -1,9 +1,9 @@
 import { actorOf, type Requester } from "../domain/requester";
 import type { Worker, WorkerIdlePolicy } from "../domain/worker";
-import { setTags } from "../domain/worker-changes";
+import { setOwner, setTags } from "../domain/worker-changes";
 import type { WorkerChange } from "../domain/worker-changes-common";
 import { keepAlive, setIdlePolicy } from "../domain/worker-changes-idle";
-import { type TagPair, validateTags } from "../domain/worker-input";
+import { type TagPair, validateOwner, validateTags } from "../domain/worker-input";
 import { protectedTags, tagSyncOf } from "../domain/worker-tags";
 import { ConflictError, ValidationError } from "../errors";
 import type { JobQueue } from "../ports/job-queue.port";
@@ -85,6 +85,14 @@ export function createWorkerSettingsService(deps: WorkerSettingsServiceDeps) {
         };
         return setIdlePolicy(worker, policy, actorOf(by), null, now);
       });
+    },
+
+    /** Gives the worker to an identity (null or blank: nobody); validated before anything is read. */
+    setOwner(by: Requester, id: string, owner: string | null): Promise<Worker> {
+      const given = validateOwner(owner);
+      return change(by, "setWorkerOwner", id, { owner: given }, (worker, now) =>
+        setOwner(worker, given, actorOf(by), now),
+      );
     },
 
     keepAlive(by: Requester, id: string, until: Date): Promise<Worker> {

@@ -66,16 +66,21 @@ export async function listJobPage(source: JobListSource, filter: JobListFilter):
       .slice(0, filter.first)
       .map(({ job }) => job);
 
-  if (filter.workerId !== undefined) {
-    const workerId = filter.workerId;
-    const jobs: JobInfo[] = [];
-    for (const kind of WORKER_KINDS) {
-      const job = await source.queueOf(kind).getJob(workerJobId(kind, workerId));
-      if (job !== undefined) {
-        jobs.push(await source.info(job, kind));
-      }
-    }
-    return pageOf(jobs);
+  if (filter.workerId !== undefined || filter.workerIds !== undefined) {
+    // A worker's jobs are one per kind, read directly; with both, the one worker only if it is among the ids.
+    const workerIds =
+      filter.workerIds === undefined
+        ? [filter.workerId ?? ""]
+        : filter.workerIds.filter((id) => filter.workerId === undefined || id === filter.workerId);
+    const found = await Promise.all(
+      workerIds.flatMap((workerId) =>
+        WORKER_KINDS.map(async (kind) => {
+          const job = await source.queueOf(kind).getJob(workerJobId(kind, workerId));
+          return job === undefined ? null : source.info(job, kind);
+        }),
+      ),
+    );
+    return pageOf(found.filter((job): job is JobInfo => job !== null));
   }
 
   const candidates = (

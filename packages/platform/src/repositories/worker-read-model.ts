@@ -6,7 +6,7 @@ import type {
   WorkerReadModel,
 } from "@cml-fleet/core/ports/worker-read-model.port";
 import type { WorkerRepository } from "@cml-fleet/core/ports/worker-repository.port";
-import { and, asc, count, desc, eq, inArray, isNotNull, lt, ne, or, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, inArray, isNotNull, lt, ne, or, type SQL, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { Db } from "../db/database";
 import { fleetEvents } from "../db/schema/events";
@@ -56,8 +56,9 @@ export interface AutoStopReadModel {
   /**
    * Workers not terminated that the idle policy has ever stopped: the only
    * ones with a saving, so a fleet-wide total prices these and not the fleet.
+   * Of one owner when `owner` is given.
    */
-  autoStoppedWorkerIds(): Promise<string[]>;
+  autoStoppedWorkerIds(owner?: string | null): Promise<string[]>;
 }
 
 /** The batch reads, and the telemetry retention that works on the same time series. */
@@ -219,17 +220,31 @@ export function createWorkerReadModel(
       return inputs;
     },
 
-    async autoStoppedWorkerIds() {
+    async autoStoppedWorkerIds(owner = null) {
       // Driven by the partial index on auto-stop events, so the cost follows the auto-stopped workers, not the fleet.
       const rows = await db
         .selectDistinct({ workerId: workers.id })
         .from(fleetEvents)
         .innerJoin(workers, eq(workers.id, fleetEvents.workerId))
-        .where(and(eq(fleetEvents.type, AUTO_STOPPED), notTerminated));
+        .where(and(eq(fleetEvents.type, AUTO_STOPPED), notTerminated, ownedBy(owner)));
       return rows.map((row) => row.workerId);
     },
 
-    async fleetCounts(): Promise<FleetCounts> {
+    async ownedWorkerIds(owner, among) {
+      if (among !== undefined && among.length === 0) {
+        return [];
+      }
+      const rows = await db
+        .select({ id: workers.id })
+        .from(workers)
+        .where(
+          and(eq(workers.owner, owner), among === undefined ? undefined : inArray(workers.id, [...among])),
+        )
+        .orderBy(asc(workers.createdAt), asc(workers.id));
+      return rows.map((row) => row.id);
+    },
+
+    async fleetCounts(owner = null): Promise<FleetCounts> {
       const rows = await db
         .select({
           status: workers.status,
@@ -240,6 +255,7 @@ export function createWorkerReadModel(
           warned: count(sql`case when ${and(notTerminated, isNotNull(workers.idleWarnedAt))} then 1 end`),
         })
         .from(workers)
+        .where(ownedBy(owner))
         .groupBy(workers.status, workers.region, workers.instanceType)
         .orderBy(asc(workers.status), asc(workers.region), asc(workers.instanceType));
       const byStatus = Object.fromEntries(WORKER_STATUSES.map((status) => [status, 0])) as Record<
@@ -282,6 +298,11 @@ export function createWorkerReadModel(
       return result?.count ?? 0;
     },
   };
+}
+
+/** The workers of one owner (null: no narrowing), as a USER's reads are. */
+export function ownedBy(owner: string | null | undefined): SQL | undefined {
+  return owner === null || owner === undefined ? undefined : eq(workers.owner, owner);
 }
 
 function emptyMap<T>(ids: readonly string[]): Map<string, T[]> {

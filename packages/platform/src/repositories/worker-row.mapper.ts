@@ -83,6 +83,7 @@ export function toWorker(row: WorkerRecord): Worker {
       lastError: row.tagsApplyError,
     },
     createdBy: row.createdBy,
+    owner: row.owner,
     cmlTrust: {
       confirmed: row.cmlConfirmed,
       certificateFingerprint: row.cmlCertificateFingerprint,
@@ -131,6 +132,7 @@ export function toMutableColumns(worker: Worker) {
     tags: { ...worker.tags },
     ...tagSyncColumns(tagSyncOf(worker)),
     createdBy: worker.createdBy,
+    owner: worker.owner ?? null,
     ...cmlTrustColumns(cmlTrustOf(worker)),
   } satisfies Partial<NewWorkerRow>;
 }

@@ -23,7 +23,7 @@ import { insertAuditEntries } from "./audit.repository";
 import { isUniqueViolation } from "./database-errors";
 import { decodeKeysetCursor, numericCursorId } from "./keyset-cursor";
 import { decodeWorkerCursor } from "./worker-cursor";
-import { type AutoStopReadModel, createWorkerReadModel } from "./worker-read-model";
+import { type AutoStopReadModel, createWorkerReadModel, ownedBy } from "./worker-read-model";
 import {
   containsPattern,
   toEventRow,
@@ -119,9 +119,9 @@ export function createWorkerRepository(db: Db): DrizzleWorkerRepository {
       };
     },
 
-    async listActive() {
+    async listActive(owner = null) {
       const rows = await selectWorkers()
-        .where(ne(workers.status, "TERMINATED"))
+        .where(and(ne(workers.status, "TERMINATED"), ownedBy(owner)))
         .orderBy(asc(workers.createdAt), asc(workers.id));
       return rows.map(toWorker);
     },
@@ -181,7 +181,7 @@ export function createWorkerRepository(db: Db): DrizzleWorkerRepository {
       return insertEvents(db, events);
     },
 
-    async listEvents(workerId, first, after = null) {
+    async listEvents(workerId, first, after = null, owner = null) {
       const position = after === null ? null : decodeKeysetCursor(after);
       const rows = await db
         .select()
@@ -189,6 +189,13 @@ export function createWorkerRepository(db: Db): DrizzleWorkerRepository {
         .where(
           and(
             workerId === null ? undefined : eq(fleetEvents.workerId, workerId),
+            // A USER's events: those of the workers it owns (a fleet-wide event has no worker, so none).
+            owner === null
+              ? undefined
+              : inArray(
+                  fleetEvents.workerId,
+                  db.select({ id: workers.id }).from(workers).where(ownedBy(owner)),
+                ),
             // Keyset paging: a row comparison, so the (worker_id, at) and (at) indexes serve it as a range.
             position === null
               ? undefined
@@ -262,6 +269,9 @@ function filterCondition(filter: WorkerFilter): SQL | undefined {
         ilike(workers.privateIp, pattern),
       ),
     );
+  }
+  if (filter.owner !== undefined) {
+    conditions.push(ownedBy(filter.owner));
   }
   if (filter.tag !== undefined) {
     conditions.push(sql`${workers.tags} @> ${JSON.stringify({ [filter.tag.key]: filter.tag.value })}::jsonb`);

@@ -33,7 +33,7 @@ const ViewerRef = builder.objectRef<{ name: string; role: ApiToken["role"] }>("V
 builder.queryFields((t) => ({
   viewer: t.field({
     type: ViewerRef,
-    authScopes: { role: "VIEWER" },
+    authScopes: { role: "VIEWER", user: "read" },
     resolve: (_root, _args, context) => context.access.require("viewer"),
   }),
   apiTokens: t.field({

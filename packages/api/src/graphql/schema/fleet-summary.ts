@@ -9,6 +9,7 @@ import { costOf } from "@cml-fleet/core/domain/worker-insights";
 import { WORKER_STATUSES, type WorkerStatus } from "@cml-fleet/core/domain/worker-status";
 import { builder } from "../builder";
 import type { GraphQLContext } from "../context";
+import { ownerScope } from "../worker-ownership";
 import { WorkerStatusEnum } from "./enums";
 
 interface FleetSummaryShape {
@@ -68,10 +69,12 @@ async function summarize(context: GraphQLContext): Promise<FleetSummaryShape> {
   const { workers, clock } = context.reads;
   const prices = await context.reads.prices.current();
   const knowsVolumes = prices.live !== null && Object.keys(prices.live.volumes).length > 0;
+  // A USER's summary is over the workers it owns, each read narrowed in SQL.
+  const owner = ownerScope(context);
   const [counts, autoStopped, active] = await Promise.all([
-    workers.fleetCounts(),
-    workers.autoStoppedWorkerIds().then((ids) => workers.findByIds(ids)),
-    knowsVolumes ? workers.listActive() : Promise.resolve([]),
+    workers.fleetCounts(owner),
+    workers.autoStoppedWorkerIds(owner).then((ids) => workers.findByIds(ids)),
+    knowsVolumes ? workers.listActive(owner) : Promise.resolve([]),
   ]);
   const instanceHourlyCost = counts.groups
     .filter((group) => BILLED_STATUSES.has(group.status))
@@ -104,7 +107,7 @@ async function summarize(context: GraphQLContext): Promise<FleetSummaryShape> {
 builder.queryField("fleetSummary", (t) =>
   t.field({
     type: FleetSummaryRef,
-    authScopes: { role: "VIEWER" },
+    authScopes: { role: "VIEWER", user: "read" },
     resolve: (_root, _args, context) => summarize(context),
   }),
 );

@@ -10,6 +10,7 @@ import "./worker-trust";
 import "./worker-accounts";
 import "./worker-cml-url";
 import "./worker-tags";
+import "./worker-owner";
 import "./worker-status-checks";
 import "./job";
 import "./fleet-event";

@@ -5,6 +5,7 @@ import { encodeKeysetCursor } from "@cml-fleet/platform/repositories/keyset-curs
 import { builder } from "../builder";
 import { boundedFirst } from "../list-bounds";
 import { onlyAbout } from "../topic-subscription";
+import { forSubscriber, ownerScope } from "../worker-ownership";
 import { JobStateEnum } from "./enums";
 
 export const JobRef = builder.objectRef<JobInfo>("Job");
@@ -32,7 +33,7 @@ JobRef.implement({
 builder.queryFields((t) => ({
   jobs: t.field({
     type: [JobRef],
-    authScopes: { role: "VIEWER" },
+    authScopes: { role: "VIEWER", user: "read" },
     args: {
       workerId: t.arg.id(),
       state: t.arg({ type: [JobStateEnum] }),
@@ -41,22 +42,41 @@ builder.queryFields((t) => ({
     },
     description:
       "Jobs, newest first (created at, then id). Page with `after`: the cursor of the last job of the previous page.",
-    resolve: (_root, args, context) =>
-      context.reads.jobs.list({
-        workerId: checkOptionalText("workerId", "workerId", args.workerId) ?? undefined,
-        states: args.state ?? undefined,
-        first: boundedFirst("first", args.first, 50),
-        after: checkOptionalText("cursor", "after", args.after) ?? undefined,
-      }),
+    resolve: async (_root, args, context) => {
+      const workerId = checkOptionalText("workerId", "workerId", args.workerId) ?? undefined;
+      const states = args.state ?? undefined;
+      const first = boundedFirst("first", args.first, 50);
+      const after = checkOptionalText("cursor", "after", args.after) ?? undefined;
+      const owner = ownerScope(context);
+      // A USER's jobs: those of the workers it owns (one SQL read of their ids), never a fleet-wide one.
+      const workerIds =
+        owner === null
+          ? undefined
+          : await context.reads.workers.ownedWorkerIds(
+              owner,
+              workerId === undefined ? undefined : [workerId],
+            );
+      return context.reads.jobs.list({ workerId, workerIds, states, first, after });
+    },
   }),
   job: t.field({
     type: JobRef,
     nullable: true,
-    authScopes: { role: "VIEWER" },
+    authScopes: { role: "VIEWER", user: "read" },
     args: { id: t.arg.id({ required: true }) },
     description:
       "A job by its id; ids are the fleet's own (e.g. stop.<worker id>), anything else is BAD_USER_INPUT.",
-    resolve: (_root, args, context) => context.reads.jobs.get(checkText("jobId", "id", args.id)),
+    resolve: async (_root, args, context) => {
+      const job = await context.reads.jobs.get(checkText("jobId", "id", args.id));
+      const owner = ownerScope(context);
+      if (job === null || owner === null) {
+        return job;
+      }
+      // A USER sees the job of a worker it owns; any other is as if it did not exist.
+      const owned =
+        job.workerId === null ? [] : await context.reads.workers.ownedWorkerIds(owner, [job.workerId]);
+      return owned.length > 0 ? job : null;
+    },
   }),
 }));
 
@@ -75,13 +95,17 @@ builder.mutationField("retryJob", (t) =>
 builder.subscriptionField("jobUpdated", (t) =>
   t.field({
     type: JobRef,
-    authScopes: { role: "VIEWER" },
+    authScopes: { role: "VIEWER", user: "read" },
     args: { id: t.arg.id() },
     subscribe: (_root, args, context) =>
-      onlyAbout(
-        context.pubsub.subscribe(TOPICS.jobUpdated),
-        checkOptionalText("jobId", "id", args.id),
-        (job) => job.id,
+      forSubscriber(
+        context,
+        onlyAbout(
+          context.pubsub.subscribe(TOPICS.jobUpdated),
+          checkOptionalText("jobId", "id", args.id),
+          (job) => job.id,
+        ),
+        (job) => job.workerId,
       ),
     resolve: (job) => job,
   }),

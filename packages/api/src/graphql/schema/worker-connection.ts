@@ -4,6 +4,7 @@ import type { WorkerFilter } from "@cml-fleet/core/ports/worker-repository.port"
 import { decodeWorkerCursor, encodeWorkerCursor } from "@cml-fleet/platform/repositories/worker-cursor";
 import { builder } from "../builder";
 import { boundedFirst } from "../list-bounds";
+import { ownerScope } from "../worker-ownership";
 import { WorkerStatusEnum } from "./enums";
 import { TagInput } from "./tag";
 import { WorkerRef } from "./worker";
@@ -72,7 +73,7 @@ builder.queryField("workers", (t) =>
   t.field({
     type: WorkerConnectionRef,
     description: "Workers in a stable order (oldest first), a page at a time.",
-    authScopes: { role: "VIEWER" },
+    authScopes: { role: "VIEWER", user: "read" },
     args: {
       filter: t.arg({ type: WorkerFilterInput }),
       first: t.arg.int({ description: "Page size, 1-500; 50 when omitted." }),
@@ -91,6 +92,8 @@ builder.queryField("workers", (t) =>
                 key: checkText("tagKey", "filter.tag.key", tag.key),
                 value: checkText("tagValue", "filter.tag.value", tag.value),
               },
+        // A USER's page, cursors and totalCount are over its own workers only.
+        owner: ownerScope(context) ?? undefined,
       };
       return context.reads.workers.list(
         filter,

@@ -1,5 +1,6 @@
 import { checkText } from "@cml-fleet/core/domain/input-text";
 import { builder } from "../builder";
+import { onOwnedWorker } from "../worker-ownership";
 import { WorkerRef } from "./worker";
 import { LabRef } from "./worker-details";
 import { WorkerJobPayloadRef } from "./worker-mutations";
@@ -31,7 +32,7 @@ builder.mutationFields((t) => ({
     type: WorkerJobPayloadRef,
     description:
       "Stops one lab of a RUNNING worker through its CML, as a job; the worker's labs are read again after. NOT_FOUND for a lab the fleet does not know on that worker (refreshWorker reads them again).",
-    authScopes: { role: "OPERATOR" },
+    authScopes: onOwnedWorker("workerId", { role: "OPERATOR" }),
     args: { workerId: t.arg.id({ required: true }), labId: t.arg.id({ required: true }) },
     resolve: (_root, args, context) =>
       context.services.labCommands.stopLab(
@@ -43,7 +44,7 @@ builder.mutationFields((t) => ({
   stopAllLabs: t.field({
     type: WorkerJobPayloadRef,
     description: "Stops every started lab of a RUNNING worker through its CML, as a job.",
-    authScopes: { role: "OPERATOR" },
+    authScopes: onOwnedWorker("id", { role: "OPERATOR" }),
     args: { id: t.arg.id({ required: true }) },
     resolve: (_root, args, context) =>
       context.services.labCommands.stopAllLabs(

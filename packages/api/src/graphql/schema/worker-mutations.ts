@@ -1,10 +1,12 @@
 import { checkText } from "@cml-fleet/core/domain/input-text";
 import { JOB_KIND_TABLE, type OperationArg } from "@cml-fleet/core/domain/job";
 import type { Requester } from "@cml-fleet/core/domain/requester";
+import { isUserOperation } from "@cml-fleet/core/domain/role";
 import { WORKER_OPERATIONS, type WorkerOperation } from "@cml-fleet/core/domain/worker-transitions";
 import type { WorkerCommandService, WorkerJobResult } from "@cml-fleet/core/services/worker-commands.service";
 import type { ArgBuilder, ArgumentRef } from "@pothos/core";
 import { builder } from "../builder";
+import { onOwnedWorker } from "../worker-ownership";
 import { JobRef } from "./job";
 import { TagInput } from "./tag";
 import { WorkerRef } from "./worker";
@@ -32,6 +34,10 @@ const CreateWorkerInput = builder.inputType("CreateWorkerInput", {
       description:
         "One of the configured accounts (a key of AWS_ACCOUNTS); the default account when omitted.",
     }),
+    owner: t.string({
+      description:
+        "The identity that owns the worker (a token's name, an OIDC user's name claim); nobody when omitted.",
+    }),
   }),
 });
 
@@ -56,7 +62,7 @@ builder.mutationFields((t) => ({
     type: WorkerRef,
     description:
       "Replaces the worker's own tags and applies them to its instance as an apply-tags job (Worker.tagSync.job); Name, aws:* and cml-fleet:* are the fleet's and refused. A worker not launched yet carries them from its launch.",
-    authScopes: { role: "OPERATOR" },
+    authScopes: onOwnedWorker("id", { role: "OPERATOR" }),
     args: { id: t.arg.id({ required: true }), tags: t.arg({ type: [TagInput], required: true }) },
     resolve: async (_root, args, context) => {
       const result = await context.services.workerSettings.setTags(
@@ -69,7 +75,7 @@ builder.mutationFields((t) => ({
   }),
   setIdlePolicy: t.field({
     type: WorkerRef,
-    authScopes: { role: "OPERATOR" },
+    authScopes: onOwnedWorker("id", { role: "OPERATOR" }),
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: IdlePolicyInput, required: true }) },
     resolve: (_root, args, context) =>
       context.services.workerSettings.setIdlePolicy(
@@ -81,7 +87,7 @@ builder.mutationFields((t) => ({
   keepAlive: t.field({
     type: WorkerRef,
     description: "No auto-stop before `until`; an instant in the past clears it.",
-    authScopes: { role: "OPERATOR" },
+    authScopes: onOwnedWorker("id", { role: "OPERATOR", user: "keepAlive" }),
     args: { id: t.arg.id({ required: true }), until: t.arg({ type: "DateTime", required: true }) },
     resolve: (_root, args, context) =>
       context.services.workerSettings.keepAlive(
@@ -168,7 +174,11 @@ for (const operation of WORKER_OPERATIONS) {
   builder.mutationField(row.field, (t) =>
     t.field({
       type: WorkerJobPayloadRef,
-      authScopes: { role: row.role },
+      // A USER may run its operations (core's USER_OPERATIONS) on the workers it owns; another's is NOT_FOUND.
+      authScopes: onOwnedWorker(
+        "id",
+        isUserOperation(row.field) ? { role: row.role, user: row.field } : { role: row.role },
+      ),
       args: operationArgs(t.arg, arg),
       resolve: (_root, args, context) =>
         runOperation(

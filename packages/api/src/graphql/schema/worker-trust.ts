@@ -1,5 +1,6 @@
 import { cmlTrustOf } from "@cml-fleet/core/domain/worker";
 import { builder } from "../builder";
+import { onOwnedWorker } from "../worker-ownership";
 import { WorkerRef } from "./worker";
 
 /**
@@ -33,7 +34,7 @@ builder.mutationFields((t) => ({
     type: WorkerRef,
     description:
       "Pins the worker's CML to the certificate with this SHA-256 fingerprint (compare it with the one the worker.certificate_mismatch event reports); without a fingerprint the pin is cleared and the next contact pins whatever certificate answers.",
-    authScopes: { role: "ADMIN" },
+    authScopes: onOwnedWorker("id", { role: "ADMIN" }),
     args: {
       id: t.arg.id({ required: true }),
       fingerprint: t.arg.string({ description: "64 hex digits, optionally as colon-separated pairs." }),
@@ -49,7 +50,7 @@ builder.mutationFields((t) => ({
     type: WorkerRef,
     description:
       "Confirms a worker that reconciliation imported on its own: from now on the fleet contacts its CML (and pins its certificate on the first contact).",
-    authScopes: { role: "ADMIN" },
+    authScopes: onOwnedWorker("id", { role: "ADMIN" }),
     args: { id: t.arg.id({ required: true }) },
     resolve: (_root, args, context) =>
       context.services.workerTrust.confirm(context.access.require("confirmWorker"), String(args.id)),

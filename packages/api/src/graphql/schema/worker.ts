@@ -5,6 +5,7 @@ import { TOPICS } from "@cml-fleet/platform/pubsub/topics";
 import { builder } from "../builder";
 import { boundedFirst } from "../list-bounds";
 import { onlyAbout } from "../topic-subscription";
+import { forSubscriber, visibleWorker } from "../worker-ownership";
 import { ServiceStatusEnum, WorkerStatusEnum } from "./enums";
 import { FleetEventRef } from "./fleet-event";
 import { JobRef } from "./job";
@@ -80,9 +81,10 @@ builder.queryField("worker", (t) =>
   t.field({
     type: WorkerRef,
     nullable: true,
-    authScopes: { role: "VIEWER" },
+    authScopes: { role: "VIEWER", user: "read" },
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, args, context) => context.reads.workers.findById(checkText("workerId", "id", args.id)),
+    resolve: async (_root, args, context) =>
+      visibleWorker(context, await context.reads.workers.findById(checkText("workerId", "id", args.id))),
   }),
 );
 
@@ -90,13 +92,18 @@ builder.subscriptionField("workerChanged", (t) =>
   t.field({
     type: WorkerRef,
     description: "The whole current worker after each change; keep the copy with the newest updatedAt.",
-    authScopes: { role: "VIEWER" },
+    authScopes: { role: "VIEWER", user: "read" },
     args: { id: t.arg.id() },
     subscribe: (_root, args, context) =>
-      onlyAbout(
-        context.pubsub.subscribe(TOPICS.workerChanged),
-        checkOptionalText("workerId", "id", args.id),
+      forSubscriber(
+        context,
+        onlyAbout(
+          context.pubsub.subscribe(TOPICS.workerChanged),
+          checkOptionalText("workerId", "id", args.id),
+          (worker) => worker.id,
+        ),
         (worker) => worker.id,
+        (worker) => worker.owner ?? null,
       ),
     resolve: (worker) => worker,
   }),

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { Role } from "@cml-fleet/core/domain/role";
+import type { RankedRole } from "@cml-fleet/core/domain/role";
 import type { WorkerRepository } from "@cml-fleet/core/ports/worker-repository.port";
 import { loadSettings } from "@cml-fleet/core/settings/load-settings";
 import type { Settings } from "@cml-fleet/core/settings/settings.schema";
@@ -41,7 +41,7 @@ export interface TestFleet {
   /** The workers table, for seeding what a test reads through the API. */
   readonly workers: WorkerRepository;
   /** Secrets of one token per role (the ADMIN one is BOOTSTRAP_ADMIN_TOKEN). */
-  readonly tokens: Readonly<Record<Role, string>>;
+  readonly tokens: Readonly<Record<RankedRole, string>>;
   startApi(overrides?: ApiOverrides): Promise<TestApi>;
   close(): Promise<void>;
 }
@@ -65,7 +65,7 @@ export async function createTestFleet(label: string, env: Record<string, string>
     ...env,
   });
   const tokenRepository = createApiTokenRepository(db.db);
-  const secrets: Record<Role, string> = {
+  const secrets: Record<RankedRole, string> = {
     ADMIN: adminSecret,
     OPERATOR: generateTokenSecret(),
     VIEWER: generateTokenSecret(),
