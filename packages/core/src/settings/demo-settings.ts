@@ -23,8 +23,8 @@ export const DEMO_IMAGES: Readonly<Record<DemoRegion, DemoImage>> = {
 /**
  * The built-in demo configuration (CLOUD_PROVIDER=sim and no config file),
  * as raw file-shaped values: the two demo regions with their demo images, the
- * CML API on the simulator's CML port, and TLS verification off because the
- * simulator's certificate is self-signed.
+ * CML API on the simulator's CML port, TLS verification off because the
+ * simulator's certificate is self-signed, and http:// notification channels allowed.
  */
 export function demoSettings(simCmlPort: unknown): Record<string, unknown> {
   const amiConfig = Object.fromEntries(
@@ -40,5 +40,7 @@ export function demoSettings(simCmlPort: unknown): Record<string, unknown> {
     cml_api_port: simCmlPort,
     cml_https_port: simCmlPort,
     cml_tls_verify: false,
+    // A local receiver (a script on 127.0.0.1) can try notification channels without a certificate.
+    notify_allow_http: true,
   };
 }
