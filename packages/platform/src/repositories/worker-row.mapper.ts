@@ -1,4 +1,5 @@
 import type { FleetEvent, NewFleetEvent } from "@cml-fleet/core/domain/fleet-event";
+import type { ScheduleRunState } from "@cml-fleet/core/domain/schedule";
 import {
   type CmlLab,
   type CmlTrust,
@@ -12,7 +13,13 @@ import { getTableColumns, sql } from "drizzle-orm";
 import type { FleetEventRow } from "../db/schema/events";
 import { workerLabs } from "../db/schema/labs";
 import type { TelemetrySampleRow } from "../db/schema/telemetry";
-import { type NewWorkerRow, type StoredTelemetry, type WorkerRow, workers } from "../db/schema/workers";
+import {
+  type NewWorkerRow,
+  type StoredScheduleState,
+  type StoredTelemetry,
+  type WorkerRow,
+  workers,
+} from "../db/schema/workers";
 
 /**
  * Every worker read selects the row plus its labs, aggregated by a correlated
@@ -89,6 +96,8 @@ export function toWorker(row: WorkerRecord): Worker {
       certificateFingerprint: row.cmlCertificateFingerprint,
       rejectedFingerprint: row.cmlRejectedFingerprint,
     },
+    scheduleId: row.scheduleId,
+    scheduleState: row.scheduleState === null ? null : fromStoredScheduleState(row.scheduleState),
     idempotencyKey: row.idempotencyKey,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
@@ -134,6 +143,8 @@ export function toMutableColumns(worker: Worker) {
     createdBy: worker.createdBy,
     owner: worker.owner ?? null,
     ...cmlTrustColumns(cmlTrustOf(worker)),
+    scheduleId: worker.scheduleId ?? null,
+    scheduleState: worker.scheduleState == null ? null : toStoredScheduleState(worker.scheduleState),
   } satisfies Partial<NewWorkerRow>;
 }
 
@@ -161,6 +172,22 @@ function cmlTrustColumns(trust: CmlTrust) {
     cmlConfirmed: trust.confirmed,
     cmlCertificateFingerprint: trust.certificateFingerprint,
     cmlRejectedFingerprint: trust.rejectedFingerprint,
+  };
+}
+
+function toStoredScheduleState(state: ScheduleRunState): StoredScheduleState {
+  return {
+    ...state,
+    openingAt: state.openingAt.toISOString(),
+    startedAt: state.startedAt?.toISOString() ?? null,
+  };
+}
+
+function fromStoredScheduleState(stored: StoredScheduleState): ScheduleRunState {
+  return {
+    ...stored,
+    openingAt: new Date(stored.openingAt),
+    startedAt: stored.startedAt === null ? null : new Date(stored.startedAt),
   };
 }
 
