@@ -1,8 +1,10 @@
 import { randomUUID } from "node:crypto";
+import { createHttpWebhookSender } from "@cml-fleet/core/adapters/webhook/http-webhook-sender";
 import type { Clock } from "@cml-fleet/core/ports/clock.port";
 import { systemClock } from "@cml-fleet/core/ports/clock.port";
 import { createJobCommandService } from "@cml-fleet/core/services/job-commands.service";
 import { createLabCommandService } from "@cml-fleet/core/services/lab-commands.service";
+import { createNotificationChannelService } from "@cml-fleet/core/services/notification-channel.service";
 import { createPriceBookReader } from "@cml-fleet/core/services/price-book-reader";
 import { createWorkerCommandService } from "@cml-fleet/core/services/worker-commands.service";
 import { createWorkerImportService } from "@cml-fleet/core/services/worker-import.service";
@@ -17,6 +19,7 @@ import { redisPrefixes } from "@cml-fleet/platform/queue/queue-definitions";
 import type { RedisConnections } from "@cml-fleet/platform/redis/redis-connections";
 import { createApiTokenRepository } from "@cml-fleet/platform/repositories/api-token.repository";
 import { createAuditRepository } from "@cml-fleet/platform/repositories/audit.repository";
+import { createNotificationRepository } from "@cml-fleet/platform/repositories/notification.repository";
 import { createWorkerRepository } from "@cml-fleet/platform/repositories/worker.repository";
 import { createLiveCredentials } from "./auth/live-credentials";
 import { createOidcVerifier } from "./auth/oidc-verifier";
@@ -109,6 +112,14 @@ export async function createApiApp(options: ApiAppOptions): Promise<ApiApp> {
       apiTokens,
       jobCommands: createJobCommandService({ ...workerDeps, audit }),
       labCommands: createLabCommandService(workerDeps),
+      notificationChannels: createNotificationChannelService({
+        store: createNotificationRepository(database.db),
+        sender: createHttpWebhookSender({ timeoutMs: settings.notify.deliveryTimeoutMs }),
+        audit,
+        clock,
+        newId: randomUUID,
+        allowHttp: settings.notify.allowHttp,
+      }),
     },
     reads: {
       workers,

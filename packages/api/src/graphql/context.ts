@@ -6,6 +6,7 @@ import type { WorkerReadModel } from "@cml-fleet/core/ports/worker-read-model.po
 import type { WorkerRepository } from "@cml-fleet/core/ports/worker-repository.port";
 import type { JobCommandService } from "@cml-fleet/core/services/job-commands.service";
 import type { LabCommandService } from "@cml-fleet/core/services/lab-commands.service";
+import type { NotificationChannelService } from "@cml-fleet/core/services/notification-channel.service";
 import type { PriceBookReader } from "@cml-fleet/core/services/price-book-reader";
 import type { WorkerCommandService } from "@cml-fleet/core/services/worker-commands.service";
 import type { WorkerImportService } from "@cml-fleet/core/services/worker-import.service";
@@ -27,6 +28,8 @@ export interface ApiServices {
   readonly apiTokens: ApiTokenService;
   readonly jobCommands: JobCommandService;
   readonly labCommands: LabCommandService;
+  /** ADMINs' notification channels: create, delete, test. */
+  readonly notificationChannels: NotificationChannelService;
 }
 
 /** What the queries read from (no write methods: writes go through the services). */

@@ -17,6 +17,7 @@ import "./fleet-event";
 import "./fleet-summary";
 import "./api-token";
 import "./audit-log";
+import "./notification-channels";
 
 /** The whole schema: every type module registers itself on the builder when imported. */
 export const schema = builder.toSchema({ sortSchema: true });
