@@ -22,6 +22,7 @@ COPY packages/sim/package.json packages/sim/
 COPY packages/tui/package.json packages/tui/
 COPY packages/local/package.json packages/local/
 COPY packages/bench/package.json packages/bench/
+COPY packages/replay/package.json packages/replay/
 RUN --mount=type=cache,id=pnpm,target=/pnpm/store pnpm fetch --frozen-lockfile
 
 FROM deps AS deploy

@@ -33,6 +33,9 @@ const REFUSED: readonly (readonly [file: string, specifier: string])[] = [
   ["packages/jobs/test/probe.ts", "@cml-fleet/api/app"],
   ["packages/sim/src/probe.ts", "@cml-fleet/core/domain/worker"],
   ["packages/tui/src/probe.ts", "@cml-fleet/api/app"],
+  ["packages/replay/src/probe.ts", "@cml-fleet/platform/db/database"],
+  ["packages/replay/src/probe.ts", "@cml-fleet/core/adapters/aws/create-aws-cloud-provider"],
+  ["packages/replay/src/probe.ts", "@cml-fleet/jobs/job-process"],
 ];
 
 const ALLOWED: readonly (readonly [file: string, specifier: string])[] = [
@@ -46,6 +49,7 @@ const ALLOWED: readonly (readonly [file: string, specifier: string])[] = [
   ["packages/core/src/domain/probe-ok.ts", "@cml-fleet/terminal-text/printable"],
   ["packages/core/src/adapters/cml/probe-ok.ts", "@cml-fleet/terminal-text/printable"],
   ["packages/tui/src/probe-ok.ts", "@cml-fleet/terminal-text/printable"],
+  ["packages/replay/src/probe-ok.ts", "@cml-fleet/core/services/idle-auto-stop.service"],
 ];
 
 interface Diagnostic {
