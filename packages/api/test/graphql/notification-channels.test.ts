@@ -5,7 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { codes, dataOf, gql } from "./support/graphql-client";
 import { useTestFleet } from "./support/test-fleet";
 
-const { fleet, api } = useTestFleet("notification-channels", { env: { NOTIFY_ALLOW_HTTP: "true" } });
+const { fleet, api } = useTestFleet("notification-channels", {
+  env: { NOTIFY_ALLOW_HTTP: "true", NOTIFY_DELIVERY_TIMEOUT: "500ms" },
+});
 
 const CHANNEL_FIELDS = "id name url format events enabled lastDeliveryAt lastError";
 const CREATE = `mutation($input: NotificationChannelInput!) { createNotificationChannel(input: $input) { ${CHANNEL_FIELDS} } }`;
@@ -24,13 +26,25 @@ interface ChannelJson {
   readonly lastError: string | null;
 }
 
-const received: { headers: IncomingHttpHeaders; body: string }[] = [];
+const received: { url: string | undefined; headers: IncomingHttpHeaders; body: string }[] = [];
 let receiverUrl = "";
 const receiver = createServer((request, response) => {
   const chunks: Buffer[] = [];
   request.on("data", (chunk: Buffer) => chunks.push(chunk));
   request.on("end", () => {
-    received.push({ headers: request.headers, body: Buffer.concat(chunks).toString("utf8") });
+    received.push({
+      url: request.url,
+      headers: request.headers,
+      body: Buffer.concat(chunks).toString("utf8"),
+    });
+    if (request.url === "/redirect") {
+      response.writeHead(307, { location: "/followed" }).end();
+      return;
+    }
+    if (request.url === "/hang") {
+      // Never answers: the sender's NOTIFY_DELIVERY_TIMEOUT ends the wait.
+      return;
+    }
     response.writeHead(request.url === "/refuse" ? 410 : 204).end();
   });
 });
@@ -121,6 +135,33 @@ describe("notification channels through GraphQL", () => {
       dataOf(await gql(api.url, TEST, { token: fleet.tokens.ADMIN, variables: { id: channel.id } })),
     ).toEqual({ testNotificationChannel: false });
     expect((await channels()).find((found) => found.id === channel.id)?.lastError).toMatch(/HTTP 410/);
+    await gql(api.url, DELETE, { token: fleet.tokens.ADMIN, variables: { id: channel.id } });
+  });
+
+  it("does not follow a redirect: the delivery fails, naming it", async () => {
+    const channel = dataOf(
+      await create({ name: "bounces", url: `${receiverUrl}/redirect` }),
+    ).createNotificationChannel;
+    expect(
+      dataOf(await gql(api.url, TEST, { token: fleet.tokens.ADMIN, variables: { id: channel.id } })),
+    ).toEqual({ testNotificationChannel: false });
+    expect((await channels()).find((found) => found.id === channel.id)?.lastError).toMatch(
+      /HTTP 307 \(redirects are not followed\)/,
+    );
+    expect(received.map((request) => request.url)).not.toContain("/followed");
+    await gql(api.url, DELETE, { token: fleet.tokens.ADMIN, variables: { id: channel.id } });
+  });
+
+  it("gives up on a receiver that does not answer within NOTIFY_DELIVERY_TIMEOUT", async () => {
+    const channel = dataOf(
+      await create({ name: "hangs", url: `${receiverUrl}/hang` }),
+    ).createNotificationChannel;
+    expect(
+      dataOf(await gql(api.url, TEST, { token: fleet.tokens.ADMIN, variables: { id: channel.id } })),
+    ).toEqual({ testNotificationChannel: false });
+    expect((await channels()).find((found) => found.id === channel.id)?.lastError).toBe(
+      "no answer within 500 ms",
+    );
     await gql(api.url, DELETE, { token: fleet.tokens.ADMIN, variables: { id: channel.id } });
   });
 

@@ -3,7 +3,7 @@ import type {
   NewNotificationChannel,
   NotificationChannel,
 } from "@cml-fleet/core/domain/notification-channel";
-import { ConflictError } from "@cml-fleet/core/errors";
+import { ConflictError, UpstreamUnavailableError } from "@cml-fleet/core/errors";
 import type {
   DeliverableChannel,
   NotificationStore,
@@ -68,6 +68,16 @@ function bounded(error: string): string {
   return error.length > 500 ? `${error.slice(0, 499)}…` : error;
 }
 
+/** The SQLSTATE of a failed statement, without the statement or its parameters. */
+function sqlState(error: unknown): string {
+  for (let current: unknown = error; current instanceof Error; current = current.cause) {
+    if ("code" in current && typeof current.code === "string") {
+      return `SQLSTATE ${current.code}`;
+    }
+  }
+  return "no answer from the database";
+}
+
 function deliveryKey(delivery: PendingDelivery) {
   return and(
     eq(notificationDeliveries.channelId, delivery.channelId),
@@ -112,12 +122,14 @@ export function createNotificationRepository(db: Db): NotificationStore {
         }
         return toChannel(row);
       } catch (error) {
+        // Drizzle's error quotes the statement's parameters, the secret among them: it is not passed on.
         if (isUniqueViolation(error, "notification_channels_name_unique")) {
-          throw new ConflictError(`a notification channel named "${channel.name}" already exists`, {
-            cause: error,
-          });
+          throw new ConflictError(`a notification channel named "${channel.name}" already exists`);
         }
-        throw error;
+        throw new UpstreamUnavailableError(
+          "database",
+          `could not store the notification channel (${sqlState(error)})`,
+        );
       }
     },
 
