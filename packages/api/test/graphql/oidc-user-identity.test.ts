@@ -1,0 +1,92 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { exportJWK, generateKeyPair, SignJWT } from "jose";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { aWorker } from "../support/worker-factory";
+import { codes, dataOf, gql } from "./support/graphql-client";
+import { useTestFleet } from "./support/test-fleet";
+
+/**
+ * OIDC_USERNAME_CLAIM names an OIDC caller, and so the owner a USER's
+ * workers must name; a USER role in the roles claim counts only when no
+ * ranked role is there.
+ */
+const AUDIENCE = "cml-fleet";
+let issuer: string;
+let identityProvider: Server;
+let privateKey: CryptoKey;
+
+beforeAll(async () => {
+  const keys = await generateKeyPair("RS256");
+  privateKey = keys.privateKey;
+  const jwk = { ...(await exportJWK(keys.publicKey)), kid: "k1", alg: "RS256", use: "sig" };
+  identityProvider = createServer((request, response) => {
+    response.setHeader("content-type", "application/json");
+    if (request.url === "/.well-known/openid-configuration") {
+      response.end(JSON.stringify({ issuer, jwks_uri: `${issuer}/jwks` }));
+    } else if (request.url === "/jwks") {
+      response.end(JSON.stringify({ keys: [jwk] }));
+    } else {
+      response.statusCode = 404;
+      response.end("{}");
+    }
+  });
+  await new Promise<void>((resolve) => identityProvider.listen(0, "127.0.0.1", resolve));
+  issuer = `http://127.0.0.1:${(identityProvider.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise((resolve) => identityProvider?.close(resolve)));
+
+const { fleet, api } = useTestFleet("oidc-user", {
+  env: () => ({
+    OIDC_ISSUER: issuer,
+    OIDC_AUDIENCE: AUDIENCE,
+    OIDC_ROLES_CLAIM: "groups",
+    OIDC_USERNAME_CLAIM: "preferred_username",
+  }),
+});
+
+function token(claims: Record<string, unknown>, subject = "sub-carol"): Promise<string> {
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: "RS256", kid: "k1" })
+    .setIssuer(issuer)
+    .setAudience(AUDIENCE)
+    .setSubject(subject)
+    .setIssuedAt()
+    .setExpirationTime("5m")
+    .sign(privateKey);
+}
+
+describe("OIDC callers as USERs", () => {
+  it("takes the name from OIDC_USERNAME_CLAIM (not the e-mail), and a USER sees only the workers it owns", async () => {
+    const carols = aWorker({ name: "carols", owner: "carol" }, 1);
+    const daves = aWorker({ name: "daves", owner: "dave" }, 2);
+    await fleet.workers.insert(carols, []);
+    await fleet.workers.insert(daves, []);
+    const jwt = await token({ groups: ["user"], preferred_username: "carol", email: "carol@example.edu" });
+    const result = dataOf(
+      await gql<{ viewer: unknown; workers: { edges: { node: { id: string } }[] } }>(
+        api.url,
+        "{ viewer { name role } workers { edges { node { id } } } }",
+        { token: jwt },
+      ),
+    );
+    expect(result.viewer).toEqual({ name: "carol", role: "USER" });
+    expect(result.workers.edges.map((edge) => edge.node.id)).toEqual([carols.id]);
+    const other = await gql(api.url, "mutation($id: ID!) { stopWorker(id: $id) { job { id } } }", {
+      token: jwt,
+      variables: { id: daves.id },
+    });
+    expect(codes(other)).toEqual(["NOT_FOUND"]);
+  });
+
+  it("falls back to sub without the claim, and a ranked role in the claim wins over USER", async () => {
+    const unnamed = await token({ groups: ["USER"] }, "sub-erin");
+    expect(
+      dataOf(await gql<{ viewer: unknown }>(api.url, "{ viewer { name role } }", { token: unnamed })).viewer,
+    ).toEqual({ name: "sub-erin", role: "USER" });
+    const both = await token({ groups: ["user", "operator"], preferred_username: "frank" });
+    expect(
+      dataOf(await gql<{ viewer: unknown }>(api.url, "{ viewer { name role } }", { token: both })).viewer,
+    ).toEqual({ name: "frank", role: "OPERATOR" });
+  });
+});
