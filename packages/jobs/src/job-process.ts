@@ -13,6 +13,7 @@ import { createCmlCertificatePins } from "@cml-fleet/core/services/cml-certifica
 import { checkLicensesAtStart } from "@cml-fleet/core/services/license-check-at-start";
 import { createNotificationRelay } from "@cml-fleet/core/services/notification-relay.service";
 import { realSleep } from "@cml-fleet/core/services/poll";
+import { MAX_SCHEDULE_LEAD_MS } from "@cml-fleet/core/services/schedule-lead-time";
 import type { Settings } from "@cml-fleet/core/settings/settings.schema";
 import type { Database } from "@cml-fleet/platform/db/database";
 import { type Infrastructure, openInfrastructure } from "@cml-fleet/platform/infrastructure";
@@ -24,6 +25,7 @@ import { TOPICS } from "@cml-fleet/platform/pubsub/topics";
 import { createBullmqNotificationQueue } from "@cml-fleet/platform/queue/notification-queue";
 import { redisPrefixes } from "@cml-fleet/platform/queue/queue-definitions";
 import { createNotificationRepository } from "@cml-fleet/platform/repositories/notification.repository";
+import { createScheduleRepository } from "@cml-fleet/platform/repositories/schedule.repository";
 import { createWorkerRepository } from "@cml-fleet/platform/repositories/worker.repository";
 import { Redis } from "ioredis";
 import type { JobRuntimeConfig, JobWorkerDeps } from "./job-worker-deps";
@@ -195,6 +197,13 @@ export async function startJobProcess(options: JobProcessOptions): Promise<Runni
       hourlyRate: (worker) => hourlyRate(settings.pricing, worker.instanceType, worker.region),
       recentSamples: 30,
     },
+    schedules: createScheduleRepository(database.db),
+    scheduleLead: {
+      defaultLeadMs: settings.schedules.defaultLeadMs,
+      maxLeadMs: MAX_SCHEDULE_LEAD_MS,
+      historySamples: 20,
+      slackMs: settings.schedules.evaluationIntervalMs,
+    },
     impairedReboot: {
       enabled: settings.statusChecks.rebootOnImpaired,
       sweepsBeforeReboot: settings.statusChecks.impairedSweepsBeforeReboot,
@@ -234,6 +243,7 @@ export async function startJobProcess(options: JobProcessOptions): Promise<Runni
       schedules: {
         telemetrySweepMs: interval,
         idleCheckMs: interval,
+        scheduleEvaluationMs: settings.schedules.evaluationIntervalMs,
         reconcileMs: Math.max(interval * 5, 60_000),
         priceRefreshMs: PRICE_REFRESH_INTERVAL_MS,
       },

@@ -7,6 +7,7 @@ import { createNotificationDeliveryService } from "@cml-fleet/core/services/noti
 import { createPriceRefreshService } from "@cml-fleet/core/services/price-refresh.service";
 import { createProvisioningService } from "@cml-fleet/core/services/provisioning.service";
 import { createReconciliationService } from "@cml-fleet/core/services/reconciliation.service";
+import { createScheduleEvaluationService } from "@cml-fleet/core/services/schedule-evaluation.service";
 import { createTagApplyService } from "@cml-fleet/core/services/tag-apply.service";
 import { createTelemetrySweepService } from "@cml-fleet/core/services/telemetry-sweep.service";
 import type { JobWorkerDeps } from "./job-worker-deps";
@@ -28,6 +29,15 @@ export function createJobServices(unguarded: JobWorkerDeps): JobServices {
     license: createLicenseService({ ...deps, configuredToken: deps.licenseToken }),
     telemetry: createTelemetrySweepService({ ...deps, impairedReboots: impairedReboot }),
     idle: createIdleAutoStopService(deps),
+    schedules: createScheduleEvaluationService({
+      ...deps,
+      startHistory: deps.schedules,
+      onLateStart: (worker) =>
+        deps.telemetry?.metrics.scheduleLateStarts?.inc({
+          region: worker.region,
+          instance_type: worker.instanceType,
+        }),
+    }),
     reconciliation: createReconciliationService(deps),
     prices: createPriceRefreshService({ ...deps, ...deps.pricing }),
     labs: createLabStopService(deps),

@@ -8,6 +8,7 @@ import type { JobQueue } from "@cml-fleet/core/ports/job-queue.port";
 import type { LicenseTokenVault } from "@cml-fleet/core/ports/license-token-vault.port";
 import type { Logger } from "@cml-fleet/core/ports/logger.port";
 import type { NotificationStore } from "@cml-fleet/core/ports/notification-store.port";
+import type { ScheduleStore, StartHistory } from "@cml-fleet/core/ports/schedule-store.port";
 import type { WebhookSender } from "@cml-fleet/core/ports/webhook-sender.port";
 import type { WorkerRepository } from "@cml-fleet/core/ports/worker-repository.port";
 import type { IdleAutoStopConfig } from "@cml-fleet/core/services/idle-auto-stop.service";
@@ -17,6 +18,7 @@ import type { Sleep } from "@cml-fleet/core/services/poll";
 import type { PriceRefreshDeps } from "@cml-fleet/core/services/price-refresh.service";
 import type { LaunchPlacement } from "@cml-fleet/core/services/provisioning.service";
 import type { ReconciliationConfig } from "@cml-fleet/core/services/reconciliation.service";
+import type { ScheduleLeadConfig } from "@cml-fleet/core/services/schedule-lead-time";
 import type { TelemetrySweepConfig } from "@cml-fleet/core/services/telemetry-sweep.service";
 import type { JobTelemetryDeps } from "./observability/job-telemetry";
 import type { JobTimeouts } from "./runtime/job-deadline";
@@ -63,6 +65,9 @@ export interface JobWorkerDeps {
   readonly placement: (worker: Worker) => LaunchPlacement;
   readonly sweep: TelemetrySweepConfig;
   readonly idle: IdleAutoStopConfig;
+  /** The workers' schedules (the idle check reads them too) and the start history lead times are learned from. */
+  readonly schedules: ScheduleStore & StartHistory;
+  readonly scheduleLead: ScheduleLeadConfig;
   readonly reconciliation: ReconciliationConfig;
   /** The price-refresh job's Price List API, volume inventory, cache and what it prices. */
   readonly pricing: Pick<PriceRefreshDeps, "priceList" | "volumes" | "cache" | "config">;

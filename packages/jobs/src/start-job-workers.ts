@@ -17,6 +17,7 @@ import { rebootProcessor } from "./processors/reboot.processor";
 import { reconcileProcessor } from "./processors/reconcile.processor";
 import { refreshProcessor } from "./processors/refresh.processor";
 import { registerLicenseProcessor } from "./processors/register-license.processor";
+import { scheduleEvaluateProcessor } from "./processors/schedule-evaluate.processor";
 import { startProcessor } from "./processors/start.processor";
 import { stopProcessor } from "./processors/stop.processor";
 import { stopAllLabsProcessor } from "./processors/stop-all-labs.processor";
@@ -52,6 +53,7 @@ const PROCESSORS: { readonly [K in JobKind]: (services: JobServices) => JobDefin
   import: importProcessor,
   "telemetry-sweep": telemetrySweepProcessor,
   "idle-check": idleCheckProcessor,
+  "schedule-evaluate": scheduleEvaluateProcessor,
   reconcile: reconcileProcessor,
   "price-refresh": priceRefreshProcessor,
   notify: notifyProcessor,

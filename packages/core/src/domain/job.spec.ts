@@ -19,6 +19,7 @@ describe("the job-kind table", () => {
       "import",
       "telemetry-sweep",
       "idle-check",
+      "schedule-evaluate",
       "reconcile",
       "price-refresh",
       "notify",
@@ -29,6 +30,7 @@ describe("the job-kind table", () => {
     expect(SWEEP_KINDS.map((kind) => [kind, JOB_KIND_TABLE[kind].sweep.every])).toEqual([
       ["telemetry-sweep", "telemetrySweepMs"],
       ["idle-check", "idleCheckMs"],
+      ["schedule-evaluate", "scheduleEvaluationMs"],
       ["reconcile", "reconcileMs"],
       ["price-refresh", "priceRefreshMs"],
     ]);

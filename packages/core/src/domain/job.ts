@@ -229,6 +229,13 @@ export const JOB_KIND_TABLE = {
     role: "OPERATOR",
     sweep: { every: "idleCheckMs" },
   },
+  // Starts workers for their schedules' windows (their stops are the idle check's), as an operator may.
+  "schedule-evaluate": {
+    payload: payload<NoPayload>(),
+    target: "fleet",
+    role: "OPERATOR",
+    sweep: { every: "scheduleEvaluationMs" },
+  },
   // It may mark workers terminated and adopt instances, as only an admin may.
   reconcile: {
     payload: payload<NoPayload>(),

@@ -235,6 +235,7 @@ export function createJobCommandService(deps: JobCommandServiceDeps) {
         }
         case "telemetry-sweep":
         case "idle-check":
+        case "schedule-evaluate":
         case "reconcile":
         case "price-refresh":
         // A notification is sent again as it was (to the channel, with the same delivery id).

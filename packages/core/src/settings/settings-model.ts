@@ -152,6 +152,10 @@ export function toSettingsModel(raw: RawSettings) {
       retry: { attempts: raw.notify_attempts, backoffMs: raw.notify_retry_backoff },
       relayIntervalMs: raw.notify_relay_interval,
     },
+    schedules: {
+      evaluationIntervalMs: raw.cml_schedule_evaluation_interval,
+      defaultLeadMs: Math.min(raw.cml_schedule_default_lead, 2 * 3_600_000),
+    },
   };
 }
 

@@ -12,6 +12,7 @@ import {
 import { cmlSettingsShape } from "./settings-shape-cml";
 import { edgeSettingsShape } from "./settings-shape-edge";
 import { notifySettingsShape } from "./settings-shape-notify";
+import { scheduleSettingsShape } from "./settings-shape-schedule";
 
 export const REGION_PATTERN = { regex: /^[a-z]{2}(-gov)?-[a-z]+-\d+$/, hint: "is not an AWS region name" };
 export const INSTANCE_TYPE_PATTERN = {
@@ -225,4 +226,5 @@ export const settingsShape = {
   ),
   ...cmlSettingsShape,
   ...notifySettingsShape,
+  ...scheduleSettingsShape,
 };

@@ -5,7 +5,8 @@ import { context, SpanKind, SpanStatusCode, type Tracer, trace } from "@opentele
 import { DelayedError, type Job, type Worker } from "bullmq";
 
 export interface JobTelemetryDeps {
-  readonly metrics: Pick<FleetMetrics, "jobs" | "jobDuration" | "jobsStalled">;
+  readonly metrics: Pick<FleetMetrics, "jobs" | "jobDuration" | "jobsStalled"> &
+    Partial<Pick<FleetMetrics, "scheduleLateStarts">>;
   readonly tracer: Tracer;
   readonly logger: Logger;
 }

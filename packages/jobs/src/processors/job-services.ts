@@ -8,6 +8,7 @@ import type { NotificationDeliveryService } from "@cml-fleet/core/services/notif
 import type { PriceRefreshService } from "@cml-fleet/core/services/price-refresh.service";
 import type { ProvisioningService } from "@cml-fleet/core/services/provisioning.service";
 import type { ReconciliationService } from "@cml-fleet/core/services/reconciliation.service";
+import type { ScheduleEvaluationService } from "@cml-fleet/core/services/schedule-evaluation.service";
 import type { TagApplyService } from "@cml-fleet/core/services/tag-apply.service";
 import type { TelemetrySweepService } from "@cml-fleet/core/services/telemetry-sweep.service";
 
@@ -18,6 +19,7 @@ export interface JobServices {
   readonly license: LicenseService;
   readonly telemetry: TelemetrySweepService;
   readonly idle: IdleAutoStopService;
+  readonly schedules: ScheduleEvaluationService;
   readonly reconciliation: ReconciliationService;
   readonly prices: PriceRefreshService;
   readonly labs: LabStopService;

@@ -25,6 +25,7 @@ export interface FleetMetrics {
   readonly idleWorkers: Gauge;
   readonly hourlyCost: Gauge;
   readonly fleetScrapeErrors: Counter;
+  readonly scheduleLateStarts: Counter<"region" | "instance_type">;
 }
 
 export interface FleetMetricsOptions {
@@ -124,6 +125,11 @@ export function createFleetMetrics(options: FleetMetricsOptions = {}): FleetMetr
     fleetScrapeErrors: counter({
       name: "cml_fleet_fleet_gauge_errors_total",
       help: "Scrapes whose fleet gauges could not be read from the database (the gauges are left out).",
+    }),
+    scheduleLateStarts: counter({
+      name: "cml_fleet_schedule_late_starts_total",
+      help: "Workers a schedule started that were not AVAILABLE when their window opened, by region and instance type.",
+      labelNames: ["region", "instance_type"],
     }),
   };
 }
