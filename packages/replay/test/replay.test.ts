@@ -138,7 +138,11 @@ describe("the cost replay", () => {
 
   it("is deterministic, and skipping the checks that cannot change anything gives the very same report", async () => {
     const trace = parseTrace(forgottenWorkers({ workers: 6, days: 7, seed: 7 }));
-    for (const env of [{}, { CML_WORKER_IDLE_THRESHOLD: "10m", CML_WORKER_MAX_IDLE_BEFORE_WARNING: "5m" }]) {
+    const envs: Record<string, string>[] = [
+      {},
+      { CML_WORKER_IDLE_THRESHOLD: "10m", CML_WORKER_MAX_IDLE_BEFORE_WARNING: "5m" },
+    ];
+    for (const env of envs) {
       const settings = settingsWith(env);
       const first = JSON.stringify(await replayTrace(trace, settings));
       const again = JSON.stringify(await replayTrace(trace, settings));
