@@ -6,6 +6,8 @@ import { createJobCommandService } from "@cml-fleet/core/services/job-commands.s
 import { createLabCommandService } from "@cml-fleet/core/services/lab-commands.service";
 import { createNotificationChannelService } from "@cml-fleet/core/services/notification-channel.service";
 import { createPriceBookReader } from "@cml-fleet/core/services/price-book-reader";
+import { createScheduleService } from "@cml-fleet/core/services/schedule.service";
+import { MAX_SCHEDULE_LEAD_MS } from "@cml-fleet/core/services/schedule-lead-time";
 import { createWorkerCommandService } from "@cml-fleet/core/services/worker-commands.service";
 import { createWorkerImportService } from "@cml-fleet/core/services/worker-import.service";
 import { createWorkerSettingsService } from "@cml-fleet/core/services/worker-settings.service";
@@ -20,6 +22,7 @@ import type { RedisConnections } from "@cml-fleet/platform/redis/redis-connectio
 import { createApiTokenRepository } from "@cml-fleet/platform/repositories/api-token.repository";
 import { createAuditRepository } from "@cml-fleet/platform/repositories/audit.repository";
 import { createNotificationRepository } from "@cml-fleet/platform/repositories/notification.repository";
+import { createScheduleRepository } from "@cml-fleet/platform/repositories/schedule.repository";
 import { createWorkerRepository } from "@cml-fleet/platform/repositories/worker.repository";
 import { createLiveCredentials } from "./auth/live-credentials";
 import { createOidcVerifier } from "./auth/oidc-verifier";
@@ -57,6 +60,7 @@ export async function createApiApp(options: ApiAppOptions): Promise<ApiApp> {
   const workers = createWorkerRepository(database.db);
   const tokens = createApiTokenRepository(database.db);
   const audit = createAuditRepository(database.db);
+  const schedules = createScheduleRepository(database.db);
   const workerDeps = { workers, jobs, publisher, clock, settings, logger };
   // Costs read the prices the price-refresh job cached; a request never calls the Price List API.
   const prices = createPriceBookReader({
@@ -120,6 +124,7 @@ export async function createApiApp(options: ApiAppOptions): Promise<ApiApp> {
         newId: randomUUID,
         allowHttp: settings.notify.allowHttp,
       }),
+      schedules: createScheduleService({ ...workerDeps, schedules, newId: randomUUID }),
     },
     reads: {
       workers,
@@ -128,6 +133,13 @@ export async function createApiApp(options: ApiAppOptions): Promise<ApiApp> {
       clock,
       audit,
       prices,
+      schedules,
+      scheduleLead: {
+        defaultLeadMs: settings.schedules.defaultLeadMs,
+        maxLeadMs: MAX_SCHEDULE_LEAD_MS,
+        historySamples: 20,
+        slackMs: settings.schedules.evaluationIntervalMs,
+      },
     },
     readiness: {
       postgres: () => database.ping(),

@@ -60,7 +60,15 @@ export async function buildContext(
     access: createAccessControl({ audit: deps.audit, logger, clock: deps.reads.clock }, principal, requestId),
     services: deps.services,
     reads: deps.reads,
-    loaders: createWorkerLoaders({ readModel: deps.reads.workers, jobs: deps.reads.jobs }),
+    loaders: createWorkerLoaders({
+      readModel: deps.reads.workers,
+      jobs: deps.reads.jobs,
+      schedules: {
+        schedules: deps.reads.schedules,
+        scheduleLead: deps.reads.scheduleLead,
+        workers: deps.reads.workers,
+      },
+    }),
     pubsub: deps.pubsub,
   };
 }

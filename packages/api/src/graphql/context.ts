@@ -2,12 +2,15 @@ import type { AuditLogReader } from "@cml-fleet/core/ports/audit-log.port";
 import type { Clock } from "@cml-fleet/core/ports/clock.port";
 import type { JobQueue } from "@cml-fleet/core/ports/job-queue.port";
 import type { Logger } from "@cml-fleet/core/ports/logger.port";
+import type { ScheduleStore, StartHistory } from "@cml-fleet/core/ports/schedule-store.port";
 import type { WorkerReadModel } from "@cml-fleet/core/ports/worker-read-model.port";
 import type { WorkerRepository } from "@cml-fleet/core/ports/worker-repository.port";
 import type { JobCommandService } from "@cml-fleet/core/services/job-commands.service";
 import type { LabCommandService } from "@cml-fleet/core/services/lab-commands.service";
 import type { NotificationChannelService } from "@cml-fleet/core/services/notification-channel.service";
 import type { PriceBookReader } from "@cml-fleet/core/services/price-book-reader";
+import type { ScheduleService } from "@cml-fleet/core/services/schedule.service";
+import type { ScheduleLeadConfig } from "@cml-fleet/core/services/schedule-lead-time";
 import type { WorkerCommandService } from "@cml-fleet/core/services/worker-commands.service";
 import type { WorkerImportService } from "@cml-fleet/core/services/worker-import.service";
 import type { WorkerSettingsService } from "@cml-fleet/core/services/worker-settings.service";
@@ -30,6 +33,8 @@ export interface ApiServices {
   readonly labCommands: LabCommandService;
   /** ADMINs' notification channels: create, delete, test. */
   readonly notificationChannels: NotificationChannelService;
+  /** Schedules (ADMIN) and which one a worker follows (OPERATOR). */
+  readonly schedules: ScheduleService;
 }
 
 /** What the queries read from (no write methods: writes go through the services). */
@@ -44,6 +49,9 @@ export interface ApiReads {
   readonly clock: Clock;
   /** Prices for costs: configured, else the cached Price List API's, else the static table. */
   readonly prices: PriceBookReader;
+  /** Schedules and the start history their lead times are learned from (Worker.schedule, nextScheduledAction). */
+  readonly schedules: Pick<ScheduleStore, "findByIds" | "workerIdsOf"> & StartHistory;
+  readonly scheduleLead: ScheduleLeadConfig;
 }
 
 /** One per HTTP request, SSE stream or WebSocket operation. */

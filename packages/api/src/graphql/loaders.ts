@@ -5,6 +5,7 @@ import type { WorkerReadModel } from "@cml-fleet/core/ports/worker-read-model.po
 import type { TelemetrySample } from "@cml-fleet/core/ports/worker-repository.port";
 import type { AutoStopReadModel, CostInputs } from "@cml-fleet/platform/repositories/worker-read-model";
 import DataLoader from "dataloader";
+import { createScheduleLoaders, type ScheduleLoaderDeps, type ScheduleLoaders } from "./schedule-loaders";
 import { AUTO_STOP_EVENT_WINDOW } from "./list-bounds";
 
 /**
@@ -18,11 +19,14 @@ export interface WorkerLoaders {
   events(perWorker: number): DataLoader<string, FleetEvent[]>;
   /** The job of the worker's pending operation, if any; reads Redis, never SQL. */
   activeJob: DataLoader<string, JobInfo | null>;
+  /** Schedules, their workers and lead times (see schedule-loaders.ts). */
+  schedules: ScheduleLoaders;
 }
 
 export interface WorkerLoaderDeps {
   readonly readModel: WorkerReadModel & Pick<AutoStopReadModel, "costInputsMany">;
   readonly jobs: Pick<JobQueue, "get">;
+  readonly schedules: ScheduleLoaderDeps;
 }
 
 const ACTIVE_JOB_KINDS = ["provision", "start", "stop", "terminate"] as const;
@@ -50,6 +54,7 @@ export function createWorkerLoaders(deps: WorkerLoaderDeps): WorkerLoaders {
         () => new DataLoader(async (ids) => pick(ids, await deps.readModel.eventsMany(ids, perWorker))),
       ),
     activeJob: new DataLoader(async (ids) => Promise.all(ids.map((id) => activeJobOf(deps.jobs, id)))),
+    schedules: createScheduleLoaders(deps.schedules),
   };
 }
 

@@ -18,6 +18,7 @@ import "./fleet-summary";
 import "./api-token";
 import "./audit-log";
 import "./notification-channels";
+import "./schedules";
 
 /** The whole schema: every type module registers itself on the builder when imported. */
 export const schema = builder.toSchema({ sortSchema: true });

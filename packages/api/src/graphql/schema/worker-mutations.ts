@@ -38,6 +38,7 @@ const CreateWorkerInput = builder.inputType("CreateWorkerInput", {
       description:
         "The identity that owns the worker (a token's name, an OIDC user's name claim); nobody when omitted.",
     }),
+    scheduleId: t.id({ description: "Put the new worker on this schedule (see setWorkerSchedule)." }),
   }),
 });
 
@@ -55,8 +56,20 @@ builder.mutationFields((t) => ({
     type: WorkerJobPayloadRef,
     authScopes: { role: "ADMIN" },
     args: { input: t.arg({ type: CreateWorkerInput, required: true }) },
-    resolve: (_root, { input }, context) =>
-      context.services.workerCommands.createWorker(context.access.require("createWorker"), input),
+    resolve: async (_root, { input }, context) => {
+      const by = context.access.require("createWorker");
+      // The schedule is checked before anything is created: a bad or unknown id changes nothing.
+      const schedule = await context.services.schedules.scheduleForNewWorker(
+        input.scheduleId === null || input.scheduleId === undefined ? null : String(input.scheduleId),
+      );
+      const created = await context.services.workerCommands.createWorker(by, input);
+      return schedule === null
+        ? created
+        : {
+            ...created,
+            worker: await context.services.schedules.setWorkerSchedule(by, created.worker.id, schedule.id),
+          };
+    },
   }),
   setWorkerTags: t.field({
     type: WorkerRef,
