@@ -94,6 +94,7 @@ export async function createApiApp(options: ApiAppOptions): Promise<ApiApp> {
               audience: oidc.audience,
               rolesClaim: oidc.rolesClaim,
               usernameClaim: oidc.usernameClaim,
+              groupsClaim: oidc.groupsClaim,
               jwksUrl: null,
             }),
     },

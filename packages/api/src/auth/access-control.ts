@@ -12,8 +12,8 @@ export interface AccessControl {
   allows(required: RankedRole): boolean;
   /** Whether the caller is a USER with this grant ("read", or an operation it may run on its own workers). */
   allowsUser(grant: string): boolean;
-  /** The owner the caller's reads are narrowed to: its name for a USER, null for a ranked role or nobody. */
-  ownerScope(): string | null;
+  /** The owners the caller's reads are narrowed to: a USER's name and groups; null for a ranked role or nobody. */
+  ownerScope(): readonly string[] | null;
   /**
    * Returns the error to raise for a refused operation (a field). The refusal
    * is kept for the request's one audit row, written by {@link recordDenials}.

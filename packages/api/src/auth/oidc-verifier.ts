@@ -1,4 +1,5 @@
-import { isRole, RANKED_ROLES, type Role } from "@cml-fleet/core/domain/role";
+import { TEXT_RULES } from "@cml-fleet/core/domain/input-text";
+import { GROUP_OWNER_PREFIX, groupOwner, isRole, RANKED_ROLES, type Role } from "@cml-fleet/core/domain/role";
 import { type Clock, systemClock } from "@cml-fleet/core/ports/clock.port";
 import { createRemoteJWKSet, errors, type JWTPayload, jwtVerify } from "jose";
 import { OIDC_FETCH_LIMITS, type OidcFetchLimits } from "./credential-limits";
@@ -16,6 +17,8 @@ export interface OidcOptions {
    * "preferred_username"; `sub` when the token has no such text claim. "email" when omitted.
    */
   readonly usernameClaim?: string;
+  /** Claim listing the caller's groups (a string or a list): owners `group:<name>`. None when null or omitted. */
+  readonly groupsClaim?: string | null;
   /** Defaults to {@link OIDC_FETCH_LIMITS}; tests shorten them. */
   readonly limits?: OidcFetchLimits;
   /** Decides when a failed issuer is tried again; the system clock by default. */
@@ -114,12 +117,21 @@ export function createOidcVerifier(options: OidcOptions): OidcVerifier {
       }
       const named = payload[options.usernameClaim ?? "email"];
       const name = typeof named === "string" && named.trim() !== "" ? named.trim() : payload.sub;
+      // A person is never a group: such a name would own every worker of that group.
+      if (name.startsWith(GROUP_OWNER_PREFIX)) {
+        return {
+          ok: false,
+          reason: `OIDC token rejected: its name must not start with ${GROUP_OWNER_PREFIX}`,
+        };
+      }
+      const groupsClaim = options.groupsClaim ?? null;
       return {
         ok: true,
         principal: {
           id: `oidc:${payload.sub}`,
           name,
           role,
+          ...(groupsClaim === null ? {} : { groups: groupsIn(payload[groupsClaim]) }),
           via: "oidc",
           expiresAt: new Date(payload.exp * 1000),
         },
@@ -201,6 +213,30 @@ async function discoverJwksUrl(issuer: string, limits: OidcFetchLimits): Promise
     throw new Error(`OIDC discovery at ${url.href} has no http(s) jwks_uri`);
   }
   return jwksUri;
+}
+
+/** At most this many groups are taken from a token (each one an owner a USER's reads match). */
+const MAX_GROUPS = 100;
+
+/**
+ * Groups in a claim may be one string or a list; only those that make a
+ * valid owner (`group:<name>`, core's ownerName rule) are kept, the first
+ * {@link MAX_GROUPS} of them.
+ */
+function groupsIn(claim: unknown): string[] {
+  const values = Array.isArray(claim) ? claim : [claim];
+  const rule = TEXT_RULES.ownerName;
+  return [
+    ...new Set(
+      values
+        .filter((value): value is string => typeof value === "string")
+        .map((value) => value.trim())
+        .filter((group) => {
+          const owner = groupOwner(group);
+          return group !== "" && owner.length <= rule.maxLength && rule.matches(owner);
+        }),
+    ),
+  ].slice(0, MAX_GROUPS);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { checkText } from "@cml-fleet/core/domain/input-text";
+import { canSeeOwner } from "@cml-fleet/core/domain/role";
 import type { Worker } from "@cml-fleet/core/domain/worker";
 import { NotFoundError } from "@cml-fleet/core/errors";
 import { filter, pipe } from "graphql-yoga";
@@ -13,15 +14,20 @@ import type { GraphQLContext } from "./context";
  * is checked (FORBIDDEN would tell the USER that it exists).
  */
 
-/** The owner the caller's reads are narrowed to: its name for a USER, null (the whole fleet) for a ranked role. */
-export function ownerScope(context: GraphQLContext): string | null {
+/**
+ * The owners the caller's reads are narrowed to: a USER's name and its groups
+ * (`group:<name>`), null (the whole fleet) for a ranked role.
+ */
+export function ownerScope(context: GraphQLContext): readonly string[] | null {
   return context.access.ownerScope();
 }
 
 /** The worker when the caller may see it, else null (as if it did not exist). */
 export function visibleWorker(context: GraphQLContext, worker: Worker | null): Worker | null {
-  const owner = ownerScope(context);
-  return worker === null || owner === null || worker.owner === owner ? worker : null;
+  const principal = context.access.principal;
+  return worker === null || principal === null || canSeeOwner(principal, worker.owner ?? null)
+    ? worker
+    : null;
 }
 
 /**
@@ -36,13 +42,13 @@ export function onOwnedWorker<Scopes>(argument: string, scopes: Scopes) {
     args: Record<string, unknown>,
     context: GraphQLContext,
   ): Promise<Scopes> => {
-    const owner = ownerScope(context);
-    if (owner === null) {
+    const owners = ownerScope(context);
+    if (owners === null) {
       return scopes;
     }
     const given = args[argument];
     const id = checkText("workerId", argument, typeof given === "string" ? given : String(given));
-    const owned = await context.reads.workers.ownedWorkerIds(owner, [id]);
+    const owned = await context.reads.workers.ownedWorkerIds(owners, [id]);
     if (owned.length === 0) {
       throw new NotFoundError("worker", id);
     }
@@ -63,21 +69,22 @@ export function forSubscriber<T>(
   workerIdOf: (payload: T) => string | null,
   ownerOf?: (payload: T) => string | null,
 ): AsyncIterable<T> {
-  const owner = ownerScope(context);
-  if (owner === null) {
+  const owners = ownerScope(context);
+  if (owners === null) {
     return payloads;
   }
   return pipe(
     payloads,
     filter(async (payload: T) => {
       if (ownerOf !== undefined) {
-        return ownerOf(payload) === owner;
+        const owner = ownerOf(payload);
+        return owner !== null && owners.includes(owner);
       }
       const workerId = workerIdOf(payload);
       if (workerId === null) {
         return false;
       }
-      return (await context.reads.workers.ownedWorkerIds(owner, [workerId])).length > 0;
+      return (await context.reads.workers.ownedWorkerIds(owners, [workerId])).length > 0;
     }),
   );
 }

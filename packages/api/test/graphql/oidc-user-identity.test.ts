@@ -42,6 +42,7 @@ const { fleet, api } = useTestFleet("oidc-user", {
     OIDC_AUDIENCE: AUDIENCE,
     OIDC_ROLES_CLAIM: "groups",
     OIDC_USERNAME_CLAIM: "preferred_username",
+    OIDC_GROUPS_CLAIM: "teams",
   }),
 });
 
@@ -88,5 +89,38 @@ describe("OIDC callers as USERs", () => {
     expect(
       dataOf(await gql<{ viewer: unknown }>(api.url, "{ viewer { name role } }", { token: both })).viewer,
     ).toEqual({ name: "frank", role: "OPERATOR" });
+  });
+
+  it("a worker owned by group:<name> is every USER's in that group (OIDC_GROUPS_CLAIM), and nobody else's", async () => {
+    const shared = aWorker({ name: "shared", owner: "group:lab-a" }, 3);
+    await fleet.workers.insert(shared, []);
+    const inGroup = await token({
+      groups: ["user"],
+      preferred_username: "gina",
+      teams: ["lab-a", "bad\nteam"],
+    });
+    const outside = await token({ groups: ["user"], preferred_username: "hank", teams: "lab-b" });
+    const WORKERS = "{ workers { totalCount edges { node { id owner } } } }";
+    type Page = { workers: { totalCount: number; edges: { node: { id: string; owner: string } }[] } };
+    const ginas = dataOf(await gql<Page>(api.url, WORKERS, { token: inGroup })).workers;
+    expect(ginas.edges.map((edge) => edge.node)).toEqual([{ id: shared.id, owner: "group:lab-a" }]);
+    expect(ginas.totalCount).toBe(1);
+    const started = await gql(api.url, "mutation($id: ID!) { stopWorker(id: $id) { worker { id } } }", {
+      token: inGroup,
+      variables: { id: shared.id },
+    });
+    expect(started.errors).toEqual([]);
+    expect(dataOf(await gql<Page>(api.url, WORKERS, { token: outside })).workers.totalCount).toBe(0);
+    const refused = await gql(api.url, "mutation($id: ID!) { stopWorker(id: $id) { worker { id } } }", {
+      token: outside,
+      variables: { id: shared.id },
+    });
+    expect(codes(refused)).toEqual(["NOT_FOUND"]);
+  });
+
+  it("refuses a token whose name claims to be a group", async () => {
+    const jwt = await token({ groups: ["user"], preferred_username: "group:lab-a" });
+    const result = await gql(api.url, "{ viewer { name } }", { token: jwt });
+    expect(codes(result)).toEqual(["UNAUTHENTICATED"]);
   });
 });

@@ -11,6 +11,11 @@ export interface Requester {
   readonly id: string;
   readonly name: string;
   readonly role: Role;
+  /**
+   * The groups the identity provider says the person belongs to (OIDC with
+   * OIDC_GROUPS_CLAIM only): a worker owned by `group:<name>` is theirs too.
+   */
+  readonly groups?: readonly string[];
 }
 
 export function actorOf(requester: Requester): Actor {

@@ -33,7 +33,13 @@ describe("roles", () => {
   });
 
   it("narrows a USER's reads to its own name, and a ranked role's to nothing", () => {
-    expect(ownerScopeOf({ role: "USER", name: "alice" })).toBe("alice");
+    expect(ownerScopeOf({ role: "USER", name: "alice" })).toEqual(["alice"]);
+    expect(ownerScopeOf({ role: "USER", name: "alice", groups: ["lab-a"] })).toEqual([
+      "alice",
+      "group:lab-a",
+    ]);
+    expect(canSeeOwner({ role: "USER", name: "alice", groups: ["lab-a"] }, "group:lab-a")).toBe(true);
+    expect(canSeeOwner({ role: "USER", name: "alice", groups: ["lab-a"] }, "group:lab-b")).toBe(false);
     expect(ownerScopeOf({ role: "VIEWER", name: "alice" })).toBeNull();
     expect(canSeeOwner({ role: "USER", name: "alice" }, "alice")).toBe(true);
     expect(canSeeOwner({ role: "USER", name: "alice" }, "bob")).toBe(false);

@@ -44,21 +44,32 @@ export function userMay(role: Role, grant: string): boolean {
   return role === "USER" && (grant === "read" || (USER_OPERATIONS as readonly string[]).includes(grant));
 }
 
-/**
- * The owner a requester's reads are narrowed to: its own name for a USER,
- * null (the whole fleet) for a ranked role.
- */
-export function ownerScopeOf(requester: { readonly role: Role; readonly name: string }): string | null {
-  return requester.role === "USER" ? requester.name : null;
+/** An owner naming a group (`group:<name>`): every USER in that group owns the worker. */
+export const GROUP_OWNER_PREFIX = "group:";
+
+export function groupOwner(group: string): string {
+  return `${GROUP_OWNER_PREFIX}${group}`;
 }
 
-/** Whether a requester may see a worker with this owner at all (a USER: only its own). */
-export function canSeeOwner(
-  requester: { readonly role: Role; readonly name: string },
-  owner: string | null,
-): boolean {
+/** Who a requester is as an owner: its name, and `group:<name>` for each of its groups. */
+interface OwnerIdentity {
+  readonly role: Role;
+  readonly name: string;
+  readonly groups?: readonly string[];
+}
+
+/**
+ * The owners a requester's reads are narrowed to: for a USER its own name and
+ * its groups (`group:<name>`), null (the whole fleet) for a ranked role.
+ */
+export function ownerScopeOf(requester: OwnerIdentity): readonly string[] | null {
+  return requester.role === "USER" ? [requester.name, ...(requester.groups ?? []).map(groupOwner)] : null;
+}
+
+/** Whether a requester may see a worker with this owner at all (a USER: only its own and its groups'). */
+export function canSeeOwner(requester: OwnerIdentity, owner: string | null): boolean {
   const scope = ownerScopeOf(requester);
-  return scope === null || scope === owner;
+  return scope === null || (owner !== null && scope.includes(owner));
 }
 
 /** Whether a mutation (by field name) is one a USER may run on its own workers. */

@@ -47,8 +47,8 @@ export interface WorkerReadModel {
   ): Promise<Map<string, TelemetrySample[]>>;
   /** The latest `perWorker` events of each worker, newest first. */
   eventsMany(workerIds: readonly string[], perWorker: number): Promise<Map<string, FleetEvent[]>>;
-  /** Over the workers of one owner when `owner` is given, else over the fleet. */
-  fleetCounts(owner?: string | null): Promise<FleetCounts>;
-  /** The ids of the workers `owner` owns (among `among` when given), oldest first. */
-  ownedWorkerIds(owner: string, among?: readonly string[]): Promise<string[]>;
+  /** Over the workers of these owners when `owners` is given, else over the fleet. */
+  fleetCounts(owners?: readonly string[] | null): Promise<FleetCounts>;
+  /** The ids of the workers one of `owners` owns (among `among` when given), oldest first. */
+  ownedWorkerIds(owners: readonly string[], among?: readonly string[]): Promise<string[]>;
 }

@@ -8,8 +8,8 @@ export interface WorkerFilter {
   /** Case-insensitive substring of name, instance id or IP. */
   readonly search?: string | undefined;
   readonly tag?: { readonly key: string; readonly value: string } | undefined;
-  /** Only the workers this identity owns (a USER's reads); undefined: every worker. */
-  readonly owner?: string | undefined;
+  /** Only the workers owned by one of these (a USER's name and groups); undefined: every worker. */
+  readonly owners?: readonly string[] | undefined;
 }
 
 export interface WorkerPage {
@@ -65,8 +65,8 @@ export interface WorkerRepository {
   findByInstanceIds(instanceIds: readonly string[]): Promise<Worker[]>;
   /** Stable order (created at, then id); `after` is an opaque cursor from a previous page. */
   list(filter: WorkerFilter, first: number, after: string | null): Promise<WorkerPage>;
-  /** Every worker that is not TERMINATED (for sweeps and reconciliation); of one owner when `owner` is given. */
-  listActive(owner?: string | null): Promise<Worker[]>;
+  /** Every worker that is not TERMINATED (for sweeps and reconciliation); of these owners when `owners` is given. */
+  listActive(owners?: readonly string[] | null): Promise<Worker[]>;
   insert(
     worker: Worker,
     events: readonly NewFleetEvent[],
@@ -76,13 +76,13 @@ export interface WorkerRepository {
   appendEvents(events: readonly NewFleetEvent[]): Promise<FleetEvent[]>;
   /**
    * Newest first (at, then id); `after` is an opaque cursor from a previous page: the events older than it.
-   * With `owner`, only the events of that identity's workers (never a fleet-wide one).
+   * With `owners`, only the events of the workers they own (never a fleet-wide one).
    */
   listEvents(
     workerId: string | null,
     first: number,
     after?: string | null,
-    owner?: string | null,
+    owners?: readonly string[] | null,
   ): Promise<FleetEvent[]>;
   saveTelemetry(samples: readonly TelemetrySample[]): Promise<void>;
   recentTelemetry(workerId: string, limit: number): Promise<TelemetrySample[]>;

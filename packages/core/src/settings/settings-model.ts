@@ -67,6 +67,7 @@ export function toSettingsModel(raw: RawSettings) {
               audience: raw.oidc_audience,
               rolesClaim: raw.oidc_roles_claim,
               usernameClaim: raw.oidc_username_claim,
+              groupsClaim: raw.oidc_groups_claim,
             },
     },
     cloud: {

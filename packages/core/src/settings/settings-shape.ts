@@ -133,6 +133,9 @@ export const settingsShape = {
     "email",
     "Claim of an OIDC token that names the caller: who the audit log says acted, and the owner a USER's workers must name. The token's sub when the claim is missing or not text.",
   ),
+  oidc_groups_claim: optionalTextSetting(
+    "Claim of an OIDC token listing the caller's groups (a string or a list); a worker owned by group:<name> is then every USER's in that group. Unset: no groups.",
+  ),
 
   // --- cloud ---
   cloud_provider: enumSetting(

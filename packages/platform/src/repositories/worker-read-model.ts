@@ -56,9 +56,9 @@ export interface AutoStopReadModel {
   /**
    * Workers not terminated that the idle policy has ever stopped: the only
    * ones with a saving, so a fleet-wide total prices these and not the fleet.
-   * Of one owner when `owner` is given.
+   * Of these owners when `owners` is given.
    */
-  autoStoppedWorkerIds(owner?: string | null): Promise<string[]>;
+  autoStoppedWorkerIds(owners?: readonly string[] | null): Promise<string[]>;
 }
 
 /** The batch reads, and the telemetry retention that works on the same time series. */
@@ -220,31 +220,29 @@ export function createWorkerReadModel(
       return inputs;
     },
 
-    async autoStoppedWorkerIds(owner = null) {
+    async autoStoppedWorkerIds(owners = null) {
       // Driven by the partial index on auto-stop events, so the cost follows the auto-stopped workers, not the fleet.
       const rows = await db
         .selectDistinct({ workerId: workers.id })
         .from(fleetEvents)
         .innerJoin(workers, eq(workers.id, fleetEvents.workerId))
-        .where(and(eq(fleetEvents.type, AUTO_STOPPED), notTerminated, ownedBy(owner)));
+        .where(and(eq(fleetEvents.type, AUTO_STOPPED), notTerminated, ownedBy(owners)));
       return rows.map((row) => row.workerId);
     },
 
-    async ownedWorkerIds(owner, among) {
-      if (among !== undefined && among.length === 0) {
+    async ownedWorkerIds(owners, among) {
+      if (owners.length === 0 || (among !== undefined && among.length === 0)) {
         return [];
       }
       const rows = await db
         .select({ id: workers.id })
         .from(workers)
-        .where(
-          and(eq(workers.owner, owner), among === undefined ? undefined : inArray(workers.id, [...among])),
-        )
+        .where(and(ownedBy(owners), among === undefined ? undefined : inArray(workers.id, [...among])))
         .orderBy(asc(workers.createdAt), asc(workers.id));
       return rows.map((row) => row.id);
     },
 
-    async fleetCounts(owner = null): Promise<FleetCounts> {
+    async fleetCounts(owners = null): Promise<FleetCounts> {
       const rows = await db
         .select({
           status: workers.status,
@@ -255,7 +253,7 @@ export function createWorkerReadModel(
           warned: count(sql`case when ${and(notTerminated, isNotNull(workers.idleWarnedAt))} then 1 end`),
         })
         .from(workers)
-        .where(ownedBy(owner))
+        .where(ownedBy(owners))
         .groupBy(workers.status, workers.region, workers.instanceType)
         .orderBy(asc(workers.status), asc(workers.region), asc(workers.instanceType));
       const byStatus = Object.fromEntries(WORKER_STATUSES.map((status) => [status, 0])) as Record<
@@ -300,9 +298,12 @@ export function createWorkerReadModel(
   };
 }
 
-/** The workers of one owner (null: no narrowing), as a USER's reads are. */
-export function ownedBy(owner: string | null | undefined): SQL | undefined {
-  return owner === null || owner === undefined ? undefined : eq(workers.owner, owner);
+/** The workers owned by one of `owners` (null: no narrowing; none: no worker), as a USER's reads are. */
+export function ownedBy(owners: readonly string[] | null | undefined): SQL | undefined {
+  if (owners === null || owners === undefined) {
+    return undefined;
+  }
+  return owners.length === 0 ? sql`false` : inArray(workers.owner, [...owners]);
 }
 
 function emptyMap<T>(ids: readonly string[]): Map<string, T[]> {

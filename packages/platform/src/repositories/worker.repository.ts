@@ -119,9 +119,9 @@ export function createWorkerRepository(db: Db): DrizzleWorkerRepository {
       };
     },
 
-    async listActive(owner = null) {
+    async listActive(owners = null) {
       const rows = await selectWorkers()
-        .where(and(ne(workers.status, "TERMINATED"), ownedBy(owner)))
+        .where(and(ne(workers.status, "TERMINATED"), ownedBy(owners)))
         .orderBy(asc(workers.createdAt), asc(workers.id));
       return rows.map(toWorker);
     },
@@ -181,7 +181,7 @@ export function createWorkerRepository(db: Db): DrizzleWorkerRepository {
       return insertEvents(db, events);
     },
 
-    async listEvents(workerId, first, after = null, owner = null) {
+    async listEvents(workerId, first, after = null, owners = null) {
       const position = after === null ? null : decodeKeysetCursor(after);
       const rows = await db
         .select()
@@ -190,11 +190,11 @@ export function createWorkerRepository(db: Db): DrizzleWorkerRepository {
           and(
             workerId === null ? undefined : eq(fleetEvents.workerId, workerId),
             // A USER's events: those of the workers it owns (a fleet-wide event has no worker, so none).
-            owner === null
+            owners === null
               ? undefined
               : inArray(
                   fleetEvents.workerId,
-                  db.select({ id: workers.id }).from(workers).where(ownedBy(owner)),
+                  db.select({ id: workers.id }).from(workers).where(ownedBy(owners)),
                 ),
             // Keyset paging: a row comparison, so the (worker_id, at) and (at) indexes serve it as a range.
             position === null
@@ -270,8 +270,8 @@ function filterCondition(filter: WorkerFilter): SQL | undefined {
       ),
     );
   }
-  if (filter.owner !== undefined) {
-    conditions.push(ownedBy(filter.owner));
+  if (filter.owners !== undefined) {
+    conditions.push(ownedBy(filter.owners));
   }
   if (filter.tag !== undefined) {
     conditions.push(sql`${workers.tags} @> ${JSON.stringify({ [filter.tag.key]: filter.tag.value })}::jsonb`);

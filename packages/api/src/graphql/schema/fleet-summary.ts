@@ -70,11 +70,11 @@ async function summarize(context: GraphQLContext): Promise<FleetSummaryShape> {
   const prices = await context.reads.prices.current();
   const knowsVolumes = prices.live !== null && Object.keys(prices.live.volumes).length > 0;
   // A USER's summary is over the workers it owns, each read narrowed in SQL.
-  const owner = ownerScope(context);
+  const owners = ownerScope(context);
   const [counts, autoStopped, active] = await Promise.all([
-    workers.fleetCounts(owner),
-    workers.autoStoppedWorkerIds(owner).then((ids) => workers.findByIds(ids)),
-    knowsVolumes ? workers.listActive(owner) : Promise.resolve([]),
+    workers.fleetCounts(owners),
+    workers.autoStoppedWorkerIds(owners).then((ids) => workers.findByIds(ids)),
+    knowsVolumes ? workers.listActive(owners) : Promise.resolve([]),
   ]);
   const instanceHourlyCost = counts.groups
     .filter((group) => BILLED_STATUSES.has(group.status))

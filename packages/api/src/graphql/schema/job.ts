@@ -47,13 +47,13 @@ builder.queryFields((t) => ({
       const states = args.state ?? undefined;
       const first = boundedFirst("first", args.first, 50);
       const after = checkOptionalText("cursor", "after", args.after) ?? undefined;
-      const owner = ownerScope(context);
+      const owners = ownerScope(context);
       // A USER's jobs: those of the workers it owns (one SQL read of their ids), never a fleet-wide one.
       const workerIds =
-        owner === null
+        owners === null
           ? undefined
           : await context.reads.workers.ownedWorkerIds(
-              owner,
+              owners,
               workerId === undefined ? undefined : [workerId],
             );
       return context.reads.jobs.list({ workerId, workerIds, states, first, after });
@@ -68,13 +68,13 @@ builder.queryFields((t) => ({
       "A job by its id; ids are the fleet's own (e.g. stop.<worker id>), anything else is BAD_USER_INPUT.",
     resolve: async (_root, args, context) => {
       const job = await context.reads.jobs.get(checkText("jobId", "id", args.id));
-      const owner = ownerScope(context);
-      if (job === null || owner === null) {
+      const owners = ownerScope(context);
+      if (job === null || owners === null) {
         return job;
       }
       // A USER sees the job of a worker it owns; any other is as if it did not exist.
       const owned =
-        job.workerId === null ? [] : await context.reads.workers.ownedWorkerIds(owner, [job.workerId]);
+        job.workerId === null ? [] : await context.reads.workers.ownedWorkerIds(owners, [job.workerId]);
       return owned.length > 0 ? job : null;
     },
   }),

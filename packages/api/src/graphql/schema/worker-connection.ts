@@ -93,7 +93,7 @@ builder.queryField("workers", (t) =>
                 value: checkText("tagValue", "filter.tag.value", tag.value),
               },
         // A USER's page, cursors and totalCount are over its own workers only.
-        owner: ownerScope(context) ?? undefined,
+        owners: ownerScope(context) ?? undefined,
       };
       return context.reads.workers.list(
         filter,
