@@ -5,6 +5,7 @@ import type { NewFleetEvent } from "@cml-fleet/core/domain/fleet-event";
 import type { Worker } from "@cml-fleet/core/domain/worker";
 import { systemClock } from "@cml-fleet/core/ports/clock.port";
 import type { NotificationQueue } from "@cml-fleet/core/ports/notification-queue.port";
+import type { PendingDelivery } from "@cml-fleet/core/ports/notification-store.port";
 import { createNotificationChannelService } from "@cml-fleet/core/services/notification-channel.service";
 import {
   createNotificationRelay,
@@ -283,5 +284,47 @@ describe("the notification relay across a crash and a Redis loss", () => {
       await queue.close();
       await notifyQueue.close();
     }
+  });
+  it("picks up an event whose transaction commits after a later event's, behind the cursor", {
+    timeout: 60_000,
+  }, async () => {
+    const { service, store } = channels(fleet);
+    const channel = await service.create(admin, {
+      name: "late",
+      url: receiver.url("/late"),
+      events: ["fleet.orphan_detected"],
+    });
+    // Raw SQL, as any writer's transaction would insert an event (the repository commits its own at once).
+    const orphan = (message: string) =>
+      `insert into fleet_events (type, at, message, actor, data) values ('fleet.orphan_detected', now(), '${message}', '{"kind":"system","policy":"reconciliation"}', '{}')`;
+    let commitLate = (): void => {};
+    const gate = new Promise<void>((resolve) => {
+      commitLate = resolve;
+    });
+    let lateInserted = (): void => {};
+    const inserted = new Promise<void>((resolve) => {
+      lateInserted = resolve;
+    });
+    // The first event takes its id now and commits only after the second has committed and been relayed.
+    const late = fleet.testDb.db.transaction(async (tx) => {
+      await tx.execute(orphan("written first, committed last"));
+      lateInserted();
+      await gate;
+    });
+    await inserted;
+    await fleet.testDb.db.execute(orphan("written second, committed first"));
+    const handed: PendingDelivery[] = [];
+    const relay = createNotificationRelay(
+      { store, queue: { hand: async (deliveries) => void handed.push(...deliveries) }, clock: systemClock },
+      { ...DEFAULT_RELAY_CONFIG, lookBackEveryMs: 0 },
+    );
+    await relay.relayOnce();
+    expect(handed.filter((delivery) => delivery.channelId === channel.id)).toHaveLength(1);
+    commitLate();
+    await late;
+    await relay.relayOnce();
+    const mine = handed.filter((delivery) => delivery.channelId === channel.id);
+    expect(mine).toHaveLength(2);
+    expect(new Set(mine.map((delivery) => delivery.eventId)).size).toBe(2);
   });
 });

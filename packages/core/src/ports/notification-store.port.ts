@@ -59,6 +59,14 @@ export interface NotificationStore {
   relayStep(
     batchSize: number,
     wants: (channel: NotificationChannel, event: FleetEvent) => boolean,
+    /**
+     * Also look again at the events the cursor has passed that were written
+     * since this instant (null: not this time): identity ids are taken at
+     * insert and become visible at commit, so an event whose transaction
+     * commits after a later one's is behind the cursor when it appears. The
+     * delivery rows' key makes the second look add only what the first missed.
+     */
+    lookBackSince: Date | null,
   ): Promise<RelayStep>;
   /**
    * Pending deliveries never handed to the queue, or handed over before

@@ -19,6 +19,10 @@ export interface NotificationRelayConfig {
   readonly rehandAfterMs: number;
   /** Pending deliveries handed over per pass at most. */
   readonly handLimit: number;
+  /** How far back the look at events committed late reaches (far beyond any transaction's life). */
+  readonly lookBackMs: number;
+  /** How often a pass takes that look (not every pass: passes run on every published event). */
+  readonly lookBackEveryMs: number;
 }
 
 export const DEFAULT_RELAY_CONFIG: NotificationRelayConfig = {
@@ -26,6 +30,8 @@ export const DEFAULT_RELAY_CONFIG: NotificationRelayConfig = {
   maxSteps: 20,
   rehandAfterMs: 60_000,
   handLimit: 1_000,
+  lookBackMs: 2 * 60_000,
+  lookBackEveryMs: 10_000,
 };
 
 /**
@@ -48,11 +54,21 @@ export function relayWants(channel: NotificationChannel, event: FleetEvent): boo
  * it or gives up.
  */
 export function createNotificationRelay(deps: NotificationRelayDeps, config = DEFAULT_RELAY_CONFIG) {
+  let lookedBackAt = Number.NEGATIVE_INFINITY;
   return {
     async relayOnce(): Promise<{ readonly recorded: number; readonly handed: number }> {
       let recorded = 0;
+      const started = deps.clock.now().getTime();
+      const lookBack = started - lookedBackAt >= config.lookBackEveryMs;
       for (let step = 0; step < config.maxSteps; step++) {
-        const done = await deps.store.relayStep(config.batchSize, relayWants);
+        const done = await deps.store.relayStep(
+          config.batchSize,
+          relayWants,
+          lookBack && step === 0 ? new Date(started - config.lookBackMs) : null,
+        );
+        if (lookBack && step === 0) {
+          lookedBackAt = started;
+        }
         recorded += done.recorded;
         if (done.scanned < config.batchSize) {
           break;

@@ -24,14 +24,6 @@ import { toFleetEvent } from "./worker-row.mapper";
 
 const CURSOR = "fleet_events";
 
-/**
- * Events the cursor has passed are looked at again for this long: identity
- * ids are taken at insert and become visible at commit, so an event whose
- * transaction commits after a later one's would otherwise be skipped. The
- * delivery rows' key makes the second look add only what the first missed.
- */
-const LATE_COMMIT_WINDOW_MS = 2 * 60_000;
-
 /** Every column a reader may see: not the secret. */
 const channelSelection = {
   id: notificationChannels.id,
@@ -157,7 +149,7 @@ export function createNotificationRepository(db: Db): NotificationStore {
         .where(eq(notificationChannels.id, id));
     },
 
-    async relayStep(batchSize, wants) {
+    async relayStep(batchSize, wants, lookBackSince) {
       return db.transaction(async (tx) => {
         // The first pass starts at the events written since the first channel (or now): no history flood.
         await tx
@@ -190,16 +182,14 @@ export function createNotificationRepository(db: Db): NotificationStore {
           }
           return { scanned: fresh.length, recorded: 0 };
         }
-        const late = await tx
-          .select()
-          .from(fleetEvents)
-          .where(
-            and(
-              lte(fleetEvents.id, after),
-              gte(fleetEvents.at, new Date(Date.now() - LATE_COMMIT_WINDOW_MS)),
-            ),
-          )
-          .orderBy(asc(fleetEvents.id));
+        const late =
+          lookBackSince === null
+            ? []
+            : await tx
+                .select()
+                .from(fleetEvents)
+                .where(and(lte(fleetEvents.id, after), gte(fleetEvents.at, lookBackSince)))
+                .orderBy(asc(fleetEvents.id));
         const pairs: { channelId: string; eventId: number }[] = [];
         for (const row of [...late, ...fresh]) {
           const event: FleetEvent = toFleetEvent(row);
