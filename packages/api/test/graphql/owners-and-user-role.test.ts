@@ -218,6 +218,7 @@ describe("what a USER may do", () => {
         { id: bobStopped.id },
       ],
       ['mutation($id: ID!) { setWorkerOwner(id: $id, owner: "alice") { id } }', { id: bobStopped.id }],
+      ["mutation($id: ID!) { setWorkerSchedule(id: $id, scheduleId: null) { id } }", { id: bobStopped.id }],
       [START, { id: nobodys.id }],
     ];
     for (const [document, variables] of attempts) {
@@ -243,6 +244,7 @@ describe("what a USER may do", () => {
       ],
       ["mutation($id: ID!) { refreshWorker(id: $id) { worker { id } } }", { id: aliceRunning.id }],
       ['mutation { createWorker(input: { name: "mine", region: "us-east-1" }) { worker { id } } }', {}],
+      ["mutation($id: ID!) { setWorkerSchedule(id: $id, scheduleId: null) { id } }", { id: aliceRunning.id }],
       ["{ apiTokens { id } }", {}],
       ["{ auditLog { action } }", {}],
     ];

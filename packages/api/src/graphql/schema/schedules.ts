@@ -9,6 +9,7 @@ import { checkScheduleId } from "@cml-fleet/core/services/schedule.service";
 import { builder } from "../builder";
 import type { GraphQLContext } from "../context";
 import { leadKey } from "../schedule-loaders";
+import { onOwnedWorker } from "../worker-ownership";
 import { WorkerRef } from "./worker";
 
 const WeekdayEnum = builder.enumType("Weekday", { values: WEEKDAYS });
@@ -172,7 +173,8 @@ builder.mutationFields((t) => ({
   setWorkerSchedule: t.field({
     type: WorkerRef,
     description: "Attach a schedule to a worker; null detaches it.",
-    authScopes: { role: "OPERATOR" },
+    // Another owner's worker is NOT_FOUND to a USER (which may not set schedules at all), as for any worker mutation.
+    authScopes: onOwnedWorker("id", { role: "OPERATOR" }),
     args: { id: t.arg.id({ required: true }), scheduleId: t.arg.id() },
     resolve: (_root, args, context) =>
       context.services.schedules.setWorkerSchedule(
