@@ -34,6 +34,8 @@ interface MatrixRow {
    * running the matrix changes nothing.
    */
   readonly args?: string;
+  /** The field answers a scalar (e.g. Boolean): selected without a selection set. */
+  readonly scalar?: true;
 }
 
 const SOON = new Date(Date.now() + 3_600_000).toISOString();
@@ -75,6 +77,18 @@ const MATRIX: Readonly<Record<`${RootType}.${string}`, MatrixRow>> = {
   "Mutation.confirmWorker": { role: "ADMIN", args: `id: "missing"` },
   "Mutation.createApiToken": { role: "ADMIN", args: `name: "", role: VIEWER` },
   "Mutation.revokeApiToken": { role: "ADMIN", args: `id: "00000000-0000-0000-0000-000000000000"` },
+  "Query.schedules": { role: "VIEWER" },
+  "Mutation.createSchedule": { role: "ADMIN", args: `input: { name: "", timeZone: "UTC", windows: [] }` },
+  "Mutation.updateSchedule": {
+    role: "ADMIN",
+    args: `id: "00000000-0000-0000-0000-000000000000", input: { name: "m", timeZone: "UTC", windows: [{ days: [MON], start: "08:00", end: "09:00" }] }`,
+  },
+  "Mutation.deleteSchedule": {
+    role: "ADMIN",
+    args: `id: "00000000-0000-0000-0000-000000000000"`,
+    scalar: true,
+  },
+  "Mutation.setWorkerSchedule": { role: "OPERATOR", args: `id: "missing"` },
   "Subscription.workerChanged": { role: "VIEWER" },
   "Subscription.fleetEvents": { role: "VIEWER" },
   "Subscription.jobUpdated": { role: "VIEWER" },
@@ -109,7 +123,7 @@ const OPERATION_KEYWORD: Record<RootType, string> = {
 /** `__typename` is a valid selection on every object type, so one document shape fits every field. */
 function documentFor(type: RootType, field: string, row: MatrixRow): string {
   const args = row.args === undefined ? "" : `(${row.args})`;
-  return `${OPERATION_KEYWORD[type]} { ${field}${args} { __typename } }`;
+  return `${OPERATION_KEYWORD[type]} { ${field}${args}${row.scalar === true ? "" : " { __typename }"} }`;
 }
 
 const RANK: Record<RankedRole, number> = { VIEWER: 0, OPERATOR: 1, ADMIN: 2 };
