@@ -23,6 +23,7 @@ import { createApiTokenRepository } from "@cml-fleet/platform/repositories/api-t
 import { createAuditRepository } from "@cml-fleet/platform/repositories/audit.repository";
 import { createNotificationRepository } from "@cml-fleet/platform/repositories/notification.repository";
 import { createScheduleRepository } from "@cml-fleet/platform/repositories/schedule.repository";
+import { createSnapshotRepository } from "@cml-fleet/platform/repositories/snapshot.repository";
 import { createWorkerRepository } from "@cml-fleet/platform/repositories/worker.repository";
 import { createLiveCredentials } from "./auth/live-credentials";
 import { createOidcVerifier } from "./auth/oidc-verifier";
@@ -60,6 +61,7 @@ export async function createApiApp(options: ApiAppOptions): Promise<ApiApp> {
   const workers = createWorkerRepository(database.db);
   const tokens = createApiTokenRepository(database.db);
   const audit = createAuditRepository(database.db);
+  const snapshots = createSnapshotRepository(database.db);
   const schedules = createScheduleRepository(database.db);
   const workerDeps = { workers, jobs, publisher, clock, settings, logger };
   // Costs read the prices the price-refresh job cached; a request never calls the Price List API.
@@ -103,6 +105,7 @@ export async function createApiApp(options: ApiAppOptions): Promise<ApiApp> {
         ...workerDeps,
         licenseTokens: infrastructure.licenseTokens,
         newId: randomUUID,
+        snapshots,
       }),
       workerSettings: createWorkerSettingsService(workerDeps),
       workerTrust: createWorkerTrustService(workerDeps),
@@ -134,6 +137,7 @@ export async function createApiApp(options: ApiAppOptions): Promise<ApiApp> {
       clock,
       audit,
       prices,
+      snapshots,
       schedules,
       scheduleLead: {
         defaultLeadMs: settings.schedules.defaultLeadMs,

@@ -26,6 +26,7 @@ import { createBullmqNotificationQueue } from "@cml-fleet/platform/queue/notific
 import { redisPrefixes } from "@cml-fleet/platform/queue/queue-definitions";
 import { createNotificationRepository } from "@cml-fleet/platform/repositories/notification.repository";
 import { createScheduleRepository } from "@cml-fleet/platform/repositories/schedule.repository";
+import { createSnapshotRepository } from "@cml-fleet/platform/repositories/snapshot.repository";
 import { createWorkerRepository } from "@cml-fleet/platform/repositories/worker.repository";
 import { Redis } from "ioredis";
 import type { JobRuntimeConfig, JobWorkerDeps } from "./job-worker-deps";
@@ -153,6 +154,7 @@ export async function startJobProcess(options: JobProcessOptions): Promise<Runni
     workers: workerRepository,
     publisher,
     cloud,
+    snapshots: createSnapshotRepository(database.db),
     cml,
     clock: systemClock,
     sleep: realSleep,

@@ -8,6 +8,7 @@ import { createPriceRefreshService } from "@cml-fleet/core/services/price-refres
 import { createProvisioningService } from "@cml-fleet/core/services/provisioning.service";
 import { createReconciliationService } from "@cml-fleet/core/services/reconciliation.service";
 import { createScheduleEvaluationService } from "@cml-fleet/core/services/schedule-evaluation.service";
+import { createSnapshotService } from "@cml-fleet/core/services/snapshot.service";
 import { createTagApplyService } from "@cml-fleet/core/services/tag-apply.service";
 import { createTelemetrySweepService } from "@cml-fleet/core/services/telemetry-sweep.service";
 import type { JobWorkerDeps } from "./job-worker-deps";
@@ -42,6 +43,11 @@ export function createJobServices(unguarded: JobWorkerDeps): JobServices {
     prices: createPriceRefreshService({ ...deps, ...deps.pricing }),
     labs: createLabStopService(deps),
     tagApply: createTagApplyService(deps),
+    snapshots: createSnapshotService({
+      ...deps,
+      pollInitialMs: deps.readiness.pollInitialMs,
+      pollMaxMs: deps.readiness.pollMaxMs,
+    }),
     impairedReboot,
     notifications: createNotificationDeliveryService({
       store: deps.notifications.store,

@@ -10,6 +10,7 @@ import type { Logger } from "@cml-fleet/core/ports/logger.port";
 import type { NotificationStore } from "@cml-fleet/core/ports/notification-store.port";
 import type { ScheduleStore, StartHistory } from "@cml-fleet/core/ports/schedule-store.port";
 import type { WebhookSender } from "@cml-fleet/core/ports/webhook-sender.port";
+import type { SnapshotStore } from "@cml-fleet/core/ports/snapshot-store.port";
 import type { WorkerRepository } from "@cml-fleet/core/ports/worker-repository.port";
 import type { IdleAutoStopConfig } from "@cml-fleet/core/services/idle-auto-stop.service";
 import type { ImpairedRebootConfig } from "@cml-fleet/core/services/impaired-reboot.service";
@@ -73,6 +74,8 @@ export interface JobWorkerDeps {
   readonly pricing: Pick<PriceRefreshDeps, "priceList" | "volumes" | "cache" | "config">;
   /** Reboots of workers whose EC2 status checks stay impaired (opt-in). */
   readonly impairedReboot: ImpairedRebootConfig;
+  /** The fleet's record of its workers' EBS snapshots (snapshot jobs). */
+  readonly snapshots: SnapshotStore;
   /** Notification deliveries: the channels and deliveries in Postgres, the HTTP sender, NOTIFY_ALLOW_HTTP. */
   readonly notifications: {
     readonly store: NotificationStore;

@@ -18,6 +18,7 @@ import { reconcileProcessor } from "./processors/reconcile.processor";
 import { refreshProcessor } from "./processors/refresh.processor";
 import { registerLicenseProcessor } from "./processors/register-license.processor";
 import { scheduleEvaluateProcessor } from "./processors/schedule-evaluate.processor";
+import { snapshotProcessor } from "./processors/snapshot.processor";
 import { startProcessor } from "./processors/start.processor";
 import { stopProcessor } from "./processors/stop.processor";
 import { stopAllLabsProcessor } from "./processors/stop-all-labs.processor";
@@ -50,6 +51,7 @@ const PROCESSORS: { readonly [K in JobKind]: (services: JobServices) => JobDefin
   "stop-all-labs": stopAllLabsProcessor,
   "apply-tags": applyTagsProcessor,
   reboot: rebootProcessor,
+  snapshot: snapshotProcessor,
   import: importProcessor,
   "telemetry-sweep": telemetrySweepProcessor,
   "idle-check": idleCheckProcessor,

@@ -63,6 +63,7 @@ export async function buildContext(
     loaders: createWorkerLoaders({
       readModel: deps.reads.workers,
       jobs: deps.reads.jobs,
+      snapshots: deps.reads.snapshots,
       schedules: {
         schedules: deps.reads.schedules,
         scheduleLead: deps.reads.scheduleLead,

@@ -3,6 +3,7 @@ import type { Clock } from "@cml-fleet/core/ports/clock.port";
 import type { JobQueue } from "@cml-fleet/core/ports/job-queue.port";
 import type { Logger } from "@cml-fleet/core/ports/logger.port";
 import type { ScheduleStore, StartHistory } from "@cml-fleet/core/ports/schedule-store.port";
+import type { SnapshotStore } from "@cml-fleet/core/ports/snapshot-store.port";
 import type { WorkerReadModel } from "@cml-fleet/core/ports/worker-read-model.port";
 import type { WorkerRepository } from "@cml-fleet/core/ports/worker-repository.port";
 import type { JobCommandService } from "@cml-fleet/core/services/job-commands.service";
@@ -49,6 +50,8 @@ export interface ApiReads {
   readonly clock: Clock;
   /** Prices for costs: configured, else the cached Price List API's, else the static table. */
   readonly prices: PriceBookReader;
+  /** The workers' snapshots (Worker.snapshots). */
+  readonly snapshots: Pick<SnapshotStore, "listForWorkers">;
   /** Schedules and the start history their lead times are learned from (Worker.schedule, nextScheduledAction). */
   readonly schedules: Pick<ScheduleStore, "findByIds" | "workerIdsOf"> & StartHistory;
   readonly scheduleLead: ScheduleLeadConfig;

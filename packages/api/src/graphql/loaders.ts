@@ -1,12 +1,14 @@
 import type { FleetEvent } from "@cml-fleet/core/domain/fleet-event";
 import { type JobInfo, workerJobId } from "@cml-fleet/core/domain/job";
+import type { WorkerSnapshot } from "@cml-fleet/core/domain/snapshot";
 import type { JobQueue } from "@cml-fleet/core/ports/job-queue.port";
+import type { SnapshotStore } from "@cml-fleet/core/ports/snapshot-store.port";
 import type { WorkerReadModel } from "@cml-fleet/core/ports/worker-read-model.port";
 import type { TelemetrySample } from "@cml-fleet/core/ports/worker-repository.port";
 import type { AutoStopReadModel, CostInputs } from "@cml-fleet/platform/repositories/worker-read-model";
 import DataLoader from "dataloader";
-import { createScheduleLoaders, type ScheduleLoaderDeps, type ScheduleLoaders } from "./schedule-loaders";
 import { AUTO_STOP_EVENT_WINDOW } from "./list-bounds";
+import { createScheduleLoaders, type ScheduleLoaderDeps, type ScheduleLoaders } from "./schedule-loaders";
 
 /**
  * Per-request batch loaders for the nested fields of a page of workers: one
@@ -19,6 +21,8 @@ export interface WorkerLoaders {
   events(perWorker: number): DataLoader<string, FleetEvent[]>;
   /** The job of the worker's pending operation, if any; reads Redis, never SQL. */
   activeJob: DataLoader<string, JobInfo | null>;
+  /** Each worker's snapshots, newest first. */
+  snapshots: DataLoader<string, WorkerSnapshot[]>;
   /** Schedules, their workers and lead times (see schedule-loaders.ts). */
   schedules: ScheduleLoaders;
 }
@@ -26,6 +30,7 @@ export interface WorkerLoaders {
 export interface WorkerLoaderDeps {
   readonly readModel: WorkerReadModel & Pick<AutoStopReadModel, "costInputsMany">;
   readonly jobs: Pick<JobQueue, "get">;
+  readonly snapshots: Pick<SnapshotStore, "listForWorkers">;
   readonly schedules: ScheduleLoaderDeps;
 }
 
@@ -54,6 +59,7 @@ export function createWorkerLoaders(deps: WorkerLoaderDeps): WorkerLoaders {
         () => new DataLoader(async (ids) => pick(ids, await deps.readModel.eventsMany(ids, perWorker))),
       ),
     activeJob: new DataLoader(async (ids) => Promise.all(ids.map((id) => activeJobOf(deps.jobs, id)))),
+    snapshots: new DataLoader(async (ids) => pick(ids, await deps.snapshots.listForWorkers(ids))),
     schedules: createScheduleLoaders(deps.schedules),
   };
 }

@@ -34,6 +34,9 @@ export const FLEET_EVENT_TYPES = [
   "worker.reboot_requested",
   "worker.reboot_withheld",
   "worker.rebooted",
+  /** A snapshot job finished: the EBS snapshot is COMPLETED (`data`: snapshot ids, size) or ERROR (`data.error`). */
+  "worker.snapshot_completed",
+  "worker.snapshot_failed",
   "fleet.orphan_detected",
 ] as const;
   /** A worker was put on a schedule or taken off one (`data.from`, `data.to`: schedule ids). */

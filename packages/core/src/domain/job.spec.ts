@@ -12,6 +12,7 @@ describe("the job-kind table", () => {
       "refresh",
       "register-license",
       "deregister-license",
+      "snapshot",
       "reboot",
       "apply-tags",
       "stop-lab",

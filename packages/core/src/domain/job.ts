@@ -184,6 +184,27 @@ export const JOB_KIND_TABLE = {
       mutation: { field: "deregisterLicense", role: "ADMIN" },
     },
   },
+  // Asked for by snapshotWorker: an EBS snapshot of the root volume (the CML labs with it), recorded in `snapshots`
+  // under `snapshotId`, the fleet's id chosen with the request (the same on every retry, so a retry makes no second).
+  snapshot: {
+    payload: payload<{ workerId: string; actor: Actor; snapshotId: string; description: string | null }>(),
+    target: "worker",
+    operation: {
+      // A running or stopped instance has its root volume; the worker stays as it is.
+      runFrom: { RUNNING: null, STOPPED: null },
+      joinFrom: [],
+      desired: null,
+      mutation: {
+        field: "snapshotWorker",
+        role: "OPERATOR",
+        arg: {
+          name: "description",
+          type: "string",
+          description: "Recorded on the EBS snapshot (one line, at most 255 characters).",
+        },
+      },
+    },
+  },
   // Asked for by the status-check policy (an impaired instance, CML_WORKER_REBOOT_ON_IMPAIRED); `impairedSince`
   // names the impairment episode, so a job of an episode that has closed does nothing. As an operator may.
   reboot: {

@@ -1,4 +1,5 @@
 import { type Actor, describeActor } from "./actor";
+import type { LaunchSnapshot } from "./snapshot";
 import {
   DEFAULT_WORKER_IDLE_POLICY,
   FIRST_USE_TRUST,
@@ -35,6 +36,8 @@ export interface NewWorkerRequest {
   readonly actor: Actor;
   readonly reason?: string | null;
   readonly now: Date;
+  /** The snapshot its root volume is restored from (the labs with it); absent: the image's own volume. */
+  readonly launchSnapshot?: LaunchSnapshot | null;
 }
 
 /** A worker wanted RUNNING that has no instance yet; provisioning takes it from here. */
@@ -85,7 +88,13 @@ export function createWorker(request: NewWorkerRequest): WorkerChange {
       actor: request.actor,
       reason: request.reason ?? null,
       now,
-      data: { region: worker.region, instanceType: worker.instanceType, amiId: worker.amiId },
+      data: {
+        region: worker.region,
+        instanceType: worker.instanceType,
+        amiId: worker.amiId,
+        // Provisioning reads it back from here: written in the worker's own transaction.
+        ...(request.launchSnapshot ? { launchSnapshot: request.launchSnapshot } : {}),
+      },
     },
   );
   return { worker, events: [event] };

@@ -89,6 +89,17 @@ const EXPECTED: Record<WorkerOperation, Record<WorkerStatus, OperationPlan | "co
   },
   "register-license": onlyWhenRunning(),
   "deregister-license": onlyWhenRunning(),
+  // A running or stopped instance has a root volume to snapshot; the worker's status stays as it is.
+  snapshot: {
+    PENDING: "conflict",
+    RUNNING: { kind: "run", desired: null, next: null },
+    STOPPING: "conflict",
+    STOPPED: { kind: "run", desired: null, next: null },
+    SHUTTING_DOWN: "conflict",
+    TERMINATED: "conflict",
+    FAILED: "conflict",
+    UNKNOWN: "conflict",
+  },
 };
 
 function onlyWhenRunning(): Record<WorkerStatus, OperationPlan | "conflict"> {

@@ -1,4 +1,5 @@
 import type { Actor } from "../domain/actor";
+import { type LaunchSnapshot, launchSnapshotIn } from "../domain/snapshot";
 import { cmlTrustOf, type Worker } from "../domain/worker";
 import { workerEvent } from "../domain/worker-changes-common";
 import { clearCertificatePin } from "../domain/worker-changes-trust";
@@ -88,9 +89,17 @@ export function createProvisioningService(deps: ProvisioningDeps) {
     return newest.imageId;
   }
 
+  /** The snapshot createWorker asked the root volume to be restored from (recorded with its creation), if any. */
+  async function launchSnapshotOf(worker: Worker): Promise<LaunchSnapshot | null> {
+    const events = await deps.workers.listEvents(worker.id, 500);
+    const created = events.find((event) => event.type === "worker.created");
+    return created === undefined ? null : launchSnapshotIn(created.data);
+  }
+
   async function launch(worker: Worker, actor: Actor): Promise<Worker> {
     const attempt = await launchAttempt(worker);
     const imageId = await imageIdOf(worker);
+    const launchSnapshot = await launchSnapshotOf(worker);
     const instance = await deps.cloud.launch({
       target: targetOf(worker),
       clientToken: launchClientToken(worker.id, attempt),
@@ -99,6 +108,7 @@ export function createProvisioningService(deps: ProvisioningDeps) {
       imageId,
       tags: launchTags(worker),
       ...deps.placement(worker),
+      rootSnapshotId: launchSnapshot?.snapshotId,
     });
     if (deps.afterLaunch !== undefined) {
       await deps.afterLaunch(worker.id, instance.instanceId);
@@ -119,6 +129,7 @@ export function createProvisioningService(deps: ProvisioningDeps) {
             instanceId: instance.instanceId,
             attempt,
             previousCertificatePin: cmlTrustOf(current).certificateFingerprint,
+            ...(launchSnapshot === null ? {} : { launchSnapshot }),
           },
         },
       );

@@ -2,6 +2,7 @@ import { type Actor, describeActor } from "../domain/actor";
 import { checkOptionalText, checkText } from "../domain/input-text";
 import { type JobInfo, workerJobId } from "../domain/job";
 import { actorOf, type Requester } from "../domain/requester";
+import { type LaunchSnapshot, validateSnapshotDescription, validateSnapshotId } from "../domain/snapshot";
 import type { Worker } from "../domain/worker";
 import { validateAccountId } from "../domain/worker-account";
 import { createWorker, recordOperationRequested } from "../domain/worker-changes";
@@ -21,9 +22,10 @@ import {
   planOperation,
   type WorkerOperation,
 } from "../domain/worker-transitions";
-import { ConflictError, ValidationError } from "../errors";
+import { ConflictError, NotFoundError, ValidationError } from "../errors";
 import type { JobQueue } from "../ports/job-queue.port";
 import type { LicenseTokenVault } from "../ports/license-token-vault.port";
+import type { SnapshotStore } from "../ports/snapshot-store.port";
 import type { SavedWorker, WorkerRepository } from "../ports/worker-repository.port";
 import type { Settings } from "../settings/settings.schema";
 import { successAudit } from "./request-audit";
@@ -43,6 +45,8 @@ export interface CreateWorkerInput {
   readonly idempotencyKey?: string | null | undefined;
   /** A key of the configured accounts; the default account when omitted. */
   readonly accountId?: string | null | undefined;
+  /** A COMPLETED snapshot (the fleet's id) of the same account and region to restore the root volume from. */
+  readonly fromSnapshotId?: string | null | undefined;
   /** The identity that will own the worker (see Worker.owner); omitted or blank: nobody. */
   readonly owner?: string | null | undefined;
 }
@@ -53,8 +57,10 @@ export interface WorkerCommandServiceDeps extends WorkerWriterDeps {
   readonly jobs: JobQueue;
   readonly settings: Settings;
   readonly licenseTokens: Pick<LicenseTokenVault, "put">;
-  /** The id of a new worker. */
+  /** The id of a new worker; also of a new snapshot. */
   readonly newId: () => string;
+  /** Snapshots a new worker may be launched from. */
+  readonly snapshots: Pick<SnapshotStore, "findById">;
 }
 
 /**
@@ -86,6 +92,39 @@ export function createWorkerCommandService(deps: WorkerCommandServiceDeps) {
       retryOf: null,
       enqueue,
     });
+  }
+
+  /**
+   * The snapshot a new worker is to be launched from: it must exist, be
+   * COMPLETED, and be of the account and region the worker launches in (an
+   * EBS snapshot is usable only there). Null when none is asked for.
+   */
+  async function launchSnapshotFor(
+    given: string | null | undefined,
+    accountId: string,
+    region: string,
+  ): Promise<LaunchSnapshot | null> {
+    if (given === null || given === undefined) {
+      return null;
+    }
+    const id = validateSnapshotId("input.fromSnapshotId", given);
+    const snapshot = await deps.snapshots.findById(id);
+    if (snapshot === null) {
+      throw new NotFoundError("snapshot", id);
+    }
+    if (snapshot.state !== "COMPLETED" || snapshot.snapshotId === null) {
+      throw new ValidationError(
+        "input.fromSnapshotId",
+        `snapshot ${id} is ${snapshot.state}; only a COMPLETED snapshot can be launched from`,
+      );
+    }
+    if (snapshot.accountId !== accountId || snapshot.region !== region) {
+      throw new ValidationError(
+        "input.fromSnapshotId",
+        `snapshot ${id} is in account ${snapshot.accountId}, region ${snapshot.region}; the worker launches in account ${accountId}, region ${region}: an EBS snapshot can only be launched where it was taken`,
+      );
+    }
+    return { id: snapshot.id, snapshotId: snapshot.snapshotId };
   }
 
   /** The same idempotency key answers with the same worker and its provisioning job. */
@@ -129,6 +168,7 @@ export function createWorkerCommandService(deps: WorkerCommandServiceDeps) {
       const instanceType = validateInstanceType(settings, input.instanceType);
       const amiId = input.amiId === null || input.amiId === undefined ? null : validateAmiId(input.amiId);
       const tags = validateTags(input.tags ?? []);
+      const launchSnapshot = await launchSnapshotFor(input.fromSnapshotId, accountId, region);
       const owner = validateOwner(input.owner, "input.owner");
       const now = clock.now();
       const change = createWorker({
@@ -142,6 +182,7 @@ export function createWorkerCommandService(deps: WorkerCommandServiceDeps) {
         tags,
         idempotencyKey,
         createdBy: by.name,
+        launchSnapshot,
         owner,
         actor,
         now,
@@ -204,6 +245,19 @@ export function createWorkerCommandService(deps: WorkerCommandServiceDeps) {
           actor,
           useConfiguredToken: given === null,
           tokenRef: given === null ? null : await deps.licenseTokens.put(given),
+        }),
+      );
+    },
+
+    /** An EBS snapshot of the worker's root volume (its CML labs with it), as a snapshot job. */
+    snapshotWorker(by: Requester, id: string, description: string | null): Promise<WorkerJobResult> {
+      const given = validateSnapshotDescription(description);
+      return operate(by, "snapshot", id, { reason: null, details: { description: given } }, (worker, actor) =>
+        jobs.enqueue("snapshot", {
+          workerId: worker.id,
+          actor,
+          snapshotId: deps.newId(),
+          description: given,
         }),
       );
     },

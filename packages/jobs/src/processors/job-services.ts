@@ -9,6 +9,7 @@ import type { PriceRefreshService } from "@cml-fleet/core/services/price-refresh
 import type { ProvisioningService } from "@cml-fleet/core/services/provisioning.service";
 import type { ReconciliationService } from "@cml-fleet/core/services/reconciliation.service";
 import type { ScheduleEvaluationService } from "@cml-fleet/core/services/schedule-evaluation.service";
+import type { SnapshotService } from "@cml-fleet/core/services/snapshot.service";
 import type { TagApplyService } from "@cml-fleet/core/services/tag-apply.service";
 import type { TelemetrySweepService } from "@cml-fleet/core/services/telemetry-sweep.service";
 
@@ -25,6 +26,7 @@ export interface JobServices {
   readonly labs: LabStopService;
   readonly tagApply: TagApplyService;
   readonly impairedReboot: ImpairedRebootService;
+  readonly snapshots: SnapshotService;
   readonly notifications: NotificationDeliveryService;
 }
 

@@ -14,6 +14,7 @@ describe("queue definitions", () => {
       "refresh",
       "register-license",
       "deregister-license",
+      "snapshot",
       "reboot",
       "apply-tags",
       "stop-lab",

@@ -12,6 +12,7 @@ import "./worker-cml-url";
 import "./worker-tags";
 import "./worker-owner";
 import "./worker-status-checks";
+import "./worker-snapshots";
 import "./job";
 import "./fleet-event";
 import "./fleet-summary";

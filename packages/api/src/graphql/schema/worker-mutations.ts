@@ -34,6 +34,10 @@ const CreateWorkerInput = builder.inputType("CreateWorkerInput", {
       description:
         "One of the configured accounts (a key of AWS_ACCOUNTS); the default account when omitted.",
     }),
+    fromSnapshotId: t.id({
+      description:
+        "Launch with the root volume restored from this snapshot (labs included): a COMPLETED snapshot of the same account and region.",
+    }),
     owner: t.string({
       description:
         "The identity that owns the worker (a token's name, an OIDC user's name claim); nobody when omitted.",
