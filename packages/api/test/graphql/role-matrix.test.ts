@@ -68,7 +68,6 @@ const MATRIX: Readonly<Record<`${RootType}.${string}`, MatrixRow>> = {
   "Mutation.registerLicense": { role: "ADMIN", args: `id: "missing", token: "t"` },
   "Mutation.deregisterLicense": { role: "ADMIN", args: `id: "missing"` },
   "Mutation.snapshotWorker": { role: "OPERATOR", args: `id: "missing"` },
-  "Mutation.snapshotWorker": { role: "OPERATOR", args: `id: "missing"` },
   "Mutation.importWorkers": { role: "ADMIN", args: `region: "mars-1"` },
   "Mutation.importAccountWorkers": {
     role: "ADMIN",
