@@ -41,7 +41,7 @@ const scheduleActor = systemActor("schedule");
 
 /** What a worker's schedule says at `now` (see `ScheduleHold`). */
 export function scheduleHoldOf(
-  worker: Pick<Worker, "idle">,
+  worker: Pick<Worker, "idle" | "scheduleState">,
   schedule: Schedule,
   now: Date,
 ): ScheduleHold & { readonly schedule: Schedule } {
@@ -49,6 +49,16 @@ export function scheduleHoldOf(
   const open = windowAt(schedule, now);
   if (open !== null) {
     return { openUntil: open.closesAt, closedAt: null, label: label(describeWindow(open.window)), schedule };
+  }
+  // Started early (readyAtStart) for a window not open yet: held until it opens, then the window holds it.
+  const upcoming = worker.scheduleState?.openingAt ?? null;
+  if (upcoming !== null && upcoming.getTime() > now.getTime()) {
+    return {
+      openUntil: upcoming,
+      closedAt: null,
+      label: `schedule ${schedule.name} (started for a window)`,
+      schedule,
+    };
   }
   const closed = lastClosing(schedule, now);
   const startedAt = worker.idle.lastStartedAt;

@@ -250,3 +250,94 @@ describe("schedule stops through the idle auto-stop (fake clock)", () => {
     expect(jobs.queued).toEqual([]);
   });
 });
+
+describe("schedule hold in the lead time", () => {
+  it("does not warn a worker the schedule started early, before its window opens", async () => {
+    const { deps, schedules } = await fleet();
+    setClock(deps, "2026-01-05T08:52:00Z");
+    const worker = await deps.seedRunning({
+      scheduleId: WEEKDAYS.id,
+      idle: { ...NO_IDLE_TRACKING, lastStartedAt: new Date("2026-01-05T08:49:00Z") },
+      scheduleState: {
+        openingAt: new Date("2026-01-05T09:00:00Z"),
+        startedAt: new Date("2026-01-05T08:49:00Z"),
+        leadMs: 11 * MINUTE,
+        lateRecorded: false,
+      },
+      telemetry: telemetry({ sampledAt: new Date("2026-01-05T08:52:00Z"), runningNodes: 0, cpuPercent: 1 }),
+    });
+    const idle = createIdleAutoStopService({
+      ...deps,
+      jobs: new RecordingJobQueue(),
+      schedules,
+      idle: {
+        dryRun: false,
+        recentSamples: 30,
+        hourlyRate: () => 1,
+        policy: {
+          autoShutdownEnabled: true,
+          thresholdMs: 2 * MINUTE,
+          warningAfterMs: MINUTE,
+          snoozeAfterStartMs: 0,
+          minUptimeMs: 0,
+          staleTelemetryMs: 5 * MINUTE,
+          cpuVetoPercent: 90,
+        },
+      },
+    });
+    expect(await idle.check()).toMatchObject({ warned: 0, stopped: 0 });
+    expect(
+      deps.workers.events.filter((e) => e.workerId === worker.id && e.type === "worker.idle_warning"),
+    ).toEqual([]);
+  });
+});
+
+describe("schedule evaluation across a daylight-saving change (Europe/Paris, fake clock)", () => {
+  const PARIS: Schedule = {
+    ...WEEKDAYS,
+    timeZone: "Europe/Paris",
+    windows: [{ days: ["SAT", "SUN"], start: "02:30", end: "05:00" }],
+    closedDates: [],
+    readyAtStart: false,
+  };
+
+  it("starts at 02:30 local the day before the change (01:30Z) and at 03:00 local on it (01:00Z), when 02:30 does not exist", async () => {
+    const { deps, jobs, evaluation } = await fleet(PARIS);
+    const worker = await deps.seed({
+      ...(await deps.seedRunning()),
+      id: "w-dst",
+      status: "STOPPED",
+      desiredStatus: "STOPPED",
+      scheduleId: PARIS.id,
+    });
+    setClock(deps, "2026-03-28T01:29:00Z");
+    expect((await evaluation().evaluate()).started).toBe(0);
+    setClock(deps, "2026-03-28T01:30:00Z");
+    expect((await evaluation().evaluate()).started).toBe(1);
+    await setWorker(deps, worker.id, { status: "STOPPED", desiredStatus: "STOPPED" });
+    jobs.queued.length = 0;
+    setClock(deps, "2026-03-29T00:59:00Z");
+    expect((await evaluation().evaluate()).started).toBe(0);
+    setClock(deps, "2026-03-29T01:00:00Z");
+    expect((await evaluation().evaluate()).started).toBe(1);
+    expect((await deps.workers.findById(worker.id))?.scheduleState?.openingAt).toEqual(
+      new Date("2026-03-29T01:00:00Z"),
+    );
+  });
+
+  it("starts once at the first 02:30 on the night the clocks go back (00:30Z), not again at the second (01:30Z)", async () => {
+    const { deps, evaluation } = await fleet(PARIS);
+    const worker = await deps.seed({
+      ...(await deps.seedRunning()),
+      id: "w-dst-autumn",
+      status: "STOPPED",
+      desiredStatus: "STOPPED",
+      scheduleId: PARIS.id,
+    });
+    setClock(deps, "2026-10-25T00:30:00Z");
+    expect((await evaluation().evaluate()).started).toBe(1);
+    await setWorker(deps, worker.id, { status: "STOPPED", desiredStatus: "STOPPED" });
+    setClock(deps, "2026-10-25T01:30:00Z");
+    expect((await evaluation().evaluate()).started).toBe(0);
+  });
+});
