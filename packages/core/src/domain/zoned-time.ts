@@ -58,9 +58,30 @@ export function isKnownTimeZone(timeZone: string): boolean {
   }
 }
 
+/**
+ * Wall-clock readings already made, by zone and whole second: `formatToParts` is slow (microseconds), and
+ * every idle check and schedule evaluation asks again for the same day boundaries. Bounded: cleared when full.
+ */
+const wallClocks = new Map<string, number>();
+const MAX_WALL_CLOCKS = 50_000;
+
 /** The wall-clock reading, as a UTC millisecond count, of `instantMs` in the zone. */
 function wallClockMs(timeZone: string, instantMs: number): number {
   const wholeSecondMs = Math.floor(instantMs / 1000) * 1000;
+  const key = `${timeZone} ${wholeSecondMs}`;
+  let wall = wallClocks.get(key);
+  if (wall === undefined) {
+    wall = readWallClock(timeZone, wholeSecondMs);
+    if (wallClocks.size >= MAX_WALL_CLOCKS) {
+      wallClocks.clear();
+    }
+    wallClocks.set(key, wall);
+  }
+  return wall + (instantMs - wholeSecondMs);
+}
+
+/** The zone's wall clock at a whole second, from `Intl`. */
+function readWallClock(timeZone: string, wholeSecondMs: number): number {
   const parts = formatterFor(timeZone).formatToParts(new Date(wholeSecondMs));
   let year = 0;
   let month = 1;
@@ -93,7 +114,7 @@ function wallClockMs(timeZone: string, instantMs: number): number {
         break;
     }
   }
-  return Date.UTC(year, month - 1, day, hour, minute, second) + (instantMs - wholeSecondMs);
+  return Date.UTC(year, month - 1, day, hour, minute, second);
 }
 
 /** The zone's offset from UTC at an instant, in ms (positive east of Greenwich). */
