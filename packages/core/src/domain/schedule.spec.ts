@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { ValidationError } from "../errors";
 import {
   checkScheduleInput,
+  learnedLeadMs,
   nextClosing,
   nextOpening,
   nextScheduledAction,
@@ -313,5 +314,19 @@ describe("nextScheduledAction", () => {
         leadMs: 0,
       }),
     ).toBeNull();
+  });
+});
+
+describe("learnedLeadMs", () => {
+  const bounds = { defaultMs: 15 * MINUTE, maxMs: 120 * MINUTE };
+  it("is the default with fewer than three starts", () => {
+    expect(learnedLeadMs([], bounds)).toBe(15 * MINUTE);
+    expect(learnedLeadMs([MINUTE, 2 * MINUTE], bounds)).toBe(15 * MINUTE);
+  });
+  it("is the 90th percentile of the starts, rounded up to the second, at most the cap", () => {
+    const starts = [5, 6, 7, 8, 9, 10, 11, 12, 13, 30].map((minutes) => minutes * MINUTE);
+    expect(learnedLeadMs(starts, bounds)).toBe(13 * MINUTE);
+    expect(learnedLeadMs([8 * MINUTE + 1, 7 * MINUTE, 6 * MINUTE], bounds)).toBe(8 * MINUTE + 1000);
+    expect(learnedLeadMs([300 * MINUTE, 300 * MINUTE, 300 * MINUTE], bounds)).toBe(120 * MINUTE);
   });
 });
