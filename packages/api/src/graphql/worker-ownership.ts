@@ -2,6 +2,7 @@ import { checkText } from "@cml-fleet/core/domain/input-text";
 import { canSeeOwner } from "@cml-fleet/core/domain/role";
 import type { Worker } from "@cml-fleet/core/domain/worker";
 import { NotFoundError } from "@cml-fleet/core/errors";
+import DataLoader from "dataloader";
 import { filter, pipe } from "graphql-yoga";
 import type { GraphQLContext } from "./context";
 
@@ -56,12 +57,39 @@ export function onOwnedWorker<Scopes>(argument: string, scopes: Scopes) {
   };
 }
 
+type OwnerReads = GraphQLContext["reads"]["workers"];
+
+/** One batching loader of workers' owners per read model (so per API process), shared by its subscribers. */
+const ownerLoaders = new WeakMap<OwnerReads, DataLoader<string, string | null>>();
+
+/**
+ * The owner of a worker, for the filters of USER subscribers: every
+ * subscriber asking about one payload in the same tick shares one statement.
+ * Nothing is cached between payloads, so an owner changed a moment ago counts.
+ */
+function ownerLoader(reads: OwnerReads): DataLoader<string, string | null> {
+  const existing = ownerLoaders.get(reads);
+  if (existing !== undefined) {
+    return existing;
+  }
+  const loader = new DataLoader<string, string | null>(
+    async (ids) => {
+      const owners = await reads.ownersOf(ids);
+      return ids.map((id) => owners.get(id) ?? null);
+    },
+    { cache: false },
+  );
+  ownerLoaders.set(reads, loader);
+  return loader;
+}
+
 /**
  * A subscriber's share of a topic about workers: everything for a ranked
  * role; for a USER only what concerns a worker it owns (a payload about no
  * worker, or about another owner's, is never delivered). `ownerOf` answers
  * from the payload when it carries the owner (a whole worker); otherwise the
- * owner is read (one primary-key read per payload, for USER subscribers only).
+ * owner is read, for USER subscribers only, in one statement per payload
+ * however many USER subscribers the process has (see {@link ownerLoader}).
  */
 export function forSubscriber<T>(
   context: GraphQLContext,
@@ -84,7 +112,8 @@ export function forSubscriber<T>(
       if (workerId === null) {
         return false;
       }
-      return (await context.reads.workers.ownedWorkerIds(owners, [workerId])).length > 0;
+      const owner = await ownerLoader(context.reads.workers).load(workerId);
+      return owner !== null && owners.includes(owner);
     }),
   );
 }

@@ -311,6 +311,53 @@ describe("subscriptions of a USER", () => {
     }
   });
 
+  it("one fleet event costs one owner read, however many USER subscribers the process has", async () => {
+    const QUERY = "subscription { fleetEvents { workerId } }";
+    type Event = { fleetEvents: { workerId: string | null } };
+    const alices = [
+      subscribeWs<Event>(api.wsUrl, QUERY, { token: alice }),
+      subscribeSse<Event>(api.url, QUERY, { token: alice }),
+    ];
+    const bobs = subscribeWs<Event>(api.wsUrl, QUERY, { token: bob });
+    const received = (subscription: { events: Event[] }, id: string) =>
+      subscription.events.filter((event) => event.fleetEvents.workerId === id).length;
+    try {
+      await waitForSubscribers(TOPICS.fleetEvent, 1);
+      // Until each subscriber has an event of its own, it may not be listening yet.
+      let round = 0;
+      await vi.waitFor(async () => {
+        round += 1;
+        await tag(aliceRunning.id, `prime-${round}`);
+        await tag(bobStopped.id, `prime-${round}`);
+        for (const subscription of alices) {
+          expect(received(subscription, aliceRunning.id)).toBeGreaterThan(0);
+        }
+        expect(received(bobs, bobStopped.id)).toBeGreaterThan(0);
+      }, PATIENCE);
+      const before = alices.map((subscription) => received(subscription, aliceRunning.id));
+      const bobBefore = received(bobs, bobStopped.id);
+      const statements = await fleet.db.recordStatements(async () => {
+        await tag(aliceRunning.id, "measured");
+        // bob's stream is in order: once bob has his own next event, his filter has seen alice's too.
+        await tag(bobStopped.id, "measured");
+        await vi.waitFor(() => {
+          alices.forEach((subscription, index) =>
+            expect(received(subscription, aliceRunning.id)).toBeGreaterThan(before[index] ?? 0),
+          );
+          expect(received(bobs, bobStopped.id)).toBeGreaterThan(bobBefore);
+        }, PATIENCE);
+      });
+      const ownerReads = statements.filter((statement) => /select "id", "owner" from/.test(statement));
+      // Two events, three USER subscribers each: one read per event, not one per subscriber.
+      expect(ownerReads).toHaveLength(2);
+      expect(bobs.events.map((event) => event.fleetEvents.workerId)).not.toContain(aliceRunning.id);
+    } finally {
+      for (const subscription of [...alices, bobs]) {
+        await subscription.dispose();
+      }
+    }
+  });
+
   it("jobUpdated (graphql-ws) delivers the jobs of the USER's own workers only", async () => {
     const jobs = subscribeWs<{ jobUpdated: { id: string; workerId: string | null } }>(
       api.wsUrl,

@@ -51,4 +51,6 @@ export interface WorkerReadModel {
   fleetCounts(owners?: readonly string[] | null): Promise<FleetCounts>;
   /** The ids of the workers one of `owners` owns (among `among` when given), oldest first. */
   ownedWorkerIds(owners: readonly string[], among?: readonly string[]): Promise<string[]>;
+  /** The owner of each worker (null: nobody's); a worker that does not exist is not a key. */
+  ownersOf(workerIds: readonly string[]): Promise<Map<string, string | null>>;
 }

@@ -242,6 +242,17 @@ export function createWorkerReadModel(
       return rows.map((row) => row.id);
     },
 
+    async ownersOf(workerIds) {
+      if (workerIds.length === 0) {
+        return new Map();
+      }
+      const rows = await db
+        .select({ id: workers.id, owner: workers.owner })
+        .from(workers)
+        .where(inArray(workers.id, [...workerIds]));
+      return new Map(rows.map((row) => [row.id, row.owner]));
+    },
+
     async fleetCounts(owners = null): Promise<FleetCounts> {
       const rows = await db
         .select({
