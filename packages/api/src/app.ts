@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { createHttpWebhookSender } from "@cml-fleet/core/adapters/webhook/http-webhook-sender";
 import type { Clock } from "@cml-fleet/core/ports/clock.port";
 import { systemClock } from "@cml-fleet/core/ports/clock.port";
 import { createJobCommandService } from "@cml-fleet/core/services/job-commands.service";
@@ -122,7 +121,9 @@ export async function createApiApp(options: ApiAppOptions): Promise<ApiApp> {
       labCommands: createLabCommandService(workerDeps),
       notificationChannels: createNotificationChannelService({
         store: createNotificationRepository(database.db),
-        sender: createHttpWebhookSender({ timeoutMs: settings.notify.deliveryTimeoutMs }),
+        jobs,
+        // The job's POST is bounded by NOTIFY_DELIVERY_TIMEOUT; the rest is the queue's own latency.
+        testWaitMs: settings.notify.deliveryTimeoutMs + 10_000,
         audit,
         clock,
         newId: randomUUID,

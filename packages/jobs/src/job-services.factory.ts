@@ -55,6 +55,7 @@ export function createJobServices(unguarded: JobWorkerDeps): JobServices {
       allowHttp: deps.notifications.allowHttp,
       clock: deps.clock,
       logger: deps.logger,
+      newId: deps.newId,
     }),
   };
 }

@@ -11,6 +11,7 @@ import { idleCheckProcessor } from "./processors/idle-check.processor";
 import { importProcessor } from "./processors/import.processor";
 import type { JobServices } from "./processors/job-services";
 import { notifyProcessor } from "./processors/notify.processor";
+import { notifyTestProcessor } from "./processors/notify-test.processor";
 import { priceRefreshProcessor } from "./processors/price-refresh.processor";
 import { provisionProcessor } from "./processors/provision.processor";
 import { rebootProcessor } from "./processors/reboot.processor";
@@ -59,6 +60,7 @@ const PROCESSORS: { readonly [K in JobKind]: (services: JobServices) => JobDefin
   reconcile: reconcileProcessor,
   "price-refresh": priceRefreshProcessor,
   notify: notifyProcessor,
+  "notify-test": notifyTestProcessor,
 };
 
 /**

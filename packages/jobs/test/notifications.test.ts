@@ -1,5 +1,4 @@
 import { createHmac } from "node:crypto";
-import { createHttpWebhookSender } from "@cml-fleet/core/adapters/webhook/http-webhook-sender";
 import { systemActor } from "@cml-fleet/core/domain/actor";
 import type { NewFleetEvent } from "@cml-fleet/core/domain/fleet-event";
 import type { Worker } from "@cml-fleet/core/domain/worker";
@@ -37,7 +36,8 @@ function channels(fleet: FleetHarness) {
   const store = createNotificationRepository(fleet.testDb.db);
   const service = createNotificationChannelService({
     store,
-    sender: createHttpWebhookSender({ timeoutMs: 2_000 }),
+    jobs: fleet.queue,
+    testWaitMs: 10_000,
     audit: createAuditRepository(fleet.testDb.db),
     clock: systemClock,
     newId: () => crypto.randomUUID(),
@@ -182,6 +182,22 @@ describe("notifications from a running fleet", () => {
     // Later passes of the relay hand nothing over again: still one 2xx for the delivery id.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(receiver.at("/flaky").filter((delivery) => delivery.status === 200)).toHaveLength(1);
+  });
+
+  it("sends testNotificationChannel's test event from the job process, signed, and answers whether it got 2xx", {
+    timeout: 60_000,
+  }, async () => {
+    const { service } = channels(fleet);
+    const probe = await service.create(admin, { name: "probe", url: receiver.url("/probe"), secret: SECRET });
+    expect(await service.test(admin, probe.id)).toBe(true);
+    const [test] = receiver.at("/probe");
+    expect(test?.headers["x-cml-fleet-event"]).toBe("notification.test");
+    expect(test?.headers["x-cml-fleet-signature"]).toBe(sign(test?.body ?? ""));
+    expect(JSON.parse(test?.body ?? "{}")).toMatchObject({
+      message: expect.stringContaining("sent by admin"),
+    });
+    receiver.plan("/probe", [500]);
+    expect(await service.test(admin, probe.id)).toBe(false);
   });
 
   it("records the last error on the channel when a receiver keeps failing, and gives up after NOTIFY_ATTEMPTS", {

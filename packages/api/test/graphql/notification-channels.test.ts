@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { createAuditRepository } from "@cml-fleet/platform/repositories/audit.repository";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { codes, dataOf, gql } from "./support/graphql-client";
+import { startNotifyTestProcessor } from "./support/notify-test-processor";
 import { useTestFleet } from "./support/test-fleet";
 
 const { fleet, api } = useTestFleet("notification-channels", {
@@ -48,11 +49,14 @@ const receiver = createServer((request, response) => {
     response.writeHead(request.url === "/refuse" ? 410 : 204).end();
   });
 });
+let processor: { close(): Promise<void> } | null = null;
 beforeAll(async () => {
+  processor = startNotifyTestProcessor(fleet);
   await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
   receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
 });
 afterAll(async () => {
+  await processor?.close();
   receiver.closeAllConnections();
   await new Promise((resolve) => receiver.close(resolve));
 });

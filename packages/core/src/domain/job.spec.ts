@@ -24,6 +24,7 @@ describe("the job-kind table", () => {
       "reconcile",
       "price-refresh",
       "notify",
+      "notify-test",
     ]);
   });
 

@@ -274,6 +274,8 @@ export const JOB_KIND_TABLE = {
   // One fleet event POSTed to one notification channel, asked for by the notification relay under the id
   // notify.<channel id>.<event id>; its own queue, so a slow receiver never holds up a lifecycle job.
   notify: { payload: payload<{ channelId: string; eventId: number }>(), target: "fleet", role: "ADMIN" },
+  // Asked for by testNotificationChannel, which waits for its answer: the POST leaves from a job process, never the API.
+  "notify-test": { payload: payload<{ channelId: string; actor: Actor }>(), target: "fleet", role: "ADMIN" },
 } as const satisfies Readonly<Record<string, JobKindRow>>;
 
 type JobKindTable = typeof JOB_KIND_TABLE;

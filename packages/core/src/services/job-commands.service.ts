@@ -240,6 +240,8 @@ export function createJobCommandService(deps: JobCommandServiceDeps) {
         case "price-refresh":
         // A notification is sent again as it was (to the channel, with the same delivery id).
         case "notify":
+        // A channel test is sent again, as the retrier cannot wait for it: its outcome is the channel's lastError.
+        case "notify-test":
         // A status-check reboot is the system's request and re-checks its episode: it runs again as it was.
         case "reboot": {
           // A sweep carries no request of anyone's: it runs again as it was.

@@ -2,21 +2,21 @@ import {
   checkNotificationChannelInput,
   type NotificationChannel,
   type NotificationFormat,
-  notificationUrlProblem,
-  TEST_NOTIFICATION_TYPE,
 } from "../domain/notification-channel";
-import { notificationRequest } from "../domain/notification-message";
-import type { Requester } from "../domain/requester";
+import { actorOf, type Requester } from "../domain/requester";
 import { NotFoundError, ValidationError } from "../errors";
 import type { AuditLog } from "../ports/audit-log.port";
 import type { Clock } from "../ports/clock.port";
+import type { JobQueue } from "../ports/job-queue.port";
 import type { NotificationStore } from "../ports/notification-store.port";
-import type { WebhookSender } from "../ports/webhook-sender.port";
 import { successAudit } from "./request-audit";
 
 export interface NotificationChannelServiceDeps {
   readonly store: NotificationStore;
-  readonly sender: WebhookSender;
+  /** The notify-test job carries the test's POST; the service waits for its answer. */
+  readonly jobs: Pick<JobQueue, "enqueue" | "waitForResult">;
+  /** How long a test waits for its job (more than NOTIFY_DELIVERY_TIMEOUT). */
+  readonly testWaitMs: number;
   readonly audit: AuditLog;
   readonly clock: Clock;
   readonly newId: () => string;
@@ -33,6 +33,11 @@ export interface NotificationChannelInput {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The notify-test job answers `{ delivered, error }`. */
+function isDelivered(result: unknown): boolean {
+  return typeof result === "object" && result !== null && "delivered" in result && result.delivered === true;
+}
 
 function checkChannelId(id: string): string {
   if (!UUID.test(id)) {
@@ -92,38 +97,20 @@ export function createNotificationChannelService(deps: NotificationChannelServic
       return true;
     },
 
-    /** Sends `notification.test` now; true when the receiver answered 2xx. The outcome is the channel's last. */
+    /**
+     * Sends `notification.test` now, from a job process (the notify-test job;
+     * the API itself never calls out), and answers whether the receiver said
+     * 2xx. Bounded: the job's POST by NOTIFY_DELIVERY_TIMEOUT, the wait by `testWaitMs`.
+     */
     async test(by: Requester, id: string): Promise<boolean> {
       const target = await channel(id);
-      const now = deps.clock.now();
-      const urlProblem = notificationUrlProblem(target.url, policy);
-      const outcome =
-        urlProblem !== null
-          ? { ok: false as const, error: `the channel's URL ${urlProblem}` }
-          : await deps.sender.post(
-              target.url,
-              notificationRequest(
-                {
-                  id: deps.newId(),
-                  type: TEST_NOTIFICATION_TYPE,
-                  at: now,
-                  workerId: null,
-                  workerName: null,
-                  message: `Test of notification channel ${target.name}, sent by ${by.name}`,
-                  data: {},
-                },
-                target,
-                deps.newId(),
-              ),
-            );
-      await deps.store.recordChannelOutcome(target.id, {
-        at: deps.clock.now(),
-        error: outcome.ok ? null : outcome.error,
-      });
+      const job = await deps.jobs.enqueue("notify-test", { channelId: target.id, actor: actorOf(by) });
+      const result = await deps.jobs.waitForResult(job.id, deps.testWaitMs);
+      const delivered = isDelivered(result);
       await deps.audit.record(
-        successAudit(by, "testNotificationChannel", { id, delivered: outcome.ok }, deps.clock.now()),
+        successAudit(by, "testNotificationChannel", { id, jobId: job.id, delivered }, deps.clock.now()),
       );
-      return outcome.ok;
+      return delivered;
     },
   };
 }

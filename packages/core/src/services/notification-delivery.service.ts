@@ -1,4 +1,4 @@
-import { notificationUrlProblem } from "../domain/notification-channel";
+import { notificationUrlProblem, TEST_NOTIFICATION_TYPE } from "../domain/notification-channel";
 import { notificationRequest } from "../domain/notification-message";
 import type { Clock } from "../ports/clock.port";
 import type { Logger } from "../ports/logger.port";
@@ -8,11 +8,17 @@ import type { WebhookSender } from "../ports/webhook-sender.port";
 export interface NotificationDeliveryDeps {
   readonly store: Pick<
     NotificationStore,
-    "findDelivery" | "finishDelivery" | "recordAttemptFailure" | "recordChannelOutcome"
+    | "findDelivery"
+    | "finishDelivery"
+    | "recordAttemptFailure"
+    | "recordChannelOutcome"
+    | "findDeliverableChannel"
   >;
   readonly sender: WebhookSender;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Ids of a test's event and delivery. */
+  readonly newId: () => string;
   /** NOTIFY_ALLOW_HTTP, checked again at each delivery: a setting turned off stops http:// deliveries. */
   readonly allowHttp: boolean;
 }
@@ -20,6 +26,12 @@ export interface NotificationDeliveryDeps {
 /** A receiver that did not answer 2xx: the job tries again after its backoff. */
 export class NotificationNotDeliveredError extends Error {
   override readonly name = "NotificationNotDeliveredError";
+}
+
+/** What testNotificationChannel answers, and why not when it did not go. */
+export interface TestOutcome {
+  readonly delivered: boolean;
+  readonly error: string | null;
 }
 
 export type DeliveryOutcome = "delivered" | "already-finished" | "gone" | "refused";
@@ -74,6 +86,42 @@ export function createNotificationDeliveryService(deps: NotificationDeliveryDeps
       await deps.store.recordAttemptFailure(delivery, outcome.error);
       await deps.store.recordChannelOutcome(channel.id, { at, error: outcome.error });
       throw new NotificationNotDeliveredError(`${channel.name}: ${outcome.error}`);
+    },
+
+    /**
+     * Sends `notification.test` to the channel now (testNotificationChannel,
+     * through the notify-test job): delivered when the receiver answered 2xx.
+     * The outcome is the channel's last, as any delivery's.
+     */
+    async sendTest(channelId: string, by: string): Promise<TestOutcome> {
+      const channel = await deps.store.findDeliverableChannel(channelId);
+      if (channel === null) {
+        return { delivered: false, error: "the channel was deleted" };
+      }
+      const urlProblem = notificationUrlProblem(channel.url, { allowHttp: deps.allowHttp });
+      const now = deps.clock.now();
+      const outcome =
+        urlProblem !== null
+          ? { ok: false as const, error: `not sent: the channel's URL ${urlProblem}` }
+          : await deps.sender.post(
+              channel.url,
+              notificationRequest(
+                {
+                  id: deps.newId(),
+                  type: TEST_NOTIFICATION_TYPE,
+                  at: now,
+                  workerId: null,
+                  workerName: null,
+                  message: `Test of notification channel ${channel.name}, sent by ${by}`,
+                  data: {},
+                },
+                channel,
+                deps.newId(),
+              ),
+            );
+      const error = outcome.ok ? null : outcome.error;
+      await deps.store.recordChannelOutcome(channel.id, { at: deps.clock.now(), error });
+      return { delivered: outcome.ok, error };
     },
 
     /** The job gave up: the delivery is recorded as failed, and the channel says why. */
