@@ -155,6 +155,7 @@ export async function startJobProcess(options: JobProcessOptions): Promise<Runni
     publisher,
     cloud,
     snapshots: createSnapshotRepository(database.db),
+    snapshotRetention: settings.snapshots,
     cml,
     clock: systemClock,
     sleep: realSleep,

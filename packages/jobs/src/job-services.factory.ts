@@ -47,6 +47,7 @@ export function createJobServices(unguarded: JobWorkerDeps): JobServices {
       ...deps,
       pollInitialMs: deps.readiness.pollInitialMs,
       pollMaxMs: deps.readiness.pollMaxMs,
+      keepPerWorker: deps.snapshotRetention.keepPerWorker,
     }),
     impairedReboot,
     notifications: createNotificationDeliveryService({

@@ -76,6 +76,8 @@ export interface JobWorkerDeps {
   readonly impairedReboot: ImpairedRebootConfig;
   /** The fleet's record of its workers' EBS snapshots (snapshot jobs). */
   readonly snapshots: SnapshotStore;
+  /** CML_SNAPSHOT_KEEP: completed snapshots kept per worker (null: all). */
+  readonly snapshotRetention: { readonly keepPerWorker: number | null };
   /** Notification deliveries: the channels and deliveries in Postgres, the HTTP sender, NOTIFY_ALLOW_HTTP. */
   readonly notifications: {
     readonly store: NotificationStore;

@@ -265,3 +265,57 @@ describe("snapshots that keep labs, through the API, the job workers and the sim
     ]);
   });
 });
+
+describe("the snapshot retention rule (CML_SNAPSHOT_KEEP)", () => {
+  const fleet = useHarness("snapshot-keep", {
+    env: { BOOTSTRAP_ADMIN_TOKEN: ADMIN, CML_LICENSE_TOKEN: "", CML_SNAPSHOT_KEEP: "1" },
+    sim: { snapshotDelayMs: 200 },
+  });
+  const api = useHarnessApi(fleet, { adminToken: ADMIN });
+
+  it("keeps the newest completed snapshot of a worker and deletes the older one from EC2 and the list", {
+    timeout: 120_000,
+  }, async () => {
+    const [worker] = await provisionWorkers(fleet, ["keeps-one"]);
+    const id = worker?.id ?? expect.unreachable("no worker");
+    const snapshotOnce = async (description: string) => {
+      const asked = await api.operator<{ snapshotWorker: JobPayload }>(SNAPSHOT, { id, description });
+      await fleet.queue.waitForResult(asked.snapshotWorker.job?.id ?? expect.unreachable("no job"), 60_000);
+    };
+    const listed = async () =>
+      (
+        (await workerById<{ snapshots: SnapshotView[] }>(
+          api.admin,
+          id,
+          "snapshots { id snapshotId workerId state description sizeGiB }",
+        )) ?? expect.unreachable("the worker is gone")
+      ).snapshots;
+
+    await snapshotOnce("first");
+    const [first] = await listed();
+    await snapshotOnce("second");
+    const kept = await listed();
+    expect(kept).toEqual([expect.objectContaining({ description: "second", state: "COMPLETED" })]);
+
+    const aws = createAwsCloudProvider({
+      accounts: { [fleet.settings.aws.defaultAccount]: {} },
+      staticCredentials: { accessKeyId: "sim", secretAccessKey: "sim" },
+      endpoints: { ec2: fleet.sim.url },
+      maxAttempts: 1,
+      logger: silentLogger,
+    });
+    try {
+      const inEc2 = await aws.findSnapshots(
+        { accountId: fleet.settings.aws.defaultAccount, region: "us-east-1" },
+        { "cml-fleet:worker-id": id },
+      );
+      expect(inEc2.map((snapshot) => snapshot.snapshotId)).toEqual([kept[0]?.snapshotId]);
+    } finally {
+      aws.close();
+    }
+    const completed = (await fleet.workers.listEvents(id, 100)).find(
+      (event) => event.type === "worker.snapshot_completed" && event.data.description === "second",
+    );
+    expect(completed?.data.deleted).toEqual([first?.snapshotId]);
+  });
+});

@@ -26,4 +26,6 @@ export interface SnapshotStore {
   insertIfAbsent(snapshot: NewWorkerSnapshot): Promise<WorkerSnapshot>;
   /** Throws NotFoundError for an unknown id. */
   update(id: string, change: SnapshotChange): Promise<WorkerSnapshot>;
+  /** Forgets a snapshot whose EBS snapshot was deleted; an unknown id is no error. */
+  delete(id: string): Promise<void>;
 }

@@ -21,6 +21,8 @@ export interface SnapshotDeps extends Pick<ReadinessDeps, "cloud" | "clock" | "s
   /** How often a pending snapshot is looked at again (first, then backing off to the max). */
   readonly pollInitialMs: number;
   readonly pollMaxMs: number;
+  /** CML_SNAPSHOT_KEEP: completed snapshots kept per worker once a new one completes (null: all). */
+  readonly keepPerWorker: number | null;
 }
 
 export interface SnapshotRequest {
@@ -101,6 +103,45 @@ export function createSnapshotService(deps: SnapshotDeps) {
     });
   }
 
+  /**
+   * The retention rule: the worker's completed snapshots beyond the newest
+   * `keepPerWorker` are deleted, each only after EC2 confirms the EBS snapshot
+   * still carries this worker's tag (anything else is left alone). A failure
+   * is logged and left for the next completed snapshot: the new one stands.
+   * Returns the EBS ids deleted.
+   */
+  async function prune(worker: Worker): Promise<string[]> {
+    const keep = deps.keepPerWorker;
+    if (keep === null) {
+      return [];
+    }
+    const all = (await deps.snapshots.listForWorkers([worker.id])).get(worker.id) ?? [];
+    const excess = all.filter((snapshot) => snapshot.state === "COMPLETED").slice(keep);
+    const deleted: string[] = [];
+    for (const old of excess) {
+      try {
+        if (old.snapshotId !== null) {
+          const ebs = await deps.cloud.describeSnapshot(targetOf(old), old.snapshotId);
+          if (ebs !== null && ebs.tags[FLEET_TAGS.workerId] !== worker.id) {
+            deps.logger.warn(
+              { workerId: worker.id, snapshotId: old.snapshotId },
+              "not deleting a snapshot that does not carry this worker's tag",
+            );
+            continue;
+          }
+          if (ebs !== null) {
+            await deps.cloud.deleteSnapshot(targetOf(old), old.snapshotId);
+            deleted.push(old.snapshotId);
+          }
+        }
+        await deps.snapshots.delete(old.id);
+      } catch (error) {
+        deps.logger.warn({ err: error, workerId: worker.id, id: old.id }, "could not delete an old snapshot");
+      }
+    }
+    return deleted;
+  }
+
   return {
     async snapshot(request: SnapshotRequest, progress: ProgressReporter): Promise<WorkerSnapshot> {
       const worker = await loadWorker(deps.workers, request.workerId);
@@ -174,12 +215,13 @@ export function createSnapshotService(deps: SnapshotDeps) {
         completedAt: deps.clock.now(),
         error: null,
       });
+      const deleted = await prune(worker);
       await record(
         worker,
         "worker.snapshot_completed",
         `${worker.name}: snapshot ${snapshotId} completed (${done.sizeGiB ?? "?"} GiB)`,
         request.actor,
-        { id: stored.id, snapshotId, sizeGiB: done.sizeGiB, description: stored.description },
+        { id: stored.id, snapshotId, sizeGiB: done.sizeGiB, description: stored.description, deleted },
       );
       await progress.report(1, "snapshot completed");
       return completed;

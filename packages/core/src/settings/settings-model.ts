@@ -142,6 +142,7 @@ export function toSettingsModel(raw: RawSettings) {
       impairedSweepsBeforeReboot: raw.cml_worker_impaired_sweeps_before_reboot,
     },
     reconciliation: { autoImportOrphans: raw.cml_worker_auto_import_orphans },
+    snapshots: { keepPerWorker: raw.cml_snapshot_keep === 0 ? null : raw.cml_snapshot_keep },
     jobs: {
       provisioningTimeoutMs: raw.cml_provisioning_timeout,
       timeoutMs: raw.cml_job_timeout,

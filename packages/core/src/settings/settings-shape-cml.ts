@@ -125,6 +125,11 @@ export const cmlSettingsShape = {
     false,
     "Import instances carrying the fleet tag that the database does not know (else they are only reported).",
   ),
+  cml_snapshot_keep: integerSetting(
+    0,
+    "EBS snapshots kept per worker: when a snapshot completes, that worker's older completed ones beyond this many are deleted (EC2 DeleteSnapshot); 0 keeps them all.",
+    { min: 0, max: 1_000 },
+  ),
 
   // --- telemetry ---
   cml_telemetry_retention: durationSetting("7d", "How long telemetry samples are kept.", { min: 60_000 }),

@@ -95,5 +95,9 @@ export function createSnapshotRepository(db: Db): SnapshotStore {
       }
       return toSnapshot(row);
     },
+
+    async delete(id: string) {
+      await db.delete(snapshots).where(eq(snapshots.id, id));
+    },
   };
 }
