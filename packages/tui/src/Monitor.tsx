@@ -9,6 +9,7 @@ import { useAuditLog } from "./hooks/use-audit-log";
 import { useFleetStore } from "./hooks/use-fleet-store";
 import { useLatest } from "./hooks/use-latest";
 import { useNow } from "./hooks/use-now";
+import { useReadWhile } from "./hooks/use-read-while";
 import { useScrollOffset } from "./hooks/use-scroll-offset";
 import { useSyncReducer } from "./hooks/use-sync-reducer";
 import { useTerminalSize } from "./hooks/use-terminal-size";
@@ -89,6 +90,15 @@ export function Monitor({ client, readonly = false, flushIntervalMs = 250, clock
   const detailEntry = detailId ? fleet.workers.get(detailId) : undefined;
   const detailEvents = useWorkerEvents(client, detailId, fleet.events, showError);
   const audit = useAuditLog(client, ui.view === "audit");
+  const schedules = useReadWhile(ui.view === "schedules", () => client.schedules(), "schedules");
+  const channels = useReadWhile(ui.view === "channels", () => client.notificationChannels(), "channels");
+  // Read again when the worker changes (a snapshot job's progress shows on it as its active job).
+  const snapshots = useReadWhile(
+    detailId !== null,
+    () => client.workerSnapshots(detailId ?? ""),
+    detailId ?? "",
+    `${detailEntry?.worker.updatedAt ?? ""}/${detailEntry?.worker.activeJob?.state ?? ""}`,
+  );
 
   const latest = useLatest({
     fleet,
@@ -143,12 +153,15 @@ export function Monitor({ client, readonly = false, flushIntervalMs = 250, clock
       jobRows={jobs.slice(jobOffset, jobOffset + jobRows)}
       jobsTotal={jobs.length}
       audit={audit}
+      schedules={schedules}
+      channels={channels}
       detail={
         detailEntry
           ? {
               entry: detailEntry,
               activeJob: selectActiveJob(fleet, detailEntry.worker),
               events: detailEvents,
+              snapshots,
             }
           : null
       }

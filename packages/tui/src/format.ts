@@ -75,3 +75,19 @@ export function fit(text: string, width: number, align: "left" | "right" = "left
 export function parseKeepAlive(text: string): number | null {
   return text.trim() === "0" ? 0 : parseDuration(text);
 }
+
+const WEEKDAY = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"] as const;
+
+/**
+ * A scheduled action as the monitor shows it, in the monitor's local time: "START 08:10" within a day,
+ * "STOP Tue 18:00" later.
+ */
+export function scheduledActionText(
+  next: { readonly action: string; readonly at: string },
+  now: number,
+): string {
+  const at = new Date(next.at);
+  const clock = `${String(at.getHours()).padStart(2, "0")}:${String(at.getMinutes()).padStart(2, "0")}`;
+  const within = at.getTime() - now < 24 * 3_600_000;
+  return within ? `${next.action} ${clock}` : `${next.action} ${WEEKDAY[at.getDay()] ?? ""} ${clock}`;
+}

@@ -30,11 +30,11 @@ describe(":columns", () => {
       rows: 30,
     });
     await until(() => expect(view.frame()).toContain("alpha"));
-    expect(headerRow(view.frame())).toMatch(/NAME\s+REGION\s+STATUS\s+CML\s+CHECKS\s+LICENSE/);
+    expect(headerRow(view.frame())).toMatch(/NAME\s+REGION\s+STATUS\s+OWNER\s+CML\s+CHECKS\s+LICENSE/);
 
     await typeCommand(view, "columns -region -checks");
     await until(() => expect(view.frame()).toContain("hidden columns: region checks"));
-    expect(headerRow(view.frame())).toMatch(/^NAME\s+STATUS\s+CML\s+LICENSE/);
+    expect(headerRow(view.frame())).toMatch(/^NAME\s+STATUS\s+OWNER\s+CML\s+LICENSE/);
 
     await typeCommand(view, "columns +region -bogus");
     await until(() => expect(view.frame()).toContain('No column "-bogus"'));
@@ -45,7 +45,7 @@ describe(":columns", () => {
 
     await typeCommand(view, "columns region checks");
     await until(() => expect(view.frame()).toContain("every column shown"));
-    expect(headerRow(view.frame())).toMatch(/NAME\s+REGION\s+STATUS\s+CML\s+CHECKS/);
+    expect(headerRow(view.frame())).toMatch(/NAME\s+REGION\s+STATUS\s+OWNER\s+CML\s+CHECKS/);
   });
 
   it("opens a chooser that toggles the column under the cursor with space", async () => {

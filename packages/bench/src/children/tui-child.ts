@@ -59,6 +59,9 @@ function aWorker(index: number, now: number): SnapshotWorker {
     cost: { hourlyRate: 3.96, accrued: index / 10, savedByAutoStop: 0 },
     tags: [{ key: "team", value: `team-${index % 20}` }],
     activeJob: null,
+    owner: null,
+    schedule: null,
+    nextScheduledAction: null,
     createdBy: "bench",
     createdAt: at,
     updatedAt: at,
@@ -76,6 +79,9 @@ function fakeClient(snapshot: readonly SnapshotWorker[]) {
     events: async () => [],
     workerEvents: async () => [],
     auditLog: async () => [],
+    schedules: async () => [],
+    notificationChannels: async () => [],
+    workerSnapshots: async () => [],
     onWorkerChanged: (h) => {
       handlers.add(h);
       return () => handlers.delete(h);
@@ -90,6 +96,8 @@ function fakeClient(snapshot: readonly SnapshotWorker[]) {
     keepAlive: async () => undefined,
     retryJob: async () => undefined,
     stopLabs: async () => undefined,
+    snapshotWorker: async () => undefined,
+    setWorkerSchedule: async () => undefined,
     close: async () => undefined,
   };
   return {

@@ -1,7 +1,8 @@
 import { Box, Text } from "ink";
 import type { WorkerEntry } from "../data/fleet-reducer";
-import type { FleetEvent, Job } from "../data/fleet-types";
-import { formatDuration, formatMoney, progressBar, sparkline } from "../format";
+import type { FleetEvent, Job, Snapshot } from "../data/fleet-types";
+import { formatDuration, formatMoney, progressBar, scheduledActionText, sparkline } from "../format";
+import type { ReadState } from "../hooks/use-read-while";
 import { printable } from "../terminal-text";
 import { jobStateColor, licenseColor, serviceColor, statusColor, type ThemeColor, theme } from "../theme";
 import { type StatusChecksView, statusCheckDetail } from "./status-check-text";
@@ -11,6 +12,8 @@ export interface DetailPaneProps {
   readonly activeJob: Job | null;
   /** This worker's events, newest first. */
   readonly events: readonly FleetEvent[];
+  /** The worker's snapshots, newest first (read when the pane opens). */
+  readonly snapshots: ReadState<readonly Snapshot[]>;
   readonly now: number;
   readonly width: number;
   readonly height: number;
@@ -102,6 +105,19 @@ function factLines({ worker, cpu }: WorkerEntry, now: number): Line[] {
     },
     { key: "activity", label: "last activity", value: ago(worker.idle.lastActivityAt, now) },
     { key: "keep", label: "keep-alive", value: until(worker.idle.keepAliveUntil, now) },
+    { key: "owner", label: "owner", value: worker.owner ?? "-" },
+    {
+      key: "schedule",
+      label: "schedule",
+      value: worker.schedule
+        ? `${worker.schedule.name}${
+            worker.nextScheduledAction
+              ? `, next ${scheduledActionText(worker.nextScheduledAction, now)} (${until(worker.nextScheduledAction.at, now)})`
+              : ""
+          }`
+        : "none",
+      color: worker.schedule ? theme.info : undefined,
+    },
     {
       key: "cost",
       label: "cost",
@@ -114,6 +130,47 @@ function factLines({ worker, cpu }: WorkerEntry, now: number): Line[] {
     },
     { key: "updated", label: "updated", value: ago(worker.updatedAt, now) },
   ];
+}
+
+/** Snapshots shown before "+N more". */
+const SHOWN_SNAPSHOTS = 3;
+
+const SNAPSHOT_STATE_COLOR: Readonly<Record<string, ThemeColor>> = {
+  PENDING: theme.warning,
+  COMPLETED: theme.ok,
+  ERROR: theme.danger,
+};
+
+/** The worker's snapshots: state, age, size, id and description; how to take one. */
+function snapshotLines(snapshots: ReadState<readonly Snapshot[]>, now: number): Line[] {
+  if (snapshots.kind !== "loaded") {
+    return [
+      { key: "snapshots-title", value: "Snapshots", color: theme.title },
+      snapshots.kind === "loading"
+        ? { key: "snapshots-loading", value: "reading…", color: theme.muted }
+        : { key: "snapshots-failed", value: snapshots.message, color: theme.danger },
+    ];
+  }
+  const list = snapshots.value;
+  const lines: Line[] = [{ key: "snapshots-title", value: `Snapshots (${list.length})`, color: theme.title }];
+  for (const snapshot of list.slice(0, SHOWN_SNAPSHOTS)) {
+    lines.push({
+      key: `snapshot-${snapshot.id}`,
+      value: `${snapshot.state.padEnd(9)} ${ago(snapshot.createdAt, now).padEnd(10)} ${
+        snapshot.sizeGiB === null ? "?" : snapshot.sizeGiB
+      } GiB  ${snapshot.snapshotId ?? "-"}  ${snapshot.description ?? ""}`,
+      color: SNAPSHOT_STATE_COLOR[snapshot.state],
+    });
+  }
+  if (list.length > SHOWN_SNAPSHOTS) {
+    lines.push({
+      key: "snapshots-more",
+      value: `+${list.length - SHOWN_SNAPSHOTS} more`,
+      color: theme.muted,
+    });
+  }
+  lines.push({ key: "snapshots-hint", value: ":snapshot [description]", color: theme.muted });
+  return lines;
 }
 
 /** Labs shown before "+N more": the list must leave room for the events. */
@@ -146,7 +203,13 @@ function labLines(labs: WorkerEntry["worker"]["labs"]): Line[] {
 /** CML's states of a lab whose nodes run (or are on their way). */
 const STARTED_LAB_STATES: ReadonlySet<string> = new Set(["STARTED", "BOOTED", "QUEUED"]);
 
-function sideLines({ worker }: WorkerEntry, job: Job | null, events: readonly FleetEvent[]): Line[] {
+function sideLines(
+  { worker }: WorkerEntry,
+  job: Job | null,
+  events: readonly FleetEvent[],
+  snapshots: ReadState<readonly Snapshot[]>,
+  now: number,
+): Line[] {
   const lines: Line[] = [{ key: "job-title", value: "Active job", color: theme.title }];
   if (job) {
     lines.push(
@@ -167,6 +230,7 @@ function sideLines({ worker }: WorkerEntry, job: Job | null, events: readonly Fl
       : { key: "tags", value: worker.tags.map((tag) => `${tag.key}=${tag.value}`).join("  ") },
   );
   lines.push(...labLines(worker.labs));
+  lines.push(...snapshotLines(snapshots, now));
   lines.push({ key: "events-title", value: "Recent events", color: theme.title });
   for (const event of events.slice(0, 10)) {
     lines.push({ key: `event-${event.id}`, value: `${event.at.slice(11, 19)} ${event.message}` });
@@ -189,10 +253,10 @@ function LineList({ lines, height, width }: { lines: readonly Line[]; height: nu
 }
 
 /** Everything about one worker; two columns when there is room, one otherwise. */
-export function DetailPane({ entry, activeJob, events, now, width, height }: DetailPaneProps) {
+export function DetailPane({ entry, activeJob, events, snapshots, now, width, height }: DetailPaneProps) {
   const title = printable(`${entry.worker.name}  ${entry.worker.id}`);
   const facts = factLines(entry, now);
-  const side = sideLines(entry, activeJob, events);
+  const side = sideLines(entry, activeJob, events, snapshots, now);
   const body = Math.max(0, height - 1);
   return (
     <Box flexDirection="column" height={height} overflowY="hidden">

@@ -15,6 +15,11 @@ const GENERAL: readonly [string, string][] = [
   ["tab, :jobs", "switch between workers and jobs"],
   ["e, :events", "show or hide the event log"],
   [":columns", "choose the table's columns (or :columns -cpu +region)"],
+  [":schedules", "schedules: windows, zone, closed dates, workers' next actions"],
+  [":channels", "notification channels and their last delivery (ADMIN)"],
+  [":keepalive", "<duration>: keep the worker alive (asks first; 0 clears)"],
+  [":snapshot", "[description]: snapshot the worker's root volume, labs included (asks first)"],
+  [":schedule", "<name>|none: put the worker on a schedule, or take it off (asks first)"],
 ];
 
 export function HelpScreen({ bindings, height }: HelpScreenProps) {

@@ -1,12 +1,14 @@
 import { Box, Text } from "ink";
 import type { FleetState, WorkerEntry } from "../data/fleet-reducer";
-import type { FleetEvent, Job } from "../data/fleet-types";
+import type { FleetEvent, Job, NotificationChannel, Schedule, Snapshot } from "../data/fleet-types";
 import type { FleetTotals } from "../data/selectors";
 import type { AuditLogState } from "../hooks/use-audit-log";
+import type { ReadState } from "../hooks/use-read-while";
 import { theme } from "../theme";
 import type { Binding } from "../ui-state/bindings";
 import type { UiState } from "../ui-state/ui-reducer";
 import { AuditView } from "./AuditView";
+import { ChannelsView } from "./ChannelsView";
 import { ColumnsPanel } from "./ColumnsPanel";
 import { DetailPane } from "./DetailPane";
 import { EventLog } from "./EventLog";
@@ -16,6 +18,7 @@ import { Header } from "./Header";
 import { HelpScreen } from "./HelpScreen";
 import { JobsView } from "./JobsView";
 import type { Layout } from "./layout";
+import { SchedulesView } from "./SchedulesView";
 import { StatusLine } from "./StatusLine";
 import type { Column } from "./worker-columns";
 
@@ -23,6 +26,7 @@ export interface DetailData {
   readonly entry: WorkerEntry;
   readonly activeJob: Job | null;
   readonly events: readonly FleetEvent[];
+  readonly snapshots: ReadState<readonly Snapshot[]>;
 }
 
 export interface MonitorScreenProps {
@@ -36,6 +40,9 @@ export interface MonitorScreenProps {
   readonly jobsTotal: number;
   /** The audit view's entries (read while it is open). */
   readonly audit: AuditLogState;
+  /** The `:schedules` and `:channels` views' data (read while they are open). */
+  readonly schedules: ReadState<readonly Schedule[]>;
+  readonly channels: ReadState<readonly NotificationChannel[]>;
   readonly detail: DetailData | null;
   readonly bindings: readonly Binding[];
   readonly workerNames: ReadonlyMap<string, string>;
@@ -63,6 +70,16 @@ function MainArea(props: MonitorScreenProps) {
   }
   if (ui.view === "audit") {
     return <AuditView audit={props.audit} now={now} width={layout.width} height={layout.mainHeight} />;
+  }
+  if (ui.view === "schedules") {
+    return (
+      <SchedulesView schedules={props.schedules} now={now} width={layout.width} height={layout.mainHeight} />
+    );
+  }
+  if (ui.view === "channels") {
+    return (
+      <ChannelsView channels={props.channels} now={now} width={layout.width} height={layout.mainHeight} />
+    );
   }
   if (ui.view === "jobs") {
     return (

@@ -2,6 +2,7 @@ import { Text } from "ink";
 import type { ConnectionState } from "../data/fleet-types";
 import { printable } from "../terminal-text";
 import { theme } from "../theme";
+import { confirmationQuestion } from "../ui-state/confirmations";
 import type { Message, Overlay } from "../ui-state/ui-reducer";
 
 export interface StatusLineProps {
@@ -28,19 +29,10 @@ export function StatusLine({ overlay, message, connection, filter }: StatusLineP
       </Text>
     );
   }
-  if (overlay.kind === "confirm" && overlay.action === "stop-labs") {
-    const what = overlay.lab ? `lab ${overlay.lab.title || overlay.lab.id}` : "all labs";
-    return (
-      <Text wrap="truncate" color={theme.danger} bold>
-        {`Stop ${printable(what)} on ${printable(overlay.workerName)}? y yes  n no`}
-      </Text>
-    );
-  }
   if (overlay.kind === "confirm") {
-    const force = overlay.action === "terminate" ? "  f force (stop labs, release license)" : "";
     return (
       <Text wrap="truncate" color={theme.danger} bold>
-        {`${overlay.action === "stop" ? "Stop" : "Terminate"} ${printable(overlay.workerName)}? y yes${force}  n no`}
+        {printable(confirmationQuestion(overlay))}
       </Text>
     );
   }

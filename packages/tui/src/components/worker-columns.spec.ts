@@ -8,6 +8,7 @@ describe("layoutColumns", () => {
       "name",
       "region",
       "status",
+      "owner",
       "service",
       "checks",
       "license",
@@ -15,6 +16,7 @@ describe("layoutColumns", () => {
       "cpu",
       "spark",
       "idle",
+      "schedule",
       "cost",
     ]);
   });
@@ -34,7 +36,19 @@ describe("hidden columns", () => {
   it("leaves out the hidden ones, gives their room to the others, and always keeps the name", () => {
     const hidden = new Set(["region", "spark", "name"]);
     const ids = layoutColumns(200, hidden).map((column) => column.id);
-    expect(ids).toEqual(["name", "status", "service", "checks", "license", "nodes", "cpu", "idle", "cost"]);
+    expect(ids).toEqual([
+      "name",
+      "status",
+      "owner",
+      "service",
+      "checks",
+      "license",
+      "nodes",
+      "cpu",
+      "idle",
+      "schedule",
+      "cost",
+    ]);
     // At 80 columns, hiding two columns makes room for ones that were dropped for width.
     expect(layoutColumns(80).map((column) => column.id)).not.toContain("nodes");
     expect(layoutColumns(80, new Set(["region", "idle"])).map((column) => column.id)).toContain("nodes");

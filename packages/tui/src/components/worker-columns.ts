@@ -1,6 +1,6 @@
 import type { WorkerEntry } from "../data/fleet-reducer";
 import { hourlyCost } from "../data/selectors";
-import { fit, formatDuration, formatMoney, sparkline } from "../format";
+import { fit, formatDuration, formatMoney, scheduledActionText, sparkline } from "../format";
 import { licenseColor, serviceColor, statusColor, type ThemeColor, theme } from "../theme";
 import { statusCheckCell } from "./status-check-text";
 
@@ -50,6 +50,17 @@ function idleCell(entry: WorkerEntry, now: number): Cell {
   };
 }
 
+/** The worker's schedule and what it does next: "lab-hours START 08:10" (the monitor's local time). */
+function scheduleCell({ worker }: WorkerEntry, now: number): Cell {
+  if (!worker.schedule) {
+    return { text: "-", color: theme.muted };
+  }
+  const next = worker.nextScheduledAction;
+  return next
+    ? { text: `${worker.schedule.name} ${scheduledActionText(next, now)}`, color: theme.info }
+    : { text: worker.schedule.name };
+}
+
 const COLUMN_SPECS: readonly ColumnSpec[] = [
   {
     id: "name",
@@ -77,6 +88,15 @@ const COLUMN_SPECS: readonly ColumnSpec[] = [
     priority: 0,
     align: "left",
     cell: ({ worker }) => ({ text: worker.status, color: statusColor[worker.status] }),
+  },
+  {
+    id: "owner",
+    about: "who owns the worker (a token's name or an OIDC user)",
+    title: "OWNER",
+    width: 12,
+    priority: 6,
+    align: "left",
+    cell: ({ worker }) => (worker.owner ? { text: worker.owner } : { text: "-", color: theme.muted }),
   },
   {
     id: "service",
@@ -135,7 +155,7 @@ const COLUMN_SPECS: readonly ColumnSpec[] = [
     about: "CPU history",
     title: "",
     width: SPARK_WIDTH,
-    priority: 6,
+    priority: 7,
     align: "left",
     cell: ({ cpu }) => ({
       text: sparkline(
@@ -153,6 +173,15 @@ const COLUMN_SPECS: readonly ColumnSpec[] = [
     priority: 2,
     align: "left",
     cell: idleCell,
+  },
+  {
+    id: "schedule",
+    about: "schedule and its next action (START 08:10)",
+    title: "SCHEDULE / NEXT",
+    width: 22,
+    priority: 6,
+    align: "left",
+    cell: scheduleCell,
   },
   {
     id: "cost",

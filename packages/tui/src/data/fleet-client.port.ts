@@ -3,6 +3,9 @@ import type {
   ConnectionState,
   FleetEvent,
   Job,
+  NotificationChannel,
+  Schedule,
+  Snapshot,
   SnapshotWorker,
   Viewer,
   Worker,
@@ -33,6 +36,12 @@ export interface FleetClient {
   workerEvents(workerId: string, first: number): Promise<FleetEvent[]>;
   /** The newest audit entries; refused (FORBIDDEN) unless the token is ADMIN. */
   auditLog(first: number): Promise<AuditEntry[]>;
+  /** Every schedule, with its workers' next actions. */
+  schedules(): Promise<Schedule[]>;
+  /** The notification channels; refused (FORBIDDEN) unless the token is ADMIN. */
+  notificationChannels(): Promise<NotificationChannel[]>;
+  /** A worker's snapshots, newest first. */
+  workerSnapshots(workerId: string): Promise<Snapshot[]>;
 
   onWorkerChanged(handlers: StreamHandlers<Worker>): Unsubscribe;
   onFleetEvent(handlers: StreamHandlers<FleetEvent>): Unsubscribe;
@@ -45,6 +54,9 @@ export interface FleetClient {
   retryJob(jobId: string): Promise<void>;
   /** Stops one lab of a worker (`labId`), or every started one (null). */
   stopLabs(workerId: string, labId: string | null): Promise<void>;
+  snapshotWorker(workerId: string, description: string | null): Promise<void>;
+  /** Attaches a schedule to a worker, or detaches it (null). */
+  setWorkerSchedule(workerId: string, scheduleId: string | null): Promise<void>;
 
   close(): Promise<void>;
 }

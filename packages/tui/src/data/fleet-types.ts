@@ -9,7 +9,14 @@
 import type { ResultOf } from "gql.tada";
 import type { EventFields, JobFields, TelemetryFields, WorkerFields } from "./fragments";
 import type { EnumName, EnumOf } from "./graphql";
-import type { AuditLogQuery, ViewerQuery, WorkersPageQuery } from "./operations";
+import type {
+  AuditLogQuery,
+  NotificationChannelsQuery,
+  SchedulesQuery,
+  ViewerQuery,
+  WorkerSnapshotsQuery,
+  WorkersPageQuery,
+} from "./operations";
 
 /** Records are shared by the reducer, selectors and views: nothing may change one in place. */
 type Immutable<T> = T extends readonly (infer Item)[]
@@ -59,6 +66,19 @@ export type FleetEvent = Immutable<ResultOf<typeof EventFields>>;
 
 /** One entry of the audit log; `outcome` is allowed, denied or failed. */
 export type AuditEntry = Immutable<ResultOf<typeof AuditLogQuery>["auditLog"][number]>;
+
+/** A schedule with its windows and the workers on it (the `:schedules` view). */
+export type Schedule = Immutable<ResultOf<typeof SchedulesQuery>["schedules"][number]>;
+
+/** A notification channel with its last delivery and last error (ADMIN, the `:channels` view). */
+export type NotificationChannel = Immutable<
+  ResultOf<typeof NotificationChannelsQuery>["notificationChannels"][number]
+>;
+
+/** An EBS snapshot of a worker's root volume. */
+export type Snapshot = Immutable<
+  NonNullable<ResultOf<typeof WorkerSnapshotsQuery>["worker"]>["snapshots"][number]
+>;
 
 /** A worker as every query and the workerChanged stream select it. */
 export type Worker = Immutable<ResultOf<typeof WorkerFields>>;

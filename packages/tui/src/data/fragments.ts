@@ -31,6 +31,9 @@ export const WorkerFields = graphql(
     cost { hourlyRate accrued savedByAutoStop }
     tags { key value }
     activeJob { ...JobFields }
+    owner
+    schedule { id name }
+    nextScheduledAction { action at }
     createdBy createdAt updatedAt
   }
 `,

@@ -10,8 +10,12 @@ import {
   JobsQuery,
   JobUpdatedSubscription,
   KeepAliveMutation,
+  NotificationChannelsQuery,
   RefreshWorkerMutation,
   RetryJobMutation,
+  SchedulesQuery,
+  SetWorkerScheduleMutation,
+  SnapshotWorkerMutation,
   StartWorkerMutation,
   StopAllLabsMutation,
   StopLabMutation,
@@ -20,6 +24,7 @@ import {
   ViewerQuery,
   WorkerChangedSubscription,
   WorkerEventsQuery,
+  WorkerSnapshotsQuery,
   WorkersPageQuery,
 } from "./operations";
 import { createSubscriptionLink } from "./subscription-link";
@@ -82,6 +87,15 @@ export function createGraphqlFleetClient(options: GraphqlFleetClientOptions): Fl
     async auditLog(first) {
       return (await send(AuditLogQuery, { first })).auditLog;
     },
+    async schedules() {
+      return (await send(SchedulesQuery, {})).schedules;
+    },
+    async notificationChannels() {
+      return (await send(NotificationChannelsQuery, {})).notificationChannels;
+    },
+    async workerSnapshots(workerId) {
+      return (await send(WorkerSnapshotsQuery, { id: workerId })).worker?.snapshots ?? [];
+    },
     onWorkerChanged: (handlers) => stream(WorkerChangedSubscription, "workerChanged", handlers),
     onFleetEvent: (handlers) => stream(FleetEventsSubscription, "fleetEvents", handlers),
     onJobUpdated: (handlers) => stream(JobUpdatedSubscription, "jobUpdated", handlers),
@@ -114,6 +128,12 @@ export function createGraphqlFleetClient(options: GraphqlFleetClientOptions): Fl
       } else {
         await send(StopLabMutation, { workerId, labId });
       }
+    },
+    async snapshotWorker(workerId, description) {
+      await send(SnapshotWorkerMutation, { id: workerId, description });
+    },
+    async setWorkerSchedule(workerId, scheduleId) {
+      await send(SetWorkerScheduleMutation, { id: workerId, scheduleId });
     },
     close: () => link.close(),
   };

@@ -102,3 +102,40 @@ export const RetryJobMutation = graphql(`
 export const AuditLogQuery = graphql(`
   query AuditLog($first: Int!) { auditLog(first: $first) { id at actor action target outcome } }
 `);
+
+/** OPERATOR, or a USER on its own worker: an EBS snapshot of the root volume (labs included), as a job. */
+export const SnapshotWorkerMutation = graphql(`
+  mutation SnapshotWorker($id: ID!, $description: String) {
+    snapshotWorker(id: $id, description: $description) { job { id } }
+  }
+`);
+
+/** OPERATOR: attach a schedule to a worker (null detaches it). */
+export const SetWorkerScheduleMutation = graphql(`
+  mutation SetWorkerSchedule($id: ID!, $scheduleId: ID) { setWorkerSchedule(id: $id, scheduleId: $scheduleId) { id } }
+`);
+
+/** Every schedule with its windows and its workers' next actions (the `:schedules` view). */
+export const SchedulesQuery = graphql(`
+  query Schedules {
+    schedules {
+      id name timeZone closedDates readyAtStart
+      windows { days start end }
+      workers { id name nextScheduledAction { action at } }
+    }
+  }
+`);
+
+/** ADMIN only: the notification channels with their last delivery (the `:channels` view). */
+export const NotificationChannelsQuery = graphql(`
+  query NotificationChannels {
+    notificationChannels { id name url format events enabled lastDeliveryAt lastError }
+  }
+`);
+
+/** A worker's snapshots, newest first (the detail pane, read when it opens). */
+export const WorkerSnapshotsQuery = graphql(`
+  query WorkerSnapshots($id: ID!) {
+    worker(id: $id) { id snapshots { id snapshotId state description sizeGiB createdAt } }
+  }
+`);

@@ -24,11 +24,11 @@ export function bindingsFor(view: View, viewer: Viewer | null, readonly: boolean
   const actions =
     view === "jobs"
       ? [{ keys: "r", label: "retry", action: "retry" as const }]
-      : view === "audit"
-        ? []
-        : WORKER_ACTIONS;
+      : view === "workers"
+        ? WORKER_ACTIONS
+        : [];
   const navigation: Binding[] =
-    view === "audit"
+    view === "audit" || view === "schedules" || view === "channels"
       ? [{ keys: "tab", label: "workers", availability: ALLOWED }]
       : view === "jobs"
         ? [

@@ -136,8 +136,8 @@ export function resolveKey(ui: UiState, input: string, key: Key): Command | null
   if (input === ":") {
     return { type: "open-prompt", purpose: "command" };
   }
-  if (ui.view === "audit") {
-    // A read-only page of the newest entries: no selection, no worker actions.
+  if (ui.view === "audit" || ui.view === "schedules" || ui.view === "channels") {
+    // A read-only page: no selection, no worker actions.
     return null;
   }
   const movement = overlay.kind === "detail" ? null : movementKey(input, key);

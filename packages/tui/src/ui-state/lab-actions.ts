@@ -17,7 +17,9 @@ export function labStopRefusal(viewer: Viewer | null, readonly: boolean): string
   if (!viewer) {
     return "Stopping labs needs the OPERATOR role; the token's role is not known yet";
   }
-  return viewer.role === "VIEWER" ? "Stopping labs needs the OPERATOR role (this token is VIEWER)" : null;
+  return viewer.role === "VIEWER" || viewer.role === "USER"
+    ? `Stopping labs needs the OPERATOR role (this token is ${viewer.role})`
+    : null;
 }
 
 /** The lab named by its id, else by its title (case-insensitive); undefined when none is. */

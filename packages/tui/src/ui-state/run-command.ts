@@ -4,10 +4,12 @@ import type { FleetClient, WorkerAction } from "../data/fleet-client.port";
 import type { FleetState } from "../data/fleet-reducer";
 import { formatDuration, parseKeepAlive } from "../format";
 import { applyColumnArguments, type ColumnChange, describeHidden, toggleColumn } from "./column-choice";
+import { runConfirmed } from "./confirmations";
 import type { Command } from "./keymap";
 import { findLab, labStopRefusal } from "./lab-actions";
-import { type ActionName, actionAvailability, auditLogRefusal } from "./permissions";
+import { type ActionName, actionAvailability, auditLogRefusal, channelsRefusal } from "./permissions";
 import { moveSelection, type UiAction, type UiState } from "./ui-reducer";
+import { findSchedule, parseSnapshotDescription } from "./worker-commands";
 
 export interface CommandContext {
   readonly client: FleetClient;
@@ -107,6 +109,21 @@ export function runCommand(context: CommandContext, command: Command): void {
           overlay: { kind: "prompt", purpose: "keep-alive", text: "", workerId: worker.id },
         });
         return;
+      case "snapshot":
+        dispatch({
+          type: "open",
+          overlay: {
+            kind: "confirm",
+            action: "snapshot",
+            description: null,
+            workerId: worker.id,
+            workerName: worker.name,
+          },
+        });
+        return;
+      case "schedule":
+        fail("Which schedule? :schedule <name> (or :schedule none; :schedules lists them)");
+        return;
     }
   };
 
@@ -159,6 +176,111 @@ export function runCommand(context: CommandContext, command: Command): void {
     }
   };
 
+  /**
+   * The worker in view for a `:` action, when the token may do it: null (with the reason shown) when not.
+   * An action the token's role may never do (a USER's) is not offered at all, so the line says just that.
+   */
+  const actionTarget = (action: ActionName, command: string) => {
+    const availability = actionAvailability(action, fleet.viewer, readonly);
+    if (availability.kind === "hidden") {
+      fail(readonly ? `Read-only mode: no :${command}` : `:${command} is not available to this token`);
+      return null;
+    }
+    if (availability.kind === "unavailable") {
+      fail(`Unavailable: ${availability.reason}`);
+      return null;
+    }
+    const worker = targetWorker();
+    if (!worker) {
+      fail("No worker selected");
+    }
+    return worker;
+  };
+
+  /** `:keepalive 2h` (0 clears), after a confirmation. */
+  const keepAliveCommand = (args: string) => {
+    const ms = parseKeepAlive(args);
+    if (ms === null) {
+      fail(`"${args}" is not a duration: :keepalive <duration> (e.g. 45m, 2h, 1h30m; 0 clears)`);
+      return;
+    }
+    const worker = actionTarget("keep-alive", "keepalive");
+    if (worker) {
+      dispatch({
+        type: "open",
+        overlay: { kind: "confirm", action: "keep-alive", ms, workerId: worker.id, workerName: worker.name },
+      });
+    }
+  };
+
+  /** `:snapshot [description]`, after a confirmation. */
+  const snapshotCommand = (args: string) => {
+    const description = parseSnapshotDescription(args);
+    if (description.kind === "refused") {
+      fail(description.message);
+      return;
+    }
+    const worker = actionTarget("snapshot", "snapshot");
+    if (worker) {
+      dispatch({
+        type: "open",
+        overlay: {
+          kind: "confirm",
+          action: "snapshot",
+          description: description.text,
+          workerId: worker.id,
+          workerName: worker.name,
+        },
+      });
+    }
+  };
+
+  /** `:schedule <name or id>` attaches, `:schedule none` detaches, after a confirmation. */
+  const scheduleCommand = (args: string) => {
+    if (args === "") {
+      fail("Which schedule? :schedule <name> (or :schedule none; :schedules lists them)");
+      return;
+    }
+    const worker = actionTarget("schedule", "schedule");
+    if (!worker) {
+      return;
+    }
+    const confirm = (schedule: { id: string; name: string } | null) =>
+      dispatch({
+        type: "open",
+        overlay: {
+          kind: "confirm",
+          action: "schedule",
+          schedule,
+          workerId: worker.id,
+          workerName: worker.name,
+        },
+      });
+    if (args.toLowerCase() === "none") {
+      confirm(null);
+      return;
+    }
+    // The names are read now, so a schedule made a moment ago is found.
+    client.schedules().then(
+      (schedules) => {
+        const found = findSchedule(schedules, args);
+        if (found) {
+          confirm({ id: found.id, name: found.name });
+        } else {
+          const names = schedules.map((schedule) => schedule.name).join(", ") || "none yet";
+          fail(`No schedule "${args}" (schedules: ${names})`);
+        }
+      },
+      (error: unknown) => fail(describeFailure(error)),
+    );
+  };
+
+  /** A command's word and the rest of its line: `snapshot before the exam` → ["snapshot", "before the exam"]. */
+  const commandWord = (text: string): [string, string] => {
+    const space = text.search(/\s/);
+    return space === -1 ? [text, ""] : [text.slice(0, space), text.slice(space + 1).trim()];
+  };
+
   const submitPrompt = () => {
     const { overlay } = ui;
     if (overlay.kind !== "prompt") {
@@ -185,6 +307,24 @@ export function runCommand(context: CommandContext, command: Command): void {
           confirmLabStop(text === "stoplabs" ? null : text.slice("stoplab".length).trim());
         } else if (text === "columns" || text.startsWith("columns ")) {
           columnsCommand(text.slice("columns".length).trim());
+        } else if (text === "schedules") {
+          dispatch({ type: "set-view", view: "schedules" });
+        } else if (text === "channels") {
+          const refusal = channelsRefusal(fleet.viewer);
+          if (refusal === null) {
+            dispatch({ type: "set-view", view: "channels" });
+          } else {
+            fail(refusal);
+          }
+        } else if (["keepalive", "keep-alive", "snapshot", "schedule"].includes(commandWord(text)[0])) {
+          const [word, args] = commandWord(text);
+          if (word === "snapshot") {
+            snapshotCommand(args);
+          } else if (word === "schedule") {
+            scheduleCommand(args);
+          } else {
+            keepAliveCommand(args);
+          }
         } else if (text === "events" || text === "e") {
           dispatch({ type: "toggle-event-log" });
         } else if (text === "q" || text === "quit") {
@@ -193,7 +333,7 @@ export function runCommand(context: CommandContext, command: Command): void {
           dispatch({ type: "open", overlay: { kind: "help" } });
         } else if (text !== "") {
           fail(
-            `Unknown command ":${text}" (try :jobs, :workers, :events, :columns, :audit, :stoplab <lab>, :stoplabs, :help, :q)`,
+            `Unknown command ":${text}" (try :jobs, :workers, :events, :columns, :schedules, :channels, :audit, :keepalive <duration>, :snapshot [description], :schedule <name>|none, :stoplab <lab>, :stoplabs, :help, :q)`,
           );
         }
         return;
@@ -273,14 +413,11 @@ export function runCommand(context: CommandContext, command: Command): void {
       return;
     case "confirm": {
       if (ui.overlay.kind === "confirm") {
-        const { action, workerId, workerName, lab } = ui.overlay;
+        const overlay = ui.overlay;
         dispatch({ type: "close-overlay" });
-        if (action === "stop-labs") {
-          const what = lab ? `stop of lab ${lab.title || lab.id}` : "stop of all labs";
-          call(client.stopLabs(workerId, lab?.id ?? null), `${what} requested on ${workerName}`);
-        } else {
-          runWorkerAction(action, workerId, workerName, command.force);
-        }
+        runConfirmed(client, overlay, command.force, context.now).then(info, (error: unknown) =>
+          fail(describeFailure(error)),
+        );
       }
       return;
     }

@@ -1,8 +1,17 @@
 import type { SortKey, SortOrder } from "../data/selectors";
 
-export type View = "workers" | "jobs" | "audit";
+export type View = "workers" | "jobs" | "audit" | "schedules" | "channels";
 export type PromptPurpose = "filter" | "command" | "keep-alive";
-export type ConfirmableAction = "stop" | "terminate" | "stop-labs";
+/** What a confirmation asks about, with what the action needs once confirmed. */
+export type Confirmation =
+  | { readonly action: "stop" | "terminate" }
+  /** The one lab to stop (null: every started lab). */
+  | { readonly action: "stop-labs"; readonly lab?: { readonly id: string; readonly title: string } | null }
+  | { readonly action: "keep-alive"; readonly ms: number }
+  | { readonly action: "snapshot"; readonly description: string | null }
+  /** The schedule to attach (null: detach). */
+  | { readonly action: "schedule"; readonly schedule: { readonly id: string; readonly name: string } | null };
+export type ConfirmableAction = Confirmation["action"];
 
 export type Overlay =
   | { readonly kind: "none" }
@@ -10,14 +19,7 @@ export type Overlay =
   /** The `:columns` chooser; `cursor` indexes COLUMN_CHOICES. */
   | { readonly kind: "columns"; readonly cursor: number }
   | { readonly kind: "detail"; readonly workerId: string }
-  | {
-      readonly kind: "confirm";
-      readonly action: ConfirmableAction;
-      readonly workerId: string;
-      readonly workerName: string;
-      /** For "stop-labs": the one lab to stop (null: every started lab). */
-      readonly lab?: { readonly id: string; readonly title: string } | null;
-    }
+  | ({ readonly kind: "confirm"; readonly workerId: string; readonly workerName: string } & Confirmation)
   | {
       readonly kind: "prompt";
       readonly purpose: PromptPurpose;

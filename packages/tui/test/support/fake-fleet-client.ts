@@ -4,6 +4,9 @@ import type {
   ConnectionState,
   FleetEvent,
   Job,
+  NotificationChannel,
+  Schedule,
+  Snapshot,
   SnapshotWorker,
   Viewer,
   Worker,
@@ -18,7 +21,9 @@ export type RecordedCall =
     }
   | { readonly kind: "keep-alive"; readonly workerId: string; readonly until: Date }
   | { readonly kind: "retry"; readonly jobId: string }
-  | { readonly kind: "stop-labs"; readonly workerId: string; readonly labId: string | null };
+  | { readonly kind: "stop-labs"; readonly workerId: string; readonly labId: string | null }
+  | { readonly kind: "snapshot"; readonly workerId: string; readonly description: string | null }
+  | { readonly kind: "set-schedule"; readonly workerId: string; readonly scheduleId: string | null };
 
 export interface FakeFleetData {
   viewer?: Viewer;
@@ -26,6 +31,10 @@ export interface FakeFleetData {
   jobs?: Job[];
   events?: FleetEvent[];
   audit?: AuditEntry[];
+  schedules?: Schedule[];
+  channels?: NotificationChannel[];
+  /** Snapshots by worker id. */
+  snapshots?: Record<string, Snapshot[]>;
   connection?: ConnectionState;
 }
 
@@ -40,6 +49,9 @@ export class FakeFleetClient implements FleetClient {
   jobList: Job[];
   eventList: FleetEvent[];
   auditList: AuditEntry[];
+  scheduleList: Schedule[];
+  channelList: NotificationChannel[];
+  snapshotsByWorker: Record<string, Snapshot[]>;
   /** When set, mutations reject with it (as the API would answer). */
   mutationError: Error | null = null;
   snapshotLoads = 0;
@@ -57,6 +69,9 @@ export class FakeFleetClient implements FleetClient {
     this.jobList = data.jobs ?? [];
     this.eventList = data.events ?? [];
     this.auditList = data.audit ?? [];
+    this.scheduleList = data.schedules ?? [];
+    this.channelList = data.channels ?? [];
+    this.snapshotsByWorker = data.snapshots ?? {};
     this.connection = data.connection ?? { kind: "live" };
   }
 
@@ -83,6 +98,19 @@ export class FakeFleetClient implements FleetClient {
       throw new Error(`auditLog needs a higher role than ${this.viewerValue.role}`);
     }
     return this.auditList.slice(0, first);
+  }
+  async schedules() {
+    return this.scheduleList;
+  }
+  /** As the API answers: FORBIDDEN unless the viewer is ADMIN. */
+  async notificationChannels() {
+    if (this.viewerValue.role !== "ADMIN") {
+      throw new Error(`notificationChannels needs a higher role than ${this.viewerValue.role}`);
+    }
+    return this.channelList;
+  }
+  async workerSnapshots(workerId: string) {
+    return this.snapshotsByWorker[workerId] ?? [];
   }
   async workerEvents(workerId: string) {
     return this.eventList.filter((event) => event.workerId === workerId);
@@ -134,6 +162,18 @@ export class FakeFleetClient implements FleetClient {
   }
   async stopLabs(workerId: string, labId: string | null) {
     this.calls.push({ kind: "stop-labs", workerId, labId });
+    if (this.mutationError) {
+      throw this.mutationError;
+    }
+  }
+  async snapshotWorker(workerId: string, description: string | null) {
+    this.calls.push({ kind: "snapshot", workerId, description });
+    if (this.mutationError) {
+      throw this.mutationError;
+    }
+  }
+  async setWorkerSchedule(workerId: string, scheduleId: string | null) {
+    this.calls.push({ kind: "set-schedule", workerId, scheduleId });
     if (this.mutationError) {
       throw this.mutationError;
     }
