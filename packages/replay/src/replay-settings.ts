@@ -14,6 +14,10 @@ export interface ReplaySettings {
   readonly cmlStartupTimeoutMs: number;
   readonly healthCheckIntervalMs: number;
   readonly licenseRegistrationTimeoutMs: number;
+  /** CML_SCHEDULE_EVALUATION_INTERVAL: the period of the schedule evaluation (and the slack added to its lead). */
+  readonly scheduleIntervalMs: number;
+  /** CML_SCHEDULE_DEFAULT_LEAD: the lead before the fleet has learned one. */
+  readonly scheduleDefaultLeadMs: number;
   /** Where and what the replayed workers are: the default region and instance type. */
   readonly region: string;
   readonly instanceType: string;
@@ -35,6 +39,8 @@ export function replaySettingsFrom(settings: Settings): ReplaySettings {
     cmlStartupTimeoutMs: settings.cml.startupTimeoutMs,
     healthCheckIntervalMs: settings.cml.healthCheckIntervalMs,
     licenseRegistrationTimeoutMs: settings.license.registrationTimeoutMs,
+    scheduleIntervalMs: settings.schedules.evaluationIntervalMs,
+    scheduleDefaultLeadMs: settings.schedules.defaultLeadMs,
     region,
     instanceType,
     defaultHourlyRate: hourlyRate(settings.pricing, instanceType, region),

@@ -1,13 +1,25 @@
-import { type Actor, systemActor, userActor } from "@cml-fleet/core/domain/actor";
+import { type Actor, systemActor } from "@cml-fleet/core/domain/actor";
 import type { JobInfo, JobKind, JobPayloads } from "@cml-fleet/core/domain/job";
+import { actorOf, type Requester } from "@cml-fleet/core/domain/requester";
+import { nextOpening, nextScheduledAction, type Schedule, windowAt } from "@cml-fleet/core/domain/schedule";
 import { FIRST_USE_TRUST, NO_IDLE_TRACKING, type Worker } from "@cml-fleet/core/domain/worker";
 import { createWorker } from "@cml-fleet/core/domain/worker-changes";
+import { ConflictError } from "@cml-fleet/core/errors";
 import type { JobQueue } from "@cml-fleet/core/ports/job-queue.port";
 import { createIdleAutoStopService } from "@cml-fleet/core/services/idle-auto-stop.service";
 import type { ProgressReporter } from "@cml-fleet/core/services/job-progress";
 import { createLifecycleService } from "@cml-fleet/core/services/lifecycle.service";
+import { createScheduleEvaluationService } from "@cml-fleet/core/services/schedule-evaluation.service";
+import { createLeadTimes, MAX_SCHEDULE_LEAD_MS } from "@cml-fleet/core/services/schedule-lead-time";
 import { createTelemetrySweepService } from "@cml-fleet/core/services/telemetry-sweep.service";
-import { MemoryWorkerRepository, silentPublisher, strictLogger } from "./memory-ports";
+import { requestOperation } from "@cml-fleet/core/services/worker-commands.service";
+import {
+  MemoryWorkerRepository,
+  memoryScheduleStore,
+  memoryStartHistory,
+  silentPublisher,
+  strictLogger,
+} from "./memory-ports";
 import type { ReplaySettings } from "./replay-settings";
 import { PRIORITY, SimulatedTime } from "./simulated-time";
 import { SimulatedWorker } from "./simulated-worker";
@@ -29,11 +41,14 @@ export interface WorkerOutcome {
   readonly failedJobs: number;
 }
 
-/** The person of the trace: who starts and stops workers by hand. */
-const PERSON = userActor("replay-person", "trace");
+/** The person of the trace: who starts and stops workers by hand (through the API's path). */
+const PERSON: Requester = { id: "replay-person", name: "trace", role: "OPERATOR" };
 const noProgress: ProgressReporter = { report: async () => {} };
 /** The samples the job process lets the idle policy look back over (packages/jobs/src/job-process.ts). */
 const RECENT_SAMPLES = 30;
+/** The starts the job process learns a lead from (packages/jobs/src/job-process.ts). */
+const START_HISTORY_SAMPLES = 20;
+const SCHEDULE_ID = "schedule-1";
 
 function coveredBy(activity: TraceWorker["activity"], atMs: number): boolean {
   return activity.some((interval) => interval.fromMs <= atMs && atMs < interval.toMs);
@@ -58,7 +73,7 @@ function initialWorker(
     tags: {},
     idempotencyKey: null,
     createdBy: "replay",
-    actor: PERSON,
+    actor: actorOf(PERSON),
     now,
   });
   return {
@@ -72,6 +87,8 @@ function initialWorker(
     serviceStatus: running ? "AVAILABLE" : "UNAVAILABLE",
     statusReason: null,
     cmlTrust: FIRST_USE_TRUST,
+    scheduleId: traceWorker.schedule === null ? null : SCHEDULE_ID,
+    scheduleState: null,
     // A worker running when the trace begins is taken as started then: its snooze and minimum uptime count from there.
     idle: { ...NO_IDLE_TRACKING, lastStartedAt: running ? now : null },
   };
@@ -93,9 +110,9 @@ export async function replayWorker(
   traceWorker: TraceWorker,
   index: number,
   settings: ReplaySettings,
-  options: { readonly skipSteadyUse?: boolean } = {},
+  options: { readonly exact?: boolean } = {},
 ): Promise<WorkerOutcome> {
-  const skipSteadyUse = options.skipSteadyUse ?? true;
+  const optimized = options.exact !== true;
   const id = `w${index + 1}`;
   const time = new SimulatedTime(trace.startMs);
   const runningAtStart = traceWorker.startsMs.length === 0;
@@ -118,6 +135,18 @@ export async function replayWorker(
 
   const inFlight = new Map<JobKind, JobInfo>();
   let failedJobs = 0;
+  const schedule: Schedule | null =
+    traceWorker.schedule === null
+      ? null
+      : { ...traceWorker.schedule, id: SCHEDULE_ID, name: traceWorker.name };
+  const schedules = memoryScheduleStore(schedule === null ? [] : [schedule]);
+  const startHistory = memoryStartHistory(repository);
+  const scheduleLead = {
+    defaultLeadMs: settings.scheduleDefaultLeadMs,
+    maxLeadMs: MAX_SCHEDULE_LEAD_MS,
+    historySamples: START_HISTORY_SAMPLES,
+    slackMs: settings.scheduleIntervalMs,
+  };
   const base = {
     workers: repository,
     publisher: silentPublisher,
@@ -160,8 +189,7 @@ export async function replayWorker(
     };
     inFlight.set(kind, info);
     time.schedule(time.nowMillis(), PRIORITY.timer, async () => {
-      const manual = actor.kind === "user" && kind === "stop";
-      simulated.manualStopInProgress = manual;
+      simulated.manualStopInProgress = actor.kind === "user" && kind === "stop";
       try {
         if (kind === "start") {
           await lifecycle.start(id, actor, noProgress);
@@ -180,7 +208,7 @@ export async function replayWorker(
         simulated.manualStopInProgress = false;
         inFlight.delete(kind);
       }
-      resumeTicks();
+      await replan();
     });
     return info;
   }
@@ -191,7 +219,10 @@ export async function replayWorker(
         throw new Error(`the replay does not run ${kind} jobs`);
       }
       const { actor, reason } = payload as { actor?: Actor; reason?: string | null };
-      return runJob(kind, actor ?? systemActor("lifecycle"), reason ?? null);
+      const info = runJob(kind, actor ?? systemActor("lifecycle"), reason ?? null);
+      // Something is in flight now: the periodic work resumes if it was paused.
+      await replan();
+      return info;
     },
   };
   const sweep = createTelemetrySweepService({
@@ -210,6 +241,7 @@ export async function replayWorker(
   const idle = createIdleAutoStopService({
     ...base,
     jobs,
+    schedules,
     idle: {
       policy: settings.idle,
       dryRun: settings.idle.dryRun,
@@ -217,29 +249,37 @@ export async function replayWorker(
       recentSamples: RECENT_SAMPLES,
     },
   });
+  const scheduleEvaluation = createScheduleEvaluationService({
+    ...base,
+    schedules,
+    startHistory,
+    scheduleLead,
+    jobs,
+  });
 
-  // --- the periodic checks, on the interval grid from the trace's start ---
+  // --- the periodic work, each on its own grid from the trace's start ---
   const interval = settings.intervalMs;
-  let ticking = false;
-  const nextGridMs = (fromMs: number) =>
-    trace.startMs + Math.ceil((fromMs - trace.startMs) / interval) * interval;
-
+  const scheduleInterval = settings.scheduleIntervalMs;
+  const gridAtOrAfter = (ms: number, step: number) =>
+    trace.startMs + Math.ceil((ms - trace.startMs) / step) * step;
   /** The latest grid instant strictly before `ms`. */
-  const gridBeforeMs = (ms: number) =>
-    trace.startMs + Math.ceil((ms - trace.startMs) / interval - 1) * interval;
+  const gridBefore = (ms: number, step: number) => gridAtOrAfter(ms, step) - step;
+
+  /** Whether nothing can happen to the worker until someone starts it: stopped, nothing in flight. */
+  const dormant = () => simulated.instanceState() === "stopped" && inFlight.size === 0;
 
   /**
-   * The next check after the one at `atMs`. While people run nodes on the
-   * worker (and nothing else is due), the checks in between are skipped up
-   * to the last one inside that stretch of use: each of them would read the
-   * same figures, find the same veto (nodes running) and write nothing the
-   * policy reads later but the sample time and the last activity, which the
-   * check that does run writes as they would have been left.
+   * The next check after the one at `atMs`. While the idle verdict is bound
+   * to be a veto (people run nodes on the worker; its schedule's window is
+   * open; it was started less than the snooze ago) and nothing a person or a
+   * job does is due, the checks in between are skipped up to the last one
+   * before the veto can lift: each would read figures that change nothing
+   * the policy reads later (the newest activity, which the check that does run
+   * reads from CML's audit as they would have left it) and write nothing else.
    */
-  async function nextTickAfter(atMs: number): Promise<number> {
+  async function nextCheckAfter(atMs: number): Promise<number> {
     const next = atMs + interval;
-    const steadyUntil = simulated.steadyUseUntil();
-    if (steadyUntil === null || inFlight.size > 0) {
+    if (!optimized || inFlight.size > 0 || !simulated.cmlReady()) {
       return next;
     }
     const worker = await repository.findById(id);
@@ -250,69 +290,220 @@ export async function replayWorker(
     ) {
       return next;
     }
-    const due = time.nextDueMs();
+    const nowMs = time.nowMillis();
+    const startedMs = worker.idle.lastStartedAt?.getTime() ?? null;
+    const vetoedUntil = Math.max(
+      simulated.steadyUseUntil() ?? nowMs,
+      (schedule === null ? null : windowAt(schedule, time.now())?.closesAt.getTime()) ?? nowMs,
+      startedMs === null ? nowMs : startedMs + settings.idle.snoozeAfterStartMs,
+    );
+    if (vetoedUntil <= nowMs) {
+      return next;
+    }
+    const due = time.nextDueMs(PRIORITY.timer);
     const target = Math.min(
-      gridBeforeMs(steadyUntil),
-      due === null ? Number.POSITIVE_INFINITY : gridBeforeMs(due),
+      gridBefore(vetoedUntil, interval),
+      due === null ? Number.POSITIVE_INFINITY : gridBefore(due, interval),
     );
     return Math.max(next, target);
   }
 
-  function scheduleTick(atMs: number): void {
-    ticking = true;
+  // A planned run carries its generation: replanning makes the runs planned before it do nothing.
+  let checksPlanned: { atMs: number; generation: number } | null = null;
+  let checksGeneration = 0;
+  function planChecks(atMs: number): void {
+    if (atMs > trace.endMs || (checksPlanned !== null && checksPlanned.atMs <= atMs)) {
+      return;
+    }
+    const generation = ++checksGeneration;
+    checksPlanned = { atMs, generation };
     time.schedule(
       atMs,
       PRIORITY.tick,
       async () => {
-        const stoppedBefore = simulated.instanceState() === "stopped" && inFlight.size === 0;
+        if (generation !== checksGeneration) {
+          return;
+        }
+        checksPlanned = null;
+        const dormantBefore = dormant();
         await sweep.sweep();
         await idle.check();
-        const stoppedAfter = simulated.instanceState() === "stopped" && inFlight.size === 0;
-        const next = skipSteadyUse ? await nextTickAfter(atMs) : atMs + interval;
-        if ((stoppedBefore && stoppedAfter) || next > trace.endMs) {
-          ticking = false;
-        } else {
-          scheduleTick(next);
+        // A sweep of a stopped instance changes nothing the policies read after the next start: pause until then.
+        if (!(optimized && dormantBefore && dormant())) {
+          planChecks(await nextCheckAfter(atMs));
         }
       },
       true,
     );
   }
 
-  function resumeTicks(): void {
-    const next = nextGridMs(time.nowMillis());
-    if (!ticking && next <= trace.endMs) {
-      scheduleTick(next);
+  /**
+   * When the schedule could next act, from the worker's state: every
+   * evaluation while it is up (it marks openings and records late starts);
+   * while it is dormant, the first evaluation at or after the schedule's next
+   * START (the fleet's own `nextScheduledAction`, with the lead the evaluation
+   * would use), since every evaluation before it finds nothing due.
+   */
+  async function nextEvaluationAfter(atMs: number): Promise<number | null> {
+    const next = atMs + scheduleInterval;
+    if (schedule === null || !optimized || !dormant()) {
+      return next;
     }
+    const worker = await repository.findById(id);
+    if (worker === null) {
+      return null;
+    }
+    const leadMs = schedule.readyAtStart
+      ? await createLeadTimes(startHistory, scheduleLead).leadMs(worker)
+      : 0;
+    const action = nextScheduledAction(schedule, time.now(), {
+      status: worker.status,
+      leadMs,
+      handledOpeningAt: worker.scheduleState?.openingAt ?? null,
+    });
+    return action === null ? null : Math.max(next, gridAtOrAfter(action.at.getTime(), scheduleInterval));
   }
 
-  // --- what people do (the trace), before the fleet's checks at the same instant ---
-  let coldStarts = 0;
-  const startByHand = () => {
-    if (simulated.instanceState() === "stopped") {
-      runJob("start", PERSON, null);
+  /**
+   * What the schedule evaluation reads of the worker: while none of it moves,
+   * and no window opens or closes and no start's lead begins, an evaluation
+   * that found nothing to do finds nothing again.
+   */
+  const evaluationInputs = (worker: Worker | null) =>
+    worker === null
+      ? ""
+      : JSON.stringify([
+          worker.status,
+          worker.serviceStatus,
+          worker.desiredStatus,
+          worker.scheduleId ?? null,
+          worker.scheduleState ?? null,
+          repository.events.length,
+        ]);
+  let settled: { inputs: string; untilMs: number } | null = null;
+
+  /** The schedule evaluation, skipped only where it is sure to find nothing again (see `evaluationInputs`). */
+  async function evaluateUnlessSettled(): Promise<void> {
+    const nowMs = time.nowMillis();
+    if (
+      settled !== null &&
+      nowMs < settled.untilMs &&
+      evaluationInputs(await repository.findById(id)) === settled.inputs
+    ) {
+      return;
     }
-    resumeTicks();
-  };
+    settled = null;
+    const counts = await scheduleEvaluation.evaluate();
+    if (!optimized || schedule === null || counts.none !== 1) {
+      return;
+    }
+    const worker = await repository.findById(id);
+    if (worker === null) {
+      return;
+    }
+    const now = time.now();
+    const leadMs = schedule.readyAtStart
+      ? await createLeadTimes(startHistory, scheduleLead).leadMs(worker)
+      : 0;
+    const open = windowAt(schedule, now);
+    const upcoming = nextOpening(schedule, now);
+    const boundaries = [
+      open?.closesAt.getTime(),
+      upcoming === null ? undefined : upcoming.opensAt.getTime() - leadMs,
+      upcoming?.opensAt.getTime(),
+    ].filter((ms): ms is number => ms !== undefined && ms > nowMs);
+    settled = {
+      inputs: evaluationInputs(worker),
+      untilMs: boundaries.length === 0 ? Number.POSITIVE_INFINITY : Math.min(...boundaries),
+    };
+  }
+
+  let evaluationPlanned: { atMs: number; generation: number } | null = null;
+  let evaluationGeneration = 0;
+  function planEvaluation(atMs: number | null): void {
+    if (
+      schedule === null ||
+      atMs === null ||
+      atMs > trace.endMs ||
+      (evaluationPlanned !== null && evaluationPlanned.atMs <= atMs)
+    ) {
+      return;
+    }
+    const generation = ++evaluationGeneration;
+    evaluationPlanned = { atMs, generation };
+    time.schedule(
+      atMs,
+      PRIORITY.schedule,
+      async () => {
+        if (generation !== evaluationGeneration) {
+          return;
+        }
+        evaluationPlanned = null;
+        await evaluateUnlessSettled();
+        planEvaluation(await nextEvaluationAfter(atMs));
+      },
+      true,
+    );
+  }
+
+  /** After anything that may wake the worker: the periodic work runs again from the next grid instant. */
+  async function replan(): Promise<void> {
+    const nowMs = time.nowMillis();
+    planChecks(gridAtOrAfter(nowMs, interval));
+    planEvaluation(gridAtOrAfter(nowMs, scheduleInterval));
+  }
+
+  // --- what people do (the trace), before the fleet's work at the same instant ---
+  async function byHand(operation: "start" | "stop", reason: string | null): Promise<void> {
+    // The API's own path for a person's startWorker/stopWorker: the intent and its event, then the job. A request
+    // the worker's state refuses (CONFLICT) is refused as the API would refuse it; the person's click does nothing.
+    await requestOperation(
+      {
+        ...base,
+        jobs: { get: async (jobId) => [...inFlight.values()].find((job) => job.id === jobId) ?? null },
+      },
+      {
+        by: PERSON,
+        operation,
+        workerId: id,
+        reason,
+        details: {},
+        retryOf: null,
+        enqueue: async (_worker, actor) => runJob(operation, actor, reason),
+      },
+    ).catch((error: unknown) => {
+      if (!(error instanceof ConflictError)) {
+        throw error;
+      }
+    });
+    await replan();
+  }
+
+  let coldStarts = 0;
   for (const atMs of traceWorker.startsMs) {
-    time.schedule(atMs, PRIORITY.world, startByHand);
+    time.schedule(atMs, PRIORITY.world, async () => {
+      if (simulated.instanceState() === "stopped") {
+        await byHand("start", null);
+      }
+    });
   }
   for (const atMs of traceWorker.stopsMs) {
-    time.schedule(atMs, PRIORITY.world, () => {
+    time.schedule(atMs, PRIORITY.world, async () => {
       if (simulated.instanceState() !== "stopped") {
-        runJob("stop", PERSON, "stopped by hand (trace)");
+        await byHand("stop", "stopped by hand (trace)");
       }
     });
   }
-  for (const interval of traceWorker.activity) {
-    time.schedule(interval.fromMs, PRIORITY.world, () => {
+  for (const activity of traceWorker.activity) {
+    time.schedule(activity.fromMs, PRIORITY.world, async () => {
       if (simulated.instanceState() === "stopped") {
         coldStarts++;
-        startByHand();
+        await byHand("start", "a person needs it now (cold start)");
       }
     });
   }
-  scheduleTick(trace.startMs);
+  planEvaluation(trace.startMs);
+  planChecks(trace.startMs);
 
   await time.runUntil(trace.endMs);
 
@@ -323,7 +514,7 @@ export async function replayWorker(
     billed: simulated.billedUntil(trace.endMs),
     stopsDuringActivity: automated.filter((stop) => coveredBy(traceWorker.activity, stop.atMs)).length,
     coldStarts,
-    scheduledLateStarts: 0,
+    scheduledLateStarts: repository.events.filter((event) => event.type === "worker.schedule_late").length,
     automatedStops: automated.length,
     idleWarnings: repository.events.filter((event) => event.type === "worker.idle_warning").length,
     failedJobs,

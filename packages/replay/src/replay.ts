@@ -1,11 +1,14 @@
 import type { ReplaySettings } from "./replay-settings";
 import { replayWorker } from "./replay-worker";
 import { buildReport, type ReplayReport } from "./report";
-import { type Trace, TraceError } from "./trace";
+import type { Trace } from "./trace";
 
 export interface ReplayOptions {
-  /** Skip the checks that cannot change anything while people run nodes (default); false ticks every interval. */
-  readonly skipSteadyUse?: boolean;
+  /**
+   * Run every periodic check at every interval, with no skipping while the worker is stopped or in steady
+   * use: the reference the default (skipping) replay must match exactly. Slow.
+   */
+  readonly exact?: boolean;
 }
 
 /**
@@ -18,14 +21,6 @@ export async function replayTrace(
   settings: ReplaySettings,
   options: ReplayOptions = {},
 ): Promise<ReplayReport> {
-  trace.workers.forEach((worker, index) => {
-    if (worker.schedule !== null) {
-      throw new TraceError(
-        `workers[${index}].schedule`,
-        "schedules are not yet supported by this replay (the fleet's schedule evaluation has not landed)",
-      );
-    }
-  });
   const outcomes = [];
   for (const [index, worker] of trace.workers.entries()) {
     outcomes.push(await replayWorker(trace, worker, index, settings, options));

@@ -4,9 +4,10 @@ import type { Sleep } from "@cml-fleet/core/services/poll";
 /**
  * Order of things due at the same instant: what people and the world do
  * first (a manual stop, an activity beginning), then the fleet's timers
- * (a job's poll waking up), then the fleet's periodic checks.
+ * (a job's poll waking up), then the fleet's periodic work: the schedule
+ * evaluation, then the telemetry sweep and the idle check.
  */
-export const PRIORITY = { world: 0, timer: 1, tick: 2 } as const;
+export const PRIORITY = { world: 0, timer: 1, schedule: 2, tick: 3 } as const;
 export type Priority = (typeof PRIORITY)[keyof typeof PRIORITY];
 
 interface Due {
@@ -68,9 +69,18 @@ export class SimulatedTime implements Clock {
     this.push({ atMs: Math.max(atMs, this.nowMs), priority, sequence: this.sequence++, run, selfContained });
   }
 
-  /** When the next thing is due, or null when nothing is. */
-  nextDueMs(): number | null {
-    return this.heap[0]?.atMs ?? null;
+  /** When the next thing of at most this priority (default: any) is due, or null when nothing is. */
+  nextDueMs(maxPriority: Priority = PRIORITY.tick): number | null {
+    if (maxPriority === PRIORITY.tick) {
+      return this.heap[0]?.atMs ?? null;
+    }
+    let earliest: number | null = null;
+    for (const due of this.heap) {
+      if (due.priority <= maxPriority && (earliest === null || due.atMs < earliest)) {
+        earliest = due.atMs;
+      }
+    }
+    return earliest;
   }
 
   /**

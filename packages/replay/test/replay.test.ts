@@ -1,6 +1,6 @@
 import { loadSettings } from "@cml-fleet/core/settings/load-settings";
 import { describe, expect, it } from "vitest";
-import { forgottenWorkers } from "../src/example-traces";
+import { forgottenWorkers, scheduledClasses } from "../src/example-traces";
 import { replayTrace } from "../src/replay";
 import { replaySettingsFrom } from "../src/replay-settings";
 import { parseTrace } from "../src/trace";
@@ -137,7 +137,13 @@ describe("the cost replay", () => {
   });
 
   it("is deterministic, and skipping the checks that cannot change anything gives the very same report", async () => {
-    const trace = parseTrace(forgottenWorkers({ workers: 6, days: 7, seed: 7 }));
+    const trace = parseTrace({
+      ...forgottenWorkers({ workers: 3, days: 7, seed: 7 }),
+      workers: [
+        ...forgottenWorkers({ workers: 3, days: 7, seed: 7 }).workers,
+        ...scheduledClasses({ workers: 3, days: 7, seed: 9, closedDates: ["2026-11-04"] }).workers,
+      ],
+    });
     const envs: Record<string, string>[] = [
       {},
       { CML_WORKER_IDLE_THRESHOLD: "10m", CML_WORKER_MAX_IDLE_BEFORE_WARNING: "5m" },
@@ -146,7 +152,7 @@ describe("the cost replay", () => {
       const settings = settingsWith(env);
       const first = JSON.stringify(await replayTrace(trace, settings));
       const again = JSON.stringify(await replayTrace(trace, settings));
-      const everyInterval = JSON.stringify(await replayTrace(trace, settings, { skipSteadyUse: false }));
+      const everyInterval = JSON.stringify(await replayTrace(trace, settings, { exact: true }));
       expect(again).toBe(first);
       expect(everyInterval).toBe(first);
     }
@@ -158,5 +164,53 @@ describe("the cost replay", () => {
     expect(report.savedFraction).toBeGreaterThanOrEqual(0.9);
     expect(report.billedHours).toBeGreaterThan(report.oracleHours);
     expect(report.coldStarts).toBeGreaterThan(0);
+  });
+
+  describe("with a schedule", () => {
+    /** Stopped when the trace begins (its one start is at the very end); a window MON 09:00-12:00 UTC, ready at the start. */
+    const scheduled = (bootMinutes: number) =>
+      parseTrace({
+        start: t("00:00"),
+        end: "2026-11-03T00:00:00Z",
+        bootMinutes,
+        workers: [
+          {
+            name: "classroom",
+            hourlyRate: 2,
+            schedule: {
+              timeZone: "UTC",
+              readyAtStart: true,
+              windows: [{ days: ["MON"], start: "09:00", end: "12:00" }],
+            },
+            starts: ["2026-11-03T00:00:00Z"],
+            activity: [{ from: t("09:10"), to: t("11:00"), runningNodes: 5 }],
+          },
+        ],
+      });
+
+    it("starts the worker the default lead before its window, holds it through the window, stops it after", async () => {
+      // Started 16 min early (CML_SCHEDULE_DEFAULT_LEAD 15m + one evaluation interval) at 08:44, AVAILABLE before
+      // 09:00; the window holds it to 12:00 though quiet since 11:00; warned at the closing, stopped a warning lead
+      // (threshold 30m - warning 20m) later, 12:10.
+      const report = await replayTrace(scheduled(8), settingsWith());
+      expect(report).toMatchObject({
+        billedHours: 3.4333, // 08:44 to 12:10
+        oracleHours: 1.8333,
+        scheduledLateStarts: 0,
+        coldStarts: 0,
+        stopsDuringActivity: 0,
+      });
+      expect(report.workers[0]).toMatchObject({ automatedStops: 1, idleWarnings: 1 });
+    });
+
+    it("counts a scheduled late start when the boot takes longer than the lead", async () => {
+      const report = await replayTrace(scheduled(20), settingsWith());
+      expect(report.scheduledLateStarts).toBe(1);
+      expect(report.billedHours).toBe(3.4333);
+      // A longer default lead has it ready in time.
+      const early = await replayTrace(scheduled(20), settingsWith({ CML_SCHEDULE_DEFAULT_LEAD: "30m" }));
+      expect(early.scheduledLateStarts).toBe(0);
+      expect(early.billedHours).toBe(3.6833); // from 08:29
+    });
   });
 });
