@@ -73,6 +73,9 @@ export function createWorker(request: NewWorkerRequest): WorkerChange {
     tagSync: NO_TAG_SYNC,
     createdBy: request.createdBy,
     owner: request.owner ?? null,
+    // A new worker is on no schedule; setWorkerSchedule (or createWorker's scheduleId) puts it on one.
+    scheduleId: null,
+    scheduleState: null,
     // The fleet launches it itself: confirmed, and its certificate pinned on the first contact.
     cmlTrust: FIRST_USE_TRUST,
     idempotencyKey: request.idempotencyKey,

@@ -37,6 +37,7 @@ describe("migrations", () => {
       "api_tokens",
       "audit_log",
       "fleet_events",
+      "schedules",
       "telemetry_samples",
       "worker_labs",
       "workers",
