@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import type { RankedRole } from "@cml-fleet/core/domain/role";
 import { TOPICS } from "@cml-fleet/platform/pubsub/topics";
 import { buildSchema, type GraphQLObjectType, type GraphQLSchema } from "graphql";
-import { describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { anEvent, aWorker } from "../support/worker-factory";
 import {
   type GraphQLErrorJson,
@@ -36,6 +36,11 @@ interface MatrixRow {
   readonly args?: string;
   /** The field answers a scalar (e.g. Boolean): selected without a selection set. */
   readonly scalar?: true;
+  /**
+   * Open to a USER (outside the ranking: its own workers only, see core's role.ts). Any other field
+   * gives a USER nothing: FORBIDDEN, or NOT_FOUND / BAD_USER_INPUT for the dummy worker it names.
+   */
+  readonly user?: true;
 }
 
 const SOON = new Date(Date.now() + 3_600_000).toISOString();
@@ -45,29 +50,29 @@ const SOON = new Date(Date.now() + 3_600_000).toISOString();
  * fails "every root field has a row", so its role is decided here, on purpose.
  */
 const MATRIX: Readonly<Record<`${RootType}.${string}`, MatrixRow>> = {
-  "Query.viewer": { role: "VIEWER" },
-  "Query.workers": { role: "VIEWER" },
-  "Query.worker": { role: "VIEWER", args: `id: "missing"` },
-  "Query.fleetSummary": { role: "VIEWER" },
-  "Query.jobs": { role: "VIEWER" },
-  "Query.job": { role: "VIEWER", args: `id: "stop.missing"` },
-  "Query.events": { role: "VIEWER" },
+  "Query.viewer": { role: "VIEWER", user: true },
+  "Query.workers": { role: "VIEWER", user: true },
+  "Query.worker": { role: "VIEWER", user: true, args: `id: "missing"` },
+  "Query.fleetSummary": { role: "VIEWER", user: true },
+  "Query.jobs": { role: "VIEWER", user: true },
+  "Query.job": { role: "VIEWER", user: true, args: `id: "stop.missing"` },
+  "Query.events": { role: "VIEWER", user: true },
   "Query.apiTokens": { role: "ADMIN" },
   "Query.auditLog": { role: "ADMIN" },
-  "Mutation.startWorker": { role: "OPERATOR", args: `id: "missing"` },
-  "Mutation.stopWorker": { role: "OPERATOR", args: `id: "missing"` },
+  "Mutation.startWorker": { role: "OPERATOR", user: true, args: `id: "missing"` },
+  "Mutation.stopWorker": { role: "OPERATOR", user: true, args: `id: "missing"` },
   "Mutation.refreshWorker": { role: "OPERATOR", args: `id: "missing"` },
   "Mutation.stopLab": { role: "OPERATOR", args: `workerId: "missing", labId: "lab-1"` },
   "Mutation.stopAllLabs": { role: "OPERATOR", args: `id: "missing"` },
   "Mutation.setWorkerTags": { role: "OPERATOR", args: `id: "missing", tags: []` },
   "Mutation.setIdlePolicy": { role: "OPERATOR", args: `id: "missing", input: { enabled: false }` },
-  "Mutation.keepAlive": { role: "OPERATOR", args: `id: "missing", until: "${SOON}"` },
+  "Mutation.keepAlive": { role: "OPERATOR", user: true, args: `id: "missing", until: "${SOON}"` },
   "Mutation.retryJob": { role: "OPERATOR", args: `id: "stop.missing"` },
   "Mutation.createWorker": { role: "ADMIN", args: `input: { name: "m", region: "mars-1" }` },
   "Mutation.terminateWorker": { role: "ADMIN", args: `id: "missing"` },
   "Mutation.registerLicense": { role: "ADMIN", args: `id: "missing", token: "t"` },
   "Mutation.deregisterLicense": { role: "ADMIN", args: `id: "missing"` },
-  "Mutation.snapshotWorker": { role: "OPERATOR", args: `id: "missing"` },
+  "Mutation.snapshotWorker": { role: "OPERATOR", user: true, args: `id: "missing"` },
   "Mutation.importWorkers": { role: "ADMIN", args: `region: "mars-1"` },
   "Mutation.importAccountWorkers": {
     role: "ADMIN",
@@ -89,9 +94,10 @@ const MATRIX: Readonly<Record<`${RootType}.${string}`, MatrixRow>> = {
     scalar: true,
   },
   "Mutation.setWorkerSchedule": { role: "OPERATOR", args: `id: "missing"` },
-  "Subscription.workerChanged": { role: "VIEWER" },
-  "Subscription.fleetEvents": { role: "VIEWER" },
-  "Subscription.jobUpdated": { role: "VIEWER" },
+  "Mutation.setWorkerOwner": { role: "ADMIN", args: `id: "missing", owner: "alice"` },
+  "Subscription.workerChanged": { role: "VIEWER", user: true },
+  "Subscription.fleetEvents": { role: "VIEWER", user: true },
+  "Subscription.jobUpdated": { role: "VIEWER", user: true },
 };
 
 const ROOT_TYPES: readonly RootType[] = ["Query", "Mutation", "Subscription"];
@@ -127,15 +133,30 @@ function documentFor(type: RootType, field: string, row: MatrixRow): string {
 }
 
 const RANK: Record<RankedRole, number> = { VIEWER: 0, OPERATOR: 1, ADMIN: 2 };
-const CALLERS = ["anonymous", "VIEWER", "OPERATOR", "ADMIN"] as const;
+const CALLERS = ["anonymous", "VIEWER", "OPERATOR", "ADMIN", "USER"] as const;
 type Caller = (typeof CALLERS)[number];
 
+/** A USER token, made by the ADMIN as any would be. */
+let userToken = "";
+beforeAll(async () => {
+  const created = await gql<{ createApiToken: { token: string } }>(
+    api.url,
+    'mutation { createApiToken(name: "matrix-user", role: USER) { token } }',
+    { token: fleet.tokens.ADMIN },
+  );
+  userToken = created.data?.createApiToken.token ?? "";
+  expect(userToken).not.toBe("");
+});
+
 function tokenOf(caller: Caller): string | null {
-  return caller === "anonymous" ? null : fleet.tokens[caller];
+  return caller === "anonymous" ? null : caller === "USER" ? userToken : fleet.tokens[caller];
 }
 
-function isAllowed(caller: Caller, role: RankedRole): boolean {
-  return caller !== "anonymous" && RANK[caller] >= RANK[role];
+function isAllowed(caller: Caller, row: MatrixRow): boolean {
+  if (caller === "USER") {
+    return row.user === true;
+  }
+  return caller !== "anonymous" && RANK[caller] >= RANK[row.role];
 }
 
 function codesOf(errors: readonly unknown[]): (string | undefined)[] {
@@ -143,15 +164,20 @@ function codesOf(errors: readonly unknown[]): (string | undefined)[] {
 }
 
 /** Allowed: no refusal among the errors (a dummy id may still be NOT_FOUND). Refused: only the refusal. */
-function expectVerdict(result: OperationResult, caller: Caller, role: RankedRole): void {
+function expectVerdict(result: OperationResult, caller: Caller, row: MatrixRow): void {
   const codes = codesOf(result.errors);
-  if (isAllowed(caller, role)) {
+  if (isAllowed(caller, row)) {
     expect(codes).not.toContain("FORBIDDEN");
     expect(codes).not.toContain("UNAUTHENTICATED");
     return;
   }
   expect(codes.length).toBeGreaterThan(0);
-  expect(new Set(codes)).toEqual(new Set([caller === "anonymous" ? "UNAUTHENTICATED" : "FORBIDDEN"]));
+  if (caller === "USER") {
+    // The dummy worker a field names is checked first for a USER (another's worker is NOT_FOUND, never FORBIDDEN).
+    expect(["FORBIDDEN", "NOT_FOUND", "BAD_USER_INPUT"]).toEqual(expect.arrayContaining(codes));
+  } else {
+    expect(new Set(codes)).toEqual(new Set([caller === "anonymous" ? "UNAUTHENTICATED" : "FORBIDDEN"]));
+  }
   // A nullable field comes back as `{ field: null }` beside its error: still nothing was given.
   expect(Object.values(result.data ?? {}).filter((value) => value !== null)).toEqual([]);
 }
@@ -190,7 +216,7 @@ describe.each([
 ])("queries and mutations over $transport", ({ run }) => {
   it.each(OPERATION_CASES)("$key as $caller", async ({ key, type, field, caller }) => {
     const row = rowOf(key);
-    expectVerdict(await run(documentFor(type, field, row), caller), caller, row.role);
+    expectVerdict(await run(documentFor(type, field, row), caller), caller, row);
   });
 });
 
@@ -239,9 +265,13 @@ describe.each([
   it.each(SUBSCRIPTION_CASES)("$key as $caller", async ({ key, type, field, caller }) => {
     const row = rowOf(key);
     const document = documentFor(type, field, row);
-    if (!isAllowed(caller, row.role)) {
+    if (!isAllowed(caller, row)) {
       // Refused means the first (and only) answer is the refusal, with no event.
-      expectVerdict(await once(document, caller), caller, row.role);
+      expectVerdict(await once(document, caller), caller, row);
+      return;
+    }
+    if (caller === "USER") {
+      // A payload about nobody's worker never reaches a USER: owners-and-user-role.test.ts shows what does.
       return;
     }
     const subscription: Subscription<unknown> = open(document, caller);
