@@ -54,9 +54,11 @@ describe("a USER stops and starts its own worker, through the jobs and the simul
     await stu("mutation($id: ID!) { startWorker(id: $id) { job { id } } }", { id });
     await reaches("RUNNING");
 
-    expect(
-      (await sam<{ worker: WorkerView | null }>("query($id: ID!) { worker(id: $id) { id } }", { id })).worker,
-    ).toBeNull();
+    const seen = await gql(api.url, "query($id: ID!) { worker(id: $id) { id } }", {
+      token: samToken,
+      variables: { id },
+    });
+    expect(codes(seen)).toEqual(["NOT_FOUND"]);
     expect(
       (await sam<{ workers: { totalCount: number } }>("{ workers { totalCount } }")).workers.totalCount,
     ).toBe(0);

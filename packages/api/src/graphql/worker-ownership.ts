@@ -9,10 +9,12 @@ import type { GraphQLContext } from "./context";
 /**
  * What a USER credential (core's role.ts) may see: the workers it owns and
  * nothing else. Reads narrow themselves with {@link ownerScope} (in SQL, so
- * pages, cursors and counts stay right); a mutation on one worker names its
- * worker argument with {@link onOwnedWorker}, so that another owner's worker
- * answers NOT_FOUND, exactly as a worker that does not exist, before any role
- * is checked (FORBIDDEN would tell the USER that it exists).
+ * pages, cursors and counts stay right); a field with an argument naming a
+ * worker (a mutation on it, `worker(id)`, `events(workerId)`, a subscription
+ * about it) declares that argument with {@link onOwnedWorker}, so that another
+ * owner's worker answers NOT_FOUND to a USER, exactly as a worker that does
+ * not exist, before any role is checked (FORBIDDEN would tell it that it
+ * exists).
  */
 
 /**
@@ -32,10 +34,10 @@ export function visibleWorker(context: GraphQLContext, worker: Worker | null): W
 }
 
 /**
- * A mutation's `authScopes` for fields acting on the worker named by the
- * argument `argument`: for a USER, that worker must be one it owns, else the
- * field fails NOT_FOUND (one primary-key read) before `scopes` are evaluated.
- * A ranked role goes straight to `scopes`.
+ * The `authScopes` of a field whose argument `argument` names a worker: for a
+ * USER, that worker must be one it owns, else the field fails NOT_FOUND (one
+ * primary-key read) before `scopes` are evaluated; an optional argument left
+ * out is not checked. A ranked role goes straight to `scopes`.
  */
 export function onOwnedWorker<Scopes>(argument: string, scopes: Scopes) {
   return async (
@@ -44,10 +46,11 @@ export function onOwnedWorker<Scopes>(argument: string, scopes: Scopes) {
     context: GraphQLContext,
   ): Promise<Scopes> => {
     const owners = ownerScope(context);
-    if (owners === null) {
+    const given = args[argument];
+    // An optional argument left out names no worker: the field narrows its reads itself.
+    if (owners === null || given === null || given === undefined) {
       return scopes;
     }
-    const given = args[argument];
     const id = checkText("workerId", argument, typeof given === "string" ? given : String(given));
     const owned = await context.reads.workers.ownedWorkerIds(owners, [id]);
     if (owned.length === 0) {

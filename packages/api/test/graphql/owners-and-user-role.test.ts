@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { Worker } from "@cml-fleet/core/domain/worker";
 import { TOPICS } from "@cml-fleet/platform/pubsub/topics";
 import { beforeAll, describe, expect, it, vi } from "vitest";
@@ -115,17 +116,22 @@ describe("what a USER reads", () => {
     ]);
   });
 
-  it("worker(id) of another owner's worker, or nobody's, is null as for a worker that does not exist", async () => {
+  it("worker(id) of another owner's worker, or nobody's, is NOT_FOUND to a USER, as one that does not exist", async () => {
     const query = "query($id: ID!) { worker(id: $id) { id name } }";
     const own = await as(alice)<{ worker: { id: string } | null }>(query, { id: aliceRunning.id });
     expect(dataOf(own).worker?.id).toBe(aliceRunning.id);
-    for (const id of [bobStopped.id, nobodys.id]) {
+    for (const id of [bobStopped.id, nobodys.id, randomUUID()]) {
       const other = await as(alice)<{ worker: unknown }>(query, { id });
-      expect(other.errors).toEqual([]);
-      expect(other.data?.worker).toBeNull();
+      expect(codes(other)).toEqual(["NOT_FOUND"]);
+      expect(other.data?.worker ?? null).toBeNull();
     }
     const overWs = await executeWs(api.wsUrl, query, bob, { id: aliceRunning.id });
-    expect(overWs).toEqual({ data: { worker: null }, errors: [] });
+    expect(overWs.errors.map((error) => error.extensions?.code)).toEqual(["NOT_FOUND"]);
+    const overSse = await executeSse(api.url, query, bob, { id: aliceRunning.id });
+    expect(overSse.errors.map((error) => error.extensions?.code)).toEqual(["NOT_FOUND"]);
+    // The ranked roles keep the contract's answer for an unknown id: null.
+    const unknown = await as(fleet.tokens.VIEWER)<{ worker: unknown }>(query, { id: randomUUID() });
+    expect(unknown).toMatchObject({ data: { worker: null }, errors: [] });
   });
 
   it("fleetSummary counts only the USER's workers", async () => {
@@ -154,7 +160,11 @@ describe("what a USER reads", () => {
     expect(alices.map((event) => event.message)).not.toContain("orphan seen");
     const admins = dataOf(await as(fleet.tokens.ADMIN)<Events>(query)).events;
     expect(admins.map((event) => event.message)).toContain("orphan seen");
-    expect(dataOf(await as(alice)<Events>(query, { workerId: bobStopped.id })).events).toEqual([]);
+    expect(codes(await as(alice)<Events>(query, { workerId: bobStopped.id }))).toEqual(["NOT_FOUND"]);
+    const jobsOfOther = await as(alice)("query($id: ID) { jobs(workerId: $id) { id } }", {
+      id: bobStopped.id,
+    });
+    expect(codes(jobsOfOther)).toEqual(["NOT_FOUND"]);
     const overSse = await executeSse(api.url, query, bob);
     expect(new Set((overSse.data as Events).events.map((event) => event.workerId))).toEqual(
       new Set([bobStopped.id]),
@@ -355,6 +365,28 @@ describe("subscriptions of a USER", () => {
       for (const subscription of [...alices, bobs]) {
         await subscription.dispose();
       }
+    }
+  });
+
+  it("a subscription naming another owner's worker is NOT_FOUND (graphql-ws and SSE)", async () => {
+    const overWs = subscribeWs(api.wsUrl, "subscription($id: ID) { workerChanged(id: $id) { id } }", {
+      token: alice,
+      variables: { id: bobStopped.id },
+    });
+    const overSse = subscribeSse(api.url, "subscription($id: ID) { fleetEvents(workerId: $id) { id } }", {
+      token: alice,
+      variables: { id: bobStopped.id },
+    });
+    try {
+      await vi.waitFor(() => {
+        expect(JSON.stringify(overWs.errors)).toContain("NOT_FOUND");
+        expect(JSON.stringify(overSse.errors)).toContain("NOT_FOUND");
+      }, PATIENCE);
+      expect(overWs.events).toEqual([]);
+      expect(overSse.events).toEqual([]);
+    } finally {
+      await overWs.dispose();
+      await overSse.dispose();
     }
   });
 

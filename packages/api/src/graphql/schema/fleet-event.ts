@@ -6,7 +6,7 @@ import { encodeKeysetCursor } from "@cml-fleet/platform/repositories/keyset-curs
 import { builder } from "../builder";
 import { boundedFirst } from "../list-bounds";
 import { onlyAbout } from "../topic-subscription";
-import { forSubscriber, ownerScope } from "../worker-ownership";
+import { forSubscriber, onOwnedWorker, ownerScope } from "../worker-ownership";
 
 export const FleetEventRef = builder.objectRef<FleetEvent>("FleetEvent");
 
@@ -42,7 +42,7 @@ builder.queryField("events", (t) =>
     type: [FleetEventRef],
     description:
       "The latest events, newest first; of one worker when workerId is given. Page with `after`: the cursor of the last event of the previous page.",
-    authScopes: { role: "VIEWER", user: "read" },
+    authScopes: onOwnedWorker("workerId", { role: "VIEWER", user: "read" }),
     args: {
       workerId: t.arg.id(),
       first: t.arg.int({ description: "Page size, 1-500; 50 when omitted." }),
@@ -61,7 +61,7 @@ builder.queryField("events", (t) =>
 builder.subscriptionField("fleetEvents", (t) =>
   t.field({
     type: FleetEventRef,
-    authScopes: { role: "VIEWER", user: "read" },
+    authScopes: onOwnedWorker("workerId", { role: "VIEWER", user: "read" }),
     args: { workerId: t.arg.id() },
     subscribe: (_root, args, context) =>
       forSubscriber(

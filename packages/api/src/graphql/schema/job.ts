@@ -5,7 +5,7 @@ import { encodeKeysetCursor } from "@cml-fleet/platform/repositories/keyset-curs
 import { builder } from "../builder";
 import { boundedFirst } from "../list-bounds";
 import { onlyAbout } from "../topic-subscription";
-import { forSubscriber, ownerScope } from "../worker-ownership";
+import { forSubscriber, onOwnedWorker, ownerScope } from "../worker-ownership";
 import { JobStateEnum } from "./enums";
 
 export const JobRef = builder.objectRef<JobInfo>("Job");
@@ -33,7 +33,7 @@ JobRef.implement({
 builder.queryFields((t) => ({
   jobs: t.field({
     type: [JobRef],
-    authScopes: { role: "VIEWER", user: "read" },
+    authScopes: onOwnedWorker("workerId", { role: "VIEWER", user: "read" }),
     args: {
       workerId: t.arg.id(),
       state: t.arg({ type: [JobStateEnum] }),

@@ -5,7 +5,7 @@ import { TOPICS } from "@cml-fleet/platform/pubsub/topics";
 import { builder } from "../builder";
 import { boundedFirst } from "../list-bounds";
 import { onlyAbout } from "../topic-subscription";
-import { forSubscriber, visibleWorker } from "../worker-ownership";
+import { forSubscriber, onOwnedWorker, visibleWorker } from "../worker-ownership";
 import { ServiceStatusEnum, WorkerStatusEnum } from "./enums";
 import { FleetEventRef } from "./fleet-event";
 import { JobRef } from "./job";
@@ -81,7 +81,8 @@ builder.queryField("worker", (t) =>
   t.field({
     type: WorkerRef,
     nullable: true,
-    authScopes: { role: "VIEWER", user: "read" },
+    // A USER naming a worker it does not own (or none) gets NOT_FOUND; for the ranked roles an unknown id is null.
+    authScopes: onOwnedWorker("id", { role: "VIEWER", user: "read" }),
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, args, context) =>
       visibleWorker(context, await context.reads.workers.findById(checkText("workerId", "id", args.id))),
@@ -92,7 +93,7 @@ builder.subscriptionField("workerChanged", (t) =>
   t.field({
     type: WorkerRef,
     description: "The whole current worker after each change; keep the copy with the newest updatedAt.",
-    authScopes: { role: "VIEWER", user: "read" },
+    authScopes: onOwnedWorker("id", { role: "VIEWER", user: "read" }),
     args: { id: t.arg.id() },
     subscribe: (_root, args, context) =>
       forSubscriber(
