@@ -29,6 +29,9 @@ function rowsOf(result: unknown): readonly unknown[] {
     : [];
 }
 
+/** How far back starts are learned from (and the events index on `at` bounds the scan). */
+const HISTORY_DAYS = 90;
+
 /** Starts that took longer than this are not starts the fleet waited for (a stuck one, a stop in between). */
 const LONGEST_START_SECONDS = 3 * 3600;
 
@@ -170,8 +173,8 @@ export function createScheduleRepository(db: Db): ScheduleStore & StartHistory {
     },
 
     async startDurations(region, instanceType, limit) {
-      // Each start asked (operation_requested, operation start) to the first AVAILABLE after it, with no other
-      // operation asked in between; the most recent first.
+      // Each start asked in the last 90 days (operation_requested, operation start) to the first AVAILABLE after it,
+      // with no other operation asked in between; the most recent first.
       const result: unknown = await db.execute(sql`
         select (extract(epoch from (ready.at - asked.at)) * 1000)::float8 as ms
         from ${fleetEvents} asked
@@ -182,7 +185,8 @@ export function createScheduleRepository(db: Db): ScheduleStore & StartHistory {
             and e.data->>'to' = 'AVAILABLE' and e.at > asked.at
           order by e.at limit 1
         ) ready
-        where asked.type = 'worker.operation_requested' and asked.data->>'operation' = 'start'
+        where asked.at > now() - make_interval(days => ${HISTORY_DAYS})
+          and asked.type = 'worker.operation_requested' and asked.data->>'operation' = 'start'
           and w.region = ${region} and w.instance_type = ${instanceType}
           and ready.at - asked.at < make_interval(secs => ${LONGEST_START_SECONDS})
           and not exists (

@@ -99,7 +99,9 @@ describe("schedule repository", () => {
     const repository = createScheduleRepository(testDb.db);
     const workers = createWorkerRepository(testDb.db);
     const { worker } = await workers.insert(aWorker({ region: "eu-west-3", instanceType: "m5zn.metal" }), []);
-    const at = (minute: number) => new Date(Date.UTC(2026, 0, 5, 8, minute));
+    // Recent starts (the history looks back 90 days); an old one is not learned from.
+    const base = Date.now() - 3_600_000;
+    const at = (minute: number) => new Date(base + minute * 60_000);
     const asked = (minute: number, operation = "start") =>
       anEvent({
         type: "worker.operation_requested",
@@ -114,7 +116,10 @@ describe("schedule repository", () => {
         at: at(minute),
         data: { from: "STARTING", to: "AVAILABLE" },
       });
+    const longAgo = (minute: number) => new Date(base - 100 * 86_400_000 + minute * 60_000);
     await workers.appendEvents([
+      { ...asked(0), at: longAgo(0) },
+      { ...available(1), at: longAgo(1) },
       asked(0),
       available(7),
       // A start stopped before it was ready does not count.
