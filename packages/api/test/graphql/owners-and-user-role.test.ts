@@ -197,6 +197,18 @@ describe("what a USER may do", () => {
     expect(dataOf(kept).keepAlive.id).toBe(aliceRunning.id);
   });
 
+  it("snapshots its own worker (snapshotWorker, a USER operation)", async () => {
+    const SNAPSHOT =
+      'mutation($id: ID!) { snapshotWorker(id: $id, description: "before the exam") { worker { id } job { id } } }';
+    const taken = await as(alice)<{ snapshotWorker: { worker: { id: string }; job: { id: string } | null } }>(
+      SNAPSHOT,
+      { id: aliceRunning.id },
+    );
+    expect(taken.errors).toEqual([]);
+    expect(taken.data?.snapshotWorker.worker.id).toBe(aliceRunning.id);
+    expect(codes(await as(alice)(SNAPSHOT, { id: bobStopped.id }))).toEqual(["NOT_FOUND"]);
+  });
+
   it("jobs and job show the USER its own workers' jobs only", async () => {
     type Jobs = { jobs: { id: string; workerId: string | null }[] };
     const alices = dataOf(await as(alice)<Jobs>("{ jobs(first: 500) { id workerId } }")).jobs;
