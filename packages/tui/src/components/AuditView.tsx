@@ -21,7 +21,7 @@ const OUTCOME_COLOR: Readonly<Record<string, ThemeColor>> = {
 /** The newest audit entries, one a line, as many as fit: who did what to what, and how it ended. */
 export function AuditView({ audit, now, width, height }: AuditViewProps) {
   const wide = width >= 100;
-  const header = [fit("AGE", 7, "right"), fit("ACTOR", 20), fit("ACTION", 22), fit("OUTCOME", 8), "TARGET"]
+  const header = [fit("AGE", 7, "right"), fit("ACTOR", 20), fit("ACTION", 26), fit("OUTCOME", 8), "TARGET"]
     .filter(Boolean)
     .join(" ");
   const rows = audit.kind === "loaded" ? audit.entries.slice(0, Math.max(0, height - 1)) : [];
@@ -41,7 +41,7 @@ export function AuditView({ audit, now, width, height }: AuditViewProps) {
       ) : null}
       {rows.map((entry) => (
         <Text key={entry.id} wrap="truncate">
-          {`${fit(formatDuration(Math.max(0, now - Date.parse(entry.at))), 7, "right")} ${fit(entry.actor, 20)} ${fit(entry.action, 22)} `}
+          {`${fit(formatDuration(Math.max(0, now - Date.parse(entry.at))), 7, "right")} ${fit(entry.actor, 20)} ${fit(entry.action, 26)} `}
           <Text color={OUTCOME_COLOR[entry.outcome] ?? theme.muted}>{fit(entry.outcome, 8)}</Text>
           {` ${fit(entry.target ?? "-", wide ? 40 : 24)}`}
         </Text>

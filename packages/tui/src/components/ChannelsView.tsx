@@ -18,7 +18,8 @@ const FIXED = [16, 6, 4, 28, 14] as const;
 export function ChannelsView({ channels, now, width, height }: ChannelsViewProps) {
   const [name, format, on, events, last] = FIXED;
   const rest = Math.max(10, width - FIXED.reduce((sum, w) => sum + w + 1, 0));
-  const errorWidth = Math.max(10, Math.floor(rest / 2));
+  // The URL says where events go: it keeps most of the room, the error a third of it (at most 40).
+  const errorWidth = Math.max(10, Math.min(40, Math.floor(rest / 3)));
   const header = [
     fit("CHANNEL", name),
     fit("FORMAT", format),
