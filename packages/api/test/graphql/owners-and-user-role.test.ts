@@ -363,9 +363,9 @@ describe("subscriptions of a USER", () => {
         // bob's stream is in order: once bob has his own next event, his filter has seen alice's too.
         await tag(bobStopped.id, "measured");
         await vi.waitFor(() => {
-          alices.forEach((subscription, index) =>
-            expect(received(subscription, aliceRunning.id)).toBeGreaterThan(before[index] ?? 0),
-          );
+          for (const [index, subscription] of alices.entries()) {
+            expect(received(subscription, aliceRunning.id)).toBeGreaterThan(before[index] ?? 0);
+          }
           expect(received(bobs, bobStopped.id)).toBeGreaterThan(bobBefore);
         }, PATIENCE);
       });
