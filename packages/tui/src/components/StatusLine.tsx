@@ -39,7 +39,7 @@ export function StatusLine({ overlay, message, connection, filter }: StatusLineP
   if (overlay.kind === "columns" && !message) {
     return (
       <Text wrap="truncate" color={theme.muted}>
-        j/k move space toggle esc close
+        {"j/k move  space toggle  esc close"}
       </Text>
     );
   }
