@@ -25,12 +25,15 @@ const SCENARIOS: readonly Scenario[] = [
 const RESULTS_FILE = new URL("../../../bench/RESULTS.md", import.meta.url);
 
 /**
- * The "## Fuzz" section of the results file comes from `pnpm test:fuzz`, not from a scenario here: a bench
- * run rewrites the file and keeps that section as it was.
+ * The "## Fuzz" section of the results file comes from `pnpm test:fuzz`, and "## Cost replay" from `pnpm replay`
+ * (see packages/replay), not from a scenario here: a bench run rewrites the file and keeps those sections as
+ * they were.
  */
-async function fuzzSection(): Promise<string> {
+const KEPT_SECTIONS = ["## Cost replay", "## Fuzz"] as const;
+
+async function keptSection(heading: (typeof KEPT_SECTIONS)[number]): Promise<string> {
   const previous = await readFile(RESULTS_FILE, "utf8").catch(() => "");
-  const start = previous.indexOf("\n## Fuzz");
+  const start = previous.indexOf(`\n${heading}`);
   if (start === -1) {
     return "";
   }
@@ -138,8 +141,8 @@ async function main(): Promise<void> {
     method: selected.flatMap((scenario) => scenario.method.map((line) => `**${scenario.title}**: ${line}`)),
   });
   await mkdir(new URL(".", RESULTS_FILE), { recursive: true });
-  const fuzz = await fuzzSection();
-  await writeFile(RESULTS_FILE, fuzz === "" ? document : `${document.trimEnd()}\n${fuzz}`);
+  const kept = (await Promise.all(KEPT_SECTIONS.map(keptSection))).filter((section) => section !== "");
+  await writeFile(RESULTS_FILE, `${[document.trimEnd(), ...kept].join("\n").trimEnd()}\n`);
   ctx.log(`wrote ${fileURLToPath(RESULTS_FILE)}`);
 }
 
