@@ -9,8 +9,8 @@ import { parseTraceText, TraceError } from "./trace";
 
 const USAGE = `Usage: pnpm replay <trace.json>
 
-Replays a usage trace on a simulated clock through the fleet's own idle policy,
-telemetry sweep and warning -> re-check -> stop logic, with the settings in
+Replays a usage trace on a simulated clock through the fleet's own telemetry
+sweep, idle policy, schedules and warning -> re-check -> stop logic, with the settings in
 effect (environment and CML_FLEET_CONFIG, as the job process reads them), and
 prints one JSON report on stdout. The trace format and the report are in
 shared/contract/README.md ("Cost replay"); see packages/replay/README.md.
