@@ -2,9 +2,15 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type RunningJobProcess, startJobProcess } from "@cml-fleet/jobs/job-process";
 import { silentLogger } from "@cml-fleet/platform/observability/logger";
+import {
+  createApiTokenRepository,
+  hashTokenSecret,
+} from "@cml-fleet/platform/repositories/api-token.repository";
 import { type RunningSimulator, startSimulator } from "@cml-fleet/sim/simulator";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { generateTokenSecret } from "../../../api/src/auth/token-secret";
 import { createTestFleet, type TestApi, type TestFleet } from "../../../api/test/graphql/support/test-fleet";
+import { aWorker } from "../../../api/test/support/worker-factory";
 import { createGraphqlHttp, type GraphqlRequest } from "../../src/data/graphql-http";
 import { displayWidth } from "../../src/display-width";
 import { MONITOR_BIN, startTmuxSession, type TmuxSession } from "./support/tmux-session";
@@ -26,6 +32,8 @@ describe("the monitor's views in a real terminal (tmux)", () => {
   let jobs: RunningJobProcess;
   let admin: GraphqlRequest;
   let terminal: TmuxSession | null = null;
+  /** A USER's token, named as the owner of the launched worker. */
+  const studentToken = generateTokenSecret();
 
   const waitFor = <T>(read: () => Promise<T>, timeout = 60_000) =>
     vi.waitFor(read, { timeout, interval: 100 });
@@ -102,6 +110,14 @@ describe("the monitor's views in a real terminal (tmux)", () => {
     await admin("mutation($id: ID!, $s: ID) { setWorkerSchedule(id: $id, scheduleId: $s) { id } }", {
       id,
       s: createSchedule.id,
+    });
+    // Another student's worker, which student-1 must not see.
+    await fleet.workers.insert(aWorker({ name: "ccna-lab-2", status: "RUNNING", owner: "student-2" }), []);
+    await createApiTokenRepository(fleet.db.db).create({
+      name: "student-1",
+      role: "USER",
+      tokenHash: hashTokenSecret(studentToken),
+      createdAt: new Date(),
     });
     await admin(
       `mutation { createNotificationChannel(input: {
@@ -190,6 +206,35 @@ describe("the monitor's views in a real terminal (tmux)", () => {
     await session.waitForRow(/^:schedule\s+<name>\|none/);
     await capture(session, "help");
     await session.pressKeys("Escape");
+    expect(await session.exited()).toBe(false);
+    await session.close();
+    terminal = null;
+  });
+
+  it("shows a USER only its own workers and only the actions a USER may take", async () => {
+    const session = await startTmuxSession({
+      command: [process.execPath, MONITOR_BIN, "--url", api.url],
+      env: { CML_FLEET_TOKEN: studentToken },
+      ...SIZE,
+    });
+    terminal = session;
+    let screen = await session.waitForRow(/^ccna-lab-1\s+us-east-1\s+RUNNING\s+student-1/);
+    expect(screen[0]).toMatch(/^cml-fleet ● live {2}student-1 \(USER\)/);
+    expect(screen[1]).toMatch(/^1 workers/);
+    expect(screen.join("\n")).not.toContain("ccna-lab-2");
+    const footer = screen.find((row) => row.includes("? help")) ?? "";
+    expect(footer).toMatch(/^s start {2}x stop {2}K keep-alive {2}\? help/);
+    expect(footer).not.toMatch(/terminate|refresh/);
+    await capture(session, "user");
+
+    await command(session, "channels");
+    screen = await session.waitForRow("The notification channels needs the ADMIN role (this token is USER)");
+    await command(session, "snapshot mine");
+    await session.waitForRow('Snapshot ccna-lab-1 ("mine")? y yes  n no');
+    await session.type("n");
+    await vi.waitFor(async () =>
+      expect((await session.screen()).join("\n")).not.toContain("Snapshot ccna-lab-1"),
+    );
     expect(await session.exited()).toBe(false);
   });
 });
