@@ -149,6 +149,85 @@ describe("snapshots that keep labs, through the API, the job workers and the sim
     expect(launch?.data.launchSnapshot).toEqual({ id: snapshotId, snapshotId: snapshot?.snapshotId });
   });
 
+  it("terminateWorker(snapshot: true) snapshots the root volume first and terminates only once it is COMPLETED", {
+    timeout: 120_000,
+  }, async () => {
+    const [worker] = await provisionWorkers(fleet, ["snapshot-then-go"]);
+    const id = worker?.id ?? expect.unreachable("no worker");
+    await patchCml(fleet, worker?.instanceId ?? null, { labs: TWO_LABS });
+    const asked = await api.admin<{ terminateWorker: JobPayload }>(
+      `mutation ($id: ID!) { terminateWorker(id: $id, snapshot: true) { worker { id } job { id name } } }`,
+      { id },
+    );
+    await fleet.queue.waitForResult(asked.terminateWorker.job?.id ?? expect.unreachable("no job"), 60_000);
+    await waitForWorker(fleet, id, { status: "TERMINATED" });
+    const [kept] = await snapshotsOf(id);
+    expect(kept).toMatchObject({
+      state: "COMPLETED",
+      snapshotId: expect.stringMatching(/^snap-/),
+      description: "before terminating snapshot-then-go",
+    });
+    // Oldest first: the snapshot completed before the instance was asked to shut down.
+    const types = (await fleet.workers.listEvents(id, 100))
+      .reverse()
+      .map((event) =>
+        event.type === "worker.status_changed" ? `${event.type}:${String(event.data.to)}` : event.type,
+      );
+    const completedAt = types.indexOf("worker.snapshot_completed");
+    expect(completedAt).toBeGreaterThan(-1);
+    expect(types.indexOf("worker.status_changed:SHUTTING_DOWN")).toBeGreaterThan(completedAt);
+
+    // The labs are in it: a worker launched from it has them.
+    const created = await api.admin<{ createWorker: JobPayload }>(CREATE, {
+      input: { name: "after-terminate", region: "us-east-1", fromSnapshotId: kept?.id },
+    });
+    const restored = await waitForWorker(fleet, created.createWorker.worker.id, {
+      serviceStatus: "AVAILABLE",
+    });
+    const cml = await fleet.simJson<{ labs: { id: string }[] }>(`/_sim/instances/${restored.instanceId}/cml`);
+    expect(cml.labs.map((lab) => lab.id)).toEqual(["lab-ospf", "lab-bgp"]);
+  });
+
+  it("terminateWorker(snapshot: true) whose snapshot fails terminates nothing: the instance runs on, the snapshot shows ERROR", {
+    timeout: 120_000,
+  }, async () => {
+    const [worker] = await provisionWorkers(fleet, ["snapshot-refused"]);
+    const id = worker?.id ?? expect.unreachable("no worker");
+    const faults = (body: unknown) =>
+      fleet.simJson("/_sim/faults", { method: "PUT", body: JSON.stringify(body) });
+    await faults({ denyActions: ["CreateSnapshot"] });
+    try {
+      const asked = await api.admin<{ terminateWorker: JobPayload }>(
+        `mutation ($id: ID!) { terminateWorker(id: $id, snapshot: true) { worker { id } job { id name } } }`,
+        { id },
+      );
+      const jobId = asked.terminateWorker.job?.id ?? expect.unreachable("no job");
+      await vi.waitFor(
+        async () => {
+          const { job } = await api.admin<{ job: { state: string } | null }>(
+            `query ($id: ID!) { job(id: $id) { state } }`,
+            { id: jobId },
+          );
+          expect(job?.state).toBe("FAILED");
+        },
+        { timeout: 60_000, interval: 100 },
+      );
+    } finally {
+      await faults({ denyActions: [] });
+    }
+    const instance = await fleet.simJson<{ state: string }>(`/_sim/instances/${worker?.instanceId ?? ""}`);
+    expect(instance.state).toBe("running");
+    expect((await fleet.workers.findById(id))?.status).toBe("RUNNING");
+    await vi.waitFor(
+      async () => {
+        expect(await snapshotsOf(id)).toEqual([
+          expect.objectContaining({ state: "ERROR", snapshotId: null }),
+        ]);
+      },
+      { timeout: 20_000, interval: 100 },
+    );
+  });
+
   it("refuses bad input and changes nothing: unknown or malformed snapshot, another region's, a description with control characters", {
     timeout: 60_000,
   }, async () => {

@@ -42,6 +42,17 @@ export interface OperationMutation {
   readonly field: string;
   readonly role: OperationRole;
   readonly arg?: OperationArg;
+  /**
+   * Further Boolean arguments, false when omitted, handed to the command as
+   * one options object after `arg` (only with a Boolean `arg`: see the API's runOperation).
+   */
+  readonly flags?: readonly OperationFlag[];
+}
+
+/** An optional Boolean argument of an operation mutation (false when omitted). */
+export interface OperationFlag {
+  readonly name: string;
+  readonly description: string;
 }
 
 /** What an operator's request does to a worker; `planOperation` reads it. */
@@ -107,7 +118,13 @@ export const JOB_KIND_TABLE = {
     },
   },
   terminate: {
-    payload: payload<{ workerId: string; actor: Actor; force: boolean }>(),
+    // `snapshotFirst`: snapshot the root volume (a snapshot job's work, same id on every retry) before terminating.
+    payload: payload<{
+      workerId: string;
+      actor: Actor;
+      force: boolean;
+      snapshotFirst?: { snapshotId: string; description: string | null } | null;
+    }>(),
     target: "worker",
     operation: {
       runFrom: {
@@ -129,6 +146,13 @@ export const JOB_KIND_TABLE = {
           defaultValue: false,
           description: "Stop running labs first, so the license can be deregistered.",
         },
+        flags: [
+          {
+            name: "snapshot",
+            description:
+              "Snapshot the root volume first (its labs kept, in Worker.snapshots); the instance is terminated only once the snapshot is COMPLETED.",
+          },
+        ],
       },
     },
   },

@@ -222,10 +222,26 @@ export function createWorkerCommandService(deps: WorkerCommandServiceDeps) {
       );
     },
 
-    terminateWorker: (by: Requester, id: string, force: boolean) =>
-      operate(by, "terminate", id, { details: { force } }, (worker, actor) =>
-        jobs.enqueue("terminate", { workerId: worker.id, actor, force }),
-      ),
+    /** With `snapshot`, the job snapshots the root volume first and terminates only once it is COMPLETED. */
+    terminateWorker(
+      by: Requester,
+      id: string,
+      force: boolean,
+      options: { readonly snapshot?: boolean } = {},
+    ): Promise<WorkerJobResult> {
+      const snapshot = options.snapshot === true;
+      const details = snapshot ? { force, snapshot } : { force };
+      return operate(by, "terminate", id, { details }, (worker, actor) =>
+        jobs.enqueue("terminate", {
+          workerId: worker.id,
+          actor,
+          force,
+          snapshotFirst: snapshot
+            ? { snapshotId: deps.newId(), description: `before terminating ${worker.name}` }
+            : null,
+        }),
+      );
+    },
 
     refreshWorker: (by: Requester, id: string) =>
       operate(by, "refresh", id, {}, (worker, actor) =>

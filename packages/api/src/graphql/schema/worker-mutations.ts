@@ -1,5 +1,5 @@
 import { checkText } from "@cml-fleet/core/domain/input-text";
-import { JOB_KIND_TABLE, type OperationArg } from "@cml-fleet/core/domain/job";
+import { JOB_KIND_TABLE, type OperationArg, type OperationFlag } from "@cml-fleet/core/domain/job";
 import type { Requester } from "@cml-fleet/core/domain/requester";
 import { isUserOperation } from "@cml-fleet/core/domain/role";
 import { WORKER_OPERATIONS, type WorkerOperation } from "@cml-fleet/core/domain/worker-transitions";
@@ -155,12 +155,13 @@ function runOperation(
   by: Requester,
   id: string,
   given: unknown,
+  flags: Readonly<Record<string, boolean>>,
 ): Promise<WorkerJobResult> {
   if (takes(row, "string")) {
     return commands[row.field](by, id, typeof given === "string" ? given : null);
   }
   if (takes(row, "boolean")) {
-    return commands[row.field](by, id, typeof given === "boolean" ? given : row.arg.defaultValue);
+    return commands[row.field](by, id, typeof given === "boolean" ? given : row.arg.defaultValue, flags);
   }
   return commands[row.field](by, id);
 }
@@ -172,6 +173,7 @@ function runOperation(
 function operationArgs(
   t: ArgBuilder<FleetTypes>,
   arg: OperationArg | undefined,
+  flags: readonly OperationFlag[] | undefined,
 ): Record<string, ArgumentRef<FleetTypes, unknown>> {
   const id = t.id({ required: true });
   if (arg === undefined) {
@@ -181,13 +183,18 @@ function operationArgs(
     arg.type === "string"
       ? t.string({ description: arg.description })
       : t.boolean({ defaultValue: arg.defaultValue, description: arg.description });
-  return { id, [arg.name]: extra };
+  const flagArgs = (flags ?? []).map((flag) => [
+    flag.name,
+    t.boolean({ defaultValue: false, description: flag.description }),
+  ]);
+  return { id, [arg.name]: extra, ...Object.fromEntries(flagArgs) };
 }
 
 /** One mutation per worker operation in the job-kind table: `<field>(id: ID!, <arg>): WorkerJobPayload!`. */
 for (const operation of WORKER_OPERATIONS) {
   const row: OperationMutationRow = JOB_KIND_TABLE[operation].operation.mutation;
   const arg = "arg" in row ? row.arg : undefined;
+  const flags = "flags" in row ? row.flags : undefined;
   builder.mutationField(row.field, (t) =>
     t.field({
       type: WorkerJobPayloadRef,
@@ -196,7 +203,7 @@ for (const operation of WORKER_OPERATIONS) {
         "id",
         isUserOperation(row.field) ? { role: row.role, user: row.field } : { role: row.role },
       ),
-      args: operationArgs(t.arg, arg),
+      args: operationArgs(t.arg, arg, flags),
       resolve: (_root, args, context) =>
         runOperation(
           context.services.workerCommands,
@@ -204,6 +211,7 @@ for (const operation of WORKER_OPERATIONS) {
           context.access.require(row.field),
           checkText("workerId", "id", String(args.id)),
           arg === undefined ? undefined : args[arg.name],
+          Object.fromEntries((flags ?? []).map((flag) => [flag.name, args[flag.name] === true])),
         ),
     }),
   );
