@@ -23,6 +23,8 @@ import {
  *   (a window that opened the day before still closes as usual).
  * - Windows that overlap or touch make one opening: MON 08:00-12:00 and
  *   MON 12:00-17:00 hold a worker from 08:00 to 17:00 without a stop at noon.
+ *   (An opening is looked for over a few days around the instant asked
+ *   about: one chained without a break for more than a week is cut there.)
  * - Daylight saving (see `zoned-time.ts`): a local time the clocks skip is the
  *   first instant after the skip (02:30 on the spring-forward night in
  *   Europe/Paris opens at 03:00 local); a local time they read twice is its
@@ -78,8 +80,6 @@ export const SCHEDULE_LIMITS = {
   maxClosedDates: 1000,
   /** How far ahead the next opening is looked for; a schedule with none that soon has no next action. */
   horizonDays: 400,
-  /** Touching windows chained into one opening, at most (then it closes and opens again). */
-  maxChainedWindows: 64,
 } as const;
 
 /** What a person sends (GraphQL `ScheduleInput`), before any check. */
@@ -268,69 +268,127 @@ function localDateOf(spec: ScheduleSpec, instantMs: number): LocalDate {
   return toLocal(spec.timeZone, new Date(instantMs));
 }
 
-/** Raw occurrences that may hold `instantMs`: those starting that local day or the two before. */
-function occurrencesAround(spec: ScheduleSpec, instantMs: number): RawOccurrence[] {
-  const date = localDateOf(spec, instantMs);
-  return [-2, -1, 0].flatMap((days) => occurrencesStartingOn(spec, addDays(date, days)));
+const DAY_MS = 86_400_000;
+
+function epochDay(date: LocalDate): number {
+  return Math.round(Date.UTC(date.year, date.month - 1, date.day) / DAY_MS);
 }
 
-/** The opening an occurrence is part of: touching and overlapping occurrences chained. */
-function chain(spec: ScheduleSpec, first: RawOccurrence): WindowOccurrence {
-  let head = first;
-  let closesMs = first.closesMs;
-  for (let link = 0; link < SCHEDULE_LIMITS.maxChainedWindows; link += 1) {
-    const earlier = occurrencesAround(spec, head.opensMs).find(
-      (occurrence) => occurrence.opensMs < head.opensMs && occurrence.closesMs >= head.opensMs,
-    );
-    if (earlier === undefined) {
-      break;
-    }
-    head = earlier;
-    closesMs = Math.max(closesMs, earlier.closesMs);
+function dateOfDay(day: number): LocalDate {
+  const date = new Date(day * DAY_MS);
+  return { year: date.getUTCFullYear(), month: date.getUTCMonth() + 1, day: date.getUTCDate() };
+}
+
+/**
+ * A spec's openings over a range of local days (the days their first window
+ * starts on), sorted and non-overlapping: touching and overlapping occurrences
+ * merged. Built once per spec object and grown as queries need (a month ahead
+ * at a time), so each query is a binary search.
+ */
+interface Timeline {
+  readonly fromDay: number;
+  readonly toDay: number;
+  readonly openings: readonly WindowOccurrence[];
+  readonly opensMs: readonly number[];
+  readonly closesMs: readonly number[];
+  readonly startDay: readonly number[];
+}
+
+const timelines = new WeakMap<ScheduleSpec, Timeline>();
+
+function timeline(spec: ScheduleSpec, fromDay: number, toDay: number): Timeline {
+  const existing = timelines.get(spec);
+  if (existing !== undefined && existing.fromDay <= fromDay && existing.toDay >= toDay) {
+    return existing;
   }
-  for (let link = 0; link < SCHEDULE_LIMITS.maxChainedWindows; link += 1) {
-    const later = occurrencesAround(spec, closesMs).find(
-      (occurrence) => occurrence.opensMs <= closesMs && occurrence.closesMs > closesMs,
-    );
-    if (later === undefined) {
-      break;
-    }
-    closesMs = later.closesMs;
+  const from = Math.min(existing?.fromDay ?? fromDay, fromDay - 7);
+  const to = Math.max(existing?.toDay ?? toDay, toDay + 31);
+  const raw: RawOccurrence[] = [];
+  const days = new Map<string, number>();
+  for (let day = from; day <= to; day += 1) {
+    const date = dateOfDay(day);
+    days.set(formatLocalDate(date), day);
+    raw.push(...occurrencesStartingOn(spec, date));
   }
-  return {
-    opensAt: new Date(head.opensMs),
-    closesAt: new Date(closesMs),
-    localDate: head.localDate,
-    window: head.window,
+  raw.sort((a, b) => a.opensMs - b.opensMs || b.closesMs - a.closesMs);
+  const built = {
+    fromDay: from,
+    toDay: to,
+    openings: [] as WindowOccurrence[],
+    opensMs: [] as number[],
+    closesMs: [] as number[],
+    startDay: [] as number[],
   };
+  let head: RawOccurrence | null = null;
+  let closesMs = 0;
+  const flush = () => {
+    if (head !== null) {
+      built.openings.push({
+        opensAt: new Date(head.opensMs),
+        closesAt: new Date(closesMs),
+        localDate: head.localDate,
+        window: head.window,
+      });
+      built.opensMs.push(head.opensMs);
+      built.closesMs.push(closesMs);
+      built.startDay.push(days.get(head.localDate) ?? from);
+    }
+  };
+  for (const occurrence of raw) {
+    if (head !== null && occurrence.opensMs <= closesMs) {
+      closesMs = Math.max(closesMs, occurrence.closesMs);
+      continue;
+    }
+    flush();
+    head = occurrence;
+    closesMs = occurrence.closesMs;
+  }
+  flush();
+  timelines.set(spec, built);
+  return built;
+}
+
+/** The index of the first value greater than `target` in an ascending list (its length when none is). */
+function firstAbove(values: readonly number[], target: number): number {
+  let low = 0;
+  let high = values.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((values[middle] ?? Number.POSITIVE_INFINITY) > target) {
+      high = middle;
+    } else {
+      low = middle + 1;
+    }
+  }
+  return low;
 }
 
 /** The opening that holds `instant` (opensAt ≤ instant < closesAt); null when the schedule is closed then. */
 export function windowAt(spec: ScheduleSpec, instant: Date): WindowOccurrence | null {
   const at = instant.getTime();
-  const holding = occurrencesAround(spec, at)
-    .filter((occurrence) => occurrence.opensMs <= at && at < occurrence.closesMs)
-    .sort((a, b) => a.opensMs - b.opensMs);
-  const first = holding[0];
-  return first === undefined ? null : chain(spec, first);
+  const day = epochDay(localDateOf(spec, at));
+  const line = timeline(spec, day - 9, day + 2);
+  const index = firstAbove(line.opensMs, at) - 1;
+  return index >= 0 && (line.closesMs[index] ?? 0) > at ? (line.openings[index] ?? null) : null;
 }
 
-/** The first opening strictly after `after`; null when none opens within the horizon. */
+/** The first opening strictly after `after` (within `horizonDays` local days); null when none opens by then. */
 export function nextOpening(spec: ScheduleSpec, after: Date): WindowOccurrence | null {
   const afterMs = after.getTime();
-  const start = addDays(localDateOf(spec, afterMs), -1);
-  for (let day = 0; day <= SCHEDULE_LIMITS.horizonDays; day += 1) {
-    for (const occurrence of occurrencesStartingOn(spec, addDays(start, day))) {
-      if (occurrence.opensMs <= afterMs) {
-        continue;
-      }
-      const opening = chain(spec, occurrence);
-      if (opening.opensAt.getTime() > afterMs) {
-        return opening;
-      }
+  const day = epochDay(localDateOf(spec, afterMs));
+  const lastDay = day + SCHEDULE_LIMITS.horizonDays;
+  for (let to = day + 31; ; to = Math.min(to + 31, lastDay)) {
+    const line = timeline(spec, day - 9, to + 2);
+    const index = firstAbove(line.opensMs, afterMs);
+    const found = line.openings[index];
+    const startDay = line.startDay[index];
+    if (found !== undefined && startDay !== undefined && startDay <= to) {
+      return startDay <= lastDay ? found : null;
+    }
+    if (to >= lastDay) {
+      return null;
     }
   }
-  return null;
 }
 
 /** The closing of the opening that holds `after`, or else of the next opening; null when none. */
@@ -338,23 +396,20 @@ export function nextClosing(spec: ScheduleSpec, after: Date): Date | null {
   return (windowAt(spec, after) ?? nextOpening(spec, after))?.closesAt ?? null;
 }
 
-/** The latest closing at or before `before` (within the last 8 days), with its opening; null when none. */
+/** The latest closing at or before `before`, of an opening begun in the last 8 days; null when none. */
 export function lastClosing(spec: ScheduleSpec, before: Date): WindowOccurrence | null {
   const beforeMs = before.getTime();
-  const date = localDateOf(spec, beforeMs);
-  let latest: RawOccurrence | null = null;
-  for (let days = -8; days <= 0; days += 1) {
-    for (const occurrence of occurrencesStartingOn(spec, addDays(date, days))) {
-      if (occurrence.closesMs <= beforeMs && (latest === null || occurrence.closesMs > latest.closesMs)) {
-        latest = occurrence;
-      }
+  const day = epochDay(localDateOf(spec, beforeMs));
+  const line = timeline(spec, day - 9, day + 2);
+  for (let index = firstAbove(line.opensMs, beforeMs) - 1; index >= 0; index -= 1) {
+    if ((line.startDay[index] ?? 0) < day - 8) {
+      return null;
+    }
+    if ((line.closesMs[index] ?? Number.POSITIVE_INFINITY) <= beforeMs) {
+      return line.openings[index] ?? null;
     }
   }
-  if (latest === null) {
-    return null;
-  }
-  const opening = chain(spec, latest);
-  return opening.closesAt.getTime() <= beforeMs ? opening : null;
+  return null;
 }
 
 /**

@@ -67,6 +67,39 @@ const MAX_WALL_CLOCKS = 50_000;
 
 /** The wall-clock reading, as a UTC millisecond count, of `instantMs` in the zone. */
 function wallClockMs(timeZone: string, instantMs: number): number {
+  return instantMs + offsetMs(timeZone, instantMs);
+}
+
+/**
+ * Offsets by zone and minute: a zone's offset changes on a minute boundary (every zone since the early 20th
+ * century), so one `Intl` reading serves a whole minute. Bounded: a zone's map is emptied when it grows large.
+ */
+const offsetsByMinute = new Map<string, Map<number, number>>();
+const MAX_CACHED_MINUTES = 500_000;
+
+/** The zone's offset from UTC at an instant, in ms (positive east of Greenwich). */
+function offsetMs(timeZone: string, instantMs: number): number {
+  const minute = Math.floor(instantMs / 60_000);
+  let byMinute = offsetsByMinute.get(timeZone);
+  if (byMinute === undefined) {
+    byMinute = new Map();
+    offsetsByMinute.set(timeZone, byMinute);
+  }
+  const cached = byMinute.get(minute);
+  if (cached !== undefined) {
+    return cached;
+  }
+  if (byMinute.size >= MAX_CACHED_MINUTES) {
+    byMinute.clear();
+  }
+  const minuteMs = minute * 60_000;
+  const offset = readWallClockMs(timeZone, minuteMs) - minuteMs;
+  byMinute.set(minute, offset);
+  return offset;
+}
+
+/** The wall-clock reading of `instantMs` as `Intl` gives it (whole seconds), as a UTC millisecond count. */
+function readWallClockMs(timeZone: string, instantMs: number): number {
   const wholeSecondMs = Math.floor(instantMs / 1000) * 1000;
   const key = `${timeZone} ${wholeSecondMs}`;
   let wall = wallClocks.get(key);
@@ -115,11 +148,6 @@ function readWallClock(timeZone: string, wholeSecondMs: number): number {
     }
   }
   return Date.UTC(year, month - 1, day, hour, minute, second);
-}
-
-/** The zone's offset from UTC at an instant, in ms (positive east of Greenwich). */
-function offsetMs(timeZone: string, instantMs: number): number {
-  return wallClockMs(timeZone, instantMs) - instantMs;
 }
 
 /** The local date and time of an instant in the zone. */
