@@ -169,6 +169,7 @@ export async function replayWorker(
   };
   const lifecycle = createLifecycleService(base);
 
+  let lane: Promise<void> = Promise.resolve();
   function runJob(kind: "start" | "stop", actor: Actor, reason: string | null): JobInfo {
     const running = inFlight.get(kind);
     if (running !== undefined) {
@@ -188,7 +189,7 @@ export async function replayWorker(
       finishedAt: null,
     };
     inFlight.set(kind, info);
-    time.schedule(time.nowMillis(), PRIORITY.timer, async () => {
+    const body = async () => {
       simulated.manualStopInProgress = actor.kind === "user" && kind === "stop";
       try {
         if (kind === "start") {
@@ -209,6 +210,12 @@ export async function replayWorker(
         inFlight.delete(kind);
       }
       await replan();
+    };
+    // The job process's per-worker lock: one operation at a time, the next once the one before has finished.
+    time.schedule(time.nowMillis(), PRIORITY.timer, () => {
+      const run = lane.then(body);
+      lane = run.catch(() => {});
+      return run;
     });
     return info;
   }
@@ -479,10 +486,13 @@ export async function replayWorker(
     await replan();
   }
 
+  /** Stopped, and no start already asked for (a start asked at this very instant has not run yet). */
+  const stoppedForGood = () =>
+    (simulated.instanceState() === "stopped" || inFlight.has("stop")) && !inFlight.has("start");
   let coldStarts = 0;
   for (const atMs of traceWorker.startsMs) {
     time.schedule(atMs, PRIORITY.world, async () => {
-      if (simulated.instanceState() === "stopped") {
+      if (stoppedForGood()) {
         await byHand("start", null);
       }
     });
@@ -496,7 +506,7 @@ export async function replayWorker(
   }
   for (const activity of traceWorker.activity) {
     time.schedule(activity.fromMs, PRIORITY.world, async () => {
-      if (simulated.instanceState() === "stopped") {
+      if (stoppedForGood()) {
         coldStarts++;
         await byHand("start", "a person needs it now (cold start)");
       }

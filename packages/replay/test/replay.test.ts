@@ -82,6 +82,17 @@ describe("the cost replay", () => {
     expect(report.workers[0]?.automatedStops).toBe(0);
   });
 
+  it("counts no cold start when the person starts the worker as the activity begins, and runs one operation at a time", async () => {
+    const sameInstant = await replayTrace(oneWorker([{ from: t("08:00"), to: t("09:00") }]), settingsWith());
+    expect(sameInstant).toMatchObject({ coldStarts: 0, billedHours: 1.5333 }); // 08:00 to 09:32 (snoozed to 09:02)
+
+    // A stop asked while the worker boots waits for the start to finish (the per-worker lock), then stops it.
+    const stopWhileBooting = await replayTrace(oneWorker([], { stops: [t("08:01")] }), settingsWith());
+    expect(stopWhileBooting.workers[0]).toMatchObject({ failedJobs: 0, automatedStops: 0 });
+    expect(stopWhileBooting.billedHours).toBeGreaterThanOrEqual(0.1333); // at least the 8-minute boot
+    expect(stopWhileBooting.billedHours).toBeLessThan(0.2);
+  });
+
   it("follows the settings in effect: a shorter idle threshold, a longer telemetry interval", async () => {
     const trace = oneWorker([{ from: t("09:00"), to: t("11:00") }]);
     const shorter = await replayTrace(
