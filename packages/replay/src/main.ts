@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { loadSettings } from "@cml-fleet/core/settings/load-settings";
@@ -15,12 +15,16 @@ effect (environment and CML_FLEET_CONFIG, as the job process reads them), and
 prints one JSON report on stdout. The trace format and the report are in
 shared/contract/README.md ("Cost replay"); see packages/replay/README.md.
 
-  CML_WORKER_IDLE_THRESHOLD=10m pnpm replay bench/traces/forgotten-workers.json
+  CML_WORKER_IDLE_THRESHOLD=45m pnpm replay bench/traces/forgotten-workers.json
+  pnpm -s replay bench/traces/week-of-classes.json | jq .savedFraction   (-s: pnpm prints no banner)
 
 Options:
   -h, --help   show this help
 
 Exit status: 0 report printed; 2 bad arguments, trace or settings; 1 the replay failed.`;
+
+/** Far above a year of a large fleet's trace; a bigger file is refused before it is read. */
+const MAX_TRACE_BYTES = 64 * 1024 * 1024;
 
 /** Where pnpm was asked from: `pnpm replay x.json` runs in the package's directory. */
 function callerPath(path: string): string {
@@ -57,6 +61,10 @@ async function main(): Promise<void> {
   const path = callerPath(parsed.positionals[0] ?? "");
   let text: string;
   try {
+    const size = statSync(path).size;
+    if (size > MAX_TRACE_BYTES) {
+      refuse(`${path} is ${size} bytes; a trace may be at most ${MAX_TRACE_BYTES} bytes`);
+    }
     text = readFileSync(path, "utf8");
   } catch (error) {
     refuse(`cannot read ${path} (${error instanceof Error ? error.message : String(error)})`);
