@@ -60,8 +60,8 @@ export async function createApiApp(options: ApiAppOptions): Promise<ApiApp> {
   const workers = createWorkerRepository(database.db);
   const tokens = createApiTokenRepository(database.db);
   const audit = createAuditRepository(database.db);
-  const snapshots = createSnapshotRepository(database.db);
   const schedules = createScheduleRepository(database.db);
+  const snapshots = createSnapshotRepository(database.db);
   const workerDeps = { workers, jobs, publisher, clock, settings, logger };
   // Costs read the prices the price-refresh job cached; a request never calls the Price List API.
   const prices = createPriceBookReader({

@@ -9,8 +9,8 @@ import type { LicenseTokenVault } from "@cml-fleet/core/ports/license-token-vaul
 import type { Logger } from "@cml-fleet/core/ports/logger.port";
 import type { NotificationStore } from "@cml-fleet/core/ports/notification-store.port";
 import type { ScheduleStore, StartHistory } from "@cml-fleet/core/ports/schedule-store.port";
-import type { WebhookSender } from "@cml-fleet/core/ports/webhook-sender.port";
 import type { SnapshotStore } from "@cml-fleet/core/ports/snapshot-store.port";
+import type { WebhookSender } from "@cml-fleet/core/ports/webhook-sender.port";
 import type { WorkerRepository } from "@cml-fleet/core/ports/worker-repository.port";
 import type { IdleAutoStopConfig } from "@cml-fleet/core/services/idle-auto-stop.service";
 import type { ImpairedRebootConfig } from "@cml-fleet/core/services/impaired-reboot.service";

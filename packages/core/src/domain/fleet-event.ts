@@ -37,8 +37,6 @@ export const FLEET_EVENT_TYPES = [
   /** A snapshot job finished: the EBS snapshot is COMPLETED (`data`: snapshot ids, size) or ERROR (`data.error`). */
   "worker.snapshot_completed",
   "worker.snapshot_failed",
-  "fleet.orphan_detected",
-] as const;
   /** A worker was put on a schedule or taken off one (`data.from`, `data.to`: schedule ids). */
   "worker.schedule_changed",
   /** The worker was started for a window of its schedule (`data`: schedule, window, opensAt, leadSeconds). */
@@ -47,6 +45,8 @@ export const FLEET_EVENT_TYPES = [
   "worker.schedule_late",
   /** A schedule was created, changed or deleted (`data.action`, `data.scheduleId`). */
   "fleet.schedule_changed",
+  "fleet.orphan_detected",
+] as const;
 export type FleetEventType = (typeof FLEET_EVENT_TYPES)[number];
 
 /** An append-only record of something that happened to a worker or the fleet. */
