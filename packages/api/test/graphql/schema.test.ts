@@ -14,7 +14,11 @@ const additions = readFileSync(
 );
 
 /** The groups of schema-next.graphql whose issue is resolved: each must hold from then on. */
-const RESOLVED_GROUPS = ["finish what is half-built (status checks, accounts, audit, events, labs)"];
+const RESOLVED_GROUPS = [
+  "finish what is half-built (status checks, accounts, audit, events, labs)",
+  "schedules",
+  "people: owners, notifications, snapshots",
+];
 
 /** schema-next.graphql's groups by name: each starts at a `# ---------- <name> ----------` line. */
 function additionGroups(text: string): Map<string, string> {
