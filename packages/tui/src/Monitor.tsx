@@ -14,7 +14,7 @@ import { useScrollOffset } from "./hooks/use-scroll-offset";
 import { useSyncReducer } from "./hooks/use-sync-reducer";
 import { useTerminalSize } from "./hooks/use-terminal-size";
 import { useWorkerEvents } from "./hooks/use-worker-events";
-import { bindingsFor } from "./ui-state/bindings";
+import { bindingsFor, commandAvailability } from "./ui-state/bindings";
 import { resolveKey } from "./ui-state/keymap";
 import { runCommand } from "./ui-state/run-command";
 import { initialUiState, type UiState, uiReducer } from "./ui-state/ui-reducer";
@@ -166,6 +166,7 @@ export function Monitor({ client, readonly = false, flushIntervalMs = 250, clock
           : null
       }
       bindings={bindingsFor(ui.view, fleet.viewer, readonly)}
+      commands={commandAvailability(fleet.viewer, readonly)}
       workerNames={workerNames}
       readonly={readonly}
       now={now}

@@ -267,5 +267,11 @@ describe("a USER's monitor", () => {
     );
     view.press("x");
     await until(() => expect(view.frame()).toContain("Stop alpha? y yes"));
+    view.press("n");
+    view.press("?");
+    await until(() => expect(view.frame()).toContain(":snapshot"));
+    expect(view.frame()).toContain(":keepalive");
+    expect(view.frame()).not.toContain(":schedule ");
+    expect(view.frame()).not.toContain(":channels");
   });
 });

@@ -1,9 +1,11 @@
 import { Box, Text } from "ink";
 import { theme } from "../theme";
 import type { Binding } from "../ui-state/bindings";
+import type { ActionName } from "../ui-state/permissions";
 
 export interface HelpScreenProps {
   readonly bindings: readonly Binding[];
+  readonly commands: CommandAvailability;
   readonly height: number;
 }
 
@@ -16,16 +18,51 @@ const GENERAL: readonly [string, string][] = [
   ["e, :events", "show or hide the event log"],
   [":columns", "choose the table's columns (or :columns -cpu +region)"],
   [":schedules", "schedules: windows, zone, closed dates, workers' next actions"],
-  [":channels", "notification channels and their last delivery (ADMIN)"],
-  [":keepalive", "<duration>: keep the worker alive (asks first; 0 clears)"],
-  [":snapshot", "[description]: snapshot the worker's root volume, labs included (asks first)"],
-  [":schedule", "<name>|none: put the worker on a schedule, or take it off (asks first)"],
 ];
 
-export function HelpScreen({ bindings, height }: HelpScreenProps) {
+/** Commands offered only to tokens that may use them (a USER's help leaves out what it may not do). */
+const GUARDED: readonly {
+  key: string;
+  text: string;
+  offered: (availability: CommandAvailability) => boolean;
+}[] = [
+  {
+    key: ":channels",
+    text: "notification channels and their last delivery (ADMIN)",
+    offered: (a) => a.rankedRole,
+  },
+  {
+    key: ":keepalive",
+    text: "<duration>: keep the worker alive (asks first; 0 clears)",
+    offered: (a) => a.actions.has("keep-alive"),
+  },
+  {
+    key: ":snapshot",
+    text: "[description]: snapshot the worker's root volume, labs included (asks first)",
+    offered: (a) => a.actions.has("snapshot"),
+  },
+  {
+    key: ":schedule",
+    text: "<name>|none: put the worker on a schedule, or take it off (asks first)",
+    offered: (a) => a.actions.has("schedule"),
+  },
+];
+
+/** What the token may be offered: the actions not hidden from it, and whether its role is a ranked one. */
+export interface CommandAvailability {
+  readonly actions: ReadonlySet<ActionName>;
+  readonly rankedRole: boolean;
+}
+
+export function HelpScreen({ bindings, commands, height }: HelpScreenProps) {
   const actions = bindings.filter((binding) => ["s", "x", "t", "r", "K"].includes(binding.keys));
   const lines: { key: string; text: string; unavailable: string | null }[] = [
     ...GENERAL.map(([key, text]) => ({ key, text, unavailable: null })),
+    ...GUARDED.filter((command) => command.offered(commands)).map(({ key, text }) => ({
+      key,
+      text,
+      unavailable: null,
+    })),
     ...actions.map((binding) => ({
       key: binding.keys,
       text: binding.label,

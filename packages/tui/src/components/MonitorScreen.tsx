@@ -15,7 +15,7 @@ import { EventLog } from "./EventLog";
 import { FleetTable } from "./FleetTable";
 import { Footer } from "./Footer";
 import { Header } from "./Header";
-import { HelpScreen } from "./HelpScreen";
+import { type CommandAvailability, HelpScreen } from "./HelpScreen";
 import { JobsView } from "./JobsView";
 import type { Layout } from "./layout";
 import { SchedulesView } from "./SchedulesView";
@@ -45,6 +45,8 @@ export interface MonitorScreenProps {
   readonly channels: ReadState<readonly NotificationChannel[]>;
   readonly detail: DetailData | null;
   readonly bindings: readonly Binding[];
+  /** Which `:` commands the help offers this token. */
+  readonly commands: CommandAvailability;
   readonly workerNames: ReadonlyMap<string, string>;
   readonly readonly: boolean;
   readonly now: number;
@@ -53,7 +55,7 @@ export interface MonitorScreenProps {
 function MainArea(props: MonitorScreenProps) {
   const { layout, ui, fleet, now, workerNames } = props;
   if (ui.overlay.kind === "help") {
-    return <HelpScreen bindings={props.bindings} height={layout.mainHeight} />;
+    return <HelpScreen bindings={props.bindings} commands={props.commands} height={layout.mainHeight} />;
   }
   if (ui.overlay.kind === "columns") {
     return (

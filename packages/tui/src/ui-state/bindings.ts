@@ -1,5 +1,5 @@
 import type { Viewer } from "../data/fleet-types";
-import { type ActionName, type Availability, actionAvailability } from "./permissions";
+import { ACTIONS, type ActionName, type Availability, actionAvailability } from "./permissions";
 import type { View } from "./ui-reducer";
 
 export interface Binding {
@@ -58,4 +58,17 @@ export function bindingsFor(view: View, viewer: Viewer | null, readonly: boolean
     ...navigation,
     { keys: ":", label: "command", availability: ALLOWED },
   ];
+}
+
+/** The actions the token is offered (not hidden from it) and whether its role is a ranked one (not USER). */
+export function commandAvailability(
+  viewer: Viewer | null,
+  readonly: boolean,
+): { readonly actions: ReadonlySet<ActionName>; readonly rankedRole: boolean } {
+  return {
+    actions: new Set(
+      ACTIONS.filter((action) => actionAvailability(action, viewer, readonly).kind !== "hidden"),
+    ),
+    rankedRole: viewer?.role !== "USER",
+  };
 }
