@@ -95,6 +95,18 @@ const MATRIX: Readonly<Record<`${RootType}.${string}`, MatrixRow>> = {
   },
   "Mutation.setWorkerSchedule": { role: "OPERATOR", args: `id: "missing"` },
   "Mutation.setWorkerOwner": { role: "ADMIN", args: `id: "missing", owner: "alice"` },
+  "Query.notificationChannels": { role: "ADMIN" },
+  "Mutation.createNotificationChannel": { role: "ADMIN", args: `input: { name: "", url: "ftp://x" }` },
+  "Mutation.deleteNotificationChannel": {
+    role: "ADMIN",
+    args: `id: "00000000-0000-0000-0000-000000000000"`,
+    scalar: true,
+  },
+  "Mutation.testNotificationChannel": {
+    role: "ADMIN",
+    args: `id: "00000000-0000-0000-0000-000000000000"`,
+    scalar: true,
+  },
   "Subscription.workerChanged": { role: "VIEWER", user: true },
   "Subscription.fleetEvents": { role: "VIEWER", user: true },
   "Subscription.jobUpdated": { role: "VIEWER", user: true },
