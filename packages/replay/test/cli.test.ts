@@ -69,6 +69,22 @@ describe("pnpm replay (the CLI, as a child process)", () => {
     expect(JSON.parse(stdout)).toMatchObject({ billedHours: 3.1667 });
   });
 
+  it("reads the settings from the file CML_FLEET_CONFIG names, as the job process does", () => {
+    const config = join(scratch, "fleet.yaml");
+    writeFileSync(
+      config,
+      [
+        "aws_allowed_regions: [us-east-1]",
+        "cml_worker_ami_ids:",
+        "  us-east-1: ami-0123456789abcdef0",
+        "cml_worker_idle_threshold: 45m",
+      ].join("\n"),
+    );
+    const { status, stdout } = replay([traceFile("one-day.json", oneDay)], { CML_FLEET_CONFIG: config });
+    expect(status).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ billedHours: 3.75 }); // 08:00 to 11:45
+  });
+
   it("refuses a bad trace with exit 2, naming the field", () => {
     const bad = {
       ...oneDay,
