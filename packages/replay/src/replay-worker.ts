@@ -376,17 +376,17 @@ export async function replayWorker(
    * and no window opens or closes and no start's lead begins, an evaluation
    * that found nothing to do finds nothing again.
    */
-  const evaluationInputs = (worker: Worker | null) =>
-    worker === null
-      ? ""
-      : JSON.stringify([
-          worker.status,
-          worker.serviceStatus,
-          worker.desiredStatus,
-          worker.scheduleId ?? null,
-          worker.scheduleState ?? null,
-          repository.events.length,
-        ]);
+  const evaluationInputs = (worker: Worker | null): string => {
+    if (worker === null) {
+      return "";
+    }
+    const state = worker.scheduleState ?? null;
+    return `${worker.status} ${worker.serviceStatus} ${worker.desiredStatus} ${worker.scheduleId ?? ""} ${
+      state === null
+        ? "-"
+        : `${state.openingAt.getTime()} ${state.startedAt?.getTime() ?? "-"} ${state.leadMs} ${state.lateRecorded}`
+    } ${repository.events.length}`;
+  };
   let settled: { inputs: string; untilMs: number } | null = null;
 
   /** The schedule evaluation, skipped only where it is sure to find nothing again (see `evaluationInputs`). */
