@@ -105,6 +105,7 @@ export async function createApiApp(options: ApiAppOptions): Promise<ApiApp> {
         licenseTokens: infrastructure.licenseTokens,
         newId: randomUUID,
         snapshots,
+        schedules,
       }),
       workerSettings: createWorkerSettingsService(workerDeps),
       workerTrust: createWorkerTrustService(workerDeps),

@@ -216,7 +216,7 @@ describe("schedules through GraphQL", () => {
         variables: { input: input("new-workers") },
       }),
     ).createSchedule;
-    const CREATE_WORKER = `mutation($input: CreateWorkerInput!) { createWorker(input: $input) { worker { id name schedule { id } } } }`;
+    const CREATE_WORKER = `mutation($input: CreateWorkerInput!) { createWorker(input: $input) { worker { id name schedule { id } events(first: 10) { type data } } } }`;
     const region = fleet.settings.aws.allowedRegions[0];
     const refused = await gql(api.url, CREATE_WORKER, {
       token: fleet.tokens.ADMIN,
@@ -227,15 +227,22 @@ describe("schedules through GraphQL", () => {
     expect(codes(refused)).toEqual(["NOT_FOUND"]);
     expect((await fleet.workers.list({ search: "sched-none" }, 10, null)).totalCount).toBe(0);
     const created = dataOf(
-      await gql<{ createWorker: { worker: { name: string; schedule: { id: string } | null } } }>(
-        api.url,
-        CREATE_WORKER,
-        {
-          token: fleet.tokens.ADMIN,
-          variables: { input: { name: "sched-one", region, scheduleId: schedule.id } },
-        },
-      ),
+      await gql<{
+        createWorker: {
+          worker: {
+            name: string;
+            schedule: { id: string } | null;
+            events: { type: string; data: unknown }[];
+          };
+        };
+      }>(api.url, CREATE_WORKER, {
+        token: fleet.tokens.ADMIN,
+        variables: { input: { name: "sched-one", region, scheduleId: schedule.id } },
+      }),
     ).createWorker;
     expect(created.worker.schedule?.id).toBe(schedule.id);
+    // Put on its schedule in the creation's own transaction: one event says so, no second write follows.
+    expect(created.worker.events.map((event) => event.type)).toEqual(["worker.created"]);
+    expect(created.worker.events[0]?.data).toMatchObject({ scheduleId: schedule.id });
   });
 });

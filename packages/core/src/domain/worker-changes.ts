@@ -38,6 +38,8 @@ export interface NewWorkerRequest {
   readonly now: Date;
   /** The snapshot its root volume is restored from (the labs with it); absent: the image's own volume. */
   readonly launchSnapshot?: LaunchSnapshot | null;
+  /** The schedule the worker follows from the start; null or absent: none. */
+  readonly scheduleId?: string | null;
 }
 
 /** A worker wanted RUNNING that has no instance yet; provisioning takes it from here. */
@@ -73,8 +75,8 @@ export function createWorker(request: NewWorkerRequest): WorkerChange {
     tagSync: NO_TAG_SYNC,
     createdBy: request.createdBy,
     owner: request.owner ?? null,
-    // A new worker is on no schedule; setWorkerSchedule (or createWorker's scheduleId) puts it on one.
-    scheduleId: null,
+    // On the schedule createWorker named (checked to exist), else none until setWorkerSchedule.
+    scheduleId: request.scheduleId ?? null,
     scheduleState: null,
     // The fleet launches it itself: confirmed, and its certificate pinned on the first contact.
     cmlTrust: FIRST_USE_TRUST,
@@ -97,6 +99,7 @@ export function createWorker(request: NewWorkerRequest): WorkerChange {
         amiId: worker.amiId,
         // Provisioning reads it back from here: written in the worker's own transaction.
         ...(request.launchSnapshot ? { launchSnapshot: request.launchSnapshot } : {}),
+        ...(request.scheduleId ? { scheduleId: request.scheduleId } : {}),
       },
     },
   );

@@ -160,13 +160,6 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
         },
       );
     },
-
-    /** The schedule a new worker is to follow, checked before the worker is created; null when none is asked. */
-    async scheduleForNewWorker(scheduleId: string | null | undefined): Promise<Schedule | null> {
-      return scheduleId === null || scheduleId === undefined
-        ? null
-        : existing(checkScheduleId("input.scheduleId", scheduleId));
-    },
   };
 }
 

@@ -25,10 +25,12 @@ import {
 import { ConflictError, NotFoundError, ValidationError } from "../errors";
 import type { JobQueue } from "../ports/job-queue.port";
 import type { LicenseTokenVault } from "../ports/license-token-vault.port";
+import type { ScheduleStore } from "../ports/schedule-store.port";
 import type { SnapshotStore } from "../ports/snapshot-store.port";
 import type { SavedWorker, WorkerRepository } from "../ports/worker-repository.port";
 import type { Settings } from "../settings/settings.schema";
 import { successAudit } from "./request-audit";
+import { checkScheduleId } from "./schedule.service";
 import { publishSaved, unlessUnchanged, updateWorker, type WorkerWriterDeps } from "./worker-writer";
 
 export interface WorkerJobResult {
@@ -49,6 +51,8 @@ export interface CreateWorkerInput {
   readonly fromSnapshotId?: string | null | undefined;
   /** The identity that will own the worker (see Worker.owner); omitted or blank: nobody. */
   readonly owner?: string | null | undefined;
+  /** A schedule the new worker follows from its creation (see setWorkerSchedule). */
+  readonly scheduleId?: string | null | undefined;
 }
 
 /** What carrying out a person's request on a worker takes. */
@@ -61,6 +65,8 @@ export interface WorkerCommandServiceDeps extends WorkerWriterDeps {
   readonly newId: () => string;
   /** Snapshots a new worker may be launched from. */
   readonly snapshots: Pick<SnapshotStore, "findById">;
+  /** Schedules a new worker may be put on. */
+  readonly schedules: Pick<ScheduleStore, "findById">;
 }
 
 /**
@@ -99,6 +105,18 @@ export function createWorkerCommandService(deps: WorkerCommandServiceDeps) {
    * COMPLETED, and be of the account and region the worker launches in (an
    * EBS snapshot is usable only there). Null when none is asked for.
    */
+  /** The schedule's id once it is known to exist: a bad or unknown id changes nothing. */
+  async function scheduleFor(given: string | null | undefined): Promise<string | null> {
+    if (given === null || given === undefined) {
+      return null;
+    }
+    const id = checkScheduleId("input.scheduleId", given);
+    if ((await deps.schedules.findById(id)) === null) {
+      throw new NotFoundError("schedule", id);
+    }
+    return id;
+  }
+
   async function launchSnapshotFor(
     given: string | null | undefined,
     accountId: string,
@@ -170,6 +188,7 @@ export function createWorkerCommandService(deps: WorkerCommandServiceDeps) {
       const tags = validateTags(input.tags ?? []);
       const launchSnapshot = await launchSnapshotFor(input.fromSnapshotId, accountId, region);
       const owner = validateOwner(input.owner, "input.owner");
+      const scheduleId = await scheduleFor(input.scheduleId);
       const now = clock.now();
       const change = createWorker({
         id: deps.newId(),
@@ -184,6 +203,7 @@ export function createWorkerCommandService(deps: WorkerCommandServiceDeps) {
         createdBy: by.name,
         launchSnapshot,
         owner,
+        scheduleId,
         actor,
         now,
       });
@@ -194,7 +214,7 @@ export function createWorkerCommandService(deps: WorkerCommandServiceDeps) {
             successAudit(
               by,
               "createWorker",
-              { name, accountId, region, instanceType, amiId, tags, idempotencyKey, owner },
+              { name, accountId, region, instanceType, amiId, tags, idempotencyKey, owner, scheduleId },
               now,
             ),
           ],

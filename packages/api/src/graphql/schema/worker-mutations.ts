@@ -62,17 +62,11 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: CreateWorkerInput, required: true }) },
     resolve: async (_root, { input }, context) => {
       const by = context.access.require("createWorker");
-      // The schedule is checked before anything is created: a bad or unknown id changes nothing.
-      const schedule = await context.services.schedules.scheduleForNewWorker(
-        input.scheduleId === null || input.scheduleId === undefined ? null : String(input.scheduleId),
-      );
-      const created = await context.services.workerCommands.createWorker(by, input);
-      return schedule === null
-        ? created
-        : {
-            ...created,
-            worker: await context.services.schedules.setWorkerSchedule(by, created.worker.id, schedule.id),
-          };
+      return context.services.workerCommands.createWorker(by, {
+        ...input,
+        scheduleId:
+          input.scheduleId === null || input.scheduleId === undefined ? null : String(input.scheduleId),
+      });
     },
   }),
   setWorkerTags: t.field({
