@@ -50,6 +50,7 @@ const ALLOWED: readonly (readonly [file: string, specifier: string])[] = [
   ["packages/core/src/adapters/cml/probe-ok.ts", "@cml-fleet/terminal-text/printable"],
   ["packages/tui/src/probe-ok.ts", "@cml-fleet/terminal-text/printable"],
   ["packages/replay/src/probe-ok.ts", "@cml-fleet/core/services/idle-auto-stop.service"],
+  ["packages/replay/src/probe-ok.ts", "@cml-fleet/core/memory/memory-worker-repository"],
 ];
 
 interface Diagnostic {

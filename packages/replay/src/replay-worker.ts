@@ -5,6 +5,7 @@ import { nextOpening, nextScheduledAction, type Schedule, windowAt } from "@cml-
 import { FIRST_USE_TRUST, NO_IDLE_TRACKING, type Worker } from "@cml-fleet/core/domain/worker";
 import { createWorker } from "@cml-fleet/core/domain/worker-changes";
 import { ConflictError } from "@cml-fleet/core/errors";
+import { MemoryWorkerRepository } from "@cml-fleet/core/memory/memory-worker-repository";
 import type { JobQueue } from "@cml-fleet/core/ports/job-queue.port";
 import { createIdleAutoStopService } from "@cml-fleet/core/services/idle-auto-stop.service";
 import type { ProgressReporter } from "@cml-fleet/core/services/job-progress";
@@ -13,13 +14,7 @@ import { createScheduleEvaluationService } from "@cml-fleet/core/services/schedu
 import { createLeadTimes, MAX_SCHEDULE_LEAD_MS } from "@cml-fleet/core/services/schedule-lead-time";
 import { createTelemetrySweepService } from "@cml-fleet/core/services/telemetry-sweep.service";
 import { requestOperation } from "@cml-fleet/core/services/worker-commands.service";
-import {
-  MemoryWorkerRepository,
-  memoryScheduleStore,
-  memoryStartHistory,
-  silentPublisher,
-  strictLogger,
-} from "./memory-ports";
+import { memoryScheduleStore, memoryStartHistory, silentPublisher, strictLogger } from "./memory-ports";
 import type { ReplaySettings } from "./replay-settings";
 import { PRIORITY, SimulatedTime } from "./simulated-time";
 import { SimulatedWorker } from "./simulated-worker";
@@ -46,6 +41,8 @@ const PERSON: Requester = { id: "replay-person", name: "trace", role: "OPERATOR"
 const noProgress: ProgressReporter = { report: async () => {} };
 /** The samples the job process lets the idle policy look back over (packages/jobs/src/job-process.ts). */
 const RECENT_SAMPLES = 30;
+/** Samples kept per worker: far more than any service looks back over, and a replay's memory and time stay flat. */
+const KEPT_SAMPLES = 256;
 /** The starts the job process learns a lead from (packages/jobs/src/job-process.ts). */
 const START_HISTORY_SAMPLES = 20;
 const SCHEDULE_ID = "schedule-1";
@@ -124,7 +121,7 @@ export async function replayWorker(
     activity: traceWorker.activity,
     runningAtStart,
   });
-  const repository = new MemoryWorkerRepository();
+  const repository = new MemoryWorkerRepository({ samplesPerWorker: KEPT_SAMPLES });
   await repository.insert(initialWorker(id, traceWorker, settings, runningAtStart, trace.startMs), []);
   const hourlyRate = traceWorker.hourlyRate ?? settings.defaultHourlyRate;
   if (hourlyRate === null) {

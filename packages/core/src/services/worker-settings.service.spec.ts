@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { FakeClock } from "../../test/support/fake-clock";
-import { InMemoryWorkerRepository } from "../../test/support/in-memory-worker-repository";
 import { RecordingJobQueue } from "../../test/support/recording-job-queue";
 import { RecordingPublisher } from "../../test/support/recording-publisher";
 import { silentLogger } from "../../test/support/silent-logger";
@@ -9,13 +8,14 @@ import type { Requester } from "../domain/requester";
 import type { Worker } from "../domain/worker";
 import { tagSyncOf } from "../domain/worker-tags";
 import { ValidationError } from "../errors";
+import { MemoryWorkerRepository } from "../memory/memory-worker-repository";
 import type { Logger } from "../ports/logger.port";
 import { createWorkerSettingsService } from "./worker-settings.service";
 
 const alice: Requester = { id: "t1", name: "alice", role: "OPERATOR" };
 
 async function setUp(tags: Record<string, string>, overrides: Partial<Worker> = {}) {
-  const workers = new InMemoryWorkerRepository();
+  const workers = new MemoryWorkerRepository();
   const worker = (await workers.insert(aWorker({ tags, ...overrides }), [])).worker;
   const publisher = new RecordingPublisher();
   const jobs = new RecordingJobQueue();

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { FakeClock } from "../../test/support/fake-clock";
-import { InMemoryWorkerRepository } from "../../test/support/in-memory-worker-repository";
 import { RecordingPublisher } from "../../test/support/recording-publisher";
 import { silentLogger } from "../../test/support/silent-logger";
 import { aWorker } from "../../test/support/worker-factory";
@@ -9,6 +8,7 @@ import type { NewFleetEvent } from "../domain/fleet-event";
 import type { Worker } from "../domain/worker";
 import { setTags } from "../domain/worker-changes";
 import { ConcurrentModificationError, ConflictError, NotFoundError } from "../errors";
+import { MemoryWorkerRepository } from "../memory/memory-worker-repository";
 import type { Logger } from "../ports/logger.port";
 import type { AuditEntry, WorkerWriteOptions } from "../ports/worker-repository.port";
 import { MAX_CONFLICT_RETRIES, unlessUnchanged, updateWorker } from "./worker-writer";
@@ -29,7 +29,7 @@ function auditOf(operation: string): (now: Date) => AuditEntry {
 }
 
 /** A repository where another writer changes the worker just before each of our first `conflicts` saves. */
-class ContendedRepository extends InMemoryWorkerRepository {
+class ContendedRepository extends MemoryWorkerRepository {
   saveAttempts = 0;
   constructor(private conflicts: number) {
     super();

@@ -7,10 +7,10 @@ import {
 import { systemActor } from "../../src/domain/actor";
 import { createWorker } from "../../src/domain/worker-changes";
 import { CloudError } from "../../src/errors";
+import { MemoryWorkerRepository } from "../../src/memory/memory-worker-repository";
 import type { CloudTarget } from "../../src/ports/cloud-provider.port";
 import { launchTags } from "../../src/services/fleet-tags";
 import { createTagApplyService } from "../../src/services/tag-apply.service";
-import { InMemoryWorkerRepository } from "../support/in-memory-worker-repository";
 import { RecordingPublisher } from "../support/recording-publisher";
 import { silentLogger } from "../support/silent-logger";
 import { SIM_CREDENTIALS, simControl } from "./sim-support";
@@ -73,7 +73,7 @@ describe("tags through the AWS SDK against the simulator", () => {
   });
 
   it("the apply makes the instance match people's tags, keeps the fleet's own, and a second run sends nothing", async () => {
-    const workers = new InMemoryWorkerRepository();
+    const workers = new MemoryWorkerRepository();
     const created = createWorker({
       id: "0b9d6c1e-4f7a-4c8e-9a51-2f3d4e5a6b7c",
       name: "tag-apply",

@@ -1,13 +1,13 @@
 import type { FleetEvent } from "../../src/domain/fleet-event";
 import type { Schedule } from "../../src/domain/schedule";
+import type { MemoryWorkerRepository } from "../../src/memory/memory-worker-repository";
 import type { ScheduleStore, ScheduleWrite, StartHistory } from "../../src/ports/schedule-store.port";
-import type { InMemoryWorkerRepository } from "./in-memory-worker-repository";
 
 /** ScheduleStore in memory, sharing the worker repository's events (as the real one shares the table). */
 export class InMemoryScheduleStore implements ScheduleStore {
   readonly schedules = new Map<string, Schedule>();
 
-  constructor(private readonly workers: InMemoryWorkerRepository) {}
+  constructor(private readonly workers: MemoryWorkerRepository) {}
 
   private async record(write: ScheduleWrite): Promise<FleetEvent[]> {
     this.workers.audit.push(...write.audit);

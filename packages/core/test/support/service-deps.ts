@@ -1,9 +1,9 @@
 import type { Worker } from "../../src/domain/worker";
+import { MemoryWorkerRepository } from "../../src/memory/memory-worker-repository";
 import type { ProgressReporter } from "../../src/services/job-progress";
 import { FakeClock } from "./fake-clock";
 import { FakeCloudProvider } from "./fake-cloud-provider";
 import { FakeCmlClient } from "./fake-cml-client";
-import { InMemoryWorkerRepository } from "./in-memory-worker-repository";
 import { RecordingPublisher } from "./recording-publisher";
 import { silentLogger } from "./silent-logger";
 import { aWorker } from "./worker-factory";
@@ -13,7 +13,7 @@ export const silentProgress: ProgressReporter = { report: async () => {} };
 /** Everything a service needs, as fakes a test can inspect and steer. */
 export function fakeServiceDeps() {
   const clock = new FakeClock();
-  const workers = new InMemoryWorkerRepository();
+  const workers = new MemoryWorkerRepository();
   const cloud = new FakeCloudProvider();
   return {
     clock,
