@@ -1,14 +1,11 @@
 import { type RunningSimulator, startSimulator } from "@cml-fleet/sim/simulator";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import {
-  type AwsCloudProvider,
-  createAwsCloudProvider,
-} from "../../src/adapters/aws/create-aws-cloud-provider";
+import type { AwsCloudProvider } from "../../src/adapters/aws/create-aws-cloud-provider";
 import { CloudError } from "../../src/errors";
 import type { CloudTarget } from "../../src/ports/cloud-provider.port";
 import { launchClientToken } from "../../src/services/launch-client-token";
-import { silentLogger } from "../support/silent-logger";
-import { PATIENCE, SIM_CREDENTIALS } from "./sim-support";
+import { PATIENCE } from "../support/sim-support";
+import { simAwsProvider } from "../support/simulated-aws";
 
 const IMAGE_ID = "ami-0c9f4e2a7b1d83e52";
 const ACCOUNT_B = "222222222222";
@@ -22,16 +19,13 @@ beforeAll(async () => {
   sim = await startSimulator({ bootDelayMs: 50, stopDelayMs: 50, statusCheckDelayMs: 50 });
   // As the job process configures it: static base credentials, and account B through a role assumed
   // with them at the simulator's STS.
-  aws = createAwsCloudProvider({
+  aws = simAwsProvider(sim, {
     accounts: {
       default: {},
       [ACCOUNT_B]: { roleArn: `arn:aws:iam::${ACCOUNT_B}:role/cml-fleet`, externalId: "fleet-ext" },
     },
-    staticCredentials: SIM_CREDENTIALS,
     endpoints: { ec2: sim.url, cloudwatch: sim.url, sts: sim.url },
     maxAttempts: 2,
-    requestTimeoutMs: 10_000,
-    logger: silentLogger,
   });
 });
 

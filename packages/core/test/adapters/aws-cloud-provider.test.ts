@@ -1,16 +1,13 @@
 import { type RunningSimulator, startSimulator } from "@cml-fleet/sim/simulator";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { AwsCloudProviderOptions } from "../../src/adapters/aws/aws-cloud-options";
-import {
-  type AwsCloudProvider,
-  createAwsCloudProvider,
-} from "../../src/adapters/aws/create-aws-cloud-provider";
+import type { AwsCloudProvider } from "../../src/adapters/aws/create-aws-cloud-provider";
 import type { Ec2InstanceState } from "../../src/domain/worker-status";
 import { CloudError } from "../../src/errors";
 import type { CloudTarget, LaunchRequest } from "../../src/ports/cloud-provider.port";
 import { launchClientToken } from "../../src/services/launch-client-token";
-import { silentLogger } from "../support/silent-logger";
-import { PATIENCE, SIM_CREDENTIALS, simControl } from "./sim-support";
+import { PATIENCE, simControl } from "../support/sim-support";
+import { simAwsProvider } from "../support/simulated-aws";
 
 const target: CloudTarget = { accountId: "default", region: "us-east-1" };
 const IMAGE_ID = "ami-0c9f4e2a7b1d83e52";
@@ -21,15 +18,7 @@ let control: ReturnType<typeof simControl>;
 const providers: AwsCloudProvider[] = [];
 
 function provider(overrides: Partial<AwsCloudProviderOptions> = {}): AwsCloudProvider {
-  const created = createAwsCloudProvider({
-    accounts: { default: {} },
-    staticCredentials: SIM_CREDENTIALS,
-    endpoints: { ec2: sim.url, cloudwatch: sim.url },
-    maxAttempts: 3,
-    requestTimeoutMs: 10_000,
-    logger: silentLogger,
-    ...overrides,
-  });
+  const created = simAwsProvider(sim, { maxAttempts: 3, ...overrides });
   providers.push(created);
   return created;
 }

@@ -1,13 +1,10 @@
 import { type RunningSimulator, startSimulator } from "@cml-fleet/sim/simulator";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import {
-  type AwsCloudProvider,
-  createAwsCloudProvider,
-} from "../../src/adapters/aws/create-aws-cloud-provider";
+import type { AwsCloudProvider } from "../../src/adapters/aws/create-aws-cloud-provider";
 import { CloudError } from "../../src/errors";
 import type { CloudTarget, CustomMetricDatum } from "../../src/ports/cloud-provider.port";
-import { silentLogger } from "../support/silent-logger";
-import { PATIENCE, SIM_CREDENTIALS, simControl } from "./sim-support";
+import { PATIENCE, simControl } from "../support/sim-support";
+import { simAwsProvider } from "../support/simulated-aws";
 
 const target: CloudTarget = { accountId: "default", region: "us-east-1" };
 
@@ -19,13 +16,10 @@ let instanceIds: string[];
 beforeAll(async () => {
   sim = await startSimulator({ bootDelayMs: 50, stopDelayMs: 50 });
   control = simControl(sim);
-  aws = createAwsCloudProvider({
-    accounts: { default: {} },
-    staticCredentials: SIM_CREDENTIALS,
-    endpoints: { ec2: sim.url, cloudwatch: sim.url },
+  aws = simAwsProvider(sim, {
     metricNames: ["cpu", "networkIn"],
     maxAttempts: 3,
-    logger: silentLogger,
+    requestTimeoutMs: undefined,
   });
   instanceIds = (await control.seed(600, { "cml-fleet:managed": "true" })).map(
     (instance) => instance.instanceId,
@@ -90,13 +84,7 @@ describe("CloudWatch through the AWS cloud provider", () => {
   });
 
   it("maps CloudWatch errors to typed cloud errors", async () => {
-    const strict = createAwsCloudProvider({
-      accounts: { default: {} },
-      staticCredentials: SIM_CREDENTIALS,
-      endpoints: { ec2: sim.url, cloudwatch: sim.url },
-      maxAttempts: 1,
-      logger: silentLogger,
-    });
+    const strict = simAwsProvider(sim, { requestTimeoutMs: undefined });
     try {
       await control.faults({ denyActions: ["GetMetricData"] });
       const denied = await aws

@@ -1,7 +1,7 @@
 import { type RunningSimulator, startSimulator } from "@cml-fleet/sim/simulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AwsPricing, createAwsPricing } from "../../src/adapters/aws/pricing/create-aws-pricing";
-import { SIM_CREDENTIALS, simControl } from "./sim-support";
+import { SIM_CREDENTIALS, simControl } from "../support/sim-support";
 
 let sim: RunningSimulator;
 let control: ReturnType<typeof simControl>;

@@ -1,9 +1,4 @@
-import { type RunningSimulator, startSimulator } from "@cml-fleet/sim/simulator";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type AwsCloudProvider,
-  createAwsCloudProvider,
-} from "../../src/adapters/aws/create-aws-cloud-provider";
+import { describe, expect, it } from "vitest";
 import { systemActor } from "../../src/domain/actor";
 import { createWorker } from "../../src/domain/worker-changes";
 import { CloudError } from "../../src/errors";
@@ -13,33 +8,17 @@ import { launchTags } from "../../src/services/fleet-tags";
 import { createTagApplyService } from "../../src/services/tag-apply.service";
 import { RecordingPublisher } from "../support/recording-publisher";
 import { silentLogger } from "../support/silent-logger";
-import { SIM_CREDENTIALS, simControl } from "./sim-support";
+import { useSimulatedAws } from "../support/simulated-aws";
 
 const target: CloudTarget = { accountId: "default", region: "us-east-1" };
 const IMAGE_ID = "ami-0c9f4e2a7b1d83e52";
 const noProgress = { report: async () => {} };
 
 describe("tags through the AWS SDK against the simulator", () => {
-  let sim: RunningSimulator;
-  let aws: AwsCloudProvider;
-  beforeAll(async () => {
-    sim = await startSimulator({ bootDelayMs: 50, onError: () => {} });
-    aws = createAwsCloudProvider({
-      accounts: { default: {} },
-      staticCredentials: SIM_CREDENTIALS,
-      endpoints: { ec2: sim.url, cloudwatch: sim.url },
-      maxAttempts: 1,
-      requestTimeoutMs: 10_000,
-      logger: silentLogger,
-    });
-  });
-  afterAll(async () => {
-    aws?.close();
-    await sim?.close();
-  });
+  const simulated = useSimulatedAws({ bootDelayMs: 50, onError: () => {} });
 
   it("deleteTags removes keys whatever their values and leaves the others", async () => {
-    const launched = await aws.launch({
+    const launched = await simulated.aws.launch({
       target,
       clientToken: "tags-delete-1",
       name: "tags-delete",
@@ -47,8 +26,8 @@ describe("tags through the AWS SDK against the simulator", () => {
       imageId: IMAGE_ID,
       tags: { owner: "alice", course: "ccna", "cml-fleet:managed": "true" },
     });
-    await aws.deleteTags(target, [launched.instanceId], ["owner", "not-there"]);
-    expect((await aws.describe(target, launched.instanceId))?.tags).toEqual({
+    await simulated.aws.deleteTags(target, [launched.instanceId], ["owner", "not-there"]);
+    expect((await simulated.aws.describe(target, launched.instanceId))?.tags).toEqual({
       Name: "tags-delete",
       course: "ccna",
       "cml-fleet:managed": "true",
@@ -56,7 +35,7 @@ describe("tags through the AWS SDK against the simulator", () => {
   });
 
   it("a refusal by EC2 surfaces as a CloudError with EC2's code", async () => {
-    const launched = await aws.launch({
+    const launched = await simulated.aws.launch({
       target,
       clientToken: "tags-refused-1",
       name: "tags-refused",
@@ -64,7 +43,7 @@ describe("tags through the AWS SDK against the simulator", () => {
       imageId: IMAGE_ID,
       tags: {},
     });
-    const refusal = aws.setTags(target, [launched.instanceId], { "aws:mine": "x" });
+    const refusal = simulated.aws.setTags(target, [launched.instanceId], { "aws:mine": "x" });
     await expect(refusal).rejects.toBeInstanceOf(CloudError);
     await expect(refusal).rejects.toMatchObject({
       awsCode: "InvalidParameterValue",
@@ -88,7 +67,7 @@ describe("tags through the AWS SDK against the simulator", () => {
       actor: systemActor("bootstrap"),
       now: new Date(),
     });
-    const instance = await aws.launch({
+    const instance = await simulated.aws.launch({
       target,
       clientToken: "tags-apply-1",
       name: created.worker.name,
@@ -111,16 +90,15 @@ describe("tags through the AWS SDK against the simulator", () => {
     ).worker;
     const service = createTagApplyService({
       workers,
-      cloud: aws,
+      cloud: simulated.aws,
       publisher: new RecordingPublisher(),
       clock: { now: () => new Date() },
       logger: silentLogger,
     });
-    const control = simControl(sim);
 
     const first = await service.apply(worker.id, systemActor("bootstrap"), noProgress);
     expect(first).toMatchObject({ set: { course: "ccnp", room: "B12" }, removed: ["owner"], skipped: null });
-    expect((await aws.describe(target, instance.instanceId))?.tags).toEqual({
+    expect((await simulated.aws.describe(target, instance.instanceId))?.tags).toEqual({
       Name: "tag-apply",
       course: "ccnp",
       room: "B12",
@@ -133,10 +111,10 @@ describe("tags through the AWS SDK against the simulator", () => {
       lastError: null,
     });
 
-    await control.resetStats();
+    await simulated.control.resetStats();
     const second = await service.apply(worker.id, systemActor("bootstrap"), noProgress);
     expect(second).toMatchObject({ set: {}, removed: [] });
-    const calls = (await control.stats()).ec2;
+    const calls = (await simulated.control.stats()).ec2;
     expect(calls.CreateTags ?? 0).toBe(0);
     expect(calls.DeleteTags ?? 0).toBe(0);
   });

@@ -4,38 +4,14 @@ import {
   defaultVpcId,
   SIM_OPT_IN_REGIONS,
 } from "@cml-fleet/sim/network/sim-network";
-import { type RunningSimulator, startSimulator } from "@cml-fleet/sim/simulator";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type AwsCloudProvider,
-  createAwsCloudProvider,
-} from "../../src/adapters/aws/create-aws-cloud-provider";
+import { describe, expect, it } from "vitest";
 import { createEc2NetworkInspector } from "../../src/adapters/aws/ec2-network";
 import { CloudError } from "../../src/errors";
 import { CloudStartCheckError, checkCloudAtStart } from "../../src/services/cloud-start-check";
 import { loadSettings } from "../../src/settings/load-settings";
-import { silentLogger } from "../support/silent-logger";
-import { SIM_CREDENTIALS } from "./sim-support";
+import { useSimulatedAws } from "../support/simulated-aws";
 
-let sim: RunningSimulator;
-let cloud: AwsCloudProvider;
-
-beforeAll(async () => {
-  sim = await startSimulator({});
-  cloud = createAwsCloudProvider({
-    accounts: { default: {} },
-    staticCredentials: SIM_CREDENTIALS,
-    endpoints: { ec2: sim.url, cloudwatch: sim.url },
-    maxAttempts: 1,
-    requestTimeoutMs: 10_000,
-    logger: silentLogger,
-  });
-});
-
-afterAll(async () => {
-  cloud.close();
-  await sim.close();
-});
+const simulated = useSimulatedAws();
 
 const AMIS = JSON.stringify({
   "us-east-1": "ami-0c9f4e2a7b1d83e52",
@@ -47,7 +23,7 @@ const AMIS = JSON.stringify({
 async function startCheck(env: Record<string, string>): Promise<CloudStartCheckError | null> {
   const settings = loadSettings({ CLOUD_PROVIDER: "aws", CML_WORKER_AMI_IDS: AMIS, ...env });
   try {
-    await checkCloudAtStart(createEc2NetworkInspector(cloud.clients), {
+    await checkCloudAtStart(createEc2NetworkInspector(simulated.aws.clients), {
       accounts: Object.keys(settings.aws.accounts),
       defaultRegion: settings.aws.defaultRegion,
       allowedRegions: settings.aws.allowedRegions,
@@ -64,7 +40,7 @@ async function startCheck(env: Record<string, string>): Promise<CloudStartCheckE
 
 describe("EC2 DescribeRegions / DescribeSubnets / DescribeSecurityGroups in the simulator (real SDK)", () => {
   it("lists the enabled regions, and with AllRegions the opt-in ones the account has not enabled", async () => {
-    const regions = await createEc2NetworkInspector(cloud.clients).regions({
+    const regions = await createEc2NetworkInspector(simulated.aws.clients).regions({
       accountId: "default",
       region: "us-east-1",
     });
@@ -76,7 +52,7 @@ describe("EC2 DescribeRegions / DescribeSubnets / DescribeSecurityGroups in the 
   });
 
   it("finds a region's default subnet and security group in its default VPC, and leaves out unknown ids", async () => {
-    const inspector = createEc2NetworkInspector(cloud.clients);
+    const inspector = createEc2NetworkInspector(simulated.aws.clients);
     const target = { accountId: "default", region: "us-west-2" };
     expect(
       await inspector.subnets(target, [defaultSubnetId("us-west-2"), "subnet-0ffffffffffffffff"]),
@@ -89,7 +65,7 @@ describe("EC2 DescribeRegions / DescribeSubnets / DescribeSecurityGroups in the 
   });
 
   it("answers a call into a region the account has not opted into with OptInRequired", async () => {
-    const inspector = createEc2NetworkInspector(cloud.clients);
+    const inspector = createEc2NetworkInspector(simulated.aws.clients);
     const failure = await inspector
       .subnets({ accountId: "default", region: "af-south-1" }, ["subnet-0abc"])
       .then(() => null)

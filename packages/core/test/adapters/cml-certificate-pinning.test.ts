@@ -8,7 +8,7 @@ import { normalizeFingerprint } from "../../src/domain/certificate-fingerprint";
 import { CmlCertificateMismatchError } from "../../src/errors";
 import type { CmlCertificatePins, CmlEndpoint } from "../../src/ports/cml-client.port";
 import { silentLogger } from "../support/silent-logger";
-import { readySimWorker, simControl } from "./sim-support";
+import { readySimWorker, simControl } from "../support/sim-support";
 
 /** The simulator's two committed certificates (packages/sim/certs/README.md). */
 const SIM_DEFAULT =

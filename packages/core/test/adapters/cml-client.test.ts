@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCmlClient, type HttpCmlClient } from "../../src/adapters/cml/create-cml-client";
 import { CmlError } from "../../src/errors";
 import { silentLogger } from "../support/silent-logger";
-import { readySimWorker, simCmlView, simControl } from "./sim-support";
+import { readySimWorker, simCmlView, simControl } from "../support/sim-support";
 
 const USERNAME = "fleet-admin";
 const PASSWORD = "fleet-secret";

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCmlClient, type HttpCmlClient } from "../../src/adapters/cml/create-cml-client";
 import { observeCml, serviceStatusOf } from "../../src/services/worker-observation";
 import { silentLogger } from "../support/silent-logger";
-import { readySimWorker, simControl } from "./sim-support";
+import { readySimWorker, simControl } from "../support/sim-support";
 
 /**
  * The sweep's look at a worker (observeCml) through the real HTTPS client:

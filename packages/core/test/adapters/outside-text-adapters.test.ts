@@ -1,14 +1,12 @@
 import { type RunningSimulator, startSimulator } from "@cml-fleet/sim/simulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type AwsCloudProvider,
-  createAwsCloudProvider,
-} from "../../src/adapters/aws/create-aws-cloud-provider";
+import type { AwsCloudProvider } from "../../src/adapters/aws/create-aws-cloud-provider";
 import { createCmlClient, type HttpCmlClient } from "../../src/adapters/cml/create-cml-client";
 import { CmlError } from "../../src/errors";
 import type { CloudTarget } from "../../src/ports/cloud-provider.port";
 import { silentLogger } from "../support/silent-logger";
-import { readySimWorker, SIM_CREDENTIALS, simControl } from "./sim-support";
+import { readySimWorker, simControl } from "../support/sim-support";
+import { simAwsProvider } from "../support/simulated-aws";
 
 /** What a lab user or an AWS account user can write: retitle the terminal, write the clipboard, clear it. */
 const ESC = "\u001b";
@@ -45,14 +43,7 @@ beforeAll(async () => {
     requestTimeoutMs: 10_000,
     logger: silentLogger,
   });
-  aws = createAwsCloudProvider({
-    accounts: { default: {} },
-    staticCredentials: SIM_CREDENTIALS,
-    endpoints: { ec2: sim.url, cloudwatch: sim.url },
-    maxAttempts: 3,
-    requestTimeoutMs: 10_000,
-    logger: silentLogger,
-  });
+  aws = simAwsProvider(sim, { maxAttempts: 3 });
 });
 
 afterAll(async () => {
