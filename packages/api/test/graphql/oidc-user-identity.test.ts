@@ -1,9 +1,7 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { exportJWK, generateKeyPair, SignJWT } from "jose";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { aWorker } from "../support/worker-factory";
 import { codes, dataOf, gql } from "./support/graphql-client";
+import { OIDC_TEST_AUDIENCE, useIdentityProvider } from "./support/identity-provider";
 import { useTestFleet } from "./support/test-fleet";
 
 /**
@@ -11,51 +9,19 @@ import { useTestFleet } from "./support/test-fleet";
  * workers must name; a USER role in the roles claim counts only when no
  * ranked role is there.
  */
-const AUDIENCE = "cml-fleet";
-let issuer: string;
-let identityProvider: Server;
-let privateKey: CryptoKey;
-
-beforeAll(async () => {
-  const keys = await generateKeyPair("RS256");
-  privateKey = keys.privateKey;
-  const jwk = { ...(await exportJWK(keys.publicKey)), kid: "k1", alg: "RS256", use: "sig" };
-  identityProvider = createServer((request, response) => {
-    response.setHeader("content-type", "application/json");
-    if (request.url === "/.well-known/openid-configuration") {
-      response.end(JSON.stringify({ issuer, jwks_uri: `${issuer}/jwks` }));
-    } else if (request.url === "/jwks") {
-      response.end(JSON.stringify({ keys: [jwk] }));
-    } else {
-      response.statusCode = 404;
-      response.end("{}");
-    }
-  });
-  await new Promise<void>((resolve) => identityProvider.listen(0, "127.0.0.1", resolve));
-  issuer = `http://127.0.0.1:${(identityProvider.address() as AddressInfo).port}`;
-});
-afterAll(() => new Promise((resolve) => identityProvider?.close(resolve)));
+const idp = useIdentityProvider();
 
 const { fleet, api } = useTestFleet("oidc-user", {
   env: () => ({
-    OIDC_ISSUER: issuer,
-    OIDC_AUDIENCE: AUDIENCE,
+    OIDC_ISSUER: idp.url,
+    OIDC_AUDIENCE: OIDC_TEST_AUDIENCE,
     OIDC_ROLES_CLAIM: "groups",
     OIDC_USERNAME_CLAIM: "preferred_username",
     OIDC_GROUPS_CLAIM: "teams",
   }),
 });
 
-function token(claims: Record<string, unknown>, subject = "sub-carol"): Promise<string> {
-  return new SignJWT(claims)
-    .setProtectedHeader({ alg: "RS256", kid: "k1" })
-    .setIssuer(issuer)
-    .setAudience(AUDIENCE)
-    .setSubject(subject)
-    .setIssuedAt()
-    .setExpirationTime("5m")
-    .sign(privateKey);
-}
+const token = (claims: Record<string, unknown>, subject = "sub-carol") => idp.token(claims, { subject });
 
 describe("OIDC callers as USERs", () => {
   it("takes the name from OIDC_USERNAME_CLAIM (not the e-mail), and a USER sees only the workers it owns", async () => {

@@ -1,60 +1,25 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { exportJWK, generateKeyPair, SignJWT } from "jose";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateKeyPair } from "jose";
+import { describe, expect, it } from "vitest";
 import { OIDC_FETCH_LIMITS } from "../../src/auth/credential-limits";
 import { createOidcVerifier } from "../../src/auth/oidc-verifier";
 import { codes, dataOf, gql } from "./support/graphql-client";
+import {
+  answerDiscovery,
+  OIDC_TEST_AUDIENCE,
+  startIdentityProvider,
+  useIdentityProvider,
+} from "./support/identity-provider";
 import { openGraphqlSocket, openSseStream } from "./support/live-clients";
 import { useTestFleet } from "./support/test-fleet";
 
-const AUDIENCE = "cml-fleet";
-let issuer: string;
-let identityProvider: Server;
-let privateKey: CryptoKey;
-/** The key tokens are checked with, which the identity providers of this file publish. */
-let publicKey: CryptoKey;
-
-beforeAll(async () => {
-  const keys = await generateKeyPair("RS256");
-  privateKey = keys.privateKey;
-  publicKey = keys.publicKey;
-  const jwk = { ...(await exportJWK(keys.publicKey)), kid: "k1", alg: "RS256", use: "sig" };
-  // A minimal identity provider: discovery document and signing keys.
-  identityProvider = createServer((request, response) => {
-    response.setHeader("content-type", "application/json");
-    if (request.url === "/.well-known/openid-configuration") {
-      response.end(JSON.stringify({ issuer, jwks_uri: `${issuer}/jwks` }));
-    } else if (request.url === "/jwks") {
-      response.end(JSON.stringify({ keys: [jwk] }));
-    } else {
-      response.statusCode = 404;
-      response.end("{}");
-    }
-  });
-  await new Promise<void>((resolve) => identityProvider.listen(0, "127.0.0.1", resolve));
-  issuer = `http://127.0.0.1:${(identityProvider.address() as AddressInfo).port}`;
-});
-afterAll(() => new Promise((resolve) => identityProvider?.close(resolve)));
+const idp = useIdentityProvider();
 
 // After the identity provider's hooks: started once it listens, closed before it stops.
 const { api } = useTestFleet("oidc", {
-  env: () => ({ OIDC_ISSUER: issuer, OIDC_AUDIENCE: AUDIENCE, OIDC_ROLES_CLAIM: "groups" }),
+  env: () => ({ OIDC_ISSUER: idp.url, OIDC_AUDIENCE: OIDC_TEST_AUDIENCE, OIDC_ROLES_CLAIM: "groups" }),
 });
-
-function token(
-  claims: Record<string, unknown>,
-  options: { audience?: string; key?: CryptoKey; issuer?: string; expires?: string | number | null } = {},
-): Promise<string> {
-  const jwt = new SignJWT(claims)
-    .setProtectedHeader({ alg: "RS256", kid: "k1" })
-    .setIssuer(options.issuer ?? issuer)
-    .setAudience(options.audience ?? AUDIENCE)
-    .setSubject("alice")
-    .setIssuedAt();
-  const expires = options.expires === undefined ? "5m" : options.expires;
-  return (expires === null ? jwt : jwt.setExpirationTime(expires)).sign(options.key ?? privateKey);
-}
 
 /** Seconds since the epoch, `seconds` from now: a JWT's exp. */
 function inSeconds(seconds: number): number {
@@ -63,7 +28,7 @@ function inSeconds(seconds: number): number {
 
 describe("OIDC bearer tokens", () => {
   it("accepts a token signed by the issuer and takes the highest role from the claim", async () => {
-    const jwt = await token({ groups: ["viewer", "Operator", "unrelated"], email: "alice@example.edu" });
+    const jwt = await idp.token({ groups: ["viewer", "Operator", "unrelated"], email: "alice@example.edu" });
     const result = dataOf(
       await gql<{ viewer: unknown }>(api.url, "{ viewer { name role } }", { token: jwt }),
     );
@@ -71,20 +36,20 @@ describe("OIDC bearer tokens", () => {
   });
 
   it("applies the role like any other: an OIDC viewer cannot stop a worker", async () => {
-    const jwt = await token({ groups: "viewer" });
+    const jwt = await idp.token({ groups: "viewer" });
     const result = await gql(api.url, `mutation { stopWorker(id: "w") { worker { id } } }`, { token: jwt });
     expect(codes(result)).toEqual(["FORBIDDEN"]);
   });
 
   it.each([
-    ["for another audience", async () => token({ groups: ["admin"] }, { audience: "someone-else" })],
+    ["for another audience", async () => idp.token({ groups: ["admin"] }, { audience: "someone-else" })],
     [
       "signed by another key",
-      async () => token({ groups: ["admin"] }, { key: (await generateKeyPair("RS256")).privateKey }),
+      async () => idp.token({ groups: ["admin"] }, { key: (await generateKeyPair("RS256")).privateKey }),
     ],
-    ["without a fleet role", async () => token({ groups: ["students"] })],
-    ["without exp (it would never expire)", async () => token({ groups: ["admin"] }, { expires: null })],
-    ["that has expired", async () => token({ groups: ["admin"] }, { expires: inSeconds(-60) })],
+    ["without a fleet role", async () => idp.token({ groups: ["students"] })],
+    ["without exp (it would never expire)", async () => idp.token({ groups: ["admin"] }, { expires: null })],
+    ["that has expired", async () => idp.token({ groups: ["admin"] }, { expires: inSeconds(-60) })],
   ])("refuses a token %s as UNAUTHENTICATED", async (_label, make) => {
     const result = await gql(api.url, "{ viewer { name } }", { token: await make() });
     expect(result.status).toBe(401);
@@ -96,7 +61,7 @@ describe("the lifetime of a connection opened with a JWT", () => {
   it("closes a WebSocket when the token's exp passes (4401, saying so)", async () => {
     const socket = await openGraphqlSocket(
       api.wsUrl,
-      await token({ groups: "viewer" }, { expires: inSeconds(2) }),
+      await idp.token({ groups: "viewer" }, { expires: inSeconds(2) }),
     );
     try {
       expect(socket.acknowledged).toBe(true);
@@ -110,7 +75,7 @@ describe("the lifetime of a connection opened with a JWT", () => {
   });
 
   it("ends an SSE stream when the token's exp passes, with UNAUTHENTICATED last", async () => {
-    const jwt = await token({ groups: "viewer" }, { expires: inSeconds(2) });
+    const jwt = await idp.token({ groups: "viewer" }, { expires: inSeconds(2) });
     const stream = openSseStream(api.url, jwt, "subscription { fleetEvents { id } }");
     try {
       await expect(stream.status).resolves.toBe(200);
@@ -126,55 +91,19 @@ describe("the lifetime of a connection opened with a JWT", () => {
   });
 });
 
-/** An identity provider whose discovery answers as the test says, counting the requests it gets. */
-async function startIdentityProvider(
-  discovery: (response: ServerResponse, self: string) => void,
-): Promise<{ url: string; discoveries: () => number; close(): Promise<void> }> {
-  const keys = { keys: [{ ...(await exportJWK(publicKey)), kid: "k1", alg: "RS256", use: "sig" }] };
-  let discoveries = 0;
-  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
-    if (request.url === "/.well-known/openid-configuration") {
-      discoveries += 1;
-      discovery(response, url);
-    } else if (request.url === "/jwks") {
-      response.setHeader("content-type", "application/json");
-      response.end(JSON.stringify(keys));
-    } else {
-      response.statusCode = 404;
-      response.end();
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    url,
-    discoveries: () => discoveries,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
 describe("an identity provider that fails", () => {
-  function answerDiscovery(response: ServerResponse, self: string): void {
-    response.setHeader("content-type", "application/json");
-    response.end(JSON.stringify({ issuer: self, jwks_uri: `${self}/jwks` }));
-  }
-
   it("is given up on when discovery does not answer within the timeout: the token is refused, not left waiting", async () => {
     // Discovery never answers.
-    const provider = await startIdentityProvider(() => undefined);
+    const provider = await startIdentityProvider(idp.publicKey, () => undefined);
     try {
       const verifier = createOidcVerifier({
         issuer: provider.url,
-        audience: AUDIENCE,
+        audience: OIDC_TEST_AUDIENCE,
         jwksUrl: null,
         rolesClaim: "groups",
         limits: { ...OIDC_FETCH_LIMITS, timeoutMs: 200 },
       });
-      const result = await verifier.verify(await token({ groups: "viewer" }, { issuer: provider.url }));
+      const result = await verifier.verify(await idp.token({ groups: "viewer" }, { issuer: provider.url }));
       expect(result).toEqual({ ok: false, reason: expect.stringContaining("did not answer within 200 ms") });
     } finally {
       await provider.close();
@@ -183,7 +112,7 @@ describe("an identity provider that fails", () => {
 
   it("is asked again only after a backoff that doubles, not on every request, and is used once it answers", async () => {
     let failing = true;
-    const provider = await startIdentityProvider((response, self) => {
+    const provider = await startIdentityProvider(idp.publicKey, (response, self) => {
       if (failing) {
         response.statusCode = 503;
         response.end();
@@ -198,13 +127,13 @@ describe("an identity provider that fails", () => {
     try {
       const verifier = createOidcVerifier({
         issuer: provider.url,
-        audience: AUDIENCE,
+        audience: OIDC_TEST_AUDIENCE,
         jwksUrl: null,
         rolesClaim: "groups",
         clock: { now: () => now },
         limits: { ...OIDC_FETCH_LIMITS, retryInitialMs: 1_000, retryMaxMs: 4_000 },
       });
-      const jwt = await token({ groups: "viewer" }, { issuer: provider.url });
+      const jwt = await idp.token({ groups: "viewer" }, { issuer: provider.url });
 
       const first = await Promise.all([1, 2, 3].map(() => verifier.verify(jwt)));
       expect(first.every((result) => !result.ok)).toBe(true);
@@ -247,12 +176,12 @@ describe("an identity provider that fails", () => {
     try {
       const verifier = createOidcVerifier({
         issuer: url,
-        audience: AUDIENCE,
+        audience: OIDC_TEST_AUDIENCE,
         jwksUrl: `${url}/jwks`,
         rolesClaim: "groups",
         clock: { now: () => new Date("2026-11-30T06:00:00Z") },
       });
-      const jwt = await token({ groups: "viewer" }, { issuer: url });
+      const jwt = await idp.token({ groups: "viewer" }, { issuer: url });
       for (let attempt = 0; attempt < 5; attempt++) {
         expect((await verifier.verify(jwt)).ok).toBe(false);
       }
