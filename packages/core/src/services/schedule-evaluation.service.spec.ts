@@ -48,6 +48,50 @@ function setClock(deps: ReturnType<typeof fakeServiceDeps>, iso: string): void {
   deps.clock.advance(new Date(iso).getTime() - deps.clock.now().getTime());
 }
 
+/** A worker a person stopped (STOPPED, desired STOPPED) on `scheduleId`, on an instance the fake cloud has. */
+async function seedStopped(
+  deps: ReturnType<typeof fakeServiceDeps>,
+  id: string,
+  scheduleId: string,
+  overrides: Partial<Worker> = {},
+): Promise<Worker> {
+  return deps.seed({
+    ...(await deps.seedRunning()),
+    id,
+    status: "STOPPED",
+    desiredStatus: "STOPPED",
+    scheduleId,
+    ...overrides,
+  });
+}
+
+/** The idle auto-stop as the job process builds it, idle after `thresholdMs` and warned `warningAfterMs` in. */
+function idleAutoStop(
+  deps: ReturnType<typeof fakeServiceDeps>,
+  schedules: InMemoryScheduleStore,
+  jobs: RecordingJobQueue,
+  thresholds: { readonly thresholdMs: number; readonly warningAfterMs: number },
+) {
+  return createIdleAutoStopService({
+    ...deps,
+    jobs,
+    schedules,
+    idle: {
+      dryRun: false,
+      recentSamples: 30,
+      hourlyRate: () => 1,
+      policy: {
+        autoShutdownEnabled: true,
+        ...thresholds,
+        snoozeAfterStartMs: 0,
+        minUptimeMs: 0,
+        staleTelemetryMs: 5 * MINUTE,
+        cpuVetoPercent: 90,
+      },
+    },
+  });
+}
+
 async function setWorker(deps: ReturnType<typeof fakeServiceDeps>, id: string, change: Partial<Worker>) {
   const current = await deps.workers.findById(id);
   if (current === null) {
@@ -59,13 +103,7 @@ async function setWorker(deps: ReturnType<typeof fakeServiceDeps>, id: string, c
 describe("schedule evaluation (fake clock)", () => {
   it("starts a stopped worker the learned lead before its window opens, once, whatever the number of evaluators", async () => {
     const { deps, jobs, evaluation } = await fleet();
-    const worker = await deps.seed({
-      ...(await deps.seedRunning()),
-      id: "w-sched",
-      status: "STOPPED",
-      desiredStatus: "STOPPED",
-      scheduleId: WEEKDAYS.id,
-    });
+    const worker = await seedStopped(deps, "w-sched", WEEKDAYS.id);
     setClock(deps, "2026-01-06T08:48:00Z");
     expect((await evaluation().evaluate()).started).toBe(0);
     setClock(deps, "2026-01-06T08:49:00Z");
@@ -89,13 +127,7 @@ describe("schedule evaluation (fake clock)", () => {
 
   it("does not start again a worker a person stopped during the window; starts it for the next one", async () => {
     const { deps, jobs, evaluation } = await fleet();
-    const worker = await deps.seed({
-      ...(await deps.seedRunning()),
-      id: "w-stopped",
-      status: "STOPPED",
-      desiredStatus: "STOPPED",
-      scheduleId: WEEKDAYS.id,
-    });
+    const worker = await seedStopped(deps, "w-stopped", WEEKDAYS.id);
     setClock(deps, "2026-01-05T10:00:00Z");
     expect((await evaluation().evaluate()).started).toBe(1);
     // The start ran; then a person stopped it at 11:00.
@@ -120,13 +152,7 @@ describe("schedule evaluation (fake clock)", () => {
 
   it("opens no window on a closed date", async () => {
     const { deps, jobs, evaluation } = await fleet();
-    await deps.seed({
-      ...(await deps.seedRunning()),
-      id: "w-holiday",
-      status: "STOPPED",
-      desiredStatus: "STOPPED",
-      scheduleId: WEEKDAYS.id,
-    });
+    await seedStopped(deps, "w-holiday", WEEKDAYS.id);
     for (const time of ["2026-01-07T08:50:00Z", "2026-01-07T09:00:00Z", "2026-01-07T12:00:00Z"]) {
       setClock(deps, time);
       expect((await evaluation().evaluate()).started).toBe(0);
@@ -136,13 +162,7 @@ describe("schedule evaluation (fake clock)", () => {
 
   it("records a start not AVAILABLE when the window opened, once, and counts it", async () => {
     const { deps, late, evaluation } = await fleet();
-    const worker = await deps.seed({
-      ...(await deps.seedRunning()),
-      id: "w-late",
-      status: "STOPPED",
-      desiredStatus: "STOPPED",
-      scheduleId: WEEKDAYS.id,
-    });
+    const worker = await seedStopped(deps, "w-late", WEEKDAYS.id);
     setClock(deps, "2026-01-06T08:55:00Z");
     expect((await evaluation().evaluate()).started).toBe(1);
     await setWorker(deps, worker.id, { status: "RUNNING", serviceStatus: "STARTING" });
@@ -158,12 +178,8 @@ describe("schedule evaluation (fake clock)", () => {
 
   it("re-queues a start recorded but never queued (a crash in between)", async () => {
     const { deps, jobs, evaluation } = await fleet();
-    const worker = await deps.seed({
-      ...(await deps.seedRunning()),
-      id: "w-crash",
-      status: "STOPPED",
+    const worker = await seedStopped(deps, "w-crash", WEEKDAYS.id, {
       desiredStatus: "RUNNING",
-      scheduleId: WEEKDAYS.id,
       scheduleState: {
         openingAt: new Date("2026-01-05T09:00:00Z"),
         startedAt: new Date("2026-01-05T08:49:00Z"),
@@ -187,24 +203,9 @@ describe("schedule stops through the idle auto-stop (fake clock)", () => {
       idle: { ...NO_IDLE_TRACKING, lastStartedAt: new Date("2026-01-05T08:49:00Z") },
     });
     deps.cml.of(worker.id).runningNodes = runningNodes;
-    const idle = createIdleAutoStopService({
-      ...deps,
-      jobs,
-      schedules,
-      idle: {
-        dryRun: false,
-        recentSamples: 30,
-        hourlyRate: () => 1,
-        policy: {
-          autoShutdownEnabled: true,
-          thresholdMs: 60 * MINUTE,
-          warningAfterMs: 55 * MINUTE,
-          snoozeAfterStartMs: 0,
-          minUptimeMs: 0,
-          staleTelemetryMs: 5 * MINUTE,
-          cpuVetoPercent: 90,
-        },
-      },
+    const idle = idleAutoStop(deps, schedules, jobs, {
+      thresholdMs: 60 * MINUTE,
+      warningAfterMs: 55 * MINUTE,
     });
     const sample = async (nodes: number) => {
       await setWorker(deps, worker.id, {
@@ -266,24 +267,9 @@ describe("schedule hold in the lead time", () => {
       },
       telemetry: telemetry({ sampledAt: new Date("2026-01-05T08:52:00Z"), runningNodes: 0, cpuPercent: 1 }),
     });
-    const idle = createIdleAutoStopService({
-      ...deps,
-      jobs: new RecordingJobQueue(),
-      schedules,
-      idle: {
-        dryRun: false,
-        recentSamples: 30,
-        hourlyRate: () => 1,
-        policy: {
-          autoShutdownEnabled: true,
-          thresholdMs: 2 * MINUTE,
-          warningAfterMs: MINUTE,
-          snoozeAfterStartMs: 0,
-          minUptimeMs: 0,
-          staleTelemetryMs: 5 * MINUTE,
-          cpuVetoPercent: 90,
-        },
-      },
+    const idle = idleAutoStop(deps, schedules, new RecordingJobQueue(), {
+      thresholdMs: 2 * MINUTE,
+      warningAfterMs: MINUTE,
     });
     expect(await idle.check()).toMatchObject({ warned: 0, stopped: 0 });
     expect(
@@ -303,13 +289,7 @@ describe("schedule evaluation across a daylight-saving change (Europe/Paris, fak
 
   it("starts at 02:30 local the day before the change (01:30Z) and at 03:00 local on it (01:00Z), when 02:30 does not exist", async () => {
     const { deps, jobs, evaluation } = await fleet(PARIS);
-    const worker = await deps.seed({
-      ...(await deps.seedRunning()),
-      id: "w-dst",
-      status: "STOPPED",
-      desiredStatus: "STOPPED",
-      scheduleId: PARIS.id,
-    });
+    const worker = await seedStopped(deps, "w-dst", PARIS.id);
     setClock(deps, "2026-03-28T01:29:00Z");
     expect((await evaluation().evaluate()).started).toBe(0);
     setClock(deps, "2026-03-28T01:30:00Z");
@@ -327,13 +307,7 @@ describe("schedule evaluation across a daylight-saving change (Europe/Paris, fak
 
   it("starts once at the first 02:30 on the night the clocks go back (00:30Z), not again at the second (01:30Z)", async () => {
     const { deps, evaluation } = await fleet(PARIS);
-    const worker = await deps.seed({
-      ...(await deps.seedRunning()),
-      id: "w-dst-autumn",
-      status: "STOPPED",
-      desiredStatus: "STOPPED",
-      scheduleId: PARIS.id,
-    });
+    const worker = await seedStopped(deps, "w-dst-autumn", PARIS.id);
     setClock(deps, "2026-10-25T00:30:00Z");
     expect((await evaluation().evaluate()).started).toBe(1);
     await setWorker(deps, worker.id, { status: "STOPPED", desiredStatus: "STOPPED" });
