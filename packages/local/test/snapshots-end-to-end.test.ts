@@ -1,13 +1,16 @@
 import { randomUUID } from "node:crypto";
-import { createAwsCloudProvider } from "@cml-fleet/core/adapters/aws/create-aws-cloud-provider";
+import {
+  type AwsCloudProvider,
+  createAwsCloudProvider,
+} from "@cml-fleet/core/adapters/aws/create-aws-cloud-provider";
 import { systemActor } from "@cml-fleet/core/domain/actor";
 import { silentLogger } from "@cml-fleet/platform/observability/logger";
 import { createSnapshotRepository } from "@cml-fleet/platform/repositories/snapshot.repository";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { codes, gql, workerById } from "../../api/test/graphql/support/graphql-client";
 import { patchCml, provisionWorkers, runOnce, waitForWorker } from "../../jobs/test/support/fleet-driver";
-import { useHarness } from "../../jobs/test/support/fleet-harness";
-import { useHarnessApi } from "./support/harness-api";
+import { type FleetHarness, useHarness } from "../../jobs/test/support/fleet-harness";
+import { type HarnessApi, useHarnessApi } from "./support/harness-api";
 
 const ADMIN = "cmlf_snapshots-admin-token-0123456789abcdef01234567";
 
@@ -34,6 +37,27 @@ const TWO_LABS = [
   { id: "lab-bgp", title: "BGP route reflectors", state: "STOPPED", nodeCount: 9 },
 ];
 
+/** A worker's snapshots as the API lists them, newest first. */
+async function snapshotsOf(api: HarnessApi, id: string): Promise<SnapshotView[]> {
+  const worker = await workerById<{ snapshots: SnapshotView[] }>(
+    api.admin,
+    id,
+    "snapshots { id snapshotId workerId state description sizeGiB }",
+  );
+  return (worker ?? expect.unreachable("the worker is gone")).snapshots;
+}
+
+/** The fleet's own AWS adapter on the harness's simulator (EC2 only), in the default account. */
+function fleetAws(fleet: FleetHarness): AwsCloudProvider {
+  return createAwsCloudProvider({
+    accounts: { [fleet.settings.aws.defaultAccount]: {} },
+    staticCredentials: { accessKeyId: "sim", secretAccessKey: "sim" },
+    endpoints: { ec2: fleet.sim.url },
+    maxAttempts: 1,
+    logger: silentLogger,
+  });
+}
+
 /**
  * A lab that took a day to build survives its worker: snapshotWorker takes an
  * EBS snapshot of the root volume (a job, through the real AWS adapter against
@@ -57,14 +81,6 @@ describe("snapshots that keep labs, through the API, the job workers and the sim
     await runOnce(fleet, "telemetry-sweep");
   }, 120_000);
 
-  const snapshotsOf = async (id: string) =>
-    (
-      (await workerById<{ snapshots: SnapshotView[] }>(
-        api.admin,
-        id,
-        "snapshots { id snapshotId workerId state description sizeGiB }",
-      )) ?? expect.unreachable("the worker is gone")
-    ).snapshots;
   const labsOf = async (id: string) =>
     (
       (await workerById<{ labs: { id: string; title: string }[] }>(api.admin, id, "labs { id title }")) ??
@@ -104,7 +120,7 @@ describe("snapshots that keep labs, through the API, the job workers and the sim
       true,
     );
 
-    const [snapshot] = await snapshotsOf(workerId);
+    const [snapshot] = await snapshotsOf(api, workerId);
     expect(snapshot).toMatchObject({
       workerId,
       state: "COMPLETED",
@@ -161,7 +177,7 @@ describe("snapshots that keep labs, through the API, the job workers and the sim
     );
     await fleet.queue.waitForResult(asked.terminateWorker.job?.id ?? expect.unreachable("no job"), 60_000);
     await waitForWorker(fleet, id, { status: "TERMINATED" });
-    const [kept] = await snapshotsOf(id);
+    const [kept] = await snapshotsOf(api, id);
     expect(kept).toMatchObject({
       state: "COMPLETED",
       snapshotId: expect.stringMatching(/^snap-/),
@@ -220,7 +236,7 @@ describe("snapshots that keep labs, through the API, the job workers and the sim
     expect((await fleet.workers.findById(id))?.status).toBe("RUNNING");
     await vi.waitFor(
       async () => {
-        expect(await snapshotsOf(id)).toEqual([
+        expect(await snapshotsOf(api, id)).toEqual([
           expect.objectContaining({ state: "ERROR", snapshotId: null }),
         ]);
       },
@@ -289,7 +305,7 @@ describe("snapshots that keep labs, through the API, the job workers and the sim
     expect(codes(tooLong)).toEqual(["BAD_USER_INPUT"]);
 
     expect((await fleet.workers.list({}, 100, null)).totalCount).toBe(workersBefore);
-    expect((await snapshotsOf(sourceId)).map((snapshot) => snapshot.id).sort()).toEqual(
+    expect((await snapshotsOf(api, sourceId)).map((snapshot) => snapshot.id).sort()).toEqual(
       [westId, pendingId].sort(),
     );
     const statsAfter = await simStats();
@@ -313,13 +329,7 @@ describe("snapshots that keep labs, through the API, the job workers and the sim
       createdAt: new Date(),
     });
     // Through the fleet's own AWS adapter, as the crashed attempt had called it.
-    const aws = createAwsCloudProvider({
-      accounts: { [fleet.settings.aws.defaultAccount]: {} },
-      staticCredentials: { accessKeyId: "sim", secretAccessKey: "sim" },
-      endpoints: { ec2: fleet.sim.url },
-      maxAttempts: 1,
-      logger: silentLogger,
-    });
+    const aws = fleetAws(fleet);
     const target = { accountId: fleet.settings.aws.defaultAccount, region: "us-east-1" };
     const made = await aws
       .createSnapshot({
@@ -339,7 +349,7 @@ describe("snapshots that keep labs, through the API, the job workers and the sim
     });
     await fleet.queue.waitForResult(job.id, 60_000);
     expect((await simStats()).ec2.CreateSnapshot ?? 0).toBe(creates);
-    expect(await snapshotsOf(id)).toEqual([
+    expect(await snapshotsOf(api, id)).toEqual([
       expect.objectContaining({ id: fleetSnapshotId, snapshotId: made.snapshotId, state: "COMPLETED" }),
     ]);
   });
@@ -361,28 +371,14 @@ describe("the snapshot retention rule (CML_SNAPSHOT_KEEP)", () => {
       const asked = await api.operator<{ snapshotWorker: JobPayload }>(SNAPSHOT, { id, description });
       await fleet.queue.waitForResult(asked.snapshotWorker.job?.id ?? expect.unreachable("no job"), 60_000);
     };
-    const listed = async () =>
-      (
-        (await workerById<{ snapshots: SnapshotView[] }>(
-          api.admin,
-          id,
-          "snapshots { id snapshotId workerId state description sizeGiB }",
-        )) ?? expect.unreachable("the worker is gone")
-      ).snapshots;
 
     await snapshotOnce("first");
-    const [first] = await listed();
+    const [first] = await snapshotsOf(api, id);
     await snapshotOnce("second");
-    const kept = await listed();
+    const kept = await snapshotsOf(api, id);
     expect(kept).toEqual([expect.objectContaining({ description: "second", state: "COMPLETED" })]);
 
-    const aws = createAwsCloudProvider({
-      accounts: { [fleet.settings.aws.defaultAccount]: {} },
-      staticCredentials: { accessKeyId: "sim", secretAccessKey: "sim" },
-      endpoints: { ec2: fleet.sim.url },
-      maxAttempts: 1,
-      logger: silentLogger,
-    });
+    const aws = fleetAws(fleet);
     try {
       const inEc2 = await aws.findSnapshots(
         { accountId: fleet.settings.aws.defaultAccount, region: "us-east-1" },
