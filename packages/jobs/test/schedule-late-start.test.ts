@@ -1,13 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { userActor } from "@cml-fleet/core/domain/actor";
-import { silentLogger } from "@cml-fleet/platform/observability/logger";
 import { createObservability } from "@cml-fleet/platform/observability/observability";
 import { createScheduleRepository } from "@cml-fleet/platform/repositories/schedule.repository";
 import { trace } from "@opentelemetry/api";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { type RunningJobProcess, startJobProcess } from "../src/job-process";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { provisionWorkers, waitForWorker } from "./support/fleet-driver";
-import { FAST_RUNTIME, PATIENCE, useHarness } from "./support/fleet-harness";
+import { PATIENCE, useHarness } from "./support/fleet-harness";
 
 const observability = createObservability({ tracer: trace.getTracer("test") });
 // Boots take 3 s; the schedule starts 1 s ahead (no history, no default lead, a 1 s evaluation interval).
@@ -16,19 +14,8 @@ const fleet = useHarness("schedule-late", {
   sim: { bootDelayMs: 3_000, cmlReadyDelayMs: 300 },
   env: { CML_SCHEDULE_DEFAULT_LEAD: "0s", CML_SCHEDULE_EVALUATION_INTERVAL: "1s", CML_LICENSE_TOKEN: "" },
 });
-let jobs: RunningJobProcess;
-
-beforeAll(async () => {
-  jobs = await startJobProcess({
-    settings: fleet.settings,
-    logger: silentLogger,
-    databaseSchema: fleet.testDb.schema,
-    runtime: FAST_RUNTIME,
-    tune: (deps) => ({ ...deps, readiness: { ...deps.readiness, pollInitialMs: 100, pollMaxMs: 300 } }),
-    observability,
-  });
-});
-afterAll(() => jobs?.close());
+// The harness's job process, with this file's observability (closed with the harness).
+beforeAll(() => fleet.startJobs({}, { observability }));
 
 const hms = (instant: Date) => instant.toISOString().slice(11, 19);
 const WEEKDAYS = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"] as const;

@@ -8,25 +8,16 @@ import { createObservability } from "@cml-fleet/platform/observability/observabi
 import { trace } from "@opentelemetry/api";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { capturingLogger } from "../../../platform/test/support/capturing-logger";
-import { type RunningJobProcess, startJobProcess } from "../../src/job-process";
-import { FAST_RUNTIME, PATIENCE, useHarness } from "../support/fleet-harness";
+import { PATIENCE, useHarness } from "../support/fleet-harness";
 
 const { logger, lines: logLines } = capturingLogger("info");
 
 const observability = createObservability({ tracer: trace.getTracer("test") });
 const fleet = useHarness("observability", { jobWorkers: false });
-let jobs: RunningJobProcess;
 let metricsServer: RunningMetricsServer;
 
 beforeAll(async () => {
-  jobs = await startJobProcess({
-    settings: fleet.settings,
-    logger,
-    databaseSchema: fleet.testDb.schema,
-    runtime: FAST_RUNTIME,
-    tune: (deps) => ({ ...deps, readiness: { ...deps.readiness, pollInitialMs: 100, pollMaxMs: 300 } }),
-    observability,
-  });
+  await fleet.startJobs({}, { logger, observability });
   metricsServer = await startMetricsServer(
     createMetricsHandler({ registry: observability.metrics.registry, logger }),
     { port: 0 },
@@ -35,7 +26,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await metricsServer?.close();
-  await jobs?.close();
 });
 
 describe("a job process with observability", () => {

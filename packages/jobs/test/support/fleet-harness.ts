@@ -22,7 +22,7 @@ import { type RunningSimulator, type SimulatorOptions, startSimulator } from "@c
 import { Redis } from "ioredis";
 import { deleteKeys, TEST_REDIS_URL } from "../../../platform/test/support/test-redis";
 import { useStarted } from "../../../platform/test/support/use-started";
-import { type RunningJobProcess, startJobProcess } from "../../src/job-process";
+import { type JobProcessOptions, type RunningJobProcess, startJobProcess } from "../../src/job-process";
 import type { JobRuntimeConfig } from "../../src/job-worker-deps";
 
 /** TEST_LOG=debug (or info, warn) shows the job process's logs while a test runs. */
@@ -111,13 +111,18 @@ export async function startHarness(label: string, options: HarnessOptions = {}) 
   const workers: DrizzleWorkerRepository = createWorkerRepository(testDb.db);
 
   let jobs: RunningJobProcess | null = null;
-  async function startJobs(runtime: Partial<JobRuntimeConfig> = {}): Promise<RunningJobProcess> {
+  /** The job process on this harness (closed with it); `process` gives it a test's own logger or observability. */
+  async function startJobs(
+    runtime: Partial<JobRuntimeConfig> = {},
+    process: Pick<JobProcessOptions, "logger" | "observability"> = {},
+  ): Promise<RunningJobProcess> {
     const started = await startJobProcess({
       settings,
       logger: testLogger,
       databaseSchema: testDb.schema,
       runtime: { ...FAST_RUNTIME, ...options.runtime, ...runtime },
       tune: (deps) => ({ ...deps, readiness: { ...deps.readiness, pollInitialMs: 100, pollMaxMs: 300 } }),
+      ...process,
     });
     jobs = started;
     return started;
