@@ -172,7 +172,8 @@ export function createNotificationRepository(db: Db): NotificationStore {
           .where(gt(fleetEvents.id, after))
           .orderBy(asc(fleetEvents.id))
           .limit(batchSize);
-        if (channels.length === 0) {
+        // Past the batch read, in the same transaction as what was recorded of it.
+        const advanceCursor = async () => {
           const last = fresh.at(-1)?.id;
           if (last !== undefined) {
             await tx
@@ -180,6 +181,9 @@ export function createNotificationRepository(db: Db): NotificationStore {
               .set({ lastEventId: last, updatedAt: new Date() })
               .where(eq(notificationRelayCursor.name, CURSOR));
           }
+        };
+        if (channels.length === 0) {
+          await advanceCursor();
           return { scanned: fresh.length, recorded: 0 };
         }
         const late =
@@ -208,13 +212,7 @@ export function createNotificationRepository(db: Db): NotificationStore {
             .returning({ eventId: notificationDeliveries.eventId });
           recorded += inserted.length;
         }
-        const last = fresh.at(-1)?.id;
-        if (last !== undefined) {
-          await tx
-            .update(notificationRelayCursor)
-            .set({ lastEventId: last, updatedAt: new Date() })
-            .where(eq(notificationRelayCursor.name, CURSOR));
-        }
+        await advanceCursor();
         return { scanned: fresh.length, recorded };
       });
     },
