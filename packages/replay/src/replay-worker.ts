@@ -20,12 +20,8 @@ import { PRIORITY, SimulatedTime } from "./simulated-time";
 import { SimulatedWorker } from "./simulated-worker";
 import type { Trace, TraceWorker } from "./trace";
 
-/** What the replayed fleet did with one worker, in milliseconds and counts. */
-export interface WorkerOutcome {
-  readonly name: string;
-  readonly hourlyRate: number;
-  /** Billed stretches (start call to stop call, or the end of the trace). */
-  readonly billed: readonly { readonly fromMs: number; readonly toMs: number }[];
+/** What the replay counts of one worker: the outcome has them, and the report shows them as they are. */
+export interface WorkerCounts {
   readonly stopsDuringActivity: number;
   readonly coldStarts: number;
   readonly scheduledLateStarts: number;
@@ -34,6 +30,14 @@ export interface WorkerOutcome {
   readonly idleWarnings: number;
   /** Start or stop jobs that gave up (recorded as worker.operation_failed, as the job runtime does). */
   readonly failedJobs: number;
+}
+
+/** What the replayed fleet did with one worker, in milliseconds and counts. */
+export interface WorkerOutcome extends WorkerCounts {
+  readonly name: string;
+  readonly hourlyRate: number;
+  /** Billed stretches (start call to stop call, or the end of the trace). */
+  readonly billed: readonly { readonly fromMs: number; readonly toMs: number }[];
 }
 
 /** The person of the trace: who starts and stops workers by hand (through the API's path). */

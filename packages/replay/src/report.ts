@@ -1,4 +1,4 @@
-import type { WorkerOutcome } from "./replay-worker";
+import type { WorkerCounts, WorkerOutcome } from "./replay-worker";
 import type { Trace, TraceWorker } from "./trace";
 
 const HOUR_MS = 3_600_000;
@@ -55,18 +55,12 @@ export function oracleMs(worker: TraceWorker): number {
   return unionMs(worker.activity);
 }
 
-export interface WorkerReport {
+export interface WorkerReport extends WorkerCounts {
   readonly name: string;
   readonly hourlyRate: number;
   readonly baselineHours: number;
   readonly billedHours: number;
   readonly oracleHours: number;
-  readonly stopsDuringActivity: number;
-  readonly coldStarts: number;
-  readonly scheduledLateStarts: number;
-  readonly automatedStops: number;
-  readonly idleWarnings: number;
-  readonly failedJobs: number;
 }
 
 /** The contract's report, plus one key: the same figures per worker. */
