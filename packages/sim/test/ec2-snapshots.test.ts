@@ -105,7 +105,10 @@ describe("CreateSnapshot, DescribeSnapshots and DeleteSnapshot behave like EC2, 
     expect(pages).toBe(2);
     await expect(
       suite.ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [ids[0] ?? ""], MaxResults: 5 })),
-    ).rejects.toMatchObject({ name: "InvalidParameterCombination" });
+    ).rejects.toMatchObject({
+      name: "InvalidParameterCombination",
+      message: "The parameter snapshotSet cannot be used with the parameter maxResults",
+    });
     await expect(
       suite.ec2.send(new DescribeSnapshotsCommand({ Filters: [{ Name: "color", Values: ["x"] }] })),
     ).rejects.toMatchObject({ name: "InvalidParameterValue" });

@@ -34,14 +34,21 @@ export function requiredInstanceIds(params: QueryParams): string[] {
   return ids;
 }
 
-/** `MaxResults` as EC2 validates it for the paged describe calls. */
-export function readMaxResults(params: QueryParams, hasIds: boolean): number | undefined {
+/**
+ * `MaxResults` as EC2 validates it for the paged describe calls; `idSet` names
+ * the explicit ids it may not be combined with, as EC2's message does.
+ */
+export function readMaxResults(
+  params: QueryParams,
+  hasIds: boolean,
+  idSet: "instancesSet" | "snapshotSet" = "instancesSet",
+): number | undefined {
   const maxResults = params.integer("MaxResults");
   if (maxResults === undefined) {
     return undefined;
   }
   if (hasIds) {
-    throw ec2Errors.combination("The parameter instancesSet cannot be used with the parameter maxResults");
+    throw ec2Errors.combination(`The parameter ${idSet} cannot be used with the parameter maxResults`);
   }
   if (maxResults < 5 || maxResults > 1000) {
     throw ec2Errors.invalidParameter(

@@ -9,7 +9,7 @@ import type { SimState } from "../state/sim-state";
 import { SIM_ROOT_VOLUME_GIB } from "./describe-volumes";
 import type { Ec2Action } from "./ec2-action";
 import { Ec2Error, ec2Errors } from "./ec2-error";
-import { decodeNextToken, takePage } from "./instance-lookup";
+import { decodeNextToken, readMaxResults, takePage } from "./instance-lookup";
 import { type QueryParams, readFilters, readTags, wildcardMatcher } from "./query-params";
 import { el, itemSet, type XmlNode } from "./xml";
 
@@ -129,22 +129,6 @@ function snapshotPredicates(params: QueryParams): SnapshotPredicate[] {
   });
 }
 
-function readSnapshotMaxResults(params: QueryParams, hasIds: boolean): number | undefined {
-  const maxResults = params.integer("MaxResults");
-  if (maxResults === undefined) {
-    return undefined;
-  }
-  if (hasIds) {
-    throw ec2Errors.combination("The parameter snapshotSet cannot be used with the parameter maxResults");
-  }
-  if (maxResults < 5 || maxResults > 1000) {
-    throw ec2Errors.invalidParameter(
-      `Value ( ${maxResults} ) for parameter maxResults is invalid. Expecting a value between 5 and 1000.`,
-    );
-  }
-  return maxResults;
-}
-
 /**
  * EC2 `DescribeSnapshots`: the caller's snapshots of the region (`Owner.N`, the SDK's OwnerIds, of `self` or the
  * account's id; another owner has none here), by `SnapshotId.N` (an unknown one fails the call)
@@ -157,7 +141,7 @@ export const describeSnapshots: Ec2Action = (params, region, state) => {
       throw snapshotErrors.malformed(id);
     }
   }
-  const maxResults = readSnapshotMaxResults(params, ids.length > 0);
+  const maxResults = readMaxResults(params, ids.length > 0, "snapshotSet");
   const owners = params.list("Owner");
   const ownerMatches =
     owners.length === 0 || owners.some((owner) => owner === "self" || owner === state.accountId);
