@@ -16,7 +16,7 @@ import { createTelemetrySweepService } from "@cml-fleet/core/services/telemetry-
 import { requestOperation } from "@cml-fleet/core/services/worker-commands.service";
 import { memoryScheduleStore, memoryStartHistory, silentPublisher, strictLogger } from "./memory-ports";
 import type { ReplaySettings } from "./replay-settings";
-import { PRIORITY, SimulatedTime } from "./simulated-time";
+import { PRIORITY, type Priority, SimulatedTime } from "./simulated-time";
 import { SimulatedWorker } from "./simulated-worker";
 import type { Trace, TraceWorker } from "./trace";
 
@@ -50,6 +50,40 @@ const KEPT_SAMPLES = 256;
 /** The starts the job process learns a lead from (packages/jobs/src/job-process.ts). */
 const START_HISTORY_SAMPLES = 20;
 const SCHEDULE_ID = "schedule-1";
+
+/**
+ * One periodic run at a time on the simulated clock: planning an earlier
+ * instant than the one planned replaces it (the run planned before does
+ * nothing when its time comes), a later one (or one past `lastMs`) is
+ * ignored, and a run forgets its plan as it starts, so it may plan the next.
+ */
+function plannedRun(
+  time: SimulatedTime,
+  priority: Priority,
+  lastMs: number,
+): (atMs: number, run: () => Promise<void>) => void {
+  let plannedAtMs: number | null = null;
+  let generation = 0;
+  return (atMs, run) => {
+    if (atMs > lastMs || (plannedAtMs !== null && plannedAtMs <= atMs)) {
+      return;
+    }
+    const planned = ++generation;
+    plannedAtMs = atMs;
+    time.schedule(
+      atMs,
+      priority,
+      async () => {
+        if (planned !== generation) {
+          return;
+        }
+        plannedAtMs = null;
+        await run();
+      },
+      true,
+    );
+  };
+}
 
 function coveredBy(activity: TraceWorker["activity"], atMs: number): boolean {
   return activity.some((interval) => interval.fromMs <= atMs && atMs < interval.toMs);
@@ -316,33 +350,17 @@ export async function replayWorker(
     return Math.max(next, target);
   }
 
-  // A planned run carries its generation: replanning makes the runs planned before it do nothing.
-  let checksPlanned: { atMs: number; generation: number } | null = null;
-  let checksGeneration = 0;
+  const checksRun = plannedRun(time, PRIORITY.tick, trace.endMs);
   function planChecks(atMs: number): void {
-    if (atMs > trace.endMs || (checksPlanned !== null && checksPlanned.atMs <= atMs)) {
-      return;
-    }
-    const generation = ++checksGeneration;
-    checksPlanned = { atMs, generation };
-    time.schedule(
-      atMs,
-      PRIORITY.tick,
-      async () => {
-        if (generation !== checksGeneration) {
-          return;
-        }
-        checksPlanned = null;
-        const dormantBefore = dormant();
-        await sweep.sweep();
-        await idle.check();
-        // A sweep of a stopped instance changes nothing the policies read after the next start: pause until then.
-        if (!(optimized && dormantBefore && dormant())) {
-          planChecks(await nextCheckAfter(atMs));
-        }
-      },
-      true,
-    );
+    checksRun(atMs, async () => {
+      const dormantBefore = dormant();
+      await sweep.sweep();
+      await idle.check();
+      // A sweep of a stopped instance changes nothing the policies read after the next start: pause until then.
+      if (!(optimized && dormantBefore && dormant())) {
+        planChecks(await nextCheckAfter(atMs));
+      }
+    });
   }
 
   /**
@@ -426,32 +444,15 @@ export async function replayWorker(
     };
   }
 
-  let evaluationPlanned: { atMs: number; generation: number } | null = null;
-  let evaluationGeneration = 0;
+  const evaluationRun = plannedRun(time, PRIORITY.schedule, trace.endMs);
   function planEvaluation(atMs: number | null): void {
-    if (
-      schedule === null ||
-      atMs === null ||
-      atMs > trace.endMs ||
-      (evaluationPlanned !== null && evaluationPlanned.atMs <= atMs)
-    ) {
+    if (schedule === null || atMs === null) {
       return;
     }
-    const generation = ++evaluationGeneration;
-    evaluationPlanned = { atMs, generation };
-    time.schedule(
-      atMs,
-      PRIORITY.schedule,
-      async () => {
-        if (generation !== evaluationGeneration) {
-          return;
-        }
-        evaluationPlanned = null;
-        await evaluateUnlessSettled();
-        planEvaluation(await nextEvaluationAfter(atMs));
-      },
-      true,
-    );
+    evaluationRun(atMs, async () => {
+      await evaluateUnlessSettled();
+      planEvaluation(await nextEvaluationAfter(atMs));
+    });
   }
 
   /** After anything that may wake the worker: the periodic work runs again from the next grid instant. */
