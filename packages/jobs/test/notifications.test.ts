@@ -15,10 +15,10 @@ import { queueName } from "@cml-fleet/platform/queue/queue-definitions";
 import { createAuditRepository } from "@cml-fleet/platform/repositories/audit.repository";
 import { createNotificationRepository } from "@cml-fleet/platform/repositories/notification.repository";
 import { Queue } from "bullmq";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { provisionWorkers, runOnce, SECOND_LONG_IDLE } from "./support/fleet-driver";
 import { type FleetHarness, PATIENCE, useHarness } from "./support/fleet-harness";
-import { startWebhookReceiver, type WebhookReceiver } from "./support/webhook-receiver";
+import { useWebhookReceiver } from "./support/webhook-receiver";
 
 const admin = { id: "t-admin", name: "admin", role: "ADMIN" as const };
 const SECRET = "receiver-shared-secret";
@@ -70,13 +70,7 @@ async function writeEvent(fleet: FleetHarness, worker: Worker, message: string):
 
 describe("notifications from a running fleet", () => {
   const fleet = useHarness("notify", { env: { ...SECOND_LONG_IDLE, ...NOTIFY_ENV } });
-  let receiver: WebhookReceiver;
-  beforeAll(async () => {
-    receiver = await startWebhookReceiver();
-  });
-  afterAll(async () => {
-    await receiver.close();
-  });
+  const receiver = useWebhookReceiver();
 
   it("delivers the signed idle warning, with how to keep the worker, before the stop it announces; a filtered Slack channel gets only the stop", {
     timeout: 240_000,
@@ -225,13 +219,7 @@ describe("notifications from a running fleet", () => {
 
 describe("the notification relay across a crash and a Redis loss", () => {
   const fleet = useHarness("notify-relay", { env: NOTIFY_ENV, jobWorkers: false });
-  let receiver: WebhookReceiver;
-  beforeAll(async () => {
-    receiver = await startWebhookReceiver();
-  });
-  afterAll(async () => {
-    await receiver.close();
-  });
+  const receiver = useWebhookReceiver();
 
   it("hands every event over once, under deterministic job ids, and the receiver gets each once", {
     timeout: 120_000,

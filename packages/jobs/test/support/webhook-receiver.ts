@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
+import { useStarted } from "../../../platform/test/support/use-started";
 
 /** One POST as the receiver got it: raw body, headers, and what it answered. */
 export interface ReceivedDelivery {
@@ -48,3 +49,8 @@ export async function startWebhookReceiver() {
 }
 
 export type WebhookReceiver = Awaited<ReturnType<typeof startWebhookReceiver>>;
+
+/** A receiver for the tests of the describe block (or file) that calls this: started in beforeAll, closed in afterAll. */
+export function useWebhookReceiver(): WebhookReceiver {
+  return useStarted("the webhook receiver", startWebhookReceiver, { stop: (receiver) => receiver.close() });
+}
