@@ -71,6 +71,20 @@ async function channels(): Promise<ChannelJson[]> {
   ).notificationChannels;
 }
 
+/**
+ * Creates a channel to the receiver's `path`, tests it (the test must answer
+ * false), deletes it, and answers the channel and the error it had kept.
+ */
+async function failedTest(name: string, path: string) {
+  const channel = dataOf(await create({ name, url: `${receiverUrl}${path}` })).createNotificationChannel;
+  expect(
+    dataOf(await gql(api.url, TEST, { token: fleet.tokens.ADMIN, variables: { id: channel.id } })),
+  ).toEqual({ testNotificationChannel: false });
+  const lastError = (await channels()).find((found) => found.id === channel.id)?.lastError;
+  await gql(api.url, DELETE, { token: fleet.tokens.ADMIN, variables: { id: channel.id } });
+  return { channel, lastError };
+}
+
 describe("notification channels through GraphQL", () => {
   it("creates a channel an ADMIN lists without its secret, tests it (signed, 2xx) and deletes it, each audited", async () => {
     const created = dataOf(
@@ -131,42 +145,20 @@ describe("notification channels through GraphQL", () => {
   });
 
   it("answers false, and keeps the error, when the receiver refuses the test", async () => {
-    const channel = dataOf(
-      await create({ name: "gone", url: `${receiverUrl}/refuse` }),
-    ).createNotificationChannel;
+    const { channel, lastError } = await failedTest("gone", "/refuse");
     expect(channel.events).toEqual([]);
-    expect(
-      dataOf(await gql(api.url, TEST, { token: fleet.tokens.ADMIN, variables: { id: channel.id } })),
-    ).toEqual({ testNotificationChannel: false });
-    expect((await channels()).find((found) => found.id === channel.id)?.lastError).toMatch(/HTTP 410/);
-    await gql(api.url, DELETE, { token: fleet.tokens.ADMIN, variables: { id: channel.id } });
+    expect(lastError).toMatch(/HTTP 410/);
   });
 
   it("does not follow a redirect: the delivery fails, naming it", async () => {
-    const channel = dataOf(
-      await create({ name: "bounces", url: `${receiverUrl}/redirect` }),
-    ).createNotificationChannel;
-    expect(
-      dataOf(await gql(api.url, TEST, { token: fleet.tokens.ADMIN, variables: { id: channel.id } })),
-    ).toEqual({ testNotificationChannel: false });
-    expect((await channels()).find((found) => found.id === channel.id)?.lastError).toMatch(
-      /HTTP 307 \(redirects are not followed\)/,
-    );
+    const { lastError } = await failedTest("bounces", "/redirect");
+    expect(lastError).toMatch(/HTTP 307 \(redirects are not followed\)/);
     expect(received.map((request) => request.url)).not.toContain("/followed");
-    await gql(api.url, DELETE, { token: fleet.tokens.ADMIN, variables: { id: channel.id } });
   });
 
   it("gives up on a receiver that does not answer within NOTIFY_DELIVERY_TIMEOUT", async () => {
-    const channel = dataOf(
-      await create({ name: "hangs", url: `${receiverUrl}/hang` }),
-    ).createNotificationChannel;
-    expect(
-      dataOf(await gql(api.url, TEST, { token: fleet.tokens.ADMIN, variables: { id: channel.id } })),
-    ).toEqual({ testNotificationChannel: false });
-    expect((await channels()).find((found) => found.id === channel.id)?.lastError).toBe(
-      "no answer within 500 ms",
-    );
-    await gql(api.url, DELETE, { token: fleet.tokens.ADMIN, variables: { id: channel.id } });
+    const { lastError } = await failedTest("hangs", "/hang");
+    expect(lastError).toBe("no answer within 500 ms");
   });
 
   it.each([
