@@ -46,14 +46,19 @@ async function schedules(): Promise<ScheduleJson[]> {
     .schedules;
 }
 
+/** An ADMIN creates the schedule `input(name)` describes. */
+async function createSchedule(name: string): Promise<ScheduleJson> {
+  return dataOf(
+    await gql<{ createSchedule: ScheduleJson }>(api.url, CREATE, {
+      token: fleet.tokens.ADMIN,
+      variables: { input: input(name) },
+    }),
+  ).createSchedule;
+}
+
 describe("schedules through GraphQL", () => {
   it("an ADMIN creates, updates and lists schedules; each change is an audit row and an event", async () => {
-    const created = dataOf(
-      await gql<{ createSchedule: ScheduleJson }>(api.url, CREATE, {
-        token: fleet.tokens.ADMIN,
-        variables: { input: input("ccna") },
-      }),
-    ).createSchedule;
+    const created = await createSchedule("ccna");
     expect(created).toMatchObject({
       name: "ccna",
       timeZone: "Europe/Paris",
@@ -146,12 +151,7 @@ describe("schedules through GraphQL", () => {
   });
 
   it("puts a worker on a schedule: its schedule, next action and lead time show; detached, the schedule can go", async () => {
-    const schedule = dataOf(
-      await gql<{ createSchedule: ScheduleJson }>(api.url, CREATE, {
-        token: fleet.tokens.ADMIN,
-        variables: { input: input("every-day") },
-      }),
-    ).createSchedule;
+    const schedule = await createSchedule("every-day");
     const { worker } = await fleet.workers.insert(
       aWorker({ status: "STOPPED", desiredStatus: "STOPPED" }, 3),
       [],
@@ -210,12 +210,7 @@ describe("schedules through GraphQL", () => {
   });
 
   it("creates a worker on a schedule, and refuses an unknown schedule before creating anything", async () => {
-    const schedule = dataOf(
-      await gql<{ createSchedule: ScheduleJson }>(api.url, CREATE, {
-        token: fleet.tokens.ADMIN,
-        variables: { input: input("new-workers") },
-      }),
-    ).createSchedule;
+    const schedule = await createSchedule("new-workers");
     const CREATE_WORKER = `mutation($input: CreateWorkerInput!) { createWorker(input: $input) { worker { id name schedule { id } events(first: 10) { type data } } } }`;
     const region = fleet.settings.aws.allowedRegions[0];
     const refused = await gql(api.url, CREATE_WORKER, {
