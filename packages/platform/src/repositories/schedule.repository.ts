@@ -23,6 +23,16 @@ export function toSchedule(row: ScheduleRow): Schedule {
 }
 
 /** The rows of a raw statement's result, as node-postgres and PGlite both give them. */
+/** A schedule's spec (all but its id and name) as the columns that hold it, copied out of the domain's arrays. */
+function specColumns(spec: Omit<Schedule, "id" | "name">) {
+  return {
+    timeZone: spec.timeZone,
+    windows: spec.windows.map((window) => ({ ...window, days: [...window.days] })),
+    closedDates: [...spec.closedDates],
+    readyAtStart: spec.readyAtStart,
+  };
+}
+
 function rowsOf(result: unknown): readonly unknown[] {
   return typeof result === "object" && result !== null && "rows" in result && Array.isArray(result.rows)
     ? result.rows
@@ -86,14 +96,7 @@ export function createScheduleRepository(db: Db): ScheduleStore & StartHistory {
         return await db.transaction(async (tx) => {
           const [row] = await tx
             .insert(schedules)
-            .values({
-              id: schedule.id,
-              name: schedule.name,
-              timeZone: schedule.timeZone,
-              windows: schedule.windows.map((window) => ({ ...window, days: [...window.days] })),
-              closedDates: [...schedule.closedDates],
-              readyAtStart: schedule.readyAtStart,
-            })
+            .values({ id: schedule.id, name: schedule.name, ...specColumns(schedule) })
             .returning();
           if (row === undefined) {
             throw new Error("schedule insert returned no row");
@@ -110,14 +113,7 @@ export function createScheduleRepository(db: Db): ScheduleStore & StartHistory {
         return await db.transaction(async (tx) => {
           const [row] = await tx
             .update(schedules)
-            .set({
-              name: change.name,
-              timeZone: change.spec.timeZone,
-              windows: change.spec.windows.map((window) => ({ ...window, days: [...window.days] })),
-              closedDates: [...change.spec.closedDates],
-              readyAtStart: change.spec.readyAtStart,
-              updatedAt: sql`now()`,
-            })
+            .set({ name: change.name, ...specColumns(change.spec), updatedAt: sql`now()` })
             .where(eq(schedules.id, id))
             .returning();
           if (row === undefined) {
