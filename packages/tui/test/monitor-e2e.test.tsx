@@ -1,15 +1,13 @@
 import { stripVTControlCharacters } from "node:util";
 import { type RunningApiServer, startApiServer } from "@cml-fleet/api/http/server";
-import { type RunningJobProcess, startJobProcess } from "@cml-fleet/jobs/job-process";
-import { silentLogger } from "@cml-fleet/platform/observability/logger";
-import { type RunningSimulator, startSimulator } from "@cml-fleet/sim/simulator";
 import { render } from "ink-testing-library";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { createTestFleet, type TestApi, type TestFleet } from "../../api/test/graphql/support/test-fleet";
+import type { TestApi, TestFleet } from "../../api/test/graphql/support/test-fleet";
 import type { FleetClient } from "../src/data/fleet-client.port";
 import { createGraphqlFleetClient } from "../src/data/graphql-fleet-client";
 import { createGraphqlHttp } from "../src/data/graphql-http";
 import { Monitor } from "../src/Monitor";
+import { type SimulatedFleet, startSimulatedFleet } from "./support/simulated-fleet";
 
 const rowOf = (frame: string, name: string) =>
   stripVTControlCharacters(frame)
@@ -19,49 +17,21 @@ const rowOf = (frame: string, name: string) =>
 const until = (assertion: () => void) => vi.waitFor(assertion, { timeout: 90_000, interval: 100 });
 
 describe("the monitor against a real API, job workers and the simulator", () => {
-  let sim: RunningSimulator;
   let fleet: TestFleet;
   let api: TestApi;
-  let jobs: RunningJobProcess;
+  let stack: SimulatedFleet | undefined;
   let client: FleetClient;
   /** The monitor's own API server on the shared app, so the test can take it away and bring it back. */
   let monitorServer: RunningApiServer | null = null;
 
   beforeAll(async () => {
-    sim = await startSimulator({
-      bootDelayMs: 300,
-      stopDelayMs: 300,
-      cmlReadyDelayMs: 300,
-      licenseRegistrationDelayMs: 300,
-      onError: () => {},
-      cmlUsername: "fleet",
-      cmlPassword: "sim-password",
+    stack = await startSimulatedFleet("tui-e2e", {
+      sim: { bootDelayMs: 300, stopDelayMs: 300, cmlReadyDelayMs: 300, licenseRegistrationDelayMs: 300 },
+      env: { CML_LICENSE_TOKEN: "good-license-token", CML_HEALTH_CHECK_INTERVAL: "200ms" },
+      runtime: { busyRetryDelayMs: 200 },
+      readinessPollMs: { initial: 100, max: 300 },
     });
-    fleet = await createTestFleet("tui-e2e", {
-      CLOUD_PROVIDER: "sim",
-      SIM_URL: sim.url,
-      SIM_CML_PORT: String(sim.cmlPort),
-      CML_USERNAME: "fleet",
-      CML_PASSWORD: "sim-password",
-      CML_LICENSE_TOKEN: "good-license-token",
-      CML_HEALTH_CHECK_INTERVAL: "200ms",
-      CML_REQUEST_TIMEOUT: "5s",
-    });
-    api = await fleet.startApi();
-    jobs = await startJobProcess({
-      settings: fleet.settings,
-      logger: silentLogger,
-      databaseSchema: fleet.db.schema,
-      runtime: {
-        lockDurationMs: 5_000,
-        stalledIntervalMs: 2_000,
-        workerLockTtlMs: 5_000,
-        busyRetryDelayMs: 200,
-        heartbeatIntervalMs: 500,
-        schedules: null,
-      },
-      tune: (deps) => ({ ...deps, readiness: { ...deps.readiness, pollInitialMs: 100, pollMaxMs: 300 } }),
-    });
+    ({ fleet, api } = stack);
     monitorServer = await startApiServer(api.app.deps, { port: 0 });
     client = createGraphqlFleetClient({ url: monitorServer.url, token: fleet.tokens.ADMIN });
   }, 120_000);
@@ -69,9 +39,7 @@ describe("the monitor against a real API, job workers and the simulator", () => 
   afterAll(async () => {
     await client?.close();
     await monitorServer?.close();
-    await jobs?.close();
-    await fleet?.close();
-    await sim?.close();
+    await stack?.close();
   }, 60_000);
 
   it("shows a worker the API creates and changes, stops it from the keyboard, and rides out an API restart", {

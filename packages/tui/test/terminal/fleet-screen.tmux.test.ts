@@ -1,13 +1,11 @@
-import { type RunningJobProcess, startJobProcess } from "@cml-fleet/jobs/job-process";
-import { silentLogger } from "@cml-fleet/platform/observability/logger";
-import { type RunningSimulator, startSimulator } from "@cml-fleet/sim/simulator";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { createTestFleet, type TestApi, type TestFleet } from "../../../api/test/graphql/support/test-fleet";
+import type { TestApi, TestFleet } from "../../../api/test/graphql/support/test-fleet";
 import { anEvent, aWorker } from "../../../api/test/support/worker-factory";
 import type { TerminalSize } from "../../src/components/layout";
 import { layoutColumns } from "../../src/components/worker-columns";
 import { createGraphqlHttp } from "../../src/data/graphql-http";
 import { fit } from "../../src/format";
+import { type SimulatedFleet, startSimulatedFleet } from "../support/simulated-fleet";
 import { expectConsecutive, expectWorkersFrame, type WorkersFrame } from "./support/monitor-frame";
 import { MONITOR_BIN, startTmuxSession, type TmuxSession } from "./support/tmux-session";
 
@@ -49,34 +47,17 @@ function drawnNames(size: TerminalSize): string[] {
 }
 
 describe("the monitor in a real terminal (tmux) with 1,000 workers", () => {
-  let sim: RunningSimulator;
   let fleet: TestFleet;
   let api: TestApi;
-  let jobs: RunningJobProcess;
+  let stack: SimulatedFleet | undefined;
   let terminal: TmuxSession | null = null;
 
   beforeAll(async () => {
-    sim = await startSimulator({ bootDelayMs: 50, stopDelayMs: 50, onError: () => {} });
-    fleet = await createTestFleet("tui-tmux-fleet", {
-      CLOUD_PROVIDER: "sim",
-      SIM_URL: sim.url,
+    stack = await startSimulatedFleet("tui-tmux-fleet", {
       // The burst below comes from the test's own client, on top of the monitor's: no per-client pacing.
-      RATE_LIMIT_PER_MINUTE: "0",
+      env: { RATE_LIMIT_PER_MINUTE: "0" },
     });
-    api = await fleet.startApi();
-    jobs = await startJobProcess({
-      settings: fleet.settings,
-      logger: silentLogger,
-      databaseSchema: fleet.db.schema,
-      runtime: {
-        lockDurationMs: 5_000,
-        stalledIntervalMs: 2_000,
-        workerLockTtlMs: 5_000,
-        busyRetryDelayMs: 100,
-        heartbeatIntervalMs: 500,
-        schedules: null,
-      },
-    });
+    ({ fleet, api } = stack);
     // Ten at a time: the pool has a few connections, and a thousand waiting for one time out.
     for (let from = 0; from < WORKERS; from += 10) {
       await Promise.all(
@@ -105,9 +86,7 @@ describe("the monitor in a real terminal (tmux) with 1,000 workers", () => {
   });
 
   afterAll(async () => {
-    await jobs?.close();
-    await fleet?.close();
-    await sim?.close();
+    await stack?.close();
   }, 60_000);
 
   const open = async (size: TerminalSize) => {

@@ -1,10 +1,9 @@
-import { type RunningJobProcess, startJobProcess } from "@cml-fleet/jobs/job-process";
-import { silentLogger } from "@cml-fleet/platform/observability/logger";
-import { type RunningSimulator, startSimulator } from "@cml-fleet/sim/simulator";
+import type { RunningSimulator } from "@cml-fleet/sim/simulator";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { createTestFleet, type TestApi, type TestFleet } from "../../../api/test/graphql/support/test-fleet";
+import type { TestApi, TestFleet } from "../../../api/test/graphql/support/test-fleet";
 import { anEvent, aWorker } from "../../../api/test/support/worker-factory";
 import { createGraphqlHttp, type GraphqlRequest } from "../../src/data/graphql-http";
+import { type SimulatedFleet, startSimulatedFleet } from "../support/simulated-fleet";
 import { INITIAL_PANE_TITLE, MONITOR_BIN, startTmuxSession, type TmuxSession } from "./support/tmux-session";
 
 /**
@@ -22,8 +21,6 @@ const CLEAR = `${ESC}[2J${ESC}[H`;
 const HOSTILE = `${RETITLE}${CLIPBOARD}${CLEAR}`;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the test looks for control characters
 const OBEYED = /[\u0000-\u001f\u007f-\u009f]/u;
-
-const CML = { username: "fleet", password: "sim-password" };
 
 interface ServedWorker {
   readonly id: string;
@@ -62,51 +59,19 @@ describe("the monitor in a real terminal (tmux), showing hostile text from the A
   let sim: RunningSimulator;
   let fleet: TestFleet;
   let api: TestApi;
-  let jobs: RunningJobProcess;
+  let stack: SimulatedFleet | undefined;
   let request: GraphqlRequest;
   let terminal: TmuxSession | null = null;
 
   beforeAll(async () => {
-    sim = await startSimulator({
-      bootDelayMs: 50,
-      stopDelayMs: 50,
-      cmlReadyDelayMs: 50,
-      licenseRegistrationDelayMs: 50,
-      onError: () => {},
-      cmlUsername: CML.username,
-      cmlPassword: CML.password,
-    });
-    fleet = await createTestFleet("tui-tmux-hostile", {
-      CLOUD_PROVIDER: "sim",
-      SIM_URL: sim.url,
-      SIM_CML_PORT: String(sim.cmlPort),
-      CML_USERNAME: CML.username,
-      CML_PASSWORD: CML.password,
-      CML_REQUEST_TIMEOUT: "5s",
-    });
-    api = await fleet.startApi();
-    jobs = await startJobProcess({
-      settings: fleet.settings,
-      logger: silentLogger,
-      databaseSchema: fleet.db.schema,
-      runtime: {
-        lockDurationMs: 5_000,
-        stalledIntervalMs: 2_000,
-        workerLockTtlMs: 5_000,
-        busyRetryDelayMs: 100,
-        heartbeatIntervalMs: 500,
-        schedules: null,
-      },
-      tune: (deps) => ({ ...deps, readiness: { ...deps.readiness, pollInitialMs: 50, pollMaxMs: 200 } }),
-    });
+    stack = await startSimulatedFleet("tui-tmux-hostile");
+    ({ sim, fleet, api } = stack);
     request = createGraphqlHttp({ url: api.url, token: fleet.tokens.ADMIN });
   }, 60_000);
 
   afterAll(async () => {
     await terminal?.close();
-    await jobs?.close();
-    await fleet?.close();
-    await sim?.close();
+    await stack?.close();
   }, 60_000);
 
   it("keeps hostile EC2 tags out of what it stores and serves when it imports an instance", async () => {

@@ -1,18 +1,16 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type RunningJobProcess, startJobProcess } from "@cml-fleet/jobs/job-process";
-import { silentLogger } from "@cml-fleet/platform/observability/logger";
 import {
   createApiTokenRepository,
   hashTokenSecret,
 } from "@cml-fleet/platform/repositories/api-token.repository";
-import { type RunningSimulator, startSimulator } from "@cml-fleet/sim/simulator";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { generateTokenSecret } from "../../../api/src/auth/token-secret";
-import { createTestFleet, type TestApi, type TestFleet } from "../../../api/test/graphql/support/test-fleet";
+import type { TestApi, TestFleet } from "../../../api/test/graphql/support/test-fleet";
 import { aWorker } from "../../../api/test/support/worker-factory";
 import { createGraphqlHttp, type GraphqlRequest } from "../../src/data/graphql-http";
 import { displayWidth } from "../../src/display-width";
+import { type SimulatedFleet, startSimulatedFleet } from "../support/simulated-fleet";
 import { MONITOR_BIN, startTmuxSession, type TmuxSession } from "./support/tmux-session";
 
 /**
@@ -22,14 +20,12 @@ import { MONITOR_BIN, startTmuxSession, type TmuxSession } from "./support/tmux-
  * README's captures come from here: `TUI_CAPTURE_DIR=docs/screens pnpm exec vitest run test/terminal/views`).
  */
 const SIZE = { columns: 160, rows: 32 };
-const CML = { username: "fleet", password: "sim-password" };
 const CAPTURE_DIR = process.env.TUI_CAPTURE_DIR;
 
 describe("the monitor's views in a real terminal (tmux)", () => {
-  let sim: RunningSimulator;
   let fleet: TestFleet;
   let api: TestApi;
-  let jobs: RunningJobProcess;
+  let stack: SimulatedFleet | undefined;
   let admin: GraphqlRequest;
   let terminal: TmuxSession | null = null;
   /** A USER's token, named as the owner of the launched worker. */
@@ -39,40 +35,11 @@ describe("the monitor's views in a real terminal (tmux)", () => {
     vi.waitFor(read, { timeout, interval: 100 });
 
   beforeAll(async () => {
-    sim = await startSimulator({
-      bootDelayMs: 50,
-      stopDelayMs: 50,
-      cmlReadyDelayMs: 50,
-      licenseRegistrationDelayMs: 50,
-      snapshotDelayMs: 300,
-      onError: () => {},
-      cmlUsername: CML.username,
-      cmlPassword: CML.password,
+    stack = await startSimulatedFleet("tui-tmux-views", {
+      sim: { snapshotDelayMs: 300 },
+      env: { CML_LICENSE_TOKEN: "" },
     });
-    fleet = await createTestFleet("tui-tmux-views", {
-      CLOUD_PROVIDER: "sim",
-      SIM_URL: sim.url,
-      SIM_CML_PORT: String(sim.cmlPort),
-      CML_USERNAME: CML.username,
-      CML_PASSWORD: CML.password,
-      CML_REQUEST_TIMEOUT: "5s",
-      CML_LICENSE_TOKEN: "",
-    });
-    api = await fleet.startApi();
-    jobs = await startJobProcess({
-      settings: fleet.settings,
-      logger: silentLogger,
-      databaseSchema: fleet.db.schema,
-      runtime: {
-        lockDurationMs: 5_000,
-        stalledIntervalMs: 2_000,
-        workerLockTtlMs: 5_000,
-        busyRetryDelayMs: 100,
-        heartbeatIntervalMs: 500,
-        schedules: null,
-      },
-      tune: (deps) => ({ ...deps, readiness: { ...deps.readiness, pollInitialMs: 50, pollMaxMs: 200 } }),
-    });
+    ({ fleet, api } = stack);
     admin = createGraphqlHttp({ url: api.url, token: fleet.tokens.ADMIN });
 
     // A worker launched through the API, owned by a student, snapshotted, and put on a schedule.
@@ -129,9 +96,7 @@ describe("the monitor's views in a real terminal (tmux)", () => {
 
   afterAll(async () => {
     await terminal?.close();
-    await jobs?.close();
-    await fleet?.close();
-    await sim?.close();
+    await stack?.close();
   }, 60_000);
 
   /** The screen fits the terminal, and (with TUI_CAPTURE_DIR) is written there as `<name>.txt`. */
