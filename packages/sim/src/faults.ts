@@ -16,6 +16,8 @@ export interface Faults {
   readonly instanceLimit: number | null;
   /** Instance types RunInstances has no capacity for. */
   readonly insufficientCapacityTypes: readonly string[];
+  /** Regions whose EC2 and CloudWatch calls all fail with an internal error (a regional outage). */
+  readonly failRegions: readonly string[];
 }
 
 export const NO_FAULTS: Faults = {
@@ -26,6 +28,7 @@ export const NO_FAULTS: Faults = {
   denyActions: [],
   instanceLimit: null,
   insufficientCapacityTypes: [],
+  failRegions: [],
 };
 
 export type InjectedFault = "throttle" | "fail" | "deny";
@@ -51,8 +54,16 @@ export function pickFault(
 /** How one protocol reports each injected fault (EC2 and CloudWatch name them differently). */
 export type FaultErrors = Readonly<Record<InjectedFault, (action: string) => Error>>;
 
-/** Throws the protocol's error for the fault, if any, that hits this call. */
-export function raiseInjectedFault(faults: Faults, action: string, errors: FaultErrors): void {
+/** Throws the protocol's error for the fault, if any, that hits this call (in `region`, when it has one). */
+export function raiseInjectedFault(
+  faults: Faults,
+  action: string,
+  errors: FaultErrors,
+  region: string | null = null,
+): void {
+  if (region !== null && faults.failRegions.includes(region)) {
+    throw errors.fail(action);
+  }
   const fault = pickFault(faults, action);
   if (fault !== null) {
     throw errors[fault](action);
@@ -71,6 +82,7 @@ const FAULT_FIELDS: FieldChecks<Faults> = {
   instanceLimit: field(orNull(isNonNegativeInteger), "a non-negative integer or null"),
   denyActions: field(isStringArray, "an array of strings"),
   insufficientCapacityTypes: field(isStringArray, "an array of strings"),
+  failRegions: field(isStringArray, "an array of strings"),
 };
 
 /** Validates a faults patch; unknown keys and out-of-range values are rejected. */

@@ -226,4 +226,18 @@ describe("EC2 describe, tags, idempotency and errors through the AWS SDK", () =>
     await control(sim.url, "PUT", "/_sim/faults", { failRate: 0 });
     await expect(launch("m5zn.metal")).resolves.toBeDefined();
   });
+
+  it("fails every EC2 call in a region listed in failRegions, and only there", async () => {
+    const { sim, ec2 } = suite;
+    const east = ec2Client(sim.url, "us-east-1", 1);
+    await control(sim.url, "PUT", "/_sim/faults", { failRegions: ["us-west-2"] });
+    await expect(ec2.send(new DescribeInstancesCommand({ MaxResults: 5 }))).rejects.toMatchObject({
+      name: "InternalError",
+      $metadata: { httpStatusCode: 500 },
+    });
+    await expect(east.send(new DescribeInstancesCommand({ MaxResults: 5 }))).resolves.toBeDefined();
+    await control(sim.url, "PUT", "/_sim/faults", { failRegions: [] });
+    await expect(ec2.send(new DescribeInstancesCommand({ MaxResults: 5 }))).resolves.toBeDefined();
+    east.destroy();
+  });
 });

@@ -23,7 +23,7 @@ export function handleCloudWatch(request: HttpRequest, deps: MetricDeps): HttpRe
   const { state } = deps;
   state.stats.count("cloudwatch", action);
   try {
-    raiseInjectedFault(state.faults, action, cloudWatchFaultErrors);
+    raiseInjectedFault(state.faults, action, cloudWatchFaultErrors, region);
     const body = asObject(parseBody(request.body), "request body");
     let result: unknown;
     switch (action) {

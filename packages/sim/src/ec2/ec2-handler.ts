@@ -53,7 +53,7 @@ export function handleEc2(request: HttpRequest, state: SimState): HttpResponse {
     if (!handler) {
       throw new Ec2Error("InvalidAction", `The action ${action} is not valid for this web service.`);
     }
-    raiseInjectedFault(state.faults, action, ec2FaultErrors);
+    raiseInjectedFault(state.faults, action, ec2FaultErrors, region);
     return {
       status: 200,
       headers: xmlHeaders(requestId),
