@@ -21,6 +21,7 @@ import {
   pgTable,
   text,
   unique,
+  uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
 import { instant, sqlList, timestamps } from "./columns";
@@ -116,6 +117,10 @@ export const workers = pgTable(
     index().on(t.status),
     index().on(t.region),
     index().on(t.instanceId),
+    // One instance is one live worker: import and reconciliation rely on it instead of a check-then-insert.
+    uniqueIndex("workers_live_instance_id_unique")
+      .on(t.instanceId)
+      .where(sql`${t.status} <> 'TERMINATED' and ${t.instanceId} is not null`),
     index().on(t.scheduleId),
     // A USER's reads are all "where owner = <name>": its page, counts, events and jobs.
     index().on(t.owner, t.createdAt, t.id),

@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX "workers_live_instance_id_unique" ON "workers" USING btree ("instance_id") WHERE "workers"."status" <> 'TERMINATED' and "workers"."instance_id" is not null;
