@@ -1,4 +1,5 @@
 import { loadSettings } from "@cml-fleet/core/settings/load-settings";
+import { SettingsError } from "@cml-fleet/core/settings/settings-error";
 import { createLogger } from "@cml-fleet/platform/observability/logger";
 import { createObservability } from "@cml-fleet/platform/observability/observability";
 import { startTracingFromSettings } from "@cml-fleet/platform/observability/tracing";
@@ -7,7 +8,7 @@ import { createApiApp } from "./app";
 import { startApiServer } from "./http/server";
 
 /** The API as a process of its own (`pnpm --filter @cml-fleet/api start`); the jobs run elsewhere. */
-const settings = loadSettings(process.env);
+const settings = settingsOrExit(process.env);
 const tracing = startTracingFromSettings(process.env, settings.otel);
 const observability = createObservability({ tracer: tracing.tracer, processMetrics: true });
 const logger = createLogger({ level: settings.logLevel, name: "cml-fleet-api" });
@@ -21,3 +22,16 @@ onShutdownSignals(async () => {
   await app.close();
   await tracing.shutdown();
 }, logger);
+
+/** The settings, or the process ends with each problem on a line of its own (exit 1), not a stack trace. */
+function settingsOrExit(env: NodeJS.ProcessEnv): ReturnType<typeof loadSettings> {
+  try {
+    return loadSettings(env);
+  } catch (error) {
+    if (error instanceof SettingsError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+}

@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   } catch (error) {
     if (error instanceof SettingsError) {
       console.error(error.message);
-      process.exit(2);
+      process.exit(1);
     }
     throw error;
   }

@@ -33,6 +33,7 @@ const DOT_ENV: Readonly<Record<string, string>> = {
   BOOTSTRAP_ADMIN_TOKEN: "compose-test-admin-token-0123456789abcdefghij",
   CML_PASSWORD: "compose-test-cml-password",
   CLOUD_PROVIDER: "sim",
+  CML_FLEET_ALLOW_SIMULATOR: "true",
   CML_FLEET_CONFIG_IN_CONTAINER: "",
 };
 
@@ -140,6 +141,16 @@ describe("docker-compose.yml", () => {
       },
     });
     expect(settings.nodeEnv).toBe("production");
+  });
+
+  it("runs the sim demo's api on Postgres and the simulator only with CML_FLEET_ALLOW_SIMULATOR=true in .env", () => {
+    const demo = loadSettings(environmentOf("api", DOT_ENV));
+    expect(demo.cloud.provider).toBe("sim");
+    expect(demo.database.url).toMatch(/^postgres:\/\/cml_fleet:/);
+    const { CML_FLEET_ALLOW_SIMULATOR: _asked, ...withoutFlag } = DOT_ENV;
+    expect(() => loadSettings(environmentOf("api", withoutFlag))).toThrow(
+      /CLOUD_PROVIDER: the simulator is refused in production/,
+    );
   });
 
   it("publishes the api on the PORT it listens on", () => {

@@ -6,6 +6,12 @@ import { SettingsError } from "./settings-error";
 import { settingsReference } from "./settings-reference";
 
 const EXAMPLE = fileURLToPath(new URL("../../../../config/example.yaml", import.meta.url));
+/** The backends production requires (see production-backends.spec), so a test of something else loads. */
+const PRODUCTION_BACKENDS = {
+  DATABASE_URL: "postgres://fleet:secret@db.internal:5432/fleet",
+  CLOUD_PROVIDER: "sim",
+  CML_FLEET_ALLOW_SIMULATOR: "true",
+} as const;
 
 function problemsOf(load: () => unknown): readonly string[] {
   try {
@@ -174,7 +180,7 @@ describe("loadSettings", () => {
 
   it("refuses default and weak secrets in production, without echoing them", () => {
     const problems = problemsOf(() =>
-      loadSettings({ NODE_ENV: "production", BOOTSTRAP_ADMIN_TOKEN: "short-secret" }),
+      loadSettings({ ...PRODUCTION_BACKENDS, NODE_ENV: "production", BOOTSTRAP_ADMIN_TOKEN: "short-secret" }),
     );
     expect(problems).toHaveLength(2);
     expect(problems.find((line) => line.startsWith("CML_PASSWORD"))).toMatch(/development default/);
@@ -184,6 +190,7 @@ describe("loadSettings", () => {
 
   it("accepts production with real secrets", () => {
     const settings = loadSettings({
+      ...PRODUCTION_BACKENDS,
       NODE_ENV: "production",
       CML_PASSWORD: "a-real-password",
       BOOTSTRAP_ADMIN_TOKEN: "x".repeat(40),
@@ -205,7 +212,7 @@ describe("loadSettings", () => {
 
 describe("the HTTP edge settings", () => {
   it("turn introspection and GraphiQL off in production unless set, and on in development", () => {
-    const production = { NODE_ENV: "production", CML_PASSWORD: "a-real-password" };
+    const production = { ...PRODUCTION_BACKENDS, NODE_ENV: "production", CML_PASSWORD: "a-real-password" };
     expect(loadSettings(production).edge).toMatchObject({ introspection: false, graphiql: false });
     expect(loadSettings({ NODE_ENV: "development" }).edge).toMatchObject({
       introspection: true,

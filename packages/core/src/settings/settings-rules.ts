@@ -158,7 +158,35 @@ const RULES: readonly Rule[] = [
     inputs: ["node_env", "cml_password", "bootstrap_admin_token", "cors_origins"],
     check: (raw) => (raw.node_env === "production" ? productionProblems(raw) : []),
   },
+  {
+    inputs: ["node_env", "database_url", "cloud_provider", "cml_fleet_allow_simulator"],
+    check: (raw) => (raw.node_env === "production" ? productionBackendProblems(raw) : []),
+  },
 ];
+
+/**
+ * The development backends, refused in production: an embedded database is
+ * one per process (the API and the job process would not share data), and
+ * the simulator runs no real worker unless the operator asks for it.
+ */
+function productionBackendProblems(raw: RawSettings): SettingsProblem[] {
+  const problems: SettingsProblem[] = [];
+  if (raw.database_url === null) {
+    problems.push({
+      key: "database_url",
+      message:
+        "is required in production: set DATABASE_URL=postgres://user:password@host:5432/database (the embedded database would be one per process, not shared)",
+    });
+  }
+  if (raw.cloud_provider === "sim" && !raw.cml_fleet_allow_simulator) {
+    problems.push({
+      key: "cloud_provider",
+      message:
+        "the simulator is refused in production: set CLOUD_PROVIDER=aws, or CML_FLEET_ALLOW_SIMULATOR=true to run the simulator on purpose",
+    });
+  }
+  return problems;
+}
 
 /** Default or weak secrets, refused in production. */
 function productionProblems(raw: RawSettings): SettingsProblem[] {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import {
+  booleanSetting,
   enumSetting,
   integerSetting,
   listSetting,
@@ -99,7 +100,7 @@ export const settingsShape = {
   ),
   otel_service_name: textSetting("cml-fleet", "Service name reported to OpenTelemetry."),
   database_url: optionalTextSetting(
-    "Postgres connection string; unset uses an embedded PGlite database under CML_FLEET_DATA_DIR.",
+    "Postgres connection string; unset uses an embedded PGlite database under CML_FLEET_DATA_DIR (refused in production: every process would keep its own).",
     { pattern: URL_PATTERN, type: "URL", secret: true },
   ),
   cml_fleet_data_dir: textSetting(
@@ -141,7 +142,11 @@ export const settingsShape = {
   cloud_provider: enumSetting(
     ["sim", "aws"],
     "sim",
-    "Which cloud the fleet drives: the bundled simulator or AWS.",
+    "Which cloud the fleet drives: the bundled simulator or AWS. In production the simulator is refused unless CML_FLEET_ALLOW_SIMULATOR=true.",
+  ),
+  cml_fleet_allow_simulator: booleanSetting(
+    false,
+    "Lets NODE_ENV=production drive the simulator (CLOUD_PROVIDER=sim, e.g. a demo deployment); without it production refuses the simulator.",
   ),
   sim_url: optionalTextSetting(
     "Base URL of a simulator running as its own process; unset starts one in-process (all-in-one mode).",

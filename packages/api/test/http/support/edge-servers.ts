@@ -6,8 +6,14 @@ import { edgeOptionsFrom } from "../../../src/http/edge-options";
 import { type RunningApiServer, startApiServer } from "../../../src/http/server";
 import type { TestApi, TestFleet } from "../../graphql/support/test-fleet";
 
-/** What production needs besides NODE_ENV (real secrets), for servers started as production would be. */
-export const PRODUCTION = { NODE_ENV: "production", CML_PASSWORD: "a-real-cml-password" } as const;
+/** What production needs besides NODE_ENV (real secrets, its backends), for servers started as production would be. */
+export const PRODUCTION = {
+  NODE_ENV: "production",
+  CML_PASSWORD: "a-real-cml-password",
+  DATABASE_URL: "postgres://fleet:secret@db.internal:5432/fleet",
+  CLOUD_PROVIDER: "sim",
+  CML_FLEET_ALLOW_SIMULATOR: "true",
+} as const;
 
 export interface EdgeServer {
   readonly url: string;
