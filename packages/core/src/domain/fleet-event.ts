@@ -46,6 +46,8 @@ export const FLEET_EVENT_TYPES = [
   /** A schedule was created, changed or deleted (`data.action`, `data.scheduleId`). */
   "fleet.schedule_changed",
   "fleet.orphan_detected",
+  /** Reconciliation of one account and region failed after its retries (`data`: accountId, region, attempts, error); once per outage. */
+  "fleet.reconciliation_failed",
 ] as const;
 export type FleetEventType = (typeof FLEET_EVENT_TYPES)[number];
 

@@ -12,6 +12,7 @@ import { workerStatusFromEc2 } from "../domain/worker-status";
 import type { CloudInstance, CloudProvider, CloudTarget } from "../ports/cloud-provider.port";
 import type { WorkerRepository } from "../ports/worker-repository.port";
 import { FLEET_TAGS } from "./fleet-tags";
+import { realSleep, type Sleep } from "./poll";
 import { endpointUrl, targetOf, withInstance } from "./instance-readiness";
 import { reconcileWorkerTags, type TagReconciliationDeps } from "./tag-reconciliation";
 import { withStatus } from "./worker-events";
@@ -23,6 +24,8 @@ export interface ReconciliationConfig {
   /** Import unknown tagged instances (else they are only reported). */
   readonly autoImport: boolean;
   readonly cmlApiPort: number;
+  /** Tries per account and region within one reconciliation, and the first backoff (it doubles); default 3 and 1 s. */
+  readonly targetRetry?: { readonly attempts: number; readonly backoffMs: number } | undefined;
 }
 
 export interface ReconciliationDeps extends WorkerWriterDeps, TagReconciliationDeps {
@@ -30,6 +33,14 @@ export interface ReconciliationDeps extends WorkerWriterDeps, TagReconciliationD
   readonly cloud: CloudProvider;
   readonly reconciliation: ReconciliationConfig;
   readonly newId: () => string;
+  /** Waits between a failed target's tries (real time when unset). */
+  readonly sleep?: Sleep | undefined;
+}
+
+/** An account and region left unreconciled this time: its tries all failed (the others were reconciled). */
+export interface FailedTarget extends CloudTarget {
+  readonly attempts: number;
+  readonly error: string;
 }
 
 export interface ReconcileSummary {
@@ -37,7 +48,12 @@ export interface ReconcileSummary {
   readonly imported: readonly string[];
   readonly terminated: readonly string[];
   readonly corrected: readonly string[];
+  readonly failedTargets: readonly FailedTarget[];
 }
+
+type TargetSummary = Omit<ReconcileSummary, "failedTargets">;
+
+const DEFAULT_TARGET_RETRY = { attempts: 3, backoffMs: 1_000 } as const;
 
 const reconciler = systemActor("reconciliation");
 
@@ -57,6 +73,8 @@ function targetKey(target: CloudTarget): string {
 export function createReconciliationService(deps: ReconciliationDeps) {
   /** Orphans already reported by this process, so a repeating job does not repeat itself. */
   const reported = new Set<string>();
+  /** Targets whose failure this process has recorded as an event: one event per outage, not per run. */
+  const failing = new Set<string>();
 
   /**
    * `confirmed`: an ADMIN asked for it (importWorkers). An instance that
@@ -229,6 +247,138 @@ export function createReconciliationService(deps: ReconciliationDeps) {
     return "corrected";
   }
 
+  /** One account and region: its workers against what EC2 says, and the tagged instances nobody knows. */
+  async function reconcileTarget(target: CloudTarget, active: readonly Worker[]): Promise<TargetSummary> {
+    const orphans: { target: CloudTarget; instanceId: string }[] = [];
+    const imported: string[] = [];
+    const terminated: string[] = [];
+    const corrected: string[] = [];
+    // Tags EC2 shows are compared with applies made before this instant only.
+    const observedAt = deps.clock.now();
+    const fleet = await deps.cloud.describeFleet(target);
+    const byId = new Map(fleet.map((instance) => [instance.instanceId, instance]));
+    const mine = active.filter((worker) => targetKey(targetOf(worker)) === targetKey(target));
+    // An instance can lose its fleet tag; look those up by id before calling them gone.
+    const missing = mine.flatMap((worker) =>
+      worker.instanceId !== null && !byId.has(worker.instanceId) ? [worker.instanceId] : [],
+    );
+    if (missing.length > 0) {
+      for (const instance of await deps.cloud.describeMany(target, missing)) {
+        byId.set(instance.instanceId, instance);
+      }
+    }
+    for (const worker of mine) {
+      const outcome = await reconcileWorker(worker, byId.get(worker.instanceId ?? "") ?? null);
+      if (outcome === "terminated") {
+        terminated.push(worker.id);
+      } else if (outcome === "corrected") {
+        corrected.push(worker.id);
+      }
+      await reconcileWorkerTags(deps, worker, byId.get(worker.instanceId ?? "") ?? null, observedAt);
+    }
+    const knownIds = new Set(
+      (await deps.workers.findByInstanceIds(fleet.map((instance) => instance.instanceId))).map(
+        (worker) => worker.instanceId,
+      ),
+    );
+    const unknown = fleet.filter(
+      (instance) =>
+        !knownIds.has(instance.instanceId) &&
+        instance.state !== "terminated" &&
+        instance.state !== "shutting-down",
+    );
+    for (const instance of unknown) {
+      orphans.push({ target, instanceId: instance.instanceId });
+      if (!reported.has(instance.instanceId)) {
+        reported.add(instance.instanceId);
+        const [event] = await deps.workers.appendEvents([
+          {
+            type: "fleet.orphan_detected",
+            workerId: null,
+            at: deps.clock.now(),
+            message: `instance ${instance.instanceId} in ${target.region} carries the fleet tag but no worker knows it`,
+            reason: null,
+            actor: reconciler,
+            data: {
+              instanceId: instance.instanceId,
+              ...target,
+              state: instance.state,
+              tags: instance.tags,
+            },
+          },
+        ]);
+        if (event !== undefined) {
+          await deps.publisher.fleetEvent(event).catch((error: unknown) => {
+            deps.logger.warn({ err: error }, "could not publish an orphan report");
+          });
+        }
+      }
+    }
+    if (deps.reconciliation.autoImport && unknown.length > 0) {
+      imported.push(
+        ...(await importInstances(target, unknown, reconciler, false)).map((worker) => worker.id),
+      );
+    }
+    return { orphans, imported, terminated, corrected };
+  }
+
+  /**
+   * Runs one target's reconciliation, again after a failure (bounded, with a
+   * doubling backoff); each run re-reads EC2 and every write re-checks the
+   * stored worker, so a run cut short is safe to repeat. A target that still
+   * fails is logged each time and recorded as an event once per outage.
+   */
+  async function withTargetRetries(
+    target: CloudTarget,
+    run: () => Promise<TargetSummary>,
+  ): Promise<TargetSummary | { failed: FailedTarget }> {
+    const retry = deps.reconciliation.targetRetry ?? DEFAULT_TARGET_RETRY;
+    const attempts = Math.max(1, retry.attempts);
+    const sleep = deps.sleep ?? realSleep;
+    let error = "";
+    for (let attempt = 1; attempt <= attempts; attempt += 1) {
+      try {
+        const summary = await run();
+        failing.delete(targetKey(target));
+        return summary;
+      } catch (cause) {
+        error = cause instanceof Error ? cause.message : String(cause);
+        deps.logger.warn(
+          { err: cause, ...target, attempt, attempts },
+          "reconciliation of an account and region failed",
+        );
+        if (attempt < attempts) {
+          await sleep(retry.backoffMs * 2 ** (attempt - 1));
+        }
+      }
+    }
+    const failed: FailedTarget = { ...target, attempts, error };
+    if (!failing.has(targetKey(target))) {
+      failing.add(targetKey(target));
+      await recordTargetFailure(failed).catch((cause: unknown) => {
+        deps.logger.warn({ err: cause, ...target }, "could not record a reconciliation failure");
+      });
+    }
+    return { failed };
+  }
+
+  async function recordTargetFailure(failed: FailedTarget): Promise<void> {
+    const [event] = await deps.workers.appendEvents([
+      {
+        type: "fleet.reconciliation_failed",
+        workerId: null,
+        at: deps.clock.now(),
+        message: `reconciliation of account ${failed.accountId} in ${failed.region} failed ${failed.attempts} times; the other accounts and regions were reconciled`,
+        reason: failed.error,
+        actor: reconciler,
+        data: { ...failed },
+      },
+    ]);
+    if (event !== undefined) {
+      await deps.publisher.fleetEvent(event);
+    }
+  }
+
   return {
     async reconcile(): Promise<ReconcileSummary> {
       const active = (await deps.workers.listActive()).filter((worker) => worker.instanceId !== null);
@@ -242,75 +392,20 @@ export function createReconciliationService(deps: ReconciliationDeps) {
       const imported: string[] = [];
       const terminated: string[] = [];
       const corrected: string[] = [];
+      const failedTargets: FailedTarget[] = [];
+      // Each account and region on its own: one that fails (after its retries) is recorded, the others go on.
       for (const target of targets.values()) {
-        // Tags EC2 shows are compared with applies made before this instant only.
-        const observedAt = deps.clock.now();
-        const fleet = await deps.cloud.describeFleet(target);
-        const byId = new Map(fleet.map((instance) => [instance.instanceId, instance]));
-        const mine = active.filter((worker) => targetKey(targetOf(worker)) === targetKey(target));
-        // An instance can lose its fleet tag; look those up by id before calling them gone.
-        const missing = mine.flatMap((worker) =>
-          worker.instanceId !== null && !byId.has(worker.instanceId) ? [worker.instanceId] : [],
-        );
-        if (missing.length > 0) {
-          for (const instance of await deps.cloud.describeMany(target, missing)) {
-            byId.set(instance.instanceId, instance);
-          }
+        const outcome = await withTargetRetries(target, () => reconcileTarget(target, active));
+        if ("failed" in outcome) {
+          failedTargets.push(outcome.failed);
+          continue;
         }
-        for (const worker of mine) {
-          const outcome = await reconcileWorker(worker, byId.get(worker.instanceId ?? "") ?? null);
-          if (outcome === "terminated") {
-            terminated.push(worker.id);
-          } else if (outcome === "corrected") {
-            corrected.push(worker.id);
-          }
-          await reconcileWorkerTags(deps, worker, byId.get(worker.instanceId ?? "") ?? null, observedAt);
-        }
-        const knownIds = new Set(
-          (await deps.workers.findByInstanceIds(fleet.map((instance) => instance.instanceId))).map(
-            (worker) => worker.instanceId,
-          ),
-        );
-        const unknown = fleet.filter(
-          (instance) =>
-            !knownIds.has(instance.instanceId) &&
-            instance.state !== "terminated" &&
-            instance.state !== "shutting-down",
-        );
-        for (const instance of unknown) {
-          orphans.push({ target, instanceId: instance.instanceId });
-          if (!reported.has(instance.instanceId)) {
-            reported.add(instance.instanceId);
-            const [event] = await deps.workers.appendEvents([
-              {
-                type: "fleet.orphan_detected",
-                workerId: null,
-                at: deps.clock.now(),
-                message: `instance ${instance.instanceId} in ${target.region} carries the fleet tag but no worker knows it`,
-                reason: null,
-                actor: reconciler,
-                data: {
-                  instanceId: instance.instanceId,
-                  ...target,
-                  state: instance.state,
-                  tags: instance.tags,
-                },
-              },
-            ]);
-            if (event !== undefined) {
-              await deps.publisher.fleetEvent(event).catch((error: unknown) => {
-                deps.logger.warn({ err: error }, "could not publish an orphan report");
-              });
-            }
-          }
-        }
-        if (deps.reconciliation.autoImport && unknown.length > 0) {
-          imported.push(
-            ...(await importInstances(target, unknown, reconciler, false)).map((worker) => worker.id),
-          );
-        }
+        orphans.push(...outcome.orphans);
+        imported.push(...outcome.imported);
+        terminated.push(...outcome.terminated);
+        corrected.push(...outcome.corrected);
       }
-      return { orphans, imported, terminated, corrected };
+      return { orphans, imported, terminated, corrected, failedTargets };
     },
 
     /** Imports given instances (or every tagged one of the target) the fleet does not know; returns their workers. */
