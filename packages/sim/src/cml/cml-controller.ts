@@ -79,6 +79,8 @@ export class CmlController implements CmlIdentity {
   registration: RegistrationStatus = "NOT_REGISTERED";
   registeredAt: number | null = null;
   registerCalls = 0;
+  /** The next this many license registrations answer 503 (Smart Licensing unavailable); set through the control API. */
+  failRegistrations = 0;
   deregisterCalls = 0;
   pendingRegistration: ScheduledTask | null = null;
   private readonly tokens = new Map<string, number>();

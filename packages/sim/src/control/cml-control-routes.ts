@@ -28,6 +28,7 @@ export function cmlView(service: CmlService, instance: SimInstance) {
     licenseStatus: controller.registration,
     authorizationStatus: authorizationStatus(controller),
     registerCalls: controller.registerCalls,
+    failRegistrations: controller.failRegistrations,
     deregisterCalls: controller.deregisterCalls,
     stopLabCalls: controller.stopLabCalls,
     serviceUserId: controller.serviceUserId,

@@ -28,6 +28,7 @@ export interface CmlPatch {
   readonly labs?: readonly CmlLabInput[];
   readonly activity?: boolean;
   readonly certificate?: SimCertificate;
+  readonly failRegistrations?: number;
 }
 
 const DEFAULT_LAB_NODES = 2;
@@ -39,6 +40,7 @@ const CML_PATCH_FIELDS: FieldChecks<CmlPatch> = {
   failingChecks: parseFailingChecks,
   activity: field(isBoolean, "a boolean"),
   runningNodes: field(isNonNegativeInteger, "a non-negative integer"),
+  failRegistrations: field(isNonNegativeInteger, "a non-negative integer"),
   labs: parseLabs,
   certificate: field(
     isOneOf(SIM_CERTIFICATES),
@@ -118,6 +120,9 @@ export function applyCmlPatch(controller: CmlController, patch: CmlPatch, now: n
   }
   if (patch.runningNodes !== undefined) {
     controller.runningNodes = patch.runningNodes;
+  }
+  if (patch.failRegistrations !== undefined) {
+    controller.failRegistrations = patch.failRegistrations;
   }
   if (patch.activity === true) {
     controller.appendEvent("user_activity", controller.studentUserId, now);

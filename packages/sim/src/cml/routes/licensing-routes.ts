@@ -65,6 +65,10 @@ export const licensing: CmlRoute = (_request, { controller, service }) =>
 
 export const registerLicense: CmlRoute = (request, { controller, service }) => {
   controller.registerCalls++;
+  if (controller.failRegistrations > 0) {
+    controller.failRegistrations--;
+    return cmlError(503, "Smart Licensing is not reachable right now; try again later.");
+  }
   let token: unknown;
   try {
     token = (JSON.parse(request.body) as { token?: unknown }).token;
