@@ -1,5 +1,9 @@
 import { type FleetError, isFleetError } from "@cml-fleet/core/errors";
 import type { Logger } from "@cml-fleet/core/ports/logger.port";
+import {
+  databaseUnavailableError,
+  isDatabaseUnavailable,
+} from "@cml-fleet/platform/repositories/database-errors";
 import { GraphQLError } from "graphql";
 import { maskError, usePayloadFormatter } from "graphql-yoga";
 
@@ -40,6 +44,19 @@ export function toContractError(error: GraphQLError, context: ErrorContext): Gra
   // Errors raised as GraphQL errors on purpose (validation, coercion, auth at the edge) are already fit to show.
   if (original === undefined || original instanceof GraphQLError) {
     return error;
+  }
+  if (isDatabaseUnavailable(original)) {
+    // Not a bug to quote: the operator's database is down, and the caller can act on that.
+    context.logger.warn(
+      { err: original, requestId: context.requestId, path: error.path },
+      "the database is unavailable: GraphQL operation refused",
+    );
+    const unavailable = databaseUnavailableError(original);
+    return new GraphQLError(unavailable.message, {
+      nodes: error.nodes,
+      path: error.path,
+      extensions: { code: unavailable.code },
+    });
   }
   context.logger.error(
     { err: original ?? error, requestId: context.requestId, path: error.path },
@@ -82,13 +99,19 @@ function fleetErrorIn(error: unknown): FleetError | null {
   return null;
 }
 
+/** The database-unavailable fleet error when that is what a (wrapped) error means. */
+function databaseUnavailableIn(error: unknown): FleetError | null {
+  const original = error instanceof GraphQLError ? error.originalError : error;
+  return isDatabaseUnavailable(original) ? databaseUnavailableError(original) : null;
+}
+
 /**
  * Yoga's last word on an error before it is sent (it masks anything that is
  * not a GraphQL error). Subscription set-up errors reach it without passing
  * the payload formatter, so typed fleet errors are mapped here too.
  */
 export function maskUnlessFleetError(error: unknown, message: string, isDev?: boolean): Error {
-  const fleetError = fleetErrorIn(error);
+  const fleetError = fleetErrorIn(error) ?? databaseUnavailableIn(error);
   if (fleetError !== null) {
     return new GraphQLError(fleetError.message, {
       nodes: error instanceof GraphQLError ? error.nodes : undefined,
