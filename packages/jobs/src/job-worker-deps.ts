@@ -62,7 +62,7 @@ export interface JobWorkerDeps {
   readonly readiness: ReadinessConfig;
   readonly licenseRegistration: LicenseRegistrationOptions;
   readonly licenseToken: string | null;
-  readonly licenseTokens: Pick<LicenseTokenVault, "take">;
+  readonly licenseTokens: Pick<LicenseTokenVault, "read" | "discard">;
   readonly placement: (worker: Worker) => LaunchPlacement;
   readonly sweep: TelemetrySweepConfig;
   readonly idle: IdleAutoStopConfig;

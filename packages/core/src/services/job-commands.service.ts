@@ -129,8 +129,9 @@ export function createJobCommandService(deps: JobCommandServiceDeps) {
   }
 
   /**
-   * A license token given to registerLicense is read once by its job (it is
-   * not kept), so only a registration with the fleet's own token can run again.
+   * A license token given to registerLicense is kept only until its job is
+   * done (it is discarded after the last attempt), so only a registration with
+   * the fleet's own token can run again.
    */
   function assertLicenseRetryable(payload: JobPayloads["register-license"]): void {
     if (!payload.useConfiguredToken || payload.tokenRef !== null) {

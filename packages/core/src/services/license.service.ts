@@ -12,8 +12,8 @@ import { updateWorker } from "./worker-writer";
 export interface LicenseServiceDeps extends LicenseDeps {
   /** The configured token (CML_LICENSE_TOKEN), or null. */
   readonly configuredToken: string | null;
-  /** Where a token an operator handed to the API waits, out of job data. */
-  readonly licenseTokens: Pick<LicenseTokenVault, "take">;
+  /** Where a token an operator handed to the API waits, out of job data (kept across the job's retries). */
+  readonly licenseTokens: Pick<LicenseTokenVault, "read" | "discard">;
 }
 
 export function createLicenseService(deps: LicenseServiceDeps) {
@@ -21,7 +21,7 @@ export function createLicenseService(deps: LicenseServiceDeps) {
 
   async function tokenFor(useConfiguredToken: boolean, tokenRef: string | null): Promise<string> {
     if (tokenRef !== null) {
-      const token = await deps.licenseTokens.take(tokenRef);
+      const token = await deps.licenseTokens.read(tokenRef);
       if (token === null) {
         throw new ValidationError(
           "token",
@@ -36,6 +36,13 @@ export function createLicenseService(deps: LicenseServiceDeps) {
     throw new ValidationError("token", "no license token given and CML_LICENSE_TOKEN is not set");
   }
 
+  /** Forgets a handed-over token; its expiry bounds it should Redis not answer now (the token itself is never logged). */
+  async function discardToken(tokenRef: string): Promise<void> {
+    await deps.licenseTokens.discard(tokenRef).catch((error: unknown) => {
+      deps.logger.warn({ err: error, tokenRef }, "could not discard a license token; it expires on its own");
+    });
+  }
+
   return {
     async register(
       workerId: string,
@@ -46,8 +53,19 @@ export function createLicenseService(deps: LicenseServiceDeps) {
       const token = await tokenFor(request.useConfiguredToken, request.tokenRef);
       await progress.report(0.2, "registering the license");
       const worker = await registerWorkerLicense(deps, await load(workerId), token, actor);
+      // Registered: the token has done its work. On a failure it stays for the next attempt.
+      if (request.tokenRef !== null) {
+        await discardToken(request.tokenRef);
+      }
       await progress.report(1, "registered");
       return worker;
+    },
+
+    /** The registration will not be tried again (permanent error or attempts used up): its token goes. */
+    async giveUp(request: { tokenRef: string | null }): Promise<void> {
+      if (request.tokenRef !== null) {
+        await discardToken(request.tokenRef);
+      }
     },
 
     /** Deregisters without stopping anything: CML's refusal while nodes run is reported as is. */

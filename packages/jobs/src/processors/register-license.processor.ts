@@ -8,5 +8,7 @@ export function registerLicenseProcessor(services: JobServices): JobDefinition<"
       workerResult(
         await services.license.register(workerId, actor, { useConfiguredToken, tokenRef }, progress),
       ),
+    // A handed-over token is kept across attempts (a transient CML failure is retried with it) and goes after the last.
+    onFinalFailure: ({ tokenRef }) => services.license.giveUp({ tokenRef }),
   };
 }
