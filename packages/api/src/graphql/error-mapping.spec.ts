@@ -9,6 +9,7 @@ import {
   UpstreamUnavailableError,
   ValidationError,
 } from "@cml-fleet/core/errors";
+import { openDatabase } from "@cml-fleet/platform/db/database";
 import { GraphQLError } from "graphql";
 import { describe, expect, it } from "vitest";
 import { recordingLogger } from "../../test/support/recording-logger";
@@ -48,6 +49,24 @@ describe("toContractError", () => {
     expect(mapped.message).not.toContain("relation");
     expect(mapped.message).toContain("r42");
     expect(logger.at("error")).toHaveLength(1);
+  });
+
+  it("says the database is unavailable (UPSTREAM_UNAVAILABLE, logged as a warning) when a resolver's statement cannot reach Postgres", async () => {
+    // Port 1 on the loopback: nothing listens, the connection is refused as when Postgres is stopped.
+    const database = await openDatabase({ url: "postgres://postgres@127.0.0.1:1/postgres" });
+    const refused = await database.ping().then(
+      () => new Error("expected the ping to fail"),
+      (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+    );
+    await database.close();
+    const logger = recordingLogger();
+    const mapped = toContractError(located(refused), { requestId: "r7", logger });
+    expect(mapped.extensions).toEqual({ code: "UPSTREAM_UNAVAILABLE" });
+    expect(mapped.message).toMatch(/^database: the database is unavailable \(Postgres does not answer\)/);
+    expect(mapped.path).toEqual(["worker"]);
+    expect(logger.at("error")).toHaveLength(0);
+    expect(logger.at("warn")).toHaveLength(1);
+    expect(maskUnlessFleetError(located(refused), "masked").message).toBe(mapped.message);
   });
 
   it("leaves an error raised as a GraphQL error on purpose as it is", () => {
