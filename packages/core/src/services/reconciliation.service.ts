@@ -9,11 +9,13 @@ import {
 } from "../domain/worker";
 import { workerEvent } from "../domain/worker-changes-common";
 import { workerStatusFromEc2 } from "../domain/worker-status";
+import { ConflictError } from "../errors";
 import type { CloudInstance, CloudProvider, CloudTarget } from "../ports/cloud-provider.port";
 import type { WorkerRepository } from "../ports/worker-repository.port";
 import { FLEET_TAGS } from "./fleet-tags";
-import { realSleep, type Sleep } from "./poll";
 import { endpointUrl, targetOf, withInstance } from "./instance-readiness";
+import { claimedByTag, orphanMessage } from "./orphan-claims";
+import { realSleep, type Sleep } from "./poll";
 import { reconcileWorkerTags, type TagReconciliationDeps } from "./tag-reconciliation";
 import { withStatus } from "./worker-events";
 import { publishSaved, updateWorker, type WorkerWriterDeps } from "./worker-writer";
@@ -126,6 +128,25 @@ export function createReconciliationService(deps: ReconciliationDeps) {
     };
   }
 
+  /**
+   * Saves an imported worker; null when another import or reconciliation
+   * adopted the instance first (the live-instance unique index refused this
+   * one): the instance keeps the one worker it has, and nothing fails.
+   */
+  async function insertImported(worker: Worker, events: readonly NewFleetEvent[]) {
+    try {
+      return await deps.workers.insert(worker, events);
+    } catch (error) {
+      if (error instanceof ConflictError && worker.instanceId !== null) {
+        const owners = await deps.workers.findByInstanceIds([worker.instanceId]);
+        if (owners.some((owner) => owner.status !== "TERMINATED")) {
+          return null;
+        }
+      }
+      throw error;
+    }
+  }
+
   async function importInstances(
     target: CloudTarget,
     instances: readonly CloudInstance[],
@@ -137,10 +158,13 @@ export function createReconciliationService(deps: ReconciliationDeps) {
         (worker) => worker.instanceId,
       ),
     );
+    // An instance tagged as a live worker's is that worker's, not a new one (see orphan-claims.ts).
+    const claimed = await claimedByTag(deps.workers, instances);
     const imported: Worker[] = [];
     for (const instance of instances) {
       if (
         known.has(instance.instanceId) ||
+        claimed.has(instance.instanceId) ||
         instance.state === "terminated" ||
         instance.state === "shutting-down"
       ) {
@@ -148,7 +172,7 @@ export function createReconciliationService(deps: ReconciliationDeps) {
       }
       const now = deps.clock.now();
       const worker = importedWorker(instance, target, actor, now, confirmed);
-      const saved = await deps.workers.insert(worker, [
+      const saved = await insertImported(worker, [
         workerEvent(
           worker,
           "worker.imported",
@@ -166,6 +190,9 @@ export function createReconciliationService(deps: ReconciliationDeps) {
           },
         ),
       ]);
+      if (saved === null) {
+        continue;
+      }
       await publishSaved(deps, saved.worker, saved.events);
       // Tag it as the fleet's, so discovery (and the next reconciliation) finds it by tag.
       await deps.cloud.setTags(target, [instance.instanceId], {
@@ -287,6 +314,7 @@ export function createReconciliationService(deps: ReconciliationDeps) {
         instance.state !== "terminated" &&
         instance.state !== "shutting-down",
     );
+    const claimed = await claimedByTag(deps.workers, unknown);
     for (const instance of unknown) {
       orphans.push({ target, instanceId: instance.instanceId });
       if (!reported.has(instance.instanceId)) {
@@ -296,7 +324,7 @@ export function createReconciliationService(deps: ReconciliationDeps) {
             type: "fleet.orphan_detected",
             workerId: null,
             at: deps.clock.now(),
-            message: `instance ${instance.instanceId} in ${target.region} carries the fleet tag but no worker knows it`,
+            message: orphanMessage(instance, target, claimed.get(instance.instanceId)),
             reason: null,
             actor: reconciler,
             data: {

@@ -145,6 +145,11 @@ export function createWorkerRepository(db: Db): DrizzleWorkerRepository {
         if (isUniqueViolation(error, "workers_pkey")) {
           throw new ConflictError(`worker ${worker.id} already exists`, { cause: error });
         }
+        if (isUniqueViolation(error, "workers_live_instance_id_unique")) {
+          throw new ConflictError(`instance ${worker.instanceId} already belongs to a live worker`, {
+            cause: error,
+          });
+        }
         throw error;
       }
     },
