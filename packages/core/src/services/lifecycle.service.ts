@@ -1,7 +1,7 @@
 import type { Actor } from "../domain/actor";
 import type { Worker } from "../domain/worker";
 import { workerEvent } from "../domain/worker-changes-common";
-import type { WorkerStatus } from "../domain/worker-status";
+import type { DesiredStatus, WorkerStatus } from "../domain/worker-status";
 import { lastActionTags } from "./fleet-tags";
 import {
   type ReadinessDeps,
@@ -22,6 +22,29 @@ import { updateWorker } from "./worker-writer";
 
 export interface LifecycleDeps extends ReadinessDeps, LicenseDeps {
   readonly workers: ReadinessDeps["workers"];
+}
+
+/**
+ * The desired status a worker goes back to when its terminate failed before
+ * the instance was asked to go: the one its status is heading to. Null when
+ * nothing changes: the worker is already going (SHUTTING_DOWN: EC2 finishes
+ * the job, reconciliation records it), nobody asked to terminate it, or its
+ * status says nothing about what is wanted (FAILED, UNKNOWN).
+ */
+function desiredAfterFailedTerminate(worker: Worker): DesiredStatus | null {
+  if (worker.desiredStatus !== "TERMINATED") {
+    return null;
+  }
+  switch (worker.status) {
+    case "RUNNING":
+    case "PENDING":
+      return "RUNNING";
+    case "STOPPED":
+    case "STOPPING":
+      return "STOPPED";
+    default:
+      return null;
+  }
 }
 
 export function createLifecycleService(deps: LifecycleDeps) {
@@ -116,17 +139,36 @@ export function createLifecycleService(deps: LifecycleDeps) {
       operation: "start" | "stop" | "terminate",
       reason: string,
     ): Promise<Worker> {
-      return updateWorker(deps, workerId, (current, now) => ({
-        worker: { ...current, statusReason: `${operation} failed: ${reason}` },
-        events: [
-          workerEvent(current, "worker.operation_failed", `${current.name}: ${operation} failed`, {
-            actor,
-            reason,
-            now,
-            data: { operation, status: current.status, desiredStatus: current.desiredStatus },
-          }),
-        ],
-      }));
+      return updateWorker(deps, workerId, (current, now) => {
+        // A terminate that failed before the instance was asked to go (refused while nodes run, a license
+        // that could not be freed, a failed snapshot) gives the worker back its intent, in this same write:
+        // else desiredStatus=TERMINATED would stay behind on a worker that keeps running.
+        const kept = operation === "terminate" ? desiredAfterFailedTerminate(current) : null;
+        const desiredStatus = kept ?? current.desiredStatus;
+        return {
+          worker: { ...current, desiredStatus, statusReason: `${operation} failed: ${reason}` },
+          events: [
+            workerEvent(
+              current,
+              "worker.operation_failed",
+              kept === null
+                ? `${current.name}: ${operation} failed`
+                : `${current.name}: ${operation} failed; desired status back to ${kept}`,
+              {
+                actor,
+                reason,
+                now,
+                data: {
+                  operation,
+                  status: current.status,
+                  desiredStatus,
+                  ...(kept === null ? {} : { previousDesiredStatus: current.desiredStatus }),
+                },
+              },
+            ),
+          ],
+        };
+      });
     },
 
     async start(workerId: string, actor: Actor, progress: ProgressReporter): Promise<Worker> {
