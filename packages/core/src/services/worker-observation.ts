@@ -193,6 +193,11 @@ export interface AppliedObservation {
   readonly moved: boolean;
 }
 
+/** Whether an observation began before the worker's status last changed (so EC2 and CML may show an older state). */
+export function isOlderThanStatus(worker: Worker, observation: WorkerObservation): boolean {
+  return observation.at.getTime() < worker.statusChangedAt.getTime();
+}
+
 /** The worker with an observation applied: status, addresses, CML service, license, labs, telemetry. */
 export function applyObservation(
   worker: Worker,
@@ -204,12 +209,16 @@ export function applyObservation(
   const events: NewFleetEvent[] = [];
   let next = worker;
   const checks = statusChecksOf(observation);
-  if (observation.instance !== null) {
+  // A look taken before the worker's last status change (a job wrote while the sweep was reading EC2) is
+  // older than what is stored: its EC2 state and CML view would move the status backwards. Only its
+  // telemetry is kept; the next look sees the newer state.
+  const stale = isOlderThanStatus(worker, observation);
+  if (observation.instance !== null && !stale) {
     const applied = withInstance(next, observation.instance, cmlApiPort, actor, now);
     next = applied.worker;
     events.push(...applied.events);
   }
-  const cml = observation.cml;
+  const cml = stale ? null : observation.cml;
   if (cml !== null) {
     // An impaired EC2 status check shows in the service status (ERROR, the check named): see status-checks.ts.
     const { status, reason } = withStatusChecks(serviceStatusOf(cml, next.serviceStatus), checks);
