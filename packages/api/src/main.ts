@@ -1,5 +1,6 @@
 import { loadSettings } from "@cml-fleet/core/settings/load-settings";
 import { SettingsError } from "@cml-fleet/core/settings/settings-error";
+import { isDatabaseUnreachable } from "@cml-fleet/platform/db/open-migrated-database";
 import { createLogger } from "@cml-fleet/platform/observability/logger";
 import { createObservability } from "@cml-fleet/platform/observability/observability";
 import { startTracingFromSettings } from "@cml-fleet/platform/observability/tracing";
@@ -12,7 +13,14 @@ const settings = settingsOrExit(process.env);
 const tracing = startTracingFromSettings(process.env, settings.otel);
 const observability = createObservability({ tracer: tracing.tracer, processMetrics: true });
 const logger = createLogger({ level: settings.logLevel, name: "cml-fleet-api" });
-const app = await createApiApp({ settings, logger, observability });
+const app = await createApiApp({ settings, logger, observability }).catch((error: unknown) => {
+  if (isDatabaseUnreachable(error)) {
+    // Where Postgres was looked for and what to do; no stack trace needed.
+    console.error(error.message);
+    process.exit(1);
+  }
+  throw error;
+});
 const server = await startApiServer(app.deps, { port: settings.port, host: "0.0.0.0" });
 logger.info({ url: server.url, metrics: server.metricsOrigin }, "cml-fleet API ready");
 

@@ -2,6 +2,7 @@ import { writeFileSync } from "node:fs";
 import { CloudStartCheckError } from "@cml-fleet/core/services/cloud-start-check";
 import { loadSettings } from "@cml-fleet/core/settings/load-settings";
 import { SettingsError } from "@cml-fleet/core/settings/settings-error";
+import { isDatabaseUnreachable } from "@cml-fleet/platform/db/open-migrated-database";
 import { createMetricsHandler, startMetricsServer } from "@cml-fleet/platform/observability/metrics-handler";
 import { createObservability } from "@cml-fleet/platform/observability/observability";
 import { startTracingFromSettings } from "@cml-fleet/platform/observability/tracing";
@@ -75,7 +76,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  // A region or network the account cannot serve: the message names each, no stack needed.
-  console.error(error instanceof CloudStartCheckError ? error.message : error);
+  // A region or network the account cannot serve, or a database out of reach: the message names each, no stack needed.
+  console.error(
+    error instanceof CloudStartCheckError || isDatabaseUnreachable(error) ? error.message : error,
+  );
   process.exit(1);
 });

@@ -16,7 +16,7 @@ import { loadSettings } from "@cml-fleet/core/settings/load-settings";
 import type { Settings } from "@cml-fleet/core/settings/settings.schema";
 import { SettingsError } from "@cml-fleet/core/settings/settings-error";
 import { startJobProcess } from "@cml-fleet/jobs/job-process";
-import { openMigratedDatabase } from "@cml-fleet/platform/db/open-migrated-database";
+import { isDatabaseUnreachable, openMigratedDatabase } from "@cml-fleet/platform/db/open-migrated-database";
 import { createLogger } from "@cml-fleet/platform/observability/logger";
 import { createObservability } from "@cml-fleet/platform/observability/observability";
 import { startTracingFromSettings } from "@cml-fleet/platform/observability/tracing";
@@ -131,6 +131,7 @@ main().catch((error: unknown) => {
   if (
     error instanceof SettingsError ||
     error instanceof RedisUnavailableError ||
+    isDatabaseUnreachable(error) ||
     error instanceof CloudStartCheckError
   ) {
     console.error(error.message);
@@ -141,7 +142,10 @@ main().catch((error: unknown) => {
   } else {
     console.error(error);
   }
-  process.exit(1);
+  // main closed what it opened; ending with the exit code (not process.exit) lets the log file's
+  // asynchronous writer get ready and flush, instead of pino failing at exit with "sonic boom is not ready yet".
+  process.exitCode = 1;
+  setTimeout(() => process.exit(1), 5_000).unref();
 });
 
 function isAddressInUse(error: unknown): error is { address: string; port: number } {

@@ -1,6 +1,11 @@
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { TEST_REDIS_URL } from "../../platform/test/support/test-redis";
 
 /**
  * NODE_ENV=production with a development backend left in place: each entry
@@ -78,3 +83,48 @@ describe("production refuses the development backends", () => {
     expect(result.stderr).toMatch(/CLOUD_PROVIDER: the simulator is refused in production/);
   });
 });
+
+describe("a Postgres out of reach at start-up", () => {
+  it.each(ENTRIES)(
+    "%s exits 1 naming where Postgres was looked for and what to do, without the password",
+    async (_name, pkg) => {
+      const port = await closedPort();
+      const dataDir = mkdtempSync(join(tmpdir(), "cml-fleet-unreachable-"));
+      const result = run(pkg, {
+        NODE_ENV: "development",
+        LOG_LEVEL: "fatal",
+        DATABASE_URL: `postgres://fleet:hunter2-secret@127.0.0.1:${port}/fleet`,
+        // pnpm start: no simulator of its own, the shared Redis, its files in a directory of the test's.
+        SIM_URL: `http://127.0.0.1:${port}`,
+        REDIS_URL: TEST_REDIS_URL,
+        CML_FLEET_DATA_DIR: dataDir,
+      });
+      rmSync(dataDir, { recursive: true, force: true });
+      expect(result.code, result.stderr).toBe(1);
+      expect(result.stderr).toMatch(
+        new RegExp(
+          `^database: cannot reach Postgres at 127\\.0\\.0\\.1:${port}/fleet \\(.*ECONNREFUSED.*\\); start it, or fix DATABASE_URL$`,
+          "m",
+        ),
+      );
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+      expect(result.stderr).not.toContain("hunter2-secret");
+    },
+  );
+});
+
+/** A loopback port nothing listens on (taken, then released). */
+function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() =>
+        address === null || typeof address === "string"
+          ? reject(new Error("no port"))
+          : resolve(address.port),
+      );
+    });
+  });
+}
