@@ -370,8 +370,16 @@ describe("subscriptions of a USER", () => {
         }, PATIENCE);
       });
       const ownerReads = statements.filter((statement) => /select "id", "owner" from/.test(statement));
-      // Two events, three USER subscribers each: one read per event, not one per subscriber.
-      expect(ownerReads).toHaveLength(2);
+      // The events the process delivered in the window: the two measured ones, and any of the priming rounds
+      // that was still on its way (each reaches alice's first stream or bob's).
+      const eventsInWindow =
+        received(alices[0] ?? bobs, aliceRunning.id) -
+        (before[0] ?? 0) +
+        received(bobs, bobStopped.id) -
+        bobBefore;
+      // Three USER subscribers each: at most one read per event (fewer when events are batched), never one per subscriber.
+      expect(ownerReads.length).toBeGreaterThan(0);
+      expect(ownerReads.length).toBeLessThanOrEqual(eventsInWindow);
       expect(bobs.events.map((event) => event.fleetEvents.workerId)).not.toContain(aliceRunning.id);
     } finally {
       for (const subscription of [...alices, bobs]) {
