@@ -1,5 +1,5 @@
-import { createServer } from "node:net";
 import { userActor } from "@cml-fleet/core/domain/actor";
+import { freePort } from "@cml-fleet/platform/testing/free-port";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { waitForWorker } from "./support/fleet-driver";
 import { type FleetHarness, PATIENCE, useHarness } from "./support/fleet-harness";
@@ -42,6 +42,9 @@ describe("CML_WORKER_KEY_PAIRS and CML_WORKER_NETWORK_CONFIG's assign_public_ip"
       CML_LICENSE_TOKEN: "",
       // The instance without a public IP is ended by the test: its provision job must not launch another.
       CML_JOB_ATTEMPTS: "1",
+      // Its CML is never reached, and the wait for it does not look at EC2 again: the bound ends the job, so that
+      // the harness can close (with the default 10 minutes it waited for the job past its hook's timeout).
+      CML_STARTUP_TIMEOUT: "20s",
     },
   });
 
@@ -133,22 +136,6 @@ describe("CML_STARTUP_TIMEOUT", () => {
     expect((await fleet.workers.findById(workerId))?.serviceStatus).not.toBe("AVAILABLE");
   });
 });
-
-/** A TCP port nothing listens on now (the kernel's pick, released at once). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address !== null
-          ? resolve(address.port)
-          : reject(new Error("no port")),
-      );
-    });
-  });
-}
 
 describe("a job process started on its own: JOBS_METRICS_PORT, LOG_LEVEL and REDIS_KEY_PREFIX", () => {
   const fleet = useHarness("settings-own-process", { jobWorkers: false });

@@ -1,9 +1,9 @@
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { freePort } from "@cml-fleet/platform/testing/free-port";
 import { describe, expect, it } from "vitest";
 import { TEST_REDIS_URL } from "../../platform/test/support/test-redis";
 
@@ -88,7 +88,7 @@ describe("a Postgres out of reach at start-up", () => {
   it.each(ENTRIES)(
     "%s exits 1 naming where Postgres was looked for and what to do, without the password",
     async (_name, pkg) => {
-      const port = await closedPort();
+      const port = await freePort();
       const dataDir = mkdtempSync(join(tmpdir(), "cml-fleet-unreachable-"));
       const result = run(pkg, {
         NODE_ENV: "development",
@@ -112,19 +112,3 @@ describe("a Postgres out of reach at start-up", () => {
     },
   );
 });
-
-/** A loopback port nothing listens on (taken, then released). */
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        address === null || typeof address === "string"
-          ? reject(new Error("no port"))
-          : resolve(address.port),
-      );
-    });
-  });
-}

@@ -2,11 +2,12 @@ import { randomUUID } from "node:crypto";
 import { mkdir, mkdtemp, readFile, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePorts } from "@cml-fleet/platform/testing/free-port";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { graphqlCaller, workerById } from "../../api/test/graphql/support/graphql-client";
 import { deleteKeys, TEST_REDIS_URL } from "../../platform/test/support/test-redis";
-import { type AllInOneProcess, freePorts, spawnAllInOne } from "./support/all-in-one-process";
+import { type AllInOneProcess, spawnAllInOne } from "./support/all-in-one-process";
 
 /** Starting tsx, migrating PGlite and booting everything takes a while on a loaded 2-core machine. */
 const BANNER = /cml-fleet is running[\s\S]*Press Ctrl-C to stop\./;

@@ -2,9 +2,10 @@ import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePorts } from "@cml-fleet/platform/testing/free-port";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEST_REDIS_URL } from "../../platform/test/support/test-redis";
-import { type AllInOneProcess, freePorts, spawnAllInOne } from "./support/all-in-one-process";
+import { type AllInOneProcess, spawnAllInOne } from "./support/all-in-one-process";
 
 describe("pnpm start with a region the account has not enabled", () => {
   const children: AllInOneProcess[] = [];

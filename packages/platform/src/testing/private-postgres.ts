@@ -1,9 +1,9 @@
 import { execFile } from "node:child_process";
 import { chown, mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { freePort } from "./free-port";
 
 const run = promisify(execFile);
 
@@ -108,21 +108,4 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
 async function idOf(flag: "-u" | "-g"): Promise<number> {
   const { stdout } = await run("id", [flag, OS_USER]);
   return Number(stdout.trim());
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => {
-        if (address === null || typeof address === "string") {
-          reject(new Error("no port"));
-        } else {
-          resolve(address.port);
-        }
-      });
-    });
-  });
 }
