@@ -112,6 +112,16 @@ export function createJobCommandService(deps: JobCommandServiceDeps) {
     return deps.jobs.retry(id, retriedBy("provision", payload, actor));
   }
 
+  /** The audit row of a retried job that acts on one worker. */
+  async function recordWorkerRetry(
+    by: Requester,
+    id: string,
+    kind: JobKind,
+    workerId: string,
+  ): Promise<void> {
+    await deps.audit.record(successAudit(by, "retryJob", { id, kind, workerId }, deps.clock.now()));
+  }
+
   async function retryImport(by: Requester, id: string, payload: JobPayloads["import"]): Promise<JobInfo> {
     // The fleet's settings may have changed since: the region must still be one it may use.
     validateRegion(deps.settings, payload.region);
@@ -207,14 +217,7 @@ export function createJobCommandService(deps: JobCommandServiceDeps) {
         case "apply-tags": {
           // Applies the worker's tags as they are now, as the retrier's request.
           const job = await deps.jobs.retry(id, retriedBy("apply-tags", request.payload, actorOf(by)));
-          await deps.audit.record(
-            successAudit(
-              by,
-              "retryJob",
-              { id, kind: request.kind, workerId: request.payload.workerId },
-              deps.clock.now(),
-            ),
-          );
+          await recordWorkerRetry(by, id, request.kind, request.payload.workerId);
           return job;
         }
         case "stop-lab":
@@ -224,14 +227,7 @@ export function createJobCommandService(deps: JobCommandServiceDeps) {
             ...request,
             payload: { ...request.payload, actor: actorOf(by) },
           });
-          await deps.audit.record(
-            successAudit(
-              by,
-              "retryJob",
-              { id, kind: request.kind, workerId: request.payload.workerId },
-              deps.clock.now(),
-            ),
-          );
+          await recordWorkerRetry(by, id, request.kind, request.payload.workerId);
           return job;
         }
         case "telemetry-sweep":

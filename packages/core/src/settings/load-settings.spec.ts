@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { problemsOf } from "../../test/support/settings-problems";
 import { loadSettings } from "./load-settings";
-import { SettingsError } from "./settings-error";
 import { settingsReference } from "./settings-reference";
 
 const EXAMPLE = fileURLToPath(new URL("../../../../config/example.yaml", import.meta.url));
@@ -12,18 +12,6 @@ const PRODUCTION_BACKENDS = {
   CLOUD_PROVIDER: "sim",
   CML_FLEET_ALLOW_SIMULATOR: "true",
 } as const;
-
-function problemsOf(load: () => unknown): readonly string[] {
-  try {
-    load();
-  } catch (error) {
-    if (error instanceof SettingsError) {
-      return error.problems;
-    }
-    throw error;
-  }
-  throw new Error("expected a SettingsError");
-}
 
 function withFile(text: string) {
   return { readFile: (path: string) => (path === "/etc/fleet.yaml" ? text : readFileSync(path, "utf8")) };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { problemsOf } from "../../test/support/settings-problems";
 import { loadSettings } from "./load-settings";
-import { SettingsError } from "./settings-error";
 
 const REAL_SECRETS = { NODE_ENV: "production", CML_PASSWORD: "a-real-password" } as const;
 const DATABASE_URL = "postgres://fleet:secret@db.internal:5432/fleet";
@@ -10,18 +10,6 @@ const AWS = {
   AWS_ALLOWED_REGIONS: "us-east-1",
   CML_WORKER_AMI_IDS: JSON.stringify({ "us-east-1": "ami-0a1b2c3d" }),
 } as const;
-
-function problemsOf(load: () => unknown): readonly string[] {
-  try {
-    load();
-  } catch (error) {
-    if (error instanceof SettingsError) {
-      return error.problems;
-    }
-    throw error;
-  }
-  throw new Error("expected a SettingsError");
-}
 
 describe("production's backends", () => {
   it("refuses production without DATABASE_URL (each process would keep its own embedded database), naming what to set", () => {
