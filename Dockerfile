@@ -13,6 +13,7 @@ FROM base AS deps
 WORKDIR /src
 COPY pnpm-lock.yaml pnpm-workspace.yaml package.json ./
 COPY packages/core/package.json packages/core/
+COPY packages/cli-args/package.json packages/cli-args/
 COPY packages/duration/package.json packages/duration/
 COPY packages/terminal-text/package.json packages/terminal-text/
 COPY packages/platform/package.json packages/platform/
