@@ -49,6 +49,8 @@ const ALLOWED: readonly (readonly [file: string, specifier: string])[] = [
   ["packages/core/src/domain/probe-ok.ts", "@cml-fleet/terminal-text/printable"],
   ["packages/core/src/adapters/cml/probe-ok.ts", "@cml-fleet/terminal-text/printable"],
   ["packages/tui/src/probe-ok.ts", "@cml-fleet/terminal-text/printable"],
+  ["packages/sim/src/probe-ok.ts", "@cml-fleet/cli-args/command-line"],
+  ["packages/tui/src/probe-ok.ts", "@cml-fleet/cli-args/command-line"],
   ["packages/replay/src/probe-ok.ts", "@cml-fleet/core/services/idle-auto-stop.service"],
   ["packages/replay/src/probe-ok.ts", "@cml-fleet/core/memory/memory-worker-repository"],
 ];
