@@ -44,6 +44,7 @@ describe("migrations", () => {
       "snapshots",
       "telemetry_samples",
       "worker_labs",
+      "worker_operations",
       "workers",
     ]);
   });
