@@ -220,3 +220,21 @@ export class JobTimeoutError extends FleetError {
 function formatBound(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
 }
+
+/**
+ * A job attempt lost the lock it acts under (its worker's, or a sweep's
+ * lease): another attempt (of the same job, taken over after a stall, or of
+ * another operation) may hold it now, so this one stops before its next side
+ * effect. Retryable: the job is not over, whoever holds the lock carries on.
+ */
+export class JobLockLostError extends FleetError {
+  readonly code = "CONFLICT";
+  readonly kind = "lock-lost";
+  override readonly retryable = true;
+  constructor(
+    readonly what: string,
+    readonly why: string,
+  ) {
+    super(`lock lost: ${what} stopped acting (${why}); the job is taken over`);
+  }
+}

@@ -1,5 +1,11 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import { isFleetError, JobTimeoutError, type Upstream, UpstreamUnavailableError } from "../errors";
+import {
+  type FleetError,
+  isFleetError,
+  JobTimeoutError,
+  type Upstream,
+  UpstreamUnavailableError,
+} from "../errors";
 import type { Clock } from "../ports/clock.port";
 
 /**
@@ -11,6 +17,7 @@ import type { Clock } from "../ports/clock.port";
  */
 export interface JobDeadline {
   readonly deadline: Date;
+  /** Fires at the bound, or earlier when the attempt must stop (its lock lost: the reason says which). */
   readonly signal: AbortSignal;
   /** The setting that set the bound, named in the timeout's message. */
   readonly setting: string;
@@ -35,11 +42,21 @@ export function jobTimeoutError(deadline: JobDeadline): JobTimeoutError {
   return new JobTimeoutError(deadline.setting, deadline.boundMs, deadline.what);
 }
 
-/** Throws the job's timeout if its bound has passed: call it before each side effect. */
+/**
+ * Why a job's signal fired: the fleet error it was aborted with (the runtime
+ * aborts with a JobLockLostError when the attempt loses its lock), otherwise
+ * the job's timeout.
+ */
+export function jobStopError(job: JobDeadline): FleetError {
+  const reason: unknown = job.signal.reason;
+  return isFleetError(reason) ? reason : jobTimeoutError(job);
+}
+
+/** Throws why the job must stop (its bound passed, its lock was lost): call it before each side effect. */
 export function throwIfPastJobDeadline(): void {
   const current = currentJobDeadline();
   if (current?.signal.aborted === true) {
-    throw jobTimeoutError(current);
+    throw jobStopError(current);
   }
 }
 
@@ -51,7 +68,7 @@ async function sleepWithinJob(sleep: Sleep, ms: number, job: JobDeadline | null)
   }
   let onAbort: (() => void) | null = null;
   const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(jobTimeoutError(job));
+    onAbort = () => reject(jobStopError(job));
     job.signal.addEventListener("abort", onAbort, { once: true });
   });
   try {

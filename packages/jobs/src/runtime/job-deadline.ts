@@ -27,6 +27,24 @@ export interface ArmedDeadline extends JobDeadline {
   disarm(): void;
 }
 
+/** What an attempt is, in messages: e.g. "stop job stop.w-1 for worker w-1". */
+export function describeAttempt(attempt: Pick<JobAttempt, "kind" | "jobId" | "workerId">): string {
+  const subject = attempt.workerId === null ? "" : ` for worker ${attempt.workerId}`;
+  return `${attempt.kind} job ${attempt.jobId}${subject}`;
+}
+
+/** The scope of an attempt with no bound (timeouts unset): its signal fires only when it loses its lock. */
+export function unboundedAttempt(attempt: Pick<JobAttempt, "kind" | "jobId" | "workerId">): ArmedDeadline {
+  return {
+    deadline: new Date(8_640_000_000_000_000),
+    signal: new AbortController().signal,
+    setting: "none",
+    boundMs: Number.POSITIVE_INFINITY,
+    what: describeAttempt(attempt),
+    disarm: () => {},
+  };
+}
+
 /**
  * When an attempt must end. A provision's bound counts from its first attempt
  * (kept in Redis, so a retry, or another process taking over a stalled job,
@@ -57,13 +75,12 @@ export async function armJobDeadline(
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), Math.max(0, deadlineMs - Date.now()));
   timer.unref();
-  const subject = attempt.workerId === null ? "" : ` for worker ${attempt.workerId}`;
   return {
     deadline: new Date(deadlineMs),
     signal: controller.signal,
     setting,
     boundMs,
-    what: `${attempt.kind} job ${attempt.jobId}${subject}`,
+    what: describeAttempt(attempt),
     disarm: () => clearTimeout(timer),
   };
 }

@@ -1,8 +1,13 @@
-import type { JobKind, JobPayloads } from "@cml-fleet/core/domain/job";
-import { isFleetError } from "@cml-fleet/core/errors";
+import { isSweepKind, type JobKind, type JobPayloads } from "@cml-fleet/core/domain/job";
+import { isFleetError, JobLockLostError } from "@cml-fleet/core/errors";
 import type { EventPublisher } from "@cml-fleet/core/ports/event-publisher.port";
 import type { Logger } from "@cml-fleet/core/ports/logger.port";
-import { jobTimeoutError, throwIfPastJobDeadline, withinJobDeadline } from "@cml-fleet/core/services/poll";
+import {
+  type JobDeadline,
+  jobStopError,
+  throwIfPastJobDeadline,
+  withinJobDeadline,
+} from "@cml-fleet/core/services/poll";
 import { toJobInfo } from "@cml-fleet/platform/queue/job-info";
 import {
   isWorkerKind,
@@ -13,9 +18,10 @@ import {
 import { DelayedError, type Job, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { type JobTelemetryDeps, observeJobWorker, traceJobProcessor } from "../observability/job-telemetry";
-import { type ArmedDeadline, armJobDeadline, type JobTimeouts } from "./job-deadline";
+import { armJobDeadline, describeAttempt, type JobTimeouts, unboundedAttempt } from "./job-deadline";
 import type { JobDefinition } from "./job-definition";
-import type { WorkerLocks } from "./worker-lock";
+import { onStalledOut } from "./stalled-out";
+import type { HeldLock, WorkerLocks } from "./worker-lock";
 
 export interface QueueWorkerOptions {
   readonly connection: Redis;
@@ -35,20 +41,21 @@ export interface QueueWorkerOptions {
 }
 
 /**
- * Runs `work` until it settles or the deadline fires, whichever is first. On
- * the deadline the attempt ends at once (the lock is released, the failure
- * handled) even if `work` is stuck in a call that ignores signals; `work`
- * itself stops at its next guarded call or wait, which throws the timeout.
+ * Runs `work` until it settles or the attempt's signal fires (its deadline,
+ * or the loss of its lock), whichever is first. Then the attempt ends at once
+ * (the lock is released, the failure handled) even if `work` is stuck in a
+ * call that ignores signals; `work` itself stops at its next guarded call or
+ * wait, which throws the same error (the timeout, or JobLockLostError).
  */
-function untilDeadline<T>(deadline: ArmedDeadline, work: () => Promise<T>): Promise<T> {
+function untilStopped<T>(scope: JobDeadline, work: () => Promise<T>): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(jobTimeoutError(deadline));
-    if (deadline.signal.aborted) {
+    const onAbort = () => reject(jobStopError(scope));
+    if (scope.signal.aborted) {
       onAbort();
       return;
     }
-    deadline.signal.addEventListener("abort", onAbort, { once: true });
-    withinJobDeadline(deadline, work).then(resolve, reject);
+    scope.signal.addEventListener("abort", onAbort, { once: true });
+    withinJobDeadline(scope, work).then(resolve, reject);
   });
 }
 
@@ -82,20 +89,40 @@ export function createQueueWorker<K extends JobKind>(
   const processor = async (job: Job<JobPayloads[K]>, token?: string): Promise<unknown> => {
     const jobId = job.id ?? "";
     const workerId = isWorkerKind(kind) ? workerIdOf(kind, job.data) : null;
-    const lock = workerId === null ? null : await options.locks.acquire(workerId, jobId);
-    if (workerId !== null && lock === null) {
-      // Another operation holds this worker: come back later without spending an attempt.
-      await job.moveToDelayed(Date.now() + options.busyRetryDelayMs, token);
-      throw new DelayedError();
+    const attempt = { kind, jobId, workerId, createdAt: job.timestamp };
+    // The lock's owner is this attempt (BullMQ's token), not the job: a stalled attempt never shares it.
+    const owner = { jobId, token: token ?? "", what: describeAttempt(attempt) };
+    let lock: HeldLock | null = null;
+    if (workerId !== null) {
+      lock = await options.locks.acquire(workerId, owner);
+      if (lock === null) {
+        // Another operation holds this worker: come back later without spending an attempt.
+        await job.moveToDelayed(Date.now() + options.busyRetryDelayMs, token);
+        throw new DelayedError();
+      }
+    } else if (isSweepKind(kind)) {
+      lock = await options.locks.acquireSweep(kind, owner);
+      if (lock === null) {
+        // The same sweep runs in another process: this period's run is that one.
+        logger.info({ jobId }, "sweep already running in another process; this run is skipped");
+        return { skipped: "the same sweep was running in another process" };
+      }
     }
-    let deadline: ArmedDeadline | null = null;
+    let deadline = unboundedAttempt(attempt);
     try {
       await publish(job, "active");
+      if (options.timeouts !== undefined) {
+        deadline = await armJobDeadline(options.connection, options.prefix, options.timeouts, attempt);
+      }
+      // One signal for both reasons to stop: the bound (timeout) and the lock lost (taken over).
+      const signal = lock === null ? deadline.signal : AbortSignal.any([deadline.signal, lock.lost]);
+      const scope: JobDeadline = { ...deadline, signal };
       const context = {
         jobId,
+        signal,
         progress: {
           report: async (progress: number, step: string) => {
-            // Each step is a point where a job past its bound stops.
+            // Each step is a point where a job past its bound, or without its lock, stops.
             throwIfPastJobDeadline();
             const value: JobProgressValue = { progress, step };
             await job.updateProgress(value);
@@ -103,27 +130,17 @@ export function createQueueWorker<K extends JobKind>(
           },
         },
       };
-      if (options.timeouts === undefined) {
-        return await definition.process(job.data, context);
-      }
-      deadline = await armJobDeadline(options.connection, options.prefix, options.timeouts, {
-        kind,
-        jobId,
-        createdAt: job.timestamp,
-        workerId,
-      });
-      const armed = deadline;
-      return await untilDeadline(armed, () =>
-        definition.process(job.data, { ...context, signal: armed.signal }),
-      );
+      return await untilStopped(scope, () => definition.process(job.data, context));
     } catch (error) {
       const permanent = isPermanent(error);
       const lastAttempt = permanent || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      // An attempt that lost its lock was taken over: the job is not over, its failure is not the job's.
+      const takenOver = error instanceof JobLockLostError;
       logger.warn(
-        { err: error, jobId, attempt: job.attemptsMade + 1, permanent, lastAttempt },
+        { err: error, jobId, attempt: job.attemptsMade + 1, permanent, lastAttempt, takenOver },
         "job attempt failed",
       );
-      if (lastAttempt && definition.onFinalFailure !== undefined) {
+      if (lastAttempt && !takenOver && definition.onFinalFailure !== undefined) {
         await definition.onFinalFailure(job.data, messageOf(error)).catch((cleanupError: unknown) => {
           logger.error({ err: cleanupError, jobId }, "could not record the failure of a job");
         });
@@ -133,7 +150,7 @@ export function createQueueWorker<K extends JobKind>(
       }
       throw error;
     } finally {
-      deadline?.disarm();
+      deadline.disarm();
       await lock
         ?.release()
         .catch((error: unknown) => logger.warn({ err: error, jobId }, "could not release a worker lock"));
@@ -157,6 +174,10 @@ export function createQueueWorker<K extends JobKind>(
   worker.on("failed", (job, error) => {
     if (job !== undefined && !(error instanceof DelayedError)) {
       void publish(job, job.finishedOn === undefined ? "delayed" : "failed");
+    }
+    if (job !== undefined) {
+      // BullMQ fails a job that stalled too often without running the processor: its final failure is ours.
+      void onStalledOut(job, { definition, connection: options.connection, prefix: options.prefix, logger });
     }
   });
   worker.on("stalled", (jobId) => logger.warn({ jobId }, "job stalled; it will be run again"));
