@@ -1,12 +1,13 @@
 import type { Logger } from "@cml-fleet/core/ports/logger.port";
 import type { FleetMetrics } from "@cml-fleet/platform/observability/fleet-metrics";
+import { contextOfJob } from "@cml-fleet/platform/observability/job-trace-context";
 import { withLogContext } from "@cml-fleet/platform/observability/log-context";
 import { context, SpanKind, SpanStatusCode, type Tracer, trace } from "@opentelemetry/api";
 import { DelayedError, type Job, type Worker } from "bullmq";
 
 export interface JobTelemetryDeps {
   readonly metrics: Pick<FleetMetrics, "jobs" | "jobDuration" | "jobsStalled"> &
-    Partial<Pick<FleetMetrics, "scheduleLateStarts">>;
+    Partial<Pick<FleetMetrics, "scheduleLateStarts" | "watchSchedules">>;
   readonly tracer: Tracer;
   readonly logger: Logger;
 }
@@ -28,8 +29,12 @@ function messageOf(error: unknown): string {
 /**
  * Runs each attempt of a job inside a span (`job <queue>`) and a log context
  * carrying its id: every line logged while it runs, by any service, has
- * `jobId`, and the AWS and CML calls it makes are children of its span.
- * The attempt's start and end are logged too.
+ * `jobId` (and the span's `trace_id` and `span_id`), and the AWS and CML
+ * calls it makes are children of its span. The span is a child of the span
+ * that enqueued the job (the trace context the producer stored with it), so
+ * a request and the job it caused are one trace, every attempt and a retry
+ * included; a job enqueued outside any span (a scheduled sweep) starts a
+ * trace of its own. The attempt's start and end are logged too.
  */
 export function traceJobProcessor<Data, Result>(
   queue: string,
@@ -40,17 +45,21 @@ export function traceJobProcessor<Data, Result>(
     const jobId = job.id ?? "";
     const attempt = job.attemptsMade + 1;
     const logger = deps.logger.child({ queue, jobId, attempt });
-    const span = deps.tracer.startSpan(`job ${queue}`, {
-      kind: SpanKind.CONSUMER,
-      attributes: {
-        "messaging.system": "bullmq",
-        "messaging.operation.type": "process",
-        "messaging.destination.name": queue,
-        "messaging.message.id": jobId,
-        "cml_fleet.job.name": job.name,
-        "cml_fleet.job.attempt": attempt,
+    const span = deps.tracer.startSpan(
+      `job ${queue}`,
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: {
+          "messaging.system": "bullmq",
+          "messaging.operation.type": "process",
+          "messaging.destination.name": queue,
+          "messaging.message.id": jobId,
+          "cml_fleet.job.name": job.name,
+          "cml_fleet.job.attempt": attempt,
+        },
       },
-    });
+      contextOfJob(job.opts),
+    );
     const spanContext = trace.setSpan(context.active(), span);
     return withLogContext({ jobId }, () =>
       context.with(spanContext, async () => {

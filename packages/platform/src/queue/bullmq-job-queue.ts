@@ -18,6 +18,7 @@ import type {
 import type { Logger } from "@cml-fleet/core/ports/logger.port";
 import { type Job, Queue } from "bullmq";
 import { Redis } from "ioredis";
+import { jobTraceOptions } from "../observability/job-trace-context";
 import { resultOf, toJobInfo } from "./job-info";
 import { listJobPage } from "./job-list-page";
 import { type JobRetryPolicy, jobIdFor, jobOptions, queueName } from "./queue-definitions";
@@ -149,7 +150,8 @@ export function createBullmqJobQueue(options: BullmqJobQueueOptions): BullmqJobQ
           // A finished job of the same operation is history; a new request starts anew.
           await existing.remove();
         }
-        const job = await queue.add(kind, payload, { ...defaults, jobId });
+        // The job's span will be a child of the caller's (the request's, or the sweep's that fans it out).
+        const job = await queue.add(kind, payload, { ...defaults, ...jobTraceOptions(), jobId });
         const added = await info(job, kind);
         await options.publisher.jobUpdated(added).catch((error: unknown) => {
           options.logger.warn({ err: error, jobId }, "could not publish a new job");

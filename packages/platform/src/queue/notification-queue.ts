@@ -2,6 +2,7 @@ import type { NotificationQueue } from "@cml-fleet/core/ports/notification-queue
 import type { PendingDelivery } from "@cml-fleet/core/ports/notification-store.port";
 import { type JobsOptions, Queue } from "bullmq";
 import type { Redis } from "ioredis";
+import { jobTraceOptions } from "../observability/job-trace-context";
 import { type JobRetryPolicy, queueName } from "./queue-definitions";
 
 /** The job id of a delivery: the same (channel, event) always makes the same id, so BullMQ adds it once. */
@@ -37,11 +38,12 @@ export function createBullmqNotificationQueue(options: {
         return;
       }
       // Payload holds ids only: the secret is read from Postgres by the job.
+      const traced = jobTraceOptions();
       await queue.addBulk(
         deliveries.map((delivery) => ({
           name: "notify",
           data: { channelId: delivery.channelId, eventId: delivery.eventId },
-          opts: { ...opts, jobId: notifyJobId(delivery) },
+          opts: { ...opts, ...traced, jobId: notifyJobId(delivery) },
         })),
       );
     },
