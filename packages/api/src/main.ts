@@ -1,3 +1,4 @@
+import { commandLineOrExit } from "@cml-fleet/cli-args/command-line";
 import { loadSettings } from "@cml-fleet/core/settings/load-settings";
 import { SettingsError } from "@cml-fleet/core/settings/settings-error";
 import { isDatabaseUnreachable } from "@cml-fleet/platform/db/open-migrated-database";
@@ -5,10 +6,12 @@ import { createLogger } from "@cml-fleet/platform/observability/logger";
 import { createObservability } from "@cml-fleet/platform/observability/observability";
 import { startTracingFromSettings } from "@cml-fleet/platform/observability/tracing";
 import { onShutdownSignals } from "@cml-fleet/platform/process/shutdown-signals";
+import { API_COMMAND } from "./api-command";
 import { createApiApp } from "./app";
 import { startApiServer } from "./http/server";
 
 /** The API as a process of its own (`pnpm --filter @cml-fleet/api start`); the jobs run elsewhere. */
+commandLineOrExit(API_COMMAND);
 const settings = settingsOrExit(process.env);
 const tracing = startTracingFromSettings(process.env, settings.otel);
 const observability = createObservability({ tracer: tracing.tracer, processMetrics: true });

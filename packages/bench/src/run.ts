@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { commandLineOrExit } from "@cml-fleet/cli-args/command-line";
 import { openDatabase } from "@cml-fleet/platform/db/database";
 import { Redis } from "ioredis";
+import { benchCommand } from "./bench-command";
 import { machineInfo } from "./harness/machine";
 import { resultsMarkdown, textTable } from "./harness/markdown";
 import { deleteRedisKeys, dropOpenDatabases } from "./harness/resources";
@@ -63,10 +64,7 @@ async function checkServices(databaseUrl: string, redisUrl: string): Promise<voi
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    args: process.argv.slice(2).filter((arg) => arg !== "--"),
-    options: { quick: { type: "boolean", default: false }, only: { type: "string", multiple: true } },
-  });
+  const { values } = commandLineOrExit(benchCommand(SCENARIOS.map((scenario) => scenario.name)));
   const only = (values.only ?? []).flatMap((names) => names.split(","));
   const unknown = only.filter((name) => !SCENARIOS.some((scenario) => scenario.name === name));
   if (unknown.length > 0) {

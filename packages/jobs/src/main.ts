@@ -1,4 +1,5 @@
 import { writeFileSync } from "node:fs";
+import { commandLineOrExit } from "@cml-fleet/cli-args/command-line";
 import { CloudStartCheckError } from "@cml-fleet/core/services/cloud-start-check";
 import { loadSettings } from "@cml-fleet/core/settings/load-settings";
 import { SettingsError } from "@cml-fleet/core/settings/settings-error";
@@ -8,6 +9,7 @@ import { createObservability } from "@cml-fleet/platform/observability/observabi
 import { startTracingFromSettings } from "@cml-fleet/platform/observability/tracing";
 import { onShutdownSignals } from "@cml-fleet/platform/process/shutdown-signals";
 import { type RunningJobProcess, startJobProcess } from "./job-process";
+import { JOBS_COMMAND } from "./jobs-command";
 
 /**
  * The job process on its own (`pnpm --filter @cml-fleet/jobs start`): any
@@ -20,6 +22,7 @@ import { type RunningJobProcess, startJobProcess } from "./job-process";
  *   instance id there and hangs, so a test can kill it at the worst moment of provisioning.
  */
 async function main(): Promise<void> {
+  commandLineOrExit(JOBS_COMMAND);
   const env = process.env;
   let settings: ReturnType<typeof loadSettings>;
   try {

@@ -5,11 +5,12 @@
  * Redis at REDIS_URL (a private redis-server when none answers).
  *
  * Flags: --demo seeds a few workers; --verbose logs to the terminal instead of
- * a file under the data directory.
+ * a file under the data directory (see --help).
  */
 import { isAbsolute, join, resolve } from "node:path";
 import { createApiApp } from "@cml-fleet/api/app";
 import { startApiServer } from "@cml-fleet/api/http/server";
+import { commandLineOrExit } from "@cml-fleet/cli-args/command-line";
 import type { Logger } from "@cml-fleet/core/ports/logger.port";
 import { CloudStartCheckError } from "@cml-fleet/core/services/cloud-start-check";
 import { loadSettings } from "@cml-fleet/core/settings/load-settings";
@@ -26,6 +27,7 @@ import { type RunningSimulator, startSimulator } from "@cml-fleet/sim/simulator"
 import { startBanner } from "./banner";
 import { seedDemoWorkers } from "./demo-workers";
 import { localAdminToken } from "./local-admin-token";
+import { LOCAL_COMMAND } from "./local-command";
 import { ensureRedis, RedisUnavailableError } from "./private-redis";
 
 /** Shorter than the standalone simulator's realistic delays, so a demo fleet comes up in under a minute. */
@@ -34,7 +36,7 @@ const DEMO_SIM_DELAYS = { bootDelayMs: 15_000, stopDelayMs: 10_000, cmlReadyDela
 type Closer = () => Promise<void>;
 
 async function main(): Promise<void> {
-  const args = new Set(process.argv.slice(2));
+  const { values: flags } = commandLineOrExit(LOCAL_COMMAND);
   const env = process.env;
   // pnpm runs scripts inside the package; paths the user writes are relative to where they typed the command.
   const root = env.INIT_CWD ?? process.cwd();
@@ -77,7 +79,7 @@ async function main(): Promise<void> {
       auth: { ...loaded.auth, bootstrapAdminToken: admin.token },
     };
 
-    const logFile = args.has("--verbose") ? undefined : join(dataDir, "cml-fleet.log");
+    const logFile = flags.verbose === true ? undefined : join(dataDir, "cml-fleet.log");
     logger = createLogger({ level: settings.logLevel, name: "cml-fleet", file: logFile });
 
     // One registry for the API and the job workers: the API's /metrics shows both.
@@ -96,7 +98,7 @@ async function main(): Promise<void> {
     const jobs = await startJobProcess({ settings, logger, database, observability });
     closers.push(() => jobs.close());
 
-    const demoWorkers = args.has("--demo") ? await seedDemoWorkers(server.url, admin.token) : [];
+    const demoWorkers = flags.demo === true ? await seedDemoWorkers(server.url, admin.token) : [];
 
     console.log(
       startBanner({

@@ -1,27 +1,12 @@
 import { readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { commandLineOrExit, helpText } from "@cml-fleet/cli-args/command-line";
 import { loadSettings } from "@cml-fleet/core/settings/load-settings";
 import { SettingsError } from "@cml-fleet/core/settings/settings-error";
 import { replayTrace } from "./replay";
+import { REPLAY_COMMAND } from "./replay-command";
 import { replaySettingsFrom } from "./replay-settings";
 import { parseTraceText, TraceError } from "./trace";
-
-const USAGE = `Usage: pnpm replay <trace.json>
-
-Replays a usage trace on a simulated clock through the fleet's own telemetry
-sweep, idle policy, schedules and warning -> re-check -> stop logic, with the settings in
-effect (environment and CML_FLEET_CONFIG, as the job process reads them), and
-prints one JSON report on stdout. The trace format and the report are in
-shared/contract/README.md ("Cost replay"); see packages/replay/README.md.
-
-  CML_WORKER_IDLE_THRESHOLD=45m pnpm replay bench/traces/forgotten-workers.json
-  pnpm -s replay bench/traces/week-of-classes.json | jq .savedFraction   (-s: pnpm prints no banner)
-
-Options:
-  -h, --help   show this help
-
-Exit status: 0 report printed; 2 bad arguments, trace or settings; 1 the replay failed.`;
 
 /** Far above a year of a large fleet's trace; a bigger file is refused before it is read. */
 const MAX_TRACE_BYTES = 64 * 1024 * 1024;
@@ -36,27 +21,12 @@ function refuse(message: string): never {
   process.exit(2);
 }
 
-function parseArguments(args: string[]): { values: { help?: boolean | undefined }; positionals: string[] } {
-  try {
-    return parseArgs({
-      args,
-      options: { help: { type: "boolean", short: "h" } },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (error) {
-    return refuse(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
-  }
-}
-
 async function main(): Promise<void> {
-  const parsed = parseArguments(process.argv.slice(2).filter((arg) => arg !== "--"));
-  if (parsed.values.help === true) {
-    process.stdout.write(`${USAGE}\n`);
-    return;
-  }
+  const parsed = commandLineOrExit(REPLAY_COMMAND);
   if (parsed.positionals.length !== 1) {
-    refuse(`expected exactly one trace file, got ${parsed.positionals.length}\n\n${USAGE}`);
+    refuse(
+      `expected exactly one trace file, got ${parsed.positionals.length}\n\n${helpText(REPLAY_COMMAND)}`,
+    );
   }
   const path = callerPath(parsed.positionals[0] ?? "");
   let text: string;

@@ -1,8 +1,11 @@
+import { commandLineOrExit } from "@cml-fleet/cli-args/command-line";
 import { simulatorOptionsFromEnv } from "./options-from-env";
+import { SIM_COMMAND } from "./sim-command";
 import { startSimulator } from "./simulator";
 
-/** Standalone simulator (`pnpm --filter @cml-fleet/sim start`). */
+/** Standalone simulator (`pnpm --filter @cml-fleet/sim start`; --help lists its settings). */
 
+commandLineOrExit(SIM_COMMAND);
 const sim = await startSimulator(simulatorOptionsFromEnv(process.env));
 console.log(`[sim] EC2/CloudWatch endpoint and control API on ${sim.url} (CML HTTPS port ${sim.cmlPort})`);
 

@@ -19,7 +19,10 @@ describe("parseCli", () => {
   });
 
   it("refuses unknown options and bad URLs", () => {
-    expect(parseCli(["--bogus"], undefined).kind).toBe("error");
+    expect(parseCli(["--bogus"], undefined)).toEqual({
+      kind: "error",
+      message: "cml-fleet-tui: unknown option --bogus; see --help",
+    });
     expect(parseCli(["--url", "not a url"], undefined).kind).toBe("error");
     expect(parseCli(["--url", "ftp://x/graphql"], undefined).kind).toBe("error");
   });

@@ -1,4 +1,4 @@
-import { parseArgs } from "node:util";
+import { type CommandSpec, parseCommandLine } from "@cml-fleet/cli-args/command-line";
 
 export const DEFAULT_URL = "http://127.0.0.1:4000/graphql";
 
@@ -13,37 +13,32 @@ export type CliParse =
   | { readonly kind: "help"; readonly text: string }
   | { readonly kind: "error"; readonly message: string };
 
-export const USAGE = `Usage: cml-fleet-tui [--url <graphql url>] [--token <token>] [--readonly]
+const options = {
+  url: { type: "string", value: "<graphql url>", description: `GraphQL endpoint (default ${DEFAULT_URL})` },
+  token: { type: "string", value: "<token>", description: "API token (default: CML_FLEET_TOKEN)" },
+  readonly: { type: "boolean", description: "hide every action: a monitor only" },
+} as const;
 
-  --url       GraphQL endpoint (default ${DEFAULT_URL})
-  --token     API token (default: the CML_FLEET_TOKEN environment variable)
-  --readonly  hide every action: a monitor only
-  -h, --help  show this help`;
+/** The monitor's command line, as --help shows it. */
+export const MONITOR_COMMAND: CommandSpec<typeof options> = {
+  command: "cml-fleet-tui",
+  synopsis: "[--url <graphql url>] [--token <token>] [--readonly]",
+  summary: "The fleet monitor in the terminal: workers, their status, cost and idle time, live.",
+  options,
+  environment: [{ name: "CML_FLEET_TOKEN", description: "API token when --token is not given." }],
+  footer: "Exit status: 0 quit; 1 crashed; 2 bad arguments.",
+};
 
 /** Parses the command line; `envToken` is CML_FLEET_TOKEN, passed in by the entry point. */
 export function parseCli(argv: readonly string[], envToken: string | undefined): CliParse {
-  let values: { url?: string; token?: string; readonly?: boolean; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        url: { type: "string" },
-        token: { type: "string" },
-        readonly: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    return {
-      kind: "error",
-      message: `${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`,
-    };
+  const line = parseCommandLine(MONITOR_COMMAND, argv);
+  if (line.kind === "help") {
+    return line;
   }
-  if (values.help) {
-    return { kind: "help", text: USAGE };
+  if (line.kind === "error") {
+    return { kind: "error", message: `${MONITOR_COMMAND.command}: ${line.message}` };
   }
+  const { values } = line;
   const url = values.url ?? DEFAULT_URL;
   try {
     const parsed = new URL(url);

@@ -25,7 +25,7 @@ export function settingsHelp(names: readonly string[]): SettingHelp[] {
       throw new Error(`${name} is not a setting`);
     }
     const fallback =
-      setting.default === null || setting.default === "" ? "" : ` (default ${setting.default})`;
+      setting.default === null || setting.default === "" ? "" : ` Default: ${setting.default}.`;
     return { name, description: `${firstSentence(setting.description)}${fallback}` };
   });
 }
