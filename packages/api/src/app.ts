@@ -17,6 +17,7 @@ import type { Observability } from "@cml-fleet/platform/observability/observabil
 import { PRICE_READ_MAX_AGE_MS } from "@cml-fleet/platform/pricing/pricing-refresh-config";
 import { createRedisPriceCache } from "@cml-fleet/platform/pricing/redis-price-cache";
 import { redisPrefixes } from "@cml-fleet/platform/queue/queue-definitions";
+import { createQueueInspector } from "@cml-fleet/platform/queue/queue-inspector";
 import type { RedisConnections } from "@cml-fleet/platform/redis/redis-connections";
 import { createApiTokenRepository } from "@cml-fleet/platform/repositories/api-token.repository";
 import { createAuditRepository } from "@cml-fleet/platform/repositories/audit.repository";
@@ -78,6 +79,12 @@ export async function createApiApp(options: ApiAppOptions): Promise<ApiApp> {
     await apiTokens.ensureBootstrapToken(settings.auth.bootstrapAdminToken);
   }
   const oidc = settings.auth.oidc;
+  // The ADMIN queue view's window on BullMQ (/admin/queues); it connects on first use.
+  const queues = createQueueInspector({
+    redisUrl: settings.redis.url,
+    prefix: redisPrefixes(settings.redis.keyPrefix).bullmq,
+    logger,
+  });
 
   const deps: ApiServerDeps = {
     logger,
@@ -153,6 +160,7 @@ export async function createApiApp(options: ApiAppOptions): Promise<ApiApp> {
       redis: () => redis.ping(),
     },
     edge: edgeOptionsFrom(settings),
+    queues,
     observability:
       options.observability &&
       createApiObservability(options.observability, { readModel: workers, prices, logger }),
@@ -162,9 +170,10 @@ export async function createApiApp(options: ApiAppOptions): Promise<ApiApp> {
     deps,
     database,
     redis,
-    close: () => {
+    close: async () => {
       live.close();
-      return infrastructure.close();
+      await queues.close();
+      await infrastructure.close();
     },
   };
 }

@@ -1,9 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { closeServer, type ListenOptions, listen } from "@cml-fleet/platform/http/listen";
+import type { QueueInspector } from "@cml-fleet/platform/queue/queue-inspector";
 import { WebSocketServer } from "ws";
 import type { AuthenticatorDeps } from "../auth/authenticate";
 import type { ContextDeps } from "../graphql/context-factory";
 import type { ApiObservability } from "../observability/api-observability";
+import { createQueueView, type QueueView } from "./admin-queues";
 import type { EdgeOptions } from "./edge-options";
 import { createFleetYoga, type FleetYoga, GRAPHQL_PATH } from "./fleet-yoga";
 import { serveGraphqlWs } from "./graphql-ws";
@@ -22,6 +24,8 @@ export interface ApiServerDeps extends ContextDeps {
   readonly edge: EdgeOptions;
   /** Metrics and traces of GraphQL operations, and GET /metrics; none when not given. */
   readonly observability?: ApiObservability | undefined;
+  /** BullMQ's queues as the ADMIN queue view at /admin/queues reads them; no view when not given. */
+  readonly queues?: QueueInspector | undefined;
 }
 
 export interface RunningApiServer {
@@ -34,10 +38,11 @@ export interface RunningApiServer {
   close(): Promise<void>;
 }
 
-/** Starts the API (GraphQL over HTTP, SSE and graphql-ws on one path, plus /healthz and /readyz). */
+/** Starts the API (GraphQL over HTTP, SSE and graphql-ws on one path, plus /healthz, /readyz and /admin/queues). */
 export async function startApiServer(deps: ApiServerDeps, options: ListenOptions): Promise<RunningApiServer> {
   const yoga = createFleetYoga(deps);
-  const server = createServer((request, response) => route(deps, yoga, request, response));
+  const queueView = createQueueView(deps);
+  const server = createServer((request, response) => route(deps, yoga, queueView, request, response));
   const sockets = new WebSocketServer({
     server,
     path: GRAPHQL_PATH,
@@ -97,6 +102,7 @@ async function startMetricsListener(deps: ApiServerDeps, options: ListenOptions,
 function route(
   deps: ApiServerDeps,
   yoga: FleetYoga,
+  queueView: QueueView | null,
   request: IncomingMessage,
   response: ServerResponse,
 ): void {
@@ -107,6 +113,9 @@ function route(
     refuseOversizedBody(request, response, REQUEST_LIMITS.maxBodyBytes) ||
     refuseMalformedQueryString(request, response)
   ) {
+    return;
+  }
+  if (queueView?.answer(request, response)) {
     return;
   }
   Promise.resolve(yoga.requestListener(request, response)).catch((error: unknown) => {
