@@ -5,6 +5,7 @@ import { type Job, Worker as QueueWorker } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEST_REDIS_URL } from "../../../platform/test/support/test-redis";
+import { startApiServer } from "../../src/http/server";
 import { dataOf, gql, PATIENCE } from "../graphql/support/graphql-client";
 import { useTestFleet } from "../graphql/support/test-fleet";
 import { anEvent, aWorker } from "../support/worker-factory";
@@ -334,5 +335,35 @@ describe("/admin/queues: actions", () => {
     expect(await pausedOf()).toBe(false);
     expect((await auditOf("pauseQueue")).map((row) => row.arguments)).toEqual([{ kind: "price-refresh" }]);
     expect((await auditOf("resumeQueue")).map((row) => row.arguments)).toEqual([{ kind: "price-refresh" }]);
+  });
+});
+
+describe("/admin/queues: rate limit", () => {
+  it("counts its requests against the API's limit per client: past the burst, 429 with Retry-After", async () => {
+    const limited = await startApiServer(
+      { ...api.app.deps, edge: { ...api.app.deps.edge, rateLimit: { perMinute: 1, burst: 2 } } },
+      { port: 0 },
+    );
+    try {
+      const origin = limited.url.replace(/\/graphql$/, "");
+      const statuses: number[] = [];
+      for (let request = 0; request < 3; request += 1) {
+        const response = await fetch(`${origin}/admin/queues/api/queues`, {
+          headers: bearer(fleet.tokens.ADMIN),
+        });
+        statuses.push(response.status);
+        if (response.status === 429) {
+          expect(Number(response.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+          expect(await response.json()).toMatchObject({
+            errors: [{ extensions: { code: "QUOTA_EXCEEDED" } }],
+          });
+        } else {
+          await response.arrayBuffer();
+        }
+      }
+      expect(statuses).toEqual([200, 200, 429]);
+    } finally {
+      await limited.close();
+    }
   });
 });
