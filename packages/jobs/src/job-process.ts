@@ -22,12 +22,14 @@ import type { Observability } from "@cml-fleet/platform/observability/observabil
 import { pricingRefreshConfig } from "@cml-fleet/platform/pricing/pricing-refresh-config";
 import { createRedisPriceCache } from "@cml-fleet/platform/pricing/redis-price-cache";
 import { TOPICS } from "@cml-fleet/platform/pubsub/topics";
+import { createBullmqJobLookup } from "@cml-fleet/platform/queue/bullmq-job-lookup";
 import { createBullmqNotificationQueue } from "@cml-fleet/platform/queue/notification-queue";
 import { redisPrefixes } from "@cml-fleet/platform/queue/queue-definitions";
 import { createNotificationRepository } from "@cml-fleet/platform/repositories/notification.repository";
 import { createScheduleRepository } from "@cml-fleet/platform/repositories/schedule.repository";
 import { createSnapshotRepository } from "@cml-fleet/platform/repositories/snapshot.repository";
 import { createWorkerRepository } from "@cml-fleet/platform/repositories/worker.repository";
+import { createWorkerOperationRepository } from "@cml-fleet/platform/repositories/worker-operation.repository";
 import { Redis } from "ioredis";
 import type { JobRuntimeConfig, JobWorkerDeps } from "./job-worker-deps";
 import { startNotificationRelayLoop } from "./runtime/notification-relay-loop";
@@ -161,6 +163,9 @@ export async function startJobProcess(options: JobProcessOptions): Promise<Runni
     sleep: realSleep,
     logger,
     jobs: producer,
+    operations: createWorkerOperationRepository(database.db),
+    jobLookup: createBullmqJobLookup(infrastructure.redis.commands, prefixes.bullmq),
+    convergence: { graceMs: settings.jobs.convergenceIntervalMs },
     newId: randomUUID,
     readiness: {
       cmlApiPort: settings.cml.apiPort,
@@ -249,6 +254,7 @@ export async function startJobProcess(options: JobProcessOptions): Promise<Runni
         scheduleEvaluationMs: settings.schedules.evaluationIntervalMs,
         reconcileMs: Math.max(interval * 5, 60_000),
         priceRefreshMs: PRICE_REFRESH_INTERVAL_MS,
+        convergeMs: settings.jobs.convergenceIntervalMs,
       },
       ...options.runtime,
     },

@@ -1,3 +1,4 @@
+import { createConvergenceService, DEFAULT_MAX_REDRIVES } from "@cml-fleet/core/services/convergence.service";
 import { createIdleAutoStopService } from "@cml-fleet/core/services/idle-auto-stop.service";
 import { createImpairedRebootService } from "@cml-fleet/core/services/impaired-reboot.service";
 import { createLabStopService } from "@cml-fleet/core/services/lab-commands.service";
@@ -40,6 +41,14 @@ export function createJobServices(unguarded: JobWorkerDeps): JobServices {
         }),
     }),
     reconciliation: createReconciliationService(deps),
+    convergence: createConvergenceService({
+      ...deps,
+      convergence: {
+        graceMs: deps.convergence.graceMs,
+        maxRedrives: deps.convergence.maxRedrives ?? DEFAULT_MAX_REDRIVES,
+        batchSize: 1_000,
+      },
+    }),
     prices: createPriceRefreshService({ ...deps, ...deps.pricing }),
     labs: createLabStopService(deps),
     tagApply: createTagApplyService(deps),

@@ -4,6 +4,7 @@ import type { Clock } from "@cml-fleet/core/ports/clock.port";
 import type { CloudProvider } from "@cml-fleet/core/ports/cloud-provider.port";
 import type { CmlClient, LicenseRegistrationOptions } from "@cml-fleet/core/ports/cml-client.port";
 import type { EventPublisher } from "@cml-fleet/core/ports/event-publisher.port";
+import type { JobLookup } from "@cml-fleet/core/ports/job-lookup.port";
 import type { JobQueue } from "@cml-fleet/core/ports/job-queue.port";
 import type { LicenseTokenVault } from "@cml-fleet/core/ports/license-token-vault.port";
 import type { Logger } from "@cml-fleet/core/ports/logger.port";
@@ -11,6 +12,7 @@ import type { NotificationStore } from "@cml-fleet/core/ports/notification-store
 import type { ScheduleStore, StartHistory } from "@cml-fleet/core/ports/schedule-store.port";
 import type { SnapshotStore } from "@cml-fleet/core/ports/snapshot-store.port";
 import type { WebhookSender } from "@cml-fleet/core/ports/webhook-sender.port";
+import type { WorkerOperationStore } from "@cml-fleet/core/ports/worker-operation-store.port";
 import type { WorkerRepository } from "@cml-fleet/core/ports/worker-repository.port";
 import type { IdleAutoStopConfig } from "@cml-fleet/core/services/idle-auto-stop.service";
 import type { ImpairedRebootConfig } from "@cml-fleet/core/services/impaired-reboot.service";
@@ -45,6 +47,13 @@ export interface JobRuntimeConfig {
   readonly schedules: ScheduleIntervals | null;
   /** The bound of each job attempt (CML_JOB_TIMEOUT, CML_PROVISIONING_TIMEOUT); unset: unbounded. */
   readonly timeouts?: JobTimeouts | undefined;
+  /**
+   * How long after it was queued a job waits for its request's transaction
+   * to commit before it counts as never saved (default 30 s), and how soon it
+   * looks again meanwhile (default 250 ms). See the README, "Convergence".
+   */
+  readonly intentCommitGraceMs?: number | undefined;
+  readonly intentRecheckMs?: number | undefined;
 }
 
 /** Everything the job workers need: ports, configuration, and the runtime settings. */
@@ -58,6 +67,15 @@ export interface JobWorkerDeps {
   readonly logger: Logger;
   /** The producer, for jobs that start other jobs (an idle stop is a stop job). */
   readonly jobs: Pick<JobQueue, "enqueue">;
+  /** The outbox of accepted operations: jobs settle their rows, the converge sweep lands the lost ones. */
+  readonly operations: WorkerOperationStore;
+  /** Where jobs stand in the queues, many at once (the converge sweep). */
+  readonly jobLookup: JobLookup;
+  /**
+   * The converge sweep: a pending row's job counts as lost once the row is
+   * `graceMs` old (CML_CONVERGENCE_INTERVAL); `maxRedrives` (default 5) bounds re-drives.
+   */
+  readonly convergence: { readonly graceMs: number; readonly maxRedrives?: number | undefined };
   readonly newId: () => string;
   readonly readiness: ReadinessConfig;
   readonly licenseRegistration: LicenseRegistrationOptions;

@@ -6,6 +6,7 @@ import { Redis } from "ioredis";
 import { createJobServices } from "./job-services.factory";
 import type { JobWorkerDeps } from "./job-worker-deps";
 import { applyTagsProcessor } from "./processors/apply-tags.processor";
+import { convergeProcessor } from "./processors/converge.processor";
 import { deregisterLicenseProcessor } from "./processors/deregister-license.processor";
 import { idleCheckProcessor } from "./processors/idle-check.processor";
 import { importProcessor } from "./processors/import.processor";
@@ -27,6 +28,7 @@ import { stopLabProcessor } from "./processors/stop-lab.processor";
 import { telemetrySweepProcessor } from "./processors/telemetry-sweep.processor";
 import { terminateProcessor } from "./processors/terminate.processor";
 import { startHeartbeat } from "./runtime/heartbeat";
+import { createIntentGate, withSettlement } from "./runtime/intent-check";
 import type { JobDefinition } from "./runtime/job-definition";
 import { createQueueWorker } from "./runtime/queue-worker";
 import { upsertSchedulers } from "./runtime/schedulers";
@@ -58,6 +60,7 @@ const PROCESSORS: { readonly [K in JobKind]: (services: JobServices) => JobDefin
   "idle-check": idleCheckProcessor,
   "schedule-evaluate": scheduleEvaluateProcessor,
   reconcile: reconcileProcessor,
+  converge: convergeProcessor,
   "price-refresh": priceRefreshProcessor,
   notify: notifyProcessor,
   "notify-test": notifyTestProcessor,
@@ -81,12 +84,21 @@ export async function startJobWorkers(deps: JobWorkerDeps): Promise<RunningJobWo
   connection.on("error", (error) => logger.warn({ err: error }, "job worker Redis connection error"));
   const locks = createWorkerLocks(connection, runtime.prefix, runtime.workerLockTtlMs);
   const services = createJobServices(deps);
+  // Each worker job checks the request it serves under the lock, and settles its outbox row (README, "Convergence").
+  const intents = createIntentGate({
+    operations: deps.operations,
+    workers: deps.workers,
+    clock: deps.clock,
+    logger,
+    commitGraceMs: runtime.intentCommitGraceMs ?? 30_000,
+    recheckMs: runtime.intentRecheckMs ?? 250,
+  });
 
   if (runtime.schedules !== null) {
     await upsertSchedulers(connection, runtime.prefix, runtime.schedules);
   }
   const serve = <K extends JobKind>(kind: K): Worker =>
-    createQueueWorker(PROCESSORS[kind](services), {
+    createQueueWorker(withSettlement(PROCESSORS[kind](services), intents), {
       connection,
       prefix: runtime.prefix,
       concurrency: queueConcurrency(kind, runtime.concurrency),
@@ -98,6 +110,7 @@ export async function startJobWorkers(deps: JobWorkerDeps): Promise<RunningJobWo
       logger,
       telemetry: deps.telemetry,
       timeouts: runtime.timeouts,
+      intents,
     });
   const workers: Worker[] = kinds.map(serve);
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));

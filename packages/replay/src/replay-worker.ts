@@ -478,7 +478,8 @@ export async function replayWorker(
         reason,
         details: {},
         retryOf: null,
-        enqueue: async (_worker, actor) => runJob(operation, actor, reason),
+        payload: async (_worker, actor) => ({ workerId: id, actor, reason }),
+        queue: async (payload) => runJob(operation, payload.actor, reason),
       },
     ).catch((error: unknown) => {
       if (!(error instanceof ConflictError)) {

@@ -13,7 +13,9 @@ export type SystemPolicy =
   | "bootstrap"
   | "cml-certificate-pinning"
   | "status-checks"
-  | "schedule";
+  | "schedule"
+  /** The converge sweep, landing an accepted intent whose job was lost. */
+  | "convergence";
 
 export function userActor(id: string, name: string): Actor {
   return { kind: "user", id, name };

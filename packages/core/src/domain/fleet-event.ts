@@ -22,6 +22,10 @@ export const FLEET_EVENT_TYPES = [
   "worker.failed",
   /** A start, stop or terminate job gave up (its last attempt failed, or it ran past CML_JOB_TIMEOUT). */
   "worker.operation_failed",
+  /** The converge sweep queued an accepted operation's job again (`data`: operation, jobId, why, redrives). */
+  "worker.operation_redriven",
+  /** A queued operation found a later request had changed the desired status, and did nothing (`data`: operation, desiredStatus). */
+  "worker.operation_superseded",
   "worker.terminated",
   "worker.certificate_pinned",
   "worker.certificate_mismatch",

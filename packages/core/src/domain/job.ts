@@ -1,5 +1,6 @@
 import type { Actor } from "./actor";
 import type { RankedRole } from "./role";
+import type { OperationIntent } from "./worker-operation";
 import type { DesiredStatus, WorkerStatus } from "./worker-status";
 
 export const JOB_STATES = ["WAITING", "ACTIVE", "DELAYED", "COMPLETED", "FAILED"] as const;
@@ -89,6 +90,12 @@ type JobKindRow =
 type NoPayload = Record<string, never>;
 
 /**
+ * The outbox row a worker job serves (an accepted request's, see
+ * worker-operation.ts); absent on a job queued by a sweep or before the outbox.
+ */
+type Intent = OperationIntent | null;
+
+/**
  * The job kinds, one queue and one processor each, and everything that
  * differs between them. Queues, processors, schedules, operation planning
  * and the operation mutations are all derived from this table.
@@ -96,9 +103,13 @@ type NoPayload = Record<string, never>;
  */
 export const JOB_KIND_TABLE = {
   // Asked for by createWorker.
-  provision: { payload: payload<{ workerId: string; actor: Actor }>(), target: "worker", role: "ADMIN" },
+  provision: {
+    payload: payload<{ workerId: string; actor: Actor; intent?: Intent }>(),
+    target: "worker",
+    role: "ADMIN",
+  },
   start: {
-    payload: payload<{ workerId: string; actor: Actor }>(),
+    payload: payload<{ workerId: string; actor: Actor; intent?: Intent }>(),
     target: "worker",
     operation: {
       runFrom: { STOPPED: "PENDING", FAILED: "PENDING", UNKNOWN: "PENDING" },
@@ -108,7 +119,7 @@ export const JOB_KIND_TABLE = {
     },
   },
   stop: {
-    payload: payload<{ workerId: string; actor: Actor; reason: string | null }>(),
+    payload: payload<{ workerId: string; actor: Actor; reason: string | null; intent?: Intent }>(),
     target: "worker",
     operation: {
       runFrom: { RUNNING: "STOPPING", PENDING: "STOPPING", FAILED: "STOPPING", UNKNOWN: "STOPPING" },
@@ -124,6 +135,7 @@ export const JOB_KIND_TABLE = {
       actor: Actor;
       force: boolean;
       snapshotFirst?: { snapshotId: string; description: string | null } | null;
+      intent?: Intent;
     }>(),
     target: "worker",
     operation: {
@@ -157,7 +169,7 @@ export const JOB_KIND_TABLE = {
     },
   },
   refresh: {
-    payload: payload<{ workerId: string; actor: Actor }>(),
+    payload: payload<{ workerId: string; actor: Actor; intent?: Intent }>(),
     target: "worker",
     operation: {
       // Any status but TERMINATED: a refresh only observes.
@@ -181,6 +193,7 @@ export const JOB_KIND_TABLE = {
       actor: Actor;
       useConfiguredToken: boolean;
       tokenRef: string | null;
+      intent?: Intent;
     }>(),
     target: "worker",
     operation: {
@@ -199,7 +212,7 @@ export const JOB_KIND_TABLE = {
     },
   },
   "deregister-license": {
-    payload: payload<{ workerId: string; actor: Actor }>(),
+    payload: payload<{ workerId: string; actor: Actor; intent?: Intent }>(),
     target: "worker",
     operation: {
       runFrom: { RUNNING: null },
@@ -211,7 +224,13 @@ export const JOB_KIND_TABLE = {
   // Asked for by snapshotWorker: an EBS snapshot of the root volume (the CML labs with it), recorded in `snapshots`
   // under `snapshotId`, the fleet's id chosen with the request (the same on every retry, so a retry makes no second).
   snapshot: {
-    payload: payload<{ workerId: string; actor: Actor; snapshotId: string; description: string | null }>(),
+    payload: payload<{
+      workerId: string;
+      actor: Actor;
+      snapshotId: string;
+      description: string | null;
+      intent?: Intent;
+    }>(),
     target: "worker",
     operation: {
       // A running or stopped instance has its root volume; the worker stays as it is.
@@ -287,6 +306,15 @@ export const JOB_KIND_TABLE = {
     target: "fleet",
     role: "ADMIN",
     sweep: { every: "reconcileMs" },
+  },
+  // Lands every accepted intent: queues again the jobs of pending outbox rows Redis lost, and of workers whose
+  // desired status nothing is taking them to (the jobs README, "Convergence"). It starts stops and terminates,
+  // as only an admin may ask for all of them.
+  converge: {
+    payload: payload<NoPayload>(),
+    target: "fleet",
+    role: "ADMIN",
+    sweep: { every: "convergeMs" },
   },
   // Prices from the AWS Price List API and volume sizes, cached for every process; it only observes.
   "price-refresh": {

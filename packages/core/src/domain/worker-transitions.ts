@@ -52,10 +52,23 @@ export type OperationPlan =
 /**
  * Decides whether `operation` may run on a worker in `status`. Throws an
  * {@link InvalidTransitionError} (a CONFLICT) naming the operation and the state when it may not.
+ *
+ * With `desired` (the worker's desired status), a worker whose status is
+ * where the operation leads, or on its way there, but whose desired status
+ * is elsewhere (a start while a stop is queued) is not joined: the request
+ * records its own intent and queues its job, and the queued opposite job
+ * finds itself superseded. Without it, the status alone decides.
  */
-export function planOperation(operation: WorkerOperation, status: WorkerStatus): OperationPlan {
+export function planOperation(
+  operation: WorkerOperation,
+  status: WorkerStatus,
+  desired?: DesiredStatus,
+): OperationPlan {
   const rule = operationRule(operation);
   if (rule.joinFrom.includes(status)) {
+    if (rule.desired !== null && desired !== undefined && desired !== rule.desired) {
+      return { kind: "run", desired: rule.desired, next: null };
+    }
     return { kind: "join" };
   }
   if (status in rule.runFrom) {

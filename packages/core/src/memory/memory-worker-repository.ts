@@ -1,5 +1,6 @@
 import type { FleetEvent, NewFleetEvent } from "../domain/fleet-event";
 import type { CmlLab, Worker } from "../domain/worker";
+import type { WorkerOperationRecord } from "../domain/worker-operation";
 import { ConcurrentModificationError, ConflictError } from "../errors";
 import type {
   AuditEntry,
@@ -29,6 +30,8 @@ export class MemoryWorkerRepository implements WorkerRepository {
   readonly events: FleetEvent[] = [];
   /** Audit entries saved with worker changes, as the real repository writes them in the change's transaction. */
   readonly audit: AuditEntry[] = [];
+  /** Outbox rows written with worker changes (WorkerWriteOptions.queueOperation), as the real repository writes them. */
+  readonly operations: WorkerOperationRecord[] = [];
   /** Each worker's samples, oldest first. */
   private readonly samples = new Map<string, TelemetrySample[]>();
   private readonly samplesPerWorker: number;
@@ -88,6 +91,8 @@ export class MemoryWorkerRepository implements WorkerRepository {
       throw new ConflictError(`worker ${worker.id} exists`);
     }
     const saved = { ...worker, version: 1 };
+    // Before anything is stored, as the transaction's last step: a throw leaves nothing behind.
+    await this.queueOperation(saved, options);
     this.workers.set(worker.id, saved);
     this.audit.push(...(options.audit ?? []));
     return { worker: saved, events: this.record(events) };
@@ -98,9 +103,19 @@ export class MemoryWorkerRepository implements WorkerRepository {
       throw new ConcurrentModificationError("worker", worker.id);
     }
     const saved = { ...worker, version: worker.version + 1 };
+    await this.queueOperation(saved, options);
+    if (this.workers.get(worker.id) !== stored) {
+      throw new ConcurrentModificationError("worker", worker.id);
+    }
     this.workers.set(worker.id, saved);
     this.audit.push(...(options.audit ?? []));
     return { worker: saved, events: this.record(events) };
+  }
+  private async queueOperation(saved: Worker, options: WorkerWriteOptions): Promise<void> {
+    if (options.queueOperation !== undefined) {
+      const operation = await options.queueOperation(saved);
+      this.operations.push({ ...operation, state: "PENDING", settledAt: null, redrives: 0 });
+    }
   }
   async appendEvents(events: readonly NewFleetEvent[]) {
     return this.record(events);

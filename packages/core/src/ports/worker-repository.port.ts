@@ -1,5 +1,6 @@
 import type { FleetEvent, NewFleetEvent } from "../domain/fleet-event";
 import type { CmlLab, TelemetrySnapshot, Worker } from "../domain/worker";
+import type { NewWorkerOperation } from "../domain/worker-operation";
 import type { WorkerStatus } from "../domain/worker-status";
 
 export interface WorkerFilter {
@@ -45,6 +46,15 @@ export interface AuditEntry {
 export interface WorkerWriteOptions {
   /** Written in the same transaction as the worker and its events: all of them, or none. */
   readonly audit?: readonly AuditEntry[] | undefined;
+  /**
+   * The operation the change asks for: called inside the transaction, once
+   * the worker, events and audit rows are written and just before the
+   * commit, with the worker as saved. It queues the operation's job and
+   * answers the outbox row, which is written in the same transaction. If it
+   * throws (the queue is down) nothing of the change is saved; if the commit
+   * fails after it queued the job, the job finds no row and does nothing.
+   */
+  readonly queueOperation?: ((saved: Worker) => Promise<NewWorkerOperation>) | undefined;
 }
 
 export interface SavedWorker {

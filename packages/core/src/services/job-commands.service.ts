@@ -182,7 +182,9 @@ export function createJobCommandService(deps: JobCommandServiceDeps) {
       reason,
       details,
       retryOf: { jobId: id, actor: request.payload.actor },
-      enqueue: () => deps.jobs.retry(id, retriedBy(request.kind, request.payload, actor)),
+      // The failed job runs again as the retrier's, serving the retry's own outbox row.
+      payload: async (_worker, _actor, intent) => ({ ...request.payload, actor, intent }),
+      queue: (payload) => deps.jobs.retry(id, { kind: request.kind, payload }),
     });
     if (result.job === null) {
       throw new ConflictError(`job ${id} has nothing left to run`);
@@ -234,6 +236,7 @@ export function createJobCommandService(deps: JobCommandServiceDeps) {
         case "idle-check":
         case "schedule-evaluate":
         case "reconcile":
+        case "converge":
         case "price-refresh":
         // A notification is sent again as it was (to the channel, with the same delivery id).
         case "notify":

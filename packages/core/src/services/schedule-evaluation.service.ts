@@ -95,7 +95,7 @@ export function createScheduleEvaluationService(deps: ScheduleEvaluationDeps) {
       const requested = recordOperationRequested(
         current,
         "start",
-        planOperation("start", current.status),
+        planOperation("start", current.status, current.desiredStatus),
         scheduleActor,
         reason,
         now,

@@ -1,6 +1,7 @@
+import { randomUUID } from "node:crypto";
 import { type Actor, describeActor } from "../domain/actor";
 import { checkOptionalText, checkText } from "../domain/input-text";
-import { type JobInfo, workerJobId } from "../domain/job";
+import { type JobInfo, type JobPayloads, workerJobId } from "../domain/job";
 import { actorOf, type Requester } from "../domain/requester";
 import { type LaunchSnapshot, validateSnapshotDescription, validateSnapshotId } from "../domain/snapshot";
 import type { Worker } from "../domain/worker";
@@ -16,6 +17,7 @@ import {
   validateTags,
   validateWorkerName,
 } from "../domain/worker-input";
+import type { OperationIntent } from "../domain/worker-operation";
 import {
   type OperationPlan,
   operationRule,
@@ -72,22 +74,22 @@ export interface WorkerCommandServiceDeps extends WorkerWriterDeps {
 /**
  * A person's requests to create a worker or run an operation on one (the
  * API's lifecycle mutations). Each validates, checks the transition, writes
- * the intent (desired status, event and audit record in one transaction),
- * publishes, queues the job that does the work, and returns at once; the
- * job's processor carries it out through the lifecycle, provisioning or
- * license service. If queueing fails the intent stays recorded and repeating
- * the request queues the job (job ids make that idempotent).
+ * the intent (desired status, event, audit record and outbox row in one
+ * transaction, the job queued inside it), publishes, and returns at once;
+ * the job's processor carries it out through the lifecycle, provisioning or
+ * license service. If queueing fails nothing is recorded and the request
+ * fails (UPSTREAM_UNAVAILABLE); see the jobs README, "Convergence".
  */
 export function createWorkerCommandService(deps: WorkerCommandServiceDeps) {
   const { workers, jobs, clock, settings } = deps;
 
-  /** A fresh request for an operation (see {@link requestOperation}). */
-  function operate(
+  /** A fresh request for an operation (see {@link requestOperation}): its job gets `payload`. */
+  function operate<K extends WorkerOperation>(
     by: Requester,
-    operation: WorkerOperation,
+    operation: K,
     id: string,
     options: { reason?: string | null; details?: Record<string, unknown> },
-    enqueue: (worker: Worker, actor: Actor) => Promise<JobInfo>,
+    payload: (worker: Worker, actor: Actor, intent: OperationIntent) => Promise<JobPayloads[K]>,
   ): Promise<WorkerJobResult> {
     return requestOperation(deps, {
       by,
@@ -96,7 +98,8 @@ export function createWorkerCommandService(deps: WorkerCommandServiceDeps) {
       reason: options.reason ?? null,
       details: options.details ?? {},
       retryOf: null,
-      enqueue,
+      payload,
+      queue: (built) => jobs.enqueue(operation, built),
     });
   }
 
@@ -207,9 +210,24 @@ export function createWorkerCommandService(deps: WorkerCommandServiceDeps) {
         actor,
         now,
       });
+      // The provision job is queued inside the insert's transaction, with its outbox row (see requestOperation).
+      const intent: OperationIntent = { operationId: deps.newId() };
+      let job: JobInfo | null = null;
       let saved: SavedWorker;
       try {
         saved = await workers.insert(change.worker, change.events, {
+          queueOperation: async (inserted) => {
+            const payload = { workerId: inserted.id, actor, intent };
+            job = await jobs.enqueue("provision", payload);
+            return {
+              id: intent.operationId,
+              workerId: inserted.id,
+              kind: "provision",
+              jobId: job.id,
+              payload: { ...payload },
+              requestedAt: clock.now(),
+            };
+          },
           audit: [
             successAudit(
               by,
@@ -227,19 +245,21 @@ export function createWorkerCommandService(deps: WorkerCommandServiceDeps) {
         }
         throw error;
       }
-      const job = await jobs.enqueue("provision", { workerId: saved.worker.id, actor });
       await publishSaved(deps, saved.worker, saved.events);
       return { worker: saved.worker, job };
     },
 
     startWorker: (by: Requester, id: string) =>
-      operate(by, "start", id, {}, (worker, actor) => jobs.enqueue("start", { workerId: worker.id, actor })),
+      operate(by, "start", id, {}, async (worker, actor, intent) => ({ workerId: worker.id, actor, intent })),
 
     stopWorker(by: Requester, id: string, reason: string | null): Promise<WorkerJobResult> {
       const given = validateReason(reason);
-      return operate(by, "stop", id, { reason: given }, (worker, actor) =>
-        jobs.enqueue("stop", { workerId: worker.id, actor, reason: given }),
-      );
+      return operate(by, "stop", id, { reason: given }, async (worker, actor, intent) => ({
+        workerId: worker.id,
+        actor,
+        reason: given,
+        intent,
+      }));
     },
 
     /** With `snapshot`, the job snapshots the root volume first and terminates only once it is COMPLETED. */
@@ -251,22 +271,23 @@ export function createWorkerCommandService(deps: WorkerCommandServiceDeps) {
     ): Promise<WorkerJobResult> {
       const snapshot = options.snapshot === true;
       const details = snapshot ? { force, snapshot } : { force };
-      return operate(by, "terminate", id, { details }, (worker, actor) =>
-        jobs.enqueue("terminate", {
-          workerId: worker.id,
-          actor,
-          force,
-          snapshotFirst: snapshot
-            ? { snapshotId: deps.newId(), description: `before terminating ${worker.name}` }
-            : null,
-        }),
-      );
+      return operate(by, "terminate", id, { details }, async (worker, actor, intent) => ({
+        workerId: worker.id,
+        actor,
+        force,
+        snapshotFirst: snapshot
+          ? { snapshotId: deps.newId(), description: `before terminating ${worker.name}` }
+          : null,
+        intent,
+      }));
     },
 
     refreshWorker: (by: Requester, id: string) =>
-      operate(by, "refresh", id, {}, (worker, actor) =>
-        jobs.enqueue("refresh", { workerId: worker.id, actor }),
-      ),
+      operate(by, "refresh", id, {}, async (worker, actor, intent) => ({
+        workerId: worker.id,
+        actor,
+        intent,
+      })),
 
     async registerLicense(by: Requester, id: string, token: string | null): Promise<WorkerJobResult> {
       const given = token === null ? null : checkText("licenseToken", "token", token.trim());
@@ -275,33 +296,39 @@ export function createWorkerCommandService(deps: WorkerCommandServiceDeps) {
       }
       // The secret itself never reaches the audit log, the event data or the job data.
       const details = { tokenGiven: given !== null };
-      return operate(by, "register-license", id, { details }, async (worker, actor) =>
-        jobs.enqueue("register-license", {
-          workerId: worker.id,
-          actor,
-          useConfiguredToken: given === null,
-          tokenRef: given === null ? null : await deps.licenseTokens.put(given),
-        }),
-      );
+      return operate(by, "register-license", id, { details }, async (worker, actor, intent) => ({
+        workerId: worker.id,
+        actor,
+        useConfiguredToken: given === null,
+        tokenRef: given === null ? null : await deps.licenseTokens.put(given),
+        intent,
+      }));
     },
 
     /** An EBS snapshot of the worker's root volume (its CML labs with it), as a snapshot job. */
     snapshotWorker(by: Requester, id: string, description: string | null): Promise<WorkerJobResult> {
       const given = validateSnapshotDescription(description);
-      return operate(by, "snapshot", id, { reason: null, details: { description: given } }, (worker, actor) =>
-        jobs.enqueue("snapshot", {
+      return operate(
+        by,
+        "snapshot",
+        id,
+        { reason: null, details: { description: given } },
+        async (worker, actor, intent) => ({
           workerId: worker.id,
           actor,
           snapshotId: deps.newId(),
           description: given,
+          intent,
         }),
       );
     },
 
     deregisterLicense: (by: Requester, id: string) =>
-      operate(by, "deregister-license", id, {}, (worker, actor) =>
-        jobs.enqueue("deregister-license", { workerId: worker.id, actor }),
-      ),
+      operate(by, "deregister-license", id, {}, async (worker, actor, intent) => ({
+        workerId: worker.id,
+        actor,
+        intent,
+      })),
   };
 }
 
@@ -320,16 +347,18 @@ export interface RetryOf {
 }
 
 /** A person's request for an operation on a worker, fresh or the retry of a failed job. */
-export interface OperationRequest {
+export interface OperationRequest<K extends WorkerOperation = WorkerOperation> {
   readonly by: Requester;
-  readonly operation: WorkerOperation;
+  readonly operation: K;
   readonly workerId: string;
   readonly reason: string | null;
   /** Recorded with the event and the audit entry (never a secret). */
   readonly details: Record<string, unknown>;
   readonly retryOf: RetryOf | null;
-  /** Queues the job (or, for a retry, runs the failed one again) once the intent is stored. */
-  readonly enqueue: (worker: Worker, actor: Actor) => Promise<JobInfo>;
+  /** The job's payload for the worker as saved, carrying `intent`, the outbox row it serves. */
+  readonly payload: (worker: Worker, actor: Actor, intent: OperationIntent) => Promise<JobPayloads[K]>;
+  /** Queues the job (a retry runs the failed one again) inside the intent's transaction. */
+  readonly queue: (payload: JobPayloads[K]) => Promise<JobInfo>;
 }
 
 /**
@@ -339,7 +368,7 @@ export interface OperationRequest {
  * way (e.g. left STOPPING by a failed stop) runs the operation again.
  */
 function planRetry(operation: WorkerOperation, worker: Worker): OperationPlan {
-  const plan = planOperation(operation, worker.status);
+  const plan = planOperation(operation, worker.status, worker.desiredStatus);
   if (plan.kind === "run") {
     return plan;
   }
@@ -353,30 +382,40 @@ function planRetry(operation: WorkerOperation, worker: Worker): OperationPlan {
 }
 
 /**
- * Persists the intent of an operation, then queues its job (or answers with
- * the one under way). The plan is made from the worker as stored now, so a
- * retry is checked exactly as a fresh request: a retry of a stop on a worker
- * that is now TERMINATED is a CONFLICT. A retry is recorded as the retrier's
- * request, with the failed job and who had asked for it in the event's data
- * and the audit entry.
+ * Persists the intent of an operation and queues its job in one step: the
+ * job is queued inside the intent's transaction, just before it commits, and
+ * the outbox row (worker_operations) is written with it. A queue that is
+ * down fails the request with nothing saved (UPSTREAM_UNAVAILABLE); an
+ * intent that is saved always has its row, so the converge sweep lands it
+ * even if the job is lost afterwards. The plan is made from the worker as
+ * stored now, so a retry is checked exactly as a fresh request: a retry of a
+ * stop on a worker that is now TERMINATED is a CONFLICT. A retry is recorded
+ * as the retrier's request, with the failed job and who had asked for it in
+ * the event's data and the audit entry. A request that joins the work under
+ * way records nothing and answers with that work's job.
  */
-export async function requestOperation(
-  deps: WorkerWriterDeps & { readonly jobs: Pick<JobQueue, "get"> },
-  request: OperationRequest,
+export async function requestOperation<K extends WorkerOperation>(
+  deps: WorkerWriterDeps & { readonly jobs: Pick<JobQueue, "get">; readonly newId?: () => string },
+  request: OperationRequest<K>,
 ): Promise<WorkerJobResult> {
   const { by, operation, workerId, retryOf } = request;
   const actor = actorOf(by);
   const retryDetails =
     retryOf === null ? {} : { retryOf: retryOf.jobId, originalActor: describeActor(retryOf.actor) };
   const details = { ...request.details, ...retryDetails };
+  // One id for every attempt of the write: a job queued by an attempt that lost a race serves the one that commits.
+  const intent: OperationIntent = { operationId: (deps.newId ?? randomUUID)() };
   // Set by the attempt that counts (the last one): joining the work under way records nothing and queues nothing.
   let recorded = false;
+  let job: JobInfo | null = null;
   const worker = await updateWorker(
     deps,
     workerId,
     (current, now) => {
       const plan =
-        retryOf === null ? planOperation(operation, current.status) : planRetry(operation, current);
+        retryOf === null
+          ? planOperation(operation, current.status, current.desiredStatus)
+          : planRetry(operation, current);
       const next = unlessUnchanged(
         current,
         recordOperationRequested(current, operation, plan, actor, request.reason, now, details),
@@ -394,10 +433,27 @@ export async function requestOperation(
             : { id: retryOf.jobId, kind: operation, workerId, reason: request.reason, ...details },
           now,
         ),
+      queueOperation: async (saved) => {
+        const payload = await request.payload(saved, actor, intent);
+        job = await request.queue(payload);
+        return {
+          id: intent.operationId,
+          workerId,
+          kind: operation,
+          jobId: job.id,
+          payload: recordOf(payload),
+          requestedAt: deps.clock.now(),
+        };
+      },
     },
   );
   if (!recorded) {
     return { worker, job: await deps.jobs.get(workerJobId(operation, workerId)) };
   }
-  return { worker, job: await request.enqueue(worker, actor) };
+  return { worker, job };
+}
+
+/** A job payload as the outbox stores it. */
+function recordOf(payload: object): Record<string, unknown> {
+  return { ...payload };
 }

@@ -5,7 +5,7 @@ import { ConcurrentModificationError, NotFoundError } from "../errors";
 import type { Clock } from "../ports/clock.port";
 import type { EventPublisher } from "../ports/event-publisher.port";
 import type { Logger } from "../ports/logger.port";
-import type { AuditEntry, WorkerRepository } from "../ports/worker-repository.port";
+import type { AuditEntry, WorkerRepository, WorkerWriteOptions } from "../ports/worker-repository.port";
 
 /**
  * What writing a worker takes, and so what every service that changes workers
@@ -42,6 +42,8 @@ export interface WriteOptions {
    * in the change's transaction. Built per attempt, from that attempt's time.
    */
   readonly audit?: (now: Date) => AuditEntry;
+  /** The operation the change asks for, queued inside its transaction (see WorkerWriteOptions.queueOperation). */
+  readonly queueOperation?: WorkerWriteOptions["queueOperation"];
 }
 
 /**
@@ -79,7 +81,10 @@ export async function updateWorker(
       const saved = await deps.workers.save(
         { ...next.worker, updatedAt: laterThan(current.updatedAt, now) },
         next.events,
-        options.audit === undefined ? {} : { audit: [options.audit(now)] },
+        {
+          ...(options.audit === undefined ? {} : { audit: [options.audit(now)] }),
+          ...(options.queueOperation === undefined ? {} : { queueOperation: options.queueOperation }),
+        },
       );
       await publishSaved(deps, saved.worker, saved.events, next.notify ?? options.notify ?? true);
       return saved.worker;

@@ -147,6 +147,7 @@ export function toSettingsModel(raw: RawSettings) {
       provisioningTimeoutMs: raw.cml_provisioning_timeout,
       timeoutMs: raw.cml_job_timeout,
       attempts: raw.cml_job_attempts,
+      convergenceIntervalMs: raw.cml_convergence_interval,
     },
     notify: {
       allowHttp: raw.notify_allow_http,

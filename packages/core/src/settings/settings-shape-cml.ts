@@ -156,4 +156,9 @@ export const cmlSettingsShape = {
     min: 1,
     max: 50,
   }),
+  cml_convergence_interval: durationSetting(
+    "15s",
+    "How often a job process lands accepted intents whose job was lost (Redis restarted empty, a crash between commit and queue): an operation still pending one interval after it was asked for, with no job in the queue, is queued again (at most 5 times, then it fails visibly).",
+    { min: 100 },
+  ),
 };

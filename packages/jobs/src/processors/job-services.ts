@@ -1,4 +1,5 @@
 import type { Worker } from "@cml-fleet/core/domain/worker";
+import type { ConvergenceService } from "@cml-fleet/core/services/convergence.service";
 import type { IdleAutoStopService } from "@cml-fleet/core/services/idle-auto-stop.service";
 import type { ImpairedRebootService } from "@cml-fleet/core/services/impaired-reboot.service";
 import type { LabStopService } from "@cml-fleet/core/services/lab-commands.service";
@@ -22,6 +23,7 @@ export interface JobServices {
   readonly idle: IdleAutoStopService;
   readonly schedules: ScheduleEvaluationService;
   readonly reconciliation: ReconciliationService;
+  readonly convergence: ConvergenceService;
   readonly prices: PriceRefreshService;
   readonly labs: LabStopService;
   readonly tagApply: TagApplyService;

@@ -18,6 +18,7 @@ import {
 import { DelayedError, type Job, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { type JobTelemetryDeps, observeJobWorker, traceJobProcessor } from "../observability/job-telemetry";
+import { gateIntent, type IntentGate } from "./intent-check";
 import { armJobDeadline, describeAttempt, type JobTimeouts, unboundedAttempt } from "./job-deadline";
 import type { JobDefinition } from "./job-definition";
 import { onStalledOut } from "./stalled-out";
@@ -38,6 +39,8 @@ export interface QueueWorkerOptions {
   readonly telemetry?: JobTelemetryDeps | undefined;
   /** The bound of each attempt (CML_JOB_TIMEOUT, CML_PROVISIONING_TIMEOUT); none when unset. */
   readonly timeouts?: JobTimeouts | undefined;
+  /** The outbox check of worker jobs carrying an intent (see intent-check.ts); none when unset. */
+  readonly intents?: IntentGate | undefined;
 }
 
 /**
@@ -107,6 +110,11 @@ export function createQueueWorker<K extends JobKind>(
         logger.info({ jobId }, "sweep already running in another process; this run is skipped");
         return { skipped: "the same sweep was running in another process" };
       }
+    }
+    // Under the lock: the request this job serves was saved and still stands, or the job does nothing.
+    const gated = await gateIntent(options.intents, kind, job, token, lock);
+    if (gated !== null) {
+      return gated;
     }
     let deadline = unboundedAttempt(attempt);
     try {

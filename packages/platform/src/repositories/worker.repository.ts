@@ -1,5 +1,5 @@
 import type { FleetEvent, NewFleetEvent } from "@cml-fleet/core/domain/fleet-event";
-import type { CmlLab } from "@cml-fleet/core/domain/worker";
+import type { CmlLab, Worker } from "@cml-fleet/core/domain/worker";
 import {
   ConcurrentModificationError,
   ConflictError,
@@ -12,6 +12,7 @@ import type {
   WorkerFilter,
   WorkerPage,
   WorkerRepository,
+  WorkerWriteOptions,
 } from "@cml-fleet/core/ports/worker-repository.port";
 import { and, asc, count, desc, eq, ilike, inArray, ne, or, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/database";
@@ -23,6 +24,7 @@ import { insertAuditEntries } from "./audit.repository";
 import { isUniqueViolation } from "./database-errors";
 import { decodeKeysetCursor, numericCursorId } from "./keyset-cursor";
 import { decodeWorkerCursor } from "./worker-cursor";
+import { insertWorkerOperation } from "./worker-operation.repository";
 import { type AutoStopReadModel, createWorkerReadModel, ownedBy } from "./worker-read-model";
 import {
   containsPattern,
@@ -134,7 +136,9 @@ export function createWorkerRepository(db: Db): DrizzleWorkerRepository {
             await tx.insert(workerLabs).values(labRows(worker.id, worker.labs));
           }
           await insertAuditEntries(tx, options?.audit ?? []);
-          return { worker, events: await insertEvents(tx, events) };
+          const saved = { worker, events: await insertEvents(tx, events) };
+          await queueOperation(tx, worker, options);
+          return saved;
         });
       } catch (error) {
         if (isUniqueViolation(error, "workers_idempotency_key_unique")) {
@@ -178,7 +182,9 @@ export function createWorkerRepository(db: Db): DrizzleWorkerRepository {
             : new ConcurrentModificationError("worker", worker.id);
         }
         await insertAuditEntries(tx, options?.audit ?? []);
-        return { worker: toWorker(row), events: await insertEvents(tx, events) };
+        const saved = { worker: toWorker(row), events: await insertEvents(tx, events) };
+        await queueOperation(tx, saved.worker, options);
+        return saved;
       });
     },
 
@@ -238,6 +244,13 @@ export function createWorkerRepository(db: Db): DrizzleWorkerRepository {
       });
     },
   };
+}
+
+/** The change's operation, last in its transaction: its job queued, then its outbox row (see WorkerWriteOptions). */
+async function queueOperation(tx: Db, saved: Worker, options: WorkerWriteOptions | undefined): Promise<void> {
+  if (options?.queueOperation !== undefined) {
+    await insertWorkerOperation(tx, await options.queueOperation(saved));
+  }
 }
 
 function labRows(workerId: string, labs: readonly CmlLab[]) {
