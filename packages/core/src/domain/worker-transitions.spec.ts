@@ -150,3 +150,37 @@ describe("planOperation", () => {
     expect(() => planOperation("start", "TERMINATED")).toThrow(expect.objectContaining({ code: "CONFLICT" }));
   });
 });
+
+describe("planning against the desired status (a request after a queued opposite one)", () => {
+  it("records a start on a RUNNING worker whose stop is queued, instead of joining", () => {
+    expect(planOperation("start", "RUNNING", "STOPPED")).toEqual({
+      kind: "run",
+      desired: "RUNNING",
+      next: null,
+    });
+    expect(planOperation("start", "PENDING", "STOPPED")).toEqual({
+      kind: "run",
+      desired: "RUNNING",
+      next: null,
+    });
+  });
+
+  it("records a stop on a STOPPED worker whose start is queued (the symmetric case)", () => {
+    expect(planOperation("stop", "STOPPED", "RUNNING")).toEqual({
+      kind: "run",
+      desired: "STOPPED",
+      next: null,
+    });
+  });
+
+  it("still joins when the worker is already heading where asked", () => {
+    expect(planOperation("start", "RUNNING", "RUNNING")).toEqual({ kind: "join" });
+    expect(planOperation("stop", "STOPPING", "STOPPED")).toEqual({ kind: "join" });
+    expect(planOperation("terminate", "SHUTTING_DOWN", "TERMINATED")).toEqual({ kind: "join" });
+  });
+
+  it("plans a run from a status the operation runs from exactly as without the desired status", () => {
+    expect(planOperation("stop", "RUNNING", "RUNNING")).toEqual(planOperation("stop", "RUNNING"));
+    expect(planOperation("start", "STOPPED", "STOPPED")).toEqual(planOperation("start", "STOPPED"));
+  });
+});

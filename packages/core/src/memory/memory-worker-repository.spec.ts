@@ -75,4 +75,40 @@ describe("the worker repository in memory", () => {
     expect((await repository.findById(inserted.id))?.name).toBe("renamed");
     expect(repository.audit).toHaveLength(2);
   });
+
+  it("keeps nothing of a change whose operation could not be queued, and the outbox row of one that was", async () => {
+    const repository = new MemoryWorkerRepository();
+    const inserted = (await repository.insert(aWorker(), [])).worker;
+    const refused = repository.save({ ...inserted, desiredStatus: "STOPPED" }, [], {
+      audit: [audit],
+      queueOperation: async () => {
+        throw new Error("the queue is down");
+      },
+    });
+    await expect(refused).rejects.toThrow("the queue is down");
+    expect(await repository.findById(inserted.id)).toEqual(inserted);
+    expect(repository.audit).toEqual([]);
+    expect(repository.operations).toEqual([]);
+
+    const saved = await repository.save({ ...inserted, desiredStatus: "STOPPED" }, [], {
+      queueOperation: async (worker) => ({
+        id: "op-1",
+        workerId: worker.id,
+        kind: "stop",
+        jobId: `stop.${worker.id}`,
+        payload: { workerId: worker.id, version: worker.version },
+        requestedAt: at(1),
+      }),
+    });
+    expect(saved.worker.desiredStatus).toBe("STOPPED");
+    // The operation sees the worker as saved (its new version).
+    expect(repository.operations).toEqual([
+      expect.objectContaining({
+        id: "op-1",
+        state: "PENDING",
+        redrives: 0,
+        payload: expect.objectContaining({ version: inserted.version + 1 }),
+      }),
+    ]);
+  });
 });

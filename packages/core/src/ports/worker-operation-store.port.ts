@@ -34,7 +34,7 @@ export interface WorkerOperationStore {
   /** Counts one more re-drive of a row. */
   recordRedrive(id: string): Promise<void>;
   /**
-   * Workers never served by the outbox (no row at all) whose desired status
+   * Workers never served by the outbox (no start, stop or terminate row) whose desired status
    * is RUNNING while STOPPED, STOPPED while RUNNING, or TERMINATED while
    * RUNNING or STOPPED: intents written before it, or by a path outside it.
    */

@@ -106,7 +106,9 @@ export function createWorkerOperationRepository(db: Db): WorkerOperationStore {
         .where(
           and(
             UNATTENDED,
-            sql`not exists (select 1 from ${workerOperations} where ${workerOperations.workerId} = ${workers.id})`,
+            // A start, stop or terminate row (whatever its state) means the outbox serves this worker: one that
+            // FAILED is a visible failure, not something to re-drive for ever.
+            sql`not exists (select 1 from ${workerOperations} where ${workerOperations.workerId} = ${workers.id} and ${workerOperations.kind} in ('start', 'stop', 'terminate'))`,
           ),
         )
         .orderBy(asc(workers.updatedAt), asc(workers.id))
