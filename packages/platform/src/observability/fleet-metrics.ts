@@ -26,6 +26,26 @@ export interface FleetMetrics {
   readonly hourlyCost: Gauge;
   readonly fleetScrapeErrors: Counter;
   readonly scheduleLateStarts: Counter<"region" | "instance_type">;
+  /** cml_fleet_job_schedule_present{kind}: read at scrape time from what {@link watchSchedules} was given. */
+  readonly schedulePresent: Gauge<"kind">;
+  /**
+   * Where the schedule gauge reads at scrape time: one Redis round trip
+   * answering, per sweep kind, whether its repeating schedule exists. Set by
+   * the API and the job process (the all-in-one process sets it twice: the same answer).
+   */
+  watchSchedules(read: () => Promise<ReadonlyMap<string, boolean>>): void;
+}
+
+/** A scrape does not wait longer than this for the schedules' read (Redis away): the gauge is left out. */
+const SCHEDULE_READ_TIMEOUT_MS = 1_000;
+
+/** The answer of `read`, or a rejection after `timeoutMs`. */
+function within<T>(timeoutMs: number, read: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+  });
+  return Promise.race([read(), late]).finally(() => clearTimeout(timer));
 }
 
 export interface FleetMetricsOptions {
@@ -52,8 +72,33 @@ export function createFleetMetrics(options: FleetMetricsOptions = {}): FleetMetr
   const gauge = <L extends string>(spec: MetricSpec<L>) => new Gauge<L>({ ...spec, registers });
   const histogram = <L extends string>(spec: MetricSpec<L>) =>
     new Histogram<L>({ ...spec, buckets: DURATION_BUCKETS, registers });
+  let readSchedules: (() => Promise<ReadonlyMap<string, boolean>>) | null = null;
+  const schedulePresent: Gauge<"kind"> = new Gauge<"kind">({
+    name: "cml_fleet_job_schedule_present",
+    help: "1 when a sweep's repeating schedule is declared in Redis, 0 when it is missing (Redis lost its data and no job process has declared it again yet); read at scrape time, left out when Redis does not answer.",
+    labelNames: ["kind"],
+    registers,
+    async collect() {
+      if (readSchedules === null) {
+        return;
+      }
+      try {
+        const presence = await within(SCHEDULE_READ_TIMEOUT_MS, readSchedules);
+        for (const [kind, present] of presence) {
+          schedulePresent.set({ kind }, present ? 1 : 0);
+        }
+      } catch {
+        // Unknown is not "present": the series go, and an alert on their absence fires.
+        schedulePresent.reset();
+      }
+    },
+  });
   return {
     registry,
+    schedulePresent,
+    watchSchedules(read) {
+      readSchedules = read;
+    },
     httpRequests: counter({
       name: "cml_fleet_http_requests_total",
       help: "HTTP requests to the GraphQL endpoint, by method and response status.",
