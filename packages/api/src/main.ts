@@ -3,6 +3,7 @@ import { loadSettings } from "@cml-fleet/core/settings/load-settings";
 import { SettingsError } from "@cml-fleet/core/settings/settings-error";
 import { isDatabaseUnreachable } from "@cml-fleet/platform/db/open-migrated-database";
 import { createLogger } from "@cml-fleet/platform/observability/logger";
+import { startMetricsExportFromSettings } from "@cml-fleet/platform/observability/metrics-export";
 import { createObservability } from "@cml-fleet/platform/observability/observability";
 import { startTracingFromSettings } from "@cml-fleet/platform/observability/tracing";
 import { onShutdownSignals } from "@cml-fleet/platform/process/shutdown-signals";
@@ -26,10 +27,16 @@ const app = await createApiApp({ settings, logger, observability }).catch((error
 });
 const server = await startApiServer(app.deps, { port: settings.port, host: "0.0.0.0" });
 logger.info({ url: server.url, metrics: server.metricsOrigin }, "cml-fleet API ready");
+// The /metrics registry over OTLP too, when an endpoint is set.
+const metricsExport = startMetricsExportFromSettings(process.env, settings.otel, {
+  registry: observability.metrics.registry,
+  beforeCollect: app.deps.observability?.refreshGauges,
+});
 
 onShutdownSignals(async () => {
   // Servers first (ends subscriptions), then Redis and the database they use.
   await server.close();
+  await metricsExport.shutdown();
   await app.close();
   await tracing.shutdown();
 }, logger);

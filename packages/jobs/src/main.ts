@@ -4,6 +4,7 @@ import { CloudStartCheckError } from "@cml-fleet/core/services/cloud-start-check
 import { loadSettings } from "@cml-fleet/core/settings/load-settings";
 import { SettingsError } from "@cml-fleet/core/settings/settings-error";
 import { isDatabaseUnreachable } from "@cml-fleet/platform/db/open-migrated-database";
+import { startMetricsExportFromSettings } from "@cml-fleet/platform/observability/metrics-export";
 import { createMetricsHandler, startMetricsServer } from "@cml-fleet/platform/observability/metrics-handler";
 import { createObservability } from "@cml-fleet/platform/observability/observability";
 import { startTracingFromSettings } from "@cml-fleet/platform/observability/tracing";
@@ -71,8 +72,14 @@ async function main(): Promise<void> {
           { port: settings.jobsMetricsPort, host: "0.0.0.0" },
         );
 
+  // The same registry over OTLP too, when an endpoint is set.
+  const metricsExport = startMetricsExportFromSettings(env, settings.otel, {
+    registry: observability.metrics.registry,
+  });
+
   onShutdownSignals(async () => {
     await metrics?.close();
+    await metricsExport.shutdown();
     await running.close();
     await tracing.shutdown();
   }, running.deps.logger);

@@ -19,6 +19,7 @@ import { SettingsError } from "@cml-fleet/core/settings/settings-error";
 import { startJobProcess } from "@cml-fleet/jobs/job-process";
 import { isDatabaseUnreachable, openMigratedDatabase } from "@cml-fleet/platform/db/open-migrated-database";
 import { createLogger } from "@cml-fleet/platform/observability/logger";
+import { startMetricsExportFromSettings } from "@cml-fleet/platform/observability/metrics-export";
 import { createObservability } from "@cml-fleet/platform/observability/observability";
 import { startTracingFromSettings } from "@cml-fleet/platform/observability/tracing";
 import { onShutdownSignals } from "@cml-fleet/platform/process/shutdown-signals";
@@ -97,6 +98,12 @@ async function main(): Promise<void> {
 
     const jobs = await startJobProcess({ settings, logger, database, observability });
     closers.push(() => jobs.close());
+    // The same registry over OTLP too, when an endpoint is set (closed first: its last export reads the database).
+    const metricsExport = startMetricsExportFromSettings(env, settings.otel, {
+      registry: observability.metrics.registry,
+      beforeCollect: api.deps.observability?.refreshGauges,
+    });
+    closers.push(() => metricsExport.shutdown());
 
     const demoWorkers = flags.demo === true ? await seedDemoWorkers(server.url, admin.token) : [];
 

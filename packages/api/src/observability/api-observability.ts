@@ -11,6 +11,8 @@ import { useGraphqlObservability } from "./graphql-observability.plugin";
 export interface ApiObservability {
   readonly plugin: Plugin;
   readonly metricsHandler: MetricsHandler;
+  /** Reads the fleet gauges from the database: before each scrape, and before each OTLP metrics export. */
+  readonly refreshGauges: () => Promise<void>;
 }
 
 export function createApiObservability(
@@ -22,12 +24,14 @@ export function createApiObservability(
   },
 ): ApiObservability {
   const { metrics, tracer } = observability;
+  const refreshGauges = createFleetGaugeRefresher({ metrics, ...deps });
   return {
     plugin: useGraphqlObservability({ metrics, tracer }),
     metricsHandler: createMetricsHandler({
       registry: metrics.registry,
-      beforeScrape: createFleetGaugeRefresher({ metrics, ...deps }),
+      beforeScrape: refreshGauges,
       logger: deps.logger,
     }),
+    refreshGauges,
   };
 }
