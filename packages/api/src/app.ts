@@ -16,6 +16,7 @@ import { type InfrastructureOptions, openInfrastructure } from "@cml-fleet/platf
 import type { Observability } from "@cml-fleet/platform/observability/observability";
 import { PRICE_READ_MAX_AGE_MS } from "@cml-fleet/platform/pricing/pricing-refresh-config";
 import { createRedisPriceCache } from "@cml-fleet/platform/pricing/redis-price-cache";
+import { readSchedulePresence } from "@cml-fleet/platform/queue/job-worker-health";
 import { redisPrefixes } from "@cml-fleet/platform/queue/queue-definitions";
 import { createQueueInspector } from "@cml-fleet/platform/queue/queue-inspector";
 import type { RedisConnections } from "@cml-fleet/platform/redis/redis-connections";
@@ -28,6 +29,7 @@ import { createWorkerRepository } from "@cml-fleet/platform/repositories/worker.
 import { createLiveCredentials } from "./auth/live-credentials";
 import { createOidcVerifier } from "./auth/oidc-verifier";
 import { edgeOptionsFrom } from "./http/edge-options";
+import { createScheduleReadiness } from "./http/schedule-readiness";
 import type { ApiServerDeps } from "./http/server";
 import { createApiObservability } from "./observability/api-observability";
 import { createApiTokenService } from "./services/api-token.service";
@@ -85,6 +87,11 @@ export async function createApiApp(options: ApiAppOptions): Promise<ApiApp> {
     prefix: redisPrefixes(settings.redis.keyPrefix).bullmq,
     logger,
   });
+
+  // cml_fleet_job_schedule_present{kind} reads the schedules at scrape time (one Redis round trip).
+  options.observability?.metrics.watchSchedules(() =>
+    readSchedulePresence(redis.commands, redisPrefixes(settings.redis.keyPrefix).bullmq),
+  );
 
   const deps: ApiServerDeps = {
     logger,
@@ -158,6 +165,12 @@ export async function createApiApp(options: ApiAppOptions): Promise<ApiApp> {
     readiness: {
       postgres: () => database.ping(),
       redis: () => redis.ping(),
+      // The sweeps' schedules (telemetry, idle auto-stop, reconciliation ...): see schedule-readiness.ts.
+      schedules: createScheduleReadiness({
+        redis: redis.commands,
+        bullmqPrefix: redisPrefixes(settings.redis.keyPrefix).bullmq,
+        keysPrefix: redisPrefixes(settings.redis.keyPrefix).keys,
+      }),
     },
     edge: edgeOptionsFrom(settings),
     queues,

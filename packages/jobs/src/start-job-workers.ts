@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { JOB_KINDS, type JobKind } from "@cml-fleet/core/domain/job";
+import { readSchedulePresence } from "@cml-fleet/platform/queue/job-worker-health";
 import { queueConcurrency, redisPrefixes } from "@cml-fleet/platform/queue/queue-definitions";
 import type { Worker } from "bullmq";
 import { Redis } from "ioredis";
@@ -31,7 +32,7 @@ import { startHeartbeat } from "./runtime/heartbeat";
 import { createIntentGate, withSettlement } from "./runtime/intent-check";
 import type { JobDefinition } from "./runtime/job-definition";
 import { createQueueWorker } from "./runtime/queue-worker";
-import { upsertSchedulers } from "./runtime/schedulers";
+import { createScheduleKeeper } from "./runtime/schedulers";
 import { createWorkerLocks } from "./runtime/worker-lock";
 
 export interface RunningJobWorkers {
@@ -94,8 +95,14 @@ export async function startJobWorkers(deps: JobWorkerDeps): Promise<RunningJobWo
     recheckMs: runtime.intentRecheckMs ?? 250,
   });
 
-  if (runtime.schedules !== null) {
-    await upsertSchedulers(connection, runtime.prefix, runtime.schedules);
+  // The schedules are declared now and healed at every heartbeat (Redis may lose them); the gauge reads them.
+  const schedules =
+    runtime.schedules === null
+      ? null
+      : createScheduleKeeper(connection, runtime.prefix, runtime.schedules, logger);
+  await schedules?.declareAll();
+  if (schedules !== null) {
+    deps.telemetry?.metrics.watchSchedules?.(() => readSchedulePresence(connection, runtime.prefix));
   }
   const serve = <K extends JobKind>(kind: K): Worker =>
     createQueueWorker(withSettlement(PROCESSORS[kind](services), intents), {
@@ -121,6 +128,7 @@ export async function startJobWorkers(deps: JobWorkerDeps): Promise<RunningJobWo
     queues: kinds,
     intervalMs: runtime.heartbeatIntervalMs,
     logger,
+    tend: schedules === null ? undefined : async () => void (await schedules.heal()),
   });
   logger.info({ queues: kinds }, "job workers started");
 
@@ -131,6 +139,7 @@ export async function startJobWorkers(deps: JobWorkerDeps): Promise<RunningJobWo
     close() {
       closing ??= (async () => {
         await heartbeat.stop();
+        await schedules?.close();
         await Promise.allSettled(workers.map((worker) => closeWithin(worker, runtime.shutdownGraceMs)));
         await connection.quit().catch(() => connection.disconnect());
         logger.info({}, "job workers closed");

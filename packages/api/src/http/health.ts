@@ -1,7 +1,19 @@
 import type { ServerResponse } from "node:http";
 
-/** A dependency /readyz checks: resolves when it answers. */
-export type ReadinessCheck = () => Promise<void>;
+/**
+ * A dependency /readyz checks: resolves when it answers (with a note when
+ * something is off but not failing yet: the details show it after "ok"),
+ * rejects with why it is not ready.
+ */
+export type ReadinessCheck = () => Promise<unknown>;
+
+export interface ReadinessNote {
+  readonly note: string;
+}
+
+function isReadinessNote(answer: unknown): answer is ReadinessNote {
+  return typeof answer === "object" && answer !== null && "note" in answer && typeof answer.note === "string";
+}
 
 const CHECK_TIMEOUT_MS = 2_000;
 
@@ -23,25 +35,36 @@ export async function answerReadiness(
   const results = await Promise.all(
     Object.entries(checks).map(async ([name, check]) => [name, await probe(check)] as const),
   );
-  const ready = results.every(([, result]) => result === "ok");
+  const ready = results.every(([, result]) => result.ok);
   const status = ready ? "ready" : "not ready";
   sendJson(
     response,
     ready ? 200 : 503,
-    details ? { status, checks: Object.fromEntries(results) } : { status },
+    details
+      ? { status, checks: Object.fromEntries(results.map(([name, result]) => [name, result.text])) }
+      : { status },
   );
 }
 
-async function probe(check: ReadinessCheck): Promise<string> {
+interface ProbeResult {
+  readonly ok: boolean;
+  /** "ok", "ok: <note>", or why not. */
+  readonly text: string;
+}
+
+async function probe(check: ReadinessCheck): Promise<ProbeResult> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<string>((resolve) => {
-    timer = setTimeout(() => resolve(`no answer within ${CHECK_TIMEOUT_MS}ms`), CHECK_TIMEOUT_MS);
+  const timeout = new Promise<ProbeResult>((resolve) => {
+    timer = setTimeout(
+      () => resolve({ ok: false, text: `no answer within ${CHECK_TIMEOUT_MS}ms` }),
+      CHECK_TIMEOUT_MS,
+    );
   });
   try {
     return await Promise.race([
       check().then(
-        () => "ok",
-        (error: unknown) => (error instanceof Error ? error.message : "failed"),
+        (answer) => ({ ok: true, text: isReadinessNote(answer) ? `ok: ${answer.note}` : "ok" }),
+        (error: unknown) => ({ ok: false, text: error instanceof Error ? error.message : "failed" }),
       ),
       timeout,
     ]);

@@ -222,7 +222,10 @@ describe("health endpoints", () => {
     expect(health.status).toBe(200);
     const ready = await fetch(`${api.origin}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: "ready", checks: { postgres: "ok", redis: "ok" } });
+    expect(await ready.json()).toEqual({
+      status: "ready",
+      checks: { postgres: "ok", redis: "ok", schedules: "ok" },
+    });
   });
 
   it("answers /readyz with 503 naming what does not answer", async () => {

@@ -84,11 +84,11 @@ describe("/readyz", () => {
     }
     expect(await (await fetch(`${production.origin}/readyz`, bearer(fleet.tokens.ADMIN))).json()).toEqual({
       status: "ready",
-      checks: { postgres: "ok", redis: "ok" },
+      checks: { postgres: "ok", redis: "ok", schedules: "ok" },
     });
     expect(await (await fetch(`${production.metricsOrigin}/readyz`)).json()).toEqual({
       status: "ready",
-      checks: { postgres: "ok", redis: "ok" },
+      checks: { postgres: "ok", redis: "ok", schedules: "ok" },
     });
   });
 

@@ -11,6 +11,12 @@ export interface HeartbeatOptions {
   readonly queues: readonly JobKind[];
   readonly intervalMs: number;
   readonly logger: Logger;
+  /**
+   * Runs at every beat besides it: the schedule keeper declares again the
+   * schedules Redis lost (a restart without data, a flush, a failover to an
+   * empty replica), so they come back within one beat, with no restart.
+   */
+  readonly tend?: (() => Promise<void>) | undefined;
 }
 
 /**
@@ -29,11 +35,24 @@ export function startHeartbeat(options: HeartbeatOptions): { stop(): Promise<voi
       queues: options.queues,
       startedAt,
       beatAt: new Date().toISOString(),
+      intervalMs: options.intervalMs,
+      keepsSchedules: options.tend !== undefined,
     };
     await options.redis.set(key, JSON.stringify(value), "PX", options.intervalMs * 3);
   };
+  let tending = false;
   const tick = () => {
     beat().catch((error: unknown) => options.logger.warn({ err: error }, "heartbeat failed"));
+    const tend = options.tend;
+    // One tending at a time: while Redis is away, its commands wait, and ticks must not pile them up.
+    if (tend !== undefined && !tending) {
+      tending = true;
+      tend()
+        .catch((error: unknown) => options.logger.warn({ err: error }, "could not check the schedules"))
+        .finally(() => {
+          tending = false;
+        });
+    }
   };
   tick();
   const timer = setInterval(tick, options.intervalMs);

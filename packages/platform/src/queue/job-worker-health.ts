@@ -1,5 +1,6 @@
-import type { JobKind } from "@cml-fleet/core/domain/job";
+import { type JobKind, SWEEP_KINDS, type SweepKind } from "@cml-fleet/core/domain/job";
 import type { Redis } from "ioredis";
+import { queueName } from "./queue-definitions";
 
 /** What a job process says about itself, refreshed while it runs (a key with a TTL per process). */
 export interface JobProcessHeartbeat {
@@ -9,6 +10,10 @@ export interface JobProcessHeartbeat {
   readonly queues: readonly JobKind[];
   readonly startedAt: string;
   readonly beatAt: string;
+  /** How often it beats (and, when it keeps the schedules, declares any that went missing again). */
+  readonly intervalMs?: number | undefined;
+  /** Whether it declares the sweeps' repeating schedules (and so heals them within a beat). */
+  readonly keepsSchedules?: boolean | undefined;
 }
 
 export interface QueueHealth {
@@ -57,4 +62,39 @@ export function queueHealth(
     kind,
     processes: processes.filter((process) => process.queues.includes(kind)).length,
   }));
+}
+
+/** Whether each sweep's repeating schedule is declared in Redis right now. */
+export type SchedulePresence = ReadonlyMap<SweepKind, boolean>;
+
+/** BullMQ's job scheduler hash of a sweep: `<prefix>:<queue>:repeat:<scheduler id>` (the id is the kind). */
+export function scheduleKey(bullmqPrefix: string, kind: SweepKind): string {
+  return `${bullmqPrefix}:${queueName(kind)}:repeat:${kind}`;
+}
+
+/**
+ * Reads which sweep schedules exist, in one Redis round trip (a pipeline of
+ * EXISTS). A Redis that restarted empty, or was flushed, has none until a job
+ * process declares them again.
+ */
+export async function readSchedulePresence(redis: Redis, bullmqPrefix: string): Promise<SchedulePresence> {
+  const pipeline = redis.pipeline();
+  for (const kind of SWEEP_KINDS) {
+    pipeline.exists(scheduleKey(bullmqPrefix, kind));
+  }
+  const answers = (await pipeline.exec()) ?? [];
+  const presence = new Map<SweepKind, boolean>();
+  SWEEP_KINDS.forEach((kind, index) => {
+    const [error, value] = answers[index] ?? [new Error("no answer"), 0];
+    if (error !== null) {
+      throw error;
+    }
+    presence.set(kind, Number(value) === 1);
+  });
+  return presence;
+}
+
+/** The kinds whose schedule is missing, in the table's order. */
+export function missingSchedules(presence: SchedulePresence): SweepKind[] {
+  return SWEEP_KINDS.filter((kind) => presence.get(kind) !== true);
 }

@@ -1,0 +1,126 @@
+import { randomBytes } from "node:crypto";
+import { userActor } from "@cml-fleet/core/domain/actor";
+import { JobLockLostError } from "@cml-fleet/core/errors";
+import { Redis } from "ioredis";
+import { afterAll, describe, expect, it, vi } from "vitest";
+import { deleteKeys, TEST_REDIS_URL } from "../../platform/test/support/test-redis";
+import { createWorkerLocks } from "../src/runtime/worker-lock";
+import { waitForWorker } from "./support/fleet-driver";
+import { type FleetHarness, PATIENCE, useHarness } from "./support/fleet-harness";
+import { startPrivateRedis } from "./support/private-redis";
+
+/**
+ * The per-worker lock fences: its owner is the job attempt (BullMQ's token),
+ * an attempt that loses it is told and stops acting, and the error says so.
+ * Real Redis (the shared one under a prefix of this file's own, and a private
+ * redis-server for an outage), real BullMQ and the simulator.
+ */
+const operator = userActor("u-ops", "ops");
+const waitForAbort = (signal: AbortSignal) =>
+  new Promise<unknown>((resolve) => {
+    if (signal.aborted) {
+      resolve(signal.reason);
+    }
+    signal.addEventListener("abort", () => resolve(signal.reason), { once: true });
+  });
+
+describe("the worker lock's owner is the attempt, and a lost lock is told", () => {
+  const prefix = `t-jobs-fencing-${randomBytes(4).toString("hex")}`;
+  const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+  const locks = createWorkerLocks(redis, prefix, 900);
+  afterAll(async () => {
+    await deleteKeys(redis, prefix);
+    await redis.quit();
+  });
+
+  it("a second attempt of the same job (another BullMQ token) does not get the lock its first attempt holds", async () => {
+    const first = await locks.acquire("w-1", { jobId: "stop.w-1", token: "worker-a:1", what: "stop" });
+    expect(first).not.toBeNull();
+    const takeover = await locks.acquire("w-1", { jobId: "stop.w-1", token: "worker-b:7", what: "stop" });
+    expect(takeover).toBeNull();
+    await first?.release();
+    const after = await locks.acquire("w-1", { jobId: "stop.w-1", token: "worker-b:7", what: "stop" });
+    expect(after).not.toBeNull();
+    await after?.release();
+  });
+
+  it("a renewal that finds the lock held by another owner fires `lost` with a JobLockLostError", async () => {
+    const held = await locks.acquire("w-2", { jobId: "stop.w-2", token: "t1", what: "stop job stop.w-2" });
+    if (held === null) {
+      throw new Error("the lock was free");
+    }
+    await redis.set(`${prefix}:worker-lock:w-2`, "stop.w-2#someone-else", "PX", 10_000);
+    const reason = await waitForAbort(held.lost);
+    expect(reason).toBeInstanceOf(JobLockLostError);
+    expect(String((reason as Error).message)).toMatch(/^lock lost: stop job stop\.w-2 stopped acting/);
+    await held.release();
+    // Releasing a lost lock leaves the other owner's alone.
+    expect(await redis.get(`${prefix}:worker-lock:w-2`)).toBe("stop.w-2#someone-else");
+  });
+
+  it("a Redis out of reach for longer than the TTL fires `lost` (another process may hold the lock by now)", {
+    timeout: 60_000,
+  }, async () => {
+    const privateRedis = await startPrivateRedis();
+    const client = new Redis(privateRedis.url, { maxRetriesPerRequest: null });
+    client.on("error", () => {});
+    try {
+      const privateLocks = createWorkerLocks(client, prefix, 900);
+      const held = await privateLocks.acquire("w-3", { jobId: "j", token: "t", what: "stop job j" });
+      if (held === null) {
+        throw new Error("the lock was free");
+      }
+      await privateRedis.kill();
+      const reason = await waitForAbort(held.lost);
+      expect(String((reason as Error).message)).toMatch(/could not be renewed .*Redis out of reach/);
+    } finally {
+      client.disconnect();
+      await privateRedis.close();
+    }
+  });
+});
+
+type SimStats = Record<"ec2" | "cloudwatch" | "cml", Record<string, number>>;
+
+describe("an attempt whose worker lock is taken from it", () => {
+  const fleet: FleetHarness = useHarness("fencing", {
+    // CML never gets ready: the provision polls it until stopped.
+    sim: { cmlReadyDelayMs: 3_600_000 },
+    env: { CML_LICENSE_TOKEN: "" },
+  });
+
+  it("stops acting at its next guarded call, fails with 'lock lost', and is not the job's final failure", {
+    timeout: 120_000,
+  }, async () => {
+    const worker = await fleet.createWorker();
+    const job = await fleet.queue.enqueue("provision", { workerId: worker.id, actor: operator });
+    await waitForWorker(fleet, worker.id, {
+      status: "RUNNING",
+      endpoint: expect.any(String),
+    });
+    const lockKey = `${fleet.keyPrefix}:worker-lock:${worker.id}`;
+    // The attempt polls CML.
+    await vi.waitFor(async () => {
+      expect((await fleet.simJson<SimStats>("/_sim/stats")).cml).not.toEqual({});
+    }, PATIENCE);
+
+    // Another attempt took the lock (as after a stall): this one must stop.
+    await fleet.redis.set(lockKey, `${job.id}#another-attempt`, "PX", 60_000);
+    await vi.waitFor(async () => {
+      expect((await fleet.queue.get(job.id))?.failedReason).toMatch(/^lock lost: provision job/);
+    }, PATIENCE);
+    const before = await fleet.simJson<SimStats>("/_sim/stats");
+    const stored = await fleet.workers.findById(worker.id);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    // No CML poll, no EC2 call and no write after the loss (the retries wait for the lock).
+    expect(await fleet.simJson<SimStats>("/_sim/stats")).toEqual(before);
+    const after = await fleet.workers.findById(worker.id);
+    expect(after?.updatedAt).toEqual(stored?.updatedAt);
+    // Not the job's final failure: the worker is not FAILED, the provision is not over.
+    expect(after?.status).toBe("RUNNING");
+    expect((await fleet.queue.get(job.id))?.state).not.toBe("FAILED");
+    // The other owner's lock is still there: the loser did not release it.
+    expect(await fleet.redis.get(lockKey)).toBe(`${job.id}#another-attempt`);
+    await fleet.redis.del(lockKey);
+  });
+});
