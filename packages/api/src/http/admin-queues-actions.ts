@@ -1,9 +1,11 @@
 import type { JobInfo, JobKind } from "@cml-fleet/core/domain/job";
+import { intentOf } from "@cml-fleet/core/domain/worker-operation";
+import { ConflictError, NotFoundError } from "@cml-fleet/core/errors";
 import type { AuditLog } from "@cml-fleet/core/ports/audit-log.port";
 import type { Clock } from "@cml-fleet/core/ports/clock.port";
 import type { JobCommandService } from "@cml-fleet/core/services/job-commands.service";
 import { successAudit } from "@cml-fleet/core/services/request-audit";
-import type { QueueInspector } from "@cml-fleet/platform/queue/queue-inspector";
+import type { InspectedJob, QueueInspector } from "@cml-fleet/platform/queue/queue-inspector";
 import type { Principal } from "../auth/principal";
 
 export interface QueueViewActionDeps {
@@ -18,6 +20,27 @@ export type ActionResult =
   | { readonly retried: JobInfo }
   | { readonly removed: { readonly id: string; readonly kind: JobKind; readonly state: string } }
   | { readonly queue: JobKind; readonly paused: boolean };
+
+/** States after which a job is history: removing it changes nothing that is still to happen. */
+const FINISHED = new Set(["completed", "failed"]);
+
+/**
+ * Why a job may not be removed, or null when it may: a job that still
+ * carries an accepted request of a worker (an outbox row,
+ * `worker_operations`) would be queued again by the converge sweep, since the
+ * worker's intent stands; a running one cannot be taken from its process.
+ * History, and queued jobs that no such request stands behind (sweeps,
+ * notifications, imports), may go.
+ */
+export function removalRefusal(job: InspectedJob): string | null {
+  if (job.state === "active") {
+    return `job ${job.id} is running; a running job cannot be removed`;
+  }
+  if (FINISHED.has(job.state) || intentOf(job.data) === null) {
+    return null;
+  }
+  return `job ${job.id} carries an accepted ${job.kind} request that is still to run; the fleet would queue it again if it were removed. Ask for the opposite operation instead, or remove it once it has finished`;
+}
 
 /**
  * The queue view's changes, made by an ADMIN (the view lets no one else
@@ -42,6 +65,14 @@ export function createQueueViewActions(deps: QueueViewActionDeps) {
     },
 
     async remove(by: Principal, id: string, requestId: string): Promise<ActionResult> {
+      const found = await deps.queues.job(id);
+      if (found === null) {
+        throw new NotFoundError("job", id);
+      }
+      const refusal = removalRefusal(found);
+      if (refusal !== null) {
+        throw new ConflictError(refusal);
+      }
       const removed = await deps.queues.remove(id);
       const workerId =
         typeof removed.data === "object" && removed.data !== null && "workerId" in removed.data

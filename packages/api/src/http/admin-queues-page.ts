@@ -5,6 +5,7 @@ import {
   type InspectedState,
   type QueueSummary,
 } from "@cml-fleet/platform/queue/queue-inspector";
+import { removalRefusal } from "./admin-queues-actions";
 import { ADMIN_QUEUES_PATH, JOBS_PER_PAGE } from "./admin-queues-routes";
 
 const HTML_ESCAPES: Readonly<Record<string, string>> = {
@@ -122,7 +123,9 @@ function jobItem(job: InspectedJob): SafeHtml {
         }`;
   const retry = job.state === "failed" ? actionButton("retry", `${jobPath}/retry`, null) : html``;
   const remove =
-    job.state === "active" ? html`` : actionButton("remove", `${jobPath}/remove`, `remove job ${job.id}?`);
+    removalRefusal(job) === null
+      ? actionButton("remove", `${jobPath}/remove`, `remove job ${job.id}?`)
+      : html``;
   return html`<li><h2>${job.id}</h2><p class="meta">${job.state} · attempts ${job.attemptsMade} · created ${job.createdAt.toISOString()}${
     job.finishedAt === null ? "" : ` · finished ${job.finishedAt.toISOString()}`
   }</p>${error}<details open><summary>data</summary><pre>${stringify(job.data)}</pre></details>${
