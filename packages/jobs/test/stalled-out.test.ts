@@ -1,0 +1,95 @@
+import { userActor } from "@cml-fleet/core/domain/actor";
+import { queueName } from "@cml-fleet/platform/queue/queue-definitions";
+import { Queue } from "bullmq";
+import { afterAll, describe, expect, it, vi } from "vitest";
+import { waitForWorker } from "./support/fleet-driver";
+import { PATIENCE, useHarness } from "./support/fleet-harness";
+import { type ChildJobProcess, spawnJobProcess } from "./support/job-process-child";
+
+interface SimInstance {
+  readonly instanceId: string;
+  readonly state: string;
+}
+
+/**
+ * A job whose process dies every time it runs it stalls; past maxStalledCount
+ * (3) BullMQ fails it without calling the processor. Its final-failure
+ * handling must run all the same: a provision ends with the worker FAILED
+ * (naming the stalls) and its instance terminated, not PENDING forever with
+ * an instance running. Real job processes (the job process's main, SIGKILLed),
+ * real Redis and Postgres, the simulator.
+ */
+describe("a provision whose process is killed each time it runs it", () => {
+  // CML never gets ready, so every attempt is still waiting for it when its process is killed.
+  const fleet = useHarness("stalled-out", {
+    jobWorkers: false,
+    sim: { cmlReadyDelayMs: 3_600_000 },
+    env: { CML_LICENSE_TOKEN: "" },
+  });
+  const children: ChildJobProcess[] = [];
+  afterAll(async () => {
+    await Promise.allSettled(children.map((child) => child.kill()));
+  });
+
+  it("ends FAILED with the stall named and its instance terminated, once BullMQ gives it up", {
+    timeout: 240_000,
+  }, async () => {
+    const childEnv = {
+      ...fleet.env,
+      CML_FLEET_TEST_DB_SCHEMA: fleet.testDb.schema,
+      CML_FLEET_TEST_LOCK_MS: "1000",
+      LOG_LEVEL: "warn",
+    };
+    const worker = await fleet.createWorker("stalls");
+    const enqueued = await fleet.queue.enqueue("provision", {
+      workerId: worker.id,
+      actor: userActor("u1", "al"),
+    });
+    const queue = new Queue(queueName("provision"), { connection: fleet.redis, prefix: fleet.keyPrefix });
+    try {
+      let lastStart = 0;
+      // Four attempts killed mid-run: the fourth stall is one more than BullMQ allows.
+      for (let kill = 1; kill <= 4; kill += 1) {
+        const child = spawnJobProcess(childEnv);
+        children.push(child);
+        const started = await vi
+          .waitFor(
+            async () => {
+              const job = await queue.getJob(enqueued.id);
+              expect(await job?.getState()).toBe("active");
+              expect(job?.processedOn ?? 0).toBeGreaterThan(lastStart);
+              return job?.processedOn ?? 0;
+            },
+            { ...PATIENCE, timeout: 90_000 },
+          )
+          .catch((error: unknown) => {
+            throw new Error(`${String(error)}\n${child.output()}`);
+          });
+        lastStart = started;
+        // Well into the attempt (launched, waiting for CML), then the machine dies.
+        await waitForWorker(fleet, worker.id, { status: "RUNNING" });
+        await child.kill();
+      }
+
+      const last = spawnJobProcess(childEnv);
+      children.push(last);
+      const failed = await waitForWorker(
+        fleet,
+        worker.id,
+        { status: "FAILED" },
+        { ...PATIENCE, timeout: 90_000 },
+      ).catch((error: unknown) => {
+        throw new Error(`${String(error)}\n${last.output()}`);
+      });
+      expect(failed.statusReason).toMatch(/^stalled: provision job .* stalled more than its allowed count/);
+      expect((await queue.getJob(enqueued.id))?.failedReason).toBe("job stalled more than allowable limit");
+      const events = await fleet.workers.listEvents(worker.id, 50);
+      expect(events.filter((event) => event.type === "worker.failed")).toHaveLength(1);
+      const instance = await fleet.simJson<SimInstance>(`/_sim/instances/${failed.instanceId}`);
+      expect(["shutting-down", "terminated"]).toContain(instance.state);
+      expect(await last.terminate()).toBe(0);
+    } finally {
+      await queue.close();
+    }
+  });
+});
