@@ -1,5 +1,6 @@
 import { userActor } from "@cml-fleet/core/domain/actor";
 import type { Worker } from "@cml-fleet/core/domain/worker";
+import { intentOf } from "@cml-fleet/core/domain/worker-operation";
 import type { WorkerStatus } from "@cml-fleet/core/domain/worker-status";
 import { createAuditRepository } from "@cml-fleet/platform/repositories/audit.repository";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -193,10 +194,15 @@ describe("retryJob", () => {
     ]);
     dataOf(await gql(api.url, RETRY, { token: secondAdmin, variables: { id } }));
     await expect.poll(() => runsOf(id).length, PATIENCE).toBe(2);
+    // The retry serves an outbox row of its own: the first request's row was settled FAILED with its job.
+    const first = intentOf(runsOf(id)[0]?.data);
+    expect(first).not.toBeNull();
     expect(runsOf(id)[1]?.data).toEqual({
       workerId,
       actor: expect.objectContaining({ name: "second-admin" }),
+      intent: { operationId: expect.any(String) },
     });
+    expect(intentOf(runsOf(id)[1]?.data)).not.toEqual(first);
     const [latest] = await fleet.workers.listEvents(workerId, 1);
     expect(latest).toMatchObject({
       type: "worker.operation_requested",

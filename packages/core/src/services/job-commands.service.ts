@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { type Actor, describeActor } from "../domain/actor";
 import { checkText } from "../domain/input-text";
 import { type JobInfo, type JobKind, type JobPayloads, type JobRequest, roleForJobKind } from "../domain/job";
@@ -17,6 +18,8 @@ import { updateWorker } from "./worker-writer";
 
 export interface JobCommandServiceDeps
   extends Pick<WorkerCommandServiceDeps, "workers" | "publisher" | "clock" | "logger"> {
+  /** The id of a retry's outbox row (random when unset). */
+  readonly newId?: () => string;
   readonly jobs: Pick<JobQueue, "get" | "getWithRequest" | "retry">;
   readonly audit: AuditLog;
   readonly settings: Pick<Settings, "aws" | "worker" | "license">;
@@ -68,6 +71,10 @@ export function createJobCommandService(deps: JobCommandServiceDeps) {
   ): Promise<JobInfo> {
     const actor = actorOf(by);
     const retryOf: RetryOf = { jobId: id, actor: payload.actor };
+    // The failed job runs again inside the retry's transaction, serving an outbox row of its own
+    // (the first request's row is settled): see the jobs README, "Convergence".
+    const intent = { operationId: (deps.newId ?? randomUUID)() };
+    let job: JobInfo | null = null;
     await updateWorker(
       deps,
       payload.workerId,
@@ -107,9 +114,25 @@ export function createJobCommandService(deps: JobCommandServiceDeps) {
             },
             now,
           ),
+        queueOperation: async (saved) => {
+          const retried = { ...payload, actor, intent };
+          const info = await deps.jobs.retry(id, { kind: "provision", payload: retried });
+          job = info;
+          return {
+            id: intent.operationId,
+            workerId: saved.id,
+            kind: "provision",
+            jobId: info.id,
+            payload: { ...retried },
+            requestedAt: deps.clock.now(),
+          };
+        },
       },
     );
-    return deps.jobs.retry(id, retriedBy("provision", payload, actor));
+    if (job === null) {
+      throw new ConflictError(`job ${id} has nothing left to run`);
+    }
+    return job;
   }
 
   /** The audit row of a retried job that acts on one worker. */
