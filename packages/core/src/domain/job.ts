@@ -96,6 +96,17 @@ type NoPayload = Record<string, never>;
 type Intent = OperationIntent | null;
 
 /**
+ * A stop decided by a policy rather than asked for by someone: the idle
+ * auto-stop (or a schedule's closing, through the idle check) and when. The
+ * stop job re-decides it under the worker's lock before stopping anything.
+ */
+export interface PolicyStopDecision {
+  readonly policy: "idle" | "schedule";
+  /** ISO instant of the decision. */
+  readonly decidedAt: string;
+}
+
+/**
  * The job kinds, one queue and one processor each, and everything that
  * differs between them. Queues, processors, schedules, operation planning
  * and the operation mutations are all derived from this table.
@@ -119,7 +130,14 @@ export const JOB_KIND_TABLE = {
     },
   },
   stop: {
-    payload: payload<{ workerId: string; actor: Actor; reason: string | null; intent?: Intent }>(),
+    // `decidedBy`: a stop the idle policy (or a schedule's closing) decided; the job decides again under the lock.
+    payload: payload<{
+      workerId: string;
+      actor: Actor;
+      reason: string | null;
+      intent?: Intent;
+      decidedBy?: PolicyStopDecision | null;
+    }>(),
     target: "worker",
     operation: {
       runFrom: { RUNNING: "STOPPING", PENDING: "STOPPING", FAILED: "STOPPING", UNKNOWN: "STOPPING" },
