@@ -176,7 +176,16 @@ export async function createApiApp(options: ApiAppOptions): Promise<ApiApp> {
     queues,
     observability:
       options.observability &&
-      createApiObservability(options.observability, { readModel: workers, prices, logger }),
+      createApiObservability(options.observability, {
+        readModel: workers,
+        prices,
+        logger,
+        queues: {
+          redis: redis.commands,
+          bullmqPrefix: redisPrefixes(settings.redis.keyPrefix).bullmq,
+          keysPrefix: redisPrefixes(settings.redis.keyPrefix).keys,
+        },
+      }),
   };
 
   return {

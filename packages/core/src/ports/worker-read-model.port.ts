@@ -1,5 +1,5 @@
 import type { FleetEvent } from "../domain/fleet-event";
-import type { WorkerStatus } from "../domain/worker-status";
+import type { LicenseStatus, WorkerStatus } from "../domain/worker-status";
 import type { TelemetrySample } from "./worker-repository.port";
 
 /**
@@ -29,6 +29,8 @@ export interface FleetCounts {
   readonly idle: number;
   /** Workers not terminated with an idle warning outstanding. */
   readonly warned: number;
+  /** Workers not terminated, by the license status last read from their CML. */
+  readonly byLicenseStatus: Readonly<Record<LicenseStatus, number>>;
   readonly groups: readonly FleetCountGroup[];
 }
 

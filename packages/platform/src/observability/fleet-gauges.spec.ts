@@ -43,7 +43,17 @@ describe("createFleetGaugeRefresher", () => {
         UNKNOWN: 0,
       },
       idle: 1,
-      warned: 0,
+      warned: 1,
+      byLicenseStatus: {
+        UNKNOWN: 0,
+        UNREGISTERED: 0,
+        REGISTERING: 0,
+        REGISTERED: 0,
+        DEREGISTERING: 0,
+        EVALUATION: 0,
+        EXPIRED: 1,
+        INVALID: 0,
+      },
       groups: [{ status: "RUNNING", region: "us-east-1", instanceType: "m5.large", count: 1 }],
     };
     const refresh = createFleetGaugeRefresher({
@@ -67,6 +77,9 @@ describe("createFleetGaugeRefresher", () => {
     const text = await metrics.registry.metrics();
     expect(text).toContain('cml_fleet_workers{status="RUNNING"} 1');
     expect(text).toContain("cml_fleet_workers_idle 1");
+    expect(text).toContain("cml_fleet_workers_idle_warned 1");
+    expect(text).toContain('cml_fleet_workers_license{status="EXPIRED"} 1');
+    expect(text).toContain('cml_fleet_workers_license{status="REGISTERED"} 0');
     expect(text).toContain("cml_fleet_hourly_cost_usd 0.1");
     expect(text).toContain("cml_fleet_fleet_gauge_errors_total 1");
   });

@@ -1,13 +1,16 @@
 import { BILLED_STATUSES } from "@cml-fleet/core/domain/cost";
 import { instanceRateOf, type PriceBook } from "@cml-fleet/core/domain/price-book";
-import { WORKER_STATUSES } from "@cml-fleet/core/domain/worker-status";
+import { LICENSE_STATUSES, WORKER_STATUSES } from "@cml-fleet/core/domain/worker-status";
 import type { Logger } from "@cml-fleet/core/ports/logger.port";
 import type { FleetCountGroup, WorkerReadModel } from "@cml-fleet/core/ports/worker-read-model.port";
 import type { PriceBookReader } from "@cml-fleet/core/services/price-book-reader";
 import type { FleetMetrics } from "./fleet-metrics";
 
 export interface FleetGaugeDeps {
-  readonly metrics: Pick<FleetMetrics, "workers" | "idleWorkers" | "hourlyCost" | "fleetScrapeErrors">;
+  readonly metrics: Pick<
+    FleetMetrics,
+    "workers" | "idleWorkers" | "idleWarnedWorkers" | "licenseWorkers" | "hourlyCost" | "fleetScrapeErrors"
+  >;
   readonly readModel: Pick<WorkerReadModel, "fleetCounts">;
   /** The same prices as fleetSummary: configured, else the cached Price List API's, else the static table. */
   readonly prices: Pick<PriceBookReader, "current">;
@@ -45,6 +48,10 @@ export function createFleetGaugeRefresher(deps: FleetGaugeDeps): () => Promise<v
         metrics.workers.set({ status }, counts.byStatus[status]);
       }
       metrics.idleWorkers.set(counts.idle);
+      metrics.idleWarnedWorkers.set(counts.warned);
+      for (const status of LICENSE_STATUSES) {
+        metrics.licenseWorkers.set({ status }, counts.byLicenseStatus[status]);
+      }
       metrics.hourlyCost.set(fleetHourlyCostUsd(counts.groups, prices));
     } catch (error) {
       metrics.fleetScrapeErrors.inc();

@@ -23,6 +23,8 @@ export interface FleetMetrics {
   readonly upstreamCallDuration: Histogram<"upstream" | "operation">;
   readonly workers: Gauge<"status">;
   readonly idleWorkers: Gauge;
+  readonly idleWarnedWorkers: Gauge;
+  readonly licenseWorkers: Gauge<"status">;
   readonly hourlyCost: Gauge;
   readonly fleetScrapeErrors: Counter;
   readonly scheduleLateStarts: Counter<"region" | "instance_type">;
@@ -162,6 +164,15 @@ export function createFleetMetrics(options: FleetMetricsOptions = {}): FleetMetr
     idleWorkers: gauge({
       name: "cml_fleet_workers_idle",
       help: "Workers not terminated whose current idle stretch has begun.",
+    }),
+    idleWarnedWorkers: gauge({
+      name: "cml_fleet_workers_idle_warned",
+      help: "Workers not terminated with an idle warning outstanding (they stop at the idle threshold unless used).",
+    }),
+    licenseWorkers: gauge({
+      name: "cml_fleet_workers_license",
+      help: "Workers not terminated by license status (EXPIRED and INVALID are license failures), read from the database at scrape time.",
+      labelNames: ["status"],
     }),
     hourlyCost: gauge({
       name: "cml_fleet_hourly_cost_usd",

@@ -1,5 +1,10 @@
 import type { FleetEventType } from "@cml-fleet/core/domain/fleet-event";
-import { WORKER_STATUSES, type WorkerStatus } from "@cml-fleet/core/domain/worker-status";
+import {
+  LICENSE_STATUSES,
+  type LicenseStatus,
+  WORKER_STATUSES,
+  type WorkerStatus,
+} from "@cml-fleet/core/domain/worker-status";
 import type {
   FleetCounts,
   StatusHistoryEntry,
@@ -262,6 +267,8 @@ export function createWorkerReadModel(
           count: count(),
           idle: count(sql`case when ${and(notTerminated, isNotNull(workers.idleSince))} then 1 end`),
           warned: count(sql`case when ${and(notTerminated, isNotNull(workers.idleWarnedAt))} then 1 end`),
+          // Per license status, the group's workers not terminated: more columns of the same statement.
+          ...licenseCountColumns(),
         })
         .from(workers)
         .where(ownedBy(owners))
@@ -269,6 +276,10 @@ export function createWorkerReadModel(
         .orderBy(asc(workers.status), asc(workers.region), asc(workers.instanceType));
       const byStatus = Object.fromEntries(WORKER_STATUSES.map((status) => [status, 0])) as Record<
         WorkerStatus,
+        number
+      >;
+      const byLicenseStatus = Object.fromEntries(LICENSE_STATUSES.map((status) => [status, 0])) as Record<
+        LicenseStatus,
         number
       >;
       let total = 0;
@@ -279,12 +290,16 @@ export function createWorkerReadModel(
         total += row.count;
         idle += row.idle;
         warned += row.warned;
+        for (const status of LICENSE_STATUSES) {
+          byLicenseStatus[status] += row[licenseColumn(status)];
+        }
       }
       return {
         total,
         byStatus,
         idle,
         warned,
+        byLicenseStatus,
         groups: rows.map(({ status, region, instanceType, count }) => ({
           status,
           region,
@@ -307,6 +322,20 @@ export function createWorkerReadModel(
       return result?.count ?? 0;
     },
   };
+}
+
+function licenseColumn<S extends LicenseStatus>(status: S): `license_${S}` {
+  return `license_${status}`;
+}
+
+/** count(...) of the workers not terminated per license status, as columns license_<STATUS>. */
+function licenseCountColumns(): Record<`license_${LicenseStatus}`, SQL<number>> {
+  return Object.fromEntries(
+    LICENSE_STATUSES.map((status) => [
+      licenseColumn(status),
+      count(sql`case when ${and(notTerminated, eq(workers.licenseStatus, status))} then 1 end`),
+    ]),
+  ) as Record<`license_${LicenseStatus}`, SQL<number>>;
 }
 
 /** The workers owned by one of `owners` (null: no narrowing; none: no worker), as a USER's reads are. */
