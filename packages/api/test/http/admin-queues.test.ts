@@ -1,6 +1,9 @@
 import type { Worker } from "@cml-fleet/core/domain/worker";
+import { silentLogger } from "@cml-fleet/platform/observability/logger";
 import { queueName } from "@cml-fleet/platform/queue/queue-definitions";
+import { createQueueInspector } from "@cml-fleet/platform/queue/queue-inspector";
 import { createAuditRepository } from "@cml-fleet/platform/repositories/audit.repository";
+import { freePort } from "@cml-fleet/platform/testing/free-port";
 import { type Job, Worker as QueueWorker } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -407,6 +410,36 @@ describe("/admin/queues: rate limit", () => {
       expect(statuses).toEqual([200, 200, 429]);
     } finally {
       await limited.close();
+    }
+  });
+});
+
+describe("/admin/queues: Redis down", () => {
+  it("answers UPSTREAM_UNAVAILABLE (503) when the queues' Redis does not answer, and serves the rest of the API", async () => {
+    const queues = createQueueInspector({
+      redisUrl: `redis://127.0.0.1:${await freePort()}`,
+      prefix: fleet.prefix,
+      logger: silentLogger,
+    });
+    const server = await startApiServer({ ...api.app.deps, queues }, { port: 0 });
+    try {
+      const origin = server.url.replace(/\/graphql$/, "");
+      const response = await fetch(`${origin}/admin/queues/api/queues`, {
+        headers: bearer(fleet.tokens.ADMIN),
+      });
+      expect(response.status).toBe(503);
+      expect(await response.json()).toMatchObject({
+        errors: [
+          {
+            message: expect.stringMatching(/Redis does not answer/),
+            extensions: { code: "UPSTREAM_UNAVAILABLE" },
+          },
+        ],
+      });
+      expect((await fetch(`${origin}/healthz`)).status).toBe(200);
+    } finally {
+      await server.close();
+      await queues.close();
     }
   });
 });

@@ -65,12 +65,17 @@ export interface QueueInspectorOptions {
   /** BullMQ key prefix (REDIS_KEY_PREFIX; tests use their own). */
   readonly prefix: string;
   readonly logger: Logger;
+  /** How long a call waits for a Redis connection that is still being established. */
+  readonly connectGraceMs?: number;
 }
+
+const CONNECT_GRACE_MS = 2_000;
 
 /**
  * The queue view's window on BullMQ. Its Redis connection and queues open on
  * first use, so an API whose view nobody opens holds no extra connection;
- * like the producer, it fails fast (UPSTREAM_UNAVAILABLE) while Redis is down.
+ * like the producer, it fails fast (UPSTREAM_UNAVAILABLE, after a short grace
+ * for a connection being set up) while Redis is down.
  */
 export function createQueueInspector(options: QueueInspectorOptions): QueueInspector {
   let connection: Redis | null = null;
@@ -172,7 +177,31 @@ export function createQueueInspector(options: QueueInspectorOptions): QueueInspe
     },
   };
 
+  /**
+   * BullMQ would wait for Redis indefinitely, and a page must not: a
+   * connection still being set up gets a short grace, a broken one no more.
+   */
+  async function ensureConnected(): Promise<void> {
+    connection ??= openConnection(options);
+    const open = connection;
+    if (open.status === "ready") {
+      return;
+    }
+    await new Promise<void>((resolve, reject) => {
+      const onReady = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        open.off("ready", onReady);
+        reject(new UpstreamUnavailableError("queue", "Redis does not answer; try again shortly"));
+      }, options.connectGraceMs ?? CONNECT_GRACE_MS);
+      open.once("ready", onReady);
+    });
+  }
+
   async function unavailable<T>(work: () => Promise<T>): Promise<T> {
+    await ensureConnected();
     try {
       return await work();
     } catch (error) {
@@ -192,7 +221,9 @@ export function createQueueInspector(options: QueueInspectorOptions): QueueInspe
 }
 
 function openConnection(options: QueueInspectorOptions): Redis {
+  // No offline queue: a command while Redis is away fails at once instead of waiting for it.
   const connection = new Redis(options.redisUrl, {
+    enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectionName: "cml-fleet-queue-view",
   });
