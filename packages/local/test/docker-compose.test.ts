@@ -21,6 +21,8 @@ interface ComposeService {
   readonly volumes?: readonly string[];
   readonly network_mode?: string;
   readonly build?: { readonly target?: string };
+  readonly profiles?: readonly string[];
+  readonly command?: readonly string[];
 }
 
 const compose = parse(read("docker-compose.yml"), { merge: true }) as {
@@ -245,5 +247,107 @@ describe("Dockerfile", () => {
     for (const target of targets) {
       expect(stages.has(target)).toBe(true);
     }
+  });
+});
+
+describe("docker-compose.yml's observability profile (Prometheus and Grafana with deploy/)", () => {
+  /** Where a service's container path comes from on the host: the longest mount that holds it. */
+  function hostPathOf(service: string, containerPath: string): string {
+    const mounts = (services[service]?.volumes ?? [])
+      .map((volume) => volume.split(":"))
+      .filter(([host = ""]) => host.startsWith("./"))
+      .map(([host = "", container = ""]) => ({ host: host.slice(2), container }))
+      .filter(({ container }) => containerPath === container || containerPath.startsWith(`${container}/`))
+      .sort((a, b) => b.container.length - a.container.length);
+    const mount = mounts[0];
+    if (mount === undefined) {
+      throw new Error(`${containerPath} is not mounted into ${service}`);
+    }
+    return `${mount.host}${containerPath.slice(mount.container.length)}`;
+  }
+
+  const prometheusConfigPath = hostPathOf(
+    "prometheus",
+    (services.prometheus?.command ?? [])
+      .find((arg) => arg.startsWith("--config.file="))
+      ?.slice("--config.file=".length) ?? "",
+  );
+  const prometheusConfig = parse(read(prometheusConfigPath)) as {
+    rule_files: string[];
+    scrape_configs: {
+      job_name: string;
+      metrics_path: string;
+      dns_sd_configs: { names: string[]; port: number }[];
+    }[];
+  };
+
+  it("runs both only under the observability profile, from the deploy/ files", () => {
+    for (const name of ["prometheus", "grafana"]) {
+      expect(services[name]?.profiles).toEqual(["observability"]);
+      for (const volume of services[name]?.volumes ?? []) {
+        const host = volume.split(":")[0] ?? "";
+        if (host.startsWith("./")) {
+          expect(existsSync(`${ROOT}${host.slice(2)}`)).toBe(true);
+        }
+      }
+    }
+  });
+
+  it("loads the alert rules beside prometheus.yml", () => {
+    const directory = prometheusConfigPath.slice(0, prometheusConfigPath.lastIndexOf("/") + 1);
+    expect(prometheusConfig.rule_files.length).toBeGreaterThan(0);
+    for (const file of prometheusConfig.rule_files) {
+      expect(existsSync(`${ROOT}${directory}${file}`)).toBe(true);
+    }
+  });
+
+  it("scrapes the api on its PORT, and each job process on its JOBS_METRICS_PORT by the name it is reached at", () => {
+    const jobs = (name: string) => prometheusConfig.scrape_configs.find((job) => job.job_name === name);
+    const api = jobs("cml-fleet-api")?.dns_sd_configs[0];
+    expect(api?.names).toEqual(["api"]);
+    expect(String(api?.port)).toBe(environmentOf("api").PORT);
+
+    const workers = jobs("cml-fleet-jobs")?.dns_sd_configs[0];
+    // jobs-sim shares the simulator's network: it is reached at the sim's name.
+    expect(services["jobs-sim"]?.network_mode).toBe("service:sim");
+    expect(workers?.names).toEqual(["jobs", "sim"]);
+    for (const name of ["jobs", "jobs-sim"]) {
+      expect(String(workers?.port)).toBe(environmentOf(name).JOBS_METRICS_PORT);
+    }
+    for (const job of prometheusConfig.scrape_configs) {
+      expect(job.metrics_path).toBe("/metrics");
+      for (const name of job.dns_sd_configs.flatMap((config) => config.names)) {
+        expect(Object.keys(services)).toContain(name);
+      }
+    }
+  });
+
+  it("gives Grafana the Prometheus service as its datasource and the dashboard it provisions", () => {
+    const datasources = parse(
+      read(hostPathOf("grafana", "/etc/grafana/provisioning/datasources/prometheus.yml")),
+    ) as { datasources: { uid: string; url: string }[] };
+    const [source] = datasources.datasources;
+    expect(new URL(source?.url ?? "").hostname).toBe("prometheus");
+    expect(new URL(source?.url ?? "").port).toBe("9090");
+
+    const providers = parse(
+      read(hostPathOf("grafana", "/etc/grafana/provisioning/dashboards/cml-fleet.yml")),
+    ) as {
+      providers: { options: { path: string } }[];
+    };
+    const dashboards = providers.providers[0]?.options.path ?? "";
+    const dashboard = JSON.parse(read(hostPathOf("grafana", `${dashboards}/cml-fleet.json`))) as {
+      panels: { datasource?: { uid: string } }[];
+    };
+    const uids = new Set(
+      dashboard.panels.flatMap((panel) => (panel.datasource ? [panel.datasource.uid] : [])),
+    );
+    expect([...uids]).toEqual([source?.uid]);
+
+    const home = environmentOf("grafana", {
+      ...DOT_ENV,
+      GRAFANA_ADMIN_PASSWORD: "x",
+    }).GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH;
+    expect(existsSync(`${ROOT}${hostPathOf("grafana", home ?? "")}`)).toBe(true);
   });
 });
