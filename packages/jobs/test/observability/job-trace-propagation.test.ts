@@ -34,6 +34,9 @@ const workers: Worker[] = [];
 
 /** Stop jobs fail while their worker id is in here (attempts are counted down). */
 const failuresLeft = new Map<string, number>();
+/** Stop jobs for these worker ids wait until the test lets them finish. */
+const held = new Set<string>();
+const release = new Map<string, () => void>();
 
 function spansNamed(name: string): ReadableSpan[] {
   return exporter.getFinishedSpans().filter((span) => span.name === name);
@@ -72,6 +75,9 @@ beforeAll(async () => {
     const workerId = String(data.workerId);
     logger.info({ workerId }, "stopping");
     observer.onCall({ upstream: "ec2", operation: "StopInstances", durationMs: 2 });
+    if (held.has(workerId)) {
+      await new Promise<void>((resolve) => release.set(workerId, resolve));
+    }
     const left = failuresLeft.get(workerId) ?? 0;
     if (left > 0) {
       failuresLeft.set(workerId, left - 1);
@@ -124,12 +130,23 @@ describe("trace context carried by a queued job", () => {
       timeout: 30_000,
       interval: 50,
     });
-    // The retry comes from another request (here none at all): the job keeps the trace it was made in.
-    await producer.retry(job.id);
+    // The retry comes from another request: the job keeps the trace it was made in, the retry's span links to it.
+    const retryContext = await tracing.tracer.startActiveSpan("graphql.mutation RetryJob", async (span) => {
+      try {
+        await producer.retry(job.id);
+        return span.spanContext();
+      } finally {
+        span.end();
+      }
+    });
     await vi.waitFor(async () => expect((await producer.get(job.id))?.state).toBe("COMPLETED"), {
       timeout: 30_000,
       interval: 50,
     });
+
+    const retrySpan = spansNamed("graphql.mutation RetryJob")[0];
+    expect(retrySpan?.spanContext().traceId).toBe(retryContext.traceId);
+    expect(retrySpan?.links.map((link) => link.context.spanId)).toEqual([requestContext.spanId]);
 
     const attempts = spanOfJob(job.id);
     expect(attempts.map((span) => span.attributes["cml_fleet.job.attempt"])).toEqual([1, 2, 1]);
@@ -148,6 +165,44 @@ describe("trace context carried by a queued job", () => {
     const logged = lines.filter((line) => line.jobId === job.id && line.msg === "stopping");
     expect(logged.map((line) => line.trace_id)).toEqual(attempts.map(() => requestContext.traceId));
     expect(logged.map((line) => line.span_id)).toEqual(attempts.map((span) => span.spanContext().spanId));
+  });
+
+  it("links the span of a request that joins a job already running to that job's trace", {
+    timeout: 60_000,
+  }, async () => {
+    const workerId = randomUUID();
+    held.add(workerId);
+    const enqueueIn = (name: string) =>
+      tracing.tracer.startActiveSpan(name, async (span) => {
+        try {
+          const job = await producer.enqueue("stop", {
+            workerId,
+            actor: userActor("u-1", "alice"),
+            reason: null,
+          });
+          return { job, context: span.spanContext() };
+        } finally {
+          span.end();
+        }
+      });
+    const first = await enqueueIn("graphql.mutation StopFirst");
+    await vi.waitFor(() => expect(release.has(workerId)).toBe(true), { timeout: 30_000, interval: 20 });
+    const second = await enqueueIn("graphql.mutation StopAgain");
+    release.get(workerId)?.();
+    expect(second.job.id).toBe(first.job.id);
+    await vi.waitFor(async () => expect((await producer.get(first.job.id))?.state).toBe("COMPLETED"), {
+      timeout: 30_000,
+      interval: 50,
+    });
+
+    const again = spansNamed("graphql.mutation StopAgain")[0];
+    expect(again?.links.map((link) => link.context)).toEqual([
+      expect.objectContaining({ traceId: first.context.traceId, spanId: first.context.spanId }),
+    ]);
+    // The job itself stays in the first request's trace.
+    expect(spanOfJob(first.job.id).map((span) => span.parentSpanContext?.spanId)).toEqual([
+      first.context.spanId,
+    ]);
   });
 
   it("starts a trace for a sweep enqueued outside any span, and makes the jobs it fans out its children", {

@@ -61,3 +61,19 @@ export function contextOfJob(
   }
   return propagation.extract(ROOT_CONTEXT, carrier);
 }
+
+/**
+ * Links the active span (a request that joined a job already queued, or a
+ * `retryJob` that re-drives one) to the trace the job belongs to: the job
+ * keeps its parent, and the request's trace still leads to it.
+ */
+export function linkActiveSpanToJob(
+  opts: { readonly telemetry?: { readonly metadata?: unknown } } | undefined,
+  active: Context = context.active(),
+): void {
+  const span = trace.getSpan(active);
+  const job = trace.getSpanContext(contextOfJob(opts));
+  if (span !== undefined && job !== undefined) {
+    span.addLink({ context: job, attributes: { "cml_fleet.link": "job" } });
+  }
+}

@@ -18,7 +18,7 @@ import type {
 import type { Logger } from "@cml-fleet/core/ports/logger.port";
 import { type Job, Queue } from "bullmq";
 import { Redis } from "ioredis";
-import { jobTraceOptions } from "../observability/job-trace-context";
+import { jobTraceOptions, linkActiveSpanToJob } from "../observability/job-trace-context";
 import { resultOf, toJobInfo } from "./job-info";
 import { listJobPage } from "./job-list-page";
 import { type JobRetryPolicy, jobIdFor, jobOptions, queueName } from "./queue-definitions";
@@ -145,6 +145,8 @@ export function createBullmqJobQueue(options: BullmqJobQueueOptions): BullmqJobQ
         if (existing !== undefined) {
           const state = await existing.getState();
           if (!FINISHED.has(state)) {
+            // This request joins the job: its span links to the trace the job runs in.
+            linkActiveSpanToJob(existing.opts);
             return toJobInfo(existing, state, kind);
           }
           // A finished job of the same operation is history; a new request starts anew.
@@ -207,6 +209,8 @@ export function createBullmqJobQueue(options: BullmqJobQueueOptions): BullmqJobQ
           }
           throw error;
         }
+        // The job keeps the trace it was made in; the retrying request's span links to it.
+        linkActiveSpanToJob(found.job.opts);
         const retried = await info(found.job, found.kind);
         await options.publisher.jobUpdated(retried).catch(() => {});
         return retried;
