@@ -225,6 +225,51 @@ describe("convergence: every accepted intent lands, a refused one leaves nothing
       );
   });
 
+  it("a desired status saved before the outbox is re-driven as system:convergence; a recorded failure is left standing", {
+    timeout: 120_000,
+  }, async () => {
+    const [worker] = await provisionWorkers(fleet, ["legacy-stop"]);
+    if (worker === undefined) {
+      throw new Error("no worker");
+    }
+    // An intent written with no outbox row and no job (as before the outbox, or a crash before it).
+    await fleet.workers.save({ ...worker, desiredStatus: "STOPPED" }, []);
+    // A start that failed for good: desired RUNNING on a STOPPED worker, its failure the last word.
+    const failed = await fleet.createWorker("failed-start", "us-east-1", {
+      status: "STOPPED",
+      desiredStatus: "RUNNING",
+      instanceId: `i-${randomUUID().slice(0, 8)}`,
+    });
+    const failure = (type: "worker.operation_requested" | "worker.operation_failed", minute: number) => ({
+      type,
+      workerId: failed.id,
+      at: new Date(Date.now() - 60_000 + minute * 1_000),
+      message: type,
+      reason: null,
+      actor: { kind: "user" as const, id: "u-ada", name: "ada" },
+      data: { operation: "start" },
+    });
+    await fleet.workers.appendEvents([
+      failure("worker.operation_requested", 1),
+      failure("worker.operation_failed", 2),
+    ]);
+
+    expect(await converge()).toMatchObject({ unattended: 1 });
+    await waitForWorker(fleet, worker.id, { status: "STOPPED", desiredStatus: "STOPPED" });
+    const redriven = (await fleet.workers.listEvents(worker.id, 50)).find(
+      (event) => event.type === "worker.operation_redriven",
+    );
+    expect(redriven?.actor).toEqual({ kind: "system", policy: "convergence" });
+    await expect
+      .poll(() => rowsOf(worker.id), PATIENCE)
+      .toEqual([{ kind: "stop", state: "DONE", redrives: 0 }]);
+    expect(await fleet.workers.findById(failed.id)).toMatchObject({
+      version: failed.version,
+      status: "STOPPED",
+    });
+    expect(await rowsOf(failed.id)).toEqual([]);
+  });
+
   it("a job lost again and again ends in a visible worker.operation_failed once its re-drives run out", async () => {
     await fleet.jobs?.close();
     const worker = await runningOnPaper("lost-for-good");

@@ -37,6 +37,8 @@ export interface WorkerOperationStore {
    * Workers never served by the outbox (no start, stop or terminate row) whose desired status
    * is RUNNING while STOPPED, STOPPED while RUNNING, or TERMINATED while
    * RUNNING or STOPPED: intents written before it, or by a path outside it.
+   * A worker whose last operation event is its failure (worker.operation_failed
+   * after the last worker.operation_requested) is left as it is: that failure is the visible end.
    */
   listUnattended(limit: number): Promise<UnattendedWorker[]>;
 }

@@ -6,6 +6,7 @@ import type {
 } from "@cml-fleet/core/ports/worker-operation-store.port";
 import { and, asc, eq, lt, lte, sql } from "drizzle-orm";
 import type { Db } from "../db/database";
+import { fleetEvents } from "../db/schema/events";
 import { type WorkerOperationRow, workerOperations } from "../db/schema/worker-operations";
 import { workers } from "../db/schema/workers";
 
@@ -109,6 +110,9 @@ export function createWorkerOperationRepository(db: Db): WorkerOperationStore {
             // A start, stop or terminate row (whatever its state) means the outbox serves this worker: one that
             // FAILED is a visible failure, not something to re-drive for ever.
             sql`not exists (select 1 from ${workerOperations} where ${workerOperations.workerId} = ${workers.id} and ${workerOperations.kind} in ('start', 'stop', 'terminate'))`,
+            // Nor a worker whose latest event about an operation is its failure (a failed start leaves the desired
+            // status RUNNING on a STOPPED worker, with worker.operation_failed): the failure stands until someone asks again.
+            sql`coalesce((select ${fleetEvents.type} from ${fleetEvents} where ${fleetEvents.workerId} = ${workers.id} and ${fleetEvents.type} in ('worker.operation_requested', 'worker.operation_failed') order by ${fleetEvents.at} desc, ${fleetEvents.id} desc limit 1), '') <> 'worker.operation_failed'`,
           ),
         )
         .orderBy(asc(workers.updatedAt), asc(workers.id))
