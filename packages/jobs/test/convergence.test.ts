@@ -110,6 +110,15 @@ describe("convergence: every accepted intent lands, a refused one leaves nothing
         );
       expect(refused).toBeInstanceOf(UpstreamUnavailableError);
       expect(refused).toMatchObject({ code: "UPSTREAM_UNAVAILABLE" });
+      // A new worker likewise: the insert and its provision job are one step.
+      const notCreated = await commandsOn(unreachable)
+        .createWorker(ada, { name: "never-created", region: "us-east-1", idempotencyKey: "redis-down-key" })
+        .then(
+          () => null,
+          (error: unknown) => error,
+        );
+      expect(notCreated).toMatchObject({ code: "UPSTREAM_UNAVAILABLE" });
+      expect(await fleet.workers.findByIdempotencyKey("redis-down-key")).toBeNull();
     } finally {
       await unreachable.close();
     }
