@@ -207,3 +207,73 @@ describe("idle auto-stop", () => {
     expect((await deps.workers.findById(worker.id))?.status).toBe("RUNNING");
   });
 });
+
+describe("a stop the idle policy decided, decided again inside its stop job", () => {
+  /** A worker the check has just decided to stop (the stop job queued, not run). */
+  async function stopDecided() {
+    const setup = await idleWorker();
+    await setup.service.check();
+    setup.deps.clock.advance(2 * MINUTE);
+    expect((await setup.service.check()).stopped).toBe(1);
+    const payload = setup.enqueued[0]?.payload;
+    const decidedBy = payload !== undefined && "decidedBy" in payload ? payload.decidedBy : undefined;
+    if (decidedBy === undefined || decidedBy === null) {
+      throw new Error("the stop carries no decision");
+    }
+    return { ...setup, decidedBy };
+  }
+
+  it("queues the stop marked as the idle policy's, with the decision's time", async () => {
+    const { deps, decidedBy } = await stopDecided();
+    expect(decidedBy).toEqual({ policy: "idle", decidedAt: deps.clock.now().toISOString() });
+  });
+
+  it("goes ahead when the worker is still idle", async () => {
+    const { worker, service, decidedBy } = await stopDecided();
+    expect(await service.reconfirmStop(worker.id, decidedBy)).toEqual({ proceed: true });
+  });
+
+  it("is called off by a keep-alive set after the decision: RUNNING, desired RUNNING, an event with the reason", async () => {
+    const { deps, worker, service, decidedBy } = await stopDecided();
+    const current = (await deps.workers.findById(worker.id)) ?? worker;
+    await deps.workers.save(
+      {
+        ...current,
+        idle: { ...current.idle, keepAliveUntil: new Date(deps.clock.now().getTime() + 60 * MINUTE) },
+      },
+      [],
+    );
+    const verdict = await service.reconfirmStop(worker.id, decidedBy);
+    expect(verdict.proceed).toBe(false);
+    expect(await deps.workers.findById(worker.id)).toMatchObject({
+      status: "RUNNING",
+      desiredStatus: "RUNNING",
+    });
+    const skipped = deps.workers.events.filter((e) => e.type === "worker.auto_stop_skipped");
+    expect(skipped.at(-1)).toMatchObject({
+      reason: expect.stringMatching(/^kept alive until/),
+      data: { cancelledStop: true, decidedBy: "idle", decidedAt: decidedBy.decidedAt },
+    });
+  });
+
+  it("is called off when the worker is no longer RUNNING (unknown is not idle)", async () => {
+    const { deps, worker, service, decidedBy } = await stopDecided();
+    const current = (await deps.workers.findById(worker.id)) ?? worker;
+    await deps.workers.save({ ...current, status: "UNKNOWN" }, []);
+    expect((await service.reconfirmStop(worker.id, decidedBy)).proceed).toBe(false);
+  });
+
+  it("never calls off a stop someone asked for meanwhile (desired STOPPED), kept alive or not", async () => {
+    const { deps, worker, service, decidedBy } = await stopDecided();
+    const current = (await deps.workers.findById(worker.id)) ?? worker;
+    await deps.workers.save(
+      {
+        ...current,
+        desiredStatus: "STOPPED",
+        idle: { ...current.idle, keepAliveUntil: new Date(deps.clock.now().getTime() + 60 * MINUTE) },
+      },
+      [],
+    );
+    expect(await service.reconfirmStop(worker.id, decidedBy)).toEqual({ proceed: true });
+  });
+});

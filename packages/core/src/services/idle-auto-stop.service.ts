@@ -6,13 +6,16 @@ import {
   type IdlePolicySettings,
   type ScheduleHold,
 } from "../domain/idle-policy";
+import type { PolicyStopDecision } from "../domain/job";
 import { describeWindow, lastClosing, type Schedule, windowAt } from "../domain/schedule";
 import type { Worker } from "../domain/worker";
 import { workerEvent } from "../domain/worker-changes-common";
 import { cancelIdleWarning, markIdleWarning } from "../domain/worker-changes-idle";
+import { isFleetError, JobTimeoutError } from "../errors";
 import type { JobQueue } from "../ports/job-queue.port";
 import type { ScheduleStore } from "../ports/schedule-store.port";
 import type { ReadinessDeps } from "./instance-readiness";
+import { loadWorker } from "./load-worker";
 import { observeWorker } from "./worker-observation";
 import { unlessUnchanged, updateWorker } from "./worker-writer";
 
@@ -127,7 +130,7 @@ export function createIdleAutoStopService(deps: IdleAutoStopDeps) {
     return schedule === undefined ? null : scheduleHoldOf(worker, schedule, deps.clock.now());
   }
 
-  async function decide(worker: Worker): Promise<IdleDecision> {
+  async function decide(worker: Worker, hold = holdOf(worker)): Promise<IdleDecision> {
     const recentTelemetry = await deps.workers.recentTelemetry(worker.id, config.recentSamples);
     return decideIdle({
       worker,
@@ -135,7 +138,7 @@ export function createIdleAutoStopService(deps: IdleAutoStopDeps) {
       recentTelemetry,
       policy: config.policy,
       now: deps.clock.now(),
-      schedule: holdOf(worker),
+      schedule: hold,
     });
   }
 
@@ -164,8 +167,13 @@ export function createIdleAutoStopService(deps: IdleAutoStopDeps) {
     const stopActor = bySchedule ? scheduleActor : actor;
     const stoppedAs = bySchedule ? "at the end of its schedule's window" : "as idle";
     if (!config.dryRun) {
-      // The stop job tags the instance ("auto-stop" and this reason) as it stops it.
-      await deps.jobs.enqueue("stop", { workerId: worker.id, actor: stopActor, reason });
+      // The stop job tags the instance ("auto-stop" and this reason) as it stops it, after deciding again
+      // under the worker's lock (it may wait there behind another operation): see reconfirmStop.
+      const decidedBy: PolicyStopDecision = {
+        policy: bySchedule ? "schedule" : "idle",
+        decidedAt: deps.clock.now().toISOString(),
+      };
+      await deps.jobs.enqueue("stop", { workerId: worker.id, actor: stopActor, reason, decidedBy });
     }
     const hourlyRate = config.hourlyRate(worker);
     await updateWorker(deps, worker.id, (current, now) => {
@@ -248,7 +256,85 @@ export function createIdleAutoStopService(deps: IdleAutoStopDeps) {
     return stop(fresh, second);
   }
 
+  /** The hold of one worker's schedule, read for it alone (the stop job runs outside a check). */
+  async function holdReadFor(worker: Worker) {
+    if (worker.scheduleId === null || worker.scheduleId === undefined || deps.schedules === undefined) {
+      return null;
+    }
+    const [schedule] = await deps.schedules.findByIds([worker.scheduleId]);
+    return schedule === undefined ? null : scheduleHoldOf(worker, schedule, deps.clock.now());
+  }
+
+  /** The stop a policy decided is called off: recorded on the worker, which keeps running. */
+  async function callOff(worker: Worker, decidedBy: PolicyStopDecision, reason: string): Promise<Worker> {
+    return updateWorker(deps, worker.id, (current, now) => ({
+      // Only a policy wanted the stop: what is wanted stays RUNNING.
+      worker: { ...current, desiredStatus: current.status === "RUNNING" ? "RUNNING" : current.desiredStatus },
+      events: [
+        workerEvent(
+          current,
+          "worker.auto_stop_skipped",
+          `${current.name} was not stopped: the stop decided at ${decidedBy.decidedAt} was called off when its job ran`,
+          {
+            actor: decidedBy.policy === "schedule" ? scheduleActor : actor,
+            reason,
+            now,
+            data: { cancelledStop: true, decidedBy: decidedBy.policy, decidedAt: decidedBy.decidedAt },
+          },
+        ),
+      ],
+    }));
+  }
+
   return {
+    /**
+     * Decides again, inside the stop job and under the worker's lock, a stop
+     * the idle policy (or a schedule's closing) decided: the job may have
+     * waited behind another operation, and meanwhile someone may have set a
+     * keep-alive, opened a lab, or a window may have opened. Same policy,
+     * same fresh look at EC2 and CML as the check's last look. Fails closed:
+     * anything but a fresh IDLE verdict calls the stop off (the worker stays
+     * RUNNING, a `worker.auto_stop_skipped` event says why). A worker already
+     * stopping or stopped is left to the job (a retry carries on), and a stop
+     * someone asked for meanwhile (desiredStatus STOPPED: their request joined
+     * this job) is never called off by the policy.
+     */
+    async reconfirmStop(
+      workerId: string,
+      decidedBy: PolicyStopDecision,
+    ): Promise<{ readonly proceed: true } | { readonly proceed: false; readonly worker: Worker }> {
+      const worker = await loadWorker(deps.workers, workerId);
+      if (worker.status === "STOPPING" || worker.status === "STOPPED" || worker.desiredStatus === "STOPPED") {
+        return { proceed: true };
+      }
+      if (worker.status !== "RUNNING") {
+        return {
+          proceed: false,
+          worker: await callOff(worker, decidedBy, `the worker is ${worker.status}, not RUNNING`),
+        };
+      }
+      let decision: IdleDecision;
+      try {
+        const fresh = await observeWorker(deps, worker, actor);
+        decision = await decide(fresh, await holdReadFor(fresh));
+      } catch (error) {
+        // Worth another try (throttled, the lock lost: the job is retried and decides again), or the job's bound passed.
+        if (isFleetError(error) && (error.retryable || error instanceof JobTimeoutError)) {
+          throw error;
+        }
+        // Could not look: unknown is not idle.
+        const message = error instanceof Error ? error.message : String(error);
+        return {
+          proceed: false,
+          worker: await callOff(worker, decidedBy, `the last look failed: ${message}`),
+        };
+      }
+      if (decision.reasonCode === "IDLE") {
+        return { proceed: true };
+      }
+      return { proceed: false, worker: await callOff(worker, decidedBy, decision.reason) };
+    },
+
     async check(): Promise<Record<IdleOutcome, number>> {
       const counts: Record<IdleOutcome, number> = {
         none: 0,
