@@ -32,11 +32,14 @@ export type QueueViewRoute =
   | { readonly to: "queues" }
   | ({ readonly to: "jobs" } & JobPage)
   | { readonly to: "job"; readonly id: string }
+  | ActionRoute;
+
+/** The routes that change something: POST only, and refused as cross-site requests unless preflighted. */
+export type ActionRoute =
   | { readonly to: "retry" | "remove"; readonly id: string }
   | { readonly to: "pause" | "resume"; readonly kind: JobKind };
 
-/** The routes that change something: POST only, and refused as cross-site requests unless preflighted. */
-export function isAction(route: QueueViewRoute): boolean {
+export function isAction(route: QueueViewRoute): route is ActionRoute {
   return route.to === "retry" || route.to === "remove" || route.to === "pause" || route.to === "resume";
 }
 

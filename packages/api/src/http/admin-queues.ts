@@ -98,6 +98,12 @@ function queueViewOn(deps: ApiServerDeps, queues: QueueInspector): QueueView {
         return;
       }
     }
+    if (isAction(route)) {
+      deps.logger.info(
+        { requestId, actor: principal.name, action: route.to, target: "id" in route ? route.id : route.kind },
+        "queue view action",
+      );
+    }
     await dispatch(route, principal, requestId, response, actions);
   }
 
