@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { userActor } from "@cml-fleet/core/domain/actor";
 import { workerJobId } from "@cml-fleet/core/domain/job";
 import type { Requester } from "@cml-fleet/core/domain/requester";
 import type { Worker } from "@cml-fleet/core/domain/worker";
@@ -170,6 +171,43 @@ describe("convergence: every accepted intent lands, a refused one leaves nothing
     const instance = await fleet.simJson<{ state: string }>(`/_sim/instances/${worker.instanceId}`);
     expect(instance.state).toBe("running");
     expect(await rowsOf(worker.id)).toEqual([]);
+  });
+
+  it("a retried job picked up before the retry commits waits for it, then acts (its first creation is long past)", {
+    timeout: 120_000,
+  }, async () => {
+    const worker = await runningOnPaper("retry-race");
+    const first = await commands().stopWorker(ada, worker.id, null);
+    const jobId = first.job?.id ?? "";
+    // EC2 knows no such instance: the stop fails for good.
+    await expect.poll(async () => (await fleet.queue.get(jobId))?.state, PATIENCE).toBe("FAILED");
+    const failedAt = (await fleet.queue.get(jobId))?.createdAt.getTime() ?? 0;
+    await expect.poll(() => Date.now() - failedAt > 1_500, PATIENCE).toBe(true);
+    await requestOperation(
+      { ...deps(), jobs: fleet.queue },
+      {
+        by: ada,
+        operation: "stop",
+        workerId: worker.id,
+        reason: null,
+        details: {},
+        retryOf: { jobId, actor: userActor(ada.id, ada.name) },
+        payload: async (saved, actor, intent) => ({ workerId: saved.id, actor, reason: null, intent }),
+        queue: async (payload) => {
+          const retried = await fleet.queue.retry(jobId, { kind: "stop", payload });
+          // The job runs again before the retry's transaction commits.
+          await new Promise((resolve) => setTimeout(resolve, 400));
+          return retried;
+        },
+      },
+    );
+    await expect.poll(async () => (await fleet.queue.get(jobId))?.state, PATIENCE).toBe("FAILED");
+    // It acted (EC2 refused the unknown instance again) rather than completing as "never saved".
+    expect((await fleet.queue.get(jobId))?.failedReason).not.toMatch(/never saved/);
+    expect(await rowsOf(worker.id)).toEqual([
+      { kind: "stop", state: "FAILED", redrives: 0 },
+      { kind: "stop", state: "FAILED", redrives: 0 },
+    ]);
   });
 
   it("a start asked while a stop is queued is not lost: the worker stays RUNNING and the stop is superseded", {

@@ -13,6 +13,12 @@ export type WorkerOperationState = (typeof WORKER_OPERATION_STATES)[number];
 /** What a worker job carries of the request it serves: its outbox row. */
 export interface OperationIntent {
   readonly operationId: string;
+  /**
+   * When the job was queued (epoch ms), inside the intent's transaction: how
+   * long the job waits for that transaction to commit is counted from it
+   * (a retried job keeps its first creation time, so that cannot be used).
+   */
+  readonly queuedAt?: number;
 }
 
 export interface NewWorkerOperation {
@@ -42,5 +48,11 @@ export function intentOf(payload: unknown): OperationIntent | null {
   if (typeof intent !== "object" || intent === null || !("operationId" in intent)) {
     return null;
   }
-  return typeof intent.operationId === "string" ? { operationId: intent.operationId } : null;
+  if (typeof intent.operationId !== "string") {
+    return null;
+  }
+  const queuedAt = "queuedAt" in intent && typeof intent.queuedAt === "number" ? intent.queuedAt : null;
+  return queuedAt === null
+    ? { operationId: intent.operationId }
+    : { operationId: intent.operationId, queuedAt };
 }

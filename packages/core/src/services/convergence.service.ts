@@ -7,6 +7,7 @@ import type { JobLookup } from "../ports/job-lookup.port";
 import type { AnyJobRequest, JobQueue } from "../ports/job-queue.port";
 import type { UnattendedWorker, WorkerOperationStore } from "../ports/worker-operation-store.port";
 import type { WorkerRepository } from "../ports/worker-repository.port";
+import { queuedNow } from "./worker-commands.service";
 import { updateWorker, type WorkerWriterDeps } from "./worker-writer";
 
 const actor: Actor = systemActor("convergence");
@@ -132,7 +133,7 @@ export function createConvergenceService(deps: ConvergenceDeps) {
       {
         queueOperation: async (saved) => {
           const operation = operationTowards(saved.desiredStatus, saved.status) ?? "stop";
-          const request = requestFor(operation, saved.id, intent);
+          const request = requestFor(operation, saved.id, queuedNow(intent, deps.clock.now()));
           const job = await deps.jobs.enqueue(request.kind, request.payload);
           return {
             id: intent.operationId,

@@ -13,7 +13,12 @@ import type { AuditLog } from "../ports/audit-log.port";
 import type { AnyJobRequest, JobQueue, JobWithRequest } from "../ports/job-queue.port";
 import type { Settings } from "../settings/settings.schema";
 import { refusalAudit, successAudit } from "./request-audit";
-import { type RetryOf, requestOperation, type WorkerCommandServiceDeps } from "./worker-commands.service";
+import {
+  queuedNow,
+  type RetryOf,
+  requestOperation,
+  type WorkerCommandServiceDeps,
+} from "./worker-commands.service";
 import { updateWorker } from "./worker-writer";
 
 export interface JobCommandServiceDeps
@@ -115,7 +120,7 @@ export function createJobCommandService(deps: JobCommandServiceDeps) {
             now,
           ),
         queueOperation: async (saved) => {
-          const retried = { ...payload, actor, intent };
+          const retried = { ...payload, actor, intent: queuedNow(intent, deps.clock.now()) };
           const info = await deps.jobs.retry(id, { kind: "provision", payload: retried });
           job = info;
           return {

@@ -217,7 +217,7 @@ export function createWorkerCommandService(deps: WorkerCommandServiceDeps) {
       try {
         saved = await workers.insert(change.worker, change.events, {
           queueOperation: async (inserted) => {
-            const payload = { workerId: inserted.id, actor, intent };
+            const payload = { workerId: inserted.id, actor, intent: queuedNow(intent, clock.now()) };
             job = await jobs.enqueue("provision", payload);
             return {
               id: intent.operationId,
@@ -434,7 +434,7 @@ export async function requestOperation<K extends WorkerOperation>(
           now,
         ),
       queueOperation: async (saved) => {
-        const payload = await request.payload(saved, actor, intent);
+        const payload = await request.payload(saved, actor, queuedNow(intent, deps.clock.now()));
         job = await request.queue(payload);
         return {
           id: intent.operationId,
@@ -456,4 +456,9 @@ export async function requestOperation<K extends WorkerOperation>(
 /** A job payload as the outbox stores it. */
 function recordOf(payload: object): Record<string, unknown> {
   return { ...payload };
+}
+
+/** The intent as its job is queued now (see OperationIntent.queuedAt). */
+export function queuedNow(intent: OperationIntent, now: Date): OperationIntent {
+  return { ...intent, queuedAt: now.getTime() };
 }

@@ -57,7 +57,9 @@ export function createIntentGate(deps: IntentGateDeps) {
       }
       const row = await deps.operations.findById(intent.operationId);
       if (row === null || row.workerId !== workerId || row.kind !== kind) {
-        if (deps.clock.now().getTime() - queuedAt < deps.commitGraceMs) {
+        // Counted from the later of the job's creation and its queueing for this intent (a retried job keeps its creation).
+        const since = Math.max(queuedAt, intent.queuedAt ?? 0);
+        if (deps.clock.now().getTime() - since < deps.commitGraceMs) {
           return { kind: "wait" };
         }
         deps.logger.warn(
