@@ -135,9 +135,32 @@ export async function waitUntilRunning(deps: ReadinessDeps, worker: Worker, acto
   });
 }
 
+/** While waiting for CML, EC2 is asked too, once every this many polls: cheap, and a lost instance shows quickly. */
+export const EC2_RECHECK_EVERY_POLLS = 3;
+
+/** EC2 states in which the CML being waited for will never answer: the instance went away behind our back. */
+const GONE_STATES = new Set(["shutting-down", "terminated", "stopping", "stopped"]);
+
+/**
+ * Throws (not retryable) when EC2 says the worker's instance is going or
+ * gone (terminated or stopped behind the fleet's back), so the wait ends at
+ * once with that reason instead of at CML_STARTUP_TIMEOUT. An instance EC2
+ * does not find is not conclusive (its answers lag): the wait goes on.
+ */
+async function ensureInstanceUp(deps: ReadinessDeps, worker: Worker, instanceId: string): Promise<void> {
+  const found = await deps.cloud.describe(targetOf(worker), instanceId);
+  if (found !== null && GONE_STATES.has(found.state)) {
+    const why = found.stateReason === null ? "" : ` (${found.stateReason})`;
+    throw new ConflictError(
+      `instance ${instanceId} is ${found.state}${why} while waiting for CML on ${worker.name}: it was stopped or terminated outside the fleet`,
+    );
+  }
+}
+
 /**
  * Polls the worker's CML until it reports ready, then marks the service
- * AVAILABLE. An unconfirmed worker's CML is not asked: the instance runs, and
+ * AVAILABLE. Every few polls it asks EC2 as well, so an instance stopped or
+ * terminated meanwhile ends the wait at once (see ensureInstanceUp). An unconfirmed worker's CML is not asked: the instance runs, and
  * its service is UNKNOWN until an ADMIN confirms it.
  */
 export async function waitUntilCmlReady(deps: ReadinessDeps, worker: Worker, actor: Actor): Promise<Worker> {
@@ -154,6 +177,8 @@ export async function waitUntilCmlReady(deps: ReadinessDeps, worker: Worker, act
     throw new ConflictError(`worker ${worker.name} has no CML endpoint (no IP address)`);
   }
   const deadline = new Date(worker.statusChangedAt.getTime() + deps.readiness.cmlReadyTimeoutMs);
+  const instanceId = worker.instanceId;
+  let polls = 0;
   const info = await pollUntil(
     deps,
     {
@@ -164,6 +189,11 @@ export async function waitUntilCmlReady(deps: ReadinessDeps, worker: Worker, act
       maxDelayMs: deps.readiness.pollMaxMs,
     },
     async () => {
+      polls += 1;
+      // Before CML, whose failures (unreachable, as a gone instance's is) only mean "not yet".
+      if (instanceId !== null && polls % EC2_RECHECK_EVERY_POLLS === 0) {
+        await ensureInstanceUp(deps, worker, instanceId);
+      }
       const answer = await deps.cml.systemInformation(endpoint);
       return answer.ready ? answer : null;
     },
