@@ -104,6 +104,22 @@ describe("Postgres stopped under a running API", () => {
       );
     }
 
+    // The ADMIN queue view checks its credential there too: refused the same way, as JSON.
+    const queueView = await withinBound(
+      fetch(`${server.url.replace(/\/graphql$/, "")}/admin/queues/api/queues`, {
+        headers: { authorization: `Bearer ${admin}` },
+      }),
+    );
+    expect(queueView.status).toBe(503);
+    expect(await queueView.json()).toEqual({
+      errors: [
+        {
+          message: expect.stringMatching(/^database: the database is unavailable/),
+          extensions: { code: "UPSTREAM_UNAVAILABLE" },
+        },
+      ],
+    });
+
     await postgres.start();
 
     await expect.poll(async () => (await readiness()).status, { timeout: NO_HANG_MS }).toBe(200);
