@@ -36,6 +36,8 @@ const REFUSED: readonly (readonly [file: string, specifier: string])[] = [
   ["packages/replay/src/probe.ts", "@cml-fleet/platform/db/database"],
   ["packages/replay/src/probe.ts", "@cml-fleet/core/adapters/aws/create-aws-cloud-provider"],
   ["packages/replay/src/probe.ts", "@cml-fleet/jobs/job-process"],
+  ["packages/faults/src/probe.ts", "@cml-fleet/core/settings/load-settings"],
+  ["packages/faults/test/probe.ts", "@cml-fleet/jobs/job-process"],
 ];
 
 const ALLOWED: readonly (readonly [file: string, specifier: string])[] = [
@@ -53,6 +55,7 @@ const ALLOWED: readonly (readonly [file: string, specifier: string])[] = [
   ["packages/tui/src/probe-ok.ts", "@cml-fleet/cli-args/command-line"],
   ["packages/replay/src/probe-ok.ts", "@cml-fleet/core/services/idle-auto-stop.service"],
   ["packages/replay/src/probe-ok.ts", "@cml-fleet/core/memory/memory-worker-repository"],
+  ["packages/faults/src/probe-ok.ts", "@cml-fleet/platform/testing/free-port"],
 ];
 
 interface Diagnostic {
