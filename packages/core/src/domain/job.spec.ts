@@ -22,6 +22,7 @@ describe("the job-kind table", () => {
       "idle-check",
       "schedule-evaluate",
       "reconcile",
+      "converge",
       "price-refresh",
       "notify",
       "notify-test",
@@ -34,6 +35,7 @@ describe("the job-kind table", () => {
       ["idle-check", "idleCheckMs"],
       ["schedule-evaluate", "scheduleEvaluationMs"],
       ["reconcile", "reconcileMs"],
+      ["converge", "convergeMs"],
       ["price-refresh", "priceRefreshMs"],
     ]);
     for (const kind of SWEEP_KINDS) {
