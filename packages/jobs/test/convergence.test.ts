@@ -22,7 +22,7 @@ import { createScheduleRepository } from "@cml-fleet/platform/repositories/sched
 import { createSnapshotRepository } from "@cml-fleet/platform/repositories/snapshot.repository";
 import { createWorkerOperationRepository } from "@cml-fleet/platform/repositories/worker-operation.repository";
 import { freePort } from "@cml-fleet/platform/testing/free-port";
-import { Queue } from "bullmq";
+import { Worker as BullWorker, Queue } from "bullmq";
 import { describe, expect, it, vi } from "vitest";
 import { deleteKeys } from "../../platform/test/support/test-redis";
 import { provisionWorkers, waitForWorker } from "./support/fleet-driver";
@@ -342,5 +342,32 @@ describe("convergence: every accepted intent lands, a refused one leaves nothing
     expect(failed?.reason).toMatch(/queued again 2 times/);
     // Settled: the next sweep leaves it alone.
     expect(await convergence.converge()).toMatchObject({ redriven: 0, failed: 0 });
+  });
+  it("a job that finished without settling its row (its process died in between) is settled by the sweep, not re-driven", async () => {
+    await fleet.jobs?.close();
+    const worker = await runningOnPaper("finished-unsettled");
+    await commands().stopWorker(ada, worker.id, null);
+    // A bare BullMQ worker completes the job the way a process would that died before settling the row.
+    const bare = new BullWorker(queueName("stop"), async () => ({ done: true }), {
+      connection: fleet.redis.duplicate({ maxRetriesPerRequest: null }),
+      prefix: prefix(),
+    });
+    try {
+      await expect
+        .poll(async () => (await fleet.queue.get(workerJobId("stop", worker.id)))?.state, PATIENCE)
+        .toBe("COMPLETED");
+    } finally {
+      await bare.close();
+    }
+    const convergence = createConvergenceService({
+      ...deps(),
+      operations: operations(),
+      jobs: fleet.queue,
+      jobLookup: createBullmqJobLookup(fleet.redis, prefix()),
+      newId: randomUUID,
+      convergence: { graceMs: 0, maxRedrives: 5, batchSize: 100 },
+    });
+    expect(await convergence.converge()).toMatchObject({ settled: 1, redriven: 0, failed: 0 });
+    expect(await rowsOf(worker.id)).toEqual([{ kind: "stop", state: "DONE", redrives: 0 }]);
   });
 });
