@@ -87,11 +87,12 @@ describe("deploy/: the series the dashboard and the alert rules name", () => {
   });
 
   it.runIf(spawnSync("promtool", ["--version"]).status === 0)(
-    "passes promtool's check of the rules and the scrape config",
+    "passes promtool's checks of the rules and the scrape config, and the rules' unit tests (alerts.test.yml)",
     () => {
       for (const args of [
         ["check", "rules", ALERTS],
         ["check", "config", "deploy/prometheus/prometheus.yml"],
+        ["test", "rules", "deploy/prometheus/alerts.test.yml"],
       ]) {
         const check = spawnSync("promtool", args, { cwd: ROOT, encoding: "utf8" });
         expect(`${check.stdout}${check.stderr}`).toContain("SUCCESS");
