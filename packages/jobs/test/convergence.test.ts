@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { userActor } from "@cml-fleet/core/domain/actor";
+import { systemActor, userActor } from "@cml-fleet/core/domain/actor";
 import { workerJobId } from "@cml-fleet/core/domain/job";
 import type { Requester } from "@cml-fleet/core/domain/requester";
 import type { Worker } from "@cml-fleet/core/domain/worker";
@@ -245,6 +245,39 @@ describe("convergence: every accepted intent lands, a refused one leaves nothing
     const types = await eventTypes(worker.id);
     expect(types).toContain("worker.operation_superseded");
     expect(types).not.toContain("worker.auto_stopped");
+  });
+
+  it("a start asked while an idle stop is queued (no intent, no desired status) is not lost either", {
+    timeout: 120_000,
+  }, async () => {
+    const [worker] = await provisionWorkers(fleet, ["start-after-idle-stop"]);
+    if (worker === undefined) {
+      throw new Error("no worker");
+    }
+    await fleet.jobs?.close();
+    // As the idle check queues it: no intent, and the desired status stays RUNNING.
+    await fleet.queue.enqueue("stop", {
+      workerId: worker.id,
+      actor: systemActor("idle-auto-stop"),
+      reason: "idle",
+    });
+    const start = await commands().startWorker(ada, worker.id);
+    expect(start.job?.id).toBe(workerJobId("start", worker.id));
+    await fleet.startJobs();
+    await vi.waitFor(async () => {
+      expect((await fleet.queue.get(workerJobId("stop", worker.id)))?.state).toBe("COMPLETED");
+      expect((await fleet.queue.get(workerJobId("start", worker.id)))?.state).toBe("COMPLETED");
+    }, PATIENCE);
+    expect(await fleet.queue.waitForResult(workerJobId("stop", worker.id), 1_000)).toEqual({
+      skipped: expect.stringContaining("superseded"),
+    });
+    expect(await fleet.workers.findById(worker.id)).toMatchObject({
+      status: "RUNNING",
+      desiredStatus: "RUNNING",
+    });
+    const instance = await fleet.simJson<{ state: string }>(`/_sim/instances/${worker.instanceId}`);
+    expect(instance.state).toBe("running");
+    expect(await eventTypes(worker.id)).toContain("worker.operation_superseded");
   });
 
   it("Redis loses a queued stop (restarted empty): the converge sweep queues it again and the worker stops", {

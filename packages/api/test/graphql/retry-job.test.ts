@@ -200,7 +200,7 @@ describe("retryJob", () => {
     expect(runsOf(id)[1]?.data).toEqual({
       workerId,
       actor: expect.objectContaining({ name: "second-admin" }),
-      intent: { operationId: expect.any(String) },
+      intent: { operationId: expect.any(String), queuedAt: expect.any(Number) },
     });
     expect(intentOf(runsOf(id)[1]?.data)).not.toEqual(first);
     const [latest] = await fleet.workers.listEvents(workerId, 1);

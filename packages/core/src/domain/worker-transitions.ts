@@ -57,16 +57,19 @@ export type OperationPlan =
  * where the operation leads, or on its way there, but whose desired status
  * is elsewhere (a start while a stop is queued) is not joined: the request
  * records its own intent and queues its job, and the queued opposite job
- * finds itself superseded. Without it, the status alone decides.
+ * finds itself superseded. Without it, the status alone decides. `opposed`
+ * says the opposite operation's job is queued or running (an idle stop,
+ * which records no desired status): the request is recorded and queued too.
  */
 export function planOperation(
   operation: WorkerOperation,
   status: WorkerStatus,
   desired?: DesiredStatus,
+  opposed = false,
 ): OperationPlan {
   const rule = operationRule(operation);
   if (rule.joinFrom.includes(status)) {
-    if (rule.desired !== null && desired !== undefined && desired !== rule.desired) {
+    if (rule.desired !== null && (opposed || (desired !== undefined && desired !== rule.desired))) {
       return { kind: "run", desired: rule.desired, next: null };
     }
     return { kind: "join" };
@@ -79,4 +82,9 @@ export function planOperation(
     return { kind: "run", desired: rule.desired, next };
   }
   throw new InvalidTransitionError(operation, status, null);
+}
+
+/** The operation that undoes `operation`'s status change (a start's is a stop), if any. */
+export function opposingOperation(operation: WorkerOperation): "start" | "stop" | null {
+  return operation === "start" ? "stop" : operation === "stop" ? "start" : null;
 }

@@ -29,6 +29,8 @@ export interface WorkerOperationStore {
   ): Promise<number>;
   /** Settles one row if it is still PENDING; answers whether it was. */
   settleOne(id: string, state: Exclude<WorkerOperationState, "PENDING">, at: Date): Promise<boolean>;
+  /** Whether a request of one of `kinds` on the worker was accepted after `since` (whatever became of it). */
+  hasRequestSince(workerId: string, kinds: readonly JobKind[], since: Date): Promise<boolean>;
   /** PENDING rows requested before `requestedBefore`, oldest first. */
   listPending(requestedBefore: Date, limit: number): Promise<WorkerOperationRecord[]>;
   /** Counts one more re-drive of a row. */

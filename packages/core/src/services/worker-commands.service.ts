@@ -21,6 +21,7 @@ import type { OperationIntent } from "../domain/worker-operation";
 import {
   type OperationPlan,
   operationRule,
+  opposingOperation,
   planOperation,
   type WorkerOperation,
 } from "../domain/worker-transitions";
@@ -408,13 +409,14 @@ export async function requestOperation<K extends WorkerOperation>(
   // Set by the attempt that counts (the last one): joining the work under way records nothing and queues nothing.
   let recorded = false;
   let job: JobInfo | null = null;
+  const opposed = await opposingJobInFlight(deps.jobs, operation, workerId);
   const worker = await updateWorker(
     deps,
     workerId,
     (current, now) => {
       const plan =
         retryOf === null
-          ? planOperation(operation, current.status, current.desiredStatus)
+          ? planOperation(operation, current.status, current.desiredStatus, opposed)
           : planRetry(operation, current);
       const next = unlessUnchanged(
         current,
@@ -456,6 +458,26 @@ export async function requestOperation<K extends WorkerOperation>(
 /** A job payload as the outbox stores it. */
 function recordOf(payload: object): Record<string, unknown> {
   return { ...payload };
+}
+
+const IN_FLIGHT = new Set(["WAITING", "DELAYED", "ACTIVE"]);
+
+/**
+ * Whether the opposite operation's job is queued or running on the worker
+ * (a stop queued by the idle check while a start is asked): then the request
+ * is not a join, and that job finds itself superseded (the jobs README).
+ */
+async function opposingJobInFlight(
+  jobs: Pick<JobQueue, "get">,
+  operation: WorkerOperation,
+  workerId: string,
+): Promise<boolean> {
+  const opposite = opposingOperation(operation);
+  if (opposite === null) {
+    return false;
+  }
+  const job = await jobs.get(workerJobId(opposite, workerId));
+  return job !== null && IN_FLIGHT.has(job.state);
 }
 
 /** The intent as its job is queued now (see OperationIntent.queuedAt). */

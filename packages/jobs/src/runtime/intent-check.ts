@@ -46,14 +46,59 @@ function statusOperation(kind: JobKind) {
  * the outbox) acts as it always did.
  */
 export function createIntentGate(deps: IntentGateDeps) {
+  async function recordSuperseded(
+    kind: JobKind,
+    workerId: string,
+    reason: string,
+    data: Record<string, unknown>,
+  ): Promise<void> {
+    const worker = await deps.workers.findById(workerId);
+    if (worker === null) {
+      return;
+    }
+    await deps.workers.appendEvents([
+      workerEvent(worker, "worker.operation_superseded", `${worker.name}: queued ${kind} superseded`, {
+        actor: systemActor("lifecycle"),
+        reason,
+        now: deps.clock.now(),
+        data: { operation: kind, desiredStatus: worker.desiredStatus, ...data },
+      }),
+    ]);
+  }
+
+  /**
+   * A start or stop queued without an intent (the idle check's stop, a
+   * schedule's start) gives way to the opposite request accepted after it
+   * was queued: a person's start after an idle stop was queued wins.
+   */
+  async function supersededWithoutIntent(
+    kind: JobKind,
+    workerId: string,
+    queuedAt: number,
+  ): Promise<IntentVerdict> {
+    const opposite = kind === "start" ? "stop" : kind === "stop" ? "start" : null;
+    if (
+      opposite === null ||
+      !(await deps.operations.hasRequestSince(workerId, [opposite], new Date(queuedAt)))
+    ) {
+      return ACT;
+    }
+    const reason = `a ${opposite} was asked for after this ${kind} was queued`;
+    await recordSuperseded(kind, workerId, reason, { by: opposite });
+    return { kind: "skip", reason: `superseded: ${reason}` };
+  }
+
   return {
     recheckMs: deps.recheckMs,
 
     async check(kind: JobKind, payload: unknown, queuedAt: number): Promise<IntentVerdict> {
       const intent = intentOf(payload);
       const workerId = workerIdOf(kind, payload);
-      if (intent === null || workerId === null) {
+      if (workerId === null) {
         return ACT;
+      }
+      if (intent === null) {
+        return supersededWithoutIntent(kind, workerId, queuedAt);
       }
       const row = await deps.operations.findById(intent.operationId);
       if (row === null || row.workerId !== workerId || row.kind !== kind) {
@@ -79,7 +124,16 @@ export function createIntentGate(deps: IntentGateDeps) {
       if (worker === null || worker.desiredStatus === desired) {
         return ACT;
       }
-      // A later request changed the intent (a start after a queued stop): this job's work is no longer wanted.
+      // Only a later request changes the intent (a start after a queued stop); a job's own move does not (an idle
+      // stop that ran meanwhile wrote STOPPED: the start asked after it still lands).
+      const opposite = kind === "start" ? "stop" : kind === "stop" ? "start" : null;
+      if (
+        opposite !== null &&
+        !(await deps.operations.hasRequestSince(workerId, [opposite], row.requestedAt))
+      ) {
+        return ACT;
+      }
+      // This job's work is no longer wanted.
       const now = deps.clock.now();
       if (await deps.operations.settleOne(row.id, "SUPERSEDED", now)) {
         await deps.workers.appendEvents([

@@ -4,7 +4,7 @@ import type {
   UnattendedWorker,
   WorkerOperationStore,
 } from "@cml-fleet/core/ports/worker-operation-store.port";
-import { and, asc, eq, lt, lte, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, lt, lte, sql } from "drizzle-orm";
 import type { Db } from "../db/database";
 import { fleetEvents } from "../db/schema/events";
 import { type WorkerOperationRow, workerOperations } from "../db/schema/worker-operations";
@@ -81,6 +81,24 @@ export function createWorkerOperationRepository(db: Db): WorkerOperationStore {
         .where(and(eq(workerOperations.id, id), eq(workerOperations.state, "PENDING")))
         .returning({ id: workerOperations.id });
       return rows.length > 0;
+    },
+
+    async hasRequestSince(workerId, kinds, since) {
+      if (kinds.length === 0) {
+        return false;
+      }
+      const [row] = await db
+        .select({ id: workerOperations.id })
+        .from(workerOperations)
+        .where(
+          and(
+            eq(workerOperations.workerId, workerId),
+            inArray(workerOperations.kind, [...kinds]),
+            gt(workerOperations.requestedAt, since),
+          ),
+        )
+        .limit(1);
+      return row !== undefined;
     },
 
     async listPending(requestedBefore, limit) {
