@@ -31,6 +31,13 @@ const SUMMARY_FIELDS = "id name instanceId status desiredStatus";
 export const WORKER_FIELDS =
   "id name instanceId status desiredStatus serviceStatus statusReason license { status } telemetry { sampledAt }";
 
+/** A fleet event of a worker, the part the suite reads. */
+export interface WorkerEvent {
+  readonly type: string;
+  readonly message: string;
+  readonly at: string;
+}
+
 /** Thrown for an answer with errors: the codes are kept for assertions. */
 export class GraphqlCallError extends Error {
   override readonly name = "GraphqlCallError";
@@ -62,6 +69,8 @@ export interface FleetClient {
   terminateWorker(id: string): Promise<WorkerView>;
   registerLicense(id: string): Promise<WorkerView>;
   worker(id: string): Promise<WorkerView | null>;
+  /** The worker's newest events, newest first. */
+  events(id: string, first?: number): Promise<WorkerEvent[]>;
   /** Every worker, terminated ones included (at most 100: the suite makes fewer). */
   workers(): Promise<WorkerSummary[]>;
 }
@@ -120,6 +129,14 @@ export function fleetClient(url: string, token: string): FleetClient {
         { id },
       );
       return data.worker;
+    },
+    async events(id, first = 50) {
+      const data = await call<{ worker: { events: WorkerEvent[] } | null }>(
+        "worker events",
+        "query ($id: ID!, $first: Int) { worker(id: $id) { events(first: $first) { type message at } } }",
+        { id, first },
+      );
+      return data.worker?.events ?? [];
     },
     async workers() {
       const data = await call<{ workers: { edges: { node: WorkerSummary }[] } }>(

@@ -106,8 +106,13 @@ export async function runCrashPoints(
         return live();
     }
   };
+  // A terminate waits for a second live worker while workers may still be created, so several live side by side.
   const applicable = (kind: OperationKind) =>
-    kind === "provision" ? live().length < MAX_LIVE : candidates(kind).length > 0;
+    kind === "provision"
+      ? live().length < MAX_LIVE
+      : kind === "terminate"
+        ? live().length >= 2 || (quota.get("provision") ?? 0) === 0
+        : candidates(kind).length > 0;
 
   for (let round = 1; round <= options.rounds; round++) {
     if (Date.now() - startedAt > options.budgetMs) {
@@ -116,8 +121,10 @@ export async function runCrashPoints(
     }
     const open = KINDS.filter((kind) => (quota.get(kind) ?? 0) > 0 && applicable(kind));
     const most = Math.max(0, ...open.map((kind) => quota.get(kind) ?? 0));
+    // Nothing open (e.g. a start is due but no worker is stopped): a kind that opens the others.
+    const fallback: OperationKind = live().length < MAX_LIVE ? "provision" : "stop";
     const kind: OperationKind =
-      open.length === 0 ? "provision" : random.pick(open.filter((entry) => quota.get(entry) === most));
+      open.length === 0 ? fallback : random.pick(open.filter((entry) => quota.get(entry) === most));
     quota.set(kind, (quota.get(kind) ?? 0) - 1);
     const apiKilled = options.apiCrashEvery > 0 && round % options.apiCrashEvery === 0;
     const delayMs = apiKilled ? random.integer(0, 40) : random.integer(0, KILL_WINDOW_MS[kind]);
@@ -152,6 +159,8 @@ export async function runCrashPoints(
           },
           { timeoutMs: 30_000, context: stack.context },
         );
+        // Deregistered on purpose: until a registration is accepted, running is all that is asked of it.
+        target.intent = { status: "RUNNING" };
       }
       intent =
         kind === "start" || kind === "license"
@@ -172,6 +181,7 @@ export async function runCrashPoints(
 
     let accepted = false;
     let killedAt: number;
+    const roundStartedAt = Date.now();
     if (apiKilled) {
       const answer = ask().then(
         (worker) => {
@@ -197,8 +207,7 @@ export async function runCrashPoints(
           target = { ...target, id: saved.id };
         }
       }
-      const now = target.id === "" ? null : await stack.client.worker(target.id);
-      const saved = now !== null && now.desiredStatus === intent.status;
+      const saved = target.id !== "" && (await savedSince(stack, target.id, kind, roundStartedAt));
       if (!saved && accepted) {
         problems.push(`round ${round}: ${kind} of ${target.name} was answered, yet its intent was not saved`);
       }
@@ -262,7 +271,7 @@ export async function runCrashPoints(
     problems.push(...pointProblems);
     points.push({ round, kind, apiKilled, delayMs, accepted, converged, seconds, problems: pointProblems });
     log(
-      `round ${round}: ${converged ? `converged in ${seconds} s` : `did NOT converge: ${pointProblems[0]}`}`,
+      `round ${round}: ${accepted ? "accepted" : "not answered"}, ${converged ? `converged in ${seconds} s` : `did NOT converge: ${pointProblems[0]}`}`,
     );
   }
 
@@ -291,4 +300,36 @@ async function intentGaps(stack: FaultStack, tracked: readonly Tracked[]): Promi
     }
   }
   return gaps;
+}
+
+/** The operation each kind asks for, as its worker.operation_requested event names it. */
+const OPERATION_NAMES: Readonly<Record<Exclude<OperationKind, "provision">, string>> = {
+  start: "start",
+  stop: "stop",
+  terminate: "terminate",
+  license: "register-license",
+};
+
+/**
+ * Whether the API saved the round's request before it was killed: a worker it created, or the operation's
+ * worker.operation_requested event written since the round began (the desired status alone cannot tell a license
+ * request, nor a stop of a worker already heading to STOPPED).
+ */
+async function savedSince(
+  stack: FaultStack,
+  workerId: string,
+  kind: OperationKind,
+  since: number,
+): Promise<boolean> {
+  if (kind === "provision") {
+    return true;
+  }
+  const operation = OPERATION_NAMES[kind];
+  return (await stack.client.events(workerId, 20)).some(
+    (event) =>
+      event.type === "worker.operation_requested" &&
+      Date.parse(event.at) >= since - 1_000 &&
+      event.message.includes(`asked to ${operation}`) &&
+      !event.message.includes(`asked to ${operation}-`),
+  );
 }
