@@ -110,9 +110,8 @@ export async function runCrashPoints(
   const applicable = (kind: OperationKind) =>
     kind === "provision"
       ? live().length < MAX_LIVE
-      : kind === "terminate"
-        ? live().length >= 2 || (quota.get("provision") ?? 0) === 0
-        : candidates(kind).length > 0;
+      : candidates(kind).length > 0 &&
+        (kind !== "terminate" || live().length >= 2 || (quota.get("provision") ?? 0) === 0);
 
   for (let round = 1; round <= options.rounds; round++) {
     if (Date.now() - startedAt > options.budgetMs) {
@@ -122,7 +121,8 @@ export async function runCrashPoints(
     const open = KINDS.filter((kind) => (quota.get(kind) ?? 0) > 0 && applicable(kind));
     const most = Math.max(0, ...open.map((kind) => quota.get(kind) ?? 0));
     // Nothing open (e.g. a start is due but no worker is stopped): a kind that opens the others.
-    const fallback: OperationKind = live().length < MAX_LIVE ? "provision" : "stop";
+    const fallback: OperationKind =
+      live().length < MAX_LIVE ? "provision" : candidates("stop").length > 0 ? "stop" : "start";
     const kind: OperationKind =
       open.length === 0 ? fallback : random.pick(open.filter((entry) => quota.get(entry) === most));
     quota.set(kind, (quota.get(kind) ?? 0) - 1);
