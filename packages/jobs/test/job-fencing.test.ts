@@ -124,3 +124,37 @@ describe("an attempt whose worker lock is taken from it", () => {
     await fleet.redis.del(lockKey);
   });
 });
+
+describe("an attempt whose BullMQ job lock is lost (its job taken over as stalled)", () => {
+  const fleet: FleetHarness = useHarness("fencing-bullmq", {
+    sim: { cmlReadyDelayMs: 3_600_000 },
+    env: { CML_LICENSE_TOKEN: "" },
+  });
+
+  it("stops and lets go of the worker's lock, so the attempt that took the job over runs", {
+    timeout: 120_000,
+  }, async () => {
+    const worker = await fleet.createWorker();
+    const job = await fleet.queue.enqueue("provision", { workerId: worker.id, actor: operator });
+    await waitForWorker(fleet, worker.id, { status: "RUNNING", endpoint: expect.any(String) });
+    const workerLock = `${fleet.keyPrefix}:worker-lock:${worker.id}`;
+    const first = await fleet.redis.get(workerLock);
+    expect(first).toMatch(new RegExp(`^${job.id}#`));
+
+    // BullMQ's lock on the job goes (as when this process could not renew it in time): the stalled
+    // check hands the job to a new attempt, under a new token, while the first one still waits for CML.
+    await fleet.redis.del(`${fleet.keyPrefix}:cml-fleet.provision:${job.id}:lock`);
+
+    // The first attempt stopped and released the worker's lock; the new attempt holds it now.
+    await vi.waitFor(async () => {
+      const holder = await fleet.redis.get(workerLock);
+      expect(holder).toMatch(new RegExp(`^${job.id}#`));
+      expect(holder).not.toBe(first);
+    }, PATIENCE);
+
+    // Let the new attempt end (its CML never gets ready): the instance goes, the wait notices.
+    const running = await fleet.workers.findById(worker.id);
+    await fleet.simJson(`/_sim/instances/${running?.instanceId}/terminate`, { method: "POST" });
+    await waitForWorker(fleet, worker.id, { status: "FAILED" });
+  });
+});

@@ -21,6 +21,7 @@ import { type JobTelemetryDeps, observeJobWorker, traceJobProcessor } from "../o
 import { gateIntent, type IntentGate } from "./intent-check";
 import { armJobDeadline, describeAttempt, type JobTimeouts, unboundedAttempt } from "./job-deadline";
 import type { JobDefinition } from "./job-definition";
+import { createJobLockWatch } from "./job-lock-watch";
 import { onStalledOut } from "./stalled-out";
 import type { HeldLock, WorkerLocks } from "./worker-lock";
 
@@ -89,6 +90,10 @@ export function createQueueWorker<K extends JobKind>(
     });
   };
 
+  // Set once the BullMQ worker exists (it names the job lock keys); attempts only run after that.
+  let lockKeyOf: (jobId: string) => string = (jobId) => jobId;
+  const jobLocks = createJobLockWatch(options.connection, (jobId) => lockKeyOf(jobId));
+
   const processor = async (job: Job<JobPayloads[K]>, token?: string): Promise<unknown> => {
     const jobId = job.id ?? "";
     const workerId = isWorkerKind(kind) ? workerIdOf(kind, job.data) : null;
@@ -117,13 +122,17 @@ export function createQueueWorker<K extends JobKind>(
       return gated;
     }
     let deadline = unboundedAttempt(attempt);
+    // BullMQ's lock on the job: lost, another process may take the job over (see job-lock-watch.ts).
+    const jobLock = jobLocks.track(jobId, token ?? "", owner.what);
     try {
       await publish(job, "active");
       if (options.timeouts !== undefined) {
         deadline = await armJobDeadline(options.connection, options.prefix, options.timeouts, attempt);
       }
       // One signal for both reasons to stop: the bound (timeout) and the lock lost (taken over).
-      const signal = lock === null ? deadline.signal : AbortSignal.any([deadline.signal, lock.lost]);
+      const signal = AbortSignal.any(
+        lock === null ? [deadline.signal, jobLock.signal] : [deadline.signal, jobLock.signal, lock.lost],
+      );
       const scope: JobDeadline = { ...deadline, signal };
       const context = {
         jobId,
@@ -159,6 +168,7 @@ export function createQueueWorker<K extends JobKind>(
       throw error;
     } finally {
       deadline.disarm();
+      jobLock.untrack();
       await lock
         ?.release()
         .catch((error: unknown) => logger.warn({ err: error, jobId }, "could not release a worker lock"));
@@ -189,6 +199,12 @@ export function createQueueWorker<K extends JobKind>(
     }
   });
   worker.on("stalled", (jobId) => logger.warn({ jobId }, "job stalled; it will be run again"));
+  lockKeyOf = (jobId) => `${worker.toKey(jobId)}:lock`;
+  worker.on("lockRenewalFailed", (jobIds) => {
+    jobLocks
+      .renewalFailed(jobIds)
+      .catch((error: unknown) => logger.warn({ err: error, jobIds }, "could not check lost job locks"));
+  });
   if (telemetry !== undefined) {
     observeJobWorker(worker, kind, telemetry);
   }

@@ -27,6 +27,7 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     );
     child = started;
     const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    probe.on("error", () => {});
     try {
       for (let tries = 0; ; tries += 1) {
         try {
