@@ -134,18 +134,11 @@ export function createIntentGate(deps: IntentGateDeps) {
         return ACT;
       }
       // This job's work is no longer wanted.
-      const now = deps.clock.now();
-      if (await deps.operations.settleOne(row.id, "SUPERSEDED", now)) {
-        await deps.workers.appendEvents([
-          workerEvent(worker, "worker.operation_superseded", `${worker.name}: queued ${kind} superseded`, {
-            actor: systemActor("lifecycle"),
-            reason: `the desired status is now ${worker.desiredStatus}, not ${desired}`,
-            now,
-            data: { operation: kind, operationId: row.id, desiredStatus: worker.desiredStatus },
-          }),
-        ]);
+      const reason = `the desired status is now ${worker.desiredStatus}, not ${desired}`;
+      if (await deps.operations.settleOne(row.id, "SUPERSEDED", deps.clock.now())) {
+        await recordSuperseded(kind, workerId, reason, { operationId: row.id });
       }
-      return { kind: "skip", reason: `superseded: the desired status is now ${worker.desiredStatus}` };
+      return { kind: "skip", reason: `superseded: ${reason}` };
     },
 
     /** Settles the rows of the requests this job served (those that joined it too). */
