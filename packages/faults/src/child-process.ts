@@ -59,9 +59,15 @@ export function spawnChild(options: SpawnOptions): RunningChild {
   child.stdout?.on("data", collect);
   child.stderr?.on("data", collect);
   let alive = true;
+  // Should the runner end without the suite's own clean-up (a timeout, an interrupted run), the child goes with it.
+  const killOnExit = () => {
+    child.kill("SIGKILL");
+  };
+  process.once("exit", killOnExit);
   const exited = new Promise<number | null>((resolve) =>
     child.once("exit", (code) => {
       alive = false;
+      process.off("exit", killOnExit);
       resolve(code);
     }),
   );
