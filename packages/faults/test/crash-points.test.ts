@@ -42,7 +42,7 @@ describe("kill -9 at random points of provision, start, stop, terminate and lice
       secondsToConverge: seconds,
       seed,
       passed: result.problems.length === 0,
-      notes: `${["provision", "start", "stop", "terminate", "license"].map((kind) => `${kind} ${kinds.filter((entry) => entry === kind).length}`).join(", ")}; ${result.points.filter((point) => point.converged).length}/${result.points.length} points converged${result.problems.length === 0 ? "" : `; first problem: ${result.problems[0]}`}`,
+      notes: `${["provision", "start", "stop", "terminate", "license"].map((kind) => `${kind} ${kinds.filter((entry) => entry === kind).length}`).join(", ")}; ${result.points.filter((point) => point.converged).length}/${result.points.length} points converged (${result.points.filter((point) => point.apiKilled).length} with the API killed, ${result.points.filter((point) => point.apiKilled && !point.accepted).length} of them unanswered)${result.problems.length === 0 ? "" : `; first problem: ${result.problems[0]}`}`,
     });
     expect(result.points).toHaveLength(ROUNDS);
     expect(result.problems).toEqual([]);

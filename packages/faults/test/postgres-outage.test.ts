@@ -41,7 +41,7 @@ describe("Postgres stopped mid-run", () => {
       secondsToConverge: result.stopLanded === null ? [] : [result.stopLanded],
       seed: null,
       passed: problems.length === 0 && result.readyWhileDown !== 200,
-      notes: `/readyz ${result.readyWhileDown} while down, 200 again ${result.readyAgain ?? "never"} s after; ${result.refused.map((refusal) => `${refusal.mutation} refused in ${refusal.seconds} s with ${refusal.codes.join() || "no code"}`).join(", ")}${problems.length === 0 ? "" : `; first problem: ${problems[0]}`}`,
+      notes: `/readyz ${result.readyWhileDown} while down, 200 again ${result.readyAgain === null ? "never" : `${result.readyAgain.toFixed(1)} s after`}; ${result.refused.map((refusal) => `${refusal.mutation} refused in ${refusal.seconds.toFixed(1)} s with ${refusal.codes.join() || "no code"}`).join(", ")}${problems.length === 0 ? "" : `; first problem: ${problems[0]}`}`,
     });
     expect(result.readyWhileDown).not.toBe(200);
     expect(result.refused.map((refusal) => refusal.codes)).toEqual([

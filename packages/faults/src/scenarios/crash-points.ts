@@ -42,6 +42,7 @@ export interface CrashPoint {
   /** Whether the API answered the mutation (accepted); false when it was killed first. */
   readonly accepted: boolean;
   readonly converged: boolean;
+  /** Seconds from the kill to every intent reached; null when it did not converge or the API saved nothing. */
   readonly seconds: number | null;
   readonly problems: readonly string[];
 }
@@ -216,7 +217,16 @@ export async function runCrashPoints(
       }
       if (kind === "provision" && target.id === "") {
         log(`round ${round}: the API died before it saved ${target.name}; nothing to land`);
-        points.push({ round, kind, apiKilled, delayMs, accepted, converged: true, seconds: 0, problems: [] });
+        points.push({
+          round,
+          kind,
+          apiKilled,
+          delayMs,
+          accepted,
+          converged: true,
+          seconds: null,
+          problems: [],
+        });
         continue;
       }
     } else {
