@@ -24,6 +24,7 @@ COPY packages/tui/package.json packages/tui/
 COPY packages/local/package.json packages/local/
 COPY packages/bench/package.json packages/bench/
 COPY packages/replay/package.json packages/replay/
+COPY packages/faults/package.json packages/faults/
 RUN --mount=type=cache,id=pnpm,target=/pnpm/store pnpm fetch --frozen-lockfile
 
 FROM deps AS deploy
