@@ -3,6 +3,7 @@ import { auditInstances, auditProblems, type Intent, intentGap } from "../fleet-
 import type { WorkerView } from "../graphql-client";
 import type { SeededRandom } from "../seeded-random";
 import { secondsSince, sleep, WaitTimeoutError, waitUntil } from "../wait";
+import { reached } from "./provisioned-workers";
 
 export type OperationKind = "provision" | "start" | "stop" | "terminate" | "license";
 
@@ -119,7 +120,13 @@ export async function runCrashPoints(
       problems.push(`out of time after ${round - 1} rounds (budget ${options.budgetMs / 1000} s)`);
       break;
     }
-    const open = KINDS.filter((kind) => (quota.get(kind) ?? 0) > 0 && applicable(kind));
+    let open = KINDS.filter((kind) => (quota.get(kind) ?? 0) > 0 && applicable(kind));
+    for (let preparations = 0; open.length === 0 && preparations < 2; preparations++) {
+      // The kinds still due have no worker to act on (a start, but none is stopped): one operation, not a crash
+      // point, gives them one.
+      created += await prepare(stack, tracked, quota, created, options.convergeTimeoutMs, log);
+      open = KINDS.filter((kind) => (quota.get(kind) ?? 0) > 0 && applicable(kind));
+    }
     const most = Math.max(0, ...open.map((kind) => quota.get(kind) ?? 0));
     // Nothing open (e.g. a start is due but no worker is stopped): a kind that opens the others.
     const fallback: OperationKind =
@@ -342,4 +349,44 @@ async function savedSince(
       event.message.includes(`asked to ${operation}`) &&
       !event.message.includes(`asked to ${operation}-`),
   );
+}
+
+/**
+ * One operation without a kill that gives the kinds still due a worker to act on: a stop when a start is due and
+ * no worker is stopped, else a new worker while there is room, else a start. Answers how many workers it created.
+ */
+async function prepare(
+  stack: FaultStack,
+  tracked: Tracked[],
+  quota: ReadonlyMap<OperationKind, number>,
+  created: number,
+  timeoutMs: number,
+  log: (line: string) => void,
+): Promise<number> {
+  const live = tracked.filter((worker) => worker.intent.status !== "TERMINATED" && worker.stuck !== true);
+  const running = live.filter((worker) => worker.intent.status === "RUNNING");
+  const stopped = live.filter((worker) => worker.intent.status === "STOPPED");
+  const [toStop] = running;
+  if ((quota.get("start") ?? 0) > 0 && stopped.length === 0 && toStop !== undefined) {
+    log(`preparing: stop of ${toStop.name} (no kill), so that a start can be a crash point`);
+    await stack.client.stopWorker(toStop.id);
+    toStop.intent = { status: "STOPPED" };
+    await reached(stack, toStop.id, toStop.intent, timeoutMs);
+    return 0;
+  }
+  const [toStart] = stopped;
+  if (live.length < MAX_LIVE || toStart === undefined) {
+    const name = `crash-${created + 1}`;
+    log(`preparing: provision of ${name} (no kill), so that the kinds due have a worker`);
+    const worker = await stack.client.createWorker(name);
+    const intent: Intent = { status: "RUNNING", licensed: true };
+    tracked.push({ id: worker.id, name, intent });
+    await reached(stack, worker.id, intent, timeoutMs);
+    return 1;
+  }
+  log(`preparing: start of ${toStart.name} (no kill), so that the kinds due have a running worker`);
+  await stack.client.startWorker(toStart.id);
+  toStart.intent = { status: "RUNNING" };
+  await reached(stack, toStart.id, toStart.intent, timeoutMs);
+  return 0;
 }
