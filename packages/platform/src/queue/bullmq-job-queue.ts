@@ -19,6 +19,7 @@ import type { Logger } from "@cml-fleet/core/ports/logger.port";
 import { type Job, Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { jobTraceOptions, linkActiveSpanToJob } from "../observability/job-trace-context";
+import { withRedisAvailable } from "../redis/redis-availability";
 import { resultOf, toJobInfo } from "./job-info";
 import { listJobPage } from "./job-list-page";
 import { type JobRetryPolicy, jobIdFor, jobOptions, queueName } from "./queue-definitions";
@@ -98,42 +99,8 @@ export function createBullmqJobQueue(options: BullmqJobQueueOptions): BullmqJobQ
     return { kind, payload: job.data } as AnyJobRequest;
   }
 
-  /**
-   * BullMQ would wait for Redis indefinitely; an API request must not. A
-   * connection still being set up gets a short grace, a broken one none.
-   */
-  async function ensureConnected(): Promise<void> {
-    if (connection.status === "ready") {
-      return;
-    }
-    await new Promise<void>((resolve, reject) => {
-      const onReady = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        connection.off("ready", onReady);
-        reject(new UpstreamUnavailableError("queue", "Redis does not answer; try again shortly"));
-      }, options.connectGraceMs ?? 2_000);
-      connection.once("ready", onReady);
-    });
-  }
-
-  async function unavailable<T>(work: () => Promise<T>): Promise<T> {
-    await ensureConnected();
-    try {
-      return await work();
-    } catch (error) {
-      if (
-        error instanceof Error &&
-        /Stream isn't writeable|Connection is closed|ECONNREFUSED/.test(error.message)
-      ) {
-        throw new UpstreamUnavailableError("queue", "Redis does not answer; try again shortly", {
-          cause: error,
-        });
-      }
-      throw error;
-    }
+  function unavailable<T>(work: () => Promise<T>): Promise<T> {
+    return withRedisAvailable(connection, options.connectGraceMs, work);
   }
 
   return {

@@ -1,8 +1,9 @@
 import { JOB_KINDS, type JobKind, jobKindOfId } from "@cml-fleet/core/domain/job";
-import { ConflictError, NotFoundError, UpstreamUnavailableError } from "@cml-fleet/core/errors";
+import { ConflictError, NotFoundError } from "@cml-fleet/core/errors";
 import type { Logger } from "@cml-fleet/core/ports/logger.port";
 import { type Job, Queue } from "bullmq";
 import { Redis } from "ioredis";
+import { withRedisAvailable } from "../redis/redis-availability";
 import { queueName } from "./queue-definitions";
 
 /**
@@ -68,8 +69,6 @@ export interface QueueInspectorOptions {
   /** How long a call waits for a Redis connection that is still being established. */
   readonly connectGraceMs?: number;
 }
-
-const CONNECT_GRACE_MS = 2_000;
 
 /**
  * The queue view's window on BullMQ. Its Redis connection and queues open on
@@ -177,46 +176,9 @@ export function createQueueInspector(options: QueueInspectorOptions): QueueInspe
     },
   };
 
-  /**
-   * BullMQ would wait for Redis indefinitely, and a page must not: a
-   * connection still being set up gets a short grace, a broken one no more.
-   */
-  async function ensureConnected(): Promise<void> {
+  function unavailable<T>(work: () => Promise<T>): Promise<T> {
     connection ??= openConnection(options);
-    const open = connection;
-    if (open.status === "ready") {
-      return;
-    }
-    await new Promise<void>((resolve, reject) => {
-      const onReady = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        open.off("ready", onReady);
-        reject(new UpstreamUnavailableError("queue", "Redis does not answer; try again shortly"));
-      }, options.connectGraceMs ?? CONNECT_GRACE_MS);
-      open.once("ready", onReady);
-    });
-  }
-
-  async function unavailable<T>(work: () => Promise<T>): Promise<T> {
-    await ensureConnected();
-    try {
-      return await work();
-    } catch (error) {
-      if (
-        error instanceof Error &&
-        /Stream isn't writeable|Connection is closed|ECONNREFUSED|max retries per request/i.test(
-          error.message,
-        )
-      ) {
-        throw new UpstreamUnavailableError("queue", "Redis does not answer; try again shortly", {
-          cause: error,
-        });
-      }
-      throw error;
-    }
+    return withRedisAvailable(connection, options.connectGraceMs, work);
   }
 }
 
