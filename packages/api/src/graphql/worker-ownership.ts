@@ -86,6 +86,27 @@ function ownerLoader(reads: OwnerReads): DataLoader<string, string | null> {
   return loader;
 }
 
+/** The owner read of each payload, shared by every subscriber that filters it (held only while the payload lives). */
+const ownerOfPayloads = new WeakMap<object, Promise<string | null>>();
+
+/**
+ * The owner of the worker a payload is about: read once per payload however
+ * many USER subscribers filter it, and in whichever ticks they get to it (the
+ * loader alone shares a statement only among the subscribers of one tick).
+ */
+function ownerOfPayload(reads: OwnerReads, payload: unknown, workerId: string): Promise<string | null> {
+  if (typeof payload !== "object" || payload === null) {
+    return ownerLoader(reads).load(workerId);
+  }
+  const known = ownerOfPayloads.get(payload);
+  if (known !== undefined) {
+    return known;
+  }
+  const read = ownerLoader(reads).load(workerId);
+  ownerOfPayloads.set(payload, read);
+  return read;
+}
+
 /**
  * A subscriber's share of a topic about workers: everything for a ranked
  * role; for a USER only what concerns a worker it owns (a payload about no
@@ -115,7 +136,7 @@ export function forSubscriber<T>(
       if (workerId === null) {
         return false;
       }
-      const owner = await ownerLoader(context.reads.workers).load(workerId);
+      const owner = await ownerOfPayload(context.reads.workers, payload, workerId);
       return owner !== null && owners.includes(owner);
     }),
   );
