@@ -29,6 +29,11 @@ interface Tracked {
   readonly id: string;
   readonly name: string;
   intent: Intent;
+  /**
+   * Whether it holds a CML license: a start keeps what it held (it registers nothing), and a stopped worker that
+   * holds one refuses a terminate by design (its CML cannot deregister it), so it is no terminate crash point.
+   */
+  licensed: boolean;
   /** Set once a crash point left it short of its intent: later rounds neither pick nor wait for it. */
   stuck?: boolean;
 }
@@ -105,7 +110,7 @@ export async function runCrashPoints(
       case "license":
         return live().filter((worker) => worker.intent.status === "RUNNING");
       case "terminate":
-        return live();
+        return live().filter((worker) => worker.intent.status === "RUNNING" || !worker.licensed);
     }
   };
   // A terminate waits for a second live worker while workers may still be created, so several live side by side.
@@ -144,7 +149,7 @@ export async function runCrashPoints(
     if (kind === "provision") {
       created += 1;
       const name = `crash-${created}`;
-      target = { id: "", name, intent: { status: "RUNNING", licensed: true } };
+      target = { id: "", name, intent: { status: "RUNNING", licensed: true }, licensed: true };
       intent = { status: "RUNNING", licensed: true };
       ask = () => stack.client.createWorker(name);
     } else {
@@ -169,13 +174,16 @@ export async function runCrashPoints(
         );
         // Deregistered on purpose: until a registration is accepted, running is all that is asked of it.
         target.intent = { status: "RUNNING" };
+        target.licensed = false;
       }
       intent =
-        kind === "start" || kind === "license"
+        kind === "license"
           ? { status: "RUNNING", licensed: true }
-          : kind === "stop"
-            ? { status: "STOPPED" }
-            : { status: "TERMINATED" };
+          : kind === "start"
+            ? { status: "RUNNING", licensed: target.licensed }
+            : kind === "stop"
+              ? { status: "STOPPED" }
+              : { status: "TERMINATED" };
       ask = {
         start: () => stack.client.startWorker(id),
         stop: () => stack.client.stopWorker(id),
@@ -250,6 +258,9 @@ export async function runCrashPoints(
     }
     // An existing worker's object is the tracked one; a new worker joins the tracked.
     target.intent = intent;
+    if (kind === "license" && intent.licensed === true) {
+      target.licensed = true;
+    }
     if (kind === "provision") {
       tracked.push(target);
     }
@@ -380,13 +391,13 @@ async function prepare(
     log(`preparing: provision of ${name} (no kill), so that the kinds due have a worker`);
     const worker = await stack.client.createWorker(name);
     const intent: Intent = { status: "RUNNING", licensed: true };
-    tracked.push({ id: worker.id, name, intent });
+    tracked.push({ id: worker.id, name, intent, licensed: true });
     await reached(stack, worker.id, intent, timeoutMs);
     return 1;
   }
   log(`preparing: start of ${toStart.name} (no kill), so that the kinds due have a running worker`);
   await stack.client.startWorker(toStart.id);
-  toStart.intent = { status: "RUNNING" };
+  toStart.intent = { status: "RUNNING", licensed: toStart.licensed };
   await reached(stack, toStart.id, toStart.intent, timeoutMs);
   return 0;
 }
