@@ -238,3 +238,20 @@ export class JobLockLostError extends FleetError {
     super(`lock lost: ${what} stopped acting (${why}); the job is taken over`);
   }
 }
+
+/**
+ * A job attempt handed back because its process is shutting down and the
+ * shutdown grace passed: it stops at its next guarded call, and the job
+ * returns to the queue at once, without spending an attempt, for any process
+ * to run again (every processor is idempotent).
+ */
+export class JobAbandonedError extends FleetError {
+  readonly code = "UPSTREAM_UNAVAILABLE";
+  readonly kind = "abandoned";
+  override readonly retryable = true;
+  constructor(readonly what: string) {
+    super(
+      `abandoned: ${what} stopped acting because its job process is shutting down; the job is queued again`,
+    );
+  }
+}

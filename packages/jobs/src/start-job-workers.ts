@@ -104,6 +104,8 @@ export async function startJobWorkers(deps: JobWorkerDeps): Promise<RunningJobWo
   if (schedules !== null) {
     deps.telemetry?.metrics.watchSchedules?.(() => readSchedulePresence(connection, runtime.prefix));
   }
+  // Fired when the shutdown grace passes: the attempts still active hand their jobs back.
+  const shutdown = new AbortController();
   const serve = <K extends JobKind>(kind: K): Worker =>
     createQueueWorker(withSettlement(PROCESSORS[kind](services), intents), {
       connection,
@@ -118,6 +120,7 @@ export async function startJobWorkers(deps: JobWorkerDeps): Promise<RunningJobWo
       telemetry: deps.telemetry,
       timeouts: runtime.timeouts,
       intents,
+      shutdown: shutdown.signal,
     });
   const workers: Worker[] = kinds.map(serve);
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));
@@ -140,7 +143,9 @@ export async function startJobWorkers(deps: JobWorkerDeps): Promise<RunningJobWo
       closing ??= (async () => {
         await heartbeat.stop();
         await schedules?.close();
-        await Promise.allSettled(workers.map((worker) => closeWithin(worker, runtime.shutdownGraceMs)));
+        await Promise.allSettled(
+          workers.map((worker) => closeWithin(worker, runtime.shutdownGraceMs, () => shutdown.abort())),
+        );
         await connection.quit().catch(() => connection.disconnect());
         logger.info({}, "job workers closed");
       })();
@@ -149,20 +154,40 @@ export async function startJobWorkers(deps: JobWorkerDeps): Promise<RunningJobWo
   };
 }
 
+/** How long abandoned attempts get to hand their jobs back before the process stops waiting for them. */
+const ABANDON_WAIT_MS = 5_000;
+
 /**
- * Lets active jobs finish for a while; past the grace they are abandoned
- * (their locks lapse) and another process takes them up as stalled jobs,
- * which is safe because every processor is idempotent.
+ * Lets active jobs finish for a while; past the grace, the attempts still
+ * active are abandoned (`abandon`): each stops at its next guarded call and
+ * its job is queued again at once for any process. An attempt stuck in a call
+ * that ignores signals is left behind after a short wait; its lock lapses and
+ * another process takes the job up as stalled. Both are safe because every
+ * processor is idempotent. (BullMQ's `close(true)` cannot cut a graceful
+ * close short: a second close returns the first one's promise.)
  */
-async function closeWithin(worker: Worker, graceMs: number): Promise<void> {
+async function closeWithin(worker: Worker, graceMs: number, abandon: () => void): Promise<void> {
+  const graceful = worker.close();
+  if (await settlesWithin(graceful, graceMs)) {
+    return;
+  }
+  abandon();
+  await settlesWithin(graceful, ABANDON_WAIT_MS);
+}
+
+/** Whether `promise` settles within `ms` (its outcome is not awaited past that). */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
-  const graceful = worker.close().then(() => "closed" as const);
-  const expired = new Promise<"expired">((resolve) => {
-    timer = setTimeout(() => resolve("expired"), graceMs);
+  const expired = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
   });
-  const outcome = await Promise.race([graceful, expired]);
-  clearTimeout(timer);
-  if (outcome === "expired") {
-    await worker.close(true);
+  const settled = promise.then(
+    () => true as const,
+    () => true as const,
+  );
+  try {
+    return await Promise.race([settled, expired]);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -1,5 +1,5 @@
 import { isSweepKind, type JobKind, type JobPayloads } from "@cml-fleet/core/domain/job";
-import { isFleetError, JobLockLostError } from "@cml-fleet/core/errors";
+import { isFleetError, JobAbandonedError, JobLockLostError } from "@cml-fleet/core/errors";
 import type { EventPublisher } from "@cml-fleet/core/ports/event-publisher.port";
 import type { Logger } from "@cml-fleet/core/ports/logger.port";
 import {
@@ -42,6 +42,12 @@ export interface QueueWorkerOptions {
   readonly timeouts?: JobTimeouts | undefined;
   /** The outbox check of worker jobs carrying an intent (see intent-check.ts); none when unset. */
   readonly intents?: IntentGate | undefined;
+  /**
+   * Fires when the process gives up waiting for its active attempts at
+   * shutdown: each stops at its next guarded call and its job is queued again
+   * at once, without spending an attempt (see {@link abandonAttempt}).
+   */
+  readonly shutdown?: AbortSignal | undefined;
 }
 
 /**
@@ -61,6 +67,43 @@ function untilStopped<T>(scope: JobDeadline, work: () => Promise<T>): Promise<T>
     scope.signal.addEventListener("abort", onAbort, { once: true });
     withinJobDeadline(scope, work).then(resolve, reject);
   });
+}
+
+/** A signal that fires with {@link JobAbandonedError} when the process's `shutdown` fires. */
+function abandoned(shutdown: AbortSignal, what: string): AbortSignal {
+  const controller = new AbortController();
+  const abandon = () => controller.abort(new JobAbandonedError(what));
+  if (shutdown.aborted) {
+    abandon();
+  } else {
+    shutdown.addEventListener("abort", abandon, { once: true });
+  }
+  return controller.signal;
+}
+
+/**
+ * Hands an attempt the process gave up on back to the queue: the job waits
+ * again, runnable at once by any process, and keeps its attempts (BullMQ's
+ * DelayedError). When Redis cannot take it back, the attempt fails as a
+ * retryable one, and BullMQ retries it.
+ */
+async function abandonAttempt(
+  job: Job,
+  token: string | undefined,
+  error: JobAbandonedError,
+  logger: Logger,
+): Promise<Error> {
+  try {
+    await job.moveToDelayed(Date.now(), token);
+    logger.warn({ jobId: job.id }, "job attempt abandoned at shutdown; the job is queued again");
+    return new DelayedError();
+  } catch (moveError) {
+    logger.warn(
+      { err: moveError, jobId: job.id },
+      "could not queue an abandoned job again; it will be retried",
+    );
+    return error;
+  }
 }
 
 /** An error a retry cannot fix: a typed fleet error that says it is not retryable. */
@@ -129,10 +172,13 @@ export function createQueueWorker<K extends JobKind>(
       if (options.timeouts !== undefined) {
         deadline = await armJobDeadline(options.connection, options.prefix, options.timeouts, attempt);
       }
-      // One signal for both reasons to stop: the bound (timeout) and the lock lost (taken over).
-      const signal = AbortSignal.any(
-        lock === null ? [deadline.signal, jobLock.signal] : [deadline.signal, jobLock.signal, lock.lost],
-      );
+      // One signal for every reason to stop: the bound (timeout), the lock lost (taken over), the process leaving.
+      const signal = AbortSignal.any([
+        deadline.signal,
+        jobLock.signal,
+        ...(lock === null ? [] : [lock.lost]),
+        ...(options.shutdown === undefined ? [] : [abandoned(options.shutdown, owner.what)]),
+      ]);
       const scope: JobDeadline = { ...deadline, signal };
       const context = {
         jobId,
@@ -149,6 +195,9 @@ export function createQueueWorker<K extends JobKind>(
       };
       return await untilStopped(scope, () => definition.process(job.data, context));
     } catch (error) {
+      if (error instanceof JobAbandonedError) {
+        throw await abandonAttempt(job, token, error, logger);
+      }
       const permanent = isPermanent(error);
       const lastAttempt = permanent || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       // An attempt that lost its lock was taken over: the job is not over, its failure is not the job's.
