@@ -334,8 +334,19 @@ describe("subscriptions of a USER", () => {
   });
 
   it("one fleet event costs one owner read, however many USER subscribers the process has", async () => {
-    const QUERY = "subscription { fleetEvents { workerId } }";
-    type Event = { fleetEvents: { workerId: string | null } };
+    const QUERY = "subscription { fleetEvents { id workerId } }";
+    type Event = { fleetEvents: { id: string; workerId: string | null } };
+    const latestEventOf = async (workerId: string): Promise<string> => {
+      const { events } = dataOf<{ events: { id: string }[] }>(
+        await gql(api.url, "query($id: ID!) { events(workerId: $id, first: 20) { id } }", {
+          token: fleet.tokens.ADMIN,
+          variables: { id: workerId },
+        }),
+      );
+      return String(Math.max(...events.map((event) => Number(event.id))));
+    };
+    const hasEvent = (subscription: { events: Event[] }, id: string) =>
+      subscription.events.some((event) => event.fleetEvents.id === id);
     const alices = [
       subscribeWs<Event>(api.wsUrl, QUERY, { token: alice }),
       subscribeSse<Event>(api.url, QUERY, { token: alice }),
@@ -360,13 +371,16 @@ describe("subscriptions of a USER", () => {
       const bobBefore = received(bobs, bobStopped.id);
       const statements = await fleet.db.recordStatements(async () => {
         await tag(aliceRunning.id, "measured");
-        // bob's stream is in order: once bob has his own next event, his filter has seen alice's too.
+        const alicesMeasured = await latestEventOf(aliceRunning.id);
+        // bob's stream is in order: once bob has his own measured event, his filter has seen alice's too.
         await tag(bobStopped.id, "measured");
+        const bobsMeasured = await latestEventOf(bobStopped.id);
+        // The measured events themselves (not a priming one still on its way): every read of theirs is in the window.
         await vi.waitFor(() => {
-          for (const [index, subscription] of alices.entries()) {
-            expect(received(subscription, aliceRunning.id)).toBeGreaterThan(before[index] ?? 0);
+          for (const subscription of alices) {
+            expect(hasEvent(subscription, alicesMeasured)).toBe(true);
           }
-          expect(received(bobs, bobStopped.id)).toBeGreaterThan(bobBefore);
+          expect(hasEvent(bobs, bobsMeasured)).toBe(true);
         }, PATIENCE);
       });
       const ownerReads = statements.filter((statement) => /select "id", "owner" from/.test(statement));
