@@ -9,6 +9,13 @@ import { type ResultRow, type Scenario, verdict } from "../harness/types";
 
 const NESTED_TARGET = 0.25;
 
+/**
+ * Both servers run as the Dockerfile ships the API (NODE_ENV=production), so
+ * the ratio compares production builds: graphql-js and yoga skip their
+ * development-only checks there.
+ */
+const PRODUCTION = { NODE_ENV: "production" } as const;
+
 const WORKER_FIELDS = `id name status region instanceType publicIp
   telemetry { sampledAt cpuPercent memoryPercent runningNodes startedLabs cmlReachable }
   license { status nodeLimit nodesInUse }
@@ -45,7 +52,7 @@ export const graphqlScenario: Scenario = {
   title: "GraphQL",
   method: [
     "10,000 workers (quick: 2,000) with telemetry, license, idle state and three tags are bulk-inserted into a fresh Postgres schema",
-    "the API is a child process built like production (createApiApp + startApiServer, bearer-token auth, Redis, the query limits); the reference is a bare graphql-yoga { hello } server in another child, measured with the same load just before and just after the API (their mean is the reference)",
+    "the API is a child process built like production (createApiApp + startApiServer, bearer-token auth, Redis, the query limits, NODE_ENV=production as in the Dockerfile); the reference is a bare graphql-yoga { hello } server in another child (also NODE_ENV=production), measured with the same load just before and just after the API (their mean is the reference)",
     "load: a closed loop of keep-alive HTTP connections with fixed concurrency for a fixed time (after a warm-up), from the runner process; requests per second count successful answers only (HTTP 200 without errors)",
     "SQL statements per request: every statement the API's pooled Postgres connections send, counted inside the API process over 20 (quick: 3) sequential requests after the load",
   ],
@@ -68,12 +75,12 @@ export const graphqlScenario: Scenario = {
       const token = generateTokenSecret();
       const prefix = `bench-${ctx.runId}-gql`;
       defer(() => deleteRedisKeys(ctx.redisUrl, prefix));
-      const api = await spawnChild(
-        "api-child.ts",
-        fleetChildEnv(ctx, { schema: db.schema, redisPrefix: prefix }, { BOOTSTRAP_ADMIN_TOKEN: token }),
-      );
+      const api = await spawnChild("api-child.ts", {
+        ...fleetChildEnv(ctx, { schema: db.schema, redisPrefix: prefix }, { BOOTSTRAP_ADMIN_TOKEN: token }),
+        ...PRODUCTION,
+      });
       defer(() => api.child.stop());
-      const bare = await spawnChild("bare-yoga-child.ts");
+      const bare = await spawnChild("bare-yoga-child.ts", PRODUCTION);
       defer(() => bare.child.stop());
 
       const load = (url: string, body: (index: number) => string, headers: Record<string, string> = {}) =>
