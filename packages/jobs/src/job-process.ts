@@ -19,6 +19,8 @@ import type { Database } from "@cml-fleet/platform/db/database";
 import { type Infrastructure, openInfrastructure } from "@cml-fleet/platform/infrastructure";
 import { createLogger } from "@cml-fleet/platform/observability/logger";
 import type { Observability } from "@cml-fleet/platform/observability/observability";
+import { createQueueGaugeRefresher, createQueueGauges } from "@cml-fleet/platform/observability/queue-gauges";
+import { createQueueWaitTimes } from "@cml-fleet/platform/observability/queue-wait-times";
 import { pricingRefreshConfig } from "@cml-fleet/platform/pricing/pricing-refresh-config";
 import { createRedisPriceCache } from "@cml-fleet/platform/pricing/redis-price-cache";
 import { TOPICS } from "@cml-fleet/platform/pubsub/topics";
@@ -56,6 +58,12 @@ export interface JobProcessOptions {
 export interface RunningJobProcess {
   readonly workers: RunningJobWorkers;
   readonly deps: JobWorkerDeps;
+  /**
+   * Reads the queue gauges (depth per kind and state, oldest waiting job, sweeps, job processes) from
+   * Redis into the observability's registry: before each scrape of the process's own /metrics and each
+   * OTLP export. Does nothing without observability.
+   */
+  readonly refreshQueueGauges: () => Promise<void>;
   /** Workers first (active jobs finish or go back to the queue), then Redis, then the database. */
   close(): Promise<void>;
 }
@@ -262,7 +270,12 @@ export async function startJobProcess(options: JobProcessOptions): Promise<Runni
     telemetry:
       options.observability === undefined
         ? undefined
-        : { metrics: options.observability.metrics, tracer: options.observability.tracer, logger },
+        : {
+            metrics: options.observability.metrics,
+            tracer: options.observability.tracer,
+            logger,
+            waitTimes: createQueueWaitTimes(options.observability.metrics.registry),
+          },
   };
   const deps = options.tune === undefined ? base : options.tune(base);
   const workers = await startJobWorkers(deps);
@@ -271,9 +284,22 @@ export async function startJobProcess(options: JobProcessOptions): Promise<Runni
     await checkLicensesAtStart({ workers: workerRepository, jobs: producer, logger });
   }
 
+  const observability = options.observability;
+  const refreshQueueGauges =
+    observability === undefined
+      ? async () => {}
+      : createQueueGaugeRefresher({
+          redis: infrastructure.redis.commands,
+          bullmqPrefix: deps.runtime.prefix,
+          keysPrefix: redisPrefixes(deps.runtime.prefix).keys,
+          gauges: createQueueGauges(observability.metrics.registry),
+          logger,
+        });
+
   return {
     workers,
     deps,
+    refreshQueueGauges,
     async close() {
       await relay.close();
       await workers.close();

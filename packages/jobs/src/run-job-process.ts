@@ -65,13 +65,19 @@ async function main(): Promise<void> {
     settings.jobsMetricsPort === 0
       ? null
       : await startMetricsServer(
-          createMetricsHandler({ registry: observability.metrics.registry, logger: running.deps.logger }),
+          createMetricsHandler({
+            registry: observability.metrics.registry,
+            // The queues as the API's /metrics shows them, so a job process alone answers for its backlog.
+            beforeScrape: running.refreshQueueGauges,
+            logger: running.deps.logger,
+          }),
           { port: settings.jobsMetricsPort, host: "0.0.0.0" },
         );
 
   // The same registry over OTLP too, when an endpoint is set.
   const metricsExport = startMetricsExportFromSettings(env, settings.otel, {
     registry: observability.metrics.registry,
+    beforeCollect: running.refreshQueueGauges,
   });
 
   onShutdownSignals(async () => {

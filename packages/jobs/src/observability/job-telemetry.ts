@@ -2,14 +2,20 @@ import type { Logger } from "@cml-fleet/core/ports/logger.port";
 import type { FleetMetrics } from "@cml-fleet/platform/observability/fleet-metrics";
 import { contextOfJob } from "@cml-fleet/platform/observability/job-trace-context";
 import { withLogContext } from "@cml-fleet/platform/observability/log-context";
+import {
+  firstAttemptWaitSeconds,
+  type QueueWaitTimes,
+} from "@cml-fleet/platform/observability/queue-wait-times";
 import { context, SpanKind, SpanStatusCode, type Tracer, trace } from "@opentelemetry/api";
 import { DelayedError, type Job, type Worker } from "bullmq";
 
 export interface JobTelemetryDeps {
   readonly metrics: Pick<FleetMetrics, "jobs" | "jobDuration" | "jobsStalled"> &
-    Partial<Pick<FleetMetrics, "scheduleLateStarts" | "watchSchedules">>;
+    Partial<Pick<FleetMetrics, "scheduleLateStarts" | "watchSchedules" | "sweepShardDuration">>;
   readonly tracer: Tracer;
   readonly logger: Logger;
+  /** Where the wait of each job taken is observed (cml_fleet_job_wait_seconds); not observed when unset. */
+  readonly waitTimes?: QueueWaitTimes | undefined;
 }
 
 /** BullMQ's processor signature. */
@@ -99,7 +105,8 @@ export function failedOutcome(job: Pick<Job, "finishedOn">, error: unknown): Job
 
 /**
  * Counts and times every attempt a BullMQ worker ends, by queue and outcome,
- * from the worker's own events, and counts stalled jobs.
+ * from the worker's own events, counts stalled jobs, and observes how long
+ * each job waited before its first attempt started.
  */
 export function observeJobWorker(worker: Worker, queue: string, deps: JobTelemetryDeps): void {
   const record = (job: Job, outcome: JobOutcome) => {
@@ -116,4 +123,13 @@ export function observeJobWorker(worker: Worker, queue: string, deps: JobTelemet
     }
   });
   worker.on("stalled", () => deps.metrics.jobsStalled.inc({ queue }));
+  const waitTimes = deps.waitTimes;
+  if (waitTimes !== undefined) {
+    worker.on("active", (job) => {
+      const seconds = firstAttemptWaitSeconds(job);
+      if (seconds !== null) {
+        waitTimes.jobWait.observe({ kind: queue }, seconds);
+      }
+    });
+  }
 }

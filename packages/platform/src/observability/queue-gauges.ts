@@ -4,19 +4,22 @@ import type { Redis } from "ioredis";
 import { Counter, Gauge, type Registry } from "prom-client";
 import { countLiveJobProcesses } from "../queue/live-job-processes";
 import { queueName } from "../queue/queue-definitions";
+import { oldestWaitingAges, readOldestWaiting } from "./queue-oldest-waiting";
 
 /** The states of a queue's jobs the gauges count (finished ones are bounded by the queues' retention, not counted). */
 export const QUEUE_GAUGE_STATES = ["waiting", "active", "delayed", "failed"] as const;
 export type QueueGaugeState = (typeof QUEUE_GAUGE_STATES)[number];
 
 /**
- * The queue gauges: what waits, runs and failed per job kind, when each
- * sweep last finished and how often it is meant to run, and how many job
- * processes are alive. A module of its own so that more per-kind queue
- * figures (wait times, per-kind durations) can join it.
+ * The queue gauges: what waits, runs and failed per job kind, how long the
+ * oldest waiting job of each kind has waited, when each sweep last finished
+ * and how often it is meant to run, and how many job processes are alive.
+ * (Wait and run times of the jobs taken are histograms the job processes
+ * observe: queue-wait-times.ts and cml_fleet_job_duration_seconds.)
  */
 export interface QueueGauges {
   readonly queueJobs: Gauge<"kind" | "state">;
+  readonly oldestWaiting: Gauge<"kind">;
   readonly sweepLastRun: Gauge<"kind">;
   readonly sweepInterval: Gauge<"kind">;
   readonly jobProcesses: Gauge;
@@ -43,6 +46,12 @@ function registerQueueGauges(registry: Registry): QueueGauges {
       name: "cml_fleet_queue_jobs",
       help: "Jobs in each kind's queue by state (waiting: ready to run, paused or prioritized; active; delayed: a backoff or a sweep's next run; failed: kept for a week), read from Redis at scrape time.",
       labelNames: ["kind", "state"],
+      registers,
+    }),
+    oldestWaiting: new Gauge({
+      name: "cml_fleet_queue_oldest_waiting_seconds",
+      help: "Age of the job next in line in each kind's queue, from when it could first run (enqueued, or its delay reached); 0 when none waits. Read from Redis at scrape time.",
+      labelNames: ["kind"],
       registers,
     }),
     sweepLastRun: new Gauge({
@@ -79,6 +88,8 @@ export interface SweepRun {
 
 export interface QueueSnapshot {
   readonly counts: ReadonlyMap<JobKind, Readonly<Record<QueueGaugeState, number>>>;
+  /** Seconds the job next in line of each kind has waited, 0 when none waits. */
+  readonly oldestWaitingSeconds: ReadonlyMap<JobKind, number>;
   readonly sweeps: ReadonlyMap<SweepKind, SweepRun>;
   readonly jobProcesses: number;
 }
@@ -116,9 +127,10 @@ function topScore(answer: [Error | null, unknown] | undefined): number | null {
 }
 
 /**
- * Reads every queue's counts, each sweep's last finish and period, and the
- * live job processes in one Redis round trip (a pipeline, not a transaction:
- * the figures are a scrape's, each exact, not one instant's).
+ * Reads every queue's counts and oldest waiting job, each sweep's last
+ * finish and period, and the live job processes in one Redis round trip (a
+ * pipeline, not a transaction: the figures are a scrape's, each exact, not
+ * one instant's).
  */
 export async function readQueueSnapshot(source: QueueSnapshotSource, now: number): Promise<QueueSnapshot> {
   const pipeline = source.redis.pipeline();
@@ -140,6 +152,7 @@ export async function readQueueSnapshot(source: QueueSnapshotSource, now: number
       .hget(key(kind, `repeat:${kind}`), "every");
   }
   countLiveJobProcesses(pipeline, source.keysPrefix, now);
+  readOldestWaiting(pipeline, source.bullmqPrefix);
   const answers = (await pipeline.exec()) ?? [];
 
   let at = 0;
@@ -169,7 +182,12 @@ export async function readQueueSnapshot(source: QueueSnapshotSource, now: number
       everyMs: every[1] === null || every[1] === undefined ? null : Number(every[1]),
     });
   }
-  return { counts, sweeps, jobProcesses: numberOf(answers[at]) };
+  return {
+    counts,
+    sweeps,
+    jobProcesses: numberOf(answers[at]),
+    oldestWaitingSeconds: oldestWaitingAges(answers[at + 1], now),
+  };
 }
 
 export interface QueueGaugeDeps extends QueueSnapshotSource {
@@ -193,6 +211,9 @@ export function createQueueGaugeRefresher(deps: QueueGaugeDeps): () => Promise<v
         for (const state of QUEUE_GAUGE_STATES) {
           gauges.queueJobs.set({ kind, state }, byState[state]);
         }
+      }
+      for (const [kind, seconds] of snapshot.oldestWaitingSeconds) {
+        gauges.oldestWaiting.set({ kind }, seconds);
       }
       for (const [kind, run] of snapshot.sweeps) {
         if (run.lastRunAt === null) {

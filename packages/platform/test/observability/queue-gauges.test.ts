@@ -35,6 +35,8 @@ describe("the queue gauges (real BullMQ queues on a real Redis, one pipeline per
   const queues: Queue[] = [];
   const workers: Worker[] = [];
   let sweepJob: Job;
+  let oldestRefresh: Job;
+  let dueStop: Job;
   let release: () => void = () => {};
 
   const queueOf = (kind: string) => {
@@ -47,7 +49,7 @@ describe("the queue gauges (real BullMQ queues on a real Redis, one pipeline per
     redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
     worker = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
     const refresh = queueOf("refresh");
-    await refresh.add("refresh", { workerId: "w1" });
+    oldestRefresh = await refresh.add("refresh", { workerId: "w1" });
     await refresh.add("refresh", { workerId: "w2" });
     await refresh.add("refresh", { workerId: "w3" }, { delay: 3_600_000 });
 
@@ -86,6 +88,11 @@ describe("the queue gauges (real BullMQ queues on a real Redis, one pipeline per
     sweepJob = await new Promise<Job>((resolve) => sweepWorker.once("completed", (job) => resolve(job)));
     await sweepWorker.close();
 
+    // A stop added with a delay that has passed, promoted to wait: its wait began when it fell due.
+    const stop = queueOf("stop");
+    dueStop = await stop.add("stop", { workerId: "w9" }, { delay: 1 });
+    await dueStop.promote();
+
     // Two live job processes and one whose heartbeat expired.
     const now = Date.now();
     await markJobProcessLive(redis.multi(), keysPrefix, "p1", now + 15_000, now).exec();
@@ -117,7 +124,7 @@ describe("the queue gauges (real BullMQ queues on a real Redis, one pipeline per
     expect(await seriesValue(gauges, "queueJobs", { kind: "refresh", state: "delayed" })).toBe(1);
     expect(await seriesValue(gauges, "queueJobs", { kind: "start", state: "active" })).toBe(1);
     expect(await seriesValue(gauges, "queueJobs", { kind: "start", state: "failed" })).toBe(1);
-    expect(await seriesValue(gauges, "queueJobs", { kind: "stop", state: "waiting" })).toBe(0);
+    expect(await seriesValue(gauges, "queueJobs", { kind: "stop", state: "waiting" })).toBe(1);
     // The scheduler's next run waits in delayed.
     expect(await seriesValue(gauges, "queueJobs", { kind: "telemetry-sweep", state: "delayed" })).toBe(1);
 
@@ -133,6 +140,34 @@ describe("the queue gauges (real BullMQ queues on a real Redis, one pipeline per
     const text = await registry.metrics();
     expect(text).toContain('cml_fleet_queue_jobs{kind="refresh",state="waiting"} 2');
     expect(text).toContain("cml_fleet_job_processes 2");
+  });
+
+  it("ages each kind's job next in line from when it could first run, and reads 0 where none waits", async () => {
+    const registry = new Registry();
+    const gauges = createQueueGauges(registry);
+    const now = Date.now() + 60_000;
+    await createQueueGaugeRefresher({
+      gauges,
+      redis,
+      bullmqPrefix: prefix,
+      keysPrefix,
+      logger: silentLogger,
+      now: () => now,
+    })();
+
+    // The first of the two waiting refreshes; the delayed third does not count as waiting.
+    expect(await seriesValue(gauges, "oldestWaiting", { kind: "refresh" })).toBe(
+      (now - oldestRefresh.timestamp) / 1000,
+    );
+    // A delayed job waits from when its delay ended (BullMQ zeroes the hash's delay; the opts keep it).
+    expect(await seriesValue(gauges, "oldestWaiting", { kind: "stop" })).toBe(
+      (now - dueStop.timestamp - 1) / 1000,
+    );
+    // One start runs and one failed; the sweep's next run is only delayed; nothing was ever added to import.
+    expect(await seriesValue(gauges, "oldestWaiting", { kind: "start" })).toBe(0);
+    expect(await seriesValue(gauges, "oldestWaiting", { kind: "telemetry-sweep" })).toBe(0);
+    expect(await seriesValue(gauges, "oldestWaiting", { kind: "import" })).toBe(0);
+    expect(await registry.metrics()).toContain('cml_fleet_queue_oldest_waiting_seconds{kind="import"} 0');
   });
 
   it("reads all of it in one round trip, and a process that stops leaves the count at once", async () => {
