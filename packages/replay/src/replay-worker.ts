@@ -221,6 +221,7 @@ export async function replayWorker(
       attempts: 0,
       failedReason: null,
       createdAt: time.now(),
+      startedAt: null,
       finishedAt: null,
     };
     inFlight.set(kind, info);

@@ -43,7 +43,7 @@ export interface ApiReads {
   readonly workers: Pick<WorkerRepository, "findById" | "findByIds" | "list" | "listActive" | "listEvents"> &
     WorkerReadModel &
     AutoStopReadModel;
-  readonly jobs: Pick<JobQueue, "get" | "list">;
+  readonly jobs: Pick<JobQueue, "get" | "getMany" | "list">;
   /** The audit log, read back by ADMINs (`auditLog`). */
   readonly audit: AuditLogReader;
   readonly settings: Settings;

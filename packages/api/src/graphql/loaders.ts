@@ -19,7 +19,7 @@ export interface WorkerLoaders {
   costInputs: DataLoader<string, CostInputs>;
   recentTelemetry(perWorker: number): DataLoader<string, TelemetrySample[]>;
   events(perWorker: number): DataLoader<string, FleetEvent[]>;
-  /** The job of the worker's pending operation, if any; reads Redis, never SQL. */
+  /** The job of the worker's pending operation, if any; one pipelined Redis read per batch, never SQL. */
   activeJob: DataLoader<string, JobInfo | null>;
   /** Each worker's snapshots, newest first. */
   snapshots: DataLoader<string, WorkerSnapshot[]>;
@@ -29,7 +29,7 @@ export interface WorkerLoaders {
 
 export interface WorkerLoaderDeps {
   readonly readModel: WorkerReadModel & Pick<AutoStopReadModel, "costInputsMany">;
-  readonly jobs: Pick<JobQueue, "get">;
+  readonly jobs: Pick<JobQueue, "getMany">;
   readonly snapshots: Pick<SnapshotStore, "listForWorkers">;
   readonly schedules: ScheduleLoaderDeps;
 }
@@ -58,19 +58,32 @@ export function createWorkerLoaders(deps: WorkerLoaderDeps): WorkerLoaders {
         perWorker,
         () => new DataLoader(async (ids) => pick(ids, await deps.readModel.eventsMany(ids, perWorker))),
       ),
-    activeJob: new DataLoader(async (ids) => Promise.all(ids.map((id) => activeJobOf(deps.jobs, id)))),
+    activeJob: new DataLoader(async (workerIds) => activeJobsOf(deps.jobs, workerIds)),
     snapshots: new DataLoader(async (ids) => pick(ids, await deps.snapshots.listForWorkers(ids))),
     schedules: createScheduleLoaders(deps.schedules),
   };
 }
 
-/** The lifecycle job of a worker that is still queued or running (at most one kind runs at a time). */
-async function activeJobOf(jobs: Pick<JobQueue, "get">, workerId: string): Promise<JobInfo | null> {
-  const candidates = await Promise.all(ACTIVE_JOB_KINDS.map((kind) => jobs.get(workerJobId(kind, workerId))));
-  const active = candidates.filter(
-    (job): job is JobInfo => job !== null && job.state !== "COMPLETED" && job.state !== "FAILED",
+/**
+ * Each worker's lifecycle job that is still queued or running (at most one
+ * kind runs at a time; the newest wins): every candidate job of the batch in
+ * one round trip.
+ */
+async function activeJobsOf(jobs: Pick<JobQueue, "getMany">, workerIds: readonly string[]) {
+  const found = await jobs.getMany(
+    workerIds.flatMap((workerId) => ACTIVE_JOB_KINDS.map((kind) => workerJobId(kind, workerId))),
   );
-  return active.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())[0] ?? null;
+  return workerIds.map((workerId) => {
+    let newest: JobInfo | null = null;
+    for (const kind of ACTIVE_JOB_KINDS) {
+      const job = found.get(workerJobId(kind, workerId));
+      const open = job !== undefined && job.state !== "COMPLETED" && job.state !== "FAILED";
+      if (open && (newest === null || job.createdAt.getTime() > newest.createdAt.getTime())) {
+        newest = job;
+      }
+    }
+    return newest;
+  });
 }
 
 function pick<T>(ids: readonly string[], found: Map<string, T[]>): T[][] {

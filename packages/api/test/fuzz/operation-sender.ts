@@ -135,6 +135,7 @@ export function publishMatching(api: TestApi, field: RootField, variables: Recor
         attempts: 0,
         failedReason: null,
         createdAt: new Date(),
+        startedAt: null,
         finishedAt: null,
       });
       return;

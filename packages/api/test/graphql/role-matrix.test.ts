@@ -250,6 +250,7 @@ function publishFor(field: string): void {
       attempts: 0,
       failedReason: null,
       createdAt: new Date(),
+      startedAt: null,
       finishedAt: null,
     });
   } else {

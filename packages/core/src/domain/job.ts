@@ -391,6 +391,8 @@ export interface JobInfo {
   readonly attempts: number;
   readonly failedReason: string | null;
   readonly createdAt: Date;
+  /** When a job process began processing it (BullMQ's processedOn); null while it waits. */
+  readonly startedAt: Date | null;
   readonly finishedAt: Date | null;
 }
 

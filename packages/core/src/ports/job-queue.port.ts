@@ -28,6 +28,8 @@ export interface JobQueue {
   /** Enqueues, or joins the job already queued or running for the same worker and kind. */
   enqueue<K extends JobKind>(kind: K, payload: JobPayloads[K]): Promise<JobInfo>;
   get(id: string): Promise<JobInfo | null>;
+  /** The jobs with these ids that exist, by id, in one round trip (a page of workers' jobs at once). */
+  getMany(ids: readonly string[]): Promise<Map<string, JobInfo>>;
   /** The job and the request it carries (kind and payload); null when there is no such job. */
   getWithRequest(id: string): Promise<JobWithRequest | null>;
   /** Newest first (created at, then id), a page at a time. */

@@ -47,6 +47,7 @@ async function idleWorker(
           attempts: 0,
           failedReason: null,
           createdAt: now,
+          startedAt: null,
           finishedAt: null,
         };
       },

@@ -21,6 +21,7 @@ export class RecordingJobQueue implements Pick<JobQueue, "enqueue"> {
       attempts: 0,
       failedReason: null,
       createdAt: new Date(0),
+      startedAt: null,
       finishedAt: null,
     };
   }

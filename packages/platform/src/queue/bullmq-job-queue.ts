@@ -20,6 +20,7 @@ import { type Job, Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { jobTraceOptions, linkActiveSpanToJob } from "../observability/job-trace-context";
 import { withRedisAvailable } from "../redis/redis-availability";
+import { readJobs } from "./job-batch-read";
 import { resultOf, toJobInfo } from "./job-info";
 import { listJobPage } from "./job-list-page";
 import { type JobRetryPolicy, jobIdFor, jobOptions, queueName } from "./queue-definitions";
@@ -134,6 +135,10 @@ export function createBullmqJobQueue(options: BullmqJobQueueOptions): BullmqJobQ
         const found = await find(id);
         return found === null ? null : info(found.job, found.kind);
       });
+    },
+
+    getMany(ids: readonly string[]): Promise<Map<string, JobInfo>> {
+      return unavailable(() => readJobs({ queueOf, redis: connection }, ids));
     },
 
     getWithRequest(id: string): Promise<JobWithRequest | null> {

@@ -102,6 +102,48 @@ describe("the BullMQ producer behind the JobQueue port", () => {
     await expect(queue.retry(job.id)).rejects.toBeInstanceOf(ConflictError);
   });
 
+  it("tells when a job began: no startedAt while it waits, the moment a job process took it once active and done", async () => {
+    const waiting = await queue.enqueue("refresh", { workerId: "w-started", actor: alice });
+    expect(waiting).toMatchObject({ state: "WAITING", startedAt: null });
+
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    serveRefresh(() => held.then(() => "done"));
+    await expect.poll(async () => (await queue.get(waiting.id))?.state, { timeout: 20_000 }).toBe("ACTIVE");
+    const active = await queue.get(waiting.id);
+    expect(active?.startedAt).toBeInstanceOf(Date);
+    expect(active?.startedAt?.getTime()).toBeGreaterThanOrEqual(waiting.createdAt.getTime());
+
+    release();
+    await queue.waitForResult(waiting.id, 20_000);
+    const completed = await queue.get(waiting.id);
+    expect(completed).toMatchObject({ state: "COMPLETED", startedAt: active?.startedAt });
+    expect(published.find((job) => job.id === waiting.id && job.state === "WAITING")?.startedAt).toBeNull();
+  });
+
+  it("reads many jobs at once as get reads each, leaving out unknown ids and jobs that are gone", async () => {
+    serveRefresh(async () => "ok");
+    const done = await queue.enqueue("refresh", { workerId: "w-many-1", actor: alice });
+    await queue.waitForResult(done.id, 20_000);
+    await workers
+      .splice(0)
+      .reduce((closing, worker) => closing.then(() => worker.close()), Promise.resolve());
+    const waiting = await queue.enqueue("refresh", { workerId: "w-many-2", actor: alice });
+    const stopped = await queue.enqueue("stop", { workerId: "w-many-3", actor: alice, reason: "r" });
+
+    const ids = [done.id, waiting.id, stopped.id, "stop.w-none", "meta", "refresh.w-many-1.x"];
+    const many = await queue.getMany(ids);
+
+    expect([...many.keys()].sort()).toEqual([done.id, waiting.id, stopped.id].sort());
+    for (const id of many.keys()) {
+      expect(many.get(id)).toEqual(await queue.get(id));
+    }
+    expect(many.get(done.id)).toMatchObject({ state: "COMPLETED", workerId: "w-many-1" });
+    expect(many.get(stopped.id)).toMatchObject({ state: "WAITING", name: "stop", workerId: "w-many-3" });
+  });
+
   it("answers UPSTREAM_UNAVAILABLE at once when Redis does not answer", async () => {
     const offline = createBullmqJobQueue({
       redisUrl: "redis://127.0.0.1:1",

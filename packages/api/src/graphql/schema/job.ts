@@ -22,6 +22,11 @@ JobRef.implement({
     attempts: t.exposeInt("attempts"),
     failedReason: t.exposeString("failedReason", { nullable: true }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
+    startedAt: t.expose("startedAt", {
+      type: "DateTime",
+      nullable: true,
+      description: "When a worker began processing it (null while waiting).",
+    }),
     finishedAt: t.expose("finishedAt", { type: "DateTime", nullable: true }),
     cursor: t.string({
       description: "Pass as `after` to `jobs` for the jobs created before this one.",
