@@ -85,7 +85,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     faults: NO_FAULTS,
   };
   const cmlPort = settings.cmlPort === 0 ? await freePort() : settings.cmlPort;
-  const listeners = new CmlListeners({ port: cmlPort, tls: simTlsMaterial(), onError: settings.onError });
+  const listeners = new CmlListeners({
+    port: cmlPort,
+    tls: simTlsMaterial(),
+    onError: settings.onError,
+    onConnection: () => state.stats.cmlConnectionAccepted(),
+  });
   const cml = new CmlService({
     state,
     scheduler,

@@ -4,6 +4,8 @@ export type StatsArea = "ec2" | "cloudwatch" | "cml" | "pricing";
 export interface StatsSnapshot extends Record<StatsArea, Record<string, number>> {
   /** Most CML API requests answered at once (all instances together) since the last reset. */
   readonly cmlInFlightPeak: number;
+  /** TCP (so TLS) connections the simulated CMLs accepted since the last reset: a client reusing its connections opens none. */
+  readonly cmlConnections: number;
 }
 
 /** Calls received per area and action (or CML "METHOD /api/v0/path-template"). */
@@ -11,6 +13,7 @@ export class CallStats {
   private counts: Record<StatsArea, Map<string, number>> = this.empty();
   private cmlInFlight = 0;
   private cmlInFlightPeak = 0;
+  private cmlConnections = 0;
 
   count(area: StatsArea, key: string): void {
     const counts = this.counts[area];
@@ -33,6 +36,11 @@ export class CallStats {
     };
   }
 
+  /** Counts a connection accepted by any simulated CML (each one is a TLS handshake). */
+  cmlConnectionAccepted(): void {
+    this.cmlConnections += 1;
+  }
+
   snapshot(): StatsSnapshot {
     return {
       ec2: Object.fromEntries(this.counts.ec2),
@@ -40,6 +48,7 @@ export class CallStats {
       cml: Object.fromEntries(this.counts.cml),
       pricing: Object.fromEntries(this.counts.pricing),
       cmlInFlightPeak: this.cmlInFlightPeak,
+      cmlConnections: this.cmlConnections,
     };
   }
 
@@ -47,6 +56,7 @@ export class CallStats {
   reset(): void {
     this.counts = this.empty();
     this.cmlInFlightPeak = this.cmlInFlight;
+    this.cmlConnections = 0;
   }
 
   private empty(): Record<StatsArea, Map<string, number>> {

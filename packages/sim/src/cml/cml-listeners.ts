@@ -4,6 +4,9 @@ import type { RequestHandler } from "../http/sim-server";
 import { readRequest, writeResponse } from "../http/sim-server";
 import { type SimCertificate, simAlternateTlsMaterial, type TlsMaterial } from "./tls";
 
+/** nginx's default `keepalive_timeout`. */
+const CML_KEEP_ALIVE_TIMEOUT_MS = 75_000;
+
 interface Listener {
   /** Whether the listener should be open; the chain converges on the latest wish. */
   wanted: boolean;
@@ -36,6 +39,8 @@ export class CmlListeners {
       /** The second certificate; the committed alternate test certificate when omitted. */
       readonly alternateTls?: TlsMaterial | undefined;
       readonly onError: (error: unknown) => void;
+      /** Told of every connection a simulated CML accepts (the stats' `cmlConnections`). */
+      readonly onConnection?: (() => void) | undefined;
     },
   ) {
     this.https = this.createServer(deps.tls);
@@ -60,6 +65,9 @@ export class CmlListeners {
     });
     // A client giving up mid-handshake is normal (probes, refused certificates), not a simulator error.
     server.on("tlsClientError", () => undefined);
+    // Idle connections stay open as long as nginx's default keeps them (real CML answers behind nginx), not
+    // Node's 5 s: a client that keeps its connections between telemetry sweeps can then be seen doing so.
+    server.keepAliveTimeout = CML_KEEP_ALIVE_TIMEOUT_MS;
     return server;
   }
 
@@ -119,6 +127,7 @@ export class CmlListeners {
     if (listener.wanted && !listener.server) {
       const server = createNetServer((socket) => {
         listener.sockets.add(socket);
+        this.deps.onConnection?.();
         socket.once("close", () => listener.sockets.delete(socket));
         this.serverFor(listener.certificate).emit("connection", socket);
       });
