@@ -10,6 +10,12 @@ export interface CmlEndpoint {
    * null or absent: none yet, so the first handshake pins it (trust on first use).
    */
   readonly certificatePin?: string | null | undefined;
+  /**
+   * Abandons every request made for this endpoint when it aborts (waiting
+   * for a slot or sent): the deadline of one look at the worker, so a look
+   * given up on frees what it held at once.
+   */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /**

@@ -16,6 +16,7 @@ import type {
   CmlSystemStats,
 } from "../ports/cml-client.port";
 import type { WorkerRepository } from "../ports/worker-repository.port";
+import { DeadlineExceededError } from "./concurrency";
 import { cmlEndpointAt, endpointUrl, type ReadinessDeps, targetOf, withInstance } from "./instance-readiness";
 import { licenseFromCml } from "./license-registration";
 import { updateWorker } from "./worker-writer";
@@ -52,27 +53,53 @@ export interface WorkerObservation {
   readonly at: Date;
 }
 
+/** Rejects when `signal` aborts, with its reason; never settles otherwise. */
+function whenAborted(signal: AbortSignal): Promise<never> {
+  return new Promise<never>((_, reject) => {
+    const abort = () => reject(signal.reason);
+    if (signal.aborted) {
+      abort();
+    } else {
+      signal.addEventListener("abort", abort, { once: true });
+    }
+  });
+}
+
 /**
  * Asks a worker's CML for everything the fleet tracks, all at once, so a look
  * costs one round trip of latency however many questions it asks. Any
  * failure makes the whole look "unreachable": partial answers would let the
  * idle policy see "no running nodes" when it merely failed to ask, and a
  * health read that failed must not pass for a healthy worker.
+ *
+ * With `deadlineMs`, a look still unanswered by then is unreachable, and its
+ * requests are abandoned through the endpoint's signal (queued or sent), so a
+ * slow worker gives its share of the CML client's request slots back to the
+ * others at once instead of after the request timeout.
  */
 export async function observeCml(
   cml: CmlClient,
   endpoint: CmlEndpoint,
   lastActivityAt: Date | null,
+  deadlineMs?: number,
 ): Promise<CmlObservation> {
+  const deadline = deadlineMs === undefined ? null : AbortSignal.timeout(deadlineMs);
+  const signals = [endpoint.signal, deadline].filter((signal) => signal !== undefined && signal !== null);
+  const signal = signals.length === 0 ? undefined : AbortSignal.any(signals);
+  const look: CmlEndpoint = signal === undefined ? endpoint : { ...endpoint, signal };
   try {
-    const [info, health, stats, licensing, labs, activity] = await Promise.all([
-      cml.systemInformation(endpoint),
-      cml.systemHealth(endpoint),
-      cml.systemStats(endpoint),
-      cml.licensing(endpoint),
-      cml.labs(endpoint),
-      cml.activity(endpoint, lastActivityAt),
+    const answers = Promise.all([
+      cml.systemInformation(look),
+      cml.systemHealth(look),
+      cml.systemStats(look),
+      cml.licensing(look),
+      cml.labs(look),
+      cml.activity(look, lastActivityAt),
     ]);
+    // Raced as well: a client that does not heed the signal still cannot hold the look past its deadline.
+    const [info, health, stats, licensing, labs, activity] = await (signal === undefined
+      ? answers
+      : Promise.race([answers, whenAborted(signal)]));
     const newest = activity.reduce<Date | null>(
       (latest, event) => (latest === null || event.at > latest ? event.at : latest),
       null,
@@ -93,6 +120,12 @@ export async function observeCml(
         reachable: false,
         error: error.message,
         certificateMismatch: { presented: error.presented, pinned: error.pinned },
+      };
+    }
+    if (deadline?.aborted === true && deadlineMs !== undefined) {
+      return {
+        reachable: false,
+        error: new DeadlineExceededError(`CML at ${endpoint.baseUrl}`, deadlineMs).message,
       };
     }
     return { reachable: false, error: error instanceof Error ? error.message : String(error) };

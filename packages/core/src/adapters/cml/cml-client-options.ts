@@ -26,6 +26,12 @@ export interface CmlClientOptions {
   readonly registrationTimeoutMs?: number | undefined;
   /** How many lab details are fetched at once per worker. */
   readonly labConcurrency?: number | undefined;
+  /** Most requests in flight at once to all workers together (CML_REQUEST_CONCURRENCY). */
+  readonly requestsInFlight?: number | undefined;
+  /** Most requests in flight, and connections kept, per worker. */
+  readonly connectionsPerWorker?: number | undefined;
+  /** How long an unused connection to a worker is kept: a little longer than the telemetry sweep's period. */
+  readonly idleConnectionTimeoutMs?: number | undefined;
   readonly logger: Logger;
   /** Told about every request to a CML controller (metrics, traces). */
   readonly observer?: CallObserver | undefined;
@@ -35,3 +41,12 @@ export const DEFAULT_CML_REQUEST_TIMEOUT_MS = 15_000;
 export const DEFAULT_REGISTRATION_POLL_INTERVAL_MS = 5_000;
 export const DEFAULT_REGISTRATION_TIMEOUT_MS = 5 * 60_000;
 export const DEFAULT_LAB_CONCURRENCY = 8;
+export const DEFAULT_CML_REQUESTS_IN_FLIGHT = 128;
+/**
+ * Four: a look at a worker asks six questions and then one per lab, so four
+ * connections answer it in two or three round trips, while a fleet of 10,000
+ * keeps at most 40,000 idle connections, not the 80,000 of the eight before.
+ */
+export const DEFAULT_CML_CONNECTIONS_PER_WORKER = 4;
+/** The default telemetry period (60 s) and half a minute to spare. */
+export const DEFAULT_CML_IDLE_CONNECTION_TIMEOUT_MS = 90_000;

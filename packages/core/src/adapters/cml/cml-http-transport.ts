@@ -1,5 +1,6 @@
 import http from "node:http";
 import https from "node:https";
+import { createSecureContext } from "node:tls";
 import { CmlError } from "../../errors";
 import type { CmlCertificatePins } from "../../ports/cml-client.port";
 import { type CertificateExpectation, createPinningAgent } from "./cml-certificate-pinning";
@@ -16,6 +17,8 @@ export interface CmlHttpRequest {
   readonly json?: unknown;
   /** The worker's certificate pin to hold an HTTPS connection to (see cml-certificate-pinning.ts). */
   readonly certificate?: CertificateExpectation | undefined;
+  /** Abandons the request (waiting or sent) when it aborts: the caller's deadline for a whole look at a worker. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 export interface CmlHttpResponse {
@@ -41,11 +44,12 @@ function errorCode(error: unknown): string | null {
   return null;
 }
 
-function networkError(endpoint: string, error: unknown, timeoutMs: number): CmlError {
+function networkError(endpoint: string, error: unknown, timeoutMs: number, abandoned: boolean): CmlError {
   const code = errorCode(error);
   const message = error instanceof Error ? error.message : String(error);
   if (code === "ABORT_ERR" || (error instanceof Error && error.name === "AbortError")) {
-    return new CmlError("timeout", endpoint, `no answer within ${timeoutMs} ms`, null, { cause: error });
+    const why = abandoned ? "given up (the caller's deadline passed)" : `no answer within ${timeoutMs} ms`;
+    return new CmlError("timeout", endpoint, why, null, { cause: error });
   }
   // Refused, reset, unresolvable, a certificate problem, anything else below HTTP: the API cannot be talked to.
   return new CmlError("unreachable", endpoint, `${code ?? "connection failed"}: ${message}`, null, {
@@ -73,23 +77,42 @@ function parseBody(text: string, contentType: string | undefined): unknown {
  * Node's global agent and so never weakens any other HTTPS the process makes.
  * A request that names its worker's certificate pin gets a connection whose
  * certificate was checked against it before the request was written.
+ *
+ * The connections to a worker are kept between telemetry sweeps (a TLS
+ * handshake costs the client about 2 ms of CPU: a thousand workers' worth
+ * every sweep was most of a sweep), at most `connectionsPerWorker` of them,
+ * each closed once idle for `idleTimeoutMs` (a little longer than a sweep
+ * period, so a worker no sweep asks any more costs nothing for long).
  */
 export function createCmlTransport(options: {
   readonly tls: CmlTlsOptions;
   readonly requestTimeoutMs: number;
   /** Where first-use pins are recorded; without it a request with no pin is sent unpinned. */
   readonly pins?: CmlCertificatePins | undefined;
+  readonly connectionsPerWorker: number;
+  readonly idleTimeoutMs: number;
 }): CmlTransport {
+  const pool = {
+    keepAlive: true,
+    maxSockets: options.connectionsPerWorker,
+    // Every connection a worker needed is kept: one closed here would be a handshake again next sweep.
+    maxFreeSockets: options.connectionsPerWorker,
+    // On an idle (pooled) connection this closes it; on a busy one the request's own timeout decides.
+    timeout: options.idleTimeoutMs,
+  };
   const httpsAgent = createPinningAgent(
     {
-      keepAlive: true,
-      maxSockets: 8,
+      ...pool,
       rejectUnauthorized: options.tls.verify,
-      ...(options.tls.caBundle === undefined ? {} : { ca: options.tls.caBundle }),
+      // One TLS context for every connection: given only `ca`, Node builds a context (the CA store parsed
+      // again) per connection, about as costly as the handshake itself, and names each pool after the bundle.
+      secureContext: createSecureContext(
+        options.tls.caBundle === undefined ? {} : { ca: options.tls.caBundle },
+      ),
     },
     options.pins,
   );
-  const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+  const httpAgent = new http.Agent(pool);
 
   function send(request: CmlHttpRequest): Promise<CmlHttpResponse> {
     const url = new URL(`${API_ROOT}${request.path}`, request.baseUrl);
@@ -111,7 +134,10 @@ export function createCmlTransport(options: {
         method: request.method,
         headers,
         agent: isHttps ? httpsAgent : httpAgent,
-        signal: AbortSignal.timeout(timeoutMs),
+        signal:
+          request.signal === undefined
+            ? AbortSignal.timeout(timeoutMs)
+            : AbortSignal.any([AbortSignal.timeout(timeoutMs), request.signal]),
         // Read by the pinning agent: it keys its connection pools by it and checks new connections against it.
         ...(isHttps && request.certificate !== undefined ? { cmlCertificate: request.certificate } : {}),
       };
@@ -137,7 +163,9 @@ export function createCmlTransport(options: {
       req.on("error", (error) => reject(error));
       req.end(payload);
     }).catch((error: unknown) => {
-      throw error instanceof CmlError ? error : networkError(request.baseUrl, error, timeoutMs);
+      throw error instanceof CmlError
+        ? error
+        : networkError(request.baseUrl, error, timeoutMs, request.signal?.aborted === true);
     });
   }
 

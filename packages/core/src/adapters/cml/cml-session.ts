@@ -55,6 +55,7 @@ export function createCmlSessions(deps: {
       json: { username: deps.username, password: deps.password },
       // The password goes only over a connection whose certificate is the worker's pinned one.
       certificate: certificateExpectation(endpoint),
+      signal: endpoint.signal,
     });
     if (response.status !== 200) {
       throw statusError(endpoint.baseUrl, "POST /auth_extended", response);
@@ -104,6 +105,7 @@ export function createCmlSessions(deps: {
         json: request.json,
         token,
         certificate: certificateExpectation(endpoint),
+        signal: endpoint.signal,
       });
     const first = await session(endpoint);
     const response = await send(first.token);

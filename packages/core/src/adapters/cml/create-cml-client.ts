@@ -4,7 +4,10 @@ import { observeCmlTransport } from "./cml-call-observer";
 import { certificateExpectation } from "./cml-certificate-pinning";
 import {
   type CmlClientOptions,
+  DEFAULT_CML_CONNECTIONS_PER_WORKER,
+  DEFAULT_CML_IDLE_CONNECTION_TIMEOUT_MS,
   DEFAULT_CML_REQUEST_TIMEOUT_MS,
+  DEFAULT_CML_REQUESTS_IN_FLIGHT,
   DEFAULT_LAB_CONCURRENCY,
   DEFAULT_REGISTRATION_POLL_INTERVAL_MS,
   DEFAULT_REGISTRATION_TIMEOUT_MS,
@@ -12,10 +15,13 @@ import {
 import { type CmlTransport, createCmlTransport } from "./cml-http-transport";
 import { labs, stopLab } from "./cml-labs";
 import { deregisterLicense, licensing, registerLicense } from "./cml-licensing";
+import { type CmlRequestLoad, limitCmlRequests } from "./cml-request-limit";
 import { createCmlSessions } from "./cml-session";
 import { systemHealth, systemInformation, systemStats } from "./cml-system";
 
 export interface HttpCmlClient extends CmlClient {
+  /** The requests in flight and waiting now (all workers together). */
+  load(): CmlRequestLoad;
   /** Closes the keep-alive connections to every worker. */
   close(): void;
 }
@@ -23,20 +29,33 @@ export interface HttpCmlClient extends CmlClient {
 /** The transport with every request held to the endpoint's certificate pin (for calls made without a session). */
 function pinnedTo(transport: CmlTransport, endpoint: CmlEndpoint): CmlTransport {
   return {
-    send: (request) => transport.send({ ...request, certificate: certificateExpectation(endpoint) }),
+    send: (request) =>
+      transport.send({ ...request, certificate: certificateExpectation(endpoint), signal: endpoint.signal }),
     destroy: () => transport.destroy(),
   };
 }
 
-/** The CmlClient over HTTPS: one keep-alive agent for all workers, one session per worker. */
+/**
+ * The CmlClient over HTTPS: one keep-alive agent for all workers, one
+ * session per worker, one bound on the requests in flight. Make one per
+ * process and keep it: its connections and sign-ins serve sweep after sweep.
+ */
 export function createCmlClient(options: CmlClientOptions): HttpCmlClient {
   const logger = options.logger.child({ component: "cml-client" });
+  const connectionsPerWorker = options.connectionsPerWorker ?? DEFAULT_CML_CONNECTIONS_PER_WORKER;
   const http = createCmlTransport({
     tls: options.tls,
     requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_CML_REQUEST_TIMEOUT_MS,
     pins: options.certificatePins,
+    connectionsPerWorker,
+    idleTimeoutMs: options.idleConnectionTimeoutMs ?? DEFAULT_CML_IDLE_CONNECTION_TIMEOUT_MS,
   });
-  const transport = options.observer === undefined ? http : observeCmlTransport(http, options.observer);
+  const observed = options.observer === undefined ? http : observeCmlTransport(http, options.observer);
+  // Outermost, so the observer times the call itself and the request timeout starts once it is sent, not queued.
+  const transport = limitCmlRequests(observed, {
+    inFlight: options.requestsInFlight ?? DEFAULT_CML_REQUESTS_IN_FLIGHT,
+    perWorker: connectionsPerWorker,
+  });
   const sessions = createCmlSessions({
     transport,
     username: options.username,
@@ -68,6 +87,7 @@ export function createCmlClient(options: CmlClientOptions): HttpCmlClient {
     stopLab: (endpoint, labId) => stopLab(sessions, endpoint, labId),
     activity: (endpoint, since) => activity(sessions, endpoint, since),
     forget: (workerId) => sessions.forget(workerId),
+    load: () => transport.load(),
     close: () => transport.destroy(),
   };
 }

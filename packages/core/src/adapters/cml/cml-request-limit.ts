@@ -1,0 +1,161 @@
+import { CmlError } from "../../errors";
+import type { CmlHttpRequest, CmlHttpResponse, CmlTransport } from "./cml-http-transport";
+
+type Release = () => void;
+
+interface Waiter {
+  readonly grant: (release: Release) => void;
+}
+
+/**
+ * A counting semaphore whose waiters are served first come, first served.
+ * A waiter whose signal aborts leaves the queue without ever holding a slot.
+ */
+class Slots {
+  private held = 0;
+  private readonly waiters: Waiter[] = [];
+
+  constructor(private readonly size: number) {}
+
+  get inUse(): number {
+    return this.held;
+  }
+
+  get waiting(): number {
+    return this.waiters.length;
+  }
+
+  acquire(signal: AbortSignal | undefined, onAbort: () => Error): Promise<Release> {
+    if (signal?.aborted === true) {
+      return Promise.reject(onAbort());
+    }
+    if (this.held < this.size) {
+      this.held += 1;
+      return Promise.resolve(this.releaser());
+    }
+    return new Promise<Release>((resolve, reject) => {
+      const abandon = () => {
+        const index = this.waiters.indexOf(waiter);
+        if (index >= 0) {
+          this.waiters.splice(index, 1);
+        }
+        reject(onAbort());
+      };
+      const waiter: Waiter = {
+        grant: (release) => {
+          signal?.removeEventListener("abort", abandon);
+          resolve(release);
+        },
+      };
+      signal?.addEventListener("abort", abandon, { once: true });
+      this.waiters.push(waiter);
+    });
+  }
+
+  private releaser(): Release {
+    let released = false;
+    return () => {
+      if (released) {
+        return;
+      }
+      released = true;
+      const next = this.waiters.shift();
+      if (next === undefined) {
+        this.held -= 1;
+      } else {
+        // The slot passes straight to the next waiter: the count never dips, so no newcomer jumps the queue.
+        next.grant(this.releaser());
+      }
+    };
+  }
+}
+
+export interface CmlRequestLimits {
+  /** Most requests in flight at once to all workers together (the process's bound). */
+  readonly inFlight: number;
+  /** Most requests in flight at once to one worker (its kept-alive connections, see the transport). */
+  readonly perWorker: number;
+}
+
+export interface CmlRequestLoad {
+  /** Requests holding a process slot (sent, or about to be). */
+  readonly inFlight: number;
+  /** Requests waiting for a slot of their worker's or of the process's. */
+  readonly queued: number;
+}
+
+export interface LimitedCmlTransport extends CmlTransport {
+  load(): CmlRequestLoad;
+}
+
+/**
+ * One bound on the CML requests a process has in flight, whoever asks (the
+ * sweep, a refresh, a provision), and one per worker that matches the
+ * connections the transport keeps to it. A request first takes its worker's
+ * slot, then the process's: a process slot is only ever held by a request
+ * that has a connection to go out on, never by one queued behind its
+ * worker's others. A request whose signal aborts while it waits leaves the
+ * queues; one that aborts while sent frees its slots when the transport
+ * gives up on it (at once: the transport listens to the same signal).
+ */
+export function limitCmlRequests(transport: CmlTransport, limits: CmlRequestLimits): LimitedCmlTransport {
+  const shared = new Slots(limits.inFlight);
+  const workers = new Map<string, Slots>();
+  let queued = 0;
+
+  function workerSlots(baseUrl: string): Slots {
+    let slots = workers.get(baseUrl);
+    if (slots === undefined) {
+      slots = new Slots(limits.perWorker);
+      workers.set(baseUrl, slots);
+    }
+    return slots;
+  }
+
+  /** Forgets a worker's slots once nothing holds or waits for them, so the map is bounded by the work in flight. */
+  function settle(baseUrl: string, slots: Slots): void {
+    if (slots.inUse === 0 && slots.waiting === 0 && workers.get(baseUrl) === slots) {
+      workers.delete(baseUrl);
+    }
+  }
+
+  /** Both slots (the worker's first), released together; rejects if the request is abandoned meanwhile. */
+  async function acquire(request: CmlHttpRequest, slots: Slots): Promise<Release> {
+    const abandoned = () =>
+      new CmlError("timeout", request.baseUrl, "given up before it was sent (the caller's deadline passed)");
+    queued += 1;
+    try {
+      const releaseWorker = await slots.acquire(request.signal, abandoned);
+      const releaseShared = await shared.acquire(request.signal, abandoned).catch((error: unknown) => {
+        releaseWorker();
+        throw error;
+      });
+      return () => {
+        releaseShared();
+        releaseWorker();
+      };
+    } finally {
+      queued -= 1;
+    }
+  }
+
+  async function send(request: CmlHttpRequest): Promise<CmlHttpResponse> {
+    const slots = workerSlots(request.baseUrl);
+    const release = await acquire(request, slots).catch((error: unknown) => {
+      settle(request.baseUrl, slots);
+      throw error;
+    });
+    try {
+      return await transport.send(request);
+    } finally {
+      release();
+      settle(request.baseUrl, slots);
+    }
+  }
+
+  return {
+    send,
+    load: () => ({ inFlight: shared.inUse, queued }),
+    destroy: () => transport.destroy(),
+  };
+}
