@@ -18,6 +18,8 @@ export interface EdgeOptions {
    * only an ADMIN credential; the metrics port always shows it.
    */
   readonly readinessDetails: "everyone" | "admin";
+  /** Bytes a graphql-ws socket may have queued before it is closed as too slow a reader (WS_MAX_BUFFERED_BYTES). */
+  readonly wsMaxBufferedBytes: number;
 }
 
 export function edgeOptionsFrom(settings: Settings): EdgeOptions {
@@ -29,5 +31,6 @@ export function edgeOptionsFrom(settings: Settings): EdgeOptions {
     metricsPort: settings.edge.metricsPort,
     metricsToken: settings.edge.metricsToken,
     readinessDetails: settings.nodeEnv === "production" ? "admin" : "everyone",
+    wsMaxBufferedBytes: settings.edge.wsMaxBufferedBytes,
   };
 }

@@ -9,6 +9,7 @@ import type { LiveEnding, LiveHold } from "../auth/live-credentials";
 import { requestIdFrom } from "../graphql/context-factory";
 import type { FleetYoga } from "./fleet-yoga";
 import type { ApiServerDeps } from "./server";
+import { createSubscriptionSharing, type Subscriber, shareKeyOf } from "./shared-subscriptions";
 
 /**
  * Close codes this server ends a connection with, in graphql-ws's range:
@@ -22,6 +23,12 @@ export const WS_CLOSE = {
   credentialChanged: 4403,
   /** The credential already holds as many connections as it may. */
   tooManyConnections: 4429,
+  /**
+   * The client reads slower than events come: more than WS_MAX_BUFFERED_BYTES
+   * waited for it. 1013 (try again later) rather than a 44xx code, because a
+   * reconnect, which reads the current state afresh, is the right answer.
+   */
+  tooSlow: 1013,
 } as const;
 
 /** One connection's credential: as sent, and as last checked. */
@@ -49,6 +56,14 @@ interface SocketExtra {
  */
 export function serveGraphqlWs(deps: ApiServerDeps, yoga: FleetYoga, sockets: WebSocketServer) {
   const { live } = deps.authentication;
+  const maxBufferedBytes = deps.edge.wsMaxBufferedBytes;
+  const closeTooSlow = (socket: WebSocket) =>
+    closeSocket(
+      socket,
+      WS_CLOSE.tooSlow,
+      `too slow: more than ${maxBufferedBytes} bytes waited to be read; connect again`,
+    );
+  const sharing = createSubscriptionSharing({ maxBufferedBytes, closeTooSlow });
   const server = makeServer<Record<string, unknown>, SocketExtra>({
     onConnect: async (ctx) => {
       const authorization = ctx.connectionParams?.authorization;
@@ -80,7 +95,7 @@ export function serveGraphqlWs(deps: ApiServerDeps, yoga: FleetYoga, sockets: We
     onClose: (ctx) => {
       ctx.extra.credential?.hold?.release();
     },
-    onSubscribe: async (ctx, _id, payload) => {
+    onSubscribe: async (ctx, id, payload) => {
       const credential = ctx.extra.credential;
       // onConnect always sets it; failing closed keeps a future refactor from opening a hole.
       if (credential === undefined) {
@@ -125,20 +140,34 @@ export function serveGraphqlWs(deps: ApiServerDeps, yoga: FleetYoga, sockets: We
       } catch (error) {
         return [asGraphQLError(error)];
       }
+      const key = shareKeyOf(contextValue, document, payload);
+      const root: EnvelopedRoot = {
+        execute: enveloped.execute,
+        subscribe: enveloped.subscribe,
+        share: key === null ? null : { key, subscriber: { socket: ctx.extra.socket, id } },
+      };
       const args: ExecutionArgs = {
         schema: enveloped.schema,
         document,
         operationName: payload.operationName,
         variableValues: payload.variables,
         contextValue,
-        rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
+        rootValue: root,
       };
       return args;
     },
     execute: (args) => envelopedRoot(args.rootValue).execute(args),
-    subscribe: (args) => envelopedRoot(args.rootValue).subscribe(args),
+    subscribe: async (args) => {
+      const root = envelopedRoot(args.rootValue);
+      // Every subscriber's own subscribe runs (its checks and errors are its own); the stream is then shared.
+      const result = await root.subscribe(args);
+      if (root.share === null || !(Symbol.asyncIterator in result)) {
+        return result;
+      }
+      return sharing.join(root.share.key, result, root.share.subscriber);
+    },
   });
-  return serveOnSockets(server, sockets, deps.logger);
+  return serveOnSockets(server, sockets, deps.logger, { maxBufferedBytes, closeTooSlow });
 
   /**
    * The credential checked again for one operation: a revoked token or an
@@ -172,7 +201,12 @@ const CLIENT_MESSAGE_TYPES: ReadonlySet<string> = new Set([
  * server had failed), and a send to a client that has already gone is no
  * error at all. Only a failure of the server's own is 4500, and logged.
  */
-function serveOnSockets(server: Server<SocketExtra>, sockets: WebSocketServer, logger: Logger) {
+function serveOnSockets(
+  server: Server<SocketExtra>,
+  sockets: WebSocketServer,
+  logger: Logger,
+  backpressure: { maxBufferedBytes: number; closeTooSlow: (socket: WebSocket) => void },
+) {
   sockets.options.handleProtocols = handleProtocols;
   sockets.on("error", (error) => logger.error({ err: error }, "WebSocket server error"));
   sockets.on("connection", (socket, request) => {
@@ -196,6 +230,11 @@ function serveOnSockets(server: Server<SocketExtra>, sockets: WebSocketServer, l
         send: (data) =>
           new Promise((resolve, reject) => {
             if (socket.readyState !== socket.OPEN) {
+              resolve();
+              return;
+            }
+            if (socket.bufferedAmount > backpressure.maxBufferedBytes) {
+              backpressure.closeTooSlow(socket);
               resolve();
               return;
             }
@@ -289,6 +328,8 @@ type Enveloped = ReturnType<FleetYoga["getEnveloped"]>;
 interface EnvelopedRoot {
   execute: Enveloped["execute"];
   subscribe: Enveloped["subscribe"];
+  /** Where a shareable subscription joins others (see shared-subscriptions.ts); null when it is not shared. */
+  share: { key: string; subscriber: Subscriber } | null;
 }
 
 function envelopedRoot(rootValue: unknown): EnvelopedRoot {
@@ -298,7 +339,8 @@ function envelopedRoot(rootValue: unknown): EnvelopedRoot {
     "execute" in rootValue &&
     typeof rootValue.execute === "function" &&
     "subscribe" in rootValue &&
-    typeof rootValue.subscribe === "function"
+    typeof rootValue.subscribe === "function" &&
+    "share" in rootValue
   ) {
     return rootValue as EnvelopedRoot;
   }

@@ -52,6 +52,7 @@ export function toSettingsModel(raw: RawSettings) {
       rateLimit: { perMinute: raw.rate_limit_per_minute, burst: raw.rate_limit_burst },
       metricsPort: raw.metrics_port,
       metricsToken: raw.metrics_token,
+      wsMaxBufferedBytes: raw.ws_max_buffered_bytes,
     },
     logLevel: raw.log_level,
     otel: { endpoint: raw.otel_exporter_otlp_endpoint, serviceName: raw.otel_service_name },

@@ -21,6 +21,11 @@ export const edgeSettingsShape = {
     "How many operations a client may start at once before RATE_LIMIT_PER_MINUTE paces it (the size of its token bucket).",
     { min: 1, max: 1_000_000 },
   ),
+  ws_max_buffered_bytes: integerSetting(
+    4 * 1024 * 1024,
+    "Bytes a graphql-ws connection may have queued for sending (its socket's bufferedAmount) before the API gives up on it as too slow a reader: the connection is closed with 1013 (try again later) instead of the process holding ever more for it. Counted per connection, on each API process.",
+    { min: 1024, max: 1024 * 1024 * 1024 },
+  ),
   metrics_port: integerSetting(
     0,
     "Port of a second listener serving /metrics and /readyz with details, for the monitoring network only; /metrics then leaves the API's public port. 0: off.",

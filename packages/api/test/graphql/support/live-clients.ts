@@ -37,6 +37,10 @@ export interface GraphqlSocket {
   results<T>(id: string): ResultPayload<T>[];
   /** The errors of an `error` message for `id` (the operation was refused). */
   refusal(id: string): GraphQLErrorJson[] | null;
+  /** Stops reading from the socket, as a client too busy to keep up does: what the server sends piles up. */
+  pause(): void;
+  /** Reads again: what piled up arrives, and then the close, if the server gave up meanwhile. */
+  resume(): void;
   close(): Promise<void>;
 }
 
@@ -89,6 +93,8 @@ export async function openGraphqlSocket(wsUrl: string, token: string | null): Pr
       const refused = messages.find((message) => message.id === id && message.type === "error");
       return refused === undefined ? null : (refused.payload as GraphQLErrorJson[]);
     },
+    pause: () => socket.pause(),
+    resume: () => socket.resume(),
     async close() {
       if (socket.readyState !== WebSocket.CLOSED) {
         socket.close(1000);
