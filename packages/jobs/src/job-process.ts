@@ -154,6 +154,10 @@ export async function startJobProcess(options: JobProcessOptions): Promise<Runni
     }),
     requestTimeoutMs: settings.cml.requestTimeoutMs,
     logger,
+    // One bound on the requests in flight for the whole process, whatever asks (sweeps, refreshes, provisions).
+    requestsInFlight: settings.cml.concurrency,
+    // Kept a little longer than a sweep period, so each sweep reuses the connections (and TLS) of the last.
+    idleConnectionTimeoutMs: settings.telemetry.collectionIntervalMs + 30_000,
     observer: options.observability?.callObserver,
   });
 

@@ -53,11 +53,11 @@ export const cmlSettingsShape = {
   ),
   cml_request_timeout: durationSetting("15s", "Timeout of one request to a CML API.", { min: 100 }),
   cml_request_concurrency: integerSetting(
-    8,
-    "Most workers whose CML API the telemetry sweep reads at once (per job process).",
+    128,
+    "Most requests to the workers' CML APIs in flight at once per process, all workers and callers together (at most 4 to any one worker; the others wait their turn). The telemetry sweep starts at most this many workers' looks at once.",
     {
       min: 1,
-      max: 256,
+      max: 4_096,
     },
   ),
 
