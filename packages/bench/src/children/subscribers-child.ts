@@ -1,14 +1,22 @@
 import { type Client, createClient } from "graphql-ws";
 import WebSocket from "ws";
 import { failStartup, send, serveRunner } from "../harness/child-side";
-import { percentile } from "../harness/stats";
 
 const SUBSCRIPTION = "subscription { workerChanged { id updatedAt tags { key value } } }";
 
 interface Settings {
   readonly urls: readonly string[];
+  /** This process's subscribers are numbers `first` to `first + subscribers - 1` of the whole run. */
+  readonly first: number;
   readonly subscribers: number;
-  readonly token: string;
+  /**
+   * Credentials to spread the subscribers over, by number: one credential
+   * may hold only a few connections per API process, as a monitor or a
+   * browser tab does.
+   */
+  readonly tokens: readonly string[];
+  /** How many consecutive subscribers share one credential. */
+  readonly subscribersPerToken: number;
 }
 
 /** Wall-clock milliseconds with sub-millisecond precision, comparable across processes on one machine. */
@@ -32,6 +40,8 @@ function changeOf(payload: unknown): { sequence: number | null; updatedAt: numbe
  * Many graphql-ws subscribers in a process of their own (so their parsing
  * does not delay the runner's paced mutations), each on its own connection,
  * spread over the API processes. Receipt times are kept per mutation number.
+ * The runner starts several of these when one Node process could not parse
+ * every message in time (it would measure itself, not the API).
  */
 async function main(): Promise<void> {
   const settings = JSON.parse(process.env.BENCH_SUBSCRIBERS ?? "{}") as Settings;
@@ -44,11 +54,14 @@ async function main(): Promise<void> {
   const clients: Client[] = [];
   const connected: Promise<void>[] = [];
   for (let index = 0; index < settings.subscribers; index++) {
-    const url = settings.urls[index % settings.urls.length] ?? "";
+    const number = settings.first + index;
+    const url = settings.urls[number % settings.urls.length] ?? "";
+    const token =
+      settings.tokens[Math.floor(number / settings.subscribersPerToken) % settings.tokens.length] ?? "";
     const client = createClient({
       url,
       webSocketImpl: WebSocket,
-      connectionParams: { authorization: `Bearer ${settings.token}` },
+      connectionParams: { authorization: `Bearer ${token}` },
       retryAttempts: 0,
       lazy: false,
     });
@@ -77,6 +90,8 @@ async function main(): Promise<void> {
     clients.push(client);
   }
   await Promise.all(connected);
+  let cpuAtReset = process.cpuUsage();
+  let wallAtReset = performance.now();
 
   serveRunner(
     async (message) => {
@@ -86,6 +101,8 @@ async function main(): Promise<void> {
       if (message.type === "reset") {
         receipts.clear();
         fanout = [];
+        cpuAtReset = process.cpuUsage();
+        wallAtReset = performance.now();
         return { type: "reset" };
       }
       if (message.type === "received") {
@@ -106,14 +123,15 @@ async function main(): Promise<void> {
             latencies.push(at - sent);
           }
         }
+        const cpu = process.cpuUsage(cpuAtReset);
+        // The runner merges the processes' samples: whole tenths of a millisecond keep the message small.
+        const tenths = (samples: readonly number[]) => samples.map((sample) => Math.round(sample * 10));
         return {
           type: "finish",
           delivered,
-          p50: percentile(latencies, 0.5),
-          p99: percentile(latencies, 0.99),
-          max: percentile(latencies, 1),
-          fanoutP50: percentile(fanout, 0.5),
-          fanoutP99: percentile(fanout, 0.99),
+          latencyTenths: tenths(latencies),
+          fanoutTenths: tenths(fanout),
+          cpuShare: (cpu.user + cpu.system) / 1000 / (performance.now() - wallAtReset),
           errors,
           firstError,
         };
