@@ -2,27 +2,38 @@ import type { Actor } from "../domain/actor";
 import type { Worker } from "../domain/worker";
 import { workerEvent } from "../domain/worker-changes-common";
 import type { DesiredStatus, WorkerStatus } from "../domain/worker-status";
+import { type CloudCallPacer, unpacedCloudCalls } from "../ports/cloud-call-pacer.port";
 import { lastActionTags } from "./fleet-tags";
 import {
   type ReadinessDeps,
   requireInstanceId,
+  stepUntilCmlReady,
+  stepUntilRunning,
   targetOf,
-  waitUntilCmlReady,
-  waitUntilRunning,
   withInstance,
 } from "./instance-readiness";
 import type { ProgressReporter } from "./job-progress";
 import type { LicenseDeps } from "./license-registration";
 import { releaseLicenseBeforeTerminate } from "./license-release";
 import { loadWorker } from "./load-worker";
-import { pollUntil } from "./poll";
+import { pollUntil, type WaitProgress } from "./poll";
 import { withStatus } from "./worker-events";
 import { observeWorker } from "./worker-observation";
 import { updateWorker } from "./worker-writer";
 
 export interface LifecycleDeps extends ReadinessDeps, LicenseDeps {
   readonly workers: ReadinessDeps["workers"];
+  /** Paces StartInstances to EC2's rate across every job process; unset, starts go at once. */
+  readonly cloudPacer?: CloudCallPacer | undefined;
 }
+
+/** Where a start step stands: done (the worker as it ended), or waiting this long before the next look. */
+export type StartStep =
+  | { readonly kind: "done"; readonly worker: Worker }
+  | { readonly kind: "wait"; readonly delayMs: number; readonly progress: WaitProgress };
+
+/** The wait for a StartInstances token: a step that resumes it holds a reserved token and starts at once. */
+const START_PHASE = "start";
 
 /**
  * The desired status a worker goes back to when its terminate failed before
@@ -49,6 +60,7 @@ function desiredAfterFailedTerminate(worker: Worker): DesiredStatus | null {
 
 export function createLifecycleService(deps: LifecycleDeps) {
   const load = (workerId: string) => loadWorker(deps.workers, workerId);
+  const pacer = deps.cloudPacer ?? unpacedCloudCalls;
 
   async function tagLastAction(
     worker: Worker,
@@ -126,7 +138,7 @@ export function createLifecycleService(deps: LifecycleDeps) {
     });
   }
 
-  return {
+  const service = {
     /**
      * A start, stop or terminate job that will not be tried again: the
      * intent is recorded as failed (an event, and the reason on the worker)
@@ -171,10 +183,35 @@ export function createLifecycleService(deps: LifecycleDeps) {
       });
     },
 
-    async start(workerId: string, actor: Actor, progress: ProgressReporter): Promise<Worker> {
+    /**
+     * One step of a start: StartInstances (paced: a step may first wait for
+     * a token), then the boot and CML waits, one look per step; where it
+     * would wait it returns how long until the next look, so the job hands
+     * its slot back meanwhile. `previous` is where the last step's wait
+     * stood (null for an attempt's first step: only that one asks EC2 to start).
+     */
+    async startStep(
+      workerId: string,
+      actor: Actor,
+      progress: ProgressReporter,
+      previous: WaitProgress | null,
+    ): Promise<StartStep> {
       let worker = await load(workerId);
       const instanceId = requireInstanceId(worker);
-      if (worker.status !== "RUNNING") {
+      const starting = previous === null || previous.phase === START_PHASE;
+      if (starting && worker.status !== "RUNNING") {
+        // A token reserved by an earlier step is this call's own: it goes now without asking again.
+        if (previous?.phase !== START_PHASE) {
+          const waitMs = await pacer.reserve("mutating", targetOf(worker));
+          if (waitMs > 0) {
+            await progress.report(0.05, "waiting for a StartInstances token");
+            return {
+              kind: "wait",
+              delayMs: waitMs,
+              progress: { phase: START_PHASE, polls: 0, nextDelayMs: 0 },
+            };
+          }
+        }
         await progress.report(0.1, "starting instance");
         const change = await deps.cloud.start(targetOf(worker), instanceId);
         await tagLastAction(worker, "start", actor, null);
@@ -186,16 +223,41 @@ export function createLifecycleService(deps: LifecycleDeps) {
         }));
       }
       if (worker.status !== "RUNNING" || worker.serviceStatus === "UNAVAILABLE") {
-        await progress.report(0.3, "waiting for the instance to run");
+        if (previous?.phase !== "boot") {
+          await progress.report(0.3, "waiting for the instance to run");
+        }
         // A stopped and started instance usually gets a new public IP: re-read it.
-        worker = await waitUntilRunning(deps, worker, actor);
+        const step = await stepUntilRunning(deps, worker, actor, previous);
+        if (step.kind === "wait") {
+          return step;
+        }
+        worker = step.worker;
       }
       if (worker.serviceStatus !== "AVAILABLE") {
-        await progress.report(0.6, "waiting for CML to be ready");
-        worker = await waitUntilCmlReady(deps, worker, actor);
+        if (previous?.phase !== "cml") {
+          await progress.report(0.6, "waiting for CML to be ready");
+        }
+        const step = await stepUntilCmlReady(deps, worker, actor, previous);
+        if (step.kind === "wait") {
+          return step;
+        }
+        worker = step.worker;
       }
       await progress.report(1, "available");
-      return worker;
+      return { kind: "done", worker };
+    },
+
+    /** The whole start in one call, waiting in place between steps (deps.sleep): for callers that are not a job. */
+    async start(workerId: string, actor: Actor, progress: ProgressReporter): Promise<Worker> {
+      let previous: WaitProgress | null = null;
+      for (;;) {
+        const step = await service.startStep(workerId, actor, progress, previous);
+        if (step.kind === "done") {
+          return step.worker;
+        }
+        await deps.sleep(step.delayMs);
+        previous = step.progress;
+      }
     },
 
     async stop(
@@ -270,6 +332,7 @@ export function createLifecycleService(deps: LifecycleDeps) {
       return worker;
     },
   };
+  return service;
 }
 
 export type LifecycleService = ReturnType<typeof createLifecycleService>;

@@ -152,3 +152,98 @@ export async function pollUntil<T>(
     delay = Math.min(Math.round(delay * 1.6), options.maxDelayMs);
   }
 }
+
+/**
+ * Where a wait spread over several job steps stands between two of them (the
+ * job keeps it in its data): a step probes once and, when it is not ready,
+ * hands its slot back until the next probe is due (see pollOnce).
+ */
+export interface WaitProgress {
+  /** What is awaited, e.g. "boot", "cml": a wait for something else starts its count again. */
+  readonly phase: string;
+  /** Probes made so far in this phase. */
+  readonly polls: number;
+  /** The delay before the probe after the next one (the backoff). */
+  readonly nextDelayMs: number;
+}
+
+/** One probe's outcome: the value, or how long to wait before the next probe and where the wait stands. */
+export type PollStep<T> =
+  | { readonly kind: "ready"; readonly value: T }
+  | { readonly kind: "wait"; readonly delayMs: number; readonly progress: WaitProgress };
+
+/** A wait's progress read back from job data (untrusted shape): null when absent or malformed. */
+export function waitProgressIn(value: unknown): WaitProgress | null {
+  if (typeof value !== "object" || value === null) {
+    return null;
+  }
+  const { phase, polls, nextDelayMs } = value as Record<string, unknown>;
+  if (
+    typeof phase !== "string" ||
+    typeof polls !== "number" ||
+    !Number.isInteger(polls) ||
+    polls < 0 ||
+    typeof nextDelayMs !== "number" ||
+    !Number.isFinite(nextDelayMs) ||
+    nextDelayMs < 0
+  ) {
+    return null;
+  }
+  return { phase, polls, nextDelayMs };
+}
+
+/**
+ * One probe of a wait that {@link pollUntil} would run in a loop, for a job
+ * that must not hold its slot while it waits: the probe runs once (it is told
+ * its number in the phase, 1 for the first), and when it is not ready the
+ * caller gets the delay until the next probe and the progress to give it
+ * back. The bound is the same as pollUntil's: `options.deadline` is absolute
+ * (kept on the worker, e.g. when its status changed), so it counts from the
+ * start of the wait, not of the step; the job's own bound ends it too.
+ */
+export async function pollOnce<T>(
+  deps: PollDeps,
+  options: PollOptions & { readonly phase: string },
+  previous: WaitProgress | null,
+  probe: (poll: number) => Promise<T | null>,
+): Promise<PollStep<T>> {
+  const resumed = previous !== null && previous.phase === options.phase ? previous : null;
+  const polls = (resumed?.polls ?? 0) + 1;
+  const delay = resumed?.nextDelayMs ?? options.initialDelayMs;
+  const job = currentJobDeadline();
+  const deadline =
+    job !== null && job.deadline.getTime() < options.deadline.getTime() ? job.deadline : options.deadline;
+  throwIfPastJobDeadline();
+  let lastError: unknown = null;
+  try {
+    const value = await probe(polls);
+    if (value !== null) {
+      return { kind: "ready", value };
+    }
+  } catch (error) {
+    if (!isRetryable(error)) {
+      throw error;
+    }
+    lastError = error;
+  }
+  const remaining = deadline.getTime() - deps.clock.now().getTime();
+  if (remaining <= 0 && job !== null && deadline === job.deadline) {
+    throw jobTimeoutError(job);
+  }
+  if (remaining <= 0) {
+    const detail = lastError instanceof Error ? ` (last error: ${lastError.message})` : "";
+    throw new UpstreamUnavailableError(options.upstream, `gave up waiting for ${options.what}${detail}`, {
+      retryable: false,
+      cause: lastError,
+    });
+  }
+  return {
+    kind: "wait",
+    delayMs: Math.min(delay, remaining),
+    progress: {
+      phase: options.phase,
+      polls,
+      nextDelayMs: Math.min(Math.round(delay * 1.6), options.maxDelayMs),
+    },
+  };
+}

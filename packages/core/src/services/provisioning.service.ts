@@ -4,20 +4,21 @@ import { cmlTrustOf, type Worker } from "../domain/worker";
 import { workerEvent } from "../domain/worker-changes-common";
 import { clearCertificatePin } from "../domain/worker-changes-trust";
 import { ValidationError } from "../errors";
+import { type CloudCallPacer, unpacedCloudCalls } from "../ports/cloud-call-pacer.port";
 import type { LaunchRequest } from "../ports/cloud-provider.port";
 import { launchTags } from "./fleet-tags";
 import {
   type ReadinessDeps,
+  stepUntilCmlReady,
+  stepUntilRunning,
   targetOf,
-  waitUntilCmlReady,
-  waitUntilRunning,
   withInstance,
 } from "./instance-readiness";
 import type { ProgressReporter } from "./job-progress";
 import { launchClientToken } from "./launch-client-token";
 import { type LicenseDeps, registerWorkerLicense } from "./license-registration";
 import { loadWorker } from "./load-worker";
-import { isRetryable } from "./poll";
+import { isRetryable, type WaitProgress } from "./poll";
 import { withStatus } from "./worker-events";
 import { updateWorker } from "./worker-writer";
 
@@ -37,12 +38,22 @@ export interface ProvisioningDeps extends ReadinessDeps, LicenseDeps {
    * instance id is saved, so a test can kill the process at the worst moment.
    */
   readonly afterLaunch?: ((workerId: string, instanceId: string) => Promise<void>) | undefined;
+  /** Paces RunInstances to EC2's rate across every job process; unset, launches go at once. */
+  readonly cloudPacer?: CloudCallPacer | undefined;
 }
 
+/** Where a provision step stands: done (the worker as it ended), or waiting this long before the next look. */
+export type ProvisionStep =
+  | { readonly kind: "done"; readonly worker: Worker }
+  | { readonly kind: "wait"; readonly delayMs: number; readonly progress: WaitProgress };
+
 const PROVISION_FAILED = "provision";
+/** The wait for a RunInstances token: a step that resumes it holds a reserved token and launches at once. */
+const LAUNCH_PHASE = "launch";
 
 export function createProvisioningService(deps: ProvisioningDeps) {
   const load = (workerId: string) => loadWorker(deps.workers, workerId);
+  const pacer = deps.cloudPacer ?? unpacedCloudCalls;
 
   /**
    * A new launch attempt starts after each provisioning that failed and gave
@@ -147,29 +158,63 @@ export function createProvisioningService(deps: ProvisioningDeps) {
     });
   }
 
-  return {
+  const service = {
     /**
-     * Launch -> running -> addresses -> CML ready -> license -> AVAILABLE.
-     * Every step first looks at what is already done, so the job can be
-     * retried (or resumed by another process) at any point.
+     * One step of launch -> running -> addresses -> CML ready -> license ->
+     * AVAILABLE: it goes as far as it can now and, where it would wait (a
+     * RunInstances token, the boot, CML), returns how long until it should
+     * look again, so the job can hand its slot back meanwhile. `previous` is
+     * where the last step's wait stood (null for a job's first step). Every
+     * step first looks at what is already done, so the job can be retried
+     * (or resumed by another process) at any point.
      */
-    async provision(workerId: string, actor: Actor, progress: ProgressReporter): Promise<Worker> {
+    async provisionStep(
+      workerId: string,
+      actor: Actor,
+      progress: ProgressReporter,
+      previous: WaitProgress | null,
+    ): Promise<ProvisionStep> {
       let worker = await load(workerId);
       if (worker.status === "TERMINATED" || worker.desiredStatus === "TERMINATED") {
-        return worker;
+        return { kind: "done", worker };
       }
-      const instance = await liveInstanceOf(worker);
-      if (instance === null) {
+      // A resumed wait knows its instance (the waits look at EC2 themselves); a first step checks it is still there.
+      const resumingWait = previous !== null && previous.phase !== LAUNCH_PHASE && worker.instanceId !== null;
+      if (!resumingWait && (await liveInstanceOf(worker)) === null) {
+        // The token reserved by an earlier step is this launch's own: it goes now without asking again.
+        if (previous?.phase !== LAUNCH_PHASE) {
+          const waitMs = await pacer.reserve("run-instances", targetOf(worker));
+          if (waitMs > 0) {
+            await progress.report(0.02, "waiting for a RunInstances token");
+            return {
+              kind: "wait",
+              delayMs: waitMs,
+              progress: { phase: LAUNCH_PHASE, polls: 0, nextDelayMs: 0 },
+            };
+          }
+        }
         await progress.report(0.05, "launching instance");
         worker = await launch(worker, actor);
       }
       if (worker.status !== "RUNNING" || worker.endpoint === null) {
-        await progress.report(0.25, "waiting for the instance to run");
-        worker = await waitUntilRunning(deps, worker, actor);
+        if (previous?.phase !== "boot") {
+          await progress.report(0.25, "waiting for the instance to run");
+        }
+        const step = await stepUntilRunning(deps, worker, actor, previous);
+        if (step.kind === "wait") {
+          return step;
+        }
+        worker = step.worker;
       }
       if (worker.serviceStatus !== "AVAILABLE") {
-        await progress.report(0.5, "waiting for CML to be ready");
-        worker = await waitUntilCmlReady(deps, worker, actor);
+        if (previous?.phase !== "cml") {
+          await progress.report(0.5, "waiting for CML to be ready");
+        }
+        const step = await stepUntilCmlReady(deps, worker, actor, previous);
+        if (step.kind === "wait") {
+          return step;
+        }
+        worker = step.worker;
       }
       if (deps.licenseToken !== null && worker.license.status !== "REGISTERED") {
         await progress.report(0.8, "registering the license");
@@ -186,7 +231,23 @@ export function createProvisioningService(deps: ProvisioningDeps) {
         }
       }
       await progress.report(1, "available");
-      return worker;
+      return { kind: "done", worker };
+    },
+
+    /**
+     * The whole provisioning in one call, waiting in place between steps
+     * (deps.sleep): for callers that are not a job with a slot to give back.
+     */
+    async provision(workerId: string, actor: Actor, progress: ProgressReporter): Promise<Worker> {
+      let previous: WaitProgress | null = null;
+      for (;;) {
+        const step = await service.provisionStep(workerId, actor, progress, previous);
+        if (step.kind === "done") {
+          return step.worker;
+        }
+        await deps.sleep(step.delayMs);
+        previous = step.progress;
+      }
     },
 
     /**
@@ -231,6 +292,7 @@ export function createProvisioningService(deps: ProvisioningDeps) {
       });
     },
   };
+  return service;
 }
 
 export type ProvisioningService = ReturnType<typeof createProvisioningService>;

@@ -178,6 +178,26 @@ export const settingsShape = {
     "us-east-1",
     "Region whose AWS Price List API endpoint prices the fleet (the API runs only in these); it prices every region.",
   ),
+  aws_ec2_run_instances_bucket: integerSetting(
+    1_000,
+    "Size of the token bucket that paces the fleet's RunInstances calls, per account and region, shared by every job process (EC2's own RunInstances bucket: 1000). A launch that finds it empty waits for its token without holding a job slot.",
+    { min: 1, max: 100_000 },
+  ),
+  aws_ec2_run_instances_refill: integerSetting(
+    2,
+    "RunInstances tokens added to that bucket per second (EC2 refills its own by 2 a second).",
+    { min: 1, max: 10_000 },
+  ),
+  aws_ec2_mutating_bucket: integerSetting(
+    200,
+    "Size of the token bucket that paces StartInstances per account and region (EC2's mutating-action bucket: 200); a start that finds it empty waits without holding a job slot.",
+    { min: 1, max: 100_000 },
+  ),
+  aws_ec2_mutating_refill: integerSetting(
+    5,
+    "Tokens added to the StartInstances bucket per second (EC2 refills its mutating bucket by 5 a second).",
+    { min: 1, max: 10_000 },
+  ),
 
   // --- worker images, types, network ---
   cml_worker_ami_ids: mapSetting(
