@@ -23,6 +23,7 @@ import { createQueueGaugeRefresher, createQueueGauges } from "@cml-fleet/platfor
 import { createQueueWaitTimes } from "@cml-fleet/platform/observability/queue-wait-times";
 import { pricingRefreshConfig } from "@cml-fleet/platform/pricing/pricing-refresh-config";
 import { createRedisPriceCache } from "@cml-fleet/platform/pricing/redis-price-cache";
+import { createRedisCloudCallPacer } from "@cml-fleet/platform/redis/redis-cloud-call-pacer";
 import { TOPICS } from "@cml-fleet/platform/pubsub/topics";
 import { createBullmqJobLookup } from "@cml-fleet/platform/queue/bullmq-job-lookup";
 import { createBullmqNotificationQueue } from "@cml-fleet/platform/queue/notification-queue";
@@ -270,6 +271,12 @@ export async function startJobProcess(options: JobProcessOptions): Promise<Runni
       },
       ...options.runtime,
     },
+    // RunInstances and StartInstances paced per account and region across every job process (AWS_EC2_*_BUCKET).
+    cloudPacer: createRedisCloudCallPacer(
+      infrastructure.redis.commands,
+      prefixes.keys,
+      settings.aws.callPacing,
+    ),
     afterLaunch: options.afterLaunch,
     telemetry:
       options.observability === undefined

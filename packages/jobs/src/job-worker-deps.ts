@@ -1,6 +1,7 @@
 import type { JobKind } from "@cml-fleet/core/domain/job";
 import type { Worker } from "@cml-fleet/core/domain/worker";
 import type { Clock } from "@cml-fleet/core/ports/clock.port";
+import type { CloudCallPacer } from "@cml-fleet/core/ports/cloud-call-pacer.port";
 import type { CloudProvider } from "@cml-fleet/core/ports/cloud-provider.port";
 import type { CmlClient, LicenseRegistrationOptions } from "@cml-fleet/core/ports/cml-client.port";
 import type { EventPublisher } from "@cml-fleet/core/ports/event-publisher.port";
@@ -103,6 +104,8 @@ export interface JobWorkerDeps {
     readonly allowHttp: boolean;
   };
   readonly runtime: JobRuntimeConfig;
+  /** Paces RunInstances and StartInstances to EC2's rates across every job process; unset, they go at once. */
+  readonly cloudPacer?: CloudCallPacer | undefined;
   /** Test hook (see ProvisioningDeps.afterLaunch). */
   readonly afterLaunch?: ((workerId: string, instanceId: string) => Promise<void>) | undefined;
   /** Job metrics, a span and a log context per job; none when unset. */

@@ -5,7 +5,7 @@ import { Redis } from "ioredis";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { deleteKeys, TEST_REDIS_URL } from "../../platform/test/support/test-redis";
 import { createWorkerLocks } from "../src/runtime/worker-lock";
-import { waitForWorker } from "./support/fleet-driver";
+import { provisionWorkers, waitForWorker } from "./support/fleet-driver";
 import { type FleetHarness, PATIENCE, useHarness } from "./support/fleet-harness";
 import { startPrivateRedis } from "./support/private-redis";
 
@@ -84,40 +84,47 @@ type SimStats = Record<"ec2" | "cloudwatch" | "cml", Record<string, number>>;
 
 describe("an attempt whose worker lock is taken from it", () => {
   const fleet: FleetHarness = useHarness("fencing", {
-    // CML never gets ready: the provision polls it until stopped.
-    sim: { cmlReadyDelayMs: 3_600_000 },
+    // The instance never finishes stopping: the stop polls EC2 until stopped, holding the lock
+    // (a provision no longer does: it hands its slot and lock back between looks).
+    sim: { stopDelayMs: 3_600_000 },
     env: { CML_LICENSE_TOKEN: "" },
   });
 
   it("stops acting at its next guarded call, fails with 'lock lost', and is not the job's final failure", {
     timeout: 120_000,
   }, async () => {
-    const worker = await fleet.createWorker();
-    const job = await fleet.queue.enqueue("provision", { workerId: worker.id, actor: operator });
-    await waitForWorker(fleet, worker.id, {
-      status: "RUNNING",
-      endpoint: expect.any(String),
-    });
+    const [worker] = await provisionWorkers(fleet, ["fenced"]);
+    if (worker === undefined) {
+      throw new Error("no worker provisioned");
+    }
+    const job = await fleet.queue.enqueue("stop", { workerId: worker.id, actor: operator, reason: null });
+    await waitForWorker(fleet, worker.id, { status: "STOPPING" });
     const lockKey = `${fleet.keyPrefix}:worker-lock:${worker.id}`;
-    // The attempt polls CML.
+    // The attempt polls EC2 for the stop, holding the lock.
+    const polling = (await fleet.simJson<SimStats>("/_sim/stats")).ec2.DescribeInstances ?? 0;
     await vi.waitFor(async () => {
-      expect((await fleet.simJson<SimStats>("/_sim/stats")).cml).not.toEqual({});
+      expect((await fleet.simJson<SimStats>("/_sim/stats")).ec2.DescribeInstances ?? 0).toBeGreaterThan(
+        polling,
+      );
+      expect(await fleet.redis.get(lockKey)).toMatch(new RegExp(`^${job.id}#`));
     }, PATIENCE);
 
     // Another attempt took the lock (as after a stall): this one must stop.
     await fleet.redis.set(lockKey, `${job.id}#another-attempt`, "PX", 60_000);
     await vi.waitFor(async () => {
-      expect((await fleet.queue.get(job.id))?.failedReason).toMatch(/^lock lost: provision job/);
+      expect((await fleet.queue.get(job.id))?.failedReason).toMatch(/^lock lost: stop job/);
     }, PATIENCE);
     const before = await fleet.simJson<SimStats>("/_sim/stats");
     const stored = await fleet.workers.findById(worker.id);
     await new Promise((resolve) => setTimeout(resolve, 2_000));
-    // No CML poll, no EC2 call and no write after the loss (the retries wait for the lock).
+    // No EC2 call and no write after the loss (the retries wait for the lock).
     expect(await fleet.simJson<SimStats>("/_sim/stats")).toEqual(before);
     const after = await fleet.workers.findById(worker.id);
     expect(after?.updatedAt).toEqual(stored?.updatedAt);
-    // Not the job's final failure: the worker is not FAILED, the provision is not over.
-    expect(after?.status).toBe("RUNNING");
+    // Not the job's final failure: no failure recorded on the worker, the stop is not over.
+    expect(after?.status).toBe("STOPPING");
+    const events = await fleet.workers.listEvents(worker.id, 50);
+    expect(events.map((event) => event.type)).not.toContain("worker.operation_failed");
     expect((await fleet.queue.get(job.id))?.state).not.toBe("FAILED");
     // The other owner's lock is still there: the loser did not release it.
     expect(await fleet.redis.get(lockKey)).toBe(`${job.id}#another-attempt`);
@@ -127,23 +134,30 @@ describe("an attempt whose worker lock is taken from it", () => {
 
 describe("an attempt whose BullMQ job lock is lost (its job taken over as stalled)", () => {
   const fleet: FleetHarness = useHarness("fencing-bullmq", {
-    sim: { cmlReadyDelayMs: 3_600_000 },
+    // The instance never finishes stopping: the stop's attempt waits in place, holding the worker's lock.
+    sim: { stopDelayMs: 3_600_000 },
     env: { CML_LICENSE_TOKEN: "" },
   });
 
   it("stops and lets go of the worker's lock, so the attempt that took the job over runs", {
     timeout: 120_000,
   }, async () => {
-    const worker = await fleet.createWorker();
-    const job = await fleet.queue.enqueue("provision", { workerId: worker.id, actor: operator });
-    await waitForWorker(fleet, worker.id, { status: "RUNNING", endpoint: expect.any(String) });
+    const [worker] = await provisionWorkers(fleet, ["taken-over"]);
+    if (worker === undefined) {
+      throw new Error("no worker provisioned");
+    }
+    const job = await fleet.queue.enqueue("stop", { workerId: worker.id, actor: operator, reason: null });
+    await waitForWorker(fleet, worker.id, { status: "STOPPING" });
     const workerLock = `${fleet.keyPrefix}:worker-lock:${worker.id}`;
-    const first = await fleet.redis.get(workerLock);
-    expect(first).toMatch(new RegExp(`^${job.id}#`));
+    const first = await vi.waitFor(async () => {
+      const holder = await fleet.redis.get(workerLock);
+      expect(holder).toMatch(new RegExp(`^${job.id}#`));
+      return holder;
+    }, PATIENCE);
 
     // BullMQ's lock on the job goes (as when this process could not renew it in time): the stalled
-    // check hands the job to a new attempt, under a new token, while the first one still waits for CML.
-    await fleet.redis.del(`${fleet.keyPrefix}:cml-fleet.provision:${job.id}:lock`);
+    // check hands the job to a new attempt, under a new token, while the first one still waits for EC2.
+    await fleet.redis.del(`${fleet.keyPrefix}:cml-fleet.stop:${job.id}:lock`);
 
     // The first attempt stopped and released the worker's lock; the new attempt holds it now.
     await vi.waitFor(async () => {
@@ -151,10 +165,5 @@ describe("an attempt whose BullMQ job lock is lost (its job taken over as stalle
       expect(holder).toMatch(new RegExp(`^${job.id}#`));
       expect(holder).not.toBe(first);
     }, PATIENCE);
-
-    // Let the new attempt end (its CML never gets ready): the instance goes, the wait notices.
-    const running = await fleet.workers.findById(worker.id);
-    await fleet.simJson(`/_sim/instances/${running?.instanceId}/terminate`, { method: "POST" });
-    await waitForWorker(fleet, worker.id, { status: "FAILED" });
   });
 });

@@ -5,6 +5,7 @@ import type { Logger } from "@cml-fleet/core/ports/logger.port";
 import {
   type JobDeadline,
   jobStopError,
+  type WaitProgress,
   throwIfPastJobDeadline,
   withinJobDeadline,
 } from "@cml-fleet/core/services/poll";
@@ -23,6 +24,7 @@ import { armJobDeadline, describeAttempt, type JobTimeouts, unboundedAttempt } f
 import type { JobDefinition } from "./job-definition";
 import { createJobLockWatch } from "./job-lock-watch";
 import { onStalledOut } from "./stalled-out";
+import { StepWait, stepDelayMs, stepWaitOf, withStepWait } from "./step-wait";
 import type { HeldLock, WorkerLocks } from "./worker-lock";
 
 export interface QueueWorkerOptions {
@@ -106,6 +108,25 @@ async function abandonAttempt(
   }
 }
 
+/**
+ * Ends a step that waits (StepWait): records where its wait stands in the
+ * job's data, lets go of the worker's lock (another operation, a terminate
+ * say, may run meanwhile; the next step checks again), and parks the job in
+ * BullMQ's delayed state until the next look, spending no attempt.
+ */
+async function waitAgain(
+  job: Job,
+  token: string | undefined,
+  wait: StepWait,
+  lock: HeldLock | null,
+): Promise<DelayedError> {
+  await job.updateData(withStepWait(job.data, wait.progress, job.attemptsMade));
+  // A release Redis refuses is no reason to fail the step: the lock lapses with its TTL.
+  await lock?.release().catch(() => undefined);
+  await job.moveToDelayed(Date.now() + stepDelayMs(wait), token);
+  return new DelayedError();
+}
+
 /** An error a retry cannot fix: a typed fleet error that says it is not retryable. */
 function isPermanent(error: unknown): boolean {
   return isFleetError(error) && !error.retryable;
@@ -183,6 +204,10 @@ export function createQueueWorker<K extends JobKind>(
       const context = {
         jobId,
         signal,
+        waited: stepWaitOf(job.data, job.attemptsMade),
+        waitAgain: (delayMs: number, progress: WaitProgress): never => {
+          throw new StepWait(delayMs, progress);
+        },
         progress: {
           report: async (progress: number, step: string) => {
             // Each step is a point where a job past its bound, or without its lock, stops.
@@ -195,6 +220,10 @@ export function createQueueWorker<K extends JobKind>(
       };
       return await untilStopped(scope, () => definition.process(job.data, context));
     } catch (error) {
+      if (error instanceof StepWait) {
+        // Released here, before the job is delayed: the finally's release then finds the lock no longer ours.
+        throw await waitAgain(job, token, error, lock);
+      }
       if (error instanceof JobAbandonedError) {
         throw await abandonAttempt(job, token, error, logger);
       }
