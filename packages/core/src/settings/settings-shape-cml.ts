@@ -54,7 +54,7 @@ export const cmlSettingsShape = {
   cml_request_timeout: durationSetting("15s", "Timeout of one request to a CML API.", { min: 100 }),
   cml_request_concurrency: integerSetting(
     128,
-    "Most requests to the workers' CML APIs in flight at once per process, all workers and callers together (at most 4 to any one worker; the others wait their turn). The telemetry sweep starts at most this many workers' looks at once.",
+    "Most requests to the workers' CML APIs in flight at once per process, all workers and callers together (at most 2 to any one worker; the others wait their turn). The telemetry sweep starts at most this many workers' looks at once.",
     {
       min: 1,
       max: 4_096,

@@ -33,7 +33,9 @@ interface SpeedStats {
 const stats = async () => (await control.call("GET", "/_sim/stats")) as SpeedStats;
 const requests = (counts: SpeedStats) => Object.values(counts.cml).reduce((sum, n) => sum + n, 0);
 
-function client(limits: { requestsInFlight?: number; connectionsPerWorker?: number } = {}): HttpCmlClient {
+function client(
+  limits: { requestsInFlight?: number; connectionsPerWorker?: number; maxIdleConnections?: number } = {},
+): HttpCmlClient {
   const created = createCmlClient({
     username: USERNAME,
     password: PASSWORD,
@@ -132,7 +134,19 @@ describe("the CML client at sweep scale", () => {
     expect(look.cmlInFlightPeak).toBe(QUESTIONS);
   });
 
-  it("holds one worker to its share of connections: by default four of its questions at once", async () => {
+  it("keeps no more idle connections than its bound over all workers: past it, the next round connects again", async () => {
+    const endpoints = await workers(5);
+    const cml = client({ maxIdleConnections: 3 });
+    await lookAtAll(cml, endpoints);
+    await control.resetStats();
+
+    await lookAtAll(cml, endpoints);
+
+    // At most three connections were kept for five workers: at least two had to be made again.
+    expect((await stats()).cmlConnections).toBeGreaterThanOrEqual(2);
+  });
+
+  it("holds one worker to its share of connections: by default two of its questions at once", async () => {
     const [endpoint] = await workers(1);
     if (endpoint === undefined) {
       throw new Error("no worker");

@@ -1,9 +1,10 @@
-import https from "node:https";
+import type https from "node:https";
 import type { Duplex } from "node:stream";
 import { TLSSocket } from "node:tls";
 import { normalizeFingerprint, sameFingerprint } from "../../domain/certificate-fingerprint";
 import { CmlCertificateMismatchError, CmlError } from "../../errors";
 import type { CmlCertificatePins, CmlEndpoint } from "../../ports/cml-client.port";
+import { BoundedIdleAgent } from "./cml-connection-pool";
 
 /**
  * What a request expects of its worker's certificate: the pinned SHA-256
@@ -53,7 +54,7 @@ function endpointOf(options: https.RequestOptions): string {
  * With verification on (a CA bundle), the pin applies on top of it: the chain
  * must verify and the certificate must be the one pinned.
  */
-class PinningAgent extends https.Agent {
+class PinningAgent extends BoundedIdleAgent {
   /**
    * First-use pins being recorded, by worker and fingerprint: the parallel
    * first requests to a worker (one look asks six questions at once) share
@@ -64,8 +65,9 @@ class PinningAgent extends https.Agent {
   constructor(
     options: https.AgentOptions,
     private readonly pins: CmlCertificatePins | undefined,
+    maxIdle: number,
   ) {
-    super({ ...options, maxCachedSessions: 0 });
+    super({ ...options, maxCachedSessions: 0 }, maxIdle);
   }
 
   override getName(options?: https.RequestOptions): string {
@@ -161,9 +163,11 @@ class PinningAgent extends https.Agent {
   }
 }
 
+/** The pinning agent, keeping at most `maxIdle` unused connections over all workers (see BoundedIdleAgent). */
 export function createPinningAgent(
   options: https.AgentOptions,
   pins: CmlCertificatePins | undefined,
-): https.Agent {
-  return new PinningAgent(options, pins);
+  maxIdle: number,
+): BoundedIdleAgent {
+  return new PinningAgent(options, pins, maxIdle);
 }

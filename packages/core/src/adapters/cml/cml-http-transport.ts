@@ -82,7 +82,8 @@ function parseBody(text: string, contentType: string | undefined): unknown {
  * handshake costs the client about 2 ms of CPU: a thousand workers' worth
  * every sweep was most of a sweep), at most `connectionsPerWorker` of them,
  * each closed once idle for `idleTimeoutMs` (a little longer than a sweep
- * period, so a worker no sweep asks any more costs nothing for long).
+ * period, so a worker no sweep asks any more costs nothing for long), and at
+ * most `maxIdleConnections` over all workers (memory bounded whatever the fleet).
  */
 export function createCmlTransport(options: {
   readonly tls: CmlTlsOptions;
@@ -91,6 +92,8 @@ export function createCmlTransport(options: {
   readonly pins?: CmlCertificatePins | undefined;
   readonly connectionsPerWorker: number;
   readonly idleTimeoutMs: number;
+  /** Most unused connections kept over all workers together (an idle TLS connection holds about 75 KB). */
+  readonly maxIdleConnections: number;
 }): CmlTransport {
   const pool = {
     keepAlive: true,
@@ -111,6 +114,7 @@ export function createCmlTransport(options: {
       ),
     },
     options.pins,
+    options.maxIdleConnections,
   );
   const httpAgent = new http.Agent(pool);
 

@@ -6,6 +6,7 @@ import {
   type CmlClientOptions,
   DEFAULT_CML_CONNECTIONS_PER_WORKER,
   DEFAULT_CML_IDLE_CONNECTION_TIMEOUT_MS,
+  DEFAULT_CML_MAX_IDLE_CONNECTIONS,
   DEFAULT_CML_REQUEST_TIMEOUT_MS,
   DEFAULT_CML_REQUESTS_IN_FLIGHT,
   DEFAULT_LAB_CONCURRENCY,
@@ -49,6 +50,7 @@ export function createCmlClient(options: CmlClientOptions): HttpCmlClient {
     pins: options.certificatePins,
     connectionsPerWorker,
     idleTimeoutMs: options.idleConnectionTimeoutMs ?? DEFAULT_CML_IDLE_CONNECTION_TIMEOUT_MS,
+    maxIdleConnections: options.maxIdleConnections ?? DEFAULT_CML_MAX_IDLE_CONNECTIONS,
   });
   const observed = options.observer === undefined ? http : observeCmlTransport(http, options.observer);
   // Outermost, so the observer times the call itself and the request timeout starts once it is sent, not queued.
