@@ -28,6 +28,8 @@ import { createSnapshotRepository } from "@cml-fleet/platform/repositories/snaps
 import { createWorkerRepository } from "@cml-fleet/platform/repositories/worker.repository";
 import { createLiveCredentials } from "./auth/live-credentials";
 import { createOidcVerifier } from "./auth/oidc-verifier";
+import { createFleetSummaryCache } from "./graphql/fleet-summary-cache";
+import type { FleetSummaryShape } from "./graphql/schema/fleet-summary";
 import { edgeOptionsFrom } from "./http/edge-options";
 import { createScheduleReadiness } from "./http/schedule-readiness";
 import type { ApiServerDeps } from "./http/server";
@@ -81,6 +83,8 @@ export async function createApiApp(options: ApiAppOptions): Promise<ApiApp> {
     await apiTokens.ensureBootstrapToken(settings.auth.bootstrapAdminToken);
   }
   const oidc = settings.auth.oidc;
+  // fleetSummary answers, reused for a second and forgotten on every fleet event (closed before the pub/sub).
+  const fleetSummaries = createFleetSummaryCache<FleetSummaryShape>(pubsub);
   // The ADMIN queue view's window on BullMQ (/admin/queues); it connects on first use.
   const queues = createQueueInspector({
     redisUrl: settings.redis.url,
@@ -161,6 +165,7 @@ export async function createApiApp(options: ApiAppOptions): Promise<ApiApp> {
         historySamples: 20,
         slackMs: settings.schedules.evaluationIntervalMs,
       },
+      fleetSummaries,
     },
     readiness: {
       postgres: () => database.ping(),
@@ -194,6 +199,7 @@ export async function createApiApp(options: ApiAppOptions): Promise<ApiApp> {
     redis,
     close: async () => {
       live.close();
+      fleetSummaries.close();
       await queues.close();
       await infrastructure.close();
     },

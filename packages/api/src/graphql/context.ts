@@ -21,7 +21,9 @@ import type { FleetPubSub } from "@cml-fleet/platform/pubsub/fleet-pubsub";
 import type { AutoStopReadModel } from "@cml-fleet/platform/repositories/worker-read-model";
 import type { AccessControl } from "../auth/access-control";
 import type { ApiTokenService } from "../services/api-token.service";
+import type { FleetSummaryCache } from "./fleet-summary-cache";
 import type { WorkerLoaders } from "./loaders";
+import type { FleetSummaryShape } from "./schema/fleet-summary";
 
 /** The services the mutations call: core's, which carry out requests, and the API's own token service. */
 export interface ApiServices {
@@ -55,6 +57,8 @@ export interface ApiReads {
   /** Schedules and the start history their lead times are learned from (Worker.schedule, nextScheduledAction). */
   readonly schedules: Pick<ScheduleStore, "findByIds" | "workerIdsOf"> & StartHistory;
   readonly scheduleLead: ScheduleLeadConfig;
+  /** This process's recent fleetSummary answers, forgotten on every fleet event. */
+  readonly fleetSummaries: FleetSummaryCache<FleetSummaryShape>;
 }
 
 /** One per HTTP request, SSE stream or WebSocket operation. */

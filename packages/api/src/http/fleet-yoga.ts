@@ -5,6 +5,7 @@ import { credentialPlugins } from "../auth/credential-plugins";
 import type { GraphQLContext } from "../graphql/context";
 import { buildContext, requestIdFrom } from "../graphql/context-factory";
 import { maskUnlessFleetError, useContractErrors } from "../graphql/error-mapping";
+import { jitQueryPlugins } from "../graphql/jit-execution";
 import { schema } from "../graphql/schema/index";
 import type { EdgeOptions } from "./edge-options";
 import { edgePlugins } from "./edge-plugins";
@@ -42,6 +43,8 @@ export function createFleetYoga(deps: ApiServerDeps): FleetYoga {
       ...requestLimitPlugins(),
       ...edgePlugins(deps),
       ...credentialPlugins(deps),
+      // Before the contract's error mapping: their answers' errors are mapped too.
+      ...jitQueryPlugins(),
       useContractErrors(),
     ],
     context: async (initial) => {

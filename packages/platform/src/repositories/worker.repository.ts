@@ -50,6 +50,22 @@ export function createWorkerRepository(db: Db): DrizzleWorkerRepository {
   const byId = selectWorkers()
     .where(eq(workers.id, sql.placeholder("id")))
     .prepare("worker_by_id");
+  // The pages of the whole fleet (no filter, no owner scope: what dashboards and the monitor read all the time),
+  // built once and planned once per connection; filtered pages vary in shape and are built per request.
+  const wholeFleetPage = (after: SQL | undefined) =>
+    db
+      .select({
+        ...workerSelection,
+        totalCount: sql<number>`(select count(*) from ${workers})`.mapWith(Number),
+      })
+      .from(workers)
+      .where(after)
+      .orderBy(asc(workers.createdAt), asc(workers.id))
+      .limit(sql.placeholder("limit"));
+  const fleetFirstPage = wholeFleetPage(undefined).prepare("worker_page");
+  const fleetPageAfter = wholeFleetPage(
+    sql`(${workers.createdAt}, ${workers.id}) > (${sql.placeholder("afterAt")}::timestamptz, ${sql.placeholder("afterId")})`,
+  ).prepare("worker_page_after");
 
   async function insertEvents(executor: Db, events: readonly NewFleetEvent[]): Promise<FleetEvent[]> {
     if (events.length === 0) {
@@ -107,12 +123,21 @@ export function createWorkerRepository(db: Db): DrizzleWorkerRepository {
             );
       // The total rides on the page's statement (one round trip); only a page past the end needs its own count.
       const matching = db.select({ count: count() }).from(workers).where(where);
-      const rows = await db
-        .select({ ...workerSelection, totalCount: sql<number>`(${matching})`.mapWith(Number) })
-        .from(workers)
-        .where(pageWhere)
-        .orderBy(asc(workers.createdAt), asc(workers.id))
-        .limit(first + 1);
+      const rows =
+        where !== undefined
+          ? await db
+              .select({ ...workerSelection, totalCount: sql<number>`(${matching})`.mapWith(Number) })
+              .from(workers)
+              .where(pageWhere)
+              .orderBy(asc(workers.createdAt), asc(workers.id))
+              .limit(first + 1)
+          : cursor === null
+            ? await fleetFirstPage.execute({ limit: first + 1 })
+            : await fleetPageAfter.execute({
+                limit: first + 1,
+                afterAt: cursor.createdAt.toISOString(),
+                afterId: cursor.id,
+              });
       const totalCount = rows[0]?.totalCount ?? (cursor === null ? 0 : ((await matching)[0]?.count ?? 0));
       return {
         workers: rows.slice(0, first).map(toWorker),

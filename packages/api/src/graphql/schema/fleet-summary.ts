@@ -12,7 +12,7 @@ import type { GraphQLContext } from "../context";
 import { ownerScope } from "../worker-ownership";
 import { WorkerStatusEnum } from "./enums";
 
-interface FleetSummaryShape {
+export interface FleetSummaryShape {
   readonly total: number;
   readonly byStatus: readonly { status: WorkerStatus; count: number }[];
   readonly idle: number;
@@ -108,6 +108,8 @@ builder.queryField("fleetSummary", (t) =>
   t.field({
     type: FleetSummaryRef,
     authScopes: { role: "VIEWER", user: "read" },
-    resolve: (_root, _args, context) => summarize(context),
+    // Shared by this process's callers of the same scope for up to a second (see fleet-summary-cache.ts).
+    resolve: (_root, _args, context) =>
+      context.reads.fleetSummaries.get(ownerScope(context), () => summarize(context)),
   }),
 );
