@@ -6,7 +6,7 @@ import { GraphQLError } from "graphql";
 import { createAccessControl } from "../auth/access-control";
 import type { Authentication } from "../auth/authenticate";
 import type { ApiReads, ApiServices, GraphQLContext } from "./context";
-import { createWorkerLoaders } from "./loaders";
+import { createWorkerLoaders, type WorkerLoaders } from "./loaders";
 
 export interface ContextDeps {
   readonly logger: Logger;
@@ -60,16 +60,25 @@ export async function buildContext(
     access: createAccessControl({ audit: deps.audit, logger, clock: deps.reads.clock }, principal, requestId),
     services: deps.services,
     reads: deps.reads,
-    loaders: createWorkerLoaders({
-      readModel: deps.reads.workers,
-      jobs: deps.reads.jobs,
-      snapshots: deps.reads.snapshots,
-      schedules: {
-        schedules: deps.reads.schedules,
-        scheduleLead: deps.reads.scheduleLead,
-        workers: deps.reads.workers,
-      },
-    }),
+    loaders: loadersFor(deps.reads),
     pubsub: deps.pubsub,
   };
+}
+
+/**
+ * The batching loaders of one execution: they keep what they read, so a
+ * subscription takes new ones for every event (else a worker's activeJob or
+ * cost would stay as its first event found them).
+ */
+export function loadersFor(reads: ApiReads): WorkerLoaders {
+  return createWorkerLoaders({
+    readModel: reads.workers,
+    jobs: reads.jobs,
+    snapshots: reads.snapshots,
+    schedules: {
+      schedules: reads.schedules,
+      scheduleLead: reads.scheduleLead,
+      workers: reads.workers,
+    },
+  });
 }

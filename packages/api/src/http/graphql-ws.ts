@@ -6,7 +6,9 @@ import type { WebSocket, WebSocketServer } from "ws";
 import { type Authentication, authenticate, recheckCredential } from "../auth/authenticate";
 import { LIVE_CONNECTION_LIMITS } from "../auth/credential-limits";
 import type { LiveEnding, LiveHold } from "../auth/live-credentials";
-import { requestIdFrom } from "../graphql/context-factory";
+import type { GraphQLContext } from "../graphql/context";
+import { loadersFor, requestIdFrom } from "../graphql/context-factory";
+import type { WorkerLoaders } from "../graphql/loaders";
 import type { FleetYoga } from "./fleet-yoga";
 import type { ApiServerDeps } from "./server";
 import { createSubscriptionSharing, type Subscriber, shareKeyOf } from "./shared-subscriptions";
@@ -144,7 +146,14 @@ export function serveGraphqlWs(deps: ApiServerDeps, yoga: FleetYoga, sockets: We
       const root: EnvelopedRoot = {
         execute: enveloped.execute,
         subscribe: enveloped.subscribe,
-        share: key === null ? null : { key, subscriber: { socket: ctx.extra.socket, id } },
+        share:
+          key === null
+            ? null
+            : {
+                key,
+                subscriber: { socket: ctx.extra.socket, id },
+                afterEvent: loadersPerEvent(contextValue, () => loadersFor(deps.reads)),
+              },
       };
       const args: ExecutionArgs = {
         schema: enveloped.schema,
@@ -164,7 +173,7 @@ export function serveGraphqlWs(deps: ApiServerDeps, yoga: FleetYoga, sockets: We
       if (root.share === null || !(Symbol.asyncIterator in result)) {
         return result;
       }
-      return sharing.join(root.share.key, result, root.share.subscriber);
+      return sharing.join(root.share.key, result, root.share.subscriber, root.share.afterEvent);
     },
   });
   return serveOnSockets(server, sockets, deps.logger, { maxBufferedBytes, closeTooSlow });
@@ -329,7 +338,21 @@ interface EnvelopedRoot {
   execute: Enveloped["execute"];
   subscribe: Enveloped["subscribe"];
   /** Where a shareable subscription joins others (see shared-subscriptions.ts); null when it is not shared. */
-  share: { key: string; subscriber: Subscriber } | null;
+  share: { key: string; subscriber: Subscriber; afterEvent: () => void } | null;
+}
+
+/**
+ * Gives a subscription's context new loaders after each event: a loader
+ * keeps what it read, and a subscription's context lives as long as the
+ * subscription. The context stays the same object (envelop's plugins may
+ * key their state on it). Returns what to call after each event.
+ */
+function loadersPerEvent(context: GraphQLContext, fresh: () => WorkerLoaders): () => void {
+  let current = context.loaders;
+  Object.defineProperty(context, "loaders", { get: () => current, enumerable: true, configurable: true });
+  return () => {
+    current = fresh();
+  };
 }
 
 function envelopedRoot(rootValue: unknown): EnvelopedRoot {

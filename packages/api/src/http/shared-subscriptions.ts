@@ -16,13 +16,15 @@ import type { GraphQLContext } from "../graphql/context";
 export interface SubscriptionSharing {
   /**
    * The stream graphql-ws iterates for one subscriber whose own execution is
-   * `own`: it becomes the shared execution of `key` when there is none yet,
-   * else it is ended at once and the subscriber joins the one running.
+   * `own`: it becomes the shared execution of `key` when there is none yet
+   * (and `afterEvent` is called after each of its events), else it is ended
+   * at once and the subscriber joins the one running.
    */
   join(
     key: string,
     own: AsyncIterable<ExecutionResult>,
     subscriber: Subscriber,
+    afterEvent: () => void,
   ): AsyncGenerator<ExecutionResult>;
   /** Executions running, and subscribers receiving them: what the sharing saves is the difference. */
   counts(): { executions: number; subscribers: number };
@@ -58,6 +60,7 @@ interface Member {
 interface SharedExecution {
   readonly members: Set<Member>;
   readonly source: AsyncIterator<ExecutionResult>;
+  readonly afterEvent: () => void;
 }
 
 export function createSubscriptionSharing(options: SubscriptionSharingOptions): SubscriptionSharing {
@@ -89,6 +92,7 @@ export function createSubscriptionSharing(options: SubscriptionSharingOptions): 
         for (const member of execution.members) {
           deliver(member, payload);
         }
+        execution.afterEvent();
       }
     } catch (error) {
       ending = { kind: "error", error };
@@ -119,10 +123,10 @@ export function createSubscriptionSharing(options: SubscriptionSharingOptions): 
   }
 
   return {
-    join(key, own, subscriber) {
+    join(key, own, subscriber, afterEvent) {
       let execution = executions.get(key);
       if (execution === undefined) {
-        execution = { members: new Set(), source: own[Symbol.asyncIterator]() };
+        execution = { members: new Set(), source: own[Symbol.asyncIterator](), afterEvent };
         executions.set(key, execution);
         void pump(key, execution);
       } else {

@@ -2,7 +2,8 @@ import { readFile } from "node:fs/promises";
 import type { Worker } from "@cml-fleet/core/domain/worker";
 import { TOPICS } from "@cml-fleet/platform/pubsub/topics";
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { aWorker } from "../support/worker-factory";
+import { subscriberCount } from "../../../platform/test/support/test-redis";
+import { anEvent, aWorker } from "../support/worker-factory";
 import { dataOf, gql, PATIENCE } from "./support/graphql-client";
 import { type GraphqlSocket, openGraphqlSocket } from "./support/live-clients";
 import { useTestFleet } from "./support/test-fleet";
@@ -23,7 +24,7 @@ const WATCH = "subscription { workerChanged { id name events(first: 1) { type } 
 const WATCH_WORDED_OTHERWISE = "subscription Other { workerChanged { id name events(first: 1) { type } } }";
 
 interface Changed {
-  workerChanged: { id: string; name: string };
+  workerChanged: { id: string; name: string; events: { type: string }[] };
 }
 
 let watched: Worker;
@@ -102,7 +103,9 @@ describe("graphql-ws fan-out", () => {
     const everyone = [...viewers, ...otherWording, ...operators];
     try {
       await settle(everyone, "primed");
-      // A worker no subscriber has seen: an execution's loaders keep what they read, per worker, for the subscription's life.
+      // One Redis subscription for the whole process, however many subscribers and executions it has.
+      expect(await subscriberCount(fleet.redis, `${fleet.prefix}:${TOPICS.workerChanged}`)).toBe(1);
+      // A worker none of them has read yet: nothing of it is in any loader.
       const measured = aWorker({ name: "measured" });
       await fleet.workers.insert(measured, []);
       const statements = await fleet.db.recordStatements(async () => {
@@ -140,6 +143,25 @@ describe("graphql-ws fan-out", () => {
       );
     } finally {
       await closeAll([alice, admin]);
+    }
+  });
+
+  it("reads a worker's nested fields afresh for every event, not once for the subscription's life", async () => {
+    const worker = aWorker({ name: "fresh" });
+    await fleet.workers.insert(worker, []);
+    const socket = await subscribed(fleet.tokens.VIEWER, WATCH);
+    try {
+      await settle([socket], "before-its-event", worker);
+      await fleet.workers.appendEvents([anEvent({ workerId: worker.id, type: "worker.tags_applied" })]);
+      await publish({ ...worker, name: "after-its-event" });
+      await vi.waitFor(() => expect(namesFor(socket)).toContain("after-its-event"), PATIENCE);
+      const eventsIn = (name: string) =>
+        socket.results<Changed>("s").find((result) => result.data?.workerChanged.name === name)?.data
+          ?.workerChanged.events;
+      expect(eventsIn("before-its-event")).toEqual([]);
+      expect(eventsIn("after-its-event")).toEqual([{ type: "worker.tags_applied" }]);
+    } finally {
+      await socket.close();
     }
   });
 
