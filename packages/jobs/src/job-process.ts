@@ -23,11 +23,11 @@ import { createQueueGaugeRefresher, createQueueGauges } from "@cml-fleet/platfor
 import { createQueueWaitTimes } from "@cml-fleet/platform/observability/queue-wait-times";
 import { pricingRefreshConfig } from "@cml-fleet/platform/pricing/pricing-refresh-config";
 import { createRedisPriceCache } from "@cml-fleet/platform/pricing/redis-price-cache";
-import { createRedisCloudCallPacer } from "@cml-fleet/platform/redis/redis-cloud-call-pacer";
 import { TOPICS } from "@cml-fleet/platform/pubsub/topics";
 import { createBullmqJobLookup } from "@cml-fleet/platform/queue/bullmq-job-lookup";
 import { createBullmqNotificationQueue } from "@cml-fleet/platform/queue/notification-queue";
 import { redisPrefixes } from "@cml-fleet/platform/queue/queue-definitions";
+import { createRedisCloudCallPacer } from "@cml-fleet/platform/redis/redis-cloud-call-pacer";
 import { createNotificationRepository } from "@cml-fleet/platform/repositories/notification.repository";
 import { createScheduleRepository } from "@cml-fleet/platform/repositories/schedule.repository";
 import { createSnapshotRepository } from "@cml-fleet/platform/repositories/snapshot.repository";

@@ -94,6 +94,33 @@ describe("provisioning in steps", () => {
   });
 });
 
+describe("a stop asked while a provision waits between its steps", () => {
+  const fleet = useHarness("provision-steps-stop", {
+    sim: { bootDelayMs: 2_000, cmlReadyDelayMs: 3_000 },
+    env: { CML_LICENSE_TOKEN: "" },
+  });
+
+  it("runs after the provision, not between its steps: the worker ends STOPPED, never FAILED, its instance kept", {
+    timeout: 120_000,
+  }, async () => {
+    const worker = await fleet.createWorker();
+    await fleet.queue.enqueue("provision", { workerId: worker.id, actor: alice });
+    // The provision launched and waits (delayed) for the boot or CML.
+    const pending = await waitForWorker(fleet, worker.id, { instanceId: expect.any(String) });
+    await fleet.queue.enqueue("stop", { workerId: worker.id, actor: alice, reason: "changed my mind" });
+
+    const stopped = await waitForWorker(fleet, worker.id, { status: "STOPPED" });
+    const events = await eventsOf(fleet, worker.id);
+    expect(events.map((event) => event.type)).not.toContain("worker.failed");
+    // The provision finished first (CML was ready), then the stop ran.
+    expect(Number.isFinite(availableAt(events))).toBe(true);
+    expect(stopped.instanceId).toBe(pending.instanceId);
+    expect(await instancesOf(fleet, worker.id)).toEqual([
+      expect.objectContaining({ instanceId: pending.instanceId, state: "stopped" }),
+    ]);
+  });
+});
+
 describe("a provision whose CML never gets ready", () => {
   const fleet = useHarness("provision-steps-deadline", {
     sim: { cmlReadyDelayMs: 3_600_000 },
@@ -174,7 +201,7 @@ describe("a job process killed while a provision waits between steps", () => {
   });
 
   it("is resumed by the next process: the same instance, one instance, the license registered", {
-    timeout: 180_000,
+    timeout: 300_000,
   }, async () => {
     const childEnv = {
       ...fleet.env,

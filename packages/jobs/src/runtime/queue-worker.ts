@@ -5,8 +5,8 @@ import type { Logger } from "@cml-fleet/core/ports/logger.port";
 import {
   type JobDeadline,
   jobStopError,
-  type WaitProgress,
   throwIfPastJobDeadline,
+  type WaitProgress,
   withinJobDeadline,
 } from "@cml-fleet/core/services/poll";
 import { toJobInfo } from "@cml-fleet/platform/queue/job-info";
@@ -24,6 +24,7 @@ import { armJobDeadline, describeAttempt, type JobTimeouts, unboundedAttempt } f
 import type { JobDefinition } from "./job-definition";
 import { createJobLockWatch } from "./job-lock-watch";
 import { onStalledOut } from "./stalled-out";
+import { createStepHolds } from "./step-hold";
 import { StepWait, stepDelayMs, stepWaitOf, withStepWait } from "./step-wait";
 import type { HeldLock, WorkerLocks } from "./worker-lock";
 
@@ -157,6 +158,7 @@ export function createQueueWorker<K extends JobKind>(
   // Set once the BullMQ worker exists (it names the job lock keys); attempts only run after that.
   let lockKeyOf: (jobId: string) => string = (jobId) => jobId;
   const jobLocks = createJobLockWatch(options.connection, (jobId) => lockKeyOf(jobId));
+  const holds = createStepHolds(options.connection, options.prefix);
 
   const processor = async (job: Job<JobPayloads[K]>, token?: string): Promise<unknown> => {
     const jobId = job.id ?? "";
@@ -167,6 +169,11 @@ export function createQueueWorker<K extends JobKind>(
     let lock: HeldLock | null = null;
     if (workerId !== null) {
       lock = await options.locks.acquire(workerId, owner);
+      // Another job waiting between its steps keeps the worker too (see step-hold.ts).
+      if (lock !== null && (await holds.heldByAnother(workerId, jobId).catch(() => false))) {
+        await lock.release().catch(() => undefined);
+        lock = null;
+      }
       if (lock === null) {
         // Another operation holds this worker: come back later without spending an attempt.
         await job.moveToDelayed(Date.now() + options.busyRetryDelayMs, token);
@@ -188,6 +195,8 @@ export function createQueueWorker<K extends JobKind>(
     let deadline = unboundedAttempt(attempt);
     // BullMQ's lock on the job: lost, another process may take the job over (see job-lock-watch.ts).
     const jobLock = jobLocks.track(jobId, token ?? "", owner.what);
+    // Whether the worker stays this job's after the attempt: it waits for its next step, or goes on elsewhere.
+    let holding = false;
     try {
       await publish(job, "active");
       if (options.timeouts !== undefined) {
@@ -221,16 +230,22 @@ export function createQueueWorker<K extends JobKind>(
       return await untilStopped(scope, () => definition.process(job.data, context));
     } catch (error) {
       if (error instanceof StepWait) {
+        holding = workerId !== null;
+        if (workerId !== null) {
+          await holds.hold(workerId, jobId, stepDelayMs(error));
+        }
         // Released here, before the job is delayed: the finally's release then finds the lock no longer ours.
         throw await waitAgain(job, token, error, lock);
       }
       if (error instanceof JobAbandonedError) {
+        holding = true;
         throw await abandonAttempt(job, token, error, logger);
       }
       const permanent = isPermanent(error);
       const lastAttempt = permanent || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       // An attempt that lost its lock was taken over: the job is not over, its failure is not the job's.
       const takenOver = error instanceof JobLockLostError;
+      holding = takenOver;
       logger.warn(
         { err: error, jobId, attempt: job.attemptsMade + 1, permanent, lastAttempt, takenOver },
         "job attempt failed",
@@ -247,6 +262,12 @@ export function createQueueWorker<K extends JobKind>(
     } finally {
       deadline.disarm();
       jobLock.untrack();
+      if (workerId !== null && !holding) {
+        // The job is over (or failed this attempt): the worker is free for other operations.
+        await holds
+          .release(workerId, jobId)
+          .catch((error: unknown) => logger.warn({ err: error, jobId }, "could not release a step hold"));
+      }
       await lock
         ?.release()
         .catch((error: unknown) => logger.warn({ err: error, jobId }, "could not release a worker lock"));
