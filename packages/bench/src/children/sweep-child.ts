@@ -1,50 +1,28 @@
-import { createTelemetrySweepService } from "@cml-fleet/core/services/telemetry-sweep.service";
 import { startJobProcess } from "@cml-fleet/jobs/job-process";
 import { failStartup, send, serveRunner } from "../harness/child-side";
-import { withCmlLatency } from "../harness/delayed-cml-client";
 import { fleetChildSettings } from "../harness/fleet-child-env";
 
+/** CPU time this process has used so far, user and system, in ms. */
+function cpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
 /**
- * The job process as production composes it (startJobProcess: real AWS SDK
+ * A job process as production starts one (startJobProcess: the AWS SDK
  * clients on the simulator, the HTTPS CML client, Postgres, Redis), serving
- * no queues: the runner triggers sweeps directly so each one can be timed.
+ * every queue, but declaring no repeating schedules: the runner enqueues each
+ * telemetry sweep itself, so the sweeps it times are the only ones. Several
+ * of these children serve the same queues, as several job processes do.
  */
 async function main(): Promise<void> {
   const { settings, databaseSchema } = fleetChildSettings();
-  const latencyMs = Number(process.env.BENCH_CML_LATENCY_MS ?? "0");
-  const running = await startJobProcess({
-    settings,
-    databaseSchema,
-    runtime: { kinds: [], schedules: null },
-    tune: (deps) => ({ ...deps, cml: withCmlLatency(deps.cml, latencyMs) }),
-  });
-  const sweeper = createTelemetrySweepService(running.deps);
+  const running = await startJobProcess({ settings, databaseSchema, runtime: { schedules: null } });
   serveRunner(
-    async (message) => {
-      if (message.type !== "sweep") {
-        return null;
-      }
-      const cpuBefore = process.cpuUsage();
-      const started = performance.now();
-      const summary = await sweeper.sweep();
-      const wallMs = performance.now() - started;
-      const cpu = process.cpuUsage(cpuBefore);
-      return {
-        type: "swept",
-        wallMs,
-        cpuMs: (cpu.user + cpu.system) / 1000,
-        workers: summary.workers,
-        changed: summary.changed,
-        cmlUnreachable: summary.cmlUnreachable,
-        failedTargets: summary.failedTargets.length,
-        cmlConcurrency: running.deps.sweep.cmlConcurrency,
-        rss: process.memoryUsage().rss,
-        maxRssBytes: process.resourceUsage().maxRSS * 1024,
-      };
-    },
+    async (message) => (message.type === "usage" ? { type: "usage", cpuMs: cpuMs() } : null),
     () => running.close(),
   );
-  send({ type: "ready", peakRssBytes: process.resourceUsage().maxRSS * 1024 });
+  send({ type: "ready", cmlConcurrency: settings.cml.concurrency });
 }
 
 main().catch(failStartup);

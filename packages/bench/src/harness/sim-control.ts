@@ -24,7 +24,11 @@ export function simCmlEnv(sim: SimHandle): Record<string, string> {
   };
 }
 
-export type SimStats = Record<"ec2" | "cloudwatch" | "cml", Record<string, number>>;
+export type SimStats = Record<"ec2" | "cloudwatch" | "cml", Record<string, number>> & {
+  /** The most CML requests answered at once, and the connections (TLS handshakes) the CMLs accepted. */
+  readonly cmlInFlightPeak?: number;
+  readonly cmlConnections?: number;
+};
 
 export interface SimHandle {
   readonly child: BenchChild;
