@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { JobTimeoutError, UpstreamUnavailableError } from "../errors";
-import { type JobDeadline, pollUntil, withinJobDeadline } from "./poll";
+import { type JobDeadline, pollOnce, pollUntil, waitProgressIn, withinJobDeadline } from "./poll";
 
 /** A clock moved only by the test's sleep: waits cost nothing. */
 function fakeTime(start = 0) {
@@ -74,5 +74,78 @@ describe("pollUntil within a job's bound", () => {
       retryable: false,
     });
     expect(probes).toBe(1);
+  });
+});
+
+describe("pollOnce: one look of a wait spread over job steps", () => {
+  const stepOptions = { ...OPTIONS, phase: "boot" } as const;
+
+  it("answers the value when ready, otherwise when to look again with a growing delay and the poll count", async () => {
+    const time = fakeTime();
+    const options = { ...stepOptions, deadline: new Date(10_000) };
+    const first = await pollOnce(time, options, null, async () => null);
+    expect(first).toEqual({
+      kind: "wait",
+      delayMs: 100,
+      progress: { phase: "boot", polls: 1, nextDelayMs: 160 },
+    });
+    const second =
+      first.kind === "wait" ? await pollOnce(time, options, first.progress, async () => null) : first;
+    expect(second).toEqual({
+      kind: "wait",
+      delayMs: 160,
+      progress: { phase: "boot", polls: 2, nextDelayMs: 256 },
+    });
+    const polls: number[] = [];
+    const ready = await pollOnce(
+      time,
+      options,
+      second.kind === "wait" ? second.progress : null,
+      async (poll) => {
+        polls.push(poll);
+        return "up";
+      },
+    );
+    expect(ready).toEqual({ kind: "ready", value: "up" });
+    expect(polls).toEqual([3]);
+  });
+
+  it("starts the count again for another phase, and counts a retryable error as not yet", async () => {
+    const time = fakeTime();
+    const previous = { phase: "cml", polls: 7, nextDelayMs: 1_000 };
+    const step = await pollOnce(time, { ...stepOptions, deadline: new Date(10_000) }, previous, async () => {
+      throw new UpstreamUnavailableError("ec2", "throttled", { retryable: true });
+    });
+    expect(step).toMatchObject({ kind: "wait", delayMs: 100, progress: { phase: "boot", polls: 1 } });
+  });
+
+  it("gives up at the absolute deadline whichever step looks, and never waits past it", async () => {
+    const time = fakeTime(9_950);
+    const options = { ...stepOptions, deadline: new Date(10_000) };
+    const late = await pollOnce(
+      time,
+      options,
+      { phase: "boot", polls: 4, nextDelayMs: 1_000 },
+      async () => null,
+    );
+    expect(late).toMatchObject({ kind: "wait", delayMs: 50 });
+    await time.sleep(50);
+    await expect(pollOnce(time, options, null, async () => null)).rejects.toThrow(
+      /gave up waiting for instance i-1 running/,
+    );
+  });
+
+  it("reads a recorded wait back only when its shape holds", () => {
+    expect(waitProgressIn({ phase: "cml", polls: 3, nextDelayMs: 500 })).toEqual({
+      phase: "cml",
+      polls: 3,
+      nextDelayMs: 500,
+    });
+    expect(waitProgressIn({ phase: "cml", polls: -1, nextDelayMs: 500 })).toBeNull();
+    expect(waitProgressIn({ phase: "cml", polls: 1.5, nextDelayMs: 500 })).toBeNull();
+    expect(waitProgressIn({ phase: 3, polls: 1, nextDelayMs: 500 })).toBeNull();
+    expect(waitProgressIn({ phase: "cml", polls: 1, nextDelayMs: Number.NaN })).toBeNull();
+    expect(waitProgressIn("cml")).toBeNull();
+    expect(waitProgressIn(null)).toBeNull();
   });
 });
