@@ -211,6 +211,7 @@ export async function startJobProcess(options: JobProcessOptions): Promise<Runni
       saveConcurrency: 8,
       customMetrics: settings.telemetry.customMetrics,
       retentionMs: settings.telemetry.retentionMs,
+      shardSize: settings.telemetry.shardSize,
     },
     idle: {
       policy: settings.idle,

@@ -29,7 +29,15 @@ export function createJobServices(unguarded: JobWorkerDeps): JobServices {
     provisioning: createProvisioningService(deps),
     lifecycle: createLifecycleService(deps),
     license: createLicenseService({ ...deps, configuredToken: deps.licenseToken }),
-    telemetry: createTelemetrySweepService({ ...deps, impairedReboots: impairedReboot }),
+    telemetry: createTelemetrySweepService({
+      ...deps,
+      impairedReboots: impairedReboot,
+      onShardSwept: (shard, seconds) =>
+        deps.telemetry?.metrics.sweepShardDuration?.observe(
+          { account: shard.accountId, region: shard.region },
+          seconds,
+        ),
+    }),
     idle: createIdleAutoStopService(deps),
     schedules: createScheduleEvaluationService({
       ...deps,

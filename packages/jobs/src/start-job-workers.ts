@@ -26,8 +26,11 @@ import { startProcessor } from "./processors/start.processor";
 import { stopProcessor } from "./processors/stop.processor";
 import { stopAllLabsProcessor } from "./processors/stop-all-labs.processor";
 import { stopLabProcessor } from "./processors/stop-lab.processor";
+import { telemetryRegionProcessor } from "./processors/telemetry-region.processor";
+import { telemetryShardProcessor } from "./processors/telemetry-shard.processor";
 import { telemetrySweepProcessor } from "./processors/telemetry-sweep.processor";
 import { terminateProcessor } from "./processors/terminate.processor";
+import { createChildQueues } from "./runtime/child-jobs";
 import { startHeartbeat } from "./runtime/heartbeat";
 import { createIntentGate, withSettlement } from "./runtime/intent-check";
 import type { JobDefinition } from "./runtime/job-definition";
@@ -58,6 +61,8 @@ const PROCESSORS: { readonly [K in JobKind]: (services: JobServices) => JobDefin
   snapshot: snapshotProcessor,
   import: importProcessor,
   "telemetry-sweep": telemetrySweepProcessor,
+  "telemetry-region": telemetryRegionProcessor,
+  "telemetry-shard": telemetryShardProcessor,
   "idle-check": idleCheckProcessor,
   "schedule-evaluate": scheduleEvaluateProcessor,
   reconcile: reconcileProcessor,
@@ -84,6 +89,8 @@ export async function startJobWorkers(deps: JobWorkerDeps): Promise<RunningJobWo
   });
   connection.on("error", (error) => logger.warn({ err: error }, "job worker Redis connection error"));
   const locks = createWorkerLocks(connection, runtime.prefix, runtime.workerLockTtlMs);
+  // Where the sharded telemetry sweep's steps queue the steps under them.
+  const children = createChildQueues(connection, runtime.prefix);
   const services = createJobServices(deps);
   // Each worker job checks the request it serves under the lock, and settles its outbox row (README, "Convergence").
   const intents = createIntentGate({
@@ -121,6 +128,8 @@ export async function startJobWorkers(deps: JobWorkerDeps): Promise<RunningJobWo
       timeouts: runtime.timeouts,
       intents,
       shutdown: shutdown.signal,
+      children,
+      processName: `cml-fleet-jobs-${processId}`,
     });
   const workers: Worker[] = kinds.map(serve);
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));
@@ -146,6 +155,7 @@ export async function startJobWorkers(deps: JobWorkerDeps): Promise<RunningJobWo
         await Promise.allSettled(
           workers.map((worker) => closeWithin(worker, runtime.shutdownGraceMs, () => shutdown.abort())),
         );
+        await children.close();
         await connection.quit().catch(() => connection.disconnect());
         logger.info({}, "job workers closed");
       })();

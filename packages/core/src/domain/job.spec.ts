@@ -19,6 +19,8 @@ describe("the job-kind table", () => {
       "stop-all-labs",
       "import",
       "telemetry-sweep",
+      "telemetry-region",
+      "telemetry-shard",
       "idle-check",
       "schedule-evaluate",
       "reconcile",

@@ -1,5 +1,6 @@
 import type { Actor } from "./actor";
 import type { RankedRole } from "./role";
+import type { TelemetryRegionPayload, TelemetryShardPayload } from "./telemetry-sweep-run";
 import type { OperationIntent } from "./worker-operation";
 import type { DesiredStatus, WorkerStatus } from "./worker-status";
 
@@ -297,13 +298,19 @@ export const JOB_KIND_TABLE = {
     // Asked for by importWorkers.
     role: "ADMIN",
   },
-  // A sweep only observes, like refreshWorker.
+  // A sweep only observes, like refreshWorker. It fans out: a telemetry-region job per account and region, each
+  // a telemetry-shard job per shard, which any job process may take; it answers once they all have.
   "telemetry-sweep": {
     payload: payload<NoPayload>(),
     target: "fleet",
     role: "OPERATOR",
     sweep: { every: "telemetrySweepMs" },
   },
+  // One step of a telemetry sweep, queued by the fan-out above: reads one account and region from AWS once and
+  // queues a telemetry-shard job per shard, under the sweep run's id. It only observes.
+  "telemetry-region": { payload: payload<TelemetryRegionPayload>(), target: "fleet", role: "OPERATOR" },
+  // One shard of a region (at most CML_SWEEP_SHARD_SIZE workers): asks their CML and saves them. It only observes.
+  "telemetry-shard": { payload: payload<TelemetryShardPayload>(), target: "fleet", role: "OPERATOR" },
   // It stops idle workers, as an operator may.
   "idle-check": {
     payload: payload<NoPayload>(),

@@ -261,6 +261,9 @@ export function createJobCommandService(deps: JobCommandServiceDeps) {
           return job;
         }
         case "telemetry-sweep":
+        // A step of a sweep runs again from the reading it carries (a worker saved since is left alone).
+        case "telemetry-region":
+        case "telemetry-shard":
         case "idle-check":
         case "schedule-evaluate":
         case "reconcile":

@@ -1,59 +1,29 @@
-import { systemActor } from "../domain/actor";
-import { cmlTrustOf, type Worker } from "../domain/worker";
 import type {
-  CloudInstance,
-  CloudProvider,
-  CloudTarget,
-  CustomMetricDatum,
-  InstanceMetrics,
-  InstanceStatusCheck,
-} from "../ports/cloud-provider.port";
-import type { CmlClient } from "../ports/cml-client.port";
-import type { TelemetrySample, WorkerRepository } from "../ports/worker-repository.port";
-import { mapWithConcurrency, withDeadline } from "./concurrency";
-import type { ImpairedRebootService } from "./impaired-reboot.service";
-import { endpointOf, targetOf } from "./instance-readiness";
-import { applyObservation, type CmlObservation, observeCml, storeObservedLabs } from "./worker-observation";
-import { updateWorker, type WorkerWriterDeps } from "./worker-writer";
+  CloudLook,
+  RegionSweepResult,
+  ShardSweepResult,
+  TelemetryRegionPayload,
+  TelemetryShardPayload,
+} from "../domain/telemetry-sweep-run";
+import type { Worker } from "../domain/worker";
+import type { CloudTarget } from "../ports/cloud-provider.port";
+import { targetOf } from "./instance-readiness";
+import {
+  decodeCloudLook,
+  encodeCloudLook,
+  observeRegion,
+  type WorkerCloudLook,
+} from "./telemetry-region-observation";
+import { sweepShard } from "./telemetry-shard-sweep";
+import { cutShards } from "./telemetry-shards";
+import { DEFAULT_SWEEP_SHARD_SIZE, type SweepSummary, type TelemetrySweepDeps } from "./telemetry-sweep-deps";
 
-export interface TelemetrySweepConfig {
-  readonly cmlApiPort: number;
-  /** Most workers whose CML is being asked at once. */
-  readonly cmlConcurrency: number;
-  /** The most one worker's CML questions may take in a sweep; a slower worker counts as unreachable. */
-  readonly perWorkerTimeoutMs: number;
-  /** How far back CloudWatch is asked for the latest datapoint. */
-  readonly metricWindowMs: number;
-  readonly metricPeriodSeconds: number;
-  /** Most worker records written at once. */
-  readonly saveConcurrency: number;
-  readonly customMetrics: { readonly enabled: boolean; readonly namespace: string };
-  /** Telemetry samples older than this are deleted after each sweep (null keeps them all). */
-  readonly retentionMs: number | null;
+export type { SweepSummary, TelemetrySweepConfig, TelemetrySweepDeps } from "./telemetry-sweep-deps";
+
+/** Workers a sweep looks at: not terminated, with an instance, not failed. */
+function isSwept(worker: Worker): boolean {
+  return worker.instanceId !== null && worker.status !== "FAILED" && worker.status !== "TERMINATED";
 }
-
-export interface TelemetrySweepDeps extends WorkerWriterDeps {
-  readonly workers: WorkerRepository;
-  readonly cloud: CloudProvider;
-  readonly cml: CmlClient;
-  readonly sweep: TelemetrySweepConfig;
-  /** Decides reboots of impaired workers after each region's sweep (none: impaired checks are only reported). */
-  readonly impairedReboots?: Pick<ImpairedRebootService, "decide"> | undefined;
-}
-
-export interface SweepSummary {
-  readonly targets: number;
-  readonly workers: number;
-  /** Workers whose visible state moved (and were published). */
-  readonly changed: number;
-  /** Running workers whose CML did not answer in time. */
-  readonly cmlUnreachable: number;
-  /** Samples deleted by the retention rule in this sweep. */
-  readonly pruned: number;
-  readonly failedTargets: readonly { target: CloudTarget; error: string }[];
-}
-
-const actor = systemActor("telemetry");
 
 function groupByTarget(workers: readonly Worker[]): Map<string, { target: CloudTarget; workers: Worker[] }> {
   const groups = new Map<string, { target: CloudTarget; workers: Worker[] }>();
@@ -66,194 +36,177 @@ function groupByTarget(workers: readonly Worker[]): Map<string, { target: CloudT
   return groups;
 }
 
-/** CML figures as CloudWatch custom metrics, one datum per worker and figure. */
-function customMetricData(workers: readonly Worker[], at: Date): CustomMetricDatum[] {
-  return workers.flatMap((worker) => {
-    const telemetry = worker.telemetry;
-    if (telemetry === null || !telemetry.cmlReachable) {
-      return [];
-    }
-    const dimensions = { WorkerId: worker.id, WorkerName: worker.name };
-    return [
-      { name: "RunningNodes", dimensions, value: telemetry.runningNodes ?? 0, unit: "Count" as const, at },
-      { name: "StartedLabs", dimensions, value: telemetry.startedLabs ?? 0, unit: "Count" as const, at },
-      {
-        name: "LicenseRegistered",
-        dimensions,
-        value: worker.license.status === "REGISTERED" ? 1 : 0,
-        unit: "None" as const,
-        at,
-      },
-    ];
-  });
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /**
- * One sweep over the fleet: per account and region a constant number of
- * batched AWS calls (describe by fleet tag, status checks, GetMetricData),
- * then every running worker's CML with bounded concurrency and a deadline
- * each. Workers are saved every sweep (fresh telemetry feeds the idle
- * policy) but published only when something visible moved.
+ * The fleet's summary from its regions' results: the fan-out job's answer
+ * once every region (and so every shard) has finished, and the in-process
+ * sweep's.
+ */
+export function summarizeSweep(
+  regions: readonly RegionSweepResult[],
+  failedTargets: readonly { target: CloudTarget; error: string }[],
+  pruned: number,
+): SweepSummary {
+  const total = (pick: (region: RegionSweepResult) => number) =>
+    regions.reduce((sum, region) => sum + pick(region), 0);
+  return {
+    targets: regions.length + failedTargets.length,
+    workers: total((region) => region.workers),
+    changed: total((region) => region.changed),
+    cmlUnreachable: total((region) => region.cmlUnreachable),
+    pruned,
+    failedTargets,
+    shards: total((region) => region.shards),
+    skippedShards: total((region) => region.skippedShards),
+  };
+}
+
+/**
+ * The telemetry sweep, cut so that any number of job processes can share it:
+ * per account and region one reading of AWS (a constant number of batched
+ * calls, whatever the number of shards), then per shard of at most
+ * CML_SWEEP_SHARD_SIZE workers the CML questions and the saves (see
+ * sweepShard). The job process runs each step as its own job; `sweep` runs
+ * them all in this process (one shard at a time, so memory is bounded by a
+ * shard beyond the fleet's list).
  */
 export function createTelemetrySweepService(deps: TelemetrySweepDeps) {
   const config = deps.sweep;
+  const shardSize = config.shardSize ?? DEFAULT_SWEEP_SHARD_SIZE;
+  const window = { metricWindowMs: config.metricWindowMs, metricPeriodSeconds: config.metricPeriodSeconds };
 
-  async function sweepTarget(target: CloudTarget, workers: readonly Worker[]) {
-    const now = deps.clock.now();
-    const instances = await deps.cloud.describeFleet(target);
-    const byInstance = new Map<string, CloudInstance>(
-      instances.map((instance) => [instance.instanceId, instance]),
-    );
-    const known = workers.filter((worker) => worker.instanceId !== null && byInstance.has(worker.instanceId));
-    const ids = known.map((worker) => worker.instanceId ?? "");
-    const runningIds = ids.filter((id) => byInstance.get(id)?.state === "running");
-    const [checks, metrics] = await Promise.all([
-      ids.length === 0 ? Promise.resolve<InstanceStatusCheck[]>([]) : deps.cloud.statusChecks(target, ids),
-      runningIds.length === 0
-        ? Promise.resolve(new Map<string, InstanceMetrics>())
-        : deps.cloud.metrics(target, runningIds, {
-            start: new Date(now.getTime() - config.metricWindowMs),
-            end: now,
-            periodSeconds: config.metricPeriodSeconds,
-          }),
-    ]);
-    const checkById = new Map(checks.map((check) => [check.instanceId, check]));
+  /** One indexed DELETE a sweep keeps the time series bounded without a job of its own. */
+  const prune = async (): Promise<number> =>
+    config.retentionMs === null
+      ? 0
+      : deps.workers.pruneTelemetry(new Date(deps.clock.now().getTime() - config.retentionMs));
 
-    const cmlResults = await mapWithConcurrency(known, config.cmlConcurrency, async (worker) => {
-      const instance = byInstance.get(worker.instanceId ?? "");
-      const endpoint = endpointOf(worker);
-      if (instance?.state !== "running" || endpoint === null) {
-        return null;
-      }
-      return withDeadline(
-        observeCml(deps.cml, endpoint, worker.idle.lastActivityAt),
-        config.perWorkerTimeoutMs,
-        `CML on ${worker.name}`,
-      );
-    });
+  const sweptIn = async (target: CloudTarget) =>
+    (await deps.workers.listActive()).filter(
+      (worker) => isSwept(worker) && worker.accountId === target.accountId && worker.region === target.region,
+    );
 
-    const observed = known.map((worker, index) => {
-      const result = cmlResults[index];
-      // An unconfirmed worker's CML was not asked (endpointOf): nothing is known of it, and nothing is claimed.
-      const cml: CmlObservation | null = !cmlTrustOf(worker).confirmed
-        ? null
-        : result === undefined || !result.ok
-          ? { reachable: false, error: result?.ok === false ? String(result.error) : "not asked" }
-          : result.value;
-      const instanceId = worker.instanceId ?? "";
-      return {
-        worker,
-        observation: {
-          instance: byInstance.get(instanceId) ?? null,
-          statusCheck: checkById.get(instanceId) ?? null,
-          metrics: metrics.get(instanceId) ?? null,
-          cml,
-          at: now,
-        },
-      };
-    });
-
-    // Labs first (they are outside the worker's versioned save): the worker saved next is read back with them.
-    const labResults = await mapWithConcurrency(observed, config.saveConcurrency, ({ worker, observation }) =>
-      storeObservedLabs(deps.workers, worker, observation),
-    );
-    const labsMoved = new Set(
-      observed.flatMap(({ worker }, index) => {
-        const result = labResults[index];
-        if (result !== undefined && !result.ok) {
-          deps.logger.warn({ err: result.error, workerId: worker.id }, "could not save a worker's labs");
-        }
-        return result?.ok === true && result.value ? [worker.id] : [];
-      }),
-    );
-    // A set, not a counter: a change recomputed after a write conflict must count once.
-    const moved = new Set<string>();
-    const saves = await mapWithConcurrency(observed, config.saveConcurrency, ({ worker, observation }) =>
-      updateWorker(deps, worker.id, (current, at) => {
-        if (current.status === "TERMINATED" || current.status === "FAILED") {
-          return null;
-        }
-        const applied = applyObservation(current, observation, config.cmlApiPort, actor, at);
-        // Stored labs are already on `current`, so applyObservation cannot see that they moved.
-        if (applied.moved || labsMoved.has(current.id)) {
-          moved.add(current.id);
-        } else {
-          moved.delete(current.id);
-        }
-        return { worker: applied.worker, events: applied.events, notify: moved.has(current.id) };
-      }),
-    );
-    const saved: Worker[] = [];
-    for (const [index, result] of saves.entries()) {
-      if (result.ok) {
-        saved.push(result.value);
-      } else {
-        deps.logger.warn(
-          { err: result.error, workerId: observed[index]?.worker.id },
-          "could not save a sweep result",
-        );
-      }
-    }
-    const samples: TelemetrySample[] = saved.flatMap((worker) =>
-      worker.telemetry === null || worker.telemetry.sampledAt.getTime() !== now.getTime()
-        ? []
-        : [{ ...worker.telemetry, workerId: worker.id }],
-    );
-    await deps.workers.saveTelemetry(samples);
-    if (deps.impairedReboots !== undefined) {
-      // Decided on the saved workers: their impairment episodes now count this sweep.
-      await deps.impairedReboots.decide(saved);
-    }
-
-    if (config.customMetrics.enabled) {
-      const data = customMetricData(saved, now);
-      if (data.length > 0) {
-        await deps.cloud.publishMetrics(target, config.customMetrics.namespace, data);
-      }
-    }
-    const unreachable = observed.filter(
-      (entry) =>
-        entry.observation.instance?.state === "running" && entry.observation.cml?.reachable === false,
-    ).length;
-    return { workers: known.length, changed: moved.size, unreachable };
+  async function sweepOneShard(
+    target: CloudTarget,
+    shard: { count: number; index: number },
+    workers: readonly Worker[],
+    looks: ReadonlyMap<string, WorkerCloudLook>,
+    at: Date,
+  ): Promise<ShardSweepResult> {
+    const startedAt = deps.clock.now();
+    const outcome = await sweepShard(deps, target, workers, looks, at);
+    const finishedAt = deps.clock.now();
+    const result: ShardSweepResult = {
+      ...target,
+      shardCount: shard.count,
+      shardIndex: shard.index,
+      workers: outcome.workers,
+      changed: outcome.changed,
+      cmlUnreachable: outcome.unreachable,
+      superseded: outcome.superseded,
+      startedAt: startedAt.toISOString(),
+      finishedAt: finishedAt.toISOString(),
+    };
+    deps.onShardSwept?.(result, (finishedAt.getTime() - startedAt.getTime()) / 1000);
+    return result;
   }
 
   return {
-    async sweep(): Promise<SweepSummary> {
-      const active = (await deps.workers.listActive()).filter(
-        (worker) => worker.instanceId !== null && worker.status !== "FAILED",
+    /** The accounts and regions that have workers to sweep: one region step each. */
+    async targets(): Promise<CloudTarget[]> {
+      const active = (await deps.workers.listActive()).filter(isSwept);
+      return [...groupByTarget(active).values()].map((group) => group.target);
+    },
+
+    /** Deletes the samples past the retention (CML_TELEMETRY_RETENTION): once per sweep. */
+    prune,
+
+    /**
+     * A region step: reads the region from AWS once and cuts its workers into
+     * shards, each carrying its workers' slice of the reading.
+     */
+    async planRegion(region: TelemetryRegionPayload): Promise<TelemetryShardPayload[]> {
+      const target = { accountId: region.accountId, region: region.region };
+      const workers = await sweptIn(target);
+      const observation = await observeRegion(deps.cloud, target, workers, window, deps.clock.now());
+      return cutShards([...observation.looks.keys()], shardSize).map((shard) => ({
+        ...region,
+        shardCount: shard.count,
+        shardIndex: shard.index,
+        observedAt: observation.at.toISOString(),
+        looks: shard.workerIds.flatMap((workerId): CloudLook[] => {
+          const look = observation.looks.get(workerId);
+          return look === undefined ? [] : [encodeCloudLook(workerId, look)];
+        }),
+      }));
+    },
+
+    /** A shard step: its workers (read now), their CML, their saves. */
+    async sweepShard(shard: TelemetryShardPayload): Promise<ShardSweepResult> {
+      const target = { accountId: shard.accountId, region: shard.region };
+      const looks = new Map(shard.looks.map((look) => [look.workerId, decodeCloudLook(look)]));
+      const workers = (await deps.workers.findByIds([...looks.keys()])).filter(isSwept);
+      return sweepOneShard(
+        target,
+        { count: shard.shardCount, index: shard.shardIndex },
+        workers,
+        looks,
+        new Date(shard.observedAt),
       );
-      const groups = [...groupByTarget(active).values()];
-      let workers = 0;
-      let changed = 0;
-      let cmlUnreachable = 0;
-      const failedTargets: { target: CloudTarget; error: string }[] = [];
+    },
+
+    /** The whole fleet in this process: every region at once, its shards one after another. */
+    async sweep(): Promise<SweepSummary> {
+      const groups = [...groupByTarget((await deps.workers.listActive()).filter(isSwept)).values()];
       // Targets are independent: one region's outage must not hide the others' telemetry.
       const results = await Promise.allSettled(
-        groups.map((group) => sweepTarget(group.target, group.workers)),
+        groups.map(async ({ target, workers }): Promise<RegionSweepResult> => {
+          const observation = await observeRegion(deps.cloud, target, workers, window, deps.clock.now());
+          const byId = new Map(workers.map((worker) => [worker.id, worker]));
+          const shards: ShardSweepResult[] = [];
+          for (const shard of cutShards([...observation.looks.keys()], shardSize)) {
+            const members = shard.workerIds.flatMap((id) => byId.get(id) ?? []);
+            shards.push(await sweepOneShard(target, shard, members, observation.looks, observation.at));
+          }
+          return regionResult(target, shards, 0, []);
+        }),
       );
+      const regions: RegionSweepResult[] = [];
+      const failedTargets: { target: CloudTarget; error: string }[] = [];
       for (const [index, result] of results.entries()) {
-        const group = groups[index];
-        if (group === undefined) {
-          continue;
-        }
+        const target = groups[index]?.target;
         if (result.status === "fulfilled") {
-          workers += result.value.workers;
-          changed += result.value.changed;
-          cmlUnreachable += result.value.unreachable;
-        } else {
-          const error = result.reason instanceof Error ? result.reason.message : String(result.reason);
-          failedTargets.push({ target: group.target, error });
-          deps.logger.warn({ err: result.reason, ...group.target }, "telemetry sweep of a region failed");
+          regions.push(result.value);
+        } else if (target !== undefined) {
+          failedTargets.push({ target, error: messageOf(result.reason) });
+          deps.logger.warn({ err: result.reason, ...target }, "telemetry sweep of a region failed");
         }
       }
-      // One indexed DELETE a sweep keeps the time series bounded without a job of its own.
-      const pruned =
-        config.retentionMs === null
-          ? 0
-          : await deps.workers.pruneTelemetry(new Date(deps.clock.now().getTime() - config.retentionMs));
-      return { targets: groups.length, workers, changed, cmlUnreachable, pruned, failedTargets };
+      return summarizeSweep(regions, failedTargets, await prune());
     },
+  };
+}
+
+/** A region's result from its shards' results. */
+export function regionResult(
+  target: CloudTarget,
+  shards: readonly ShardSweepResult[],
+  skippedShards: number,
+  failedShards: readonly string[],
+): RegionSweepResult {
+  const total = (pick: (shard: ShardSweepResult) => number) =>
+    shards.reduce((sum, shard) => sum + pick(shard), 0);
+  return {
+    ...target,
+    workers: total((shard) => shard.workers),
+    changed: total((shard) => shard.changed),
+    cmlUnreachable: total((shard) => shard.cmlUnreachable),
+    shards: shards.length,
+    skippedShards,
+    failedShards,
   };
 }
 

@@ -145,6 +145,7 @@ export function toSettingsModel(raw: RawSettings) {
       collectionIntervalMs: raw.cml_worker_telemetry_collection_interval,
       retentionMs: raw.cml_telemetry_retention,
       customMetrics: { enabled: raw.cml_custom_metrics_enabled, namespace: raw.cml_custom_metrics_namespace },
+      shardSize: raw.cml_sweep_shard_size,
     },
     statusChecks: {
       rebootOnImpaired: raw.cml_worker_reboot_on_impaired,

@@ -138,6 +138,11 @@ export const cmlSettingsShape = {
     "Publish CML figures (running nodes, started labs) as CloudWatch custom metrics.",
   ),
   cml_custom_metrics_namespace: textSetting("CMLFleet", "CloudWatch namespace of the custom metrics."),
+  cml_sweep_shard_size: integerSetting(
+    250,
+    "Most workers in one shard of the telemetry sweep: each account and region is read from AWS once, then its workers are cut into shards of at most this many (by a hash of their ids, so a shard keeps its workers), each swept by its own job that any job process may take, never two runs of one shard at once.",
+    { min: 1, max: 10_000 },
+  ),
 
   // --- jobs ---
   cml_provisioning_timeout: durationSetting(

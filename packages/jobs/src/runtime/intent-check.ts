@@ -196,7 +196,8 @@ export function withSettlement<K extends JobKind>(
     return definition;
   }
   return {
-    kind: definition.kind,
+    // The rest of the definition (its lease, whether it fans out) as it is.
+    ...definition,
     async process(payload, context) {
       const result = await definition.process(payload, context);
       await gate.settle(definition.kind, payload, "DONE");

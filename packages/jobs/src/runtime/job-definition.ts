@@ -1,6 +1,7 @@
 import type { JobKind, JobPayloads } from "@cml-fleet/core/domain/job";
 import type { ProgressReporter } from "@cml-fleet/core/services/job-progress";
 import type { WaitProgress } from "@cml-fleet/core/services/poll";
+import type { ChildJobs } from "./child-jobs";
 
 export interface ProcessorContext {
   readonly progress: ProgressReporter;
@@ -24,6 +25,8 @@ export interface ProcessorContext {
    * attempt.
    */
   waitAgain(delayMs: number, progress: WaitProgress): never;
+  /** The job's child jobs, for a kind that fans out (`fansOut`). */
+  readonly children?: ChildJobs | undefined;
 }
 
 /** One job kind: a thin processor calling one service, and what to do after its last failed attempt. */
@@ -31,6 +34,18 @@ export interface JobDefinition<K extends JobKind> {
   readonly kind: K;
   /** Returns JSON-friendly data (the job's result). */
   process(payload: JobPayloads[K], context: ProcessorContext): Promise<unknown>;
+  /**
+   * For a fleet-wide kind that is not a scheduled sweep: what must not run
+   * twice at once across processes (the key of a lease, see acquireSweep). A
+   * job whose lease another process holds is skipped and says so in its result.
+   */
+  lease?(payload: JobPayloads[K]): string;
+  /**
+   * Queues child jobs and waits for them (ProcessorContext.children). Only
+   * the first step takes the lease: a job resumed once its children have all
+   * finished only reads their answers.
+   */
+  readonly fansOut?: boolean;
   /** Runs once when the job will not be tried again (permanent error or attempts used up). */
   onFinalFailure?(payload: JobPayloads[K], reason: string): Promise<void>;
 }

@@ -16,9 +16,10 @@ import {
   queueName,
   workerIdOf,
 } from "@cml-fleet/platform/queue/queue-definitions";
-import { DelayedError, type Job, UnrecoverableError, Worker } from "bullmq";
+import { DelayedError, type Job, UnrecoverableError, WaitingChildrenError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { type JobTelemetryDeps, observeJobWorker, traceJobProcessor } from "../observability/job-telemetry";
+import type { ChildQueues } from "./child-jobs";
 import { gateIntent, type IntentGate } from "./intent-check";
 import { armJobDeadline, describeAttempt, type JobTimeouts, unboundedAttempt } from "./job-deadline";
 import type { JobDefinition } from "./job-definition";
@@ -51,6 +52,10 @@ export interface QueueWorkerOptions {
    * at once, without spending an attempt (see {@link abandonAttempt}).
    */
   readonly shutdown?: AbortSignal | undefined;
+  /** Where kinds that fan out queue their children (JobDefinition.fansOut). */
+  readonly children?: ChildQueues | undefined;
+  /** Recorded on every job this worker takes (BullMQ's `processedBy`): which job process ran it. */
+  readonly processName?: string | undefined;
 }
 
 /**
@@ -167,6 +172,12 @@ export function createQueueWorker<K extends JobKind>(
     // The lock's owner is this attempt (BullMQ's token), not the job: a stalled attempt never shares it.
     const owner = { jobId, token: token ?? "", what: describeAttempt(attempt) };
     let lock: HeldLock | null = null;
+    // A parent resumed after its children finished only reads their answers: it takes no lease again.
+    const children =
+      definition.fansOut === true && options.children !== undefined
+        ? await options.children.of(job, token ?? "")
+        : undefined;
+    const lease = definition.lease?.(job.data) ?? (isSweepKind(kind) ? kind : null);
     if (workerId !== null) {
       lock = await options.locks.acquire(workerId, owner);
       // Another job waiting between its steps keeps the worker too (see step-hold.ts).
@@ -179,12 +190,17 @@ export function createQueueWorker<K extends JobKind>(
         await job.moveToDelayed(Date.now() + options.busyRetryDelayMs, token);
         throw new DelayedError();
       }
-    } else if (isSweepKind(kind)) {
-      lock = await options.locks.acquireSweep(kind, owner);
+    } else if (lease !== null && (children?.finished ?? null) === null) {
+      lock = await options.locks.acquireSweep(lease, owner);
       if (lock === null) {
-        // The same sweep runs in another process: this period's run is that one.
-        logger.info({ jobId }, "sweep already running in another process; this run is skipped");
-        return { skipped: "the same sweep was running in another process" };
+        // The same sweep (or the same step of one) runs in another attempt: this period's run is that one.
+        logger.info({ jobId, lease }, "sweep already running in another process; this run is skipped");
+        return {
+          skipped:
+            lease === kind
+              ? "the same sweep was running in another process"
+              : `${lease} was being swept by another job`,
+        };
       }
     }
     // Under the lock: the request this job serves was saved and still stands, or the job does nothing.
@@ -213,6 +229,7 @@ export function createQueueWorker<K extends JobKind>(
       const context = {
         jobId,
         signal,
+        children,
         waited: stepWaitOf(job.data, job.attemptsMade),
         waitAgain: (delayMs: number, progress: WaitProgress): never => {
           throw new StepWait(delayMs, progress);
@@ -229,6 +246,10 @@ export function createQueueWorker<K extends JobKind>(
       };
       return await untilStopped(scope, () => definition.process(job.data, context));
     } catch (error) {
+      if (error instanceof WaitingChildrenError) {
+        // Parked until its children finish (ChildJobs.awaitAll): not a failure.
+        throw error;
+      }
       if (error instanceof StepWait) {
         holding = workerId !== null;
         if (workerId !== null) {
@@ -285,6 +306,7 @@ export function createQueueWorker<K extends JobKind>(
     // Every processor is idempotent, so a job whose process died may run again.
     maxStalledCount: 3,
     autorun: true,
+    ...(options.processName === undefined ? {} : { name: options.processName }),
   });
   worker.on("error", (error) => logger.error({ err: error }, "job worker error"));
   worker.on("completed", (job) => void publish(job, "completed"));

@@ -84,9 +84,13 @@ export function createWorkerLocks(redis: Redis, prefix: string, ttlMs: number) {
     acquire(workerId: string, owner: LockOwner): Promise<HeldLock | null> {
       return take(`${prefix}:worker-lock:${workerId}`, owner);
     },
-    /** The lease of one sweep kind for this attempt, or null while another process runs that sweep. */
-    acquireSweep(kind: string, owner: LockOwner): Promise<HeldLock | null> {
-      return take(`${prefix}:sweep-lease:${kind}`, owner);
+    /**
+     * The lease of one sweep kind (or of one step of a sharded sweep, e.g.
+     * `telemetry-shard:<account>:<region>:<slot>`) for this attempt, or null
+     * while another attempt holds it.
+     */
+    acquireSweep(key: string, owner: LockOwner): Promise<HeldLock | null> {
+      return take(`${prefix}:sweep-lease:${key}`, owner);
     },
   };
 }

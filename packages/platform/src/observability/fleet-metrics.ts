@@ -28,6 +28,8 @@ export interface FleetMetrics {
   readonly hourlyCost: Gauge;
   readonly fleetScrapeErrors: Counter;
   readonly scheduleLateStarts: Counter<"region" | "instance_type">;
+  /** cml_fleet_sweep_shard_duration_seconds{account,region}: one shard of a telemetry sweep, from its job process. */
+  readonly sweepShardDuration: Histogram<"account" | "region">;
   /** cml_fleet_job_schedule_present{kind}: read at scrape time from what {@link watchSchedules} was given. */
   readonly schedulePresent: Gauge<"kind">;
   /**
@@ -186,6 +188,11 @@ export function createFleetMetrics(options: FleetMetricsOptions = {}): FleetMetr
       name: "cml_fleet_schedule_late_starts_total",
       help: "Workers a schedule started that were not AVAILABLE when their window opened, by region and instance type.",
       labelNames: ["region", "instance_type"],
+    }),
+    sweepShardDuration: histogram({
+      name: "cml_fleet_sweep_shard_duration_seconds",
+      help: "Run time of one shard of the telemetry sweep (its workers' CML questions and saves, at most CML_SWEEP_SHARD_SIZE workers), by AWS account and region.",
+      labelNames: ["account", "region"],
     }),
   };
 }

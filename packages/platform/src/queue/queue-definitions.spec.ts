@@ -37,4 +37,10 @@ describe("queue definitions", () => {
     expect(queueConcurrency("provision", 10)).toBe(10);
     expect(queueConcurrency("import", 10)).toBe(10);
   });
+
+  it("sweeps at most two shards of the telemetry sweep at once per process, leaving the rest to other processes", () => {
+    expect(queueConcurrency("telemetry-shard", 10)).toBe(2);
+    expect(queueConcurrency("telemetry-shard", 1)).toBe(1);
+    expect(queueConcurrency("telemetry-region", 10)).toBe(10);
+  });
 });

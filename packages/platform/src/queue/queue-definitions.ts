@@ -28,8 +28,19 @@ export const WORKER_KINDS: readonly WorkerJobKind[] = JOB_KINDS.filter(isWorkerK
  * and the scheduler makes one per period, so one at a time is plenty.
  */
 export function queueConcurrency(kind: JobKind, concurrency: number): number {
+  if (kind === "telemetry-shard") {
+    return Math.min(concurrency, TELEMETRY_SHARDS_AT_ONCE);
+  }
   return isSweepKind(kind) ? 1 : concurrency;
 }
+
+/**
+ * Shards of the telemetry sweep one process sweeps at once. Each already asks
+ * many CML at once and writes with its own concurrency: more shards at once
+ * would only queue for the process's database pool (10 connections), while
+ * another process could have taken them.
+ */
+export const TELEMETRY_SHARDS_AT_ONCE = 2;
 
 /** A sweep that fails is simply superseded by the next one, so it is tried once and few are kept. */
 export const SWEEP_JOB_OPTIONS: JobSchedulerTemplateOptions = {

@@ -1,0 +1,163 @@
+import { systemActor } from "../domain/actor";
+import { cmlTrustOf, type Worker } from "../domain/worker";
+import type { CloudTarget, CustomMetricDatum } from "../ports/cloud-provider.port";
+import type { TelemetrySample } from "../ports/worker-repository.port";
+import { mapWithConcurrency, withDeadline } from "./concurrency";
+import { endpointOf } from "./instance-readiness";
+import type { WorkerCloudLook } from "./telemetry-region-observation";
+import type { TelemetrySweepDeps } from "./telemetry-sweep-deps";
+import { applyObservation, type CmlObservation, observeCml, storeObservedLabs } from "./worker-observation";
+import { updateWorker } from "./worker-writer";
+
+const actor = systemActor("telemetry");
+
+/** What sweeping one shard did. */
+export interface ShardOutcome {
+  readonly workers: number;
+  readonly changed: number;
+  readonly unreachable: number;
+  readonly superseded: number;
+}
+
+/** CML figures as CloudWatch custom metrics, one datum per worker and figure. */
+function customMetricData(workers: readonly Worker[], at: Date): CustomMetricDatum[] {
+  return workers.flatMap((worker) => {
+    const telemetry = worker.telemetry;
+    if (telemetry === null || !telemetry.cmlReachable) {
+      return [];
+    }
+    const dimensions = { WorkerId: worker.id, WorkerName: worker.name };
+    return [
+      { name: "RunningNodes", dimensions, value: telemetry.runningNodes ?? 0, unit: "Count" as const, at },
+      { name: "StartedLabs", dimensions, value: telemetry.startedLabs ?? 0, unit: "Count" as const, at },
+      {
+        name: "LicenseRegistered",
+        dimensions,
+        value: worker.license.status === "REGISTERED" ? 1 : 0,
+        unit: "None" as const,
+        at,
+      },
+    ];
+  });
+}
+
+/**
+ * Sweeps one shard of a region from the region's AWS reading (`looks`, taken
+ * at `at`): every running worker's CML with bounded concurrency and a
+ * deadline each, then labs, the workers' saves, the samples (one batch),
+ * impaired reboots and custom metrics, all for the shard's workers only.
+ * Workers are saved every sweep (fresh telemetry feeds the idle policy) but
+ * published only when something visible moved. A worker saved since `at` (a
+ * later sweep's shard, or a refresh) is left alone: this reading is older.
+ */
+export async function sweepShard(
+  deps: TelemetrySweepDeps,
+  target: CloudTarget,
+  workers: readonly Worker[],
+  looks: ReadonlyMap<string, WorkerCloudLook>,
+  at: Date,
+): Promise<ShardOutcome> {
+  const config = deps.sweep;
+  const known = workers.filter((worker) => looks.has(worker.id));
+  const cmlResults = await mapWithConcurrency(known, config.cmlConcurrency, async (worker) => {
+    const instance = looks.get(worker.id)?.instance;
+    const endpoint = endpointOf(worker);
+    if (instance?.state !== "running" || endpoint === null) {
+      return null;
+    }
+    return withDeadline(
+      observeCml(deps.cml, endpoint, worker.idle.lastActivityAt),
+      config.perWorkerTimeoutMs,
+      `CML on ${worker.name}`,
+    );
+  });
+
+  const observed = known.map((worker, index) => {
+    const result = cmlResults[index];
+    // An unconfirmed worker's CML was not asked (endpointOf): nothing is known of it, and nothing is claimed.
+    const cml: CmlObservation | null = !cmlTrustOf(worker).confirmed
+      ? null
+      : result === undefined || !result.ok
+        ? { reachable: false, error: result?.ok === false ? String(result.error) : "not asked" }
+        : result.value;
+    const look = looks.get(worker.id);
+    return {
+      worker,
+      observation: {
+        instance: look?.instance ?? null,
+        statusCheck: look?.statusCheck ?? null,
+        metrics: look?.metrics ?? null,
+        cml,
+        at,
+      },
+    };
+  });
+
+  // Labs first (they are outside the worker's versioned save): the worker saved next is read back with them.
+  const labResults = await mapWithConcurrency(observed, config.saveConcurrency, ({ worker, observation }) =>
+    storeObservedLabs(deps.workers, worker, observation),
+  );
+  const labsMoved = new Set(
+    observed.flatMap(({ worker }, index) => {
+      const result = labResults[index];
+      if (result !== undefined && !result.ok) {
+        deps.logger.warn({ err: result.error, workerId: worker.id }, "could not save a worker's labs");
+      }
+      return result?.ok === true && result.value ? [worker.id] : [];
+    }),
+  );
+  // Sets, not counters: a change recomputed after a write conflict must count once.
+  const moved = new Set<string>();
+  const superseded = new Set<string>();
+  const saves = await mapWithConcurrency(observed, config.saveConcurrency, ({ worker, observation }) =>
+    updateWorker(deps, worker.id, (current, savedAt) => {
+      if (current.status === "TERMINATED" || current.status === "FAILED") {
+        return null;
+      }
+      // A shard job that waited behind a later sweep's run of the same shard must not roll its telemetry back.
+      if (current.telemetry !== null && current.telemetry.sampledAt.getTime() > at.getTime()) {
+        superseded.add(current.id);
+        return null;
+      }
+      superseded.delete(current.id);
+      const applied = applyObservation(current, observation, config.cmlApiPort, actor, savedAt);
+      // Stored labs are already on `current`, so applyObservation cannot see that they moved.
+      if (applied.moved || labsMoved.has(current.id)) {
+        moved.add(current.id);
+      } else {
+        moved.delete(current.id);
+      }
+      return { worker: applied.worker, events: applied.events, notify: moved.has(current.id) };
+    }),
+  );
+  const saved: Worker[] = [];
+  for (const [index, result] of saves.entries()) {
+    if (result.ok) {
+      saved.push(result.value);
+    } else {
+      deps.logger.warn(
+        { err: result.error, workerId: observed[index]?.worker.id },
+        "could not save a sweep result",
+      );
+    }
+  }
+  const fresh = saved.filter((worker) => worker.telemetry?.sampledAt.getTime() === at.getTime());
+  const samples: TelemetrySample[] = fresh.flatMap((worker) =>
+    worker.telemetry === null ? [] : [{ ...worker.telemetry, workerId: worker.id }],
+  );
+  await deps.workers.saveTelemetry(samples);
+  if (deps.impairedReboots !== undefined) {
+    // Decided on the saved workers: their impairment episodes now count this sweep.
+    await deps.impairedReboots.decide(fresh);
+  }
+  if (config.customMetrics.enabled) {
+    const data = customMetricData(fresh, at);
+    if (data.length > 0) {
+      await deps.cloud.publishMetrics(target, config.customMetrics.namespace, data);
+    }
+  }
+  const unreachable = observed.filter(
+    (entry) => entry.observation.instance?.state === "running" && entry.observation.cml?.reachable === false,
+  ).length;
+  return { workers: known.length, changed: moved.size, unreachable, superseded: superseded.size };
+}

@@ -1,0 +1,53 @@
+import type { ShardSweepResult } from "../domain/telemetry-sweep-run";
+import type { CloudProvider, CloudTarget } from "../ports/cloud-provider.port";
+import type { CmlClient } from "../ports/cml-client.port";
+import type { WorkerRepository } from "../ports/worker-repository.port";
+import type { ImpairedRebootService } from "./impaired-reboot.service";
+import type { WorkerWriterDeps } from "./worker-writer";
+
+/** CML_SWEEP_SHARD_SIZE's default: the most workers one shard of a region's sweep holds. */
+export const DEFAULT_SWEEP_SHARD_SIZE = 250;
+
+export interface TelemetrySweepConfig {
+  readonly cmlApiPort: number;
+  /** Most workers whose CML is being asked at once (per shard). */
+  readonly cmlConcurrency: number;
+  /** The most one worker's CML questions may take in a sweep; a slower worker counts as unreachable. */
+  readonly perWorkerTimeoutMs: number;
+  /** How far back CloudWatch is asked for the latest datapoint. */
+  readonly metricWindowMs: number;
+  readonly metricPeriodSeconds: number;
+  /** Most worker records written at once. */
+  readonly saveConcurrency: number;
+  readonly customMetrics: { readonly enabled: boolean; readonly namespace: string };
+  /** Telemetry samples older than this are deleted after each sweep (null keeps them all). */
+  readonly retentionMs: number | null;
+  /** CML_SWEEP_SHARD_SIZE: the most workers one shard holds (default {@link DEFAULT_SWEEP_SHARD_SIZE}). */
+  readonly shardSize?: number | undefined;
+}
+
+export interface TelemetrySweepDeps extends WorkerWriterDeps {
+  readonly workers: WorkerRepository;
+  readonly cloud: CloudProvider;
+  readonly cml: CmlClient;
+  readonly sweep: TelemetrySweepConfig;
+  /** Decides reboots of impaired workers after each shard's sweep (none: impaired checks are only reported). */
+  readonly impairedReboots?: Pick<ImpairedRebootService, "decide"> | undefined;
+  /** Told of each shard swept and how long it took (the job process's sweep-duration histogram). */
+  readonly onShardSwept?: ((shard: ShardSweepResult, seconds: number) => void) | undefined;
+}
+
+export interface SweepSummary {
+  readonly targets: number;
+  readonly workers: number;
+  /** Workers whose visible state moved (and were published). */
+  readonly changed: number;
+  /** Running workers whose CML did not answer in time. */
+  readonly cmlUnreachable: number;
+  /** Samples deleted by the retention rule in this sweep. */
+  readonly pruned: number;
+  readonly failedTargets: readonly { target: CloudTarget; error: string }[];
+  /** Shards swept, and shards skipped because a run of the same shard was still under way. */
+  readonly shards: number;
+  readonly skippedShards: number;
+}
