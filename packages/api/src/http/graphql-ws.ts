@@ -59,12 +59,18 @@ interface SocketExtra {
 export function serveGraphqlWs(deps: ApiServerDeps, yoga: FleetYoga, sockets: WebSocketServer) {
   const { live } = deps.authentication;
   const maxBufferedBytes = deps.edge.wsMaxBufferedBytes;
-  const closeTooSlow = (socket: WebSocket) =>
+  const closeTooSlow = (socket: WebSocket) => {
+    // Operators see it: a client closed over and over is one whose link or host cannot keep up with the fleet.
+    deps.logger.warn(
+      { bufferedBytes: socket.bufferedAmount, maxBufferedBytes },
+      "graphql-ws connection closed as too slow a reader",
+    );
     closeSocket(
       socket,
       WS_CLOSE.tooSlow,
       `too slow: more than ${maxBufferedBytes} bytes waited to be read; connect again`,
     );
+  };
   const sharing = createSubscriptionSharing({ maxBufferedBytes, closeTooSlow });
   const server = makeServer<Record<string, unknown>, SocketExtra>({
     onConnect: async (ctx) => {
