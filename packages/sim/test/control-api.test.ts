@@ -105,6 +105,7 @@ describe("the /_sim control API", () => {
       cml: {},
       pricing: {},
       cmlInFlightPeak: 0,
+      cmlConnections: 0,
     });
   });
 });
