@@ -54,6 +54,7 @@ export const graphqlScenario: Scenario = {
     "10,000 workers (quick: 2,000) with telemetry, license, idle state and three tags are bulk-inserted into a fresh Postgres schema",
     "the API is a child process built like production (createApiApp + startApiServer, bearer-token auth, Redis, the query limits, NODE_ENV=production as in the Dockerfile); the reference is a bare graphql-yoga { hello } server in another child (also NODE_ENV=production), measured with the same load just before and just after the API (their mean is the reference)",
     "load: a closed loop of keep-alive HTTP connections with fixed concurrency for a fixed time (after a warm-up), from the runner process; requests per second count successful answers only (HTTP 200 without errors)",
+    "fleetSummary is answered from the API process's summary of the last second while no fleet event arrives (packages/api/src/graphql/fleet-summary-cache.ts): its SQL statements per request are the token lookup alone; the load sees no fleet events",
     "SQL statements per request: every statement the API's pooled Postgres connections send, counted inside the API process over 20 (quick: 3) sequential requests after the load",
   ],
   async run(ctx) {
