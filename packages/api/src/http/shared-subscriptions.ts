@@ -26,8 +26,6 @@ export interface SubscriptionSharing {
     subscriber: Subscriber,
     afterEvent: () => void,
   ): AsyncGenerator<ExecutionResult>;
-  /** Executions running, and subscribers receiving them: what the sharing saves is the difference. */
-  counts(): { executions: number; subscribers: number };
 }
 
 /** Where one subscriber's messages go. */
@@ -65,7 +63,6 @@ interface SharedExecution {
 
 export function createSubscriptionSharing(options: SubscriptionSharingOptions): SubscriptionSharing {
   const executions = new Map<string, SharedExecution>();
-  let subscribers = 0;
 
   function deliver(member: Member, payload: string): void {
     const { socket } = member.subscriber;
@@ -100,7 +97,6 @@ export function createSubscriptionSharing(options: SubscriptionSharingOptions): 
     if (executions.get(key) === execution) {
       executions.delete(key);
     }
-    subscribers -= execution.members.size;
     for (const member of execution.members) {
       member.end(ending);
     }
@@ -111,7 +107,6 @@ export function createSubscriptionSharing(options: SubscriptionSharingOptions): 
     if (!execution.members.delete(member)) {
       return;
     }
-    subscribers--;
     if (execution.members.size > 0) {
       return;
     }
@@ -119,7 +114,7 @@ export function createSubscriptionSharing(options: SubscriptionSharingOptions): 
     if (executions.get(key) === execution) {
       executions.delete(key);
     }
-    void execution.source.return?.();
+    endQuietly(execution.source);
   }
 
   return {
@@ -131,7 +126,7 @@ export function createSubscriptionSharing(options: SubscriptionSharingOptions): 
         void pump(key, execution);
       } else {
         // Its checks have passed (graphql-ws ran them); its own pub/sub listener is not needed.
-        void own[Symbol.asyncIterator]().return?.();
+        endQuietly(own[Symbol.asyncIterator]());
       }
       const stream = memberStream();
       const member: Member = {
@@ -141,12 +136,15 @@ export function createSubscriptionSharing(options: SubscriptionSharingOptions): 
       };
       const joined = execution;
       joined.members.add(member);
-      subscribers++;
       stream.onReturn(() => leave(key, joined, member));
       return stream.generator;
     },
-    counts: () => ({ executions: executions.size, subscribers }),
   };
+}
+
+/** Ends an execution's stream; a failure to end one nobody listens to any more is of no consequence. */
+function endQuietly(stream: AsyncIterator<ExecutionResult>): void {
+  Promise.resolve(stream.return?.()).catch(() => undefined);
 }
 
 /**
