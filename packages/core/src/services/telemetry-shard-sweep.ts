@@ -65,8 +65,9 @@ export async function sweepShard(
     if (instance?.state !== "running" || endpoint === null) {
       return null;
     }
+    // The deadline given to the look as well: past it, its CML requests are abandoned and free their slots.
     return withDeadline(
-      observeCml(deps.cml, endpoint, worker.idle.lastActivityAt),
+      observeCml(deps.cml, endpoint, worker.idle.lastActivityAt, config.perWorkerTimeoutMs),
       config.perWorkerTimeoutMs,
       `CML on ${worker.name}`,
     );
