@@ -100,6 +100,8 @@ async function measure(ctx: BenchContext): Promise<ResultRow[]> {
       const api = await spawnChild(
         "api-child.ts",
         fleetChildEnv(ctx, { schema: db.schema, redisPrefix: prefix }, { BOOTSTRAP_ADMIN_TOKEN: token }),
+        // On a machine busy with other work, compiling and starting the API can take more than a minute.
+        180_000,
       );
       defer(() => api.child.stop());
       apiUrls.push(String(api.ready.url));
