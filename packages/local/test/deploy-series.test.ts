@@ -155,6 +155,9 @@ describe("deploy/'s series in the /metrics of a running API and job process (Pos
       }
       expect(text).toContain("cml_fleet_job_processes 1");
     }, PATIENCE);
+    // A telemetry sweep with the worker in it, so a shard's duration has a sample (the scheduled one ran before it).
+    const sweep = await fleet.queue.enqueue("telemetry-sweep", {});
+    expect(await fleet.queue.waitForResult(sweep.id, 60_000)).toMatchObject({ shards: 1 });
     exposed = exposition(await apiText(), await (await fetch(jobsMetrics.url)).text());
   }, 180_000);
 

@@ -23,7 +23,7 @@ function idleInput(worker: Worker, now: Date): IdleInput {
   };
 }
 
-async function fleetOf(count: number, customMetrics = false) {
+async function fleetOf(count: number, customMetrics = false, shardSize?: number) {
   const deps = fakeServiceDeps();
   const workers = [];
   for (let index = 0; index < count; index++) {
@@ -40,6 +40,7 @@ async function fleetOf(count: number, customMetrics = false) {
       saveConcurrency: 4,
       customMetrics: { enabled: customMetrics, namespace: "CMLFleet" },
       retentionMs: 24 * 60 * 60 * 1000,
+      shardSize,
     },
   });
   return { deps, workers, service };
@@ -54,6 +55,60 @@ describe("telemetry sweep", () => {
     expect(summary).toMatchObject({ targets: 1, workers: 25 });
     expect(deps.cloud.calls).toEqual({ describeFleet: 1, statusChecks: 1, metrics: 1 });
     expect(deps.workers.telemetry).toHaveLength(25);
+  });
+
+  it("cuts a region into shards of at most the shard size, still reading AWS once per region", async () => {
+    const { deps, service } = await fleetOf(25, false, 4);
+
+    const summary = await service.sweep();
+
+    expect(summary).toMatchObject({ targets: 1, workers: 25, skippedShards: 0 });
+    expect(summary.shards).toBeGreaterThanOrEqual(7);
+    expect(deps.cloud.calls).toEqual({ describeFleet: 1, statusChecks: 1, metrics: 1 });
+    expect(deps.workers.telemetry).toHaveLength(25);
+  });
+
+  it("plans a region's shards with their workers' slice of one AWS reading, and sweeps a shard from it", async () => {
+    const { deps, workers, service } = await fleetOf(10, false, 3);
+    const [first] = workers;
+    const target = { run: "r1", accountId: first?.accountId ?? "", region: first?.region ?? "" };
+
+    const shards = await service.planRegion(target);
+
+    expect(shards.every((shard) => shard.looks.length <= 3)).toBe(true);
+    expect(shards.flatMap((shard) => shard.looks.map((look) => look.workerId)).sort()).toEqual(
+      workers.map((worker) => worker.id).sort(),
+    );
+    expect(deps.cloud.calls).toEqual({ describeFleet: 1, statusChecks: 1, metrics: 1 });
+    const [shard] = shards;
+    if (shard === undefined) {
+      throw new Error("no shard");
+    }
+    const result = await service.sweepShard(JSON.parse(JSON.stringify(shard)));
+    expect(result).toMatchObject({ workers: shard.looks.length, superseded: 0, cmlUnreachable: 0 });
+    expect(deps.workers.telemetry).toHaveLength(shard.looks.length);
+  });
+
+  it("leaves alone a worker a later sweep saved when an older shard job runs after it", async () => {
+    const { deps, workers, service } = await fleetOf(2);
+    const [first] = workers;
+    const [stale] = await service.planRegion({
+      run: "old",
+      accountId: first?.accountId ?? "",
+      region: first?.region ?? "",
+    });
+    deps.clock.advance(60_000);
+    await service.sweep();
+    const samples = deps.workers.telemetry.length;
+    if (stale === undefined) {
+      throw new Error("no shard");
+    }
+
+    const result = await service.sweepShard(stale);
+
+    expect(result.superseded).toBe(2);
+    expect(deps.workers.telemetry).toHaveLength(samples);
+    expect((await deps.workers.findById(first?.id ?? ""))?.telemetry?.sampledAt).toEqual(deps.clock.now());
   });
 
   it("publishes nothing on a sweep where nothing moved", async () => {
