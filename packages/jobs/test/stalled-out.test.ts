@@ -20,11 +20,14 @@ interface SimInstance {
  * real Redis and Postgres, the simulator.
  */
 describe("a provision whose process is killed each time it runs it", () => {
-  // CML never gets ready, so every attempt is still waiting for it when its process is killed.
+  // CML never answers (each request hangs within a long CML_REQUEST_TIMEOUT), so every attempt is still
+  // in its step asking CML when its process is killed: a provision between two steps holds nothing and
+  // would not stall (README, "Provisioning in steps").
   const fleet = useHarness("stalled-out", {
     jobWorkers: false,
     sim: { cmlReadyDelayMs: 3_600_000 },
-    env: { CML_LICENSE_TOKEN: "" },
+    // No license check at each start: its refresh would hang on CML too, holding the worker.
+    env: { CML_LICENSE_TOKEN: "", CML_REQUEST_TIMEOUT: "10m", CML_LICENSE_CHECK_ON_STARTUP: "false" },
   });
   const children: ChildJobProcess[] = [];
   afterAll(async () => {
@@ -32,7 +35,7 @@ describe("a provision whose process is killed each time it runs it", () => {
   });
 
   it("ends FAILED with the stall named and its instance terminated, once BullMQ gives it up", {
-    timeout: 240_000,
+    timeout: 480_000,
   }, async () => {
     const childEnv = {
       ...fleet.env,
@@ -40,6 +43,7 @@ describe("a provision whose process is killed each time it runs it", () => {
       CML_FLEET_TEST_LOCK_MS: "1000",
       LOG_LEVEL: "warn",
     };
+    await fleet.simJson("/_sim/faults", { method: "PUT", body: JSON.stringify({ cmlLatencyMs: 3_600_000 }) });
     const worker = await fleet.createWorker("stalls");
     const enqueued = await fleet.queue.enqueue("provision", {
       workerId: worker.id,
@@ -48,6 +52,8 @@ describe("a provision whose process is killed each time it runs it", () => {
     const queue = new Queue(queueName("provision"), { connection: fleet.redis, prefix: fleet.keyPrefix });
     try {
       let lastStart = 0;
+      let lastHolder: string | null = null;
+      const lockKey = `${fleet.keyPrefix}:worker-lock:${worker.id}`;
       // Four attempts killed mid-run: the fourth stall is one more than BullMQ allows.
       for (let kill = 1; kill <= 4; kill += 1) {
         const child = spawnJobProcess(childEnv);
@@ -66,8 +72,17 @@ describe("a provision whose process is killed each time it runs it", () => {
             throw new Error(`${String(error)}\n${child.output()}`);
           });
         lastStart = started;
-        // Well into the attempt (launched, waiting for CML), then the machine dies.
+        // Well into the attempt (launched, asking CML), then the machine dies. The attempt holds the
+        // worker's lock under a token of its own (a job that found the lock still held by the killed
+        // attempt only comes back later, and would not stall).
         await waitForWorker(fleet, worker.id, { status: "RUNNING" });
+        lastHolder = await vi.waitFor(async () => {
+          const holder = await fleet.redis.get(lockKey);
+          expect(holder).toMatch(new RegExp(`^${enqueued.id}#`));
+          expect(holder).not.toBe(lastHolder);
+          expect(await (await queue.getJob(enqueued.id))?.getState()).toBe("active");
+          return holder;
+        }, PATIENCE);
         await child.kill();
       }
 
