@@ -137,8 +137,12 @@ describe("a provision whose CML never gets ready", () => {
       const failed = await waitForWorker(fleet, worker.id, { status: "FAILED" });
       expect(failed.statusReason).toMatch(/gave up waiting for CML on .* to be ready/);
 
-      const finished = await queue.getJob(job.id);
-      expect(await finished?.getState()).toBe("failed");
+      // The worker's failure is written before BullMQ records the job's.
+      const finished = await vi.waitFor(async () => {
+        const found = await queue.getJob(job.id);
+        expect(await found?.getState()).toBe("failed");
+        return found;
+      }, PATIENCE);
       // The wait took several steps (each a look at CML), so only a bound kept across them could end it.
       const wait = (finished?.data as Record<string, unknown> | undefined)?.[STEP_WAIT_KEY];
       expect(wait).toMatchObject({ phase: "cml", polls: expect.any(Number) });
