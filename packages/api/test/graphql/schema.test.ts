@@ -18,6 +18,7 @@ const RESOLVED_GROUPS = [
   "finish what is half-built (status checks, accounts, audit, events, labs)",
   "schedules",
   "people: owners, notifications, snapshots",
+  "scale",
 ];
 
 /** schema-next.graphql's groups by name: each starts at a `# ---------- <name> ----------` line. */
