@@ -3,7 +3,10 @@ import { readFileSync } from "node:fs";
 import { createAwsCloudProvider } from "@cml-fleet/core/adapters/aws/create-aws-cloud-provider";
 import { createEc2NetworkInspector } from "@cml-fleet/core/adapters/aws/ec2-network";
 import { createAwsPricing } from "@cml-fleet/core/adapters/aws/pricing/create-aws-pricing";
-import { createCmlClient } from "@cml-fleet/core/adapters/cml/create-cml-client";
+import {
+  createCmlClient,
+  DEFAULT_CML_CONNECTIONS_PER_WORKER,
+} from "@cml-fleet/core/adapters/cml/create-cml-client";
 import { createHttpWebhookSender } from "@cml-fleet/core/adapters/webhook/http-webhook-sender";
 import { hourlyRate } from "@cml-fleet/core/domain/cost";
 import { systemClock } from "@cml-fleet/core/ports/clock.port";
@@ -26,7 +29,7 @@ import { createRedisPriceCache } from "@cml-fleet/platform/pricing/redis-price-c
 import { TOPICS } from "@cml-fleet/platform/pubsub/topics";
 import { createBullmqJobLookup } from "@cml-fleet/platform/queue/bullmq-job-lookup";
 import { createBullmqNotificationQueue } from "@cml-fleet/platform/queue/notification-queue";
-import { redisPrefixes } from "@cml-fleet/platform/queue/queue-definitions";
+import { redisPrefixes, TELEMETRY_SHARDS_AT_ONCE } from "@cml-fleet/platform/queue/queue-definitions";
 import { createRedisCloudCallPacer } from "@cml-fleet/platform/redis/redis-cloud-call-pacer";
 import { createNotificationRepository } from "@cml-fleet/platform/repositories/notification.repository";
 import { createScheduleRepository } from "@cml-fleet/platform/repositories/schedule.repository";
@@ -82,6 +85,20 @@ function cloudEndpoint(settings: Settings): string | null {
     return null;
   }
   return settings.cloud.sim.url ?? `http://127.0.0.1:${settings.cloud.sim.port}`;
+}
+
+/**
+ * The workers one shard looks at at once: the shards a process sweeps at once,
+ * each with this many looks of at most DEFAULT_CML_CONNECTIONS_PER_WORKER requests, fill the process's
+ * bound on CML requests in flight (CML_REQUEST_CONCURRENCY) and no more. More
+ * would only queue for a slot, and a look's deadline runs while it queues:
+ * healthy workers would count as unreachable.
+ */
+function looksPerShard(requestsInFlight: number): number {
+  return Math.max(
+    1,
+    Math.floor(requestsInFlight / (TELEMETRY_SHARDS_AT_ONCE * DEFAULT_CML_CONNECTIONS_PER_WORKER)),
+  );
 }
 
 /**
@@ -204,11 +221,12 @@ export async function startJobProcess(options: JobProcessOptions): Promise<Runni
     },
     sweep: {
       cmlApiPort: settings.cml.apiPort,
-      cmlConcurrency: settings.cml.concurrency,
+      cmlConcurrency: looksPerShard(settings.cml.concurrency),
       perWorkerTimeoutMs: settings.cml.requestTimeoutMs * 2,
       metricWindowMs: 10 * 60_000,
       metricPeriodSeconds: 60,
-      saveConcurrency: 8,
+      // The shards a process sweeps at once share its database pool (10), with room left for other jobs.
+      saveConcurrency: Math.max(1, Math.floor(8 / TELEMETRY_SHARDS_AT_ONCE)),
       customMetrics: settings.telemetry.customMetrics,
       retentionMs: settings.telemetry.retentionMs,
       shardSize: settings.telemetry.shardSize,

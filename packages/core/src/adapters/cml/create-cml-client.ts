@@ -20,6 +20,9 @@ import { type CmlRequestLoad, limitCmlRequests } from "./cml-request-limit";
 import { createCmlSessions } from "./cml-session";
 import { systemHealth, systemInformation, systemStats } from "./cml-system";
 
+/** How many CML requests of one worker are in flight at most, by default (a sweep sizes its looks by it). */
+export { DEFAULT_CML_CONNECTIONS_PER_WORKER } from "./cml-client-options";
+
 export interface HttpCmlClient extends CmlClient {
   /** The requests in flight and waiting now (all workers together). */
   load(): CmlRequestLoad;
