@@ -55,8 +55,14 @@ export function jobStopError(job: JobDeadline): FleetError {
 /** Throws why the job must stop (its bound passed, its lock was lost): call it before each side effect. */
 export function throwIfPastJobDeadline(): void {
   const current = currentJobDeadline();
-  if (current?.signal.aborted === true) {
-    throw jobStopError(current);
+  if (current !== null) {
+    throwIfAborted(current);
+  }
+}
+
+function throwIfAborted(job: JobDeadline): void {
+  if (job.signal.aborted) {
+    throw jobStopError(job);
   }
 }
 
@@ -66,6 +72,8 @@ async function sleepWithinJob(sleep: Sleep, ms: number, job: JobDeadline | null)
     await sleep(ms);
     return;
   }
+  // A job stopped before its sleep began must not sleep at all: an abort event fires only once.
+  throwIfAborted(job);
   let onAbort: (() => void) | null = null;
   const aborted = new Promise<never>((_, reject) => {
     onAbort = () => reject(jobStopError(job));
@@ -118,39 +126,72 @@ export async function pollUntil<T>(
   probe: () => Promise<T | null>,
 ): Promise<T> {
   let delay = options.initialDelayMs;
-  let lastError: unknown = null;
   const job = currentJobDeadline();
-  // The wait ends at its own bound or the job's, whichever comes first; the job's is reported as the job's timeout.
-  const deadline =
-    job !== null && job.deadline.getTime() < options.deadline.getTime() ? job.deadline : options.deadline;
+  const deadline = waitDeadline(options, job);
   for (;;) {
-    throwIfPastJobDeadline();
-    try {
-      const value = await probe();
-      if (value !== null) {
-        return value;
-      }
-      lastError = null;
-    } catch (error) {
-      if (!isRetryable(error)) {
-        throw error;
-      }
-      lastError = error;
+    const look = await probeOnce(probe);
+    if (look.ready) {
+      return look.value;
     }
-    const remaining = deadline.getTime() - deps.clock.now().getTime();
-    if (remaining <= 0 && job !== null && deadline === job.deadline) {
-      throw jobTimeoutError(job);
-    }
-    if (remaining <= 0) {
-      const detail = lastError instanceof Error ? ` (last error: ${lastError.message})` : "";
-      throw new UpstreamUnavailableError(options.upstream, `gave up waiting for ${options.what}${detail}`, {
-        retryable: false,
-        cause: lastError,
-      });
-    }
+    const remaining = remainingOrGiveUp(deps, options, deadline, job, look.lastError);
     await sleepWithinJob(deps.sleep, Math.min(delay, remaining), job);
-    delay = Math.min(Math.round(delay * 1.6), options.maxDelayMs);
+    delay = nextDelay(delay, options);
   }
+}
+
+/** The wait ends at its own bound or the job's, whichever comes first. */
+function waitDeadline(options: PollOptions, job: JobDeadline | null): Date {
+  return job !== null && job.deadline.getTime() < options.deadline.getTime()
+    ? job.deadline
+    : options.deadline;
+}
+
+/** One probe (after checking the job may still act): its value, or the retryable error that meant "not yet". */
+async function probeOnce<T>(
+  probe: () => Promise<T | null>,
+): Promise<
+  { readonly ready: true; readonly value: T } | { readonly ready: false; readonly lastError: unknown }
+> {
+  throwIfPastJobDeadline();
+  try {
+    const value = await probe();
+    return value === null ? { ready: false, lastError: null } : { ready: true, value };
+  } catch (error) {
+    if (!isRetryable(error)) {
+      throw error;
+    }
+    return { ready: false, lastError: error };
+  }
+}
+
+/**
+ * The time left before the wait's deadline; past it, the wait gives up: as
+ * the job's timeout when the job's bound came first, else permanently as
+ * "gave up waiting" (the bound is the operator's setting).
+ */
+function remainingOrGiveUp(
+  deps: PollDeps,
+  options: PollOptions,
+  deadline: Date,
+  job: JobDeadline | null,
+  lastError: unknown,
+): number {
+  const remaining = deadline.getTime() - deps.clock.now().getTime();
+  if (remaining <= 0 && job !== null && deadline === job.deadline) {
+    throw jobTimeoutError(job);
+  }
+  if (remaining <= 0) {
+    const detail = lastError instanceof Error ? ` (last error: ${lastError.message})` : "";
+    throw new UpstreamUnavailableError(options.upstream, `gave up waiting for ${options.what}${detail}`, {
+      retryable: false,
+      cause: lastError,
+    });
+  }
+  return remaining;
+}
+
+function nextDelay(delay: number, options: PollOptions): number {
+  return Math.min(Math.round(delay * 1.6), options.maxDelayMs);
 }
 
 /**
@@ -211,39 +252,19 @@ export async function pollOnce<T>(
   const polls = (resumed?.polls ?? 0) + 1;
   const delay = resumed?.nextDelayMs ?? options.initialDelayMs;
   const job = currentJobDeadline();
-  const deadline =
-    job !== null && job.deadline.getTime() < options.deadline.getTime() ? job.deadline : options.deadline;
-  throwIfPastJobDeadline();
-  let lastError: unknown = null;
-  try {
-    const value = await probe(polls);
-    if (value !== null) {
-      return { kind: "ready", value };
-    }
-  } catch (error) {
-    if (!isRetryable(error)) {
-      throw error;
-    }
-    lastError = error;
+  const deadline = waitDeadline(options, job);
+  const look = await probeOnce(() => probe(polls));
+  if (look.ready) {
+    return { kind: "ready", value: look.value };
   }
-  const remaining = deadline.getTime() - deps.clock.now().getTime();
-  if (remaining <= 0 && job !== null && deadline === job.deadline) {
-    throw jobTimeoutError(job);
-  }
-  if (remaining <= 0) {
-    const detail = lastError instanceof Error ? ` (last error: ${lastError.message})` : "";
-    throw new UpstreamUnavailableError(options.upstream, `gave up waiting for ${options.what}${detail}`, {
-      retryable: false,
-      cause: lastError,
-    });
-  }
+  const remaining = remainingOrGiveUp(deps, options, deadline, job, look.lastError);
   return {
     kind: "wait",
     delayMs: Math.min(delay, remaining),
     progress: {
       phase: options.phase,
       polls,
-      nextDelayMs: Math.min(Math.round(delay * 1.6), options.maxDelayMs),
+      nextDelayMs: nextDelay(delay, options),
     },
   };
 }
