@@ -64,6 +64,26 @@ export function createRedisChannelTarget(options: RedisChannelTargetOptions): Re
     }
   });
 
+  /**
+   * SUBSCRIBE once the connection is ready. Sent while it is still being set
+   * up, a second topic's SUBSCRIBE could be refused by ioredis ("Connection in
+   * subscriber mode") behind the first one, and the topic would never be heard
+   * (an API process starting two listeners at once did exactly that).
+   */
+  const subscribeWhenReady = (topic: string): void => {
+    const channel = `${prefix}${topic}`;
+    const send = () => {
+      if (listeners.has(topic)) {
+        subscribeClient.subscribe(channel).catch(report("subscribe", channel));
+      }
+    };
+    if (subscribeClient.status === "ready") {
+      send();
+    } else {
+      subscribeClient.once("ready", send);
+    }
+  };
+
   const encode = (event: CustomEvent): string =>
     event.detail === undefined ? "" : serializer.stringify(event.detail);
 
@@ -79,7 +99,7 @@ export function createRedisChannelTarget(options: RedisChannelTargetOptions): Re
       if (forTopic === undefined) {
         forTopic = new Set();
         listeners.set(topic, forTopic);
-        subscribeClient.subscribe(`${prefix}${topic}`).catch(report("subscribe", `${prefix}${topic}`));
+        subscribeWhenReady(topic);
       }
       forTopic.add(callbackOf(listener));
     },
