@@ -147,6 +147,40 @@ describe("CML certificate pinning over the simulator's HTTPS", () => {
     expect(await cmlCalls()).toBe(0);
   });
 
+  it("keeps a worker's first-use connections once its requests carry the pin they recorded", async () => {
+    const { store, pins } = pinStore();
+    const cml = client(store);
+    const { endpoint } = await readySimWorker(sim, control);
+    await control.resetStats();
+    await Promise.all([cml.licensing(endpoint), cml.systemStats(endpoint), cml.systemInformation(endpoint)]);
+    const firstUse = (await control.stats()).cmlConnections;
+    expect(firstUse).toBeGreaterThan(0);
+
+    // The next sweep reads the worker with its pin: same certificate, same connections, no handshake.
+    const pinned: CmlEndpoint = { ...endpoint, certificatePin: pins.get(endpoint.workerId) ?? null };
+    expect(pinned.certificatePin).toBe(SIM_DEFAULT);
+    await control.resetStats();
+    await Promise.all([cml.licensing(pinned), cml.systemStats(pinned), cml.systemInformation(pinned)]);
+    const stats = await control.stats();
+    expect(stats.cmlConnections).toBe(0);
+    expect(stats.cml[LOGIN]).toBeUndefined();
+  });
+
+  it("never lends a connection that presented an earlier certificate to a request pinned to the new one", async () => {
+    const { store, pins } = pinStore();
+    const cml = client(store);
+    const { instanceId, endpoint } = await readySimWorker(sim, control);
+    await cml.systemStats(endpoint);
+    // An ADMIN clears the pin after the worker's certificate changed: the next first contact pins the new one.
+    pins.delete(endpoint.workerId);
+    await swapCertificate(instanceId, "alternate");
+    await cml.systemStats(endpoint);
+    expect(pins.get(endpoint.workerId)).toBe(SIM_ALTERNATE);
+    // Requests pinned to the old certificate are refused, on any connection old or new.
+    await mismatch(cml.systemStats({ ...endpoint, certificatePin: SIM_DEFAULT }));
+    expect((await cml.systemStats({ ...endpoint, certificatePin: SIM_ALTERNATE })).cpuPercent).toBeDefined();
+  });
+
   it("enforces an endpoint's pin even without a pin store", async () => {
     const cml = client(undefined);
     const { endpoint } = await readySimWorker(sim, control);

@@ -9,6 +9,8 @@ export interface SimStats {
   readonly ec2: Readonly<Record<string, number>>;
   readonly cloudwatch: Readonly<Record<string, number>>;
   readonly cml: Readonly<Record<string, number>>;
+  /** New connections to the CML endpoints (TLS handshakes, over HTTPS). */
+  readonly cmlConnections: number;
 }
 
 /** The simulator's `/_sim` control API. */

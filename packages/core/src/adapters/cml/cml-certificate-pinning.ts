@@ -39,6 +39,12 @@ function endpointOf(options: https.RequestOptions): string {
   return `https://${options.host ?? options.hostname ?? "?"}:${options.port ?? 443}`;
 }
 
+interface CheckedConnection {
+  readonly workerId: string;
+  readonly presented: string;
+  readonly firstUsePool: boolean;
+}
+
 /**
  * An HTTPS agent that holds each worker's CML to its pinned certificate.
  *
@@ -51,16 +57,30 @@ function endpointOf(options: https.RequestOptions): string {
  * another. TLS sessions are not cached: a resumed session would skip the
  * handshake whose certificate is checked.
  *
+ * A worker's first contact pins the certificate it presented, and from then on
+ * its requests carry that pin. They keep using the connections opened at first
+ * use, which presented exactly that certificate, rather than opening a pinned
+ * pool beside them: a sweep after the first would otherwise handshake again
+ * with every worker, and the first-use connections left idle would crowd the
+ * bound on idle connections out of every other worker's.
+ *
  * With verification on (a CA bundle), the pin applies on top of it: the chain
  * must verify and the certificate must be the one pinned.
  */
-class PinningAgent extends BoundedIdleAgent {
+export class PinningAgent extends BoundedIdleAgent {
   /**
    * First-use pins being recorded, by worker and fingerprint: the parallel
    * first requests to a worker (one look asks six questions at once) share
    * one write instead of racing six.
    */
   private readonly pinning = new Map<string, Promise<string | null>>();
+  /**
+   * Per worker, the certificate its first-use connections presented: every one
+   * of them, since connections that presented another are closed when this changes.
+   */
+  private readonly firstUse = new Map<string, string>();
+  /** What each checked connection presented, for which worker, and whether it lives in a first-use pool. */
+  private readonly checked = new WeakMap<Duplex, CheckedConnection>();
 
   constructor(
     options: https.AgentOptions,
@@ -73,9 +93,37 @@ class PinningAgent extends BoundedIdleAgent {
   override getName(options?: https.RequestOptions): string {
     const name = super.getName(options);
     const expectation = options === undefined ? undefined : expectationOf(options);
-    return expectation === undefined
-      ? name
-      : `${name}:${expectation.workerId}:${expectation.pin ?? "first-use"}`;
+    if (expectation === undefined) {
+      return name;
+    }
+    const pool = this.servedByFirstUse(expectation) ? "first-use" : expectation.pin;
+    return `${name}:${expectation.workerId}:${pool}`;
+  }
+
+  /** A request without a pin, or pinned to the certificate the worker's first-use connections presented. */
+  private servedByFirstUse(expectation: CertificateExpectation): boolean {
+    if (expectation.pin === null) {
+      return true;
+    }
+    const recorded = this.firstUse.get(expectation.workerId);
+    return recorded !== undefined && sameFingerprint(expectation.pin, recorded);
+  }
+
+  /** The certificate a connection presented when it was checked (null: not a checked HTTPS connection). */
+  certificateOf(socket: Duplex | null | undefined): string | null {
+    return socket === null || socket === undefined ? null : (this.checked.get(socket)?.presented ?? null);
+  }
+
+  // A first-use connection that presented a certificate other than the worker's latest first-use one is not kept.
+  override keepSocketAlive(socket: Duplex): boolean {
+    const connection = this.checked.get(socket);
+    if (
+      connection?.firstUsePool === true &&
+      this.firstUse.get(connection.workerId) !== connection.presented
+    ) {
+      return false;
+    }
+    return super.keepSocketAlive(socket);
   }
 
   override createConnection(
@@ -88,6 +136,7 @@ class PinningAgent extends BoundedIdleAgent {
       return socket;
     }
     const endpoint = endpointOf(options);
+    const pool = this.servedByFirstUse(expectation) ? this.getName(options) : null;
     // The agent is answered once: with the checked socket, or with why there is none.
     let answered = false;
     const answer = (error: Error | null) => {
@@ -107,7 +156,17 @@ class PinningAgent extends BoundedIdleAgent {
     socket.on("error", onError);
     socket.once("secureConnect", () => {
       this.check(socket, expectation, endpoint).then(
-        () => answer(socket.destroyed ? new CmlError("unreachable", endpoint, "connection closed") : null),
+        (presented) => {
+          this.checked.set(socket, {
+            workerId: expectation.workerId,
+            presented,
+            firstUsePool: pool !== null,
+          });
+          if (pool !== null) {
+            this.keepAsFirstUse(pool, expectation.workerId, presented);
+          }
+          answer(socket.destroyed ? new CmlError("unreachable", endpoint, "connection closed") : null);
+        },
         (error: unknown) => answer(error instanceof Error ? error : new Error(String(error))),
       );
     });
@@ -115,11 +174,30 @@ class PinningAgent extends BoundedIdleAgent {
     return undefined;
   }
 
+  /**
+   * Records a checked connection of a first-use pool. When its certificate is
+   * not the one the pool's connections presented so far (a pin was cleared and
+   * the worker pinned anew), those are closed: the pool serves the requests
+   * pinned to the new one.
+   */
+  private keepAsFirstUse(pool: string, workerId: string, presented: string): void {
+    if (this.firstUse.get(workerId) === presented) {
+      return;
+    }
+    this.firstUse.set(workerId, presented);
+    for (const idle of this.freeSockets[pool] ?? []) {
+      if (this.checked.get(idle)?.presented !== presented) {
+        idle.destroy();
+      }
+    }
+  }
+
+  /** Checks a new connection's certificate, and answers the fingerprint it presented. */
   private async check(
     socket: TLSSocket,
     expectation: CertificateExpectation,
     endpoint: string,
-  ): Promise<void> {
+  ): Promise<string> {
     const presented = normalizeFingerprint(socket.getPeerCertificate().fingerprint256 ?? "");
     if (presented === null) {
       throw new CmlError("protocol", endpoint, "the server presented no certificate");
@@ -128,10 +206,10 @@ class PinningAgent extends BoundedIdleAgent {
       if (!sameFingerprint(expectation.pin, presented)) {
         throw new CmlCertificateMismatchError(endpoint, expectation.workerId, expectation.pin, presented);
       }
-      return;
+      return presented;
     }
     if (this.pins === undefined) {
-      return;
+      return presented;
     }
     // First use: record it, unless another process (or an earlier request) pinned one first.
     const stored = await this.pinFirstCertificate(this.pins, expectation.workerId, presented);
@@ -145,6 +223,7 @@ class PinningAgent extends BoundedIdleAgent {
     if (!sameFingerprint(stored, presented)) {
       throw new CmlCertificateMismatchError(endpoint, expectation.workerId, stored, presented);
     }
+    return presented;
   }
 
   private pinFirstCertificate(
@@ -168,6 +247,6 @@ export function createPinningAgent(
   options: https.AgentOptions,
   pins: CmlCertificatePins | undefined,
   maxIdle: number,
-): BoundedIdleAgent {
+): PinningAgent {
   return new PinningAgent(options, pins, maxIdle);
 }

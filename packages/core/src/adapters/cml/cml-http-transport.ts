@@ -25,6 +25,8 @@ export interface CmlHttpResponse {
   readonly status: number;
   /** Parsed JSON, the raw text when it is not JSON, or null when empty. */
   readonly body: unknown;
+  /** The SHA-256 fingerprint of the certificate the answering connection presented (absent over plain HTTP). */
+  readonly certificate?: string | null;
 }
 
 export interface CmlTransport {
@@ -148,6 +150,8 @@ export function createCmlTransport(options: {
         ...(isHttps && request.certificate !== undefined ? { cmlCertificate: request.certificate } : {}),
       };
       const req = requestFn(url, requestOptions, (res) => {
+        // Read now: once the answer is read, a kept-alive connection goes back to its pool.
+        const certificate = isHttps ? httpsAgent.certificateOf(res.socket) : null;
         const chunks: Buffer[] = [];
         let size = 0;
         res.on("data", (chunk: Buffer) => {
@@ -160,7 +164,11 @@ export function createCmlTransport(options: {
         });
         res.on("end", () => {
           const text = Buffer.concat(chunks).toString("utf8");
-          resolve({ status: res.statusCode ?? 0, body: parseBody(text, res.headers["content-type"]) });
+          resolve({
+            status: res.statusCode ?? 0,
+            body: parseBody(text, res.headers["content-type"]),
+            certificate,
+          });
         });
         res.on("error", (error) => reject(error));
       });

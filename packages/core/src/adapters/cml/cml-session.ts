@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { sameFingerprint } from "../../domain/certificate-fingerprint";
 import { CmlError, type CmlErrorKind } from "../../errors";
 import type { CmlEndpoint } from "../../ports/cml-client.port";
 import type { Logger } from "../../ports/logger.port";
@@ -11,6 +12,8 @@ interface Session {
   readonly baseUrl: string;
   /** The certificate pin the login was made under (null: first use). */
   readonly certificatePin: string | null;
+  /** The certificate the login's connection presented (null over plain HTTP). */
+  readonly certificate: string | null;
   readonly token: string;
   readonly userId: string;
 }
@@ -31,6 +34,15 @@ export interface CmlSessions {
   /** The service account's own user id on this worker (authenticating if needed). */
   userId(endpoint: CmlEndpoint): Promise<string>;
   forget(workerId: string): void;
+}
+
+/** Whether a session's login was made with the machine the endpoint's certificate pin names. */
+function sameMachine(session: Session, endpoint: CmlEndpoint): boolean {
+  const pin = endpoint.certificatePin ?? null;
+  if (pin === session.certificatePin) {
+    return true;
+  }
+  return pin !== null && session.certificate !== null && sameFingerprint(pin, session.certificate);
 }
 
 /**
@@ -65,6 +77,7 @@ export function createCmlSessions(deps: {
     return {
       baseUrl: endpoint.baseUrl,
       certificatePin: endpoint.certificatePin ?? null,
+      certificate: response.certificate ?? null,
       token: answer.token,
       userId: answer.id,
     };
@@ -74,12 +87,8 @@ export function createCmlSessions(deps: {
     const current = sessions.get(endpoint.workerId);
     // A stopped and started worker comes back on another address: its old token is useless there. A new
     // certificate pin means another machine (an ADMIN trusted it): it gets a login of its own, never the
-    // token the old one issued.
-    if (
-      current !== undefined &&
-      current.baseUrl === endpoint.baseUrl &&
-      current.certificatePin === (endpoint.certificatePin ?? null)
-    ) {
+    // token the old one issued. A first-use login serves the requests pinned to the certificate it presented.
+    if (current !== undefined && current.baseUrl === endpoint.baseUrl && sameMachine(current, endpoint)) {
       return Promise.resolve(current);
     }
     const inFlight = pending.get(endpoint.workerId);
