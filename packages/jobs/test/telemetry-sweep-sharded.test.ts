@@ -206,7 +206,8 @@ describe("no shard of the telemetry sweep is swept twice at once", () => {
   const fleet = useHarness("sweep-shard-lease", {
     env: {
       CML_SWEEP_SHARD_SIZE: "10",
-      // One CML request in flight per process: a shard of ten takes ten seconds at 1 s a CML answer.
+      // One CML request in flight per process: a shard of ten asks 60 questions one at a time, 15 s at 250 ms
+      // a CML answer, long enough for the second trigger to find it under way.
       CML_REQUEST_CONCURRENCY: "1",
       CML_LICENSE_CHECK_ON_STARTUP: "false",
     },
@@ -221,7 +222,7 @@ describe("no shard of the telemetry sweep is swept twice at once", () => {
   }, async () => {
     second = await secondJobProcess(fleet);
     await runningFleet(fleet, WORKERS);
-    await fleet.simJson("/_sim/faults", { method: "PUT", body: JSON.stringify({ cmlLatencyMs: 1_000 }) });
+    await fleet.simJson("/_sim/faults", { method: "PUT", body: JSON.stringify({ cmlLatencyMs: 250 }) });
 
     const firstSweep = await fleet.queue.enqueue("telemetry-sweep", {});
     // The next trigger comes once the first sweep's shards are under way.
