@@ -176,4 +176,52 @@ describe("CloudWatch through the AWS SDK (JSON 1.0, query-compatible)", () => {
     expect(stats.cloudwatch.GetMetricData).toBeGreaterThanOrEqual(7);
     expect(stats.cloudwatch.PutMetricData).toBe(2);
   });
+
+  it("counts the billable units: metrics of answered calls, PutMetricData calls and distinct series", async () => {
+    const { sim, cloudWatch } = suite;
+    await control(sim.url, "DELETE", "/_sim/stats");
+    const at = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 60_000);
+    await cloudWatch.send(
+      new GetMetricDataCommand({
+        StartTime: new Date(Date.now() - 600_000),
+        EndTime: new Date(),
+        MetricDataQueries: [
+          query("cpu", "AWS/EC2", "CPUUtilization", onInstance(idle.instanceId)),
+          query("net", "AWS/EC2", "NetworkIn", onInstance(idle.instanceId)),
+          { ...query("hidden", "AWS/EC2", "NetworkOut", onInstance(idle.instanceId)), ReturnData: false },
+        ],
+      }),
+    );
+    // A refused call is not billed.
+    await control(sim.url, "PUT", "/_sim/faults", { denyActions: ["GetMetricData"] });
+    await expect(cloudWatch.send(recentCpu(idle.instanceId))).rejects.toMatchObject({ name: "AccessDenied" });
+    await control(sim.url, "PUT", "/_sim/faults", { denyActions: [] });
+    const datum = (workerId: string, value: number) => ({
+      MetricName: "RunningNodes",
+      Dimensions: [onWorker(workerId)],
+      Value: value,
+      Timestamp: at,
+    });
+    await cloudWatch.send(
+      new PutMetricDataCommand({ Namespace: "CMLFleet", MetricData: [datum("w-a", 1), datum("w-b", 2)] }),
+    );
+    await cloudWatch.send(new PutMetricDataCommand({ Namespace: "CMLFleet", MetricData: [datum("w-a", 3)] }));
+    const stats = await control<{ cloudwatchBilling: Record<string, number> }>(sim.url, "GET", "/_sim/stats");
+    expect(stats.cloudwatchBilling).toEqual({
+      metricsRequested: 3,
+      putMetricDataRequests: 2,
+      customMetricSeries: 2,
+    });
+    await control(sim.url, "DELETE", "/_sim/stats");
+    const cleared = await control<{ cloudwatchBilling: Record<string, number> }>(
+      sim.url,
+      "GET",
+      "/_sim/stats",
+    );
+    expect(cleared.cloudwatchBilling).toEqual({
+      metricsRequested: 0,
+      putMetricDataRequests: 0,
+      customMetricSeries: 0,
+    });
+  });
 });

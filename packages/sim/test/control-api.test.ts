@@ -106,6 +106,7 @@ describe("the /_sim control API", () => {
       pricing: {},
       cmlInFlightPeak: 0,
       cmlConnections: 0,
+      cloudwatchBilling: { metricsRequested: 0, putMetricDataRequests: 0, customMetricSeries: 0 },
     });
   });
 });

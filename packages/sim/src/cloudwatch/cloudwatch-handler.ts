@@ -31,7 +31,11 @@ export function handleCloudWatch(request: HttpRequest, deps: MetricDeps): HttpRe
         result = getMetricData(body, region, deps);
         break;
       case "PutMetricData":
-        result = putMetricData(body, region, { customMetrics: deps.customMetrics, now: state.now });
+        result = putMetricData(body, region, {
+          customMetrics: deps.customMetrics,
+          now: state.now,
+          onPut: (seriesKeys) => state.stats.metricDataPut(seriesKeys),
+        });
         break;
       default:
         throw new CloudWatchError("InvalidAction", `The action ${action} is not supported by the simulator.`);

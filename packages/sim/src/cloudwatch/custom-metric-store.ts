@@ -68,7 +68,8 @@ export class CustomMetricStore {
   }
 }
 
-function seriesKey(region: string, namespace: string, name: string, dimensions: Dimensions): string {
+/** The identity of a series, which is also what CloudWatch bills a custom metric by. */
+export function seriesKey(region: string, namespace: string, name: string, dimensions: Dimensions): string {
   const dims = [...dimensions]
     .sort((a, b) => a.name.localeCompare(b.name))
     .map((dimension) => `${dimension.name}=${dimension.value}`)

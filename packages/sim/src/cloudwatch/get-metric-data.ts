@@ -64,6 +64,8 @@ export function getMetricData(body: JsonObject, region: string, deps: MetricDeps
         StatusCode: partial ? "PartialData" : "Complete",
       };
     });
+  // AWS bills every metric a call requests, those with ReturnData false included, once the call is answered.
+  deps.state.stats.metricsAnswered(queries.length);
   return { MetricDataResults: results, Messages: [] };
 }
 

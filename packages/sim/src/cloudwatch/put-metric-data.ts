@@ -1,5 +1,5 @@
 import { cloudWatchErrors } from "./cloudwatch-error";
-import type { CustomMetricStore } from "./custom-metric-store";
+import { type CustomMetricStore, seriesKey } from "./custom-metric-store";
 import {
   asObject,
   type JsonObject,
@@ -16,7 +16,12 @@ const MAX_DIMENSIONS = 30;
 export function putMetricData(
   body: JsonObject,
   region: string,
-  deps: { readonly customMetrics: CustomMetricStore; readonly now: () => number },
+  deps: {
+    readonly customMetrics: CustomMetricStore;
+    readonly now: () => number;
+    /** Told of an accepted call and the series it put, for the billing counts. */
+    readonly onPut: (seriesKeys: Iterable<string>) => void;
+  },
 ): JsonObject {
   const namespace = requiredString(body, "Namespace");
   if (namespace.startsWith("AWS/")) {
@@ -58,5 +63,6 @@ export function putMetricData(
       deps.customMetrics.put(region, namespace, datum.name, datum.dimensions, datum.at, value);
     }
   }
+  deps.onPut(new Set(parsed.map((datum) => seriesKey(region, namespace, datum.name, datum.dimensions))));
   return {};
 }
