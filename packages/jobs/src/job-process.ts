@@ -20,6 +20,7 @@ import { MAX_SCHEDULE_LEAD_MS } from "@cml-fleet/core/services/schedule-lead-tim
 import type { Settings } from "@cml-fleet/core/settings/settings.schema";
 import type { Database } from "@cml-fleet/platform/db/database";
 import { type Infrastructure, openInfrastructure } from "@cml-fleet/platform/infrastructure";
+import { watchCmlClientLoad } from "@cml-fleet/platform/observability/cml-client-gauges";
 import { createLogger } from "@cml-fleet/platform/observability/logger";
 import type { Observability } from "@cml-fleet/platform/observability/observability";
 import { createQueueGaugeRefresher, createQueueGauges } from "@cml-fleet/platform/observability/queue-gauges";
@@ -178,6 +179,9 @@ export async function startJobProcess(options: JobProcessOptions): Promise<Runni
     idleConnectionTimeoutMs: settings.telemetry.collectionIntervalMs + 30_000,
     observer: options.observability?.callObserver,
   });
+  if (options.observability !== undefined) {
+    watchCmlClientLoad(options.observability.metrics.registry, () => cml.load());
+  }
 
   const notifications = createNotificationRepository(database.db);
   const interval = settings.telemetry.collectionIntervalMs;

@@ -31,6 +31,8 @@ export interface CmlHttpResponse {
 
 export interface CmlTransport {
   send(request: CmlHttpRequest): Promise<CmlHttpResponse>;
+  /** Connections kept open but unused now, all workers together (absent: the transport keeps none). */
+  idleConnections?(): number;
   /** Closes the keep-alive connections. */
   destroy(): void;
 }
@@ -197,6 +199,9 @@ export function createCmlTransport(options: {
 
   return {
     send,
+    idleConnections: () =>
+      httpsAgent.idleConnections +
+      Object.values(httpAgent.freeSockets).reduce((sum, sockets) => sum + (sockets?.length ?? 0), 0),
     destroy() {
       httpsAgent.destroy();
       httpAgent.destroy();

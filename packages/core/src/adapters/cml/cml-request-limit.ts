@@ -82,6 +82,8 @@ export interface CmlRequestLoad {
   readonly inFlight: number;
   /** Requests waiting for a slot of their worker's or of the process's. */
   readonly queued: number;
+  /** Connections kept open for the next request, unused now (each about 75 KB over TLS). */
+  readonly idleConnections: number;
 }
 
 export interface LimitedCmlTransport extends CmlTransport {
@@ -155,7 +157,7 @@ export function limitCmlRequests(transport: CmlTransport, limits: CmlRequestLimi
 
   return {
     send,
-    load: () => ({ inFlight: shared.inUse, queued }),
+    load: () => ({ inFlight: shared.inUse, queued, idleConnections: transport.idleConnections?.() ?? 0 }),
     destroy: () => transport.destroy(),
   };
 }
