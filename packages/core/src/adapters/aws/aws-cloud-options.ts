@@ -1,5 +1,6 @@
 import type { CallObserver } from "../../ports/call-observer.port";
 import type { Logger } from "../../ports/logger.port";
+import type { MonitoringUsageRecorder } from "../../ports/monitoring-usage.port";
 import type { MetricName } from "./cloudwatch-metric-queries";
 
 /** How to reach one AWS account. Without `roleArn` the ambient (or static) credentials are used. */
@@ -48,6 +49,11 @@ export interface AwsCloudProviderOptions {
   readonly logger: Logger;
   /** Told about every EC2 and CloudWatch call (metrics, traces). */
   readonly observer?: CallObserver | undefined;
+  /**
+   * Told of the billable CloudWatch units spent (metrics requested, PutMetricData requests, custom series), so
+   * the fleet can show what monitoring itself costs. A failure to count is logged, never the call's failure.
+   */
+  readonly monitoringUsage?: MonitoringUsageRecorder | undefined;
 }
 
 export const DEFAULT_FLEET_TAG: FleetTag = { key: "cml-fleet:managed", value: "true" };

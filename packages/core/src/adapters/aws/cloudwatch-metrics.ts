@@ -5,6 +5,7 @@ import type {
   InstanceMetrics,
   MetricWindow,
 } from "../../ports/cloud-provider.port";
+import type { MonitoringUsageRecorder } from "../../ports/monitoring-usage.port";
 import type { AwsClientCache } from "./aws-client-cache";
 import { callAws } from "./aws-error-mapping";
 import { chunk, collectPages } from "./batching";
@@ -21,6 +22,8 @@ export const DATUMS_PER_PUT = 1000;
 export interface CloudWatchMetricsDeps {
   readonly clients: AwsClientCache;
   readonly metricNames: readonly MetricName[];
+  /** Told of the billable units each answered call spent (the fleet's monitoring bill); none: not counted. */
+  readonly usage?: MonitoringUsageRecorder | undefined;
 }
 
 /** Latest value of each configured metric per instance: ceil(N * metrics / 500) calls (plus NextToken pages). */
@@ -36,8 +39,8 @@ export async function instanceMetrics(
   for (const batch of chunk(planned, QUERIES_PER_CALL)) {
     const MetricDataQueries = batch.map((entry) => entry.query);
     await collectPages(
-      (NextToken) =>
-        callAws("cloudwatch", () =>
+      async (NextToken) => {
+        const page = await callAws("cloudwatch", () =>
           client.send(
             new GetMetricDataCommand({
               MetricDataQueries,
@@ -47,7 +50,11 @@ export async function instanceMetrics(
               NextToken,
             }),
           ),
-        ),
+        );
+        // Every answered call (each page too) bills each metric it requested, whatever it returned.
+        await deps.usage?.record(target, { metricsRequested: MetricDataQueries.length });
+        return page;
+      },
       (page) => {
         latest.add(page.MetricDataResults ?? []);
         return false;
@@ -67,16 +74,30 @@ function toDatum(datum: CustomMetricDatum): MetricDatum {
   };
 }
 
+/** A custom series as CloudWatch bills it: namespace, name and dimensions (in the target's account and region). */
+export function customSeriesOf(namespace: string, datum: CustomMetricDatum): string {
+  const dimensions = Object.entries(datum.dimensions)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, value]) => `${name}=${value}`)
+    .join(",");
+  return `${namespace}/${datum.name}/${dimensions}`;
+}
+
 export async function publishMetrics(
   clients: AwsClientCache,
   target: CloudTarget,
   namespace: string,
   data: readonly CustomMetricDatum[],
+  usage?: MonitoringUsageRecorder,
 ): Promise<void> {
   const client = clients.cloudwatch(target);
   for (const batch of chunk(data, DATUMS_PER_PUT)) {
     await callAws("cloudwatch", () =>
       client.send(new PutMetricDataCommand({ Namespace: namespace, MetricData: batch.map(toDatum) })),
     );
+    await usage?.record(target, {
+      putMetricDataRequests: 1,
+      customSeries: [...new Set(batch.map((datum) => customSeriesOf(namespace, datum)))],
+    });
   }
 }

@@ -1,5 +1,7 @@
 import { type Clock, systemClock } from "../../ports/clock.port";
 import type { CloudProvider, CloudTarget } from "../../ports/cloud-provider.port";
+import type { Logger } from "../../ports/logger.port";
+import type { MonitoringUsageRecorder } from "../../ports/monitoring-usage.port";
 import { type AwsClientCache, createAwsClientCache } from "./aws-client-cache";
 import {
   type AwsCloudProviderOptions,
@@ -66,8 +68,9 @@ export function createAwsCloudProvider(
     clients,
     byIdLimit: options.statusChecksByIdLimit ?? DEFAULT_STATUS_CHECKS_BY_ID_LIMIT,
   };
-  const metrics = { clients, metricNames: options.metricNames ?? ALL_METRICS };
   const logger = options.logger.child({ component: "aws-cloud-provider" });
+  const usage = countedSafely(options.monitoringUsage, logger);
+  const metrics = { clients, metricNames: options.metricNames ?? ALL_METRICS, usage };
 
   async function changeState(target: CloudTarget, instanceId: string, action: StateAction) {
     const change = await changeInstanceState(instances, target, instanceId, action);
@@ -100,7 +103,7 @@ export function createAwsCloudProvider(
     deleteTags: (target, instanceIds, keys) => deleteTags(clients, target, instanceIds, keys),
     findImages: (target, namePattern) => findImages(clients, target, namePattern),
     metrics: (target, instanceIds, window) => instanceMetrics(metrics, target, instanceIds, window),
-    publishMetrics: (target, namespace, data) => publishMetrics(clients, target, namespace, data),
+    publishMetrics: (target, namespace, data) => publishMetrics(clients, target, namespace, data, usage),
     rootVolumeOf: (target, instanceId) => rootVolumeOf(clients, target, instanceId),
     async createSnapshot(request) {
       const snapshot = await createSnapshot(clients, request);
@@ -117,5 +120,21 @@ export function createAwsCloudProvider(
       logger.info({ ...target, snapshotId }, "snapshot deleted");
     },
     close: () => clients.destroy(),
+  };
+}
+
+/** The usage recorder with its failures logged: the call was made and answered whether or not it was counted. */
+function countedSafely(
+  recorder: MonitoringUsageRecorder | undefined,
+  logger: Logger,
+): MonitoringUsageRecorder | undefined {
+  if (recorder === undefined) {
+    return undefined;
+  }
+  return {
+    record: (target, units) =>
+      recorder.record(target, units).catch((error: unknown) => {
+        logger.warn({ err: error, ...target }, "could not count CloudWatch usage");
+      }),
   };
 }
