@@ -50,7 +50,8 @@ CMD ["node", "--import", "tsx", "src/main.ts"]
 
 FROM runtime AS jobs
 COPY --from=deploy --chown=node:node /out/jobs /app
-CMD ["node", "--import", "tsx", "src/main.ts"]
+# Node's flags for a job process: packages/jobs/src/job-process-node-flags.ts says why (a test keeps them equal).
+CMD ["node", "--max-semi-space-size=16", "--import", "tsx", "src/main.ts"]
 
 FROM runtime AS sim
 COPY --from=deploy --chown=node:node /out/sim /app

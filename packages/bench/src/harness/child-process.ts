@@ -35,11 +35,13 @@ export async function spawnChild(
   script: string,
   env: Record<string, string> = {},
   readyTimeoutMs = 60_000,
+  /** Node flags before `--import tsx`: a child standing for a product process starts with that process's flags. */
+  nodeFlags: readonly string[] = [],
 ): Promise<{ child: BenchChild; ready: ChildMessage }> {
   const path = fileURLToPath(new URL(script, CHILDREN_DIR));
   const { CI: _ci, ...inherited } = process.env;
   const processHandle: ChildProcess = fork(path, [], {
-    execArgv: ["--import", "tsx"],
+    execArgv: [...nodeFlags, "--import", "tsx"],
     env: { ...inherited, ...env },
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });

@@ -1,4 +1,5 @@
 import { generateTokenSecret } from "@cml-fleet/api/auth/token-secret";
+import { JOB_PROCESS_NODE_FLAGS } from "@cml-fleet/jobs/job-process-node-flags";
 import { queueName } from "@cml-fleet/platform/queue/queue-definitions";
 import { createWorkerRepository } from "@cml-fleet/platform/repositories/worker.repository";
 import { Queue } from "bullmq";
@@ -82,7 +83,7 @@ async function measureCreates(ctx: BenchContext, workers: number, targetMs: numb
     );
     const api = await spawnChild("api-child.ts", env);
     defer(() => api.child.stop());
-    const jobs = await spawnChild("jobs-child.ts", env);
+    const jobs = await spawnChild("jobs-child.ts", env, undefined, JOB_PROCESS_NODE_FLAGS);
     defer(() => jobs.child.stop());
     jobs.child.send({ type: "runtime" });
     const slots = Number((await jobs.child.next("runtime", 10_000)).concurrency);

@@ -1,3 +1,4 @@
+import { JOB_PROCESS_NODE_FLAGS } from "@cml-fleet/jobs/job-process-node-flags";
 import { type BenchChild, spawnChild } from "../harness/child-process";
 import { fleetChildEnv } from "../harness/fleet-child-env";
 import {
@@ -113,7 +114,12 @@ async function sweepOn(ctx: BenchContext, fleet: Fleet, processes: number): Prom
     const children: BenchChild[] = [];
     let cmlConcurrency = Number.NaN;
     for (let index = 0; index < processes; index += 1) {
-      const { child, ready } = await spawnChild("sweep-child.ts", env, CHILD_READY_TIMEOUT_MS);
+      const { child, ready } = await spawnChild(
+        "sweep-child.ts",
+        env,
+        CHILD_READY_TIMEOUT_MS,
+        JOB_PROCESS_NODE_FLAGS,
+      );
       defer(() => child.stop());
       children.push(child);
       cmlConcurrency = Number(ready.cmlConcurrency);

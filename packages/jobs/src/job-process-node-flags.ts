@@ -1,0 +1,14 @@
+/**
+ * The Node flags a job process starts with, wherever it starts: the Dockerfile's
+ * `jobs` CMD, `pnpm --filter @cml-fleet/jobs start` and the benchmark's job
+ * children (test/job-process-node-flags.test.ts holds the three to this list).
+ *
+ * `--max-semi-space-size=16` (MB): V8 sizes the young generation from the
+ * machine's memory, and on a host with 24 GB it grew to 128 MB (two 64 MB
+ * semi-spaces) while the modules load, then kept it: about 120 MB of the idle
+ * process's 350 MB RSS held nothing but garbage already collected. Capped at
+ * 16 MB the idle process holds 230 MB; scavenges run more often but each
+ * copies only the survivors, and the sweep's CPU did not measurably change
+ * (packages/jobs/README.md, "Memory").
+ */
+export const JOB_PROCESS_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=16"];
