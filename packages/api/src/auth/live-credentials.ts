@@ -45,6 +45,12 @@ export interface LiveCredentials {
    * operation checks the credential again.
    */
   revoke(revocation: CredentialRevocation): Promise<void>;
+  /**
+   * Calls `listener` with every revocation this process hears of, its own
+   * and other replicas', in the tick it is heard (before it is published, for
+   * its own); returns the function that stops it.
+   */
+  onRevoked(listener: (revocation: CredentialRevocation) => void): () => void;
   /** Connections the credential holds on this process. */
   heldBy(credentialId: string): number;
   /** Stops listening for revocations (before the pub/sub stream is drained and Redis closed). */
@@ -67,6 +73,7 @@ const LONGEST_TIMER_MS = 2_147_483_647;
 export function createLiveCredentials(deps: LiveCredentialsDeps): LiveCredentials {
   const limit = deps.connectionsPerCredential ?? LIVE_CONNECTION_LIMITS.connectionsPerCredential;
   const byCredential = new Map<string, Set<LiveConnection>>();
+  const revocationListeners = new Set<(revocation: CredentialRevocation) => void>();
 
   function forget(credentialId: string, connection: LiveConnection): void {
     const held = byCredential.get(credentialId);
@@ -93,6 +100,9 @@ export function createLiveCredentials(deps: LiveCredentialsDeps): LiveCredential
   }
 
   function endRevoked(revocation: CredentialRevocation): void {
+    for (const listener of revocationListeners) {
+      listener(revocation);
+    }
     const ended = endAll(revocation.credentialId, revocationEnding(revocation));
     if (ended > 0) {
       deps.logger.info(
@@ -206,6 +216,13 @@ export function createLiveCredentials(deps: LiveCredentialsDeps): LiveCredential
           "could not tell the other API replicas of a revoked credential; their open connections stay until they next check it",
         );
       }
+    },
+
+    onRevoked(listener) {
+      revocationListeners.add(listener);
+      return () => {
+        revocationListeners.delete(listener);
+      };
     },
 
     heldBy: (credentialId) => byCredential.get(credentialId)?.size ?? 0,
