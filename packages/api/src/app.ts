@@ -20,6 +20,7 @@ import { readSchedulePresence } from "@cml-fleet/platform/queue/job-worker-healt
 import { redisPrefixes } from "@cml-fleet/platform/queue/queue-definitions";
 import { createQueueInspector } from "@cml-fleet/platform/queue/queue-inspector";
 import type { RedisConnections } from "@cml-fleet/platform/redis/redis-connections";
+import { createRedisMonitoringUsage } from "@cml-fleet/platform/redis/redis-monitoring-usage";
 import { createApiTokenRepository } from "@cml-fleet/platform/repositories/api-token.repository";
 import { createAuditRepository } from "@cml-fleet/platform/repositories/audit.repository";
 import { createNotificationRepository } from "@cml-fleet/platform/repositories/notification.repository";
@@ -165,6 +166,14 @@ export async function createApiApp(options: ApiAppOptions): Promise<ApiApp> {
         historySamples: 20,
         slackMs: settings.schedules.evaluationIntervalMs,
       },
+      // The job processes count; the API projects at its clock, which tests hold still.
+      monitoringUsage: createRedisMonitoringUsage(
+        redis.commands,
+        redisPrefixes(settings.redis.keyPrefix).keys,
+        {
+          now: () => clock.now().getTime(),
+        },
+      ),
       fleetSummaries,
     },
     readiness: {

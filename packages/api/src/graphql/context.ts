@@ -2,6 +2,7 @@ import type { AuditLogReader } from "@cml-fleet/core/ports/audit-log.port";
 import type { Clock } from "@cml-fleet/core/ports/clock.port";
 import type { JobQueue } from "@cml-fleet/core/ports/job-queue.port";
 import type { Logger } from "@cml-fleet/core/ports/logger.port";
+import type { MonitoringUsageReader } from "@cml-fleet/core/ports/monitoring-usage.port";
 import type { ScheduleStore, StartHistory } from "@cml-fleet/core/ports/schedule-store.port";
 import type { SnapshotStore } from "@cml-fleet/core/ports/snapshot-store.port";
 import type { WorkerReadModel } from "@cml-fleet/core/ports/worker-read-model.port";
@@ -57,6 +58,8 @@ export interface ApiReads {
   /** Schedules and the start history their lead times are learned from (Worker.schedule, nextScheduledAction). */
   readonly schedules: Pick<ScheduleStore, "findByIds" | "workerIdsOf"> & StartHistory;
   readonly scheduleLead: ScheduleLeadConfig;
+  /** The billable CloudWatch units the job processes counted (fleetSummary.monitoringCost). */
+  readonly monitoringUsage: MonitoringUsageReader;
   /** This process's recent fleetSummary answers, forgotten on every fleet event. */
   readonly fleetSummaries: FleetSummaryCache<FleetSummaryShape>;
 }
