@@ -1,11 +1,12 @@
 import type { CloudTarget } from "./cloud-provider.port";
 
 /**
- * EC2's throttling buckets the fleet paces its own mutating calls to, per
- * account and region: RunInstances draws on its own ("resource-intensive"),
- * Start, Stop and TerminateInstances on the mutating one.
+ * EC2's throttling buckets the fleet paces its own calls to, per account and
+ * region: RunInstances draws on its own ("resource-intensive"), Start, Stop,
+ * Terminate and RebootInstances on the mutating one, DescribeInstances and
+ * DescribeInstanceStatus on the non-mutating one.
  */
-export type CloudCallBucket = "run-instances" | "mutating";
+export type CloudCallBucket = "run-instances" | "mutating" | "non-mutating";
 
 /**
  * A token bucket per account, region and call kind, shared by every process

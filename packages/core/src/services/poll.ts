@@ -33,6 +33,14 @@ export function withinJobDeadline<T>(deadline: JobDeadline, work: () => Promise<
   return jobDeadlines.run(deadline, work);
 }
 
+/**
+ * Runs `work` outside any job's bound: for work one caller starts on behalf of
+ * many (a coalesced describe), which must not end when that one caller's job does.
+ */
+export function outsideJobDeadline<T>(work: () => T): T {
+  return jobDeadlines.exit(work);
+}
+
 /** The bound of the job this call runs in; null outside a job (the API, a test calling a service). */
 export function currentJobDeadline(): JobDeadline | null {
   return jobDeadlines.getStore() ?? null;
@@ -88,6 +96,11 @@ async function sleepWithinJob(sleep: Sleep, ms: number, job: JobDeadline | null)
     // The losing promise must not surface as an unhandled rejection.
     aborted.catch(() => undefined);
   }
+}
+
+/** Sleeps, but wakes with the job's stop error as soon as the bound of the job this call runs in passes. */
+export function sleepWithinCurrentJob(sleep: Sleep, ms: number): Promise<void> {
+  return sleepWithinJob(sleep, ms, currentJobDeadline());
 }
 
 /** Waiting, behind a function so tests can wait without waiting. */

@@ -83,13 +83,17 @@ export function toSettingsModel(raw: RawSettings) {
         roleArn: account.role_arn ?? null,
         externalId: account.external_id ?? null,
       })),
-      /** The fleet's own pacing of EC2's mutating calls (token buckets in Redis), per account and region. */
+      /** The fleet's own pacing of its EC2 calls (token buckets in Redis), per account and region. */
       callPacing: {
         "run-instances": {
           capacity: raw.aws_ec2_run_instances_bucket,
           refillPerSecond: raw.aws_ec2_run_instances_refill,
         },
         mutating: { capacity: raw.aws_ec2_mutating_bucket, refillPerSecond: raw.aws_ec2_mutating_refill },
+        "non-mutating": {
+          capacity: raw.aws_ec2_non_mutating_bucket,
+          refillPerSecond: raw.aws_ec2_non_mutating_refill,
+        },
       },
     },
     worker: {

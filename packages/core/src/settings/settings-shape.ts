@@ -190,12 +190,22 @@ export const settingsShape = {
   ),
   aws_ec2_mutating_bucket: integerSetting(
     200,
-    "Size of the token bucket that paces StartInstances per account and region (EC2's mutating-action bucket: 200); a start that finds it empty waits without holding a job slot.",
+    "Size of the token bucket that paces StartInstances, StopInstances, TerminateInstances and RebootInstances per account and region (EC2's mutating-action bucket: 200); a start that finds it empty waits without holding a job slot, a stop or terminate waits in its job.",
     { min: 1, max: 100_000 },
   ),
   aws_ec2_mutating_refill: integerSetting(
     5,
-    "Tokens added to the StartInstances bucket per second (EC2 refills its mutating bucket by 5 a second).",
+    "Tokens added to the mutating bucket per second (EC2 refills its mutating bucket by 5 a second).",
+    { min: 1, max: 10_000 },
+  ),
+  aws_ec2_non_mutating_bucket: integerSetting(
+    100,
+    "Size of the token bucket that paces the job process's DescribeInstances and DescribeInstanceStatus calls per account and region (EC2's non-mutating bucket: 100). Waiting workers' looks at EC2 are also coalesced into one DescribeInstances per region, so this bucket is rarely reached.",
+    { min: 1, max: 100_000 },
+  ),
+  aws_ec2_non_mutating_refill: integerSetting(
+    20,
+    "Tokens added to the non-mutating bucket per second (EC2 refills its own by 20 a second).",
     { min: 1, max: 10_000 },
   ),
 

@@ -21,6 +21,7 @@ describe("the Redis token bucket pacing EC2's mutating calls", () => {
     const pacer = createRedisCloudCallPacer(redis, `${prefix}a:`, {
       "run-instances": { capacity: 2, refillPerSecond: 0.001 },
       mutating: { capacity: 1, refillPerSecond: 1 },
+      "non-mutating": { capacity: 1, refillPerSecond: 1 },
     });
     const waits = [];
     for (let i = 0; i < 5; i += 1) {
@@ -39,11 +40,13 @@ describe("the Redis token bucket pacing EC2's mutating calls", () => {
     const pacer = createRedisCloudCallPacer(redis, `${prefix}b:`, {
       "run-instances": { capacity: 1, refillPerSecond: 1 },
       mutating: { capacity: 1, refillPerSecond: 1 },
+      "non-mutating": { capacity: 1, refillPerSecond: 1 },
     });
     expect(await pacer.reserve("run-instances", east)).toBe(0);
     expect(await pacer.reserve("run-instances", east)).toBeGreaterThan(0);
     expect(await pacer.reserve("run-instances", west)).toBe(0);
     expect(await pacer.reserve("mutating", east)).toBe(0);
+    expect(await pacer.reserve("non-mutating", east)).toBe(0);
     expect(await pacer.reserve("run-instances", { accountId: "other", region: "us-east-1" })).toBe(0);
   });
 
@@ -51,6 +54,7 @@ describe("the Redis token bucket pacing EC2's mutating calls", () => {
     const pacer = createRedisCloudCallPacer(redis, `${prefix}c:`, {
       "run-instances": { capacity: 10, refillPerSecond: 5 },
       mutating: { capacity: 1, refillPerSecond: 1 },
+      "non-mutating": { capacity: 1, refillPerSecond: 1 },
     });
     await pacer.reserve("run-instances", east);
     const ttl = await redis.pttl(`${prefix}c:ec2-pace:run-instances:default:us-east-1`);
