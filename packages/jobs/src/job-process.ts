@@ -294,7 +294,7 @@ export async function startJobProcess(options: JobProcessOptions): Promise<Runni
       },
       ...options.runtime,
     },
-    // RunInstances and StartInstances paced per account and region across every job process (AWS_EC2_*_BUCKET).
+    // EC2 calls paced per account, region and call kind across every job process (AWS_EC2_*_BUCKET).
     cloudPacer: createRedisCloudCallPacer(
       infrastructure.redis.commands,
       prefixes.keys,

@@ -1,3 +1,6 @@
+import { unpacedCloudCalls } from "@cml-fleet/core/ports/cloud-call-pacer.port";
+import { pacedCloudProvider } from "@cml-fleet/core/services/cloud-call-pacing";
+import { coalescedDescribes } from "@cml-fleet/core/services/coalesced-describes";
 import { createConvergenceService, DEFAULT_MAX_REDRIVES } from "@cml-fleet/core/services/convergence.service";
 import { createIdleAutoStopService } from "@cml-fleet/core/services/idle-auto-stop.service";
 import { createImpairedRebootService } from "@cml-fleet/core/services/impaired-reboot.service";
@@ -17,10 +20,18 @@ import type { JobServices } from "./processors/job-services";
 import { guardedByJobDeadline } from "./runtime/deadline-guard";
 
 export function createJobServices(unguarded: JobWorkerDeps): JobServices {
+  // The process's looks at instances share DescribeInstances calls per region, and its EC2 calls draw on the
+  // fleet's buckets (launch and start reserve theirs in their services, between steps).
+  const cloud = coalescedDescribes(
+    pacedCloudProvider(unguarded.cloud, {
+      pacer: unguarded.cloudPacer ?? unpacedCloudCalls,
+      sleep: unguarded.sleep,
+    }),
+  );
   // Every cloud call, CML call and worker write first checks the job's bound (see guardedByJobDeadline).
   const deps: JobWorkerDeps = {
     ...unguarded,
-    cloud: guardedByJobDeadline(unguarded.cloud),
+    cloud: guardedByJobDeadline(cloud),
     cml: guardedByJobDeadline(unguarded.cml),
     workers: guardedByJobDeadline(unguarded.workers),
   };

@@ -104,7 +104,7 @@ export interface JobWorkerDeps {
     readonly allowHttp: boolean;
   };
   readonly runtime: JobRuntimeConfig;
-  /** Paces RunInstances and StartInstances to EC2's rates across every job process; unset, they go at once. */
+  /** Paces the process's EC2 calls (launch, start, stop, terminate, describes) to EC2's rates across every job process; unset, they go at once. */
   readonly cloudPacer?: CloudCallPacer | undefined;
   /** Test hook (see ProvisioningDeps.afterLaunch). */
   readonly afterLaunch?: ((workerId: string, instanceId: string) => Promise<void>) | undefined;
