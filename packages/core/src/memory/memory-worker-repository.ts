@@ -1,13 +1,18 @@
 import type { FleetEvent, NewFleetEvent } from "../domain/fleet-event";
 import type { CmlLab, Worker } from "../domain/worker";
 import type { WorkerOperationRecord } from "../domain/worker-operation";
+import type { WorkerStatus } from "../domain/worker-status";
 import { ConcurrentModificationError, ConflictError } from "../errors";
 import type {
   AuditEntry,
+  SavedWorker,
+  SavedWorkerBatch,
   TelemetrySample,
+  WorkerBatchEntry,
   WorkerFilter,
   WorkerPage,
   WorkerRepository,
+  WorkerTarget,
   WorkerWriteOptions,
 } from "../ports/worker-repository.port";
 
@@ -86,6 +91,26 @@ export class MemoryWorkerRepository implements WorkerRepository {
   async listActive() {
     return [...this.workers.values()].filter((worker) => worker.status !== "TERMINATED");
   }
+  async listWithInstanceIn(target: WorkerTarget, excludedStatuses: readonly WorkerStatus[]) {
+    return [...this.workers.values()].filter(
+      (worker) =>
+        worker.accountId === target.accountId &&
+        worker.region === target.region &&
+        hasInstanceOutside(worker, excludedStatuses),
+    );
+  }
+  async targetsWithInstances(excludedStatuses: readonly WorkerStatus[]) {
+    const targets = new Map<string, WorkerTarget>();
+    for (const worker of this.workers.values()) {
+      if (hasInstanceOutside(worker, excludedStatuses)) {
+        targets.set(`${worker.accountId}/${worker.region}`, {
+          accountId: worker.accountId,
+          region: worker.region,
+        });
+      }
+    }
+    return [...targets.values()];
+  }
   async insert(worker: Worker, events: readonly NewFleetEvent[], options: WorkerWriteOptions = {}) {
     if (this.workers.has(worker.id)) {
       throw new ConflictError(`worker ${worker.id} exists`);
@@ -110,6 +135,29 @@ export class MemoryWorkerRepository implements WorkerRepository {
     this.workers.set(worker.id, saved);
     this.audit.push(...(options.audit ?? []));
     return { worker: saved, events: this.record(events) };
+  }
+  async saveMany(entries: readonly WorkerBatchEntry[]): Promise<SavedWorkerBatch> {
+    if (new Set(entries.map((entry) => entry.worker.id)).size !== entries.length) {
+      throw new RangeError("a batch of worker saves names a worker more than once");
+    }
+    const saved: SavedWorker[] = [];
+    const conflicts: string[] = [];
+    for (const { worker, events, labs } of entries) {
+      const stored = this.workers.get(worker.id);
+      if (stored === undefined || stored.version !== worker.version) {
+        conflicts.push(worker.id);
+        continue;
+      }
+      // As the Postgres repository: a save keeps the stored labs unless the entry brings new ones.
+      const next = {
+        ...worker,
+        labs: labs === undefined ? stored.labs : [...labs],
+        version: worker.version + 1,
+      };
+      this.workers.set(worker.id, next);
+      saved.push({ worker: next, events: this.record(events) });
+    }
+    return { saved, conflicts };
   }
   private async queueOperation(saved: Worker, options: WorkerWriteOptions): Promise<void> {
     if (options.queueOperation !== undefined) {
@@ -159,6 +207,10 @@ export class MemoryWorkerRepository implements WorkerRepository {
       this.workers.set(workerId, { ...stored, labs: [...labs] });
     }
   }
+}
+
+function hasInstanceOutside(worker: Worker, excludedStatuses: readonly WorkerStatus[]): boolean {
+  return worker.instanceId !== null && !excludedStatuses.includes(worker.status);
 }
 
 /**

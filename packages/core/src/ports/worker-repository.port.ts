@@ -62,6 +62,27 @@ export interface SavedWorker {
   readonly events: FleetEvent[];
 }
 
+/** One worker's change in a batch (`saveMany`): the worker as `save` takes it, its events, and its labs if they moved. */
+export interface WorkerBatchEntry {
+  readonly worker: Worker;
+  readonly events: readonly NewFleetEvent[];
+  /** The labs that replace the stored ones, written only if the worker is (undefined: the stored labs stay). */
+  readonly labs?: readonly CmlLab[] | undefined;
+}
+
+export interface SavedWorkerBatch {
+  /** The workers written, with their events, in the order of the entries. */
+  readonly saved: SavedWorker[];
+  /** The ids of the entries not written: the stored version was not theirs any more (or the worker is gone). */
+  readonly conflicts: string[];
+}
+
+/** An account and region (core's CloudTarget), as the repository lists them. */
+export interface WorkerTarget {
+  readonly accountId: string;
+  readonly region: string;
+}
+
 /**
  * Persistence of workers and their history. `save` is optimistic: it writes
  * only when the stored version equals `worker.version` and stores version + 1,
@@ -77,12 +98,26 @@ export interface WorkerRepository {
   list(filter: WorkerFilter, first: number, after: string | null): Promise<WorkerPage>;
   /** Every worker that is not TERMINATED (for sweeps and reconciliation); of these owners when `owners` is given. */
   listActive(owners?: readonly string[] | null): Promise<Worker[]>;
+  /**
+   * The workers of one account and region that have an instance and are in none of `excludedStatuses`
+   * (what a telemetry sweep looks at in a region), in the stable order; chosen by the store, not from the fleet.
+   */
+  listWithInstanceIn(target: WorkerTarget, excludedStatuses: readonly WorkerStatus[]): Promise<Worker[]>;
+  /** The accounts and regions that hold such workers, each once. */
+  targetsWithInstances(excludedStatuses: readonly WorkerStatus[]): Promise<WorkerTarget[]>;
   insert(
     worker: Worker,
     events: readonly NewFleetEvent[],
     options?: WorkerWriteOptions,
   ): Promise<SavedWorker>;
   save(worker: Worker, events: readonly NewFleetEvent[], options?: WorkerWriteOptions): Promise<SavedWorker>;
+  /**
+   * Many workers' changes in one transaction, each as optimistic as `save` (the stored version must be
+   * `worker.version`, and becomes version + 1) but without failing the others: an entry whose version moved is
+   * left unwritten and named in `conflicts`, for the caller to recompute. The events and labs of the entries
+   * written are written with them. Entries name distinct workers.
+   */
+  saveMany(entries: readonly WorkerBatchEntry[]): Promise<SavedWorkerBatch>;
   appendEvents(events: readonly NewFleetEvent[]): Promise<FleetEvent[]>;
   /**
    * Newest first (at, then id); `after` is an opaque cursor from a previous page: the events older than it.

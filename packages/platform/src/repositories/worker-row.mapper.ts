@@ -224,6 +224,30 @@ export function toEventRow(event: NewFleetEvent) {
   };
 }
 
+/** A worker's labs as `worker_labs` rows, in CML's order. */
+export function labRows(workerId: string, labs: readonly CmlLab[]) {
+  // A lab listed twice by CML would break the key; the last listing wins.
+  const unique = new Map(labs.map((lab) => [lab.id, lab]));
+  return [...unique.values()].map((lab, position) => ({
+    workerId,
+    labId: lab.id,
+    title: lab.title,
+    state: lab.state,
+    nodeCount: lab.nodeCount ?? null,
+    position,
+  }));
+}
+
+/** The labs a worker is read back with after `labRows(…, labs)` were written (see workerSelection). */
+export function labsAsStored(labs: readonly CmlLab[]): CmlLab[] {
+  return labRows("", labs).map(({ labId, title, state, nodeCount }) => ({
+    id: labId,
+    title,
+    state,
+    ...(nodeCount === null ? {} : { nodeCount }),
+  }));
+}
+
 export function toTelemetrySample(row: Omit<TelemetrySampleRow, "id">): TelemetrySample {
   return {
     workerId: row.workerId,

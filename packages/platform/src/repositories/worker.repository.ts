@@ -1,5 +1,6 @@
 import type { FleetEvent, NewFleetEvent } from "@cml-fleet/core/domain/fleet-event";
-import type { CmlLab, Worker } from "@cml-fleet/core/domain/worker";
+import type { Worker } from "@cml-fleet/core/domain/worker";
+import type { WorkerStatus } from "@cml-fleet/core/domain/worker-status";
 import {
   ConcurrentModificationError,
   ConflictError,
@@ -14,7 +15,21 @@ import type {
   WorkerRepository,
   WorkerWriteOptions,
 } from "@cml-fleet/core/ports/worker-repository.port";
-import { and, asc, count, desc, eq, ilike, inArray, ne, or, type SQL, sql } from "drizzle-orm";
+import {
+  and,
+  asc,
+  count,
+  desc,
+  eq,
+  ilike,
+  inArray,
+  isNotNull,
+  ne,
+  notInArray,
+  or,
+  type SQL,
+  sql,
+} from "drizzle-orm";
 import type { Db } from "../db/database";
 import { fleetEvents } from "../db/schema/events";
 import { workerLabs } from "../db/schema/labs";
@@ -23,11 +38,13 @@ import { workers } from "../db/schema/workers";
 import { insertAuditEntries } from "./audit.repository";
 import { isUniqueViolation } from "./database-errors";
 import { decodeKeysetCursor, numericCursorId } from "./keyset-cursor";
+import { saveWorkerBatch } from "./worker-batch-save";
 import { decodeWorkerCursor } from "./worker-cursor";
 import { insertWorkerOperation } from "./worker-operation.repository";
 import { type AutoStopReadModel, createWorkerReadModel, ownedBy } from "./worker-read-model";
 import {
   containsPattern,
+  labRows,
   toEventRow,
   toFleetEvent,
   toMutableColumns,
@@ -153,6 +170,28 @@ export function createWorkerRepository(db: Db): DrizzleWorkerRepository {
       return rows.map(toWorker);
     },
 
+    async listWithInstanceIn(target, excludedStatuses) {
+      const rows = await selectWorkers()
+        .where(
+          and(
+            eq(workers.accountId, target.accountId),
+            eq(workers.region, target.region),
+            isNotNull(workers.instanceId),
+            notInStatuses(excludedStatuses),
+          ),
+        )
+        .orderBy(asc(workers.createdAt), asc(workers.id));
+      return rows.map(toWorker);
+    },
+
+    async targetsWithInstances(excludedStatuses) {
+      return db
+        .selectDistinct({ accountId: workers.accountId, region: workers.region })
+        .from(workers)
+        .where(and(isNotNull(workers.instanceId), notInStatuses(excludedStatuses)))
+        .orderBy(asc(workers.accountId), asc(workers.region));
+    },
+
     async insert(worker, events, options) {
       try {
         return await db.transaction(async (tx) => {
@@ -211,6 +250,10 @@ export function createWorkerRepository(db: Db): DrizzleWorkerRepository {
         await queueOperation(tx, saved.worker, options);
         return saved;
       });
+    },
+
+    saveMany(entries) {
+      return saveWorkerBatch(db, entries);
     },
 
     appendEvents(events) {
@@ -278,17 +321,8 @@ async function queueOperation(tx: Db, saved: Worker, options: WorkerWriteOptions
   }
 }
 
-function labRows(workerId: string, labs: readonly CmlLab[]) {
-  // A lab listed twice by CML would break the key; the last listing wins.
-  const unique = new Map(labs.map((lab) => [lab.id, lab]));
-  return [...unique.values()].map((lab, position) => ({
-    workerId,
-    labId: lab.id,
-    title: lab.title,
-    state: lab.state,
-    nodeCount: lab.nodeCount ?? null,
-    position,
-  }));
+function notInStatuses(statuses: readonly WorkerStatus[]): SQL | undefined {
+  return statuses.length === 0 ? undefined : notInArray(workers.status, [...statuses]);
 }
 
 function filterCondition(filter: WorkerFilter): SQL | undefined {
