@@ -20,6 +20,10 @@ interface SimInstance {
   readonly tags: Record<string, string>;
 }
 
+/** EC2's non-mutating bucket (aws.md), which DescribeInstances draws on: its size and refill per second. */
+const NON_MUTATING_BUCKET = 100;
+const NON_MUTATING_REFILL = 20;
+
 /** createWorker calls in flight at once: the API takes them all, the runner's own sockets stay few. */
 const CREATE_CONCURRENCY = 100;
 
@@ -143,6 +147,11 @@ async function measureCreates(ctx: BenchContext, workers: number, targetMs: numb
     const launchCounts = [...ids].map((id) => perWorker.get(id) ?? 0);
     const stats = await sim.json<{ ec2: Record<string, number> }>("/_sim/stats");
     const runInstances = stats.ec2.RunInstances ?? 0;
+    const describeInstances = stats.ec2.DescribeInstances ?? 0;
+    // What EC2's non-mutating bucket lets one account and region make over the run: its 100, then 20 a second.
+    const describeBudget = Number.isFinite(allDone)
+      ? NON_MUTATING_BUCKET + Math.floor((NON_MUTATING_REFILL * allDone) / 1000)
+      : Number.NaN;
     const exactlyOne = launchCounts.filter((n) => n === 1).length;
 
     const queue = new Queue(queueName("provision"), { connection: { url: ctx.redisUrl }, prefix });
@@ -172,6 +181,14 @@ async function measureCreates(ctx: BenchContext, workers: number, targetMs: numb
         reference: `paced by the fleet's bucket per account and region (default AWS_EC2_RUN_INSTANCES_BUCKET 1000, refill 2/s: EC2's own); target one per worker, none refused`,
         verdict: verdict(runInstances === workers),
         note: "the simulator's count of RunInstances requests; a throttled or retried launch would show as more",
+      },
+      {
+        scenario,
+        metric: "DescribeInstances calls",
+        value: `${count(describeInstances)} for ${count(workers)} workers (${(describeInstances / workers).toFixed(2)} per worker)`,
+        reference: `every waiting worker's look at EC2 joins its region's batch (one call of up to 200 ids while the last is out), paced by AWS_EC2_NON_MUTATING_BUCKET (100, refill 20/s: EC2's own); target within that bucket over the run (${count(describeBudget)})`,
+        verdict: verdict(describeInstances <= describeBudget),
+        note: "the simulator's count of DescribeInstances requests, beside RunInstances; without coalescing each look would be one call",
       },
       {
         scenario,
