@@ -135,7 +135,7 @@ export const cmlSettingsShape = {
   cml_telemetry_retention: durationSetting("7d", "How long telemetry samples are kept.", { min: 60_000 }),
   cml_custom_metrics_enabled: booleanSetting(
     false,
-    "Publish CML figures (running nodes, started labs) as CloudWatch custom metrics.",
+    "Publish the fleet's CML figures as CloudWatch custom metrics: totals per account and region (workers running, CML reachable, licensed and idle; running nodes; started labs), 6 series at $0.30 a month each at list price, put on change or once CML_CUSTOM_METRICS_PERIOD has passed (see CML_CUSTOM_METRICS_PER_WORKER for a series per worker).",
   ),
   cml_custom_metrics_namespace: textSetting("CMLFleet", "CloudWatch namespace of the custom metrics."),
   cml_custom_metrics_period: durationSetting(
