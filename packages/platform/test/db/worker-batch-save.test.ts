@@ -4,6 +4,8 @@ import type { WorkerBatchEntry } from "@cml-fleet/core/ports/worker-repository.p
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { anEvent, aWorker } from "../../../api/test/support/worker-factory";
+import { openDatabase } from "../../src/db/database";
+import { migrateDatabase } from "../../src/db/migrate";
 import { fleetEvents } from "../../src/db/schema/events";
 import { workerLabs } from "../../src/db/schema/labs";
 import { workers } from "../../src/db/schema/workers";
@@ -184,5 +186,40 @@ describe("listing what a sweep looks at", () => {
       { accountId: account, region: "us-west-2" },
       { accountId: "other", region: "us-east-1" },
     ]);
+  });
+});
+
+describe("saving many workers at once on the embedded PGlite", () => {
+  it("writes the workers, labs and events and names the conflict as on Postgres", {
+    timeout: 120_000,
+  }, async () => {
+    const database = await openDatabase({});
+    try {
+      await migrateDatabase(database);
+      const embedded = createWorkerRepository(database.db);
+      const made = [aWorker({ id: randomUUID() }, 0), aWorker({ id: randomUUID() }, 1)];
+      await database.db.insert(workers).values(made.map(toNewWorkerRow));
+      const [first, second] = await embedded.findByIds(made.map((worker) => worker.id));
+      if (first === undefined || second === undefined) {
+        throw new Error("two workers were stored");
+      }
+      const labs = [{ id: "lab", title: "Lab", state: "STARTED", nodeCount: 2 }];
+
+      const result = await embedded.saveMany([
+        sweptEntry(first, labs),
+        sweptEntry({ ...second, version: 9 }),
+      ]);
+
+      expect(result.conflicts).toEqual([second.id]);
+      expect(await embedded.findById(first.id)).toEqual(result.saved[0]?.worker);
+      expect(result.saved[0]?.worker).toMatchObject({
+        version: first.version + 1,
+        cmlVersion: "2.9.1",
+        labs,
+      });
+      expect(result.saved[0]?.events).toHaveLength(1);
+    } finally {
+      await database.close();
+    }
   });
 });
