@@ -52,6 +52,32 @@ describe("requests the server refuses cleanly", () => {
     expect(response.status).toBe(413);
   });
 
+  it("refuses a chunked body, whose size only reading could tell, with 411 (the only body limit: yoga's own is off)", async () => {
+    const { request } = await import("node:http");
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const sent = request(
+        api.url,
+        {
+          method: "POST",
+          headers: { authorization: `Bearer ${fleet.tokens.VIEWER}`, "content-type": "application/json" },
+        },
+        (response) => {
+          let text = "";
+          response.on("data", (chunk: Buffer) => {
+            text += chunk.toString();
+          });
+          response.on("end", () => resolve({ status: response.statusCode ?? 0, body: text }));
+        },
+      );
+      sent.on("error", reject);
+      // Two writes before end(): Node sends them chunked, without Content-Length.
+      sent.write('{"query": ');
+      sent.end('"{ workers { totalCount } }"}');
+    });
+    expect(answer.status).toBe(411);
+    expect(answer.body).toContain("Content-Length");
+  });
+
   it("refuses a GET that carries a body with 400, not an internal error", async () => {
     // fetch() will not send such a request; a raw client will.
     const { request } = await import("node:http");
