@@ -1,6 +1,11 @@
 import { type RunningSimulator, startSimulator } from "@cml-fleet/sim/simulator";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_CML_CONNECTIONS_PER_WORKER } from "../../src/adapters/cml/cml-client-options";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import {
+  CML_IDLE_CONNECTION_BYTES,
+  CML_IDLE_CONNECTIONS_BUDGET_BYTES,
+  DEFAULT_CML_CONNECTIONS_PER_WORKER,
+  DEFAULT_CML_MAX_IDLE_CONNECTIONS,
+} from "../../src/adapters/cml/cml-client-options";
 import { createCmlClient, type HttpCmlClient } from "../../src/adapters/cml/create-cml-client";
 import type { CmlEndpoint } from "../../src/ports/cml-client.port";
 import { observeCml } from "../../src/services/worker-observation";
@@ -114,7 +119,7 @@ describe("the CML client at sweep scale", () => {
     const round = await stats();
     expect(requests(round)).toBe(endpoints.length * QUESTIONS);
     expect(round.cmlInFlightPeak).toBe(3);
-    expect(cml.load()).toEqual({ inFlight: 0, queued: 0 });
+    expect(cml.load()).toMatchObject({ inFlight: 0, queued: 0 });
   });
 
   it("asks one worker's questions together: all six are in flight at once", async () => {
@@ -144,6 +149,21 @@ describe("the CML client at sweep scale", () => {
 
     // At most three connections were kept for five workers: at least two had to be made again.
     expect((await stats()).cmlConnections).toBeGreaterThanOrEqual(2);
+  });
+
+  it("keeps by default only the idle connections its memory budget holds, however many workers it looked at", async () => {
+    // Enough workers that their connections (two each) outnumber the default bound.
+    const endpoints = await workers(
+      Math.ceil(DEFAULT_CML_MAX_IDLE_CONNECTIONS / DEFAULT_CML_CONNECTIONS_PER_WORKER) + 10,
+    );
+    const cml = client();
+
+    await lookAtAll(cml, endpoints);
+
+    await vi.waitFor(() => expect(cml.load().idleConnections).toBe(DEFAULT_CML_MAX_IDLE_CONNECTIONS));
+    expect(DEFAULT_CML_MAX_IDLE_CONNECTIONS * CML_IDLE_CONNECTION_BYTES).toBeLessThanOrEqual(
+      CML_IDLE_CONNECTIONS_BUDGET_BYTES,
+    );
   });
 
   it("holds one worker to its share of connections: by default two of its questions at once", async () => {
@@ -177,7 +197,7 @@ describe("the CML client at sweep scale", () => {
       error: `CML at ${slow.baseUrl} did not answer within 100 ms`,
     });
     // Nothing of the abandoned look holds a slot or waits for one.
-    expect(cml.load()).toEqual({ inFlight: 0, queued: 0 });
+    expect(cml.load()).toMatchObject({ inFlight: 0, queued: 0 });
     await control.faults({ cmlLatencyMs: 0 });
     expect(await observeCml(cml, next, null, 10_000)).toMatchObject({ reachable: true });
   });

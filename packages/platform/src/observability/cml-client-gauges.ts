@@ -48,7 +48,7 @@ export function watchCmlClientLoad(registry: Registry, read: () => CmlClientLoad
   );
   gauge(
     "cml_fleet_cml_idle_connections",
-    "Connections to workers' CML APIs kept open unused by this process for the next request (about 75 KB each over TLS), up to the CML client's bound on idle connections.",
+    "Connections to workers' CML APIs kept open unused by this process for the next request (about 100 KB each over TLS), up to the CML client's bound on idle connections.",
     (load) => load.idleConnections,
   );
 }

@@ -59,10 +59,28 @@ export const DEFAULT_CML_REQUESTS_IN_FLIGHT = 256;
  */
 export const DEFAULT_CML_CONNECTIONS_PER_WORKER = 2;
 /**
- * About 150 MB of idle TLS connections (75 KB each, measured): every
- * connection of a 1,000-worker sweep is kept; in a larger fleet the workers
- * past it connect again each sweep rather than grow the process.
+ * The resident memory one idle kept-alive TLS connection holds: about 100 KB
+ * on Node 24 (93 to 107 KB a connection over 1,000 kept to one server, TLS 1.3
+ * or 1.2, with or without a session cache), nearly all of it OpenSSL's and the
+ * socket's native state: the JS heap holds 8 KB of it.
  */
-export const DEFAULT_CML_MAX_IDLE_CONNECTIONS = 2_048;
+export const CML_IDLE_CONNECTION_BYTES = 100 * 1024;
+/**
+ * What a job process spends at most on idle CML connections. Its whole budget
+ * is 300 MB whatever the fleet (issue 14); the process itself peaks at about
+ * 260 MB (its modules loading) and settles near 250 MB with a sweep's working
+ * set, so 32 MB is what the connections may take.
+ */
+export const CML_IDLE_CONNECTIONS_BUDGET_BYTES = 32 * 1024 * 1024;
+/**
+ * 327 idle connections over all workers, from the budget. A connection kept
+ * saves its worker's next look a handshake (about 2.5 ms of CPU); every
+ * connection of a fleet kept would cost 200 MB at 1,000 workers (two each) and
+ * 2 GB at 10,000, so past the bound a freed connection is closed and the
+ * next sweep connects again: CPU the fleet's size asks for, not memory.
+ */
+export const DEFAULT_CML_MAX_IDLE_CONNECTIONS = Math.floor(
+  CML_IDLE_CONNECTIONS_BUDGET_BYTES / CML_IDLE_CONNECTION_BYTES,
+);
 /** The default telemetry period (60 s) and half a minute to spare. */
 export const DEFAULT_CML_IDLE_CONNECTION_TIMEOUT_MS = 90_000;

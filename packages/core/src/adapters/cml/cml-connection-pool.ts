@@ -4,7 +4,7 @@ import type { Duplex } from "node:stream";
 /**
  * An HTTPS agent that keeps at most `maxIdle` unused connections over all
  * hosts together. Node's agent bounds idle connections per host only, and an
- * idle TLS connection holds about 75 KB of the process (OpenSSL's state and
+ * idle TLS connection holds about 100 KB of the process (OpenSSL's state and
  * buffers, measured on Node 24): kept for every worker of a large fleet they
  * would outweigh everything else the process holds. Past the bound, a freed
  * connection is closed instead of kept, and that worker's next request makes

@@ -96,7 +96,7 @@ export function createCmlTransport(options: {
   readonly pins?: CmlCertificatePins | undefined;
   readonly connectionsPerWorker: number;
   readonly idleTimeoutMs: number;
-  /** Most unused connections kept over all workers together (an idle TLS connection holds about 75 KB). */
+  /** Most unused connections kept over all workers together (an idle TLS connection holds about 100 KB). */
   readonly maxIdleConnections: number;
 }): CmlTransport {
   const pool = {

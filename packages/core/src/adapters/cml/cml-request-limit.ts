@@ -82,7 +82,7 @@ export interface CmlRequestLoad {
   readonly inFlight: number;
   /** Requests waiting for a slot of their worker's or of the process's. */
   readonly queued: number;
-  /** Connections kept open for the next request, unused now (each about 75 KB over TLS). */
+  /** Connections kept open for the next request, unused now (each about 100 KB over TLS). */
   readonly idleConnections: number;
 }
 
