@@ -183,6 +183,7 @@ export class SimulatedWorker {
       privateIp: "10.0.0.10",
       launchTime: new Date(this.launchMs),
       tags: {},
+      monitoring: "basic",
     };
   }
 

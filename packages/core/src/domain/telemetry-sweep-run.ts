@@ -1,3 +1,4 @@
+import type { InstanceMonitoring } from "./cloudwatch-reading";
 import type { Ec2InstanceState } from "./worker-status";
 
 /**
@@ -26,6 +27,8 @@ export interface InstanceLook {
   readonly privateIp: string | null;
   readonly launchTime: string | null;
   readonly tags: Readonly<Record<string, string>>;
+  /** Absent in a job queued before it was carried: read as "basic". */
+  readonly monitoring?: InstanceMonitoring;
 }
 
 /** What the region's AWS calls said of one worker's instance (null: nothing, e.g. no metrics when stopped). */

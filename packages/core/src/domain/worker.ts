@@ -1,3 +1,4 @@
+import type { CloudWatchReading } from "./cloudwatch-reading";
 import type { ScheduleRunState } from "./schedule";
 import type { ImpairmentEpisode } from "./status-checks";
 import type { DesiredStatus, LicenseStatus, ServiceStatus, WorkerStatus } from "./worker-status";
@@ -28,6 +29,16 @@ export interface TelemetrySnapshot {
   readonly systemStatusCheck: string | null;
   /** The open impairment episode of the status checks (see status-checks.ts); absent or null: none. */
   readonly impairment?: ImpairmentEpisode | null;
+  /**
+   * Whether CML's own stats gave both CPU and memory in this sample (then the sweep does not ask CloudWatch for
+   * them); absent: not known, so CloudWatch is asked when a new datapoint can exist.
+   */
+  readonly usageFromCml?: boolean;
+  /**
+   * CloudWatch's figures the last time a sweep asked for this worker, carried from sample to sample: when it
+   * was asked decides when it is asked again (see cloudwatch-reading.ts). Absent or null: never asked.
+   */
+  readonly cloudWatch?: CloudWatchReading | null;
 }
 
 /** Per-worker overrides of the fleet's idle policy; null means "use the fleet default". */

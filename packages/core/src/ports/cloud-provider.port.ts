@@ -1,3 +1,4 @@
+import type { InstanceMonitoring } from "../domain/cloudwatch-reading";
 import type { Ec2InstanceState } from "../domain/worker-status";
 
 /** Which account (a key of the settings' accounts) and region a call addresses. */
@@ -17,6 +18,8 @@ export interface CloudInstance {
   readonly privateIp: string | null;
   readonly launchTime: Date | null;
   readonly tags: Readonly<Record<string, string>>;
+  /** How often EC2 publishes the instance's CloudWatch metrics (its Monitoring.State). */
+  readonly monitoring: InstanceMonitoring;
 }
 
 export interface LaunchRequest {

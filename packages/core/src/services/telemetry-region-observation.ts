@@ -1,4 +1,6 @@
+import { cloudWatchIsDue } from "../domain/cloudwatch-reading";
 import type { CloudLook } from "../domain/telemetry-sweep-run";
+import type { TelemetrySnapshot } from "../domain/worker";
 import type {
   CloudInstance,
   CloudProvider,
@@ -11,6 +13,7 @@ import type {
 export interface WorkerCloudLook {
   readonly instance: CloudInstance | null;
   readonly statusCheck: InstanceStatusCheck | null;
+  /** Null when CloudWatch was not asked for this worker (see cloudWatchIsDue), or the instance does not run. */
   readonly metrics: InstanceMetrics | null;
 }
 
@@ -31,12 +34,18 @@ export interface RegionObservationWindow {
  * Reads a region once: describe by fleet tag, status checks and metrics, each
  * batched by the adapter (1000 instances a describe page, 500 queries a
  * GetMetricData call), so the calls are the floor however the region's
- * workers are later cut into shards.
+ * workers are later cut into shards. CloudWatch is asked only for the running
+ * workers whose CPU and memory CML could not give at the last sweep and for
+ * which a new datapoint can exist since it was last asked (cloudWatchIsDue).
  */
 export async function observeRegion(
   cloud: Pick<CloudProvider, "describeFleet" | "statusChecks" | "metrics">,
   target: CloudTarget,
-  workers: readonly { readonly id: string; readonly instanceId: string | null }[],
+  workers: readonly {
+    readonly id: string;
+    readonly instanceId: string | null;
+    readonly telemetry: TelemetrySnapshot | null;
+  }[],
   window: RegionObservationWindow,
   at: Date,
 ): Promise<RegionObservation> {
@@ -46,12 +55,17 @@ export async function observeRegion(
   );
   const known = workers.filter((worker) => worker.instanceId !== null && byInstance.has(worker.instanceId));
   const ids = known.map((worker) => worker.instanceId ?? "");
-  const runningIds = ids.filter((id) => byInstance.get(id)?.state === "running");
+  const dueIds = known.flatMap((worker) => {
+    const instance = byInstance.get(worker.instanceId ?? "");
+    return instance?.state === "running" && cloudWatchIsDue(worker.telemetry, instance.monitoring, at)
+      ? [instance.instanceId]
+      : [];
+  });
   const [checks, metrics] = await Promise.all([
     ids.length === 0 ? Promise.resolve<InstanceStatusCheck[]>([]) : cloud.statusChecks(target, ids),
-    runningIds.length === 0
+    dueIds.length === 0
       ? Promise.resolve(new Map<string, InstanceMetrics>())
-      : cloud.metrics(target, runningIds, {
+      : cloud.metrics(target, dueIds, {
           start: new Date(at.getTime() - window.metricWindowMs),
           end: at,
           periodSeconds: window.metricPeriodSeconds,
@@ -93,7 +107,11 @@ export function decodeCloudLook(look: CloudLook): WorkerCloudLook {
     instance:
       instance === null
         ? null
-        : { ...instance, launchTime: instance.launchTime === null ? null : new Date(instance.launchTime) },
+        : {
+            ...instance,
+            launchTime: instance.launchTime === null ? null : new Date(instance.launchTime),
+            monitoring: instance.monitoring ?? "basic",
+          },
     statusCheck: look.statusCheck,
     metrics: look.metrics,
   };

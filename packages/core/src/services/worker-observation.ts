@@ -1,4 +1,5 @@
 import type { Actor } from "../domain/actor";
+import { type CloudWatchReading, currentReading } from "../domain/cloudwatch-reading";
 import type { NewFleetEvent } from "../domain/fleet-event";
 import { nextImpairment, type StatusCheckPair, withStatusChecks } from "../domain/status-checks";
 import type { CmlLab, TelemetrySnapshot, Worker } from "../domain/worker";
@@ -47,6 +48,7 @@ export interface WorkerObservation {
   /** EC2's view; null when EC2 does not know the instance (any more). */
   readonly instance: CloudInstance | null;
   readonly statusCheck: InstanceStatusCheck | null;
+  /** CloudWatch's figures when it was asked for this observation; null when it was not. */
   readonly metrics: InstanceMetrics | null;
   /** Null when CML was not asked (the instance does not run). */
   readonly cml: CmlObservation | null;
@@ -178,19 +180,43 @@ export function isStartedLab(lab: CmlLab): boolean {
   return lab.state === "STARTED" || lab.state === "BOOTED" || lab.state === "QUEUED";
 }
 
-function snapshotOf(observation: WorkerObservation): TelemetrySnapshot {
+/** CloudWatch's reading after an observation: the one it asked for, else the last one kept. */
+function cloudWatchReadingOf(
+  observation: WorkerObservation,
+  previous: TelemetrySnapshot | null,
+): CloudWatchReading | null {
+  const metrics = observation.metrics;
+  return metrics === null
+    ? (previous?.cloudWatch ?? null)
+    : { askedAt: observation.at.toISOString(), ...metrics };
+}
+
+/**
+ * The sample an observation makes. CPU and memory come from CML's own stats first (free, and read now), and
+ * from CloudWatch's reading only while no newer datapoint can exist; neither: null (unknown, which the idle
+ * policy tolerates for CPU only once CML has shown no nodes and no labs). Network figures exist only in
+ * CloudWatch, which is not asked while CML gives CPU and memory: a reachable worker shows them while its
+ * last reading is current, and null after.
+ */
+function snapshotOf(observation: WorkerObservation, previous: TelemetrySnapshot | null): TelemetrySnapshot {
   const cml = observation.cml?.reachable === true ? observation.cml : null;
+  const reading = cloudWatchReadingOf(observation, previous);
+  const current = currentReading(reading, observation.instance?.monitoring ?? "basic", observation.at);
+  const cmlCpu = cml?.stats.cpuPercent ?? null;
+  const cmlMemory = cml?.stats.memoryPercent ?? null;
   return {
     sampledAt: observation.at,
-    cpuPercent: observation.metrics?.cpuPercent ?? cml?.stats.cpuPercent ?? null,
-    memoryPercent: observation.metrics?.memoryPercent ?? cml?.stats.memoryPercent ?? null,
-    networkInBytes: observation.metrics?.networkInBytes ?? null,
-    networkOutBytes: observation.metrics?.networkOutBytes ?? null,
+    cpuPercent: cmlCpu ?? current?.cpuPercent ?? null,
+    memoryPercent: cmlMemory ?? current?.memoryPercent ?? null,
+    networkInBytes: current?.networkInBytes ?? null,
+    networkOutBytes: current?.networkOutBytes ?? null,
     runningNodes: cml === null ? null : cml.stats.runningNodes,
     startedLabs: cml === null ? null : cml.labs.filter(isStartedLab).length,
     cmlReachable: cml !== null,
     instanceStatusCheck: observation.statusCheck?.instanceStatus ?? null,
     systemStatusCheck: observation.statusCheck?.systemStatus ?? null,
+    usageFromCml: cmlCpu !== null && cmlMemory !== null,
+    cloudWatch: reading,
   };
 }
 
@@ -285,7 +311,10 @@ export function applyObservation(
   }
   const impairment = nextImpairment(next, worker.telemetry?.impairment ?? null, checks, actor, now);
   events.push(...impairment.events);
-  const snapshot: TelemetrySnapshot = { ...snapshotOf(observation), impairment: impairment.episode };
+  const snapshot: TelemetrySnapshot = {
+    ...snapshotOf(observation, worker.telemetry),
+    impairment: impairment.episode,
+  };
   const moved =
     events.length > 0 ||
     telemetryMoved(worker.telemetry, snapshot) ||

@@ -128,6 +128,15 @@ describe("AWS cloud provider against the simulator", () => {
     expect((await control.stats()).ec2.DescribeInstances).toBe(3);
   });
 
+  it("reads each instance's monitoring from DescribeInstances: detailed when launched with it, basic without", async () => {
+    const aws = provider();
+    const detailed = await aws.launch(launchRequest("monitoring-1", { detailedMonitoring: true }));
+    const basic = await aws.launch(launchRequest("monitoring-2", { detailedMonitoring: false }));
+    expect(detailed.monitoring).toBe("detailed");
+    expect((await aws.describe(target, detailed.instanceId))?.monitoring).toBe("detailed");
+    expect((await aws.describe(target, basic.instanceId))?.monitoring).toBe("basic");
+  });
+
   it("describes many ids through the instance-id filter, leaving unknown ids out", async () => {
     const aws = provider();
     const seeded = await control.seed(450, FLEET, "us-west-2");

@@ -70,6 +70,7 @@ export class FakeCloudProvider implements CloudProvider {
       privateIp: `10.0.0.${this.nextId}`,
       launchTime: new Date("2026-01-05T08:00:00Z"),
       tags: {},
+      monitoring: "basic",
       ...instance,
     };
     this.instances.set(id, created);

@@ -7,8 +7,8 @@ export const MAX_CONTROL_LAUNCH = 10_000;
 const DEFAULT_INSTANCE_TYPE = "m5zn.metal";
 
 /**
- * Parses `POST /_sim/instances` ({ region, tags, instanceType, imageId?, count?, accountId? }); a string is an
- * error message. A null `accountId` means the simulator's default account.
+ * Parses `POST /_sim/instances` ({ region, tags, instanceType, imageId?, count?, accountId?, detailedMonitoring? });
+ * a string is an error message. A null `accountId` means the simulator's default account.
  */
 export function parseLaunchRequest(
   body: unknown,
@@ -52,6 +52,10 @@ export function parseLaunchRequest(
   if (accountId !== null && (typeof accountId !== "string" || !/^\d{12}$/.test(accountId))) {
     return "accountId must be a 12-digit AWS account id";
   }
+  const detailedMonitoring = body.detailedMonitoring ?? false;
+  if (typeof detailedMonitoring !== "boolean") {
+    return "detailedMonitoring must be a boolean";
+  }
   return {
     accountId,
     spec: {
@@ -64,7 +68,7 @@ export function parseLaunchRequest(
       subnetId: null,
       securityGroupIds: [],
       assignPublicIp: true,
-      detailedMonitoring: false,
+      detailedMonitoring,
     },
     count,
   };

@@ -68,6 +68,11 @@ export function toCloudInstance(instance: Instance, region: string): CloudInstan
     privateIp: instance.PrivateIpAddress ?? null,
     launchTime: instance.LaunchTime ?? null,
     tags: tagsToRecord(instance.Tags),
+    // "disabling" still publishes every minute until it is done; "pending" does not yet.
+    monitoring:
+      instance.Monitoring?.State === "enabled" || instance.Monitoring?.State === "disabling"
+        ? "detailed"
+        : "basic",
   };
 }
 
