@@ -10,6 +10,7 @@ import { resultsMarkdown, textTable } from "./harness/markdown";
 import { deleteRedisKeys, dropOpenDatabases } from "./harness/resources";
 import type { BenchContext, ResultRow, Scenario } from "./harness/types";
 import { graphqlScenario } from "./scenarios/graphql";
+import { monitoringCostScenario } from "./scenarios/monitoring-cost";
 import { provisioningScenario } from "./scenarios/provisioning";
 import { subscriptionsScenario } from "./scenarios/subscriptions";
 import { telemetrySweepScenario } from "./scenarios/telemetry-sweep";
@@ -21,6 +22,7 @@ const SCENARIOS: readonly Scenario[] = [
   subscriptionsScenario,
   provisioningScenario,
   terminalMonitorScenario,
+  monitoringCostScenario,
 ];
 
 const RESULTS_FILE = new URL("../../../bench/RESULTS.md", import.meta.url);
