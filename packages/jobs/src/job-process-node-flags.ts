@@ -10,5 +10,8 @@
  * 16 MB the idle process holds 230 MB; scavenges run more often but each
  * copies only the survivors, and the sweep's CPU did not measurably change
  * (packages/jobs/README.md, "Memory").
+ *
+ * `--expose-gc`: once started, the process asks V8 for one memory-reducing GC
+ * (start-up-memory.ts), which only an exposed `gc` can ask for.
  */
-export const JOB_PROCESS_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=16"];
+export const JOB_PROCESS_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=16", "--expose-gc"];

@@ -9,6 +9,7 @@ import { createObservability } from "@cml-fleet/platform/observability/observabi
 import { startTracingFromSettings } from "@cml-fleet/platform/observability/tracing";
 import { onShutdownSignals } from "@cml-fleet/platform/process/shutdown-signals";
 import { type RunningJobProcess, startJobProcess } from "./job-process";
+import { releaseStartUpMemory } from "./start-up-memory";
 
 /**
  * The job process on its own (`pnpm --filter @cml-fleet/jobs start`, through main.ts): any
@@ -60,6 +61,9 @@ async function main(): Promise<void> {
             await new Promise<never>(() => {});
           },
   });
+
+  // The start-up's garbage is gone by now; its pages go back to the system (start-up-memory.ts).
+  releaseStartUpMemory();
 
   const metrics =
     settings.jobsMetricsPort === 0

@@ -1,4 +1,5 @@
 import { startJobProcess } from "@cml-fleet/jobs/job-process";
+import { releaseStartUpMemory } from "@cml-fleet/jobs/start-up-memory";
 import { failStartup, send, serveRunner } from "../harness/child-side";
 import { fleetChildSettings } from "../harness/fleet-child-env";
 
@@ -14,6 +15,8 @@ async function main(): Promise<void> {
     databaseSchema,
     runtime: { schedules: null },
   });
+  // As the job process does once started (run-job-process.ts).
+  releaseStartUpMemory();
   serveRunner(
     async (message) =>
       message.type === "runtime" ? { type: "runtime", concurrency: running.deps.runtime.concurrency } : null,

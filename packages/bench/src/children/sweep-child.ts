@@ -1,4 +1,5 @@
 import { startJobProcess } from "@cml-fleet/jobs/job-process";
+import { releaseStartUpMemory } from "@cml-fleet/jobs/start-up-memory";
 import { failStartup, send, serveRunner } from "../harness/child-side";
 import { fleetChildSettings } from "../harness/fleet-child-env";
 
@@ -18,6 +19,8 @@ function cpuMs(): number {
 async function main(): Promise<void> {
   const { settings, databaseSchema } = fleetChildSettings();
   const running = await startJobProcess({ settings, databaseSchema, runtime: { schedules: null } });
+  // As the job process does once started (run-job-process.ts).
+  releaseStartUpMemory();
   serveRunner(
     async (message) => (message.type === "usage" ? { type: "usage", cpuMs: cpuMs() } : null),
     () => running.close(),
