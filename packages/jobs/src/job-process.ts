@@ -32,6 +32,9 @@ import { createBullmqJobLookup } from "@cml-fleet/platform/queue/bullmq-job-look
 import { createBullmqNotificationQueue } from "@cml-fleet/platform/queue/notification-queue";
 import { redisPrefixes, TELEMETRY_SHARDS_AT_ONCE } from "@cml-fleet/platform/queue/queue-definitions";
 import { createRedisCloudCallPacer } from "@cml-fleet/platform/redis/redis-cloud-call-pacer";
+import { createRedisMonitoringUsage } from "@cml-fleet/platform/redis/redis-monitoring-usage";
+import { createRedisPublishedMetricsLedger } from "@cml-fleet/platform/redis/redis-published-metrics-ledger";
+import { createFleetMetricTotals } from "@cml-fleet/platform/repositories/fleet-metric-totals";
 import { createNotificationRepository } from "@cml-fleet/platform/repositories/notification.repository";
 import { createScheduleRepository } from "@cml-fleet/platform/repositories/schedule.repository";
 import { createSnapshotRepository } from "@cml-fleet/platform/repositories/snapshot.repository";
@@ -134,6 +137,8 @@ export async function startJobProcess(options: JobProcessOptions): Promise<Runni
     staticCredentials: endpoint === null ? undefined : { accessKeyId: "sim", secretAccessKey: "sim" },
     logger,
     observer: options.observability?.callObserver,
+    // Billable CloudWatch units counted per hour in Redis: fleetSummary's monitoringCost projects a month from them.
+    monitoringUsage: createRedisMonitoringUsage(infrastructure.redis.commands, prefixes.keys),
   });
   if (options.checkCloudAtStart !== false) {
     // A region the account has not enabled, or a subnet outside its vpc_id, is
@@ -231,7 +236,6 @@ export async function startJobProcess(options: JobProcessOptions): Promise<Runni
       metricPeriodSeconds: 60,
       // The shards a process sweeps at once share its database pool (10), with room left for other jobs.
       saveConcurrency: Math.max(1, Math.floor(8 / TELEMETRY_SHARDS_AT_ONCE)),
-      customMetrics: settings.telemetry.customMetrics,
       retentionMs: settings.telemetry.retentionMs,
       shardSize: settings.telemetry.shardSize,
     },
@@ -295,6 +299,11 @@ export async function startJobProcess(options: JobProcessOptions): Promise<Runni
       ...options.runtime,
     },
     // EC2 calls paced per account, region and call kind across every job process (AWS_EC2_*_BUCKET).
+    customMetricsPublishing: {
+      config: settings.telemetry.customMetrics,
+      totals: createFleetMetricTotals(database.db),
+      ledger: createRedisPublishedMetricsLedger(infrastructure.redis.commands, prefixes.keys),
+    },
     cloudPacer: createRedisCloudCallPacer(
       infrastructure.redis.commands,
       prefixes.keys,

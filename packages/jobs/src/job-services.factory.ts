@@ -2,6 +2,7 @@ import { unpacedCloudCalls } from "@cml-fleet/core/ports/cloud-call-pacer.port";
 import { pacedCloudProvider } from "@cml-fleet/core/services/cloud-call-pacing";
 import { coalescedDescribes } from "@cml-fleet/core/services/coalesced-describes";
 import { createConvergenceService, DEFAULT_MAX_REDRIVES } from "@cml-fleet/core/services/convergence.service";
+import { createCustomMetricsPublisher } from "@cml-fleet/core/services/custom-metrics-publisher";
 import { createIdleAutoStopService } from "@cml-fleet/core/services/idle-auto-stop.service";
 import { createImpairedRebootService } from "@cml-fleet/core/services/impaired-reboot.service";
 import { createLabStopService } from "@cml-fleet/core/services/lab-commands.service";
@@ -43,6 +44,10 @@ export function createJobServices(unguarded: JobWorkerDeps): JobServices {
     telemetry: createTelemetrySweepService({
       ...deps,
       impairedReboots: impairedReboot,
+      customMetrics:
+        deps.customMetricsPublishing === undefined
+          ? undefined
+          : createCustomMetricsPublisher({ ...deps, ...deps.customMetricsPublishing }),
       onShardSwept: (shard, seconds) =>
         deps.telemetry?.metrics.sweepShardDuration?.observe(
           { account: shard.accountId, region: shard.region },

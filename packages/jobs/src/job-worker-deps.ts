@@ -5,16 +5,19 @@ import type { CloudCallPacer } from "@cml-fleet/core/ports/cloud-call-pacer.port
 import type { CloudProvider } from "@cml-fleet/core/ports/cloud-provider.port";
 import type { CmlClient, LicenseRegistrationOptions } from "@cml-fleet/core/ports/cml-client.port";
 import type { EventPublisher } from "@cml-fleet/core/ports/event-publisher.port";
+import type { FleetMetricTotalsReader } from "@cml-fleet/core/ports/fleet-metric-totals.port";
 import type { JobLookup } from "@cml-fleet/core/ports/job-lookup.port";
 import type { JobQueue } from "@cml-fleet/core/ports/job-queue.port";
 import type { LicenseTokenVault } from "@cml-fleet/core/ports/license-token-vault.port";
 import type { Logger } from "@cml-fleet/core/ports/logger.port";
 import type { NotificationStore } from "@cml-fleet/core/ports/notification-store.port";
+import type { PublishedMetricsLedger } from "@cml-fleet/core/ports/published-metrics-ledger.port";
 import type { ScheduleStore, StartHistory } from "@cml-fleet/core/ports/schedule-store.port";
 import type { SnapshotStore } from "@cml-fleet/core/ports/snapshot-store.port";
 import type { WebhookSender } from "@cml-fleet/core/ports/webhook-sender.port";
 import type { WorkerOperationStore } from "@cml-fleet/core/ports/worker-operation-store.port";
 import type { WorkerRepository } from "@cml-fleet/core/ports/worker-repository.port";
+import type { CustomMetricsConfig } from "@cml-fleet/core/services/custom-metrics-publisher";
 import type { IdleAutoStopConfig } from "@cml-fleet/core/services/idle-auto-stop.service";
 import type { ImpairedRebootConfig } from "@cml-fleet/core/services/impaired-reboot.service";
 import type { ReadinessConfig } from "@cml-fleet/core/services/instance-readiness";
@@ -104,6 +107,14 @@ export interface JobWorkerDeps {
     readonly allowHttp: boolean;
   };
   readonly runtime: JobRuntimeConfig;
+  /** CML_CUSTOM_METRICS_*, the fleet totals' aggregate read and where what was last published is kept (Redis). */
+  readonly customMetricsPublishing?:
+    | {
+        readonly config: CustomMetricsConfig;
+        readonly totals: FleetMetricTotalsReader;
+        readonly ledger: PublishedMetricsLedger;
+      }
+    | undefined;
   /** Paces the process's EC2 calls (launch, start, stop, terminate, describes) to EC2's rates across every job process; unset, they go at once. */
   readonly cloudPacer?: CloudCallPacer | undefined;
   /** Test hook (see ProvisioningDeps.afterLaunch). */

@@ -183,7 +183,7 @@ describe("CML_TELEMETRY_RETENTION", () => {
   });
 });
 
-/** The RunningNodes points the simulator's CloudWatch holds for the worker in `namespace`, read through the SDK. */
+/** The fleet's RunningNodes points (its region's total) the simulator's CloudWatch holds in `namespace`, read through the SDK. */
 async function runningNodesPoints(fleet: FleetHarness, worker: Worker, namespace: string): Promise<number> {
   const cloudwatch = new CloudWatchClient({
     region: worker.region,
@@ -202,10 +202,7 @@ async function runningNodesPoints(fleet: FleetHarness, worker: Worker, namespace
               Metric: {
                 Namespace: namespace,
                 MetricName: "RunningNodes",
-                Dimensions: [
-                  { Name: "WorkerId", Value: worker.id },
-                  { Name: "WorkerName", Value: worker.name },
-                ],
+                Dimensions: [],
               },
               Period: 60,
               Stat: "Maximum",
@@ -235,7 +232,7 @@ describe.each([
     });
 
     it(enabled === "true"
-      ? "a sweep publishes the worker's figures to CloudWatch under the namespace, none under the default one"
+      ? "a sweep publishes the fleet's figures to CloudWatch under the namespace, none under the default one"
       : "a sweep publishes nothing to CloudWatch", { timeout: 120_000 }, async () => {
       const [worker] = await provisionWorkers(fleet, ["measured"]);
       if (worker === undefined) {

@@ -277,7 +277,6 @@ export async function replayWorker(
       metricWindowMs: 10 * 60_000,
       metricPeriodSeconds: 60,
       saveConcurrency: 8,
-      customMetrics: { enabled: false, namespace: "CMLFleet" },
       retentionMs: settings.retentionMs,
     },
   });

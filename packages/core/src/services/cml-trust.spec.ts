@@ -101,7 +101,6 @@ describe("an unconfirmed worker", () => {
         metricWindowMs: 600_000,
         metricPeriodSeconds: 60,
         saveConcurrency: 4,
-        customMetrics: { enabled: false, namespace: "CMLFleet" },
         retentionMs: null,
       },
     });

@@ -1,6 +1,6 @@
 import { systemActor } from "../domain/actor";
 import { cmlTrustOf, type Worker } from "../domain/worker";
-import type { CloudTarget, CustomMetricDatum } from "../ports/cloud-provider.port";
+import type { CloudTarget } from "../ports/cloud-provider.port";
 import type { TelemetrySample } from "../ports/worker-repository.port";
 import { mapWithConcurrency, withDeadline } from "./concurrency";
 import { endpointOf } from "./instance-readiness";
@@ -17,28 +17,6 @@ export interface ShardOutcome {
   readonly changed: number;
   readonly unreachable: number;
   readonly superseded: number;
-}
-
-/** CML figures as CloudWatch custom metrics, one datum per worker and figure. */
-function customMetricData(workers: readonly Worker[], at: Date): CustomMetricDatum[] {
-  return workers.flatMap((worker) => {
-    const telemetry = worker.telemetry;
-    if (telemetry === null || !telemetry.cmlReachable) {
-      return [];
-    }
-    const dimensions = { WorkerId: worker.id, WorkerName: worker.name };
-    return [
-      { name: "RunningNodes", dimensions, value: telemetry.runningNodes ?? 0, unit: "Count" as const, at },
-      { name: "StartedLabs", dimensions, value: telemetry.startedLabs ?? 0, unit: "Count" as const, at },
-      {
-        name: "LicenseRegistered",
-        dimensions,
-        value: worker.license.status === "REGISTERED" ? 1 : 0,
-        unit: "None" as const,
-        at,
-      },
-    ];
-  });
 }
 
 /**
@@ -151,12 +129,10 @@ export async function sweepShard(
     // Decided on the saved workers: their impairment episodes now count this sweep.
     await deps.impairedReboots.decide(fresh);
   }
-  if (config.customMetrics.enabled) {
-    const data = customMetricData(fresh, at);
-    if (data.length > 0) {
-      await deps.cloud.publishMetrics(target, config.customMetrics.namespace, data);
-    }
-  }
+  // Per-worker series only when asked for (CML_CUSTOM_METRICS_PER_WORKER); the fleet totals follow the whole sweep.
+  await deps.customMetrics?.publishWorkers(target, fresh, at).catch((error: unknown) => {
+    deps.logger.warn({ err: error, ...target }, "could not publish the workers' custom metrics");
+  });
   const unreachable = observed.filter(
     (entry) => entry.observation.instance?.state === "running" && entry.observation.cml?.reachable === false,
   ).length;

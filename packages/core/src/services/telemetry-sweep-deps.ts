@@ -2,6 +2,7 @@ import type { ShardSweepResult } from "../domain/telemetry-sweep-run";
 import type { CloudProvider, CloudTarget } from "../ports/cloud-provider.port";
 import type { CmlClient } from "../ports/cml-client.port";
 import type { WorkerRepository } from "../ports/worker-repository.port";
+import type { CustomMetricsPublisher } from "./custom-metrics-publisher";
 import type { ImpairedRebootService } from "./impaired-reboot.service";
 import type { WorkerWriterDeps } from "./worker-writer";
 
@@ -19,7 +20,6 @@ export interface TelemetrySweepConfig {
   readonly metricPeriodSeconds: number;
   /** Most worker records written at once. */
   readonly saveConcurrency: number;
-  readonly customMetrics: { readonly enabled: boolean; readonly namespace: string };
   /** Telemetry samples older than this are deleted after each sweep (null keeps them all). */
   readonly retentionMs: number | null;
   /** CML_SWEEP_SHARD_SIZE: the most workers one shard holds (default {@link DEFAULT_SWEEP_SHARD_SIZE}). */
@@ -33,6 +33,11 @@ export interface TelemetrySweepDeps extends WorkerWriterDeps {
   readonly sweep: TelemetrySweepConfig;
   /** Decides reboots of impaired workers after each shard's sweep (none: impaired checks are only reported). */
   readonly impairedReboots?: Pick<ImpairedRebootService, "decide"> | undefined;
+  /**
+   * CloudWatch custom metrics (CML_CUSTOM_METRICS_*): the fleet totals after a whole sweep, per-worker series
+   * after each shard when asked for. None: nothing is published.
+   */
+  readonly customMetrics?: Pick<CustomMetricsPublisher, "publishFleetTotals" | "publishWorkers"> | undefined;
   /** Told of each shard swept and how long it took (the job process's sweep-duration histogram). */
   readonly onShardSwept?: ((shard: ShardSweepResult, seconds: number) => void) | undefined;
 }

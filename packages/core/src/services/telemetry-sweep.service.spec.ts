@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { InMemoryPublishedMetricsLedger } from "../../test/support/in-memory-published-metrics-ledger";
 import { fakeServiceDeps } from "../../test/support/service-deps";
 import { decideIdle, type IdleInput } from "../domain/idle-policy";
 import type { Worker } from "../domain/worker";
+import { createCustomMetricsPublisher } from "./custom-metrics-publisher";
 import { createTelemetrySweepService } from "./telemetry-sweep.service";
 
 /** A policy under which any quiet worker is idle at once: only a veto can save it. */
@@ -38,10 +40,16 @@ async function fleetOf(count: number, customMetrics = false, shardSize?: number)
       metricWindowMs: 600_000,
       metricPeriodSeconds: 60,
       saveConcurrency: 4,
-      customMetrics: { enabled: customMetrics, namespace: "CMLFleet" },
       retentionMs: 24 * 60 * 60 * 1000,
       shardSize,
     },
+    customMetrics: createCustomMetricsPublisher({
+      ...deps,
+      // The fleet totals are Postgres's aggregate (platform's tests); here only the per-worker series are shown.
+      totals: { fleetMetricTotals: async () => [] },
+      ledger: new InMemoryPublishedMetricsLedger(),
+      config: { enabled: customMetrics, namespace: "CMLFleet", periodMs: 300_000, perWorker: true },
+    }),
   });
   return { deps, workers, service };
 }
@@ -176,7 +184,7 @@ describe("telemetry sweep", () => {
     }
   });
 
-  it("publishes the CML figures as custom metrics in one batch per region when enabled", async () => {
+  it("publishes each worker's CML figures in one batch per region when per-worker series are asked for", async () => {
     const { deps, service } = await fleetOf(3, true);
     await service.sweep();
     expect(deps.cloud.calls.publishMetrics).toBe(1);

@@ -89,6 +89,13 @@ export function createTelemetrySweepService(deps: TelemetrySweepDeps) {
       (worker) => isSwept(worker) && worker.accountId === target.accountId && worker.region === target.region,
     );
 
+  /** The fleet's custom metrics, once every shard has saved its workers (a failure only logged). */
+  const publishFleetTotals = async (): Promise<void> => {
+    await deps.customMetrics?.publishFleetTotals().catch((error: unknown) => {
+      deps.logger.warn({ err: error }, "could not publish the fleet's custom metrics");
+    });
+  };
+
   async function sweepOneShard(
     target: CloudTarget,
     shard: { count: number; index: number },
@@ -123,6 +130,9 @@ export function createTelemetrySweepService(deps: TelemetrySweepDeps) {
 
     /** Deletes the samples past the retention (CML_TELEMETRY_RETENTION): once per sweep. */
     prune,
+
+    /** Publishes the fleet's custom metric totals (when on): once per sweep, after its shards. */
+    publishFleetTotals,
 
     /**
      * A region step: reads the region from AWS once and cuts its workers into
@@ -185,6 +195,7 @@ export function createTelemetrySweepService(deps: TelemetrySweepDeps) {
           deps.logger.warn({ err: result.reason, ...target }, "telemetry sweep of a region failed");
         }
       }
+      await publishFleetTotals();
       return summarizeSweep(regions, failedTargets, await prune());
     },
   };

@@ -148,7 +148,12 @@ export function toSettingsModel(raw: RawSettings) {
     telemetry: {
       collectionIntervalMs: raw.cml_worker_telemetry_collection_interval,
       retentionMs: raw.cml_telemetry_retention,
-      customMetrics: { enabled: raw.cml_custom_metrics_enabled, namespace: raw.cml_custom_metrics_namespace },
+      customMetrics: {
+        enabled: raw.cml_custom_metrics_enabled,
+        namespace: raw.cml_custom_metrics_namespace,
+        periodMs: raw.cml_custom_metrics_period,
+        perWorker: raw.cml_custom_metrics_per_worker,
+      },
       shardSize: raw.cml_sweep_shard_size,
     },
     statusChecks: {

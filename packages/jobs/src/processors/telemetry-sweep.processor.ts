@@ -28,6 +28,8 @@ export function telemetrySweepProcessor(services: JobServices): JobDefinition<"t
         target: targetOfPayload(failure.payload) ?? { accountId: "?", region: failure.jobId },
         error: failure.reason,
       }));
+      // Here the whole fleet's shards have saved their workers: the custom metric totals are read in one aggregate.
+      await services.telemetry.publishFleetTotals();
       return summarizeSweep(
         regionResultsOf(finished.values),
         failedTargets,
