@@ -226,6 +226,7 @@ export async function startJobProcess(options: JobProcessOptions): Promise<Runni
         securityGroupIds: network?.securityGroupIds,
         assignPublicIp: network?.assignPublicIp,
         keyName: settings.worker.keyPairs[worker.region],
+        detailedMonitoring: settings.worker.detailedMonitoring,
       };
     },
     sweep: {
@@ -234,8 +235,6 @@ export async function startJobProcess(options: JobProcessOptions): Promise<Runni
       perWorkerTimeoutMs: settings.cml.requestTimeoutMs * 2,
       metricWindowMs: 10 * 60_000,
       metricPeriodSeconds: 60,
-      // The shards a process sweeps at once share its database pool (10), with room left for other jobs.
-      saveConcurrency: Math.max(1, Math.floor(8 / TELEMETRY_SHARDS_AT_ONCE)),
       retentionMs: settings.telemetry.retentionMs,
       shardSize: settings.telemetry.shardSize,
     },

@@ -276,7 +276,6 @@ export async function replayWorker(
       perWorkerTimeoutMs: settings.requestTimeoutMs * 2,
       metricWindowMs: 10 * 60_000,
       metricPeriodSeconds: 60,
-      saveConcurrency: 8,
       retentionMs: settings.retentionMs,
     },
   });

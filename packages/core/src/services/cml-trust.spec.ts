@@ -100,7 +100,6 @@ describe("an unconfirmed worker", () => {
         perWorkerTimeoutMs: 200,
         metricWindowMs: 600_000,
         metricPeriodSeconds: 60,
-        saveConcurrency: 4,
         retentionMs: null,
       },
     });

@@ -6,8 +6,8 @@ import { mapWithConcurrency, withDeadline } from "./concurrency";
 import { endpointOf } from "./instance-readiness";
 import type { WorkerCloudLook } from "./telemetry-region-observation";
 import type { TelemetrySweepDeps } from "./telemetry-sweep-deps";
-import { applyObservation, type CmlObservation, observeCml, storeObservedLabs } from "./worker-observation";
-import { updateWorker } from "./worker-writer";
+import { updateWorkers } from "./worker-batch-writer";
+import { applyObservation, type CmlObservation, labsToStore, observeCml } from "./worker-observation";
 
 const actor = systemActor("telemetry");
 
@@ -22,8 +22,9 @@ export interface ShardOutcome {
 /**
  * Sweeps one shard of a region from the region's AWS reading (`looks`, taken
  * at `at`): every running worker's CML with bounded concurrency and a
- * deadline each, then labs, the workers' saves, the samples (one batch),
- * impaired reboots and custom metrics, all for the shard's workers only.
+ * deadline each, then the workers' saves with their labs and events (one
+ * batch, see updateWorkers), the samples (one batch), impaired reboots and
+ * custom metrics, all for the shard's workers only.
  * Workers are saved every sweep (fresh telemetry feeds the idle policy) but
  * published only when something visible moved. A worker saved since `at` (a
  * later sweep's shard, or a refresh) is left alone: this reading is older.
@@ -72,25 +73,17 @@ export async function sweepShard(
     };
   });
 
-  // Labs first (they are outside the worker's versioned save): the worker saved next is read back with them.
-  const labResults = await mapWithConcurrency(observed, config.saveConcurrency, ({ worker, observation }) =>
-    storeObservedLabs(deps.workers, worker, observation),
-  );
-  const labsMoved = new Set(
-    observed.flatMap(({ worker }, index) => {
-      const result = labResults[index];
-      if (result !== undefined && !result.ok) {
-        deps.logger.warn({ err: result.error, workerId: worker.id }, "could not save a worker's labs");
-      }
-      return result?.ok === true && result.value ? [worker.id] : [];
-    }),
-  );
-  // Sets, not counters: a change recomputed after a write conflict must count once.
+  // One batched write for the shard (updateWorkers): a worker saved meanwhile by someone else is read again and
+  // this observation re-applied to it, in a round of its own. Sets, not counters: a recomputed change counts once.
+  const observationOf = new Map(observed.map(({ worker, observation }) => [worker.id, observation]));
   const moved = new Set<string>();
   const superseded = new Set<string>();
-  const saves = await mapWithConcurrency(observed, config.saveConcurrency, ({ worker, observation }) =>
-    updateWorker(deps, worker.id, (current, savedAt) => {
-      if (current.status === "TERMINATED" || current.status === "FAILED") {
+  const outcomes = await updateWorkers(
+    deps,
+    observed.map(({ worker }) => worker),
+    (current, savedAt) => {
+      const observation = observationOf.get(current.id);
+      if (observation === undefined || current.status === "TERMINATED" || current.status === "FAILED") {
         return null;
       }
       // A shard job that waited behind a later sweep's run of the same shard must not roll its telemetry back.
@@ -100,24 +93,27 @@ export async function sweepShard(
       }
       superseded.delete(current.id);
       const applied = applyObservation(current, observation, config.cmlApiPort, actor, savedAt);
-      // Stored labs are already on `current`, so applyObservation cannot see that they moved.
-      if (applied.moved || labsMoved.has(current.id)) {
+      // Labs are written with the worker, so a lab list that moved is among what applyObservation compares.
+      if (applied.moved) {
         moved.add(current.id);
       } else {
         moved.delete(current.id);
       }
-      return { worker: applied.worker, events: applied.events, notify: moved.has(current.id) };
-    }),
+      return {
+        worker: applied.worker,
+        events: applied.events,
+        notify: applied.moved,
+        labs: labsToStore(current, observation) ?? undefined,
+      };
+    },
   );
   const saved: Worker[] = [];
-  for (const [index, result] of saves.entries()) {
-    if (result.ok) {
-      saved.push(result.value);
-    } else {
-      deps.logger.warn(
-        { err: result.error, workerId: observed[index]?.worker.id },
-        "could not save a sweep result",
-      );
+  for (const { worker } of observed) {
+    const outcome = outcomes.get(worker.id);
+    if (outcome?.ok === true) {
+      saved.push(outcome.worker);
+    } else if (outcome !== undefined) {
+      deps.logger.warn({ err: outcome.error, workerId: worker.id }, "could not save a sweep result");
     }
   }
   const fresh = saved.filter((worker) => worker.telemetry?.sampledAt.getTime() === at.getTime());

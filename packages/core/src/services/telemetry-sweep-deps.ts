@@ -18,8 +18,6 @@ export interface TelemetrySweepConfig {
   /** How far back CloudWatch is asked for the latest datapoint. */
   readonly metricWindowMs: number;
   readonly metricPeriodSeconds: number;
-  /** Most worker records written at once. */
-  readonly saveConcurrency: number;
   /** Telemetry samples older than this are deleted after each sweep (null keeps them all). */
   readonly retentionMs: number | null;
   /** CML_SWEEP_SHARD_SIZE: the most workers one shard holds (default {@link DEFAULT_SWEEP_SHARD_SIZE}). */

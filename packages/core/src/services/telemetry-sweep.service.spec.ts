@@ -39,7 +39,6 @@ async function fleetOf(count: number, customMetrics = false, shardSize?: number)
       perWorkerTimeoutMs: 200,
       metricWindowMs: 600_000,
       metricPeriodSeconds: 60,
-      saveConcurrency: 4,
       retentionMs: 24 * 60 * 60 * 1000,
       shardSize,
     },

@@ -6,8 +6,8 @@ import type {
   TelemetryShardPayload,
 } from "../domain/telemetry-sweep-run";
 import type { Worker } from "../domain/worker";
+import type { WorkerStatus } from "../domain/worker-status";
 import type { CloudTarget } from "../ports/cloud-provider.port";
-import { targetOf } from "./instance-readiness";
 import {
   decodeCloudLook,
   encodeCloudLook,
@@ -20,20 +20,12 @@ import { DEFAULT_SWEEP_SHARD_SIZE, type SweepSummary, type TelemetrySweepDeps } 
 
 export type { SweepSummary, TelemetrySweepConfig, TelemetrySweepDeps } from "./telemetry-sweep-deps";
 
-/** Workers a sweep looks at: not terminated, with an instance, not failed. */
-function isSwept(worker: Worker): boolean {
-  return worker.instanceId !== null && worker.status !== "FAILED" && worker.status !== "TERMINATED";
-}
+/** The statuses a sweep leaves alone: a failed worker is for a person to look at, a terminated one is history. */
+const NOT_SWEPT: readonly WorkerStatus[] = ["FAILED", "TERMINATED"];
 
-function groupByTarget(workers: readonly Worker[]): Map<string, { target: CloudTarget; workers: Worker[] }> {
-  const groups = new Map<string, { target: CloudTarget; workers: Worker[] }>();
-  for (const worker of workers) {
-    const key = `${worker.accountId}/${worker.region}`;
-    const group = groups.get(key) ?? { target: targetOf(worker), workers: [] };
-    group.workers.push(worker);
-    groups.set(key, group);
-  }
-  return groups;
+/** Workers a sweep looks at: with an instance, in none of NOT_SWEPT. */
+function isSwept(worker: Worker): boolean {
+  return worker.instanceId !== null && !NOT_SWEPT.includes(worker.status);
 }
 
 function messageOf(error: unknown): string {
@@ -71,7 +63,8 @@ export function summarizeSweep(
  * CML_SWEEP_SHARD_SIZE workers the CML questions and the saves (see
  * sweepShard). The job process runs each step as its own job; `sweep` runs
  * them all in this process (one shard at a time, so memory is bounded by a
- * shard beyond the fleet's list).
+ * shard beyond the lists of the regions' workers). Workers are listed per
+ * account and region by the repository, never as the whole fleet.
  */
 export function createTelemetrySweepService(deps: TelemetrySweepDeps) {
   const config = deps.sweep;
@@ -84,10 +77,8 @@ export function createTelemetrySweepService(deps: TelemetrySweepDeps) {
       ? 0
       : deps.workers.pruneTelemetry(new Date(deps.clock.now().getTime() - config.retentionMs));
 
-  const sweptIn = async (target: CloudTarget) =>
-    (await deps.workers.listActive()).filter(
-      (worker) => isSwept(worker) && worker.accountId === target.accountId && worker.region === target.region,
-    );
+  // Chosen by the repository (an indexed WHERE): a region step holds its region's workers, not the fleet's.
+  const sweptIn = (target: CloudTarget) => deps.workers.listWithInstanceIn(target, NOT_SWEPT);
 
   /** The fleet's custom metrics, once every shard has saved its workers (a failure only logged). */
   const publishFleetTotals = async (): Promise<void> => {
@@ -124,8 +115,7 @@ export function createTelemetrySweepService(deps: TelemetrySweepDeps) {
   return {
     /** The accounts and regions that have workers to sweep: one region step each. */
     async targets(): Promise<CloudTarget[]> {
-      const active = (await deps.workers.listActive()).filter(isSwept);
-      return [...groupByTarget(active).values()].map((group) => group.target);
+      return deps.workers.targetsWithInstances(NOT_SWEPT);
     },
 
     /** Deletes the samples past the retention (CML_TELEMETRY_RETENTION): once per sweep. */
@@ -170,10 +160,11 @@ export function createTelemetrySweepService(deps: TelemetrySweepDeps) {
 
     /** The whole fleet in this process: every region at once, its shards one after another. */
     async sweep(): Promise<SweepSummary> {
-      const groups = [...groupByTarget((await deps.workers.listActive()).filter(isSwept)).values()];
+      const targets = await deps.workers.targetsWithInstances(NOT_SWEPT);
       // Targets are independent: one region's outage must not hide the others' telemetry.
       const results = await Promise.allSettled(
-        groups.map(async ({ target, workers }): Promise<RegionSweepResult> => {
+        targets.map(async (target): Promise<RegionSweepResult> => {
+          const workers = await sweptIn(target);
           const observation = await observeRegion(deps.cloud, target, workers, window, deps.clock.now());
           const byId = new Map(workers.map((worker) => [worker.id, worker]));
           const shards: ShardSweepResult[] = [];
@@ -187,7 +178,7 @@ export function createTelemetrySweepService(deps: TelemetrySweepDeps) {
       const regions: RegionSweepResult[] = [];
       const failedTargets: { target: CloudTarget; error: string }[] = [];
       for (const [index, result] of results.entries()) {
-        const target = groups[index]?.target;
+        const target = targets[index];
         if (result.status === "fulfilled") {
           regions.push(result.value);
         } else if (target !== undefined) {
