@@ -19,6 +19,7 @@ interface SimInstanceView {
   readonly publicIp: string | null;
   readonly keyName: string | null;
   readonly imageId: string;
+  readonly detailedMonitoring: boolean;
 }
 
 async function provision(fleet: FleetHarness, region: string): Promise<string> {
@@ -34,9 +35,10 @@ async function launchedInstance(fleet: FleetHarness, workerId: string): Promise<
   return instances.find((instance) => instance.instanceId === instanceId) ?? expect.unreachable();
 }
 
-describe("CML_WORKER_KEY_PAIRS and CML_WORKER_NETWORK_CONFIG's assign_public_ip", () => {
+describe("CML_WORKER_KEY_PAIRS, CML_WORKER_NETWORK_CONFIG's assign_public_ip and CML_WORKER_DETAILED_MONITORING", () => {
   const fleet = useHarness("settings-launch", {
     env: {
+      CML_WORKER_DETAILED_MONITORING: "true",
       CML_WORKER_KEY_PAIRS: JSON.stringify({ "us-east-1": "fleet-ssh" }),
       CML_WORKER_NETWORK_CONFIG: JSON.stringify({ "us-west-2": { assign_public_ip: false } }),
       CML_LICENSE_TOKEN: "",
@@ -48,7 +50,7 @@ describe("CML_WORKER_KEY_PAIRS and CML_WORKER_NETWORK_CONFIG's assign_public_ip"
     },
   });
 
-  it("a region with a key pair launches with it and gets a public IP; one with assign_public_ip false launches without key or public IP", {
+  it("a region with a key pair launches with it and gets a public IP; one with assign_public_ip false launches without key or public IP; both with detailed monitoring", {
     timeout: 120_000,
   }, async () => {
     const [east, west] = await Promise.all([provision(fleet, "us-east-1"), provision(fleet, "us-west-2")]);
@@ -60,6 +62,7 @@ describe("CML_WORKER_KEY_PAIRS and CML_WORKER_NETWORK_CONFIG's assign_public_ip"
     }, PATIENCE);
     expect(eastRunning.keyName).toBe("fleet-ssh");
     expect(eastRunning.publicIp).not.toBeNull();
+    expect(eastRunning.detailedMonitoring).toBe(true);
 
     const westRunning = await vi.waitFor(async () => {
       const instance = await launchedInstance(fleet, west);
@@ -68,6 +71,7 @@ describe("CML_WORKER_KEY_PAIRS and CML_WORKER_NETWORK_CONFIG's assign_public_ip"
     }, PATIENCE);
     expect(westRunning.keyName).toBeNull();
     expect(westRunning.publicIp).toBeNull();
+    expect(westRunning.detailedMonitoring).toBe(true);
     // Its CML can never be reached: end the instance so that its provision job ends and the harness closes.
     await fleet.simJson(`/_sim/instances/${westRunning.instanceId}/terminate`, { method: "POST" });
   });
@@ -84,13 +88,15 @@ describe("CML_WORKER_AMI_NAMES and CML_WORKER_AMI_IDS", () => {
     },
   });
 
-  it("a region given an AMI name launches the image of that name; one given an id launches that id", {
+  it("a region given an AMI name launches the image of that name; one given an id launches that id; by default with basic monitoring", {
     timeout: 120_000,
   }, async () => {
     const [east, west] = await Promise.all([provision(fleet, "us-east-1"), provision(fleet, "us-west-2")]);
     // The simulator's us-east-1 image named CML-2.8.1-Ubuntu-22.04 (the default config would launch 2.9.0's).
     expect((await launchedInstance(fleet, east)).imageId).toBe("ami-0a1b2c3d4e5f60701");
     expect((await launchedInstance(fleet, west)).imageId).toBe("ami-04d2e8f1a9b3c7e15");
+    // Detailed monitoring is billed per instance: off unless CML_WORKER_DETAILED_MONITORING asks for it.
+    expect((await launchedInstance(fleet, east)).detailedMonitoring).toBe(false);
   });
 });
 

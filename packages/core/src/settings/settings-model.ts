@@ -107,6 +107,7 @@ export function toSettingsModel(raw: RawSettings) {
         assignPublicIp: network.assign_public_ip,
       })),
       keyPairs: raw.cml_worker_key_pairs,
+      detailedMonitoring: raw.cml_worker_detailed_monitoring,
     },
     pricing: {
       hourlyUsd: resolvePrices(raw),

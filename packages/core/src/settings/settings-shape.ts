@@ -244,6 +244,10 @@ export const settingsShape = {
     "Network per region; a region without an entry uses the default VPC.",
     "JSON map: region -> {vpc_id, subnet_id, security_group_ids, assign_public_ip}",
   ),
+  cml_worker_detailed_monitoring: booleanSetting(
+    false,
+    "Launch workers with EC2 detailed monitoring (a CloudWatch datapoint a minute instead of every five). EC2 bills it: $2.10 per worker-month at list price (7 metrics at $0.30), and the sweep then asks CloudWatch every minute rather than every five for a worker whose CML does not give its CPU and memory. Off, the sweep reads CPU and memory from CML, which is fresher.",
+  ),
   cml_worker_key_pairs: mapSetting(
     z.string().min(1),
     {},

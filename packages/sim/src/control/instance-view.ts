@@ -18,6 +18,8 @@ export interface SimInstanceView {
   readonly keyName: string | null;
   /** The subnet it was launched into (an addition to the contract's shape). */
   readonly subnetId: string;
+  /** Whether it was launched with detailed monitoring (an addition to the contract's shape). */
+  readonly detailedMonitoring: boolean;
 }
 
 export function instanceView(instance: SimInstance): SimInstanceView {
@@ -34,5 +36,6 @@ export function instanceView(instance: SimInstance): SimInstanceView {
     accountId: instance.ownerId,
     keyName: instance.keyName,
     subnetId: instance.subnetId,
+    detailedMonitoring: instance.detailedMonitoring,
   };
 }

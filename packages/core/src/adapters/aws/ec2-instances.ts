@@ -66,7 +66,9 @@ export function runInstancesInput(
     MinCount: 1,
     MaxCount: 1,
     KeyName: request.keyName,
-    Monitoring: { Enabled: request.detailedMonitoring ?? true },
+    // Basic monitoring unless asked: detailed costs $2.10 an instance-month (7 metrics), and the sweep reads CPU
+    // and memory from CML itself, asking CloudWatch only for what CML cannot answer.
+    Monitoring: { Enabled: request.detailedMonitoring ?? false },
     TagSpecifications: [
       { ResourceType: "instance", Tags: tags },
       { ResourceType: "volume", Tags: tags },
