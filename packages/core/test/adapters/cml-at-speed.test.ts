@@ -151,6 +151,22 @@ describe("the CML client at sweep scale", () => {
     expect((await stats()).cmlConnections).toBeGreaterThanOrEqual(2);
   });
 
+  it("keeps the connections of the worker it is asking when its bound is full: the longest idle go instead", async () => {
+    const [done, asked] = await workers(2);
+    if (done === undefined || asked === undefined) {
+      throw new Error("no workers");
+    }
+    const cml = client({ maxIdleConnections: DEFAULT_CML_CONNECTIONS_PER_WORKER });
+    await lookAtAll(cml, [done]);
+    await control.resetStats();
+
+    // The first worker's connections fill the bound; the second's six questions still need only its own two.
+    await lookAtAll(cml, [asked]);
+
+    expect((await stats()).cmlConnections).toBeLessThanOrEqual(DEFAULT_CML_CONNECTIONS_PER_WORKER);
+    expect(cml.load().idleConnections).toBe(DEFAULT_CML_CONNECTIONS_PER_WORKER);
+  });
+
   it("keeps by default only the idle connections its memory budget holds, however many workers it looked at", async () => {
     // Enough workers that their connections (two each) outnumber the default bound.
     const endpoints = await workers(

@@ -6,14 +6,17 @@ import type { Duplex } from "node:stream";
  * hosts together. Node's agent bounds idle connections per host only, and an
  * idle TLS connection holds about 100 KB of the process (OpenSSL's state and
  * buffers, measured on Node 24): kept for every worker of a large fleet they
- * would outweigh everything else the process holds. Past the bound, a freed
- * connection is closed instead of kept, and that worker's next request makes
- * a new one (a handshake, checked like every new connection).
+ * would outweigh everything else the process holds. Past the bound, the
+ * connection idle the longest is closed to keep the one just freed: the worker
+ * a look is asking now keeps its connections for its next question, and the
+ * one closed belongs to a worker whose look is over (its next sweep makes a
+ * new one, a handshake checked like every new connection). Refusing the one
+ * just freed instead made a full pool close every connection of the worker
+ * being asked after each answer: a handshake per question, not per worker.
  */
 export class BoundedIdleAgent extends https.Agent {
-  private idle = 0;
-  /** The connections counted in `idle` now, so each leaves the count exactly once. */
-  private readonly counted = new WeakSet<Duplex>();
+  /** The idle connections now, oldest first (a Set keeps insertion order), so each leaves exactly once. */
+  private readonly idleSockets = new Set<Duplex>();
   /** Connections already listened to for their close. */
   private readonly watched = new WeakSet<Duplex>();
 
@@ -26,20 +29,22 @@ export class BoundedIdleAgent extends https.Agent {
 
   /** The unused connections kept now, all hosts together. */
   get idleConnections(): number {
-    return this.idle;
+    return this.idleSockets.size;
   }
 
   // Node reads the answer (false: the connection is destroyed, not kept), though its typings say void.
   override keepSocketAlive(socket: Duplex): boolean {
-    if (this.idle >= this.maxIdle) {
+    if (this.maxIdle < 1) {
       return false;
     }
     const kept: unknown = super.keepSocketAlive(socket);
     if (kept === false) {
       return false;
     }
-    this.counted.add(socket);
-    this.idle += 1;
+    while (this.idleSockets.size >= this.maxIdle) {
+      this.closeOldestIdle();
+    }
+    this.idleSockets.add(socket);
     if (!this.watched.has(socket)) {
       this.watched.add(socket);
       socket.once("close", () => this.uncount(socket));
@@ -53,8 +58,16 @@ export class BoundedIdleAgent extends https.Agent {
   }
 
   private uncount(socket: Duplex): void {
-    if (this.counted.delete(socket)) {
-      this.idle -= 1;
+    this.idleSockets.delete(socket);
+  }
+
+  /** Closes the connection idle the longest; its close takes it out of its pool (Node's agent listens). */
+  private closeOldestIdle(): void {
+    const [oldest] = this.idleSockets;
+    if (oldest === undefined) {
+      return;
     }
+    this.idleSockets.delete(oldest);
+    oldest.destroy();
   }
 }
