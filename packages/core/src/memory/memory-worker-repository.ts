@@ -10,6 +10,7 @@ import type {
   TelemetrySample,
   WorkerBatchEntry,
   WorkerFilter,
+  WorkerInstanceRef,
   WorkerPage,
   WorkerRepository,
   WorkerTarget,
@@ -92,11 +93,13 @@ export class MemoryWorkerRepository implements WorkerRepository {
     return [...this.workers.values()].filter((worker) => worker.status !== "TERMINATED");
   }
   async listWithInstanceIn(target: WorkerTarget, excludedStatuses: readonly WorkerStatus[]) {
-    return [...this.workers.values()].filter(
-      (worker) =>
-        worker.accountId === target.accountId &&
-        worker.region === target.region &&
-        hasInstanceOutside(worker, excludedStatuses),
+    return [...this.workers.values()].flatMap((worker): WorkerInstanceRef[] =>
+      worker.accountId === target.accountId &&
+      worker.region === target.region &&
+      worker.instanceId !== null &&
+      hasInstanceOutside(worker, excludedStatuses)
+        ? [{ id: worker.id, instanceId: worker.instanceId, telemetry: worker.telemetry }]
+        : [],
     );
   }
   async targetsWithInstances(excludedStatuses: readonly WorkerStatus[]) {

@@ -77,6 +77,16 @@ export interface SavedWorkerBatch {
   readonly conflicts: string[];
 }
 
+/**
+ * What a sweep's region step needs of a worker (its instance, and its last telemetry, which says whether
+ * CloudWatch is due): a few hundred bytes instead of the whole worker, for every worker of a region.
+ */
+export interface WorkerInstanceRef {
+  readonly id: string;
+  readonly instanceId: string;
+  readonly telemetry: TelemetrySnapshot | null;
+}
+
 /** An account and region (core's CloudTarget), as the repository lists them. */
 export interface WorkerTarget {
   readonly accountId: string;
@@ -102,7 +112,10 @@ export interface WorkerRepository {
    * The workers of one account and region that have an instance and are in none of `excludedStatuses`
    * (what a telemetry sweep looks at in a region), in the stable order; chosen by the store, not from the fleet.
    */
-  listWithInstanceIn(target: WorkerTarget, excludedStatuses: readonly WorkerStatus[]): Promise<Worker[]>;
+  listWithInstanceIn(
+    target: WorkerTarget,
+    excludedStatuses: readonly WorkerStatus[],
+  ): Promise<WorkerInstanceRef[]>;
   /** The accounts and regions that hold such workers, each once. */
   targetsWithInstances(excludedStatuses: readonly WorkerStatus[]): Promise<WorkerTarget[]>;
   insert(

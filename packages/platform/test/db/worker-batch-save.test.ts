@@ -4,6 +4,7 @@ import type { WorkerBatchEntry } from "@cml-fleet/core/ports/worker-repository.p
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { anEvent, aWorker } from "../../../api/test/support/worker-factory";
+import { telemetry } from "../../../core/test/support/worker-factory";
 import { openDatabase } from "../../src/db/database";
 import { migrateDatabase } from "../../src/db/migrate";
 import { fleetEvents } from "../../src/db/schema/events";
@@ -157,7 +158,11 @@ describe("saving many workers at once", () => {
 
 describe("listing what a sweep looks at", () => {
   it("lists one account and region's workers with an instance, outside the statuses left out", async () => {
-    const east = await storedWorkers(2, { region: "us-east-1", instanceId: null });
+    const east = await storedWorkers(2, {
+      region: "us-east-1",
+      instanceId: null,
+      telemetry: telemetry({ sampledAt: new Date("2026-01-01T12:00:00.000Z"), cpuPercent: 7 }),
+    });
     await Promise.all([
       // Neither failed nor without an instance: the only ones listed.
       ...east.map((worker, n) =>
@@ -180,7 +185,10 @@ describe("listing what a sweep looks at", () => {
     ]);
     const targets = await repository.targetsWithInstances(["FAILED", "TERMINATED"]);
 
-    expect(listed.map((worker) => worker.id)).toEqual(east.map((worker) => worker.id));
+    // Only what the region step reads of each: its instance and its last telemetry.
+    expect(listed).toEqual(
+      east.map((worker, n) => ({ id: worker.id, instanceId: `i-east-${n}`, telemetry: worker.telemetry })),
+    );
     expect(targets).toEqual([
       { accountId: account, region: "us-east-1" },
       { accountId: account, region: "us-west-2" },
