@@ -81,8 +81,14 @@ const sumOf = (counts: Record<string, number>) =>
   Object.values(counts).reduce((sum, count) => sum + count, 0);
 
 describe("CML_REQUEST_CONCURRENCY bounds the CML requests a job process has in flight", () => {
-  const narrow = useHarness("cml-concurrency-2", { env: { CML_REQUEST_CONCURRENCY: "2" } });
-  const wide = useHarness("cml-concurrency-8", { env: { CML_REQUEST_CONCURRENCY: "8" } });
+  // Shards of at most 6, so the 12 workers make at least two and the process sweeps two at once, each with its
+  // share of the bound (one look of one request at 2, four looks at 8).
+  const narrow = useHarness("cml-concurrency-2", {
+    env: { CML_REQUEST_CONCURRENCY: "2", CML_SWEEP_SHARD_SIZE: "6" },
+  });
+  const wide = useHarness("cml-concurrency-8", {
+    env: { CML_REQUEST_CONCURRENCY: "8", CML_SWEEP_SHARD_SIZE: "6" },
+  });
 
   it(`at 2 at most two requests are in flight; at 8 more than two are and at most eight, over ${WORKERS} workers`, {
     timeout: 240_000,

@@ -51,13 +51,16 @@ export const DEFAULT_LAB_CONCURRENCY = 8;
  */
 export const DEFAULT_CML_REQUESTS_IN_FLIGHT = 256;
 /**
- * Two: a look asks six questions and then one per lab, so two connections
- * answer it in three or four round trips. That costs a sweep nothing (the
- * process's bound, not one worker's, sets its pace: other workers fill the
- * slots) and halves both the first sweep's handshakes (about 2.5 ms of CPU
- * each) and the memory of the connections kept, against the eight before.
+ * One: a worker's questions go one after another over one kept-alive
+ * connection. That costs a sweep nothing (the process's bound on requests in
+ * flight, not one worker's, sets its pace: other workers fill the slots), and
+ * a fleet needs half the handshakes (about 2.5 ms of CPU each) and half the
+ * memory of the connections kept, against two: a 1,000-worker sweep on one
+ * process took 4.9 s and 4.5 s of CPU with two connections a worker and 327
+ * kept, 3.6 s and 3.1 s with one and 1,000 kept, at the same peak memory
+ * (`pnpm bench --quick --only sweep`).
  */
-export const DEFAULT_CML_CONNECTIONS_PER_WORKER = 2;
+export const DEFAULT_CML_CONNECTIONS_PER_WORKER = 1;
 /**
  * The resident memory one idle kept-alive TLS connection holds: about 100 KB
  * on Node 24 (93 to 107 KB a connection over 1,000 kept to one server, TLS 1.3
@@ -66,18 +69,20 @@ export const DEFAULT_CML_CONNECTIONS_PER_WORKER = 2;
  */
 export const CML_IDLE_CONNECTION_BYTES = 100 * 1024;
 /**
- * What a job process spends at most on idle CML connections. Its whole budget
- * is 300 MB whatever the fleet (issue 14); the process itself peaks at about
- * 260 MB (its modules loading) and settles near 250 MB with a sweep's working
- * set, so 32 MB is what the connections may take.
+ * What a job process spends at most on idle CML connections: 100 MB, every
+ * connection of a 1,000-worker fleet. Fewer kept do not lower the process's
+ * peak as much as they cost: a connection closed and made again next sweep
+ * leaves about 25 KB of native memory behind it as well as a handshake, and
+ * with 327 kept a 1,000-worker sweep peaked as high (408 MB against 411 MB)
+ * for 1.4 s more CPU.
  */
-export const CML_IDLE_CONNECTIONS_BUDGET_BYTES = 32 * 1024 * 1024;
+export const CML_IDLE_CONNECTIONS_BUDGET_BYTES = 100 * 1024 * 1024;
 /**
- * 327 idle connections over all workers, from the budget. A connection kept
- * saves its worker's next look a handshake (about 2.5 ms of CPU); every
- * connection of a fleet kept would cost 200 MB at 1,000 workers (two each) and
- * 2 GB at 10,000, so past the bound a freed connection is closed and the
- * next sweep connects again: CPU the fleet's size asks for, not memory.
+ * 1,024 idle connections over all workers, from the budget, the longest idle
+ * closed first. A connection kept saves its worker's next look a handshake;
+ * past the bound (a fleet of more than 1,024 workers on one process) the next
+ * sweep connects again: CPU the fleet's size asks for, not memory (every
+ * connection of 10,000 workers kept would be 1 GB).
  */
 export const DEFAULT_CML_MAX_IDLE_CONNECTIONS = Math.floor(
   CML_IDLE_CONNECTIONS_BUDGET_BYTES / CML_IDLE_CONNECTION_BYTES,
