@@ -203,7 +203,7 @@ function runRows(
       scenario,
       metric: "AWS calls per sweep (2 regions)",
       value: count(aws.sweep),
-      reference: `floor ${count(floor)}; per-instance client ${count(perInstance)} (${(perInstance / Math.max(aws.sweep, 1)).toFixed(0)}x more)`,
+      reference: `floor ${count(floor)} asking CloudWatch for every worker (every CML here answers, so the steady sweep asks it for none: the describes alone); per-instance client ${count(perInstance)} (${(perInstance / Math.max(aws.sweep, 1)).toFixed(0)}x more)`,
       verdict: verdict(aws.sweep <= floor),
       note: aws.other > 0 ? `plus ${aws.other} other AWS calls (${aws.otherActions.join(", ")})` : undefined,
     },
