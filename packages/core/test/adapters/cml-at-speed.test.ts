@@ -1,5 +1,5 @@
 import { type RunningSimulator, startSimulator } from "@cml-fleet/sim/simulator";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_CML_CONNECTIONS_PER_WORKER } from "../../src/adapters/cml/cml-client-options";
 import { createCmlClient, type HttpCmlClient } from "../../src/adapters/cml/create-cml-client";
 import type { CmlEndpoint } from "../../src/ports/cml-client.port";
