@@ -1,15 +1,11 @@
-import { randomUUID } from "node:crypto";
 import { CloudWatchClient, GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
-import { systemActor } from "@cml-fleet/core/domain/actor";
 import type { Worker } from "@cml-fleet/core/domain/worker";
-import { createWorker } from "@cml-fleet/core/domain/worker-changes";
-import { workers as workersTable } from "@cml-fleet/platform/db/schema/workers";
 import { redisPrefixes } from "@cml-fleet/platform/queue/queue-definitions";
 import { createRedisMonitoringUsage } from "@cml-fleet/platform/redis/redis-monitoring-usage";
-import { toNewWorkerRow } from "@cml-fleet/platform/repositories/worker-row.mapper";
-import { beforeAll, describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { patchCml, runOnce } from "./support/fleet-driver";
-import { type FleetHarness, PATIENCE, useHarness } from "./support/fleet-harness";
+import { type FleetHarness, useHarness } from "./support/fleet-harness";
+import { runningWorkers } from "./support/shard-sweep-fixture";
 
 /**
  * Issue 19: custom metrics as fleet totals per account and region, put only
@@ -19,13 +15,6 @@ import { type FleetHarness, PATIENCE, useHarness } from "./support/fleet-harness
  * sweep's jobs against the simulator's EC2, CloudWatch and CML over HTTP; the
  * simulator counts what AWS would bill (`cloudwatchBilling`).
  */
-
-interface SimInstance {
-  readonly instanceId: string;
-  readonly state: string;
-  readonly publicIp: string | null;
-  readonly privateIp: string | null;
-}
 
 interface SimStats {
   readonly cloudwatch: Record<string, number>;
@@ -37,50 +26,6 @@ interface SimStats {
 }
 
 const NODES = [3, 0, 5, 2];
-
-/** Running simulator instances adopted as RUNNING, AVAILABLE workers whose CML is asked each sweep. */
-async function runningWorkers(fleet: FleetHarness, count: number): Promise<Worker[]> {
-  const created = await fleet.simJson<SimInstance[]>("/_sim/instances", {
-    method: "POST",
-    body: JSON.stringify({ region: "us-east-1", tags: { "cml-fleet:managed": "true" }, count }),
-  });
-  const ids = new Set(created.map((instance) => instance.instanceId));
-  const running = await vi.waitFor(async () => {
-    const all = (await fleet.simJson<SimInstance[]>("/_sim/instances")).filter((instance) =>
-      ids.has(instance.instanceId),
-    );
-    expect(all.filter((instance) => instance.state !== "running")).toEqual([]);
-    return all;
-  }, PATIENCE);
-  const image = fleet.settings.worker.images["us-east-1"] ?? expect.unreachable();
-  const workers = running.map((instance, index): Worker => {
-    const { worker } = createWorker({
-      id: randomUUID(),
-      name: `metrics-${index}`,
-      accountId: fleet.settings.aws.defaultAccount,
-      region: "us-east-1",
-      instanceType: fleet.settings.worker.defaultInstanceType,
-      image,
-      amiId: null,
-      tags: {},
-      idempotencyKey: null,
-      createdBy: "test",
-      actor: systemActor("bootstrap"),
-      now: new Date(),
-    });
-    return {
-      ...worker,
-      instanceId: instance.instanceId,
-      publicIp: instance.publicIp,
-      privateIp: instance.privateIp,
-      endpoint: `https://${instance.publicIp}:${fleet.sim.cmlPort}`,
-      status: "RUNNING",
-      serviceStatus: "AVAILABLE",
-    };
-  });
-  await fleet.testDb.db.insert(workersTable).values(workers.map(toNewWorkerRow));
-  return workers;
-}
 
 /** Metrics this test asked the simulator for itself: the simulator bills them, the fleet did not ask. */
 let testsOwnQueries = 0;

@@ -1,20 +1,16 @@
-import { randomUUID } from "node:crypto";
 import { createAwsCloudProvider } from "@cml-fleet/core/adapters/aws/create-aws-cloud-provider";
 import { createCmlClient } from "@cml-fleet/core/adapters/cml/create-cml-client";
-import { systemActor } from "@cml-fleet/core/domain/actor";
 import type { Worker } from "@cml-fleet/core/domain/worker";
-import { createWorker } from "@cml-fleet/core/domain/worker-changes";
 import type { Clock } from "@cml-fleet/core/ports/clock.port";
 import {
   createTelemetrySweepService,
   type TelemetrySweepService,
 } from "@cml-fleet/core/services/telemetry-sweep.service";
-import { workers as workersTable } from "@cml-fleet/platform/db/schema/workers";
 import { silentLogger } from "@cml-fleet/platform/observability/logger";
 import { createRedisEventPublisher } from "@cml-fleet/platform/pubsub/redis-event-publisher";
-import { toNewWorkerRow } from "@cml-fleet/platform/repositories/worker-row.mapper";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { type FleetHarness, PATIENCE, useHarness } from "./support/fleet-harness";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type FleetHarness, useHarness } from "./support/fleet-harness";
+import { runningWorkers } from "./support/shard-sweep-fixture";
 
 /**
  * Issue 19: the sweep asks CloudWatch for a running worker's metrics only when CML could not give its CPU and
@@ -27,13 +23,6 @@ import { type FleetHarness, PATIENCE, useHarness } from "./support/fleet-harness
 const METRICS = 4;
 const MINUTE_MS = 60_000;
 const UNCONFIRMED = { confirmed: false, certificateFingerprint: null, rejectedFingerprint: null };
-
-interface SimInstance {
-  readonly instanceId: string;
-  readonly state: string;
-  readonly publicIp: string | null;
-  readonly privateIp: string | null;
-}
 
 interface SimStats {
   readonly cloudwatch: Record<string, number>;
@@ -52,72 +41,18 @@ class SteppedClock implements Clock {
 }
 
 /**
- * `count` running simulator instances in us-east-1 adopted as RUNNING, AVAILABLE workers in one multi-row insert
- * per thousand. `cmlLooked: false` makes them instances imported by reconciliation and not yet confirmed: their
- * CML is not asked and nothing is known of it, so CloudWatch is their only source (as for a worker whose CML does
- * not answer, without a thousand failing CML looks a sweep).
+ * `count` running, AVAILABLE workers (see runningWorkers). `cmlLooked: false` makes them instances imported by
+ * reconciliation and not yet confirmed: their CML is not asked and nothing is known of it, so CloudWatch is their
+ * only source (as for a worker whose CML does not answer, without a thousand failing CML looks a sweep).
  */
-async function runningWorkers(
+function workersOf(
   fleet: FleetHarness,
   count: number,
   options: { detailedMonitoring: boolean; cmlLooked: boolean },
 ): Promise<Worker[]> {
-  const created = await fleet.simJson<SimInstance[]>("/_sim/instances", {
-    method: "POST",
-    body: JSON.stringify({
-      region: "us-east-1",
-      tags: { "cml-fleet:managed": "true" },
-      count,
-      detailedMonitoring: options.detailedMonitoring,
-    }),
+  return runningWorkers(fleet, count, options.cmlLooked ? {} : { cmlTrust: UNCONFIRMED }, {
+    detailedMonitoring: options.detailedMonitoring,
   });
-  const ids = new Set(created.map((instance) => instance.instanceId));
-  const running = await vi.waitFor(
-    async () => {
-      const all = (await fleet.simJson<SimInstance[]>("/_sim/instances")).filter((instance) =>
-        ids.has(instance.instanceId),
-      );
-      expect(all.filter((instance) => instance.state !== "running")).toEqual([]);
-      return all;
-    },
-    { ...PATIENCE, timeout: 120_000 },
-  );
-  const image = fleet.settings.worker.images["us-east-1"];
-  if (image === undefined) {
-    throw new Error("no image for us-east-1");
-  }
-  const workers = running.map((instance, index): Worker => {
-    const { worker } = createWorker({
-      id: randomUUID(),
-      name: `asks-${index}-${instance.instanceId}`,
-      accountId: fleet.settings.aws.defaultAccount,
-      region: "us-east-1",
-      instanceType: fleet.settings.worker.defaultInstanceType,
-      image,
-      amiId: null,
-      tags: {},
-      idempotencyKey: null,
-      createdBy: "test",
-      actor: systemActor("bootstrap"),
-      now: new Date(),
-    });
-    return {
-      ...worker,
-      instanceId: instance.instanceId,
-      publicIp: instance.publicIp,
-      privateIp: instance.privateIp,
-      endpoint: `https://${instance.publicIp}:${fleet.sim.cmlPort}`,
-      status: "RUNNING",
-      serviceStatus: "AVAILABLE",
-      ...(options.cmlLooked ? {} : { cmlTrust: UNCONFIRMED }),
-    };
-  });
-  for (let start = 0; start < workers.length; start += 1_000) {
-    await fleet.testDb.db
-      .insert(workersTable)
-      .values(workers.slice(start, start + 1_000).map(toNewWorkerRow));
-  }
-  return workers;
 }
 
 describe("the telemetry sweep asks CloudWatch only for what is new", () => {
@@ -195,8 +130,8 @@ describe("the telemetry sweep asks CloudWatch only for what is new", () => {
   it("asks for a detailed-monitoring worker every minute and a basic one every five, and an unreachable worker shows CloudWatch's figures", {
     timeout: 120_000,
   }, async () => {
-    const [detailed] = await runningWorkers(fleet, 1, { detailedMonitoring: true, cmlLooked: true });
-    const [basic] = await runningWorkers(fleet, 1, { detailedMonitoring: false, cmlLooked: true });
+    const [detailed] = await workersOf(fleet, 1, { detailedMonitoring: true, cmlLooked: true });
+    const [basic] = await workersOf(fleet, 1, { detailedMonitoring: false, cmlLooked: true });
     if (detailed === undefined || basic === undefined) {
       throw new Error("no workers");
     }
@@ -239,8 +174,8 @@ describe("the telemetry sweep asks CloudWatch only for what is new", () => {
     timeout: 300_000,
   }, async () => {
     // A tenth of the workers with a CML that answers (its stats give CPU and memory), the rest unconfirmed.
-    const reachable = await runningWorkers(fleet, 100, { detailedMonitoring: false, cmlLooked: true });
-    const unknown = await runningWorkers(fleet, 900, { detailedMonitoring: false, cmlLooked: false });
+    const reachable = await workersOf(fleet, 100, { detailedMonitoring: false, cmlLooked: true });
+    const unknown = await workersOf(fleet, 900, { detailedMonitoring: false, cmlLooked: false });
     const running = reachable.length + unknown.length;
     await fleet.simJson("/_sim/stats", { method: "DELETE" });
     const sweeps = 10;

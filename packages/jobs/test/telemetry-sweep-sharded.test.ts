@@ -1,15 +1,10 @@
-import { randomUUID } from "node:crypto";
-import { systemActor } from "@cml-fleet/core/domain/actor";
 import type { ShardSweepResult } from "@cml-fleet/core/domain/telemetry-sweep-run";
-import type { Worker } from "@cml-fleet/core/domain/worker";
-import { createWorker } from "@cml-fleet/core/domain/worker-changes";
-import { workers as workersTable } from "@cml-fleet/platform/db/schema/workers";
 import { queueName } from "@cml-fleet/platform/queue/queue-definitions";
-import { toNewWorkerRow } from "@cml-fleet/platform/repositories/worker-row.mapper";
 import { Queue } from "bullmq";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { type RunningJobProcess, startJobProcess } from "../src/job-process";
 import { FAST_RUNTIME, type FleetHarness, PATIENCE, useHarness } from "./support/fleet-harness";
+import { runningWorkers } from "./support/shard-sweep-fixture";
 
 /**
  * The sharded telemetry sweep (issue 14, "Must show"): the fleet-level job
@@ -20,13 +15,6 @@ import { FAST_RUNTIME, type FleetHarness, PATIENCE, useHarness } from "./support
 
 /** The metrics the AWS adapter asks CloudWatch for, one query per instance and metric. */
 const METRICS = 4;
-
-interface SimInstance {
-  readonly instanceId: string;
-  readonly state: string;
-  readonly publicIp: string | null;
-  readonly privateIp: string | null;
-}
 
 interface SimStats {
   readonly ec2?: Record<string, number>;
@@ -44,64 +32,6 @@ interface SweepSummary {
 
 const sumOf = (counts: Record<string, number> | undefined) =>
   Object.values(counts ?? {}).reduce((sum, count) => sum + count, 0);
-
-/**
- * `count` running simulator instances in us-east-1, adopted as RUNNING and
- * AVAILABLE workers in one multi-row insert per thousand (one `insert` each
- * would take minutes).
- */
-async function runningFleet(fleet: FleetHarness, count: number): Promise<Worker[]> {
-  const created = await fleet.simJson<SimInstance[]>("/_sim/instances", {
-    method: "POST",
-    body: JSON.stringify({ region: "us-east-1", tags: { "cml-fleet:managed": "true" }, count }),
-  });
-  const ids = new Set(created.map((instance) => instance.instanceId));
-  const running = await vi.waitFor(
-    async () => {
-      const all = (await fleet.simJson<SimInstance[]>("/_sim/instances")).filter((instance) =>
-        ids.has(instance.instanceId),
-      );
-      expect(all.filter((instance) => instance.state !== "running")).toEqual([]);
-      return all;
-    },
-    { ...PATIENCE, timeout: 120_000 },
-  );
-  const image = fleet.settings.worker.images["us-east-1"];
-  if (image === undefined) {
-    throw new Error("no image for us-east-1");
-  }
-  const workers = running.map((instance, index): Worker => {
-    const { worker } = createWorker({
-      id: randomUUID(),
-      name: `shard-${index}`,
-      accountId: fleet.settings.aws.defaultAccount,
-      region: "us-east-1",
-      instanceType: fleet.settings.worker.defaultInstanceType,
-      image,
-      amiId: null,
-      tags: {},
-      idempotencyKey: null,
-      createdBy: "test",
-      actor: systemActor("bootstrap"),
-      now: new Date(),
-    });
-    return {
-      ...worker,
-      instanceId: instance.instanceId,
-      publicIp: instance.publicIp,
-      privateIp: instance.privateIp,
-      endpoint: `https://${instance.publicIp}:${fleet.sim.cmlPort}`,
-      status: "RUNNING",
-      serviceStatus: "AVAILABLE",
-    };
-  });
-  for (let start = 0; start < workers.length; start += 1_000) {
-    await fleet.testDb.db
-      .insert(workersTable)
-      .values(workers.slice(start, start + 1_000).map(toNewWorkerRow));
-  }
-  return workers;
-}
 
 /** A second job process on the harness's settings, schema and Redis prefix (the harness starts the first). */
 async function secondJobProcess(fleet: FleetHarness, runtime = {}): Promise<RunningJobProcess> {
@@ -154,7 +84,7 @@ describe("a sharded telemetry sweep of 2,500 workers in one region, taken by two
     timeout: 600_000,
   }, async () => {
     second = await secondJobProcess(fleet, runtime);
-    const workers = await runningFleet(fleet, N);
+    const workers = await runningWorkers(fleet, N);
     await fleet.simJson("/_sim/stats", { method: "DELETE" });
 
     const job = await fleet.queue.enqueue("telemetry-sweep", {});
@@ -221,7 +151,7 @@ describe("no shard of the telemetry sweep is swept twice at once", () => {
     timeout: 300_000,
   }, async () => {
     second = await secondJobProcess(fleet);
-    await runningFleet(fleet, WORKERS);
+    await runningWorkers(fleet, WORKERS);
     await fleet.simJson("/_sim/faults", { method: "PUT", body: JSON.stringify({ cmlLatencyMs: 250 }) });
 
     const firstSweep = await fleet.queue.enqueue("telemetry-sweep", {});

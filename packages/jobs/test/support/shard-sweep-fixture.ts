@@ -30,18 +30,25 @@ interface SimInstance {
 }
 
 /**
- * `count` running simulator instances in us-east-1, adopted as RUNNING workers
- * (AVAILABLE unless `overrides` say otherwise) in one multi-row insert per
- * thousand, so a test has a shard's worth of workers without provisioning them.
+ * `count` running simulator instances in us-east-1 (with detailed monitoring
+ * when asked), adopted as RUNNING workers (AVAILABLE unless `overrides` say
+ * otherwise) in one multi-row insert per thousand, so a test has a fleet of
+ * thousands without provisioning them (one insert each would take minutes).
  */
 export async function runningWorkers(
   fleet: FleetHarness,
   count: number,
   overrides: Partial<Worker> = {},
+  launch: { readonly detailedMonitoring?: boolean } = {},
 ): Promise<Worker[]> {
   const created = await fleet.simJson<SimInstance[]>("/_sim/instances", {
     method: "POST",
-    body: JSON.stringify({ region: "us-east-1", tags: { "cml-fleet:managed": "true" }, count }),
+    body: JSON.stringify({
+      region: "us-east-1",
+      tags: { "cml-fleet:managed": "true" },
+      count,
+      detailedMonitoring: launch.detailedMonitoring ?? false,
+    }),
   });
   const ids = new Set(created.map((instance) => instance.instanceId));
   const running = await vi.waitFor(
@@ -54,6 +61,10 @@ export async function runningWorkers(
     },
     { ...PATIENCE, timeout: 120_000 },
   );
+  await cmlReady(
+    fleet,
+    running.map((instance) => instance.instanceId),
+  );
   const image = fleet.settings.worker.images["us-east-1"];
   if (image === undefined) {
     throw new Error("no image for us-east-1");
@@ -61,7 +72,7 @@ export async function runningWorkers(
   const workers = running.map((instance, index): Worker => {
     const { worker } = createWorker({
       id: randomUUID(),
-      name: `saved-${index}`,
+      name: `worker-${index}-${instance.instanceId}`,
       accountId: fleet.settings.aws.defaultAccount,
       region: "us-east-1",
       instanceType: fleet.settings.worker.defaultInstanceType,
@@ -90,6 +101,36 @@ export async function runningWorkers(
       .values(workers.slice(start, start + 1_000).map(toNewWorkerRow));
   }
   return workers;
+}
+
+/**
+ * Waits until every instance's CML listens and is ready: the simulator makes it
+ * so a while after the instance runs (cmlReadyDelayMs), and a sweep before that
+ * would find healthy workers unreachable.
+ */
+async function cmlReady(fleet: FleetHarness, instanceIds: readonly string[]): Promise<void> {
+  let waiting = [...instanceIds];
+  await vi.waitFor(
+    async () => {
+      const still: string[] = [];
+      for (let start = 0; start < waiting.length; start += 100) {
+        const batch = waiting.slice(start, start + 100);
+        const views = await Promise.all(
+          batch.map((id) =>
+            fleet.simJson<{ readonly ready: boolean; readonly listening: boolean }>(
+              `/_sim/instances/${id}/cml`,
+            ),
+          ),
+        );
+        still.push(
+          ...batch.filter((_, index) => views[index]?.ready !== true || views[index]?.listening !== true),
+        );
+      }
+      waiting = still;
+      expect(waiting).toEqual([]);
+    },
+    { ...PATIENCE, timeout: 120_000 },
+  );
 }
 
 /** What a publisher was asked to publish, in order; each call also goes to Redis as the job process's does. */
