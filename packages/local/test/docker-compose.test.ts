@@ -218,7 +218,9 @@ describe("Dockerfile", () => {
     "runs %s with tsx from the package's own runtime dependencies",
     (target) => {
       const cmd = stages.get(target)?.lines.find((line) => line.startsWith("CMD"));
-      expect(cmd).toBe('CMD ["node", "--import", "tsx", "src/main.ts"]');
+      // A job process starts with its memory flags before them (jobs/test/job-process-node-flags.test.ts).
+      const flags = target === "jobs" ? '"--max-semi-space-size=16", "--expose-gc", ' : "";
+      expect(cmd).toBe(`CMD ["node", ${flags}"--import", "tsx", "src/main.ts"]`);
       const manifest = JSON.parse(read(`packages/${target}/package.json`)) as {
         dependencies?: Record<string, string>;
       };

@@ -35,6 +35,7 @@ describe("the /_sim control API", () => {
       // Additions too: launched through the control API, without a key pair, into the region's default subnet.
       keyName: null,
       subnetId: expect.stringMatching(/^subnet-0/),
+      detailedMonitoring: false,
     });
     const all = await control<SimInstanceView[]>(suite.sim.url, "GET", "/_sim/instances");
     expect(all.map((instance) => instance.instanceId)).toContain(launched.instanceId);

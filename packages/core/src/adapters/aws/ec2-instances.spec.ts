@@ -26,7 +26,8 @@ describe("runInstancesInput", () => {
       KeyName: "fleet-key",
       SubnetId: "subnet-1",
       SecurityGroupIds: ["sg-1"],
-      Monitoring: { Enabled: true },
+      // Basic monitoring unless asked: detailed is billed per instance.
+      Monitoring: { Enabled: false },
     });
     const instanceTags = input.TagSpecifications?.find((spec) => spec.ResourceType === "instance")?.Tags;
     expect(instanceTags).toEqual(

@@ -34,7 +34,7 @@ describe("limitCmlRequests", () => {
     const answers = ["a", "b", "c", "d", "e"].map((worker) => limited.send(get(`https://${worker}`, "/x")));
     await settle();
     expect(sent.map(({ request }) => request.baseUrl)).toEqual(["https://a", "https://b", "https://c"]);
-    expect(limited.load()).toEqual({ inFlight: 3, queued: 2 });
+    expect(limited.load()).toEqual({ inFlight: 3, queued: 2, idleConnections: 0 });
 
     sent[1]?.answer();
     await settle();
@@ -50,7 +50,7 @@ describe("limitCmlRequests", () => {
       await settle();
     }
     await Promise.all(answers);
-    expect(limited.load()).toEqual({ inFlight: 0, queued: 0 });
+    expect(limited.load()).toEqual({ inFlight: 0, queued: 0, idleConnections: 0 });
   });
 
   it("holds one worker to its own bound without holding up another worker", async () => {
@@ -69,7 +69,7 @@ describe("limitCmlRequests", () => {
       "https://other/1",
     ]);
     // The busy worker's queued questions hold no process slot while they wait for their worker's.
-    expect(limited.load()).toEqual({ inFlight: 3, queued: 2 });
+    expect(limited.load()).toEqual({ inFlight: 3, queued: 2, idleConnections: 0 });
   });
 
   it("lets a request whose caller gave up leave the queue without ever being sent", async () => {
@@ -87,13 +87,13 @@ describe("limitCmlRequests", () => {
     const error = await abandoned;
     expect(error).toBeInstanceOf(CmlError);
     expect(error).toMatchObject({ kind: "timeout" });
-    expect(limited.load()).toEqual({ inFlight: 1, queued: 1 });
+    expect(limited.load()).toEqual({ inFlight: 1, queued: 1, idleConnections: 0 });
 
     sent[0]?.answer();
     await settle();
     expect(sent.map(({ request }) => request.path)).toEqual(["/first", "/next"]);
     sent[1]?.answer();
     await Promise.all([first, next]);
-    expect(limited.load()).toEqual({ inFlight: 0, queued: 0 });
+    expect(limited.load()).toEqual({ inFlight: 0, queued: 0, idleConnections: 0 });
   });
 });
