@@ -17,6 +17,7 @@ import { checkLicensesAtStart } from "@cml-fleet/core/services/license-check-at-
 import { createNotificationRelay } from "@cml-fleet/core/services/notification-relay.service";
 import { realSleep } from "@cml-fleet/core/services/poll";
 import { MAX_SCHEDULE_LEAD_MS } from "@cml-fleet/core/services/schedule-lead-time";
+import { Slots } from "@cml-fleet/core/services/slots";
 import type { Settings } from "@cml-fleet/core/settings/settings.schema";
 import type { Database } from "@cml-fleet/platform/db/database";
 import { type Infrastructure, openInfrastructure } from "@cml-fleet/platform/infrastructure";
@@ -30,7 +31,7 @@ import { createRedisPriceCache } from "@cml-fleet/platform/pricing/redis-price-c
 import { TOPICS } from "@cml-fleet/platform/pubsub/topics";
 import { createBullmqJobLookup } from "@cml-fleet/platform/queue/bullmq-job-lookup";
 import { createBullmqNotificationQueue } from "@cml-fleet/platform/queue/notification-queue";
-import { redisPrefixes, TELEMETRY_SHARDS_AT_ONCE } from "@cml-fleet/platform/queue/queue-definitions";
+import { redisPrefixes } from "@cml-fleet/platform/queue/queue-definitions";
 import { createRedisCloudCallPacer } from "@cml-fleet/platform/redis/redis-cloud-call-pacer";
 import { createRedisMonitoringUsage } from "@cml-fleet/platform/redis/redis-monitoring-usage";
 import { createRedisPublishedMetricsLedger } from "@cml-fleet/platform/redis/redis-published-metrics-ledger";
@@ -92,17 +93,14 @@ function cloudEndpoint(settings: Settings): string | null {
 }
 
 /**
- * The workers one shard looks at at once: the shards a process sweeps at once,
- * each with this many looks of at most DEFAULT_CML_CONNECTIONS_PER_WORKER requests, fill the process's
- * bound on CML requests in flight (CML_REQUEST_CONCURRENCY) and no more. More
- * would only queue for a slot, and a look's deadline runs while it queues:
- * healthy workers would count as unreachable.
+ * The workers the process looks at at once, over all the shards it sweeps:
+ * each look has at most DEFAULT_CML_CONNECTIONS_PER_WORKER requests in flight,
+ * so this many fill the process's bound on CML requests in flight
+ * (CML_REQUEST_CONCURRENCY) and no more. More would only queue for a request
+ * slot while their deadline runs: healthy workers would count as unreachable.
  */
-function looksPerShard(requestsInFlight: number): number {
-  return Math.max(
-    1,
-    Math.floor(requestsInFlight / (TELEMETRY_SHARDS_AT_ONCE * DEFAULT_CML_CONNECTIONS_PER_WORKER)),
-  );
+function looksAtOnce(requestsInFlight: number): number {
+  return Math.max(1, Math.floor(requestsInFlight / DEFAULT_CML_CONNECTIONS_PER_WORKER));
 }
 
 /**
@@ -229,9 +227,11 @@ export async function startJobProcess(options: JobProcessOptions): Promise<Runni
         detailedMonitoring: settings.worker.detailedMonitoring,
       };
     },
+    // One set of look slots for the process: the shards it sweeps at once share them (TELEMETRY_SHARDS_AT_ONCE).
+    lookSlots: new Slots(looksAtOnce(settings.cml.concurrency)),
     sweep: {
       cmlApiPort: settings.cml.apiPort,
-      cmlConcurrency: looksPerShard(settings.cml.concurrency),
+      cmlConcurrency: looksAtOnce(settings.cml.concurrency),
       perWorkerTimeoutMs: settings.cml.requestTimeoutMs * 2,
       metricWindowMs: 10 * 60_000,
       metricPeriodSeconds: 60,

@@ -26,6 +26,7 @@ import type { PriceRefreshDeps } from "@cml-fleet/core/services/price-refresh.se
 import type { LaunchPlacement } from "@cml-fleet/core/services/provisioning.service";
 import type { ReconciliationConfig } from "@cml-fleet/core/services/reconciliation.service";
 import type { ScheduleLeadConfig } from "@cml-fleet/core/services/schedule-lead-time";
+import type { Slots } from "@cml-fleet/core/services/slots";
 import type { TelemetrySweepConfig } from "@cml-fleet/core/services/telemetry-sweep.service";
 import type { JobTelemetryDeps } from "./observability/job-telemetry";
 import type { JobTimeouts } from "./runtime/job-deadline";
@@ -87,6 +88,8 @@ export interface JobWorkerDeps {
   readonly licenseTokens: Pick<LicenseTokenVault, "read" | "discard">;
   readonly placement: (worker: Worker) => LaunchPlacement;
   readonly sweep: TelemetrySweepConfig;
+  /** The process's CML look slots, shared by the telemetry shards it sweeps at once (TelemetrySweepDeps.lookSlots). */
+  readonly lookSlots?: Pick<Slots, "acquire"> | undefined;
   readonly idle: IdleAutoStopConfig;
   /** The workers' schedules (the idle check reads them too) and the start history lead times are learned from. */
   readonly schedules: ScheduleStore & StartHistory;

@@ -38,18 +38,28 @@ export async function sweepShard(
 ): Promise<ShardOutcome> {
   const config = deps.sweep;
   const known = workers.filter((worker) => looks.has(worker.id));
-  const cmlResults = await mapWithConcurrency(known, config.cmlConcurrency, async (worker) => {
+  const lookSlots = deps.lookSlots;
+  // With the process's look slots, every look of the shard waits for one of them (first come, first served),
+  // so the shards a process sweeps at once share its slots: one shard's last looks never leave slots idle.
+  const lanes = lookSlots === undefined ? config.cmlConcurrency : known.length;
+  const cmlResults = await mapWithConcurrency(known, lanes, async (worker) => {
     const instance = looks.get(worker.id)?.instance;
     const endpoint = endpointOf(worker);
     if (instance?.state !== "running" || endpoint === null) {
       return null;
     }
-    // The deadline given to the look as well: past it, its CML requests are abandoned and free their slots.
-    return withDeadline(
-      observeCml(deps.cml, endpoint, worker.idle.lastActivityAt, config.perWorkerTimeoutMs),
-      config.perWorkerTimeoutMs,
-      `CML on ${worker.name}`,
-    );
+    const release = await lookSlots?.acquire();
+    try {
+      // The deadline runs from the slot, not from the queue, and is given to the look as well: past it, its CML
+      // requests are abandoned and free their slots.
+      return await withDeadline(
+        observeCml(deps.cml, endpoint, worker.idle.lastActivityAt, config.perWorkerTimeoutMs),
+        config.perWorkerTimeoutMs,
+        `CML on ${worker.name}`,
+      );
+    } finally {
+      release?.();
+    }
   });
 
   const observed = known.map((worker, index) => {

@@ -4,6 +4,7 @@ import type { CmlClient } from "../ports/cml-client.port";
 import type { WorkerRepository } from "../ports/worker-repository.port";
 import type { CustomMetricsPublisher } from "./custom-metrics-publisher";
 import type { ImpairedRebootService } from "./impaired-reboot.service";
+import type { Slots } from "./slots";
 import type { WorkerWriterDeps } from "./worker-writer";
 
 /** CML_SWEEP_SHARD_SIZE's default: the most workers one shard of a region's sweep holds. */
@@ -11,7 +12,7 @@ export const DEFAULT_SWEEP_SHARD_SIZE = 250;
 
 export interface TelemetrySweepConfig {
   readonly cmlApiPort: number;
-  /** Most workers whose CML is being asked at once (per shard). */
+  /** Most workers whose CML is being asked at once by one shard, when the deps carry no process-wide `lookSlots`. */
   readonly cmlConcurrency: number;
   /** The most one worker's CML questions may take in a sweep; a slower worker counts as unreachable. */
   readonly perWorkerTimeoutMs: number;
@@ -36,6 +37,11 @@ export interface TelemetrySweepDeps extends WorkerWriterDeps {
    * after each shard when asked for. None: nothing is published.
    */
   readonly customMetrics?: Pick<CustomMetricsPublisher, "publishFleetTotals" | "publishWorkers"> | undefined;
+  /**
+   * The process's slots for CML looks, shared by every shard it sweeps at once (each look holds one while it
+   * asks its worker). None: each shard looks at `sweep.cmlConcurrency` workers at once on its own.
+   */
+  readonly lookSlots?: Pick<Slots, "acquire"> | undefined;
   /** Told of each shard swept and how long it took (the job process's sweep-duration histogram). */
   readonly onShardSwept?: ((shard: ShardSweepResult, seconds: number) => void) | undefined;
 }

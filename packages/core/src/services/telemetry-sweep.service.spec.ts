@@ -4,6 +4,7 @@ import { fakeServiceDeps } from "../../test/support/service-deps";
 import { decideIdle, type IdleInput } from "../domain/idle-policy";
 import type { Worker } from "../domain/worker";
 import { createCustomMetricsPublisher } from "./custom-metrics-publisher";
+import { Slots } from "./slots";
 import { createTelemetrySweepService } from "./telemetry-sweep.service";
 
 /** A policy under which any quiet worker is idle at once: only a veto can save it. */
@@ -25,7 +26,7 @@ function idleInput(worker: Worker, now: Date): IdleInput {
   };
 }
 
-async function fleetOf(count: number, customMetrics = false, shardSize?: number) {
+async function fleetOf(count: number, customMetrics = false, shardSize?: number, lookSlots?: Slots) {
   const deps = fakeServiceDeps();
   const workers = [];
   for (let index = 0; index < count; index++) {
@@ -33,6 +34,7 @@ async function fleetOf(count: number, customMetrics = false, shardSize?: number)
   }
   const service = createTelemetrySweepService({
     ...deps,
+    lookSlots,
     sweep: {
       cmlApiPort: 443,
       cmlConcurrency: 4,
@@ -181,6 +183,29 @@ describe("telemetry sweep", () => {
     for (const other of others) {
       expect((await deps.workers.findById(other.id))?.telemetry?.cmlReachable).toBe(true);
     }
+  });
+
+  it("shares the process's look slots among the shards it sweeps at once, a look's deadline running from its slot", async () => {
+    const slots = new Slots(1);
+    const { deps, workers, service } = await fleetOf(6, false, 3, slots);
+    const [first] = workers;
+    const shards = await service.planRegion({
+      run: "r1",
+      accountId: first?.accountId ?? "",
+      region: first?.region ?? "",
+    });
+    const hungId = shards[0]?.looks[0]?.workerId ?? "";
+    // The one slot is held by a look that never answers until its deadline (200 ms): every other look waits
+    // that long for the slot, and must not have spent its own deadline waiting.
+    deps.cml.of(hungId).hang = true;
+
+    const results = await Promise.all(shards.map((shard) => service.sweepShard(shard)));
+
+    expect(results.reduce((sum, result) => sum + result.cmlUnreachable, 0)).toBe(1);
+    for (const worker of workers) {
+      expect((await deps.workers.findById(worker.id))?.telemetry?.cmlReachable).toBe(worker.id !== hungId);
+    }
+    expect(slots.inUse).toBe(0);
   });
 
   it("publishes each worker's CML figures in one batch per region when per-worker series are asked for", async () => {
