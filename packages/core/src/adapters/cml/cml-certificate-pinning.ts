@@ -198,7 +198,8 @@ export class PinningAgent extends BoundedIdleAgent {
     expectation: CertificateExpectation,
     endpoint: string,
   ): Promise<string> {
-    const presented = normalizeFingerprint(socket.getPeerCertificate().fingerprint256 ?? "");
+    // The X509Certificate view computes only the fingerprint asked for; getPeerCertificate() builds every field.
+    const presented = normalizeFingerprint(socket.getPeerX509Certificate()?.fingerprint256 ?? "");
     if (presented === null) {
       throw new CmlError("protocol", endpoint, "the server presented no certificate");
     }
