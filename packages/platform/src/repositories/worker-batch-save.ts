@@ -5,7 +5,7 @@ import type {
   SavedWorkerBatch,
   WorkerBatchEntry,
 } from "@cml-fleet/core/ports/worker-repository.port";
-import { and, eq, getTableColumns, inArray, type SQL, sql } from "drizzle-orm";
+import { and, type Column, eq, getTableColumns, inArray, type SQL, sql } from "drizzle-orm";
 import { CasingCache } from "drizzle-orm/casing";
 import type { Db } from "../db/database";
 import { fleetEvents } from "../db/schema/events";
@@ -22,10 +22,10 @@ import {
 } from "./worker-row.mapper";
 
 /**
- * Rows per statement. An UPDATE row carries a parameter per mutable column
- * (about 45), a lab row 6, an event row 7: these keep every statement far
- * below Postgres's 65,535 parameters, so a shard of any size is a handful of
- * statements.
+ * Rows per statement. An UPDATE carries one array parameter per column
+ * whatever its rows, a lab row 6 parameters, an event row 7: these keep every
+ * statement far below Postgres's 65,535 parameters, so a shard of any size is
+ * a handful of statements.
  */
 const WORKER_ROWS_PER_UPDATE = 500;
 const LAB_ROWS_PER_INSERT = 5_000;
@@ -47,29 +47,30 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   return result;
 }
 
-/**
- * One worker as a row of the VALUES list: each value encoded by its column
- * (as drizzle's own UPDATE would) and cast to the column's type, since
- * Postgres cannot infer the types of a VALUES list's parameters.
- */
-function valuesRow(worker: Worker, keys: readonly MutableKey[]): SQL {
-  const row = toMutableColumns(worker);
-  const cells = keys.map((key) => {
-    const column = columns[key];
-    return sql`${sql.param(row[key], column)}::${sql.raw(column.getSQLType())}`;
-  });
-  return sql`(${worker.id}::text, ${worker.version}::integer, ${worker.updatedAt.toISOString()}::timestamptz, ${sql.join(cells, sql`, `)})`;
+/** A value as its column sends it to Postgres (what drizzle's own UPDATE would bind); null stays null. */
+function driverValue(column: Column, value: unknown): unknown {
+  return value === null || value === undefined ? null : column.mapToDriverValue(value);
+}
+
+/** One column of the chunk as a single array parameter, cast to an array of the column's type. */
+function columnArray(values: readonly unknown[], sqlType: string): SQL {
+  return sql`${sql.param(values)}::${sql.raw(sqlType)}[]`;
 }
 
 /**
- * Writes a chunk of workers in one `UPDATE … FROM (VALUES …)`: each row only
- * where the stored version is still the entry's, answering the rows written.
+ * Writes a chunk of workers in one `UPDATE … FROM unnest(…)`: one array
+ * parameter per column, each row only where the stored version is still the
+ * entry's, answering the rows written. A VALUES list of a parameter per cell
+ * (about 45 a row) made the statement's text and drizzle's building of it
+ * the largest CPU cost of a sweep's save; the arrays keep both the size of a
+ * handful of columns whatever the chunk.
  */
 async function updateChunk(tx: Db, chunk: readonly WorkerBatchEntry[]) {
   const first = chunk[0];
   if (first === undefined) {
     return [];
   }
+  const rows = chunk.map((entry) => toMutableColumns(entry.worker));
   const keys = Object.keys(toMutableColumns(first.worker)) as MutableKey[];
   const set: Partial<Record<MutableKey, SQL>> = {};
   for (const key of keys) {
@@ -79,10 +80,27 @@ async function updateChunk(tx: Db, chunk: readonly WorkerBatchEntry[]) {
     keys.map((key) => sql.identifier(nameOf(key))),
     sql`, `,
   );
-  const rows = sql.join(
-    chunk.map((entry) => valuesRow(entry.worker, keys)),
-    sql`, `,
-  );
+  const arrays = [
+    columnArray(
+      chunk.map((entry) => entry.worker.id),
+      "text",
+    ),
+    columnArray(
+      chunk.map((entry) => entry.worker.version),
+      "integer",
+    ),
+    columnArray(
+      chunk.map((entry) => entry.worker.updatedAt.toISOString()),
+      "timestamptz",
+    ),
+    ...keys.map((key) => {
+      const column: Column = columns[key];
+      return columnArray(
+        rows.map((row) => driverValue(column, row[key])),
+        column.getSQLType(),
+      );
+    }),
+  ];
   return tx
     .update(workers)
     .set({
@@ -91,7 +109,7 @@ async function updateChunk(tx: Db, chunk: readonly WorkerBatchEntry[]) {
       // Strictly increasing, as `save` writes it, so subscribers can order the snapshots they receive.
       updatedAt: sql`greatest(batch.updated_at, ${workers.updatedAt} + interval '1 millisecond')`,
     })
-    .from(sql`(values ${rows}) as batch (id, version, updated_at, ${names})`)
+    .from(sql`unnest(${sql.join(arrays, sql`, `)}) as batch (id, version, updated_at, ${names})`)
     .where(and(eq(workers.id, sql`batch.id`), eq(workers.version, sql`batch.version`)))
     .returning(workerSelection);
 }

@@ -117,6 +117,33 @@ describe("saving many workers at once", () => {
     expect(await testDb.db.select().from(fleetEvents).where(eq(fleetEvents.workerId, moved.id))).toEqual([]);
   });
 
+  it("writes text that array literals must escape exactly as it was given, and nulls as nulls", async () => {
+    const [stored] = await storedWorkers(1);
+    if (stored === undefined) {
+      throw new Error("a worker was stored");
+    }
+    const hostile = 'a "quoted", {braced} \\ back\\slash\nline NULL \u00e9\u{1F600}';
+    const entry = sweptEntry(stored);
+    const changed: Worker = {
+      ...entry.worker,
+      statusReason: hostile,
+      publicIp: null,
+      endpoint: "NULL",
+      tags: { [hostile]: hostile, empty: "", nul: "NULL" },
+    };
+
+    const result = await repository.saveMany([{ ...entry, worker: changed }]);
+
+    const read = await repository.findById(stored.id);
+    expect(read).toEqual(result.saved[0]?.worker);
+    expect(read).toMatchObject({
+      statusReason: hostile,
+      publicIp: null,
+      endpoint: "NULL",
+      tags: { [hostile]: hostile, empty: "", nul: "NULL" },
+    });
+  });
+
   it("names a worker that is not stored as a conflict", async () => {
     const [stored] = await storedWorkers(1);
     const missing = aWorker({ id: randomUUID() });
