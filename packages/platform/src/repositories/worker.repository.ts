@@ -34,6 +34,7 @@ import type { Db } from "../db/database";
 import { fleetEvents } from "../db/schema/events";
 import { workerLabs } from "../db/schema/labs";
 import { telemetrySamples } from "../db/schema/telemetry";
+import { workerCount } from "../db/schema/worker-count";
 import { workers } from "../db/schema/workers";
 import { insertAuditEntries } from "./audit.repository";
 import { isUniqueViolation } from "./database-errors";
@@ -70,11 +71,13 @@ export function createWorkerRepository(db: Db): DrizzleWorkerRepository {
     .prepare("worker_by_id");
   // The pages of the whole fleet (no filter, no owner scope: what dashboards and the monitor read all the time),
   // built once and planned once per connection; filtered pages vary in shape and are built per request.
+  // Their total is the trigger-kept worker_count, not a count(*) that scans the fleet on every page.
+  const wholeFleetTotal = db.select({ total: workerCount.total }).from(workerCount);
   const wholeFleetPage = (after: SQL | undefined) =>
     db
       .select({
         ...workerSelection,
-        totalCount: sql<number>`(select count(*) from ${workers})`.mapWith(Number),
+        totalCount: sql<number>`(${wholeFleetTotal})`.mapWith(Number),
       })
       .from(workers)
       .where(after)
@@ -140,7 +143,10 @@ export function createWorkerRepository(db: Db): DrizzleWorkerRepository {
               sql`(${workers.createdAt}, ${workers.id}) > (${cursor.createdAt.toISOString()}::timestamptz, ${cursor.id})`,
             );
       // The total rides on the page's statement (one round trip); only a page past the end needs its own count.
-      const matching = db.select({ count: count() }).from(workers).where(where);
+      const matching =
+        where === undefined
+          ? db.select({ count: workerCount.total }).from(workerCount)
+          : db.select({ count: count() }).from(workers).where(where);
       const rows =
         where !== undefined
           ? await db

@@ -43,6 +43,7 @@ describe("migrations", () => {
       "schedules",
       "snapshots",
       "telemetry_samples",
+      "worker_count",
       "worker_labs",
       "worker_operations",
       "workers",

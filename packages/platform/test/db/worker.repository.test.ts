@@ -6,6 +6,7 @@ import {
   ValidationError,
 } from "@cml-fleet/core/errors";
 import type { AuditEntry } from "@cml-fleet/core/ports/worker-repository.port";
+import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { anEvent, aWorker } from "../../../api/test/support/worker-factory";
 import { auditLog } from "../../src/db/schema/audit";
@@ -18,6 +19,7 @@ import {
   type DrizzleWorkerRepository,
 } from "../../src/repositories/worker.repository";
 import { workerCursor } from "../../src/repositories/worker-cursor";
+import { toNewWorkerRow } from "../../src/repositories/worker-row.mapper";
 import { createTestDatabase, type TestDatabase } from "../../src/testing/test-database";
 
 let testDb: TestDatabase;
@@ -298,6 +300,31 @@ describe("worker list", () => {
     expect(beyond).toEqual({ workers: [], hasNextPage: false, totalCount: 7 });
     const none = await repository.list({ region: "nowhere-1" }, 3, null);
     expect(none).toEqual({ workers: [], hasNextPage: false, totalCount: 0 });
+  });
+
+  it("keeps the whole fleet's total exact through inserts, conflicts, deletes and a truncate", async () => {
+    const total = async () => (await repository.list({}, 1, null)).totalCount;
+    expect(await total()).toBe(0);
+    const first = aWorker({ idempotencyKey: "count-1" }, 0);
+    await repository.insert(first, []);
+    // One statement of three rows, as a bulk import writes them.
+    const rows = [1, 2, 3].map((n) => toNewWorkerRow(aWorker({}, n)));
+    await testDb.db.insert(workers).values(rows);
+    expect(await total()).toBe(4);
+    // A rejected insert moves nothing: its transaction rolls back with the count.
+    await expect(repository.insert(aWorker({ idempotencyKey: "count-1" }, 9), [])).rejects.toBeInstanceOf(
+      ConflictError,
+    );
+    await testDb.db.insert(workers).values(rows.slice(0, 1)).onConflictDoNothing();
+    expect(await total()).toBe(4);
+    await testDb.db.delete(workers).where(eq(workers.id, first.id));
+    expect(await total()).toBe(3);
+    // Past the last worker the total comes from the same count.
+    expect((await repository.list({}, 1, workerCursor(first))).totalCount).toBe(3);
+    await testDb.db.execute(sql`truncate ${workers}`);
+    expect(await total()).toBe(0);
+    await repository.insert(aWorker({}, 5), []);
+    expect(await total()).toBe(1);
   });
 
   it("refuses a cursor it did not make", async () => {
