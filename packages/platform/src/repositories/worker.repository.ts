@@ -41,6 +41,7 @@ import { isUniqueViolation } from "./database-errors";
 import { decodeKeysetCursor, numericCursorId } from "./keyset-cursor";
 import { saveWorkerBatch } from "./worker-batch-save";
 import { decodeWorkerCursor } from "./worker-cursor";
+import { fromWorkerJson, workerJsonSelection } from "./worker-json-row";
 import { insertWorkerOperation } from "./worker-operation.repository";
 import { type AutoStopReadModel, createWorkerReadModel, ownedBy } from "./worker-read-model";
 import {
@@ -66,7 +67,9 @@ export type DrizzleWorkerRepository = WorkerRepository & WorkerReadModel & AutoS
 export function createWorkerRepository(db: Db): DrizzleWorkerRepository {
   const selectWorkers = () => db.select(workerSelection).from(workers);
   // The worker(id) query and many commands: built once, parsed once per connection.
-  const byId = selectWorkers()
+  const byId = db
+    .select(workerJsonSelection)
+    .from(workers)
     .where(eq(workers.id, sql.placeholder("id")))
     .prepare("worker_by_id");
   // The pages of the whole fleet (no filter, no owner scope: what dashboards and the monitor read all the time),
@@ -76,7 +79,7 @@ export function createWorkerRepository(db: Db): DrizzleWorkerRepository {
   const wholeFleetPage = (after: SQL | undefined) =>
     db
       .select({
-        ...workerSelection,
+        ...workerJsonSelection,
         totalCount: sql<number>`(${wholeFleetTotal})`.mapWith(Number),
       })
       .from(workers)
@@ -101,7 +104,7 @@ export function createWorkerRepository(db: Db): DrizzleWorkerRepository {
 
     async findById(id) {
       const [row] = await byId.execute({ id });
-      return row === undefined ? null : toWorker(row);
+      return row === undefined ? null : toWorker(fromWorkerJson(row.row, row.labs));
     },
 
     async findByIds(ids) {
@@ -150,7 +153,7 @@ export function createWorkerRepository(db: Db): DrizzleWorkerRepository {
       const rows =
         where !== undefined
           ? await db
-              .select({ ...workerSelection, totalCount: sql<number>`(${matching})`.mapWith(Number) })
+              .select({ ...workerJsonSelection, totalCount: sql<number>`(${matching})`.mapWith(Number) })
               .from(workers)
               .where(pageWhere)
               .orderBy(asc(workers.createdAt), asc(workers.id))
@@ -164,7 +167,7 @@ export function createWorkerRepository(db: Db): DrizzleWorkerRepository {
               });
       const totalCount = rows[0]?.totalCount ?? (cursor === null ? 0 : ((await matching)[0]?.count ?? 0));
       return {
-        workers: rows.slice(0, first).map(toWorker),
+        workers: rows.slice(0, first).map((row) => toWorker(fromWorkerJson(row.row, row.labs))),
         hasNextPage: rows.length > first,
         totalCount,
       };

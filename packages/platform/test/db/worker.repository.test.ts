@@ -72,13 +72,30 @@ describe("worker repository", () => {
       },
       idlePolicy: { enabled: false, thresholdMinutes: 45 },
       labs: [
-        { id: "lab-b", title: "B", state: "STARTED" },
+        { id: "lab-b", title: "B", state: "STARTED", nodeCount: 4 },
         { id: "lab-a", title: "A", state: "STOPPED" },
       ],
+      serviceStatusReason: "controller starting",
+      owner: "alice",
+      tagSync: {
+        pendingSince: new Date("2026-01-01T12:32:00.789Z"),
+        appliedAt: null,
+        lastError: "throttled",
+      },
+      cmlTrust: { confirmed: false, certificateFingerprint: "ab:cd", rejectedFingerprint: null },
+      scheduleState: {
+        openingAt: new Date("2026-01-03T08:00:00.000Z"),
+        startedAt: new Date("2026-01-03T07:50:00.010Z"),
+        leadMs: 600_000,
+        lateRecorded: false,
+      },
     });
     const { events } = await repository.insert(worker, [anEvent({ workerId: worker.id })]);
 
     expect(await repository.findById(worker.id)).toEqual(worker);
+    // The pages read the row as one json value (see worker-json-row.ts): the same worker, whichever page.
+    expect((await repository.list({}, 5, null)).workers).toEqual([worker]);
+    expect((await repository.list({ owners: ["alice"] }, 5, null)).workers).toEqual([worker]);
     expect(await repository.findByIdempotencyKey("key-1")).toEqual(worker);
     expect(await repository.findByInstanceIds(["i-0abc", "i-unknown"])).toEqual([worker]);
     expect(await repository.findByIds([worker.id, "missing"])).toEqual([worker]);
