@@ -51,7 +51,7 @@ CMD ["node", "--import", "tsx", "src/main.ts"]
 FROM runtime AS jobs
 COPY --from=deploy --chown=node:node /out/jobs /app
 # Node's flags for a job process: packages/jobs/src/job-process-node-flags.ts says why (a test keeps them equal).
-CMD ["node", "--max-semi-space-size=16", "--expose-gc", "--import", "tsx", "src/main.ts"]
+CMD ["node", "--max-semi-space-size=16", "--heap-growing-percent=30", "--expose-gc", "--import", "tsx", "src/main.ts"]
 
 FROM runtime AS sim
 COPY --from=deploy --chown=node:node /out/sim /app

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { loadSettings } from "@cml-fleet/core/settings/load-settings";
 import { settingsReference } from "@cml-fleet/core/settings/settings-reference";
+import { JOB_PROCESS_NODE_FLAGS } from "@cml-fleet/jobs/job-process-node-flags";
 import { simulatorOptionsFromEnv } from "@cml-fleet/sim/options-from-env";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -219,8 +220,10 @@ describe("Dockerfile", () => {
     (target) => {
       const cmd = stages.get(target)?.lines.find((line) => line.startsWith("CMD"));
       // A job process starts with its memory flags before them (jobs/test/job-process-node-flags.test.ts).
-      const flags = target === "jobs" ? '"--max-semi-space-size=16", "--expose-gc", ' : "";
-      expect(cmd).toBe(`CMD ["node", ${flags}"--import", "tsx", "src/main.ts"]`);
+      const flags = target === "jobs" ? JOB_PROCESS_NODE_FLAGS : [];
+      expect(cmd).toBe(
+        `CMD ${JSON.stringify(["node", ...flags, "--import", "tsx", "src/main.ts"]).replaceAll(",", ", ")}`,
+      );
       const manifest = JSON.parse(read(`packages/${target}/package.json`)) as {
         dependencies?: Record<string, string>;
       };
