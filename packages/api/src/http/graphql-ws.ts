@@ -12,6 +12,7 @@ import type { WorkerLoaders } from "../graphql/loaders";
 import type { FleetYoga } from "./fleet-yoga";
 import type { ApiServerDeps } from "./server";
 import { createSubscriptionSharing, type Subscriber, shareKeyOf } from "./shared-subscriptions";
+import { createSocketOutbox, type SocketOutbox } from "./socket-outbox";
 
 /**
  * Close codes this server ends a connection with, in graphql-ws's range:
@@ -71,7 +72,8 @@ export function serveGraphqlWs(deps: ApiServerDeps, yoga: FleetYoga, sockets: We
       `too slow: more than ${maxBufferedBytes} bytes waited to be read; connect again`,
     );
   };
-  const sharing = createSubscriptionSharing({ maxBufferedBytes, closeTooSlow });
+  const outbox = createSocketOutbox({ maxBufferedBytes, closeTooSlow });
+  const sharing = createSubscriptionSharing({ outbox });
   const server = makeServer<Record<string, unknown>, SocketExtra>({
     onConnect: async (ctx) => {
       const authorization = ctx.connectionParams?.authorization;
@@ -182,7 +184,7 @@ export function serveGraphqlWs(deps: ApiServerDeps, yoga: FleetYoga, sockets: We
       return sharing.join(root.share.key, result, root.share.subscriber, root.share.afterEvent);
     },
   });
-  return serveOnSockets(server, sockets, deps.logger, { maxBufferedBytes, closeTooSlow });
+  return serveOnSockets(server, sockets, deps.logger, { maxBufferedBytes, closeTooSlow, outbox });
 
   /**
    * The credential checked again for one operation: a revoked token or an
@@ -220,13 +222,19 @@ function serveOnSockets(
   server: Server<SocketExtra>,
   sockets: WebSocketServer,
   logger: Logger,
-  backpressure: { maxBufferedBytes: number; closeTooSlow: (socket: WebSocket) => void },
+  backpressure: {
+    maxBufferedBytes: number;
+    closeTooSlow: (socket: WebSocket) => void;
+    /** Holds the shared subscriptions' messages of this turn: written before any message of graphql-ws's own. */
+    outbox: SocketOutbox;
+  },
 ) {
   sockets.options.handleProtocols = handleProtocols;
   sockets.on("error", (error) => logger.error({ err: error }, "WebSocket server error"));
   sockets.on("connection", (socket, request) => {
     // ws has already closed the socket (e.g. 1009 for an oversized message); an unheard 'error' would end the process.
     socket.on("error", (error) => logger.debug({ err: error }, "WebSocket client error"));
+    backpressure.outbox.open(socket, request.socket);
     let answered = true;
     const pinging = setInterval(() => {
       if (!answered) {
@@ -244,6 +252,8 @@ function serveOnSockets(
         protocol: socket.protocol,
         send: (data) =>
           new Promise((resolve, reject) => {
+            // A complete or an error comes after the events posted before it (a flush may close a slow reader).
+            backpressure.outbox.flush(socket);
             if (socket.readyState !== socket.OPEN) {
               resolve();
               return;

@@ -1,6 +1,7 @@
 import { type DocumentNode, type ExecutionResult, getOperationAST } from "graphql";
 import type { WebSocket } from "ws";
 import type { GraphQLContext } from "../graphql/context";
+import type { SocketOutbox } from "./socket-outbox";
 
 /**
  * Subscribers that asked the same thing (the same document, operation name
@@ -36,13 +37,8 @@ export interface Subscriber {
 }
 
 export interface SubscriptionSharingOptions {
-  /**
-   * Bytes a socket may have queued before it counts as too slow a reader:
-   * it is closed rather than queued more (WS_MAX_BUFFERED_BYTES).
-   */
-  readonly maxBufferedBytes: number;
-  /** Ends a socket that cannot keep up; its subscriptions end with it. */
-  readonly closeTooSlow: (socket: WebSocket) => void;
+  /** Where each subscriber's messages go: written once per turn, and a reader too slow is closed there. */
+  readonly outbox: SocketOutbox;
 }
 
 /** How a shared execution ended, for every subscriber still on it. */
@@ -69,11 +65,7 @@ export function createSubscriptionSharing(options: SubscriptionSharingOptions): 
     if (socket.readyState !== socket.OPEN) {
       return;
     }
-    if (socket.bufferedAmount > options.maxBufferedBytes) {
-      options.closeTooSlow(socket);
-      return;
-    }
-    socket.send(`${member.head}${payload}}`);
+    options.outbox.post(socket, `${member.head}${payload}}`);
   }
 
   async function pump(key: string, execution: SharedExecution): Promise<void> {
