@@ -19,6 +19,7 @@ import type { WorkerSettingsService } from "@cml-fleet/core/services/worker-sett
 import type { WorkerTrustService } from "@cml-fleet/core/services/worker-trust.service";
 import type { Settings } from "@cml-fleet/core/settings/settings.schema";
 import type { FleetPubSub } from "@cml-fleet/platform/pubsub/fleet-pubsub";
+import type { DrizzleWorkerRepository } from "@cml-fleet/platform/repositories/worker.repository";
 import type { AutoStopReadModel } from "@cml-fleet/platform/repositories/worker-read-model";
 import type { AccessControl } from "../auth/access-control";
 import type { ApiTokenService } from "../services/api-token.service";
@@ -45,7 +46,8 @@ export interface ApiServices {
 export interface ApiReads {
   readonly workers: Pick<WorkerRepository, "findById" | "findByIds" | "list" | "listActive" | "listEvents"> &
     WorkerReadModel &
-    AutoStopReadModel;
+    AutoStopReadModel &
+    Pick<DrizzleWorkerRepository, "listWithCostInputs">;
   readonly jobs: Pick<JobQueue, "get" | "getMany" | "list">;
   /** The audit log, read back by ADMINs (`auditLog`). */
   readonly audit: AuditLogReader;

@@ -1,4 +1,3 @@
-import type { FleetEventType } from "@cml-fleet/core/domain/fleet-event";
 import {
   LICENSE_STATUSES,
   type LicenseStatus,
@@ -12,31 +11,23 @@ import type {
 } from "@cml-fleet/core/ports/worker-read-model.port";
 import type { WorkerRepository } from "@cml-fleet/core/ports/worker-repository.port";
 import { and, asc, count, desc, eq, inArray, isNotNull, lt, ne, or, type SQL, sql } from "drizzle-orm";
-import { alias } from "drizzle-orm/pg-core";
 import type { Db } from "../db/database";
 import { fleetEvents } from "../db/schema/events";
 import { telemetrySamples } from "../db/schema/telemetry";
 import { workers } from "../db/schema/workers";
+import {
+  AUTO_STOPPED,
+  addCostEvent,
+  autoStopInWindowOf,
+  autoStopWindowValues,
+  enteredStatus,
+  isWorkerStatus,
+  PREPARED_COST_WINDOW,
+  STATUS_EVENT_TYPES,
+} from "./cost-input-events";
 import { toFleetEvent, toTelemetrySample } from "./worker-row.mapper";
 
 const notTerminated = ne(workers.status, "TERMINATED");
-const AUTO_STOPPED: FleetEventType = "worker.auto_stopped";
-
-/** The events that mark a status change, and the status each one entered (see StatusHistoryEntry). */
-const STATUS_EVENT_TYPES: FleetEventType[] = [
-  "worker.created",
-  "worker.imported",
-  "worker.status_changed",
-  "worker.failed",
-  "worker.terminated",
-];
-const enteredStatus = sql<string | null>`case ${fleetEvents.type}
-  when 'worker.created' then 'PENDING'
-  when 'worker.imported' then ${fleetEvents.data} ->> 'status'
-  when 'worker.status_changed' then ${fleetEvents.data} ->> 'to'
-  when 'worker.failed' then 'FAILED'
-  when 'worker.terminated' then 'TERMINATED'
-end`;
 
 /**
  * The batch reads behind the GraphQL read side. The per-worker limits use a
@@ -71,23 +62,7 @@ export function createWorkerReadModel(
   db: Db,
 ): WorkerReadModel & AutoStopReadModel & Pick<WorkerRepository, "pruneTelemetry"> {
   // Every page of workers asking for cost runs it: one shape whatever the ids, so built once and named.
-  const newer = alias(fleetEvents, "newer");
-  const autoStopInWindow = and(
-    eq(fleetEvents.type, AUTO_STOPPED),
-    sql`${sql.placeholder("autoStopWindow")}::int > 0`,
-    // Fewer than `autoStopWindow` events newer than the auto-stop: the window eventsMany reads.
-    sql`not exists (${db
-      .select({ one: sql`1` })
-      .from(newer)
-      .where(
-        and(
-          eq(newer.workerId, fleetEvents.workerId),
-          sql`(${newer.at}, ${newer.id}) > (${fleetEvents.at}, ${fleetEvents.id})`,
-        ),
-      )
-      .offset(sql.placeholder("newerToSkip"))
-      .limit(1)})`,
-  );
+  const autoStopInWindow = autoStopInWindowOf(db, PREPARED_COST_WINDOW);
   const costInputsStatement = db
     .select({
       workerId: fleetEvents.workerId,
@@ -208,18 +183,12 @@ export function createWorkerReadModel(
       }
       const rows = await costInputsStatement.execute({
         workerIds: [...workerIds],
-        autoStopWindow,
-        newerToSkip: Math.max(0, autoStopWindow - 1),
+        ...autoStopWindowValues(autoStopWindow),
       });
       for (const row of rows) {
         const found = row.workerId === null ? undefined : inputs.get(row.workerId);
-        if (found === undefined) {
-          continue;
-        }
-        if (row.type === AUTO_STOPPED) {
-          found.autoStops.push(row.at);
-        } else if (row.status !== null && isWorkerStatus(row.status)) {
-          found.history.push({ status: row.status, at: row.at });
+        if (found !== undefined) {
+          addCostEvent(found, row.type, row.at, row.status);
         }
       }
       return inputs;
@@ -348,8 +317,4 @@ export function ownedBy(owners: readonly string[] | null | undefined): SQL | und
 
 function emptyMap<T>(ids: readonly string[]): Map<string, T[]> {
   return new Map(ids.map((id) => [id, []]));
-}
-
-function isWorkerStatus(value: string): value is WorkerStatus {
-  return (WORKER_STATUSES as readonly string[]).includes(value);
 }

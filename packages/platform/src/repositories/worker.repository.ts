@@ -1,51 +1,28 @@
 import type { FleetEvent, NewFleetEvent } from "@cml-fleet/core/domain/fleet-event";
 import type { Worker } from "@cml-fleet/core/domain/worker";
 import type { WorkerStatus } from "@cml-fleet/core/domain/worker-status";
-import {
-  ConcurrentModificationError,
-  ConflictError,
-  NotFoundError,
-  ValidationError,
-} from "@cml-fleet/core/errors";
+import { ConcurrentModificationError, ConflictError, NotFoundError } from "@cml-fleet/core/errors";
 import type { WorkerReadModel } from "@cml-fleet/core/ports/worker-read-model.port";
 import type {
   TelemetrySample,
-  WorkerFilter,
-  WorkerPage,
   WorkerRepository,
   WorkerWriteOptions,
 } from "@cml-fleet/core/ports/worker-repository.port";
-import {
-  and,
-  asc,
-  count,
-  desc,
-  eq,
-  ilike,
-  inArray,
-  isNotNull,
-  ne,
-  notInArray,
-  or,
-  type SQL,
-  sql,
-} from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNotNull, ne, notInArray, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/database";
 import { fleetEvents } from "../db/schema/events";
 import { workerLabs } from "../db/schema/labs";
 import { telemetrySamples } from "../db/schema/telemetry";
-import { workerCount } from "../db/schema/worker-count";
 import { workers } from "../db/schema/workers";
 import { insertAuditEntries } from "./audit.repository";
 import { isUniqueViolation } from "./database-errors";
 import { decodeKeysetCursor, numericCursorId } from "./keyset-cursor";
 import { saveWorkerBatch } from "./worker-batch-save";
-import { decodeWorkerCursor } from "./worker-cursor";
 import { fromWorkerJson, workerJsonSelection } from "./worker-json-row";
 import { insertWorkerOperation } from "./worker-operation.repository";
+import { createWorkerPages, type WorkerPages } from "./worker-page";
 import { type AutoStopReadModel, createWorkerReadModel, ownedBy } from "./worker-read-model";
 import {
-  containsPattern,
   fromStoredTelemetry,
   labRows,
   toEventRow,
@@ -62,7 +39,10 @@ import {
  * side. Its writes take the audit rows of the mutation that made them and
  * write them in the change's transaction.
  */
-export type DrizzleWorkerRepository = WorkerRepository & WorkerReadModel & AutoStopReadModel;
+export type DrizzleWorkerRepository = WorkerRepository &
+  WorkerReadModel &
+  AutoStopReadModel &
+  Pick<WorkerPages, "listWithCostInputs">;
 
 export function createWorkerRepository(db: Db): DrizzleWorkerRepository {
   const selectWorkers = () => db.select(workerSelection).from(workers);
@@ -72,24 +52,7 @@ export function createWorkerRepository(db: Db): DrizzleWorkerRepository {
     .from(workers)
     .where(eq(workers.id, sql.placeholder("id")))
     .prepare("worker_by_id");
-  // The pages of the whole fleet (no filter, no owner scope: what dashboards and the monitor read all the time),
-  // built once and planned once per connection; filtered pages vary in shape and are built per request.
-  // Their total is the trigger-kept worker_count, not a count(*) that scans the fleet on every page.
-  const wholeFleetTotal = db.select({ total: workerCount.total }).from(workerCount);
-  const wholeFleetPage = (after: SQL | undefined) =>
-    db
-      .select({
-        ...workerJsonSelection,
-        totalCount: sql<number>`(${wholeFleetTotal})`.mapWith(Number),
-      })
-      .from(workers)
-      .where(after)
-      .orderBy(asc(workers.createdAt), asc(workers.id))
-      .limit(sql.placeholder("limit"));
-  const fleetFirstPage = wholeFleetPage(undefined).prepare("worker_page");
-  const fleetPageAfter = wholeFleetPage(
-    sql`(${workers.createdAt}, ${workers.id}) > (${sql.placeholder("afterAt")}::timestamptz, ${sql.placeholder("afterId")})`,
-  ).prepare("worker_page_after");
+  const pages = createWorkerPages(db);
 
   async function insertEvents(executor: Db, events: readonly NewFleetEvent[]): Promise<FleetEvent[]> {
     if (events.length === 0) {
@@ -132,46 +95,8 @@ export function createWorkerRepository(db: Db): DrizzleWorkerRepository {
       return rows.map(toWorker);
     },
 
-    async list(filter, first, after): Promise<WorkerPage> {
-      if (!Number.isInteger(first) || first < 0) {
-        throw new ValidationError("first", "must be a whole number, 0 or more");
-      }
-      const where = filterCondition(filter);
-      const cursor = after === null ? null : decodeWorkerCursor(after);
-      const pageWhere =
-        cursor === null
-          ? where
-          : and(
-              where,
-              sql`(${workers.createdAt}, ${workers.id}) > (${cursor.createdAt.toISOString()}::timestamptz, ${cursor.id})`,
-            );
-      // The total rides on the page's statement (one round trip); only a page past the end needs its own count.
-      const matching =
-        where === undefined
-          ? db.select({ count: workerCount.total }).from(workerCount)
-          : db.select({ count: count() }).from(workers).where(where);
-      const rows =
-        where !== undefined
-          ? await db
-              .select({ ...workerJsonSelection, totalCount: sql<number>`(${matching})`.mapWith(Number) })
-              .from(workers)
-              .where(pageWhere)
-              .orderBy(asc(workers.createdAt), asc(workers.id))
-              .limit(first + 1)
-          : cursor === null
-            ? await fleetFirstPage.execute({ limit: first + 1 })
-            : await fleetPageAfter.execute({
-                limit: first + 1,
-                afterAt: cursor.createdAt.toISOString(),
-                afterId: cursor.id,
-              });
-      const totalCount = rows[0]?.totalCount ?? (cursor === null ? 0 : ((await matching)[0]?.count ?? 0));
-      return {
-        workers: rows.slice(0, first).map((row) => toWorker(fromWorkerJson(row.row, row.labs))),
-        hasNextPage: rows.length > first,
-        totalCount,
-      };
-    },
+    list: pages.list,
+    listWithCostInputs: pages.listWithCostInputs,
 
     async listActive(owners = null) {
       const rows = await selectWorkers()
@@ -340,35 +265,4 @@ async function queueOperation(tx: Db, saved: Worker, options: WorkerWriteOptions
 
 function notInStatuses(statuses: readonly WorkerStatus[]): SQL | undefined {
   return statuses.length === 0 ? undefined : notInArray(workers.status, [...statuses]);
-}
-
-function filterCondition(filter: WorkerFilter): SQL | undefined {
-  const conditions: (SQL | undefined)[] = [];
-  if (filter.region !== undefined) {
-    conditions.push(eq(workers.region, filter.region));
-  }
-  if (filter.statuses !== undefined) {
-    conditions.push(
-      filter.statuses.length === 0 ? sql`false` : inArray(workers.status, [...filter.statuses]),
-    );
-  }
-  const search = filter.search?.trim();
-  if (search !== undefined && search !== "") {
-    const pattern = containsPattern(search);
-    conditions.push(
-      or(
-        ilike(workers.name, pattern),
-        ilike(workers.instanceId, pattern),
-        ilike(workers.publicIp, pattern),
-        ilike(workers.privateIp, pattern),
-      ),
-    );
-  }
-  if (filter.owners !== undefined) {
-    conditions.push(ownedBy(filter.owners));
-  }
-  if (filter.tag !== undefined) {
-    conditions.push(sql`${workers.tags} @> ${JSON.stringify({ [filter.tag.key]: filter.tag.value })}::jsonb`);
-  }
-  return and(...conditions);
 }

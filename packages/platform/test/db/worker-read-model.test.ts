@@ -190,6 +190,20 @@ describe("worker read model", () => {
       expect((await windowed(size))?.autoStops, `window ${size}`).toEqual(expected);
       expect((await windowed(size))?.history).toHaveLength(4);
     }
+
+    // A page that asks for cost reads the same inputs in its own statement, whole fleet or filtered.
+    for (const size of [10, 2, 5, 6, 0]) {
+      const batch = await repository.costInputsMany([a.id, b.id, quiet.id], size);
+      for (const filter of [{}, { region: a.region }]) {
+        let page: Awaited<ReturnType<typeof repository.listWithCostInputs>> | undefined;
+        const pageStatements = await testDb.recordStatements(async () => {
+          page = await repository.listWithCostInputs(filter, 50, null, size);
+        });
+        expect(pageStatements).toHaveLength(1);
+        expect(page?.workers).toEqual(await repository.findByIds([a.id, b.id, quiet.id]));
+        expect(page?.costInputs).toEqual(batch);
+      }
+    }
   });
 
   it("names the workers not terminated that the idle policy ever stopped, each once", async () => {

@@ -3,7 +3,8 @@ import type { Worker } from "@cml-fleet/core/domain/worker";
 import type { WorkerFilter } from "@cml-fleet/core/ports/worker-repository.port";
 import { decodeWorkerCursor, encodeWorkerCursor } from "@cml-fleet/platform/repositories/worker-cursor";
 import { builder } from "../builder";
-import { boundedFirst } from "../list-bounds";
+import { AUTO_STOP_EVENT_WINDOW, boundedFirst } from "../list-bounds";
+import { selectsPath } from "../selected-path";
 import { ownerScope } from "../worker-ownership";
 import { WorkerStatusEnum } from "./enums";
 import { TagInput } from "./tag";
@@ -79,7 +80,7 @@ builder.queryField("workers", (t) =>
       first: t.arg.int({ description: "Page size, 1-500; 50 when omitted." }),
       after: t.arg.string({ description: "endCursor of the previous page." }),
     },
-    resolve: (_root, args, context) => {
+    resolve: async (_root, args, context, info) => {
       const tag = args.filter?.tag ?? null;
       const filter: WorkerFilter = {
         region: checkOptionalText("region", "filter.region", args.filter?.region) ?? undefined,
@@ -95,11 +96,22 @@ builder.queryField("workers", (t) =>
         // A USER's page, cursors and totalCount are over its own workers only.
         owners: ownerScope(context) ?? undefined,
       };
-      return context.reads.workers.list(
+      const first = boundedFirst("first", args.first, 50);
+      const after = checkedCursor(args.after);
+      if (!selectsPath(info, ["edges", "node", "cost"])) {
+        return context.reads.workers.list(filter, first, after);
+      }
+      // The page's cost inputs come with the page (one statement, not two); the cost resolvers find them loaded.
+      const page = await context.reads.workers.listWithCostInputs(
         filter,
-        boundedFirst("first", args.first, 50),
-        checkedCursor(args.after),
+        first,
+        after,
+        AUTO_STOP_EVENT_WINDOW,
       );
+      for (const [workerId, inputs] of page.costInputs) {
+        context.loaders.costInputs.prime(workerId, inputs);
+      }
+      return page;
     },
   }),
 );
