@@ -1,7 +1,9 @@
-import { describe, expect, it } from "vitest";
+import { getEventListeners } from "node:events";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { FakeCmlClient } from "../../test/support/fake-cml-client";
 import { aRunningWorker } from "../../test/support/worker-factory";
 import type { CmlObservation, WorkerObservation } from "./worker-observation";
-import { healthProblem, labsToStore, serviceStatusOf } from "./worker-observation";
+import { healthProblem, labsToStore, observeCml, serviceStatusOf } from "./worker-observation";
 
 const healthy = { valid: true, isLicensed: false, computesValid: true };
 
@@ -108,5 +110,66 @@ describe("the labs an observation stores", () => {
     const worker = aRunningWorker({ labs: [lab("a")] });
     expect(labsToStore(worker, observed(null))).toBeNull();
     expect(labsToStore(worker, observed({ reachable: false, error: "timeout" }))).toBeNull();
+  });
+});
+
+describe("a look at a worker's CML", () => {
+  const endpoint = (signal?: AbortSignal) => ({
+    workerId: "w-1",
+    baseUrl: "https://10.0.0.1",
+    signal,
+  });
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("leaves neither its deadline's timer nor a listener on the caller's signal once it has answered", async () => {
+    vi.useFakeTimers();
+    const outer = new AbortController();
+    const cml = new FakeCmlClient();
+    const asked: AbortSignal[] = [];
+    const systemInformation = cml.systemInformation.bind(cml);
+    cml.systemInformation = async (look) => {
+      if (look.signal !== undefined) {
+        asked.push(look.signal);
+      }
+      return systemInformation(look);
+    };
+
+    const observation = await observeCml(cml, endpoint(outer.signal), null, 30_000);
+
+    expect(observation.reachable).toBe(true);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(getEventListeners(outer.signal, "abort")).toHaveLength(0);
+    // The signal the requests carried: nothing of the look listens to it any more, so nothing keeps the look alive.
+    expect(asked).toHaveLength(1);
+    expect(asked.map((signal) => getEventListeners(signal, "abort").length)).toEqual([0]);
+  });
+
+  it("is unreachable once its deadline passes, and says so", async () => {
+    vi.useFakeTimers();
+    const cml = new FakeCmlClient();
+    cml.of("w-1").hang = true;
+
+    const observing = observeCml(cml, endpoint(), null, 5_000);
+    await vi.advanceTimersByTimeAsync(5_000);
+
+    expect(await observing).toEqual({
+      reachable: false,
+      error: "CML at https://10.0.0.1 did not answer within 5000 ms",
+    });
+  });
+
+  it("is unreachable at once when the caller's signal aborts", async () => {
+    const cml = new FakeCmlClient();
+    cml.of("w-1").hang = true;
+    const outer = new AbortController();
+
+    const observing = observeCml(cml, endpoint(outer.signal), null, 60_000);
+    outer.abort(new Error("the job's deadline passed"));
+
+    expect(await observing).toEqual({ reachable: false, error: "the job's deadline passed" });
+    expect(getEventListeners(outer.signal, "abort")).toHaveLength(0);
   });
 });

@@ -55,16 +55,57 @@ export interface WorkerObservation {
   readonly at: Date;
 }
 
-/** Rejects when `signal` aborts, with its reason; never settles otherwise. */
-function whenAborted(signal: AbortSignal): Promise<never> {
-  return new Promise<never>((_, reject) => {
-    const abort = () => reject(signal.reason);
-    if (signal.aborted) {
-      abort();
-    } else {
-      signal.addEventListener("abort", abort, { once: true });
-    }
+/** A look's signal: aborted by its deadline or by the endpoint's own signal, and let go of once the look is over. */
+interface LookSignal {
+  readonly signal: AbortSignal;
+  /** Rejects when the signal aborts, with its reason; never settles otherwise. */
+  readonly aborted: Promise<never>;
+  /** Whether the deadline (not the endpoint's signal) ended the look. */
+  deadlinePassed(): boolean;
+  /** Clears the timer and every listener: nothing of the look outlives it. */
+  release(): void;
+}
+
+/**
+ * One controller, one timer and plain listeners, all released when the look
+ * ends. `AbortSignal.timeout` kept every look's signal (and what listened to
+ * it) alive until its deadline, long after a look of a few hundred ms: a
+ * sweep of 10,000 workers held as many, promoted to the old generation.
+ */
+function lookSignal(outer: AbortSignal | undefined, deadlineMs: number | undefined): LookSignal {
+  const controller = new AbortController();
+  let passed = false;
+  let rejectAborted: (reason: unknown) => void = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    rejectAborted = reject;
   });
+  // Nobody may be listening when it rejects (the answers came first, or no race was run).
+  aborted.catch(() => {});
+  const onAbort = () => rejectAborted(controller.signal.reason);
+  controller.signal.addEventListener("abort", onAbort, { once: true });
+  const onOuterAbort = () => controller.abort(outer?.reason);
+  if (outer?.aborted === true) {
+    onOuterAbort();
+  } else {
+    outer?.addEventListener("abort", onOuterAbort, { once: true });
+  }
+  const timer =
+    deadlineMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          passed = true;
+          controller.abort(new DOMException("the look's deadline passed", "TimeoutError"));
+        }, deadlineMs);
+  return {
+    signal: controller.signal,
+    aborted,
+    deadlinePassed: () => passed,
+    release() {
+      clearTimeout(timer);
+      outer?.removeEventListener("abort", onOuterAbort);
+      controller.signal.removeEventListener("abort", onAbort);
+    },
+  };
 }
 
 /**
@@ -85,10 +126,11 @@ export async function observeCml(
   lastActivityAt: Date | null,
   deadlineMs?: number,
 ): Promise<CmlObservation> {
-  const deadline = deadlineMs === undefined ? null : AbortSignal.timeout(deadlineMs);
-  const signals = [endpoint.signal, deadline].filter((signal) => signal !== undefined && signal !== null);
-  const signal = signals.length === 0 ? undefined : AbortSignal.any(signals);
-  const look: CmlEndpoint = signal === undefined ? endpoint : { ...endpoint, signal };
+  const watch =
+    endpoint.signal === undefined && deadlineMs === undefined
+      ? null
+      : lookSignal(endpoint.signal, deadlineMs);
+  const look: CmlEndpoint = watch === null ? endpoint : { ...endpoint, signal: watch.signal };
   try {
     const answers = Promise.all([
       cml.systemInformation(look),
@@ -99,9 +141,9 @@ export async function observeCml(
       cml.activity(look, lastActivityAt),
     ]);
     // Raced as well: a client that does not heed the signal still cannot hold the look past its deadline.
-    const [info, health, stats, licensing, labs, activity] = await (signal === undefined
+    const [info, health, stats, licensing, labs, activity] = await (watch === null
       ? answers
-      : Promise.race([answers, whenAborted(signal)]));
+      : Promise.race([answers, watch.aborted]));
     const newest = activity.reduce<Date | null>(
       (latest, event) => (latest === null || event.at > latest ? event.at : latest),
       null,
@@ -124,13 +166,15 @@ export async function observeCml(
         certificateMismatch: { presented: error.presented, pinned: error.pinned },
       };
     }
-    if (deadline?.aborted === true && deadlineMs !== undefined) {
+    if (watch?.deadlinePassed() === true && deadlineMs !== undefined) {
       return {
         reachable: false,
         error: new DeadlineExceededError(`CML at ${endpoint.baseUrl}`, deadlineMs).message,
       };
     }
     return { reachable: false, error: error instanceof Error ? error.message : String(error) };
+  } finally {
+    watch?.release();
   }
 }
 
