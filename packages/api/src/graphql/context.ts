@@ -47,7 +47,7 @@ export interface ApiReads {
   readonly workers: Pick<WorkerRepository, "findById" | "findByIds" | "list" | "listActive" | "listEvents"> &
     WorkerReadModel &
     AutoStopReadModel &
-    Pick<DrizzleWorkerRepository, "listWithCostInputs">;
+    Pick<DrizzleWorkerRepository, "listWithCostInputs" | "findByIdWithCostInputs">;
   readonly jobs: Pick<JobQueue, "get" | "getMany" | "list">;
   /** The audit log, read back by ADMINs (`auditLog`). */
   readonly audit: AuditLogReader;

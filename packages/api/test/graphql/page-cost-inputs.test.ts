@@ -88,6 +88,15 @@ describe("a page of workers that asks for cost", () => {
       expectSameCosts([{ id, cost }], [alone.worker]);
     }
     expectSameCosts(throughFragment.costs, whole.costs);
+    // worker(id) reads its cost inputs with the worker too.
+    const one = (fields: string) =>
+      fleet.db.recordStatements(() =>
+        gql(api.url, `query($id: ID!) { worker(id: $id) { ${fields} } }`, {
+          token: fleet.tokens.VIEWER,
+          variables: { id: whole.costs[0]?.id },
+        }),
+      );
+    expect((await one(`id ${COST}`)).length).toBe((await one("id")).length);
     expectSameCosts(filtered.costs, whole.costs.slice(0, 3));
     // The auto-stopped workers have a saving, so the inputs were read, not left empty.
     expect(whole.costs.filter((worker) => worker.cost.savedByAutoStop > 0)).toHaveLength(3);

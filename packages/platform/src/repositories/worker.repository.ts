@@ -15,13 +15,19 @@ import { workerLabs } from "../db/schema/labs";
 import { telemetrySamples } from "../db/schema/telemetry";
 import { workers } from "../db/schema/workers";
 import { insertAuditEntries } from "./audit.repository";
+import {
+  autoStopWindowValues,
+  costEventsColumn,
+  costInputsOfEvents,
+  PREPARED_COST_WINDOW,
+} from "./cost-input-events";
 import { isUniqueViolation } from "./database-errors";
 import { decodeKeysetCursor, numericCursorId } from "./keyset-cursor";
 import { saveWorkerBatch } from "./worker-batch-save";
 import { fromWorkerJson, workerJsonSelection } from "./worker-json-row";
 import { insertWorkerOperation } from "./worker-operation.repository";
 import { createWorkerPages, type WorkerPages } from "./worker-page";
-import { type AutoStopReadModel, createWorkerReadModel, ownedBy } from "./worker-read-model";
+import { type AutoStopReadModel, type CostInputs, createWorkerReadModel, ownedBy } from "./worker-read-model";
 import {
   fromStoredTelemetry,
   labRows,
@@ -42,7 +48,13 @@ import {
 export type DrizzleWorkerRepository = WorkerRepository &
   WorkerReadModel &
   AutoStopReadModel &
-  Pick<WorkerPages, "listWithCostInputs">;
+  Pick<WorkerPages, "listWithCostInputs"> & {
+    /** findById, and what the worker's cost is computed from (as costInputsMany), in one statement. */
+    findByIdWithCostInputs(
+      id: string,
+      autoStopWindow: number,
+    ): Promise<{ worker: Worker; costInputs: CostInputs } | null>;
+  };
 
 export function createWorkerRepository(db: Db): DrizzleWorkerRepository {
   const selectWorkers = () => db.select(workerSelection).from(workers);
@@ -52,6 +64,11 @@ export function createWorkerRepository(db: Db): DrizzleWorkerRepository {
     .from(workers)
     .where(eq(workers.id, sql.placeholder("id")))
     .prepare("worker_by_id");
+  const byIdCosted = db
+    .select({ ...workerJsonSelection, costEvents: costEventsColumn(db, PREPARED_COST_WINDOW) })
+    .from(workers)
+    .where(eq(workers.id, sql.placeholder("id")))
+    .prepare("worker_by_id_costed");
   const pages = createWorkerPages(db);
 
   async function insertEvents(executor: Db, events: readonly NewFleetEvent[]): Promise<FleetEvent[]> {
@@ -68,6 +85,16 @@ export function createWorkerRepository(db: Db): DrizzleWorkerRepository {
     async findById(id) {
       const [row] = await byId.execute({ id });
       return row === undefined ? null : toWorker(fromWorkerJson(row.row, row.labs));
+    },
+
+    async findByIdWithCostInputs(id, autoStopWindow) {
+      const [row] = await byIdCosted.execute({ id, ...autoStopWindowValues(autoStopWindow) });
+      return row === undefined
+        ? null
+        : {
+            worker: toWorker(fromWorkerJson(row.row, row.labs)),
+            costInputs: costInputsOfEvents(row.costEvents),
+          };
     },
 
     async findByIds(ids) {

@@ -203,7 +203,13 @@ describe("worker read model", () => {
         expect(page?.workers).toEqual(await repository.findByIds([a.id, b.id, quiet.id]));
         expect(page?.costInputs).toEqual(batch);
       }
+      for (const worker of [a, b, quiet]) {
+        const found = await repository.findByIdWithCostInputs(worker.id, size);
+        expect(found?.worker).toEqual(await repository.findById(worker.id));
+        expect(found?.costInputs).toEqual(batch.get(worker.id));
+      }
     }
+    expect(await repository.findByIdWithCostInputs("unknown", 10)).toBeNull();
   });
 
   it("names the workers not terminated that the idle policy ever stopped, each once", async () => {

@@ -3,7 +3,8 @@ import type { Worker } from "@cml-fleet/core/domain/worker";
 import { costOf, idleStateOf } from "@cml-fleet/core/domain/worker-insights";
 import { TOPICS } from "@cml-fleet/platform/pubsub/topics";
 import { builder } from "../builder";
-import { boundedFirst } from "../list-bounds";
+import { AUTO_STOP_EVENT_WINDOW, boundedFirst } from "../list-bounds";
+import { selectsPath } from "../selected-path";
 import { onlyAbout } from "../topic-subscription";
 import { forSubscriber, onOwnedWorker, visibleWorker } from "../worker-ownership";
 import { ServiceStatusEnum, WorkerStatusEnum } from "./enums";
@@ -84,8 +85,19 @@ builder.queryField("worker", (t) =>
     // A USER naming a worker it does not own (or none) gets NOT_FOUND; for the ranked roles an unknown id is null.
     authScopes: onOwnedWorker("id", { role: "VIEWER", user: "read" }),
     args: { id: t.arg.id({ required: true }) },
-    resolve: async (_root, args, context) =>
-      visibleWorker(context, await context.reads.workers.findById(checkText("workerId", "id", args.id))),
+    resolve: async (_root, args, context, info) => {
+      const id = checkText("workerId", "id", args.id);
+      if (!selectsPath(info, ["cost"])) {
+        return visibleWorker(context, await context.reads.workers.findById(id));
+      }
+      // The cost inputs come with the worker (one statement, not two); the cost resolver finds them loaded.
+      const found = await context.reads.workers.findByIdWithCostInputs(id, AUTO_STOP_EVENT_WINDOW);
+      if (found === null) {
+        return null;
+      }
+      context.loaders.costInputs.prime(found.worker.id, found.costInputs);
+      return visibleWorker(context, found.worker);
+    },
   }),
 );
 
