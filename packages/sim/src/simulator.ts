@@ -90,6 +90,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     tls: simTlsMaterial(),
     onError: settings.onError,
     onConnection: () => state.stats.cmlConnectionAccepted(),
+    onSessionResumed: () => state.stats.cmlSessionResumed(),
   });
   const cml = new CmlService({
     state,

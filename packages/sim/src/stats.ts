@@ -6,6 +6,8 @@ export interface StatsSnapshot extends Record<StatsArea, Record<string, number>>
   readonly cmlInFlightPeak: number;
   /** TCP (so TLS) connections the simulated CMLs accepted since the last reset: a client reusing its connections opens none. */
   readonly cmlConnections: number;
+  /** Of those, the ones whose TLS handshake resumed an earlier session (abbreviated: no certificate sent). */
+  readonly cmlResumedSessions: number;
   /** CloudWatch's billable units since the last reset, what the monitoring bill is computed from. */
   readonly cloudwatchBilling: CloudWatchBilling;
 }
@@ -29,6 +31,7 @@ export class CallStats {
   private cmlInFlight = 0;
   private cmlInFlightPeak = 0;
   private cmlConnections = 0;
+  private cmlResumedSessions = 0;
   private metricsRequested = 0;
   private putMetricDataRequests = 0;
   private customMetricSeries = new Set<string>();
@@ -59,6 +62,11 @@ export class CallStats {
     this.cmlConnections += 1;
   }
 
+  /** Counts a TLS handshake of a simulated CML that resumed an earlier session. */
+  cmlSessionResumed(): void {
+    this.cmlResumedSessions += 1;
+  }
+
   /** Counts the metrics of a GetMetricData call that was answered: AWS bills each one requested. */
   metricsAnswered(count: number): void {
     this.metricsRequested += count;
@@ -80,6 +88,7 @@ export class CallStats {
       pricing: Object.fromEntries(this.counts.pricing),
       cmlInFlightPeak: this.cmlInFlightPeak,
       cmlConnections: this.cmlConnections,
+      cmlResumedSessions: this.cmlResumedSessions,
       cloudwatchBilling: {
         metricsRequested: this.metricsRequested,
         putMetricDataRequests: this.putMetricDataRequests,
@@ -97,6 +106,7 @@ export class CallStats {
     this.counts = this.empty();
     this.cmlInFlightPeak = this.cmlInFlight;
     this.cmlConnections = 0;
+    this.cmlResumedSessions = 0;
     this.metricsRequested = 0;
     this.putMetricDataRequests = 0;
     this.customMetricSeries = new Set();

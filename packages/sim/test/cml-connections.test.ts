@@ -57,4 +57,16 @@ describe("the CML connection counter (cmlConnections)", () => {
     expect(await getOver(keepAlive, `${base}/system_information`)).toBe(200);
     expect(await stats()).toMatchObject({ cmlConnections: 0, cml: { "GET /api/v0/system_information": 1 } });
   });
+
+  it("counts the connections whose handshake resumed an earlier TLS session (cmlResumedSessions)", async () => {
+    const resuming = new Agent({ keepAlive: false, maxCachedSessions: 10 });
+    try {
+      await control(suite.sim.url, "DELETE", "/_sim/stats");
+      expect(await getOver(resuming, `${base}/system_information`)).toBe(200);
+      expect(await getOver(resuming, `${base}/system_information`)).toBe(200);
+      expect(await stats()).toMatchObject({ cmlConnections: 2, cmlResumedSessions: 1 });
+    } finally {
+      resuming.destroy();
+    }
+  });
 });

@@ -107,6 +107,7 @@ describe("the /_sim control API", () => {
       pricing: {},
       cmlInFlightPeak: 0,
       cmlConnections: 0,
+      cmlResumedSessions: 0,
       cloudwatchBilling: { metricsRequested: 0, putMetricDataRequests: 0, customMetricSeries: 0 },
     });
   });

@@ -1,5 +1,6 @@
 import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
 import { createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
+import type { TLSSocket } from "node:tls";
 import type { RequestHandler } from "../http/sim-server";
 import { readRequest, writeResponse } from "../http/sim-server";
 import { type SimCertificate, simAlternateTlsMaterial, type TlsMaterial } from "./tls";
@@ -41,6 +42,8 @@ export class CmlListeners {
       readonly onError: (error: unknown) => void;
       /** Told of every connection a simulated CML accepts (the stats' `cmlConnections`). */
       readonly onConnection?: (() => void) | undefined;
+      /** Told of every TLS handshake that resumed an earlier session (the stats' `cmlResumedSessions`). */
+      readonly onSessionResumed?: (() => void) | undefined;
     },
   ) {
     this.https = this.createServer(deps.tls);
@@ -65,6 +68,11 @@ export class CmlListeners {
     });
     // A client giving up mid-handshake is normal (probes, refused certificates), not a simulator error.
     server.on("tlsClientError", () => undefined);
+    server.on("secureConnection", (socket: TLSSocket) => {
+      if (socket.isSessionReused()) {
+        this.deps.onSessionResumed?.();
+      }
+    });
     // Idle connections stay open as long as nginx's default keeps them (real CML answers behind nginx), not
     // Node's 5 s: a client that keeps its connections between telemetry sweeps can then be seen doing so.
     server.keepAliveTimeout = CML_KEEP_ALIVE_TIMEOUT_MS;
