@@ -28,6 +28,8 @@ export type SimStats = Record<"ec2" | "cloudwatch" | "cml", Record<string, numbe
   /** The most CML requests answered at once, and the connections (TLS handshakes) the CMLs accepted. */
   readonly cmlInFlightPeak?: number;
   readonly cmlConnections?: number;
+  /** Of the CML connections, those whose TLS handshake resumed an earlier session. */
+  readonly cmlResumedSessions?: number;
 };
 
 export interface SimHandle {

@@ -216,7 +216,7 @@ function runRows(
       note: [
         `${steady.swept.cmlUnreachable} of ${steady.swept.workers} unreachable`,
         typeof steady.stats.cmlConnections === "number"
-          ? `${count(steady.stats.cmlConnections)} new CML connections (first sweep ${count(first.stats.cmlConnections ?? Number.NaN)})`
+          ? `${count(steady.stats.cmlConnections)} new CML connections, ${count(steady.stats.cmlResumedSessions ?? 0)} of them resuming a TLS session (first sweep ${count(first.stats.cmlConnections ?? Number.NaN)})`
           : null,
         typeof steady.stats.cmlInFlightPeak === "number"
           ? `at most ${count(steady.stats.cmlInFlightPeak)} CML requests in flight`

@@ -36,8 +36,9 @@ function pinStore(initial: Record<string, string> = {}) {
   return { store, pins };
 }
 
-function client(pins: CmlCertificatePins | undefined): HttpCmlClient {
+function client(pins: CmlCertificatePins | undefined, maxIdleConnections?: number): HttpCmlClient {
   const created = createCmlClient({
+    maxIdleConnections,
     username: "fleet",
     password: "fleet-secret",
     tls: { verify: false },
@@ -108,6 +109,31 @@ describe("CML certificate pinning over the simulator's HTTPS", () => {
     // The handshake happened, no request did: not the login (no password), not the unauthenticated probe.
     expect(await cmlCalls()).toBe(0);
     expect(pins.get(endpoint.workerId)).toBe(SIM_DEFAULT);
+  });
+
+  it("resumes a worker's TLS session on its next connection, held to the certificate the session was made with", async () => {
+    const { store, pins } = pinStore();
+    // No connection is kept: every request connects anew, as a worker past the bound on idle connections does.
+    const cml = client(store, 0);
+    const { instanceId, endpoint } = await readySimWorker(sim, control);
+    await cml.systemInformation(endpoint);
+    expect(pins.get(endpoint.workerId)).toBe(SIM_DEFAULT);
+
+    await control.resetStats();
+    await cml.systemInformation(endpoint);
+    await cml.licensing({ ...endpoint, certificatePin: SIM_DEFAULT });
+    expect(await control.stats()).toMatchObject({ cmlConnections: 3, cmlResumedSessions: 3 });
+
+    // Another certificate is another TLS context: the session is refused, the full handshake shows the new
+    // certificate, and nothing is sent.
+    await swapCertificate(instanceId, "alternate");
+    await control.resetStats();
+    expect(await mismatch(cml.systemInformation(endpoint))).toMatchObject({
+      pinned: SIM_DEFAULT,
+      presented: SIM_ALTERNATE,
+    });
+    expect(await control.stats()).toMatchObject({ cmlResumedSessions: 0 });
+    expect(await cmlCalls()).toBe(0);
   });
 
   it("cuts no corner on a kept-alive connection: the next new connection is checked again", async () => {

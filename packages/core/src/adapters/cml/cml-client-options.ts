@@ -87,5 +87,12 @@ export const CML_IDLE_CONNECTIONS_BUDGET_BYTES = 100 * 1024 * 1024;
 export const DEFAULT_CML_MAX_IDLE_CONNECTIONS = Math.floor(
   CML_IDLE_CONNECTIONS_BUDGET_BYTES / CML_IDLE_CONNECTION_BYTES,
 );
+/**
+ * TLS sessions kept to resume (one per worker and pin, about 1 KB each with
+ * what is kept beside it): 20,000, at most 20 MB. A worker whose connection
+ * was not kept resumes its session next sweep, an abbreviated handshake, as
+ * long as its session is among the 20,000 most recent.
+ */
+export const DEFAULT_CML_TLS_SESSIONS = 20_000;
 /** The default telemetry period (60 s) and half a minute to spare. */
 export const DEFAULT_CML_IDLE_CONNECTION_TIMEOUT_MS = 90_000;

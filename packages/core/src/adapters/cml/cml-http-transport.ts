@@ -4,7 +4,7 @@ import { createSecureContext } from "node:tls";
 import { CmlError } from "../../errors";
 import type { CmlCertificatePins } from "../../ports/cml-client.port";
 import { type CertificateExpectation, createPinningAgent } from "./cml-certificate-pinning";
-import type { CmlTlsOptions } from "./cml-client-options";
+import { type CmlTlsOptions, DEFAULT_CML_TLS_SESSIONS } from "./cml-client-options";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
 
@@ -98,6 +98,8 @@ export function createCmlTransport(options: {
   readonly idleTimeoutMs: number;
   /** Most unused connections kept over all workers together (an idle TLS connection holds about 100 KB). */
   readonly maxIdleConnections: number;
+  /** Most TLS sessions kept to resume (default DEFAULT_CML_TLS_SESSIONS). */
+  readonly maxTlsSessions?: number | undefined;
 }): CmlTransport {
   const pool = {
     keepAlive: true,
@@ -119,6 +121,7 @@ export function createCmlTransport(options: {
     },
     options.pins,
     options.maxIdleConnections,
+    options.maxTlsSessions ?? DEFAULT_CML_TLS_SESSIONS,
   );
   const httpAgent = new http.Agent(pool);
 
