@@ -69,9 +69,9 @@ interface CheckedConnection {
  * another.
  *
  * A new connection resumes the TLS session of its pool's last checked one
- * when the server still accepts it (an abbreviated handshake: no certificate,
- * no signature to verify; a worker no connection is kept for costs about a
- * quarter less CPU per sweep). Node shows no certificate on a resumed
+ * when the server still accepts it (an abbreviated handshake: no certificate
+ * to send or parse, no signature to verify; 0.56 ms of client CPU against
+ * 0.72 ms for a full one on Node 24). Node shows no certificate on a resumed
  * session, so each session is kept with the certificate presented on the
  * connection that was given it, and the resumed connection is checked as if
  * it presented that one: only the server that issued the session (holding its
