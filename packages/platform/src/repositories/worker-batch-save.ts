@@ -66,12 +66,12 @@ function columnArray(values: readonly unknown[], sqlType: string): SQL {
  * handful of columns whatever the chunk.
  */
 async function updateChunk(tx: Db, chunk: readonly WorkerBatchEntry[]) {
-  const first = chunk[0];
+  const rows = chunk.map((entry) => toMutableColumns(entry.worker));
+  const [first] = rows;
   if (first === undefined) {
     return [];
   }
-  const rows = chunk.map((entry) => toMutableColumns(entry.worker));
-  const keys = Object.keys(toMutableColumns(first.worker)) as MutableKey[];
+  const keys = Object.keys(first) as MutableKey[];
   const set: Partial<Record<MutableKey, SQL>> = {};
   for (const key of keys) {
     set[key] = sql`batch.${sql.identifier(nameOf(key))}`;
