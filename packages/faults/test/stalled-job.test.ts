@@ -31,7 +31,12 @@ describe("a provision job stalled past its lock (SIGSTOP) while another job proc
       notes: `lock ${LOCK_MS / 1000} s; RunInstances ${result.launches.done} when done, ${result.launches.after} after SIGCONT; license registrations ${result.registrations.done} -> ${result.registrations.after}; worker then ${result.statusAfter}${result.problems.length === 0 ? "" : `; first problem: ${result.problems[0]}`}`,
     });
     expect(result.problems).toEqual([]);
-    expect(result.launches).toEqual({ done: 1, after: 1 });
+    // When the stall falls between RunInstances and the save of its answer, the takeover repeats the launch
+    // step: with the worker's client token, so EC2 answers the same instance (no duplicate below). The stalled
+    // attempt itself launches nothing once it runs on.
+    expect(result.launches.done).toBeGreaterThanOrEqual(1);
+    expect(result.launches.done).toBeLessThanOrEqual(2);
+    expect(result.launches.after).toBe(result.launches.done);
     expect(result.duplicates).toBe(0);
   });
 });
