@@ -6,11 +6,11 @@ import type {
   WorkerBatchEntry,
 } from "@cml-fleet/core/ports/worker-repository.port";
 import { and, type Column, eq, getTableColumns, inArray, type SQL, sql } from "drizzle-orm";
-import { CasingCache } from "drizzle-orm/casing";
 import type { Db } from "../db/database";
 import { fleetEvents } from "../db/schema/events";
 import { workerLabs } from "../db/schema/labs";
 import { workers } from "../db/schema/workers";
+import { columnArray, columnName, driverValue, insertByColumns } from "./column-arrays";
 import {
   labRows,
   labsAsStored,
@@ -22,22 +22,20 @@ import {
 } from "./worker-row.mapper";
 
 /**
- * Rows per statement. An UPDATE carries one array parameter per column
- * whatever its rows, a lab row 6 parameters, an event row 7: these keep every
- * statement far below Postgres's 65,535 parameters, so a shard of any size is
- * a handful of statements.
+ * Rows per statement. The UPDATE and the labs' INSERT carry one array
+ * parameter per column whatever their rows (the labs go in one statement); an
+ * event row binds 7 parameters: these keep every statement far below
+ * Postgres's 65,535 parameters, so a shard of any size is a handful of
+ * statements.
  */
 const WORKER_ROWS_PER_UPDATE = 500;
-const LAB_ROWS_PER_INSERT = 5_000;
 const EVENT_ROWS_PER_INSERT = 5_000;
 
 type MutableColumns = ReturnType<typeof toMutableColumns>;
 type MutableKey = keyof MutableColumns;
 
 const columns = getTableColumns(workers);
-// The database names of the columns, as the database handle's snake_case casing writes them.
-const casing = new CasingCache("snake_case");
-const nameOf = (key: keyof typeof columns) => casing.getColumnCasing(columns[key]);
+const nameOf = (key: keyof typeof columns) => columnName(columns[key]);
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const result: T[][] = [];
@@ -45,16 +43,6 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
     result.push(items.slice(start, start + size));
   }
   return result;
-}
-
-/** A value as its column sends it to Postgres (what drizzle's own UPDATE would bind); null stays null. */
-function driverValue(column: Column, value: unknown): unknown {
-  return value === null || value === undefined ? null : column.mapToDriverValue(value);
-}
-
-/** One column of the chunk as a single array parameter, cast to an array of the column's type. */
-function columnArray(values: readonly unknown[], sqlType: string): SQL {
-  return sql`${sql.param(values)}::${sql.raw(sqlType)}[]`;
 }
 
 /**
@@ -126,10 +114,11 @@ async function replaceLabs(tx: Db, written: readonly WorkerBatchEntry[]): Promis
       withLabs.map((entry) => entry.worker.id),
     ),
   );
-  const rows = withLabs.flatMap((entry) => labRows(entry.worker.id, entry.labs ?? []));
-  for (const chunk of chunks(rows, LAB_ROWS_PER_INSERT)) {
-    await tx.insert(workerLabs).values(chunk);
-  }
+  await insertByColumns(
+    tx,
+    workerLabs,
+    withLabs.flatMap((entry) => labRows(entry.worker.id, entry.labs ?? [])),
+  );
 }
 
 /** The events of the entries written, in one multi-row INSERT per chunk, handed back entry by entry. */

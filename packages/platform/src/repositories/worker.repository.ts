@@ -15,6 +15,7 @@ import { workerLabs } from "../db/schema/labs";
 import { telemetrySamples } from "../db/schema/telemetry";
 import { workers } from "../db/schema/workers";
 import { insertAuditEntries } from "./audit.repository";
+import { insertByColumns } from "./column-arrays";
 import {
   autoStopWindowValues,
   costEventsColumn,
@@ -259,7 +260,7 @@ export function createWorkerRepository(db: Db): DrizzleWorkerRepository {
       if (samples.length === 0) {
         return;
       }
-      await db.insert(telemetrySamples).values(samples.map((sample) => ({ ...sample })));
+      await insertByColumns(db, telemetrySamples, samples);
     },
 
     async recentTelemetry(workerId, limit): Promise<TelemetrySample[]> {

@@ -19,6 +19,10 @@ describe("embedded PGlite", () => {
     timeout: 120_000,
   }, async () => {
     const worker = aWorker({ labs: [{ id: "lab", title: "Lab", state: "STARTED" }], tags: { team: "a" } });
+    const labs = [
+      { id: "lab", title: "Lab", state: "STOPPED" },
+      { id: "second", title: "Second", state: "STARTED", nodeCount: 3 },
+    ];
 
     const first = await openDatabase({ dataDir: join(dataDir, "nested") });
     try {
@@ -27,8 +31,11 @@ describe("embedded PGlite", () => {
       const repository = createWorkerRepository(first.db);
       await repository.insert(worker, [anEvent({ workerId: worker.id })]);
       const saved = await repository.save({ ...worker, status: "RUNNING" }, []);
+      // The batch save's column arrays (the labs' INSERT … SELECT FROM unnest) and the samples' work on PGlite too.
+      const batch = await repository.saveMany([{ worker: saved.worker, events: [], labs }]);
       await repository.saveTelemetry([aSample(worker.id, 1)]);
-      expect(saved.worker.version).toBe(worker.version + 1);
+      expect(batch.conflicts).toEqual([]);
+      expect(batch.saved[0]?.worker.version).toBe(worker.version + 2);
     } finally {
       await first.close();
     }
@@ -40,7 +47,7 @@ describe("embedded PGlite", () => {
       const repository = createWorkerRepository(second.db);
       const page = await repository.list({ tag: { key: "team", value: "a" } }, 10, null);
       expect(page.totalCount).toBe(1);
-      expect(page.workers[0]).toMatchObject({ id: worker.id, status: "RUNNING", labs: worker.labs });
+      expect(page.workers[0]).toMatchObject({ id: worker.id, status: "RUNNING", labs });
       expect((await repository.recentTelemetryMany([worker.id], 5)).get(worker.id)).toEqual([
         aSample(worker.id, 1),
       ]);
