@@ -237,6 +237,7 @@ export async function startJobProcess(options: JobProcessOptions): Promise<Runni
       metricPeriodSeconds: 60,
       retentionMs: settings.telemetry.retentionMs,
       shardSize: settings.telemetry.shardSize,
+      licenseReadIntervalMs: settings.license.readIntervalMs,
     },
     idle: {
       policy: settings.idle,

@@ -4,6 +4,7 @@ import type { CloudTarget } from "../ports/cloud-provider.port";
 import type { TelemetrySample } from "../ports/worker-repository.port";
 import { mapWithConcurrency, withDeadline } from "./concurrency";
 import { endpointOf } from "./instance-readiness";
+import { DEFAULT_LICENSE_READ_INTERVAL_MS, licenseReadPlan } from "./license-read-cadence";
 import type { WorkerCloudLook } from "./telemetry-region-observation";
 import type { TelemetrySweepDeps } from "./telemetry-sweep-deps";
 import { updateWorkers } from "./worker-batch-writer";
@@ -39,6 +40,7 @@ export async function sweepShard(
   const config = deps.sweep;
   const known = workers.filter((worker) => looks.has(worker.id));
   const lookSlots = deps.lookSlots;
+  const licenseReadInterval = config.licenseReadIntervalMs ?? DEFAULT_LICENSE_READ_INTERVAL_MS;
   // With the process's look slots, every look of the shard waits for one of them (first come, first served),
   // so the shards a process sweeps at once share its slots: one shard's last looks never leave slots idle.
   const lanes = lookSlots === undefined ? config.cmlConcurrency : known.length;
@@ -53,7 +55,13 @@ export async function sweepShard(
       // The deadline runs from the slot, not from the queue, and is given to the look as well: past it, its CML
       // requests are abandoned and free their slots.
       return await withDeadline(
-        observeCml(deps.cml, endpoint, worker.idle.lastActivityAt, config.perWorkerTimeoutMs),
+        observeCml(
+          deps.cml,
+          endpoint,
+          worker.idle.lastActivityAt,
+          config.perWorkerTimeoutMs,
+          licenseReadPlan(worker, at, licenseReadInterval),
+        ),
         config.perWorkerTimeoutMs,
         `CML on ${worker.name}`,
       );

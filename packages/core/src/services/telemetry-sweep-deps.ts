@@ -4,6 +4,7 @@ import type { CmlClient } from "../ports/cml-client.port";
 import type { WorkerRepository } from "../ports/worker-repository.port";
 import type { CustomMetricsPublisher } from "./custom-metrics-publisher";
 import type { ImpairedRebootService } from "./impaired-reboot.service";
+import { DEFAULT_LICENSE_READ_INTERVAL_MS } from "./license-read-cadence";
 import type { Slots } from "./slots";
 import type { WorkerWriterDeps } from "./worker-writer";
 
@@ -23,6 +24,11 @@ export interface TelemetrySweepConfig {
   readonly retentionMs: number | null;
   /** CML_SWEEP_SHARD_SIZE: the most workers one shard holds (default {@link DEFAULT_SWEEP_SHARD_SIZE}). */
   readonly shardSize?: number | undefined;
+  /**
+   * CML_LICENSE_READ_INTERVAL: a settled license is read by a look only when its answers contradict it, or once
+   * this long (see licenseReadPlan; default {@link DEFAULT_LICENSE_READ_INTERVAL_MS}, 0 reads every look).
+   */
+  readonly licenseReadIntervalMs?: number | undefined;
 }
 
 export interface TelemetrySweepDeps extends WorkerWriterDeps {

@@ -2,8 +2,15 @@ import { getEventListeners } from "node:events";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { FakeCmlClient } from "../../test/support/fake-cml-client";
 import { aRunningWorker } from "../../test/support/worker-factory";
+import { systemActor } from "../domain/actor";
 import type { CmlObservation, WorkerObservation } from "./worker-observation";
-import { healthProblem, labsToStore, observeCml, serviceStatusOf } from "./worker-observation";
+import {
+  applyObservation,
+  healthProblem,
+  labsToStore,
+  observeCml,
+  serviceStatusOf,
+} from "./worker-observation";
 
 const healthy = { valid: true, isLicensed: false, computesValid: true };
 
@@ -171,5 +178,56 @@ describe("a look at a worker's CML", () => {
 
     expect(await observing).toEqual({ reachable: false, error: "the job's deadline passed" });
     expect(getEventListeners(outer.signal, "abort")).toHaveLength(0);
+  });
+
+  it("reads the license only when its plan says so, or when the look's answers contradict the stored one", async () => {
+    const cml = new FakeCmlClient();
+    const fake = cml.of("w-1");
+    fake.license = "REGISTERED";
+    const quiet = { ask: "if-changed", licensed: true, runningNodes: 0 } as const;
+
+    const unread = await observeCml(cml, endpoint(), null, 30_000, quiet);
+    expect(unread).toMatchObject({ reachable: true, licensing: null });
+    expect(fake.licensingCalls).toBe(0);
+
+    fake.runningNodes = 2;
+    expect(await observeCml(cml, endpoint(), null, 30_000, quiet)).toMatchObject({
+      licensing: { status: "REGISTERED", nodesInUse: 2 },
+    });
+    fake.runningNodes = 0;
+    fake.license = "UNREGISTERED";
+    expect(await observeCml(cml, endpoint(), null, 30_000, quiet)).toMatchObject({
+      licensing: { status: "UNREGISTERED" },
+    });
+    expect(await observeCml(cml, endpoint(), null, 30_000)).toMatchObject({
+      licensing: { status: "UNREGISTERED" },
+    });
+    expect(fake.licensingCalls).toBe(3);
+  });
+
+  it("keeps the stored license when the look did not read it", async () => {
+    const cml = new FakeCmlClient();
+    const worker = aRunningWorker({
+      license: {
+        status: "REGISTERED",
+        nodeLimit: 20,
+        nodesInUse: 1,
+        checkedAt: new Date("2026-01-01T00:00:00Z"),
+      },
+    });
+    const look = await observeCml(cml, endpoint(), null, 30_000, {
+      ask: "if-changed",
+      licensed: false,
+      runningNodes: 0,
+    });
+    const applied = applyObservation(
+      worker,
+      { instance: null, statusCheck: null, metrics: null, cml: look, at: new Date("2026-01-01T00:01:00Z") },
+      443,
+      systemActor("telemetry"),
+      new Date("2026-01-01T00:01:00Z"),
+    );
+    expect(applied.worker.license).toEqual(worker.license);
+    expect(applied.events.filter((event) => event.type === "worker.license_changed")).toEqual([]);
   });
 });

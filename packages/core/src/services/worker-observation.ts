@@ -19,6 +19,7 @@ import type {
 import type { WorkerRepository } from "../ports/worker-repository.port";
 import { DeadlineExceededError } from "./concurrency";
 import { cmlEndpointAt, endpointUrl, type ReadinessDeps, targetOf, withInstance } from "./instance-readiness";
+import { ALWAYS_READ_LICENSE, type LicenseReadPlan, licenseContradicted } from "./license-read-cadence";
 import { licenseFromCml } from "./license-registration";
 import { updateWorker } from "./worker-writer";
 
@@ -35,7 +36,8 @@ export type CmlObservation =
       readonly ready: boolean;
       readonly version: string;
       readonly stats: CmlSystemStats;
-      readonly licensing: CmlLicensing;
+      /** Null when this look did not read the license (licenseReadPlan): the stored one stands. */
+      readonly licensing: CmlLicensing | null;
       readonly labs: CmlLab[];
       /** The newest user activity this look found (null: none since the one the worker already knows). */
       readonly newestActivityAt: Date | null;
@@ -119,12 +121,16 @@ function lookSignal(outer: AbortSignal | undefined, deadlineMs: number | undefin
  * requests are abandoned through the endpoint's signal (queued or sent), so a
  * slow worker gives its share of the CML client's request slots back to the
  * others at once instead of after the request timeout.
+ *
+ * `license` (a sweep's licenseReadPlan) may leave the license out: then it is
+ * read after the other answers only when they contradict the stored one.
  */
 export async function observeCml(
   cml: CmlClient,
   endpoint: CmlEndpoint,
   lastActivityAt: Date | null,
   deadlineMs?: number,
+  license: LicenseReadPlan = ALWAYS_READ_LICENSE,
 ): Promise<CmlObservation> {
   const watch =
     endpoint.signal === undefined && deadlineMs === undefined
@@ -132,16 +138,21 @@ export async function observeCml(
       : lookSignal(endpoint.signal, deadlineMs);
   const look: CmlEndpoint = watch === null ? endpoint : { ...endpoint, signal: watch.signal };
   try {
-    const answers = Promise.all([
-      cml.systemInformation(look),
-      cml.systemHealth(look),
-      cml.systemStats(look),
-      cml.licensing(look),
-      cml.labs(look),
-      cml.activity(look, lastActivityAt),
-    ]);
+    const answers = (async () => {
+      const [info, health, stats, licensing, labs, activity] = await Promise.all([
+        cml.systemInformation(look),
+        cml.systemHealth(look),
+        cml.systemStats(look),
+        license.ask === "always" ? cml.licensing(look) : null,
+        cml.labs(look),
+        cml.activity(look, lastActivityAt),
+      ]);
+      const read =
+        licensing ?? (licenseContradicted(license, health, stats) ? await cml.licensing(look) : null);
+      return { info, health, stats, licensing: read, labs, activity };
+    })();
     // Raced as well: a client that does not heed the signal still cannot hold the look past its deadline.
-    const [info, health, stats, licensing, labs, activity] = await (watch === null
+    const { info, health, stats, licensing, labs, activity } = await (watch === null
       ? answers
       : Promise.race([answers, watch.aborted]));
     const newest = activity.reduce<Date | null>(
@@ -344,9 +355,11 @@ export function applyObservation(
       next = trust.worker;
     }
     if (cml.reachable) {
-      const licensed = applyLicense(next, licenseFromCml(cml.licensing, now), actor, now);
-      events.push(...licensed.events);
-      next = licensed.worker;
+      if (cml.licensing !== null) {
+        const licensed = applyLicense(next, licenseFromCml(cml.licensing, now), actor, now);
+        events.push(...licensed.events);
+        next = licensed.worker;
+      }
       if (cml.newestActivityAt !== null) {
         next = recordActivity(next, cml.newestActivityAt, now).worker;
       }

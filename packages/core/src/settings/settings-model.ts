@@ -135,6 +135,7 @@ export function toSettingsModel(raw: RawSettings) {
       token: raw.cml_license_token,
       checkOnStartup: raw.cml_license_check_on_startup,
       registrationTimeoutMs: raw.cml_license_registration_timeout,
+      readIntervalMs: raw.cml_license_read_interval,
     },
     idle: {
       autoShutdownEnabled: raw.cml_worker_auto_shutdown_enabled,

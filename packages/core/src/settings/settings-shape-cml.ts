@@ -72,6 +72,10 @@ export const cmlSettingsShape = {
   cml_license_registration_timeout: durationSetting("5m", "How long a license registration may take.", {
     min: 1_000,
   }),
+  cml_license_read_interval: durationSetting(
+    "10m",
+    "How often a telemetry sweep reads a settled license (REGISTERED, UNREGISTERED, EVALUATION) whose worker shows no sign of a change; a look reads it at once when CML's health (is_licensed) or the running nodes disagree with it, and every look while it is in any other status. Spread over the interval by worker, so each sweep reads a slice of the fleet's licenses. 0s reads it every look.",
+  ),
 
   // --- lifecycle and idle policy ---
   cml_worker_idle_threshold: durationSetting(

@@ -17,6 +17,7 @@ export interface FakeCml {
   /** `system_health` fails (HTTP 500) while the rest answers. */
   healthFails: boolean;
   healthCalls: number;
+  licensingCalls: number;
   registerCalls: number;
   deregisterCalls: number;
 }
@@ -39,6 +40,7 @@ export class FakeCmlClient implements CmlClient {
         healthy: true,
         healthFails: false,
         healthCalls: 0,
+        licensingCalls: 0,
         registerCalls: 0,
         deregisterCalls: 0,
       };
@@ -86,7 +88,9 @@ export class FakeCmlClient implements CmlClient {
     return { cpuPercent: 3, memoryPercent: 20, runningNodes: cml.runningNodes, totalNodes: cml.runningNodes };
   }
   async licensing(endpoint: CmlEndpoint) {
-    return this.licensingOf(await this.reach(endpoint));
+    const cml = await this.reach(endpoint);
+    cml.licensingCalls += 1;
+    return this.licensingOf(cml);
   }
   async registerLicense(endpoint: CmlEndpoint, token: string) {
     const cml = await this.reach(endpoint);
