@@ -13,7 +13,7 @@ import {
   PREPARED_COST_WINDOW,
 } from "./cost-input-events";
 import { decodeWorkerCursor } from "./worker-cursor";
-import { fromWorkerJson, type WorkerJsonRow, workerJsonSelection } from "./worker-json-row";
+import { fromWorkerJson, type WorkerJsonRow, workerIdOf, workerJsonSelection } from "./worker-json-row";
 import type { CostInputs } from "./worker-read-model";
 import { ownedBy } from "./worker-read-model";
 import { containsPattern, toWorker } from "./worker-row.mapper";
@@ -200,7 +200,7 @@ export function createWorkerPages(db: Db): WorkerPages {
     async listWithCostInputs(filter, first, after, autoStopWindow) {
       const { page: found, rows } = await page(filter, first, after, autoStopWindow);
       const costInputs = new Map(
-        rows.map((row) => [row.row.id, costInputsOfEvents(row.costEvents ?? [])] as const),
+        rows.map((row) => [workerIdOf(row.row), costInputsOfEvents(row.costEvents ?? [])] as const),
       );
       return { ...found, costInputs };
     },
