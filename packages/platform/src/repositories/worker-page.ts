@@ -136,7 +136,8 @@ export function createWorkerPages(db: Db): WorkerPages {
     const cursor = after === null ? null : decodeWorkerCursor(after);
     const window = autoStopWindow === null ? null : autoStopWindowValues(autoStopWindow);
     // The total rides on the page's statement (one round trip); only a page past the end needs its own count.
-    const matching =
+    // Built only where used: the whole fleet's prepared pages need neither query builder.
+    const matching = () =>
       where === undefined
         ? db.select({ count: workerCount.total }).from(workerCount)
         : db.select({ count: count() }).from(workers).where(where);
@@ -165,7 +166,7 @@ export function createWorkerPages(db: Db): WorkerPages {
               where,
               sql`(${workers.createdAt}, ${workers.id}) > (${cursor.createdAt.toISOString()}::timestamptz, ${cursor.id})`,
             );
-      const columns = { ...workerJsonSelection, totalCount: sql<number>`(${matching})`.mapWith(Number) };
+      const columns = { ...workerJsonSelection, totalCount: sql<number>`(${matching()})`.mapWith(Number) };
       rows =
         window === null
           ? await db
@@ -181,7 +182,7 @@ export function createWorkerPages(db: Db): WorkerPages {
               .orderBy(...ORDER)
               .limit(first + 1);
     }
-    const totalCount = rows[0]?.totalCount ?? (cursor === null ? 0 : ((await matching)[0]?.count ?? 0));
+    const totalCount = rows[0]?.totalCount ?? (cursor === null ? 0 : ((await matching())[0]?.count ?? 0));
     const kept = rows.slice(0, first);
     return {
       page: {
