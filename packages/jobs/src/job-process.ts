@@ -181,6 +181,8 @@ export async function startJobProcess(options: JobProcessOptions): Promise<Runni
     // Kept a little longer than a sweep period, so each sweep reuses the connections (and TLS) of the last.
     idleConnectionTimeoutMs: settings.telemetry.collectionIntervalMs + 30_000,
     observer: options.observability?.callObserver,
+    // A sign-in made by one job process serves the others: a shard swept elsewhere next time needs no new login.
+    sessionStore: infrastructure.cmlSessions,
   });
   if (options.observability !== undefined) {
     watchCmlClientLoad(options.observability.metrics.registry, () => cml.load());

@@ -2,9 +2,9 @@ import type { ShardSweepResult } from "@cml-fleet/core/domain/telemetry-sweep-ru
 import { queueName } from "@cml-fleet/platform/queue/queue-definitions";
 import { Queue } from "bullmq";
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { type RunningJobProcess, startJobProcess } from "../src/job-process";
-import { FAST_RUNTIME, type FleetHarness, PATIENCE, useHarness } from "./support/fleet-harness";
-import { runningWorkers } from "./support/shard-sweep-fixture";
+import type { RunningJobProcess } from "../src/job-process";
+import { PATIENCE, useHarness } from "./support/fleet-harness";
+import { completedShards, runningWorkers, secondJobProcess } from "./support/shard-sweep-fixture";
 
 /**
  * The sharded telemetry sweep (issue 14, "Must show"): the fleet-level job
@@ -32,29 +32,6 @@ interface SweepSummary {
 
 const sumOf = (counts: Record<string, number> | undefined) =>
   Object.values(counts ?? {}).reduce((sum, count) => sum + count, 0);
-
-/** A second job process on the harness's settings, schema and Redis prefix (the harness starts the first). */
-async function secondJobProcess(fleet: FleetHarness, runtime = {}): Promise<RunningJobProcess> {
-  return startJobProcess({
-    settings: fleet.settings,
-    databaseSchema: fleet.testDb.schema,
-    runtime: { ...FAST_RUNTIME, ...runtime },
-  });
-}
-
-/** The shard jobs that completed (every run's), with the process that took each and what it answered. */
-async function completedShards(fleet: FleetHarness) {
-  const queue = new Queue(queueName("telemetry-shard"), { connection: fleet.redis, prefix: fleet.keyPrefix });
-  try {
-    const jobs = await queue.getJobs(["completed"], 0, -1);
-    return jobs.map((job) => ({
-      processedBy: job.processedBy ?? null,
-      result: job.returnvalue as ShardSweepResult | { readonly skipped: string },
-    }));
-  } finally {
-    await queue.close();
-  }
-}
 
 describe("a sharded telemetry sweep of 2,500 workers in one region, taken by two job processes", () => {
   const N = 2_500;

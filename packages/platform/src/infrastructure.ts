@@ -1,3 +1,4 @@
+import type { CmlSessionStore } from "@cml-fleet/core/ports/cml-session-store.port";
 import type { EventPublisher } from "@cml-fleet/core/ports/event-publisher.port";
 import type { JobQueue } from "@cml-fleet/core/ports/job-queue.port";
 import type { LicenseTokenVault } from "@cml-fleet/core/ports/license-token-vault.port";
@@ -9,6 +10,7 @@ import { createFleetPubSub, type FleetPubSub } from "./pubsub/fleet-pubsub";
 import { createRedisEventPublisher } from "./pubsub/redis-event-publisher";
 import { createBullmqJobQueue } from "./queue/bullmq-job-queue";
 import { redisPrefixes } from "./queue/queue-definitions";
+import { createRedisCmlSessionStore } from "./redis/redis-cml-session-store";
 import { openRedisConnections, type RedisConnections } from "./redis/redis-connections";
 import { createRedisLicenseTokenVault } from "./redis/redis-license-token-vault";
 
@@ -41,6 +43,8 @@ export interface Infrastructure {
   readonly publisher: EventPublisher;
   readonly jobQueue: JobQueue;
   readonly licenseTokens: LicenseTokenVault;
+  /** The job processes' shared CML sign-ins (see redis-cml-session-store.ts). */
+  readonly cmlSessions: CmlSessionStore;
   /** Pub/sub drained, then the producer, Redis and (when opened here) the database. Idempotent. */
   close(): Promise<void>;
 }
@@ -80,6 +84,7 @@ export async function openInfrastructure(options: InfrastructureOptions): Promis
     publisher,
     jobQueue: options.jobQueue ?? producer ?? unreachable(),
     licenseTokens: createRedisLicenseTokenVault(redis.commands, prefixes.keys),
+    cmlSessions: createRedisCmlSessionStore(redis.commands, prefixes.keys),
     close() {
       closing ??= (async () => {
         await pubsub.drained(PUBSUB_DRAIN_TIMEOUT_MS);

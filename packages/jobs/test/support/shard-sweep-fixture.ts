@@ -6,6 +6,7 @@ import {
 import { createCmlClient, type HttpCmlClient } from "@cml-fleet/core/adapters/cml/create-cml-client";
 import { systemActor } from "@cml-fleet/core/domain/actor";
 import type { FleetEvent } from "@cml-fleet/core/domain/fleet-event";
+import type { ShardSweepResult } from "@cml-fleet/core/domain/telemetry-sweep-run";
 import type { Worker } from "@cml-fleet/core/domain/worker";
 import { createWorker } from "@cml-fleet/core/domain/worker-changes";
 import { systemClock } from "@cml-fleet/core/ports/clock.port";
@@ -18,9 +19,12 @@ import {
 import { workers as workersTable } from "@cml-fleet/platform/db/schema/workers";
 import { silentLogger } from "@cml-fleet/platform/observability/logger";
 import { createRedisEventPublisher } from "@cml-fleet/platform/pubsub/redis-event-publisher";
+import { queueName } from "@cml-fleet/platform/queue/queue-definitions";
 import { toNewWorkerRow } from "@cml-fleet/platform/repositories/worker-row.mapper";
+import { Queue } from "bullmq";
 import { expect, vi } from "vitest";
-import { type FleetHarness, PATIENCE } from "./fleet-harness";
+import { type RunningJobProcess, startJobProcess } from "../../src/job-process";
+import { FAST_RUNTIME, type FleetHarness, PATIENCE } from "./fleet-harness";
 
 interface SimInstance {
   readonly instanceId: string;
@@ -216,4 +220,27 @@ export function shardSweepService(
       cml.close();
     },
   };
+}
+
+/** A second job process on the harness's settings, schema and Redis prefix (the harness starts the first). */
+export async function secondJobProcess(fleet: FleetHarness, runtime = {}): Promise<RunningJobProcess> {
+  return startJobProcess({
+    settings: fleet.settings,
+    databaseSchema: fleet.testDb.schema,
+    runtime: { ...FAST_RUNTIME, ...runtime },
+  });
+}
+
+/** The shard jobs that completed (every run's), with the process that took each and what it answered. */
+export async function completedShards(fleet: FleetHarness) {
+  const queue = new Queue(queueName("telemetry-shard"), { connection: fleet.redis, prefix: fleet.keyPrefix });
+  try {
+    const jobs = await queue.getJobs(["completed"], 0, -1);
+    return jobs.map((job) => ({
+      processedBy: job.processedBy ?? null,
+      result: job.returnvalue as ShardSweepResult | { readonly skipped: string },
+    }));
+  } finally {
+    await queue.close();
+  }
 }

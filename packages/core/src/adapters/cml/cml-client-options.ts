@@ -1,5 +1,6 @@
 import type { CallObserver } from "../../ports/call-observer.port";
 import type { CmlCertificatePins } from "../../ports/cml-client.port";
+import type { CmlSessionStore } from "../../ports/cml-session-store.port";
 import type { Logger } from "../../ports/logger.port";
 
 export interface CmlTlsOptions {
@@ -37,6 +38,8 @@ export interface CmlClientOptions {
   readonly logger: Logger;
   /** Told about every request to a CML controller (metrics, traces). */
   readonly observer?: CallObserver | undefined;
+  /** Shares sign-ins with the other job processes (none: each process logs in on its own). */
+  readonly sessionStore?: CmlSessionStore | undefined;
 }
 
 export const DEFAULT_CML_REQUEST_TIMEOUT_MS = 15_000;

@@ -2,21 +2,19 @@ import type { z } from "zod";
 import { sameFingerprint } from "../../domain/certificate-fingerprint";
 import { CmlError, type CmlErrorKind } from "../../errors";
 import type { CmlEndpoint } from "../../ports/cml-client.port";
+import type { CmlSessionStore, SharedCmlSession } from "../../ports/cml-session-store.port";
 import type { Logger } from "../../ports/logger.port";
 import { certificateExpectation } from "./cml-certificate-pinning";
 import { parseAnswer, statusError } from "./cml-errors";
 import type { CmlHttpResponse, CmlTransport, HttpMethod } from "./cml-http-transport";
 import { authExtendedSchema } from "./cml-schemas";
 
-interface Session {
-  readonly baseUrl: string;
-  /** The certificate pin the login was made under (null: first use). */
-  readonly certificatePin: string | null;
-  /** The certificate the login's connection presented (null over plain HTTP). */
-  readonly certificate: string | null;
-  readonly token: string;
-  readonly userId: string;
-}
+type Session = SharedCmlSession;
+
+/** How long a shared sign-in is kept when its token names no expiry (`exp`); CML's own tokens last longer. */
+const SHARED_SESSION_DEFAULT_TTL_MS = 60 * 60_000;
+/** A shared sign-in is dropped this long before its token expires, so no process is handed one about to lapse. */
+const SHARED_SESSION_MARGIN_MS = 60_000;
 
 export interface CmlCall {
   readonly method: HttpMethod;
@@ -46,16 +44,50 @@ function sameMachine(session: Session, endpoint: CmlEndpoint): boolean {
 }
 
 /**
+ * How long a token may be shared: until its `exp` claim (a JWT's payload,
+ * read without trusting it for anything else) less a margin, or an hour when
+ * it names none. 0: not worth sharing.
+ */
+export function sharedSessionTtlMs(token: string, now: number): number {
+  const payload = token.split(".")[1];
+  if (payload !== undefined) {
+    try {
+      const claims: unknown = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"));
+      if (
+        typeof claims === "object" &&
+        claims !== null &&
+        "exp" in claims &&
+        typeof claims.exp === "number"
+      ) {
+        return Math.max(0, claims.exp * 1000 - now - SHARED_SESSION_MARGIN_MS);
+      }
+    } catch {
+      // Not a JWT with a JSON payload: shared for the default time.
+    }
+  }
+  return SHARED_SESSION_DEFAULT_TTL_MS;
+}
+
+/**
  * One session (token and own user id) per worker. `POST /auth_extended` gives
  * both in one call; the id is what lets activity polling ignore the fleet's
  * own requests. Concurrent callers share a pending login.
+ *
+ * With a `store`, a sign-in is shared with the other job processes: a worker
+ * this process has no session for takes the one kept there (made at the same
+ * address, on the same machine by its certificate pin) before logging in, and
+ * a login made here is kept there. The store failing only costs a login.
  */
 export function createCmlSessions(deps: {
   readonly transport: CmlTransport;
   readonly username: string;
   readonly password: string;
   readonly logger: Logger;
+  readonly store?: CmlSessionStore | undefined;
+  readonly now?: () => number;
 }): CmlSessions {
+  const store = deps.store;
+  const now = deps.now ?? Date.now;
   const sessions = new Map<string, Session>();
   const pending = new Map<string, Promise<Session>>();
 
@@ -83,6 +115,35 @@ export function createCmlSessions(deps: {
     };
   }
 
+  /** A sign-in another process made and shared, if it fits the endpoint; else a login of this process's own. */
+  async function sharedOrLogin(endpoint: CmlEndpoint): Promise<Session> {
+    if (store === undefined) {
+      return login(endpoint);
+    }
+    const shared = await store.get(endpoint.workerId).catch((error: unknown) => {
+      deps.logger.debug({ err: error, workerId: endpoint.workerId }, "could not read a shared CML sign-in");
+      return null;
+    });
+    if (shared !== null && shared.baseUrl === endpoint.baseUrl && sameMachine(shared, endpoint)) {
+      return shared;
+    }
+    const fresh = await login(endpoint);
+    const ttlMs = sharedSessionTtlMs(fresh.token, now());
+    if (ttlMs > 0) {
+      await store.put(endpoint.workerId, fresh, ttlMs).catch((error: unknown) => {
+        deps.logger.debug({ err: error, workerId: endpoint.workerId }, "could not share a CML sign-in");
+      });
+    }
+    return fresh;
+  }
+
+  /** Drops a worker's shared sign-in (only while it still carries `token`, when given), whatever the store says. */
+  function unshare(workerId: string, token?: string): void {
+    store?.delete(workerId, token).catch((error: unknown) => {
+      deps.logger.debug({ err: error, workerId }, "could not forget a shared CML sign-in");
+    });
+  }
+
   function session(endpoint: CmlEndpoint): Promise<Session> {
     const current = sessions.get(endpoint.workerId);
     // A stopped and started worker comes back on another address: its old token is useless there. A new
@@ -95,7 +156,7 @@ export function createCmlSessions(deps: {
     if (inFlight !== undefined) {
       return inFlight;
     }
-    const started = login(endpoint)
+    const started = sharedOrLogin(endpoint)
       .then((fresh) => {
         sessions.set(endpoint.workerId, fresh);
         return fresh;
@@ -121,10 +182,12 @@ export function createCmlSessions(deps: {
     if (response.status !== 401) {
       return response;
     }
-    // The token expired or CML restarted: one fresh login, one retry.
+    // The token expired or CML restarted: one fresh login, one retry. The shared one goes too (unless another
+    // process already replaced it), or the next look would be handed the same refused token.
     if (sessions.get(endpoint.workerId) === first) {
       sessions.delete(endpoint.workerId);
     }
+    unshare(endpoint.workerId, first.token);
     const second = await session(endpoint);
     return send(second.token);
   }
@@ -144,6 +207,7 @@ export function createCmlSessions(deps: {
     },
     forget(workerId) {
       sessions.delete(workerId);
+      unshare(workerId);
     },
   };
 }

@@ -66,6 +66,7 @@ export function createCmlClient(options: CmlClientOptions): HttpCmlClient {
     username: options.username,
     password: options.password,
     logger,
+    store: options.sessionStore,
   });
   const registrationDefaults = {
     pollIntervalMs: options.registrationPollIntervalMs ?? DEFAULT_REGISTRATION_POLL_INTERVAL_MS,
