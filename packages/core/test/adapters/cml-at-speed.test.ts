@@ -146,7 +146,7 @@ describe("the CML client at sweep scale", () => {
     expect((await stats()).cmlConnections).toBeGreaterThanOrEqual(2);
   });
 
-  it("keeps the connections of the worker it is asking when its bound is full: the longest idle go instead", async () => {
+  it("keeps the connection of the worker it is asking when its bound is full, and the ones it kept before", async () => {
     const [done, asked] = await workers(2);
     if (done === undefined || asked === undefined) {
       throw new Error("no workers");
@@ -155,11 +155,27 @@ describe("the CML client at sweep scale", () => {
     await lookAtAll(cml, [done]);
     await control.resetStats();
 
-    // The first worker's connections fill the bound; the second's six questions still need only its own two.
+    // The first worker's connections fill the bound; the second's questions still need only its own, kept
+    // between them and closed after its last, so the first worker's stay for the next round.
     await lookAtAll(cml, [asked]);
-
     expect((await stats()).cmlConnections).toBeLessThanOrEqual(DEFAULT_CML_CONNECTIONS_PER_WORKER);
     expect(cml.load().idleConnections).toBe(DEFAULT_CML_CONNECTIONS_PER_WORKER);
+    await control.resetStats();
+    await lookAtAll(cml, [done]);
+    expect((await stats()).cmlConnections).toBe(0);
+  });
+
+  it("past its bound, keeps the same workers' connections round after round, one connection a look for the rest", async () => {
+    const endpoints = await workers(8);
+    const cml = client({ maxIdleConnections: 4 });
+    await lookAtAll(cml, endpoints);
+    for (let round = 0; round < 2; round++) {
+      await control.resetStats();
+      await lookAtAll(cml, endpoints);
+      // Four workers' connections kept and used again; each of the other four's looks connected once, resumed.
+      expect(await stats()).toMatchObject({ cmlConnections: 4, cmlResumedSessions: 4 });
+      expect(cml.load().idleConnections).toBe(4);
+    }
   });
 
   it("holds one worker to its share of connections: by default one question at a time", async () => {

@@ -115,9 +115,10 @@ export class PinningAgent extends BoundedIdleAgent {
     private readonly pins: CmlCertificatePins | undefined,
     maxIdle: number,
     private readonly maxSessions: number,
+    wanted?: (socket: Duplex) => boolean,
   ) {
     // Node's own session cache knows nothing of pins: sessions are kept here, beside what they were checked against.
-    super({ ...options, maxCachedSessions: 0 }, maxIdle);
+    super({ ...options, maxCachedSessions: 0 }, maxIdle, wanted);
   }
 
   override getName(options?: https.RequestOptions): string {
@@ -332,6 +333,7 @@ export function createPinningAgent(
   pins: CmlCertificatePins | undefined,
   maxIdle: number,
   maxSessions: number,
+  wanted?: (socket: Duplex) => boolean,
 ): PinningAgent {
-  return new PinningAgent(options, pins, maxIdle, maxSessions);
+  return new PinningAgent(options, pins, maxIdle, maxSessions, wanted);
 }

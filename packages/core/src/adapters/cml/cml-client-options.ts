@@ -81,11 +81,11 @@ export const CML_IDLE_CONNECTION_BYTES = 100 * 1024;
  */
 export const CML_IDLE_CONNECTIONS_BUDGET_BYTES = 100 * 1024 * 1024;
 /**
- * 1,024 idle connections over all workers, from the budget, the longest idle
- * closed first. A connection kept saves its worker's next look a handshake;
- * past the bound (a fleet of more than 1,024 workers on one process) the next
- * sweep connects again: CPU the fleet's size asks for, not memory (every
- * connection of 10,000 workers kept would be 1 GB).
+ * 1,024 idle connections over all workers, from the budget, as a stable set
+ * (cml-connection-pool.ts). A connection kept saves its worker's next look a
+ * handshake; past the bound (a fleet of more than 1,024 workers on one
+ * process) the other workers' looks connect again: CPU the fleet's size asks
+ * for, not memory (every connection of 10,000 workers kept would be 1 GB).
  */
 export const DEFAULT_CML_MAX_IDLE_CONNECTIONS = Math.floor(
   CML_IDLE_CONNECTIONS_BUDGET_BYTES / CML_IDLE_CONNECTION_BYTES,

@@ -3,26 +3,34 @@ import type { Duplex } from "node:stream";
 
 /**
  * An HTTPS agent that keeps at most `maxIdle` unused connections over all
- * hosts together. Node's agent bounds idle connections per host only, and an
- * idle TLS connection holds about 100 KB of the process (OpenSSL's state and
- * buffers, measured on Node 24): kept for every worker of a large fleet they
- * would outweigh everything else the process holds. Past the bound, the
- * connection idle the longest is closed to keep the one just freed: the worker
- * a look is asking now keeps its connections for its next question, and the
- * one closed belongs to a worker whose look is over (its next sweep makes a
- * new one, a handshake checked like every new connection). Refusing the one
- * just freed instead made a full pool close every connection of the worker
- * being asked after each answer: a handshake per question, not per worker.
+ * hosts together, as a stable set. Node's agent bounds idle connections per
+ * host only, and an idle TLS connection holds about 100 KB of the process
+ * (OpenSSL's state and buffers, measured on Node 24): kept for every worker of
+ * a large fleet they would outweigh everything else the process holds.
+ *
+ * The first `maxIdle` connections to go idle are admitted and keep their place
+ * for as long as they live (until their idle timeout or the server closes
+ * them); past the bound, a freed connection is kept only while its worker has
+ * more questions waiting (`wanted`), then closed. A sweep asks its workers in
+ * about the same order every time: the connections it keeps must be the same
+ * ones from sweep to sweep. Closing the longest idle to keep the newest (LRU)
+ * closed every kept connection before its worker's turn came once the fleet
+ * outgrew the bound (10,000 workers: 10,000 new connections a sweep, measured).
+ * Closing a connection its worker still needs made a handshake per question.
  */
 export class BoundedIdleAgent extends https.Agent {
-  /** The idle connections now, oldest first (a Set keeps insertion order), so each leaves exactly once. */
+  /** The idle connections now (admitted ones and those kept for their worker's next question). */
   private readonly idleSockets = new Set<Duplex>();
+  /** The admitted connections, idle or busy: at most `maxIdle`, each keeping its place while it lives. */
+  private readonly admitted = new Set<Duplex>();
   /** Connections already listened to for their close. */
   private readonly watched = new WeakSet<Duplex>();
 
   constructor(
     options: https.AgentOptions,
     private readonly maxIdle: number,
+    /** Whether the connection's worker has requests waiting to be sent (they would take it). */
+    private readonly wanted: (socket: Duplex) => boolean = () => false,
   ) {
     super(options);
   }
@@ -41,33 +49,26 @@ export class BoundedIdleAgent extends https.Agent {
     if (kept === false) {
       return false;
     }
-    while (this.idleSockets.size >= this.maxIdle) {
-      this.closeOldestIdle();
+    if (!this.admitted.has(socket)) {
+      if (this.admitted.size < this.maxIdle) {
+        this.admitted.add(socket);
+      } else if (!this.wanted(socket)) {
+        return false;
+      }
     }
     this.idleSockets.add(socket);
     if (!this.watched.has(socket)) {
       this.watched.add(socket);
-      socket.once("close", () => this.uncount(socket));
+      socket.once("close", () => {
+        this.idleSockets.delete(socket);
+        this.admitted.delete(socket);
+      });
     }
     return true;
   }
 
   override reuseSocket(socket: Duplex, request: Parameters<https.Agent["reuseSocket"]>[1]): void {
-    this.uncount(socket);
-    super.reuseSocket(socket, request);
-  }
-
-  private uncount(socket: Duplex): void {
     this.idleSockets.delete(socket);
-  }
-
-  /** Closes the connection idle the longest; its close takes it out of its pool (Node's agent listens). */
-  private closeOldestIdle(): void {
-    const [oldest] = this.idleSockets;
-    if (oldest === undefined) {
-      return;
-    }
-    this.idleSockets.delete(oldest);
-    oldest.destroy();
+    super.reuseSocket(socket, request);
   }
 }

@@ -1,5 +1,6 @@
 import http from "node:http";
 import https from "node:https";
+import type { Duplex } from "node:stream";
 import { createSecureContext } from "node:tls";
 import { CmlError } from "../../errors";
 import type { CmlCertificatePins } from "../../ports/cml-client.port";
@@ -19,6 +20,8 @@ export interface CmlHttpRequest {
   readonly certificate?: CertificateExpectation | undefined;
   /** Abandons the request (waiting or sent) when it aborts: the caller's deadline for a whole look at a worker. */
   readonly signal?: AbortSignal | undefined;
+  /** Requests to the worker wait on this answer (a login): its connection is kept for them, as for ones queued. */
+  readonly followedUp?: boolean | undefined;
 }
 
 export interface CmlHttpResponse {
@@ -100,7 +103,13 @@ export function createCmlTransport(options: {
   readonly maxIdleConnections: number;
   /** Most TLS sessions kept to resume (default DEFAULT_CML_TLS_SESSIONS). */
   readonly maxTlsSessions?: number | undefined;
+  /** Whether a worker (by base URL) has requests waiting to be sent: its freed connection is kept for them. */
+  readonly waitingFor?: ((baseUrl: string) => boolean) | undefined;
 }): CmlTransport {
+  // The worker each connection last served, and whether requests wait on that answer, so a freed connection can
+  // be told whether its worker still needs it.
+  const workerOf = new WeakMap<Duplex, { readonly baseUrl: string; readonly followedUp: boolean }>();
+  const waitingFor = options.waitingFor;
   const pool = {
     keepAlive: true,
     maxSockets: options.connectionsPerWorker,
@@ -122,6 +131,10 @@ export function createCmlTransport(options: {
     options.pins,
     options.maxIdleConnections,
     options.maxTlsSessions ?? DEFAULT_CML_TLS_SESSIONS,
+    (socket) => {
+      const owner = workerOf.get(socket);
+      return owner !== undefined && (owner.followedUp || waitingFor?.(owner.baseUrl) === true);
+    },
   );
   const httpAgent = new http.Agent(pool);
 
@@ -193,6 +206,11 @@ export function createCmlTransport(options: {
         clearTimeout(timer);
         request.signal?.removeEventListener("abort", abandon);
       });
+      if (waitingFor !== undefined) {
+        req.once("socket", (socket) =>
+          workerOf.set(socket, { baseUrl: request.baseUrl, followedUp: request.followedUp === true }),
+        );
+      }
       req.on("error", (error) => reject(error));
       req.end(payload);
     }).catch((error: unknown) => {

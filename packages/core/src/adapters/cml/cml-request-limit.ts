@@ -20,6 +20,8 @@ export interface CmlRequestLoad {
 
 export interface LimitedCmlTransport extends CmlTransport {
   load(): CmlRequestLoad;
+  /** Whether requests to this worker wait to be sent (a connection to it freed now would serve them). */
+  waitingFor(baseUrl: string): boolean;
 }
 
 /**
@@ -35,7 +37,18 @@ export interface LimitedCmlTransport extends CmlTransport {
 export function limitCmlRequests(transport: CmlTransport, limits: CmlRequestLimits): LimitedCmlTransport {
   const shared = new Slots(limits.inFlight);
   const workers = new Map<string, Slots>();
+  /** Per worker, the requests not yet handed to the transport (waiting for a slot); absent: none. */
+  const unsent = new Map<string, number>();
   let queued = 0;
+
+  function countUnsent(baseUrl: string, change: 1 | -1): void {
+    const count = (unsent.get(baseUrl) ?? 0) + change;
+    if (count > 0) {
+      unsent.set(baseUrl, count);
+    } else {
+      unsent.delete(baseUrl);
+    }
+  }
 
   function workerSlots(baseUrl: string): Slots {
     let slots = workers.get(baseUrl);
@@ -75,10 +88,13 @@ export function limitCmlRequests(transport: CmlTransport, limits: CmlRequestLimi
 
   async function send(request: CmlHttpRequest): Promise<CmlHttpResponse> {
     const slots = workerSlots(request.baseUrl);
-    const release = await acquire(request, slots).catch((error: unknown) => {
-      settle(request.baseUrl, slots);
-      throw error;
-    });
+    countUnsent(request.baseUrl, 1);
+    const release = await acquire(request, slots)
+      .catch((error: unknown) => {
+        settle(request.baseUrl, slots);
+        throw error;
+      })
+      .finally(() => countUnsent(request.baseUrl, -1));
     try {
       return await transport.send(request);
     } finally {
@@ -90,6 +106,7 @@ export function limitCmlRequests(transport: CmlTransport, limits: CmlRequestLimi
   return {
     send,
     load: () => ({ inFlight: shared.inUse, queued, idleConnections: transport.idleConnections?.() ?? 0 }),
+    waitingFor: (baseUrl) => unsent.has(baseUrl),
     destroy: () => transport.destroy(),
   };
 }

@@ -100,6 +100,8 @@ export function createCmlSessions(deps: {
       // The password goes only over a connection whose certificate is the worker's pinned one.
       certificate: certificateExpectation(endpoint),
       signal: endpoint.signal,
+      // The questions that wait for this login follow it on the same connection.
+      followedUp: true,
     });
     if (response.status !== 200) {
       throw statusError(endpoint.baseUrl, "POST /auth_extended", response);

@@ -16,7 +16,7 @@ import {
 import { type CmlTransport, createCmlTransport } from "./cml-http-transport";
 import { labs, stopLab } from "./cml-labs";
 import { deregisterLicense, licensing, registerLicense } from "./cml-licensing";
-import { type CmlRequestLoad, limitCmlRequests } from "./cml-request-limit";
+import { type CmlRequestLoad, type LimitedCmlTransport, limitCmlRequests } from "./cml-request-limit";
 import { createCmlSessions } from "./cml-session";
 import { systemHealth, systemInformation, systemStats } from "./cml-system";
 
@@ -47,6 +47,8 @@ function pinnedTo(transport: CmlTransport, endpoint: CmlEndpoint): CmlTransport 
 export function createCmlClient(options: CmlClientOptions): HttpCmlClient {
   const logger = options.logger.child({ component: "cml-client" });
   const connectionsPerWorker = options.connectionsPerWorker ?? DEFAULT_CML_CONNECTIONS_PER_WORKER;
+  // The limiter wraps the transport, and the transport asks it whether a freed connection's worker still waits.
+  let limited: LimitedCmlTransport | undefined;
   const http = createCmlTransport({
     tls: options.tls,
     requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_CML_REQUEST_TIMEOUT_MS,
@@ -54,6 +56,7 @@ export function createCmlClient(options: CmlClientOptions): HttpCmlClient {
     connectionsPerWorker,
     idleTimeoutMs: options.idleConnectionTimeoutMs ?? DEFAULT_CML_IDLE_CONNECTION_TIMEOUT_MS,
     maxIdleConnections: options.maxIdleConnections ?? DEFAULT_CML_MAX_IDLE_CONNECTIONS,
+    waitingFor: (baseUrl) => limited?.waitingFor(baseUrl) ?? false,
   });
   const observed = options.observer === undefined ? http : observeCmlTransport(http, options.observer);
   // Outermost, so the observer times the call itself and the request timeout starts once it is sent, not queued.
@@ -61,6 +64,7 @@ export function createCmlClient(options: CmlClientOptions): HttpCmlClient {
     inFlight: options.requestsInFlight ?? DEFAULT_CML_REQUESTS_IN_FLIGHT,
     perWorker: connectionsPerWorker,
   });
+  limited = transport;
   const sessions = createCmlSessions({
     transport,
     username: options.username,
