@@ -195,6 +195,14 @@ export class MemoryWorkerRepository implements WorkerRepository {
     }
     return (this.samples.get(workerId) ?? []).slice(-limit);
   }
+
+  async recentTelemetryMany(workerIds: readonly string[], limit: number) {
+    const recent = new Map<string, TelemetrySample[]>();
+    for (const workerId of workerIds) {
+      recent.set(workerId, await this.recentTelemetry(workerId, limit));
+    }
+    return recent;
+  }
   async pruneTelemetry(olderThan: Date) {
     let pruned = 0;
     for (const kept of this.samples.values()) {

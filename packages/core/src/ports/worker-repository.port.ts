@@ -144,6 +144,8 @@ export interface WorkerRepository {
   ): Promise<FleetEvent[]>;
   saveTelemetry(samples: readonly TelemetrySample[]): Promise<void>;
   recentTelemetry(workerId: string, limit: number): Promise<TelemetrySample[]>;
+  /** `recentTelemetry` of many workers in one read (oldest first each; a worker without samples: empty). */
+  recentTelemetryMany(workerIds: readonly string[], limit: number): Promise<Map<string, TelemetrySample[]>>;
   /** Deletes samples taken before `olderThan` (the retention rule); answers how many. */
   pruneTelemetry(olderThan: Date): Promise<number>;
   saveLabs(workerId: string, labs: readonly CmlLab[]): Promise<void>;

@@ -7,6 +7,21 @@ import { createIdleAutoStopService } from "./idle-auto-stop.service";
 
 const MINUTE = 60_000;
 
+const IDLE_CONFIG = {
+  dryRun: false,
+  recentSamples: 30,
+  hourlyRate: () => 0.34,
+  policy: {
+    autoShutdownEnabled: true,
+    thresholdMs: 10 * MINUTE,
+    warningAfterMs: 8 * MINUTE,
+    snoozeAfterStartMs: 0,
+    minUptimeMs: 0,
+    staleTelemetryMs: 5 * MINUTE,
+    cpuVetoPercent: 90,
+  },
+};
+
 async function idleWorker(
   options: { dryRun?: boolean; runningNodes?: number; keepAliveMinutes?: number } = {},
 ) {
@@ -52,20 +67,7 @@ async function idleWorker(
         };
       },
     },
-    idle: {
-      dryRun: options.dryRun ?? false,
-      recentSamples: 30,
-      hourlyRate: () => 0.34,
-      policy: {
-        autoShutdownEnabled: true,
-        thresholdMs: 10 * MINUTE,
-        warningAfterMs: 8 * MINUTE,
-        snoozeAfterStartMs: 0,
-        minUptimeMs: 0,
-        staleTelemetryMs: 5 * MINUTE,
-        cpuVetoPercent: 90,
-      },
-    },
+    idle: { ...IDLE_CONFIG, dryRun: options.dryRun ?? false },
   });
   return { deps, worker, service, enqueued };
 }
@@ -276,5 +278,34 @@ describe("a stop the idle policy decided, decided again inside its stop job", ()
       [],
     );
     expect(await service.reconfirmStop(worker.id, decidedBy)).toEqual({ proceed: true });
+  });
+
+  it("reads the workers' samples a batch at a time, not one query a worker", async () => {
+    const { deps } = await idleWorker();
+    for (let index = 0; index < 1_100; index++) {
+      await deps.seedRunning({ telemetry: telemetry({ sampledAt: deps.clock.now(), cpuPercent: 50 }) });
+    }
+    const reads = { one: 0, many: [] as number[] };
+    const counted = createIdleAutoStopService({
+      ...deps,
+      workers: Object.assign(Object.create(deps.workers) as typeof deps.workers, {
+        recentTelemetry: async (workerId: string, limit: number) => {
+          reads.one++;
+          return deps.workers.recentTelemetry(workerId, limit);
+        },
+        recentTelemetryMany: async (workerIds: readonly string[], limit: number) => {
+          reads.many.push(workerIds.length);
+          return deps.workers.recentTelemetryMany(workerIds, limit);
+        },
+      }),
+      jobs: { enqueue: () => Promise.reject(new Error("nothing is stopped here")) },
+      idle: { ...IDLE_CONFIG },
+    });
+
+    const counts = await counted.check();
+
+    // 1,101 workers in three reads; the quiet one is warned, the busy ones (50 % CPU) are not.
+    expect(reads).toEqual({ one: 0, many: [500, 500, 101] });
+    expect(counts).toMatchObject({ warned: 1, none: 1_100 });
   });
 });

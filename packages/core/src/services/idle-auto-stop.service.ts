@@ -14,6 +14,7 @@ import { cancelIdleWarning, markIdleWarning } from "../domain/worker-changes-idl
 import { isFleetError, JobTimeoutError } from "../errors";
 import type { JobQueue } from "../ports/job-queue.port";
 import type { ScheduleStore } from "../ports/schedule-store.port";
+import type { TelemetrySample } from "../ports/worker-repository.port";
 import type { ReadinessDeps } from "./instance-readiness";
 import { loadWorker } from "./load-worker";
 import { observeWorker } from "./worker-observation";
@@ -40,6 +41,8 @@ export interface IdleAutoStopDeps extends ReadinessDeps {
 export type IdleOutcome = "none" | "warned" | "cancelled" | "stopped" | "dry-run" | "skipped";
 
 const actor = systemActor("idle-auto-stop");
+/** Workers whose samples one read of the idle check fetches. */
+const SAMPLES_READ_BATCH = 500;
 const scheduleActor = systemActor("schedule");
 
 /** What a worker's schedule says at `now` (see `ScheduleHold`). */
@@ -130,8 +133,13 @@ export function createIdleAutoStopService(deps: IdleAutoStopDeps) {
     return schedule === undefined ? null : scheduleHoldOf(worker, schedule, deps.clock.now());
   }
 
-  async function decide(worker: Worker, hold = holdOf(worker)): Promise<IdleDecision> {
-    const recentTelemetry = await deps.workers.recentTelemetry(worker.id, config.recentSamples);
+  /** The decision on the worker's latest samples: read now, unless the check read them with its batch. */
+  async function decide(
+    worker: Worker,
+    hold = holdOf(worker),
+    samples?: readonly TelemetrySample[],
+  ): Promise<IdleDecision> {
+    const recentTelemetry = samples ?? (await deps.workers.recentTelemetry(worker.id, config.recentSamples));
     return decideIdle({
       worker,
       activity: [],
@@ -205,8 +213,8 @@ export function createIdleAutoStopService(deps: IdleAutoStopDeps) {
     return config.dryRun ? "dry-run" : "stopped";
   }
 
-  async function checkOne(worker: Worker): Promise<IdleOutcome> {
-    const decision = await decide(worker);
+  async function checkOne(worker: Worker, samples: readonly TelemetrySample[]): Promise<IdleOutcome> {
+    const decision = await decide(worker, holdOf(worker), samples);
     const warned = worker.idle.warnedAt !== null;
     const judgedQuiet = decision.reasonCode === "IDLE" || decision.reasonCode === "IDLE_WARNING";
     const activitySinceWarning =
@@ -354,12 +362,21 @@ export function createIdleAutoStopService(deps: IdleAutoStopDeps) {
         deps.schedules === undefined || scheduleIds.length === 0
           ? new Map()
           : new Map((await deps.schedules.findByIds(scheduleIds)).map((schedule) => [schedule.id, schedule]));
-      for (const worker of workers) {
-        try {
-          counts[await checkOne(worker)]++;
-        } catch (error) {
-          // One worker's trouble (a conflict, an unreachable API) must not spare the rest.
-          deps.logger.warn({ err: error, workerId: worker.id }, "idle check of a worker failed");
+      // The samples are read a batch of workers at a time (one query each, not one a worker): most workers
+      // are not idle and need nothing else. A worker about to be stopped is looked at and decided again.
+      for (let start = 0; start < workers.length; start += SAMPLES_READ_BATCH) {
+        const batch = workers.slice(start, start + SAMPLES_READ_BATCH);
+        const samples = await deps.workers.recentTelemetryMany(
+          batch.map((worker) => worker.id),
+          config.recentSamples,
+        );
+        for (const worker of batch) {
+          try {
+            counts[await checkOne(worker, samples.get(worker.id) ?? [])]++;
+          } catch (error) {
+            // One worker's trouble (a conflict, an unreachable API) must not spare the rest.
+            deps.logger.warn({ err: error, workerId: worker.id }, "idle check of a worker failed");
+          }
         }
       }
       return counts;
