@@ -1,10 +1,9 @@
-import { createCmlClient } from "@cml-fleet/core/adapters/cml/create-cml-client";
 import type { Worker } from "@cml-fleet/core/domain/worker";
 import { endpointOf } from "@cml-fleet/core/services/instance-readiness";
-import { silentLogger } from "@cml-fleet/platform/observability/logger";
 import { describe, expect, it } from "vitest";
 import { patchCml, provisionWorkers, runOnce, waitForWorker } from "./support/fleet-driver";
 import { type FleetHarness, useHarness } from "./support/fleet-harness";
+import { simCmlClient } from "./support/shard-sweep-fixture";
 
 /**
  * CML_LICENSE_READ_INTERVAL: a sweep reads a settled license only once per
@@ -74,13 +73,7 @@ describe("a settled license between two reads", () => {
     expect(await sweepsCounting(fleet, 1)).toEqual({ licensing: 0, health: 1 });
 
     // Deregistered behind the fleet's back (a CML client of the test's own, as an operator's script would).
-    const cml = createCmlClient({
-      username: "fleet",
-      password: "sim-password",
-      tls: { verify: false },
-      requestTimeoutMs: 10_000,
-      logger: silentLogger,
-    });
+    const cml = simCmlClient(fleet);
     try {
       const stored = await fleet.workers.findById(worker.id);
       const endpoint = stored === null ? null : endpointOf(stored);

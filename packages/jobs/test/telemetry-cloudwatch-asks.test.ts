@@ -1,5 +1,4 @@
 import { createAwsCloudProvider } from "@cml-fleet/core/adapters/aws/create-aws-cloud-provider";
-import { createCmlClient } from "@cml-fleet/core/adapters/cml/create-cml-client";
 import type { Worker } from "@cml-fleet/core/domain/worker";
 import type { Clock } from "@cml-fleet/core/ports/clock.port";
 import {
@@ -10,7 +9,7 @@ import { silentLogger } from "@cml-fleet/platform/observability/logger";
 import { createRedisEventPublisher } from "@cml-fleet/platform/pubsub/redis-event-publisher";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FleetHarness, useHarness } from "./support/fleet-harness";
-import { runningWorkers } from "./support/shard-sweep-fixture";
+import { runningWorkers, simCmlClient } from "./support/shard-sweep-fixture";
 
 /**
  * Issue 19: the sweep asks CloudWatch for a running worker's metrics only when CML could not give its CPU and
@@ -69,13 +68,7 @@ describe("the telemetry sweep asks CloudWatch only for what is new", () => {
       maxAttempts: 3,
       logger: silentLogger,
     });
-    const cml = createCmlClient({
-      username: "fleet",
-      password: "sim-password",
-      tls: { verify: false },
-      requestTimeoutMs: 10_000,
-      logger: silentLogger,
-    });
+    const cml = simCmlClient(fleet);
     service = createTelemetrySweepService({
       workers: fleet.workers,
       publisher: createRedisEventPublisher(fleet.pubsub),

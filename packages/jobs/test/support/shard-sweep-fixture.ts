@@ -187,13 +187,7 @@ export function shardSweepService(
     maxAttempts: 1,
     logger: silentLogger,
   });
-  const cml = createCmlClient({
-    username: "fleet",
-    password: "sim-password",
-    tls: { verify: false },
-    requestTimeoutMs: 10_000,
-    logger: silentLogger,
-  });
+  const cml = simCmlClient(fleet);
   const service = createTelemetrySweepService({
     workers: options.workers,
     publisher: options.publisher,
@@ -243,4 +237,15 @@ export async function completedShards(fleet: FleetHarness) {
   } finally {
     await queue.close();
   }
+}
+
+/** A CML client of the test's own on the harness's service account (close it after use), as an operator's script would have. */
+export function simCmlClient(fleet: FleetHarness): HttpCmlClient {
+  return createCmlClient({
+    username: fleet.settings.cml.username,
+    password: fleet.settings.cml.password,
+    tls: { verify: false },
+    requestTimeoutMs: 10_000,
+    logger: silentLogger,
+  });
 }
