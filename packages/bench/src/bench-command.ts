@@ -8,13 +8,19 @@ const options = {
     value: "<names>",
     description: "run only these scenarios (comma-separated or repeated)",
   },
+  "cpu-prof": {
+    type: "string",
+    value: "<dir>",
+    description:
+      "run every child (simulator, job processes, API, monitor) with node --cpu-prof, writing its profile under <dir>, and summarize them in <dir>/SUMMARY.md (profiling slows the children: the figures of such a run are not comparable)",
+  },
 } as const;
 
 /** `pnpm bench`: its flags and environment, as --help shows them. */
 export function benchCommand(scenarios: readonly string[]): CommandSpec<typeof options> {
   return {
     command: "pnpm bench",
-    synopsis: "[--quick] [--only <names>]",
+    synopsis: "[--quick] [--only <names>] [--cpu-prof <dir>]",
     summary: `The benchmarks: each scenario in its own Postgres schema and Redis prefix with its own
 simulator; prints a table and rewrites bench/RESULTS.md. Scenarios: ${scenarios.join(", ")}.`,
     options,

@@ -1,10 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { commandLineOrExit } from "@cml-fleet/cli-args/command-line";
 import { openDatabase } from "@cml-fleet/platform/db/database";
 import { Redis } from "ioredis";
 import { benchCommand } from "./bench-command";
+import { profileChildrenInto } from "./harness/child-process";
+import { summarizeProfileDirectory } from "./harness/cpu-profile-summary";
 import { machineInfo } from "./harness/machine";
 import { resultsMarkdown, textTable } from "./harness/markdown";
 import { deleteRedisKeys, dropOpenDatabases } from "./harness/resources";
@@ -81,7 +84,17 @@ async function main(): Promise<void> {
     "pnpm bench",
     ...(values.quick ? ["--quick"] : []),
     ...only.flatMap((name) => ["--only", name]),
+    ...(values["cpu-prof"] === undefined ? [] : ["--cpu-prof", values["cpu-prof"]]),
   ].join(" ");
+  // pnpm runs this in packages/bench: a relative directory is the caller's (INIT_CWD), as with any command.
+  const profileDir =
+    values["cpu-prof"] === undefined
+      ? null
+      : resolve(process.env.INIT_CWD ?? process.cwd(), values["cpu-prof"]);
+  if (profileDir !== null) {
+    await mkdir(profileDir, { recursive: true });
+    profileChildrenInto(profileDir);
+  }
   const ctx: BenchContext = {
     quick: values.quick ?? false,
     machine: machineInfo(),
@@ -132,6 +145,11 @@ async function main(): Promise<void> {
   }
 
   console.log(`\n${textTable(rows)}\n`);
+  if (profileDir !== null) {
+    const summaryFile = join(profileDir, "SUMMARY.md");
+    await writeFile(summaryFile, await summarizeProfileDirectory(profileDir));
+    ctx.log(`CPU profiles in ${profileDir}, summarized in ${summaryFile}`);
+  }
   const document = resultsMarkdown({
     command,
     startedAt,
@@ -140,6 +158,12 @@ async function main(): Promise<void> {
     rows,
     method: selected.flatMap((scenario) => scenario.method.map((line) => `**${scenario.title}**: ${line}`)),
   });
+  if (profileDir !== null) {
+    // Profiled children run slower: their figures go beside the profiles, never into bench/RESULTS.md.
+    await writeFile(join(profileDir, "RESULTS.md"), document);
+    ctx.log(`wrote ${join(profileDir, "RESULTS.md")} (bench/RESULTS.md is left as it was)`);
+    return;
+  }
   await mkdir(new URL(".", RESULTS_FILE), { recursive: true });
   const kept = (await Promise.all(KEPT_SECTIONS.map(keptSection))).filter((section) => section !== "");
   await writeFile(RESULTS_FILE, `${[document.trimEnd(), ...kept].join("\n").trimEnd()}\n`);

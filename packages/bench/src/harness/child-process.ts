@@ -1,5 +1,6 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { readFile } from "node:fs/promises";
+import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** A message between the runner and a child: always an object with a `type`. */
@@ -26,6 +27,25 @@ export interface BenchChild {
 
 const CHILDREN_DIR = new URL("../children/", import.meta.url);
 
+/** Where the children write CPU profiles (`pnpm bench --cpu-prof <dir>`), one folder each; null: none. */
+let profileDir: string | null = null;
+let childrenStarted = 0;
+
+/** From now on every child runs with `node --cpu-prof`, writing its profile under `dir` when it exits. */
+export function profileChildrenInto(dir: string): void {
+  profileDir = dir;
+}
+
+function profileFlags(script: string): string[] {
+  childrenStarted += 1;
+  if (profileDir === null) {
+    return [];
+  }
+  // Numbered in start order, so the two job processes of one run (or a scenario's API children) stay apart.
+  const folder = `${String(childrenStarted).padStart(2, "0")}-${basename(script, ".ts")}`;
+  return ["--cpu-prof", `--cpu-prof-dir=${join(profileDir, folder)}`];
+}
+
 /**
  * Runs bench/children/<script> in its own Node process (TypeScript through
  * tsx), so its CPU and memory are its own and can be measured apart from the
@@ -41,7 +61,7 @@ export async function spawnChild(
   const path = fileURLToPath(new URL(script, CHILDREN_DIR));
   const { CI: _ci, ...inherited } = process.env;
   const processHandle: ChildProcess = fork(path, [], {
-    execArgv: [...nodeFlags, "--import", "tsx"],
+    execArgv: [...nodeFlags, ...profileFlags(script), "--import", "tsx"],
     env: { ...inherited, ...env },
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
