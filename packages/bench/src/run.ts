@@ -31,11 +31,12 @@ const SCENARIOS: readonly Scenario[] = [
 const RESULTS_FILE = new URL("../../../bench/RESULTS.md", import.meta.url);
 
 /**
- * The "## Fuzz" section of the results file comes from `pnpm test:fuzz`, and "## Cost replay" from `pnpm replay`
- * (see packages/replay), not from a scenario here: a bench run rewrites the file and keeps those sections as
- * they were.
+ * The "## Fuzz" section of the results file comes from `pnpm test:fuzz`, "## Cost replay" from `pnpm replay`
+ * (see packages/replay), and "## What limits the missed targets" from profiles (`pnpm bench --cpu-prof`) read by
+ * a person, not from a scenario here: a bench run rewrites the file and keeps those sections as they were
+ * (each says when and on what it was measured).
  */
-const KEPT_SECTIONS = ["## Cost replay", "## Fuzz"] as const;
+const KEPT_SECTIONS = ["## What limits the missed targets", "## Cost replay", "## Fuzz"] as const;
 
 async function keptSection(heading: (typeof KEPT_SECTIONS)[number]): Promise<string> {
   const previous = await readFile(RESULTS_FILE, "utf8").catch(() => "");
