@@ -29,6 +29,7 @@ const CHILDREN_DIR = new URL("../children/", import.meta.url);
 
 /** Where the children write CPU profiles (`pnpm bench --cpu-prof <dir>`), one folder each; null: none. */
 let profileDir: string | null = null;
+/** Children started with a profile so far. */
 let childrenStarted = 0;
 
 /** From now on every child runs with `node --cpu-prof`, writing its profile under `dir` when it exits. */
@@ -37,10 +38,10 @@ export function profileChildrenInto(dir: string): void {
 }
 
 function profileFlags(script: string): string[] {
-  childrenStarted += 1;
   if (profileDir === null) {
     return [];
   }
+  childrenStarted += 1;
   // Numbered in start order, so the two job processes of one run (or a scenario's API children) stay apart.
   const folder = `${String(childrenStarted).padStart(2, "0")}-${basename(script, ".ts")}`;
   return ["--cpu-prof", `--cpu-prof-dir=${join(profileDir, folder)}`];
